@@ -1,0 +1,61 @@
+namespace Nimmerverse.Supervisor.Cli;
+
+/// <summary>What the user asked for on the command line.</summary>
+public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<string> Rest)
+{
+    public const string Usage = """
+        usage: nimmerverse [run] [--config PATH]      run the supervisor (what systemd starts)
+               nimmerverse check-config [--config PATH]  validate the configuration and print it
+               nimmerverse --version | --help
+
+        Configuration: appsettings.json beside the binary, then /etc/nimmerverse/nimmerverse.json
+        (or --config PATH, or $NIMMERVERSE_CONFIG), then NIMMERVERSE_* variables
+        (NIMMERVERSE_NATS__URL sets Nimmerverse:Nats:Url). A bad value exits 78 naming the key.
+        """;
+
+    public static readonly IReadOnlyList<string> Verbs = ["run", "check-config", "help", "version"];
+
+    /// <summary>Parses the arguments, or returns an error sentence for a usage message (exit 64).</summary>
+    public static (CommandLine? Parsed, string? Error) Parse(IReadOnlyList<string> args)
+    {
+        var verb = "run";
+        string? configFile = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            switch (arg)
+            {
+                case "--help" or "-h":
+                    verb = "help";
+                    break;
+                case "--version":
+                    verb = "version";
+                    break;
+                case "--config":
+                    if (i + 1 >= args.Count)
+                    {
+                        return (null, "--config needs a path");
+                    }
+
+                    configFile = args[++i];
+                    break;
+                case var _ when arg.StartsWith("--config=", StringComparison.Ordinal):
+                    configFile = arg["--config=".Length..];
+                    break;
+                case var _ when i == 0 && !arg.StartsWith('-'):
+                    if (!Verbs.Contains(arg))
+                    {
+                        return (null, $"unknown command '{arg}'");
+                    }
+
+                    verb = arg;
+                    break;
+                default:
+                    return (null, $"unexpected argument '{arg}'");
+            }
+        }
+
+        return (new CommandLine(verb, configFile, rest), null);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Nimmerverse.Supervisor.Configuration;
+
+/// <summary>One bad configuration value: the full key (<c>Nimmerverse:Akka:Port</c>) and what is wrong with it.</summary>
+public sealed record ConfigurationError(string Key, string Problem)
+{
+    public override string ToString() => $"{Key}: {Problem}";
+}
+
+/// <summary>
+/// Raised when the configuration cannot be used. The daemon turns it into exit code 78
+/// (EX_CONFIG), which systemd shows as <c>status=78/CONFIG</c>.
+/// </summary>
+public sealed class ConfigurationException(IReadOnlyList<ConfigurationError> errors)
+    : Exception("Invalid configuration: " + string.Join("; ", errors))
+{
+    public IReadOnlyList<ConfigurationError> Errors { get; } = errors;
+}

@@ -1,0 +1,136 @@
+namespace Nimmerverse.Supervisor.Configuration;
+
+/// <summary>
+/// The one options tree, section <c>Nimmerverse</c>. Sources, later ones winning:
+/// <c>appsettings.json</c> beside the binary, <c>/etc/nimmerverse/nimmerverse.json</c>
+/// (or <c>--config PATH</c> / <c>NIMMERVERSE_CONFIG</c>), then <c>NIMMERVERSE_*</c> environment
+/// variables (<c>NIMMERVERSE_NATS__URL</c> sets <c>Nimmerverse:Nats:Url</c>).
+/// Every default here is the conventional local one, so an installed daemon works beside
+/// locally installed services. <see cref="OptionsValidator"/> checks every value at start.
+/// </summary>
+public sealed class NimmerverseOptions
+{
+    public const string SectionName = "Nimmerverse";
+
+    /// <summary><c>dev</c>, <c>staging</c> or <c>prod</c>: the first token of every subject this process touches. Default <c>dev</c>.</summary>
+    public string Environment { get; init; } = "dev";
+
+    /// <summary>This host's name in subjects, logs and the cluster. Lower-case letters, digits and '-'. Default: the machine name.</summary>
+    public string HostName { get; init; } = DefaultHostName();
+
+    /// <summary>Cluster roles this host takes (see <see cref="SupervisorRoles"/>). Empty (the default) means every role.</summary>
+    public string[] Roles { get; init; } = [];
+
+    public NatsOptions Nats { get; init; } = new();
+
+    public PostgresOptions Postgres { get; init; } = new();
+
+    public AkkaOptions Akka { get; init; } = new();
+
+    public HttpOptions Http { get; init; } = new();
+
+    public SystemdOptions Systemd { get; init; } = new();
+
+    public LoggingOptions Logging { get; init; } = new();
+
+    public TestingOptions Testing { get; init; } = new();
+
+    /// <summary>The roles in force: the configured ones, or all of them when none are configured.</summary>
+    public IReadOnlyList<string> EffectiveRoles => Roles.Length == 0 ? SupervisorRoles.All : Roles;
+
+    internal static string DefaultHostName()
+    {
+        var name = System.Environment.MachineName.ToLowerInvariant();
+        var cleaned = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
+        return cleaned.Length == 0 ? "localhost" : cleaned;
+    }
+}
+
+/// <summary>The cluster roles a supervisor can take.</summary>
+public static class SupervisorRoles
+{
+    public const string Cells = "cells";
+    public const string Nerves = "nerves";
+    public const string Thalamus = "thalamus";
+    public const string Governor = "governor";
+    public const string World = "world";
+    public const string NpcHost = "npc-host";
+    public const string Cortex = "cortex";
+    public const string Organs = "organs";
+
+    public static readonly IReadOnlyList<string> All = [Cells, Nerves, Thalamus, Governor, World, NpcHost, Cortex, Organs];
+}
+
+/// <summary>Section <c>Nimmerverse:Nats</c>.</summary>
+public sealed class NatsOptions
+{
+    /// <summary>The NATS server. Default <c>nats://127.0.0.1:4222</c>.</summary>
+    public string Url { get; init; } = "nats://127.0.0.1:4222";
+}
+
+/// <summary>Section <c>Nimmerverse:Postgres</c> (phoebe).</summary>
+public sealed class PostgresOptions
+{
+    /// <summary>Npgsql connection string. Default <c>Host=127.0.0.1;Port=5432;Database=nimmerverse;Username=nimmerverse</c>.</summary>
+    public string ConnectionString { get; init; } = "Host=127.0.0.1;Port=5432;Database=nimmerverse;Username=nimmerverse";
+}
+
+/// <summary>Section <c>Nimmerverse:Akka</c>: remoting and cluster membership.</summary>
+public sealed class AkkaOptions
+{
+    /// <summary>Address Akka.Remote binds to. Default <c>127.0.0.1</c>; a multi-host cluster sets the host's own address.</summary>
+    public string Hostname { get; init; } = "127.0.0.1";
+
+    /// <summary>Address other members use to reach this one. Default: <see cref="Hostname"/>.</summary>
+    public string? PublicHostname { get; init; }
+
+    /// <summary>Akka.Remote TCP port. Default 4053; 0 picks a free port (tests).</summary>
+    public int Port { get; init; } = 4053;
+
+    /// <summary>
+    /// Seed nodes, e.g. <c>akka.tcp://nimmerverse@theia:4053</c>. Empty (the default): this host
+    /// forms a cluster of its own by joining itself.
+    /// </summary>
+    public string[] SeedNodes { get; init; } = [];
+}
+
+/// <summary>Section <c>Nimmerverse:Http</c>: health endpoint, status API and (later) the dashboard.</summary>
+public sealed class HttpOptions
+{
+    /// <summary>Listen address. Default <c>http://127.0.0.1:8480</c>.</summary>
+    public string Listen { get; init; } = "http://127.0.0.1:8480";
+}
+
+/// <summary>Section <c>Nimmerverse:Systemd</c>.</summary>
+public sealed class SystemdOptions
+{
+    /// <summary>How often the STATUS= line is refreshed (it is sent only when it changed). Default 5 s.</summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the node may take to become Up in the cluster before start-up fails. Default 60 s.</summary>
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>Section <c>Nimmerverse:Logging</c>.</summary>
+public sealed class LoggingOptions
+{
+    /// <summary>
+    /// <c>auto</c> (the default): journald's native socket when systemd connected the output to
+    /// the journal (<c>$JOURNAL_STREAM</c>), else the console;
+    /// <c>journald</c>; or <c>console</c> (lines prefixed <c>&lt;N&gt;</c> with the syslog priority).
+    /// </summary>
+    public string Target { get; init; } = "auto";
+
+    /// <summary>Verbose, Debug, Information (the default), Warning, Error or Fatal.</summary>
+    public string MinimumLevel { get; init; } = "Information";
+
+    /// <summary>journald's native socket. Default <c>/run/systemd/journal/socket</c>.</summary>
+    public string JournalSocket { get; init; } = "/run/systemd/journal/socket";
+}
+
+/// <summary>Section <c>Nimmerverse:Testing</c>: fault switches for the test suites. Never set in production.</summary>
+public sealed class TestingOptions
+{
+    /// <summary>When set, the actor system wedges this long after start (the health probe blocks its thread), so tests can watch systemd's watchdog act.</summary>
+    public TimeSpan? WedgeActorSystemAfter { get; init; }
+}

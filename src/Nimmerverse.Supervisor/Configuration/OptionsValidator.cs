@@ -1,0 +1,131 @@
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using Serilog.Events;
+
+namespace Nimmerverse.Supervisor.Configuration;
+
+/// <summary>Checks every option in one place; each problem names its full key.</summary>
+public static partial class OptionsValidator
+{
+    public static readonly IReadOnlyList<string> Environments = ["dev", "staging", "prod"];
+
+    public static readonly IReadOnlyList<string> LoggingTargets = ["auto", "journald", "console"];
+
+    private const string Root = NimmerverseOptions.SectionName;
+
+    public static IReadOnlyList<ConfigurationError> Validate(NimmerverseOptions options)
+    {
+        var errors = new List<ConfigurationError>();
+        void Fail(string key, string problem) => errors.Add(new ConfigurationError($"{Root}:{key}", problem));
+
+        if (!Environments.Contains(options.Environment))
+        {
+            Fail("Environment", $"'{options.Environment}' is not one of {string.Join(", ", Environments)}");
+        }
+
+        if (!HostNamePattern().IsMatch(options.HostName))
+        {
+            Fail("HostName", $"'{options.HostName}' must be 1-63 lower-case letters, digits or '-', starting with a letter or digit (it is a NATS subject token)");
+        }
+
+        for (var i = 0; i < options.Roles.Length; i++)
+        {
+            if (!SupervisorRoles.All.Contains(options.Roles[i]))
+            {
+                Fail($"Roles:{i}", $"'{options.Roles[i]}' is not a role; roles are {string.Join(", ", SupervisorRoles.All)}");
+            }
+        }
+
+        if (!Uri.TryCreate(options.Nats.Url, UriKind.Absolute, out var nats) || nats.Scheme is not ("nats" or "tls" or "ws" or "wss") || string.IsNullOrEmpty(nats.Host))
+        {
+            Fail("Nats:Url", $"'{options.Nats.Url}' is not a NATS URL such as nats://127.0.0.1:4222");
+        }
+
+        ValidatePostgres(options.Postgres.ConnectionString, Fail);
+
+        if (string.IsNullOrWhiteSpace(options.Akka.Hostname))
+        {
+            Fail("Akka:Hostname", "must not be empty");
+        }
+
+        if (options.Akka.PublicHostname is { } publicHost && string.IsNullOrWhiteSpace(publicHost))
+        {
+            Fail("Akka:PublicHostname", "must not be empty when set");
+        }
+
+        if (options.Akka.Port is < 0 or > 65535)
+        {
+            Fail("Akka:Port", $"{options.Akka.Port} is not a TCP port (0-65535; 0 picks a free one)");
+        }
+
+        for (var i = 0; i < options.Akka.SeedNodes.Length; i++)
+        {
+            var seed = options.Akka.SeedNodes[i];
+            if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.UserInfo != AkkaSystemName || uri.Port <= 0)
+            {
+                Fail($"Akka:SeedNodes:{i}", $"'{seed}' is not a seed address such as akka.tcp://{AkkaSystemName}@host:4053");
+            }
+        }
+
+        if (!Uri.TryCreate(options.Http.Listen, UriKind.Absolute, out var http) || http.Scheme != "http" || http.AbsolutePath != "/")
+        {
+            Fail("Http:Listen", $"'{options.Http.Listen}' is not a listen address such as http://127.0.0.1:8480");
+        }
+
+        if (options.Systemd.StatusInterval < TimeSpan.FromMilliseconds(100))
+        {
+            Fail("Systemd:StatusInterval", $"{options.Systemd.StatusInterval} is shorter than the 00:00:00.1 minimum");
+        }
+
+        if (options.Systemd.JoinTimeout <= TimeSpan.Zero)
+        {
+            Fail("Systemd:JoinTimeout", $"{options.Systemd.JoinTimeout} must be positive");
+        }
+
+        if (!LoggingTargets.Contains(options.Logging.Target))
+        {
+            Fail("Logging:Target", $"'{options.Logging.Target}' is not one of {string.Join(", ", LoggingTargets)}");
+        }
+
+        if (!Enum.TryParse<LogEventLevel>(options.Logging.MinimumLevel, ignoreCase: true, out _) || int.TryParse(options.Logging.MinimumLevel, out _))
+        {
+            Fail("Logging:MinimumLevel", $"'{options.Logging.MinimumLevel}' is not one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
+        }
+
+        if (options.Testing.WedgeActorSystemAfter is { } wedge && wedge <= TimeSpan.Zero)
+        {
+            Fail("Testing:WedgeActorSystemAfter", $"{wedge} must be positive when set");
+        }
+
+        return errors;
+    }
+
+    /// <summary>The ActorSystem's name; every member of the cluster must use the same.</summary>
+    public const string AkkaSystemName = "nimmerverse";
+
+    private static void ValidatePostgres(string connectionString, Action<string, string> fail)
+    {
+        const string key = "Postgres:ConnectionString";
+        var builder = new DbConnectionStringBuilder();
+        try
+        {
+            builder.ConnectionString = connectionString;
+        }
+        catch (ArgumentException e)
+        {
+            fail(key, $"cannot be parsed: {e.Message}");
+            return;
+        }
+
+        foreach (var required in new[] { "Host", "Database" })
+        {
+            if (!builder.TryGetValue(required, out var value) || string.IsNullOrWhiteSpace(value?.ToString()))
+            {
+                fail(key, $"has no {required}=");
+            }
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex HostNamePattern();
+}

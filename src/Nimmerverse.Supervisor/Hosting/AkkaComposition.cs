@@ -1,0 +1,70 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Event;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using Akka.Remote.Hosting;
+using Nimmerverse.Actors.Health;
+using Nimmerverse.Supervisor.Configuration;
+
+namespace Nimmerverse.Supervisor.Hosting;
+
+/// <summary>
+/// The ActorSystem's composition, split by concern so that specs can call exactly these
+/// methods with test settings.
+/// </summary>
+public static class AkkaComposition
+{
+    /// <summary>Akka's own log events go to Serilog; Akka's default semantic formatter keeps their template properties.</summary>
+    public static AkkaConfigurationBuilder ConfigureNimmerverseLogging(this AkkaConfigurationBuilder builder) =>
+        builder.ConfigureLoggers(loggers =>
+        {
+            loggers.ClearLoggers();
+            loggers.AddLogger<SerilogLogger>();
+            loggers.LogLevel = LogLevel.InfoLevel;
+        });
+
+    /// <summary>
+    /// Remoting and cluster membership: with seed nodes it joins them; without, the host joins
+    /// itself and is a one-member cluster. Split-brain resolution keeps the majority side.
+    /// </summary>
+    public static AkkaConfigurationBuilder ConfigureNimmerverseCluster(this AkkaConfigurationBuilder builder, NimmerverseOptions options)
+    {
+        builder
+            .WithRemoting(new RemoteOptions
+            {
+                HostName = options.Akka.Hostname,
+                PublicHostName = options.Akka.PublicHostname ?? options.Akka.Hostname,
+                Port = options.Akka.Port,
+            })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = [.. options.EffectiveRoles],
+                SeedNodes = options.Akka.SeedNodes.Length == 0 ? null : options.Akka.SeedNodes,
+                SplitBrainResolver = new KeepMajorityOption(),
+            });
+
+        if (options.Akka.SeedNodes.Length == 0)
+        {
+            // The own address is known only once remoting is bound (Port may be 0), so the
+            // self-join happens at start-up rather than through configured seed nodes.
+            builder.AddStartup((system, _) =>
+            {
+                var cluster = Cluster.Get(system);
+                cluster.Join(cluster.SelfAddress);
+            });
+        }
+
+        return builder;
+    }
+
+    /// <summary>The supervisor's own actors.</summary>
+    public static AkkaConfigurationBuilder WithNimmerverseActors(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
+        builder.WithActors((system, registry) =>
+        {
+            var probe = system.ActorOf(HealthProbeActor.Props(options.Testing.WedgeActorSystemAfter), "health-probe");
+            registry.Register<HealthProbeActor>(probe);
+        });
+}

@@ -1,0 +1,53 @@
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Http;
+using Nimmerverse.Supervisor.Systemd;
+using Serilog;
+
+namespace Nimmerverse.Supervisor.Hosting;
+
+/// <summary>Composes the daemon: one options tree, Serilog, the ActorSystem, systemd integration and HTTP.</summary>
+public static class SupervisorHost
+{
+    public static WebApplication Build(ConfigurationLoader.Loaded loaded, Serilog.ILogger logger)
+    {
+        var options = loaded.Options;
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "nimmerverse",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddConfiguration(loaded.Configuration);
+        builder.Services.AddSerilog(logger, dispose: false);
+        builder.WebHost.UseKestrelCore().UseUrls(options.Http.Listen);
+        builder.Services.AddRoutingCore();
+        // Stop within systemd's TimeoutStopSec even if a hosted service dawdles.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        builder.Services
+            .AddSingleton(options)
+            .AddSingleton(_ => SystemdNotifier.FromEnvironment())
+            .AddSingleton<HealthProbe>()
+            .AddSingleton<StatusLine>()
+            .AddSingleton<IStatusContributor, ClusterStatusContributor>();
+
+        builder.Services.AddAkka(OptionsValidator.AkkaSystemName, akka => akka
+            .ConfigureNimmerverseLogging()
+            .ConfigureNimmerverseCluster(options)
+            .WithNimmerverseActors(options));
+
+        builder.Services
+            .AddHostedService<SystemdLifecycleService>()
+            .AddHostedService<WatchdogService>();
+
+        var app = builder.Build();
+        app.UseRouting();
+        app.MapStatusEndpoints();
+        return app;
+    }
+}

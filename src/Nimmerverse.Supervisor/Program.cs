@@ -1,0 +1,89 @@
+using System.Reflection;
+using Nimmerverse.Supervisor.Cli;
+using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Hosting;
+using Nimmerverse.Supervisor.Logging;
+using Serilog;
+
+namespace Nimmerverse.Supervisor;
+
+public static class Program
+{
+    /// <summary>sysexits(3): bad command line.</summary>
+    public const int ExitUsage = 64;
+
+    /// <summary>sysexits(3): bad configuration; systemd shows it as status=78/CONFIG.</summary>
+    public const int ExitConfig = 78;
+
+    public static async Task<int> Main(string[] args)
+    {
+        var (command, error) = CommandLine.Parse(args);
+        if (command is null)
+        {
+            await Console.Error.WriteLineAsync($"nimmerverse: {error}\n\n{CommandLine.Usage}").ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        switch (command.Verb)
+        {
+            case "help":
+                Console.WriteLine(CommandLine.Usage);
+                return 0;
+            case "version":
+                Console.WriteLine($"nimmerverse {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
+                return 0;
+        }
+
+        ConfigurationLoader.Loaded loaded;
+        try
+        {
+            loaded = ConfigurationLoader.Load(command.ConfigFile, Environment.GetEnvironmentVariables(), AppContext.BaseDirectory);
+        }
+        catch (ConfigurationException e)
+        {
+            ReportConfigurationErrors(e, command.Verb);
+            return ExitConfig;
+        }
+
+        if (command.Verb == "check-config")
+        {
+            Console.WriteLine($"configuration is valid (file: {loaded.ConfigFile ?? "none, defaults"})");
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(loaded.Options, OptionsJsonContext.Default.NimmerverseOptions));
+            return 0;
+        }
+
+        return await RunAsync(loaded).ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunAsync(ConfigurationLoader.Loaded loaded)
+    {
+        var options = loaded.Options;
+        await using var logger = SupervisorLogging.Create(options.Logging, options.Environment, options.HostName);
+        // Akka.Logger.Serilog writes through the static logger.
+        Log.Logger = logger;
+        try
+        {
+            logger.Information("Starting the nimmerverse supervisor on {HostName} (environment {Environment}, config {ConfigFile})", options.HostName, options.Environment, loaded.ConfigFile ?? "defaults");
+            var app = SupervisorHost.Build(loaded, logger);
+            await app.RunAsync().ConfigureAwait(false);
+            logger.Information("The nimmerverse supervisor stopped with exit code {ExitCode}", Environment.ExitCode);
+            return Environment.ExitCode;
+        }
+        catch (Exception e)
+        {
+            logger.Fatal(e, "The nimmerverse supervisor failed");
+            return 1;
+        }
+    }
+
+    private static void ReportConfigurationErrors(ConfigurationException e, string verb)
+    {
+        using var logger = SupervisorLogging.CreateBootstrap();
+        foreach (var problem in e.Errors)
+        {
+            logger.Error("Invalid configuration {ConfigKey}: {Problem}", problem.Key, problem.Problem);
+        }
+
+        logger.Fatal("The nimmerverse supervisor cannot {Verb}: {ErrorCount} configuration error(s); exiting with {ExitCode}", verb, e.Errors.Count, ExitConfig);
+    }
+}

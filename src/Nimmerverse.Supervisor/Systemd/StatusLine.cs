@@ -1,0 +1,10 @@
+namespace Nimmerverse.Supervisor.Systemd;
+
+/// <summary>Composes the STATUS= line from every <see cref="IStatusContributor"/>.</summary>
+public sealed class StatusLine(IEnumerable<IStatusContributor> contributors)
+{
+    private readonly IReadOnlyList<IStatusContributor> _contributors = [.. contributors.OrderBy(c => c.Order)];
+
+    public string Compose(string phase) =>
+        string.Join("; ", _contributors.Select(c => c.Describe()).Prepend(phase)).ReplaceLineEndings(" ");
+}
