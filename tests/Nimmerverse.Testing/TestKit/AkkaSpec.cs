@@ -1,0 +1,47 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.TestKit;
+
+namespace Nimmerverse.Testing.TestKit;
+
+/// <summary>
+/// Base class for NUnit actor specs. NUnit makes one fixture instance for all its tests, so
+/// each test gets a fresh ActorSystem in <c>[SetUp]</c> and loses it in <c>[TearDown]</c>;
+/// nothing one test leaves behind (actors, timers, dead letters) reaches the next.
+/// </summary>
+public abstract class AkkaSpec : TestKitBase
+{
+    private readonly Config? _config;
+
+    /// <param name="config">HOCON for every test of the fixture, over the test kit's defaults.</param>
+    protected AkkaSpec(Config? config = null)
+        : base(NUnitAssertions.Instance, config ?? Config.Empty)
+    {
+        _config = config;
+        // TestKitBase always builds a system in its constructor; per-test systems replace it.
+        Shutdown();
+    }
+
+    protected AkkaSpec(string hocon)
+        : this(ConfigurationFactory.ParseString(hocon))
+    {
+    }
+
+    [SetUp]
+    public void InitializeActorSystem()
+    {
+        var setup = ActorSystemSetup.Empty.WithSetup(BootstrapSetup.Create().WithConfig(_config ?? Config.Empty));
+        InitializeTest(null, setup, SystemName(), null);
+    }
+
+    [TearDown]
+    public void ShutdownActorSystem() => Shutdown(verifySystemShutdown: true);
+
+    /// <summary>Named after the test, so dead-letter and log lines say which test they came from.</summary>
+    private static string SystemName()
+    {
+        var name = new string(TestContext.CurrentContext.Test.MethodName?.Where(char.IsAsciiLetterOrDigit).ToArray() ?? []);
+        return name.Length == 0 ? "spec" : name;
+    }
+}
