@@ -1,0 +1,128 @@
+using System.Collections;
+using Nimmerverse.Supervisor.Configuration;
+
+namespace Nimmerverse.Supervisor.Tests.Configuration;
+
+public sealed class ConfigurationLoaderTests
+{
+    private string _directory = null!;
+
+    [SetUp]
+    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("nimmerverse-config-").FullName;
+
+    [TearDown]
+    public void RemoveDirectory() => Directory.Delete(_directory, recursive: true);
+
+    private ConfigurationLoader.Loaded Load(string? json = null, IDictionary? environment = null)
+    {
+        string? file = null;
+        if (json is not null)
+        {
+            file = Path.Combine(_directory, "nimmerverse.json");
+            File.WriteAllText(file, json);
+        }
+
+        return ConfigurationLoader.Load(file, environment ?? new Hashtable(), _directory);
+    }
+
+    private ConfigurationException LoadFails(string? json = null, IDictionary? environment = null) =>
+        Assert.Throws<ConfigurationException>(() => Load(json, environment))!;
+
+    [Test]
+    public void Defaults_are_valid_and_the_conventional_local_ones()
+    {
+        var options = Load().Options;
+
+        Assert.That(options.Environment, Is.EqualTo("dev"));
+        Assert.That(options.Nats.Url, Is.EqualTo("nats://127.0.0.1:4222"));
+        Assert.That(options.Postgres.ConnectionString, Is.EqualTo("Host=127.0.0.1;Port=5432;Database=nimmerverse;Username=nimmerverse"));
+        Assert.That(options.Akka.Port, Is.EqualTo(4053));
+        Assert.That(options.Akka.SeedNodes, Is.Empty);
+        Assert.That(options.EffectiveRoles, Is.EquivalentTo(SupervisorRoles.All));
+    }
+
+    [Test]
+    public void The_config_file_overrides_appsettings_and_environment_variables_override_both()
+    {
+        File.WriteAllText(Path.Combine(_directory, "appsettings.json"), """{"Nimmerverse": {"Environment": "staging", "Nats": {"Url": "nats://from-appsettings:4222"}}}""");
+        var environment = new Hashtable { ["NIMMERVERSE_NATS__URL"] = "nats://from-environment:4222" };
+
+        var options = Load("""{"Nimmerverse": {"Environment": "prod", "Akka": {"Port": 5000}}}""", environment).Options;
+
+        Assert.That(options.Environment, Is.EqualTo("prod"));
+        Assert.That(options.Akka.Port, Is.EqualTo(5000));
+        Assert.That(options.Nats.Url, Is.EqualTo("nats://from-environment:4222"));
+    }
+
+    [Test]
+    public void Environment_variables_map_double_underscores_to_sections_and_indexes()
+    {
+        var environment = new Hashtable
+        {
+            ["NIMMERVERSE_AKKA__SEEDNODES__0"] = "akka.tcp://nimmerverse@theia:4053",
+            ["NIMMERVERSE_AKKA__SEEDNODES__1"] = "akka.tcp://nimmerverse@dioscuri:4053",
+            ["NIMMERVERSE_ROLES__0"] = "organs",
+            ["UNRELATED_VARIABLE"] = "ignored",
+        };
+
+        var options = Load(environment: environment).Options;
+
+        Assert.That(options.Akka.SeedNodes, Is.EqualTo(new[] { "akka.tcp://nimmerverse@theia:4053", "akka.tcp://nimmerverse@dioscuri:4053" }));
+        Assert.That(options.EffectiveRoles, Is.EqualTo(new[] { "organs" }));
+    }
+
+    [Test]
+    public void NIMMERVERSE_CONFIG_names_the_file_and_is_not_taken_for_an_option()
+    {
+        var file = Path.Combine(_directory, "other.json");
+        File.WriteAllText(file, """{"Nimmerverse": {"Environment": "staging"}}""");
+
+        var loaded = ConfigurationLoader.Load(null, new Hashtable { ["NIMMERVERSE_CONFIG"] = file }, _directory);
+
+        Assert.That(loaded.Options.Environment, Is.EqualTo("staging"));
+        Assert.That(loaded.ConfigFile, Is.EqualTo(file));
+    }
+
+    [Test]
+    public void A_misspelt_key_is_named_with_its_full_path()
+    {
+        var error = LoadFails("""{"Nimmerverse": {"Nats": {"Uri": "nats://x:4222"}}}""");
+
+        Assert.That(error.Errors.Select(e => e.Key), Is.EqualTo(new[] { "Nimmerverse:Nats:Uri" }));
+        Assert.That(error.Errors[0].Problem, Does.Contain("Url"));
+    }
+
+    [Test]
+    public void A_value_of_the_wrong_type_is_named_with_its_key()
+    {
+        var error = LoadFails(environment: new Hashtable { ["NIMMERVERSE_AKKA__PORT"] = "four thousand" });
+
+        Assert.That(error.Errors.Single().Key, Is.EqualTo("Nimmerverse:Akka:Port"));
+        Assert.That(error.Errors.Single().Problem, Does.Contain("four thousand"));
+    }
+
+    [Test]
+    public void A_missing_explicit_config_file_is_an_error()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => ConfigurationLoader.Load(Path.Combine(_directory, "absent.json"), new Hashtable(), _directory))!;
+
+        Assert.That(error.Errors.Single().Key, Is.EqualTo("--config"));
+    }
+
+    [Test]
+    public void A_file_that_is_not_json_is_named()
+    {
+        var error = LoadFails("{ this is not json");
+
+        Assert.That(error.Errors.Single().Key, Does.EndWith("nimmerverse.json"));
+        Assert.That(error.Errors.Single().Problem, Does.StartWith("not valid JSON"));
+    }
+
+    [Test]
+    public void Every_problem_is_reported_at_once()
+    {
+        var error = LoadFails("""{"Nimmerverse": {"Environment": "qa", "Nats": {"Url": "http://x"}, "Bogus": 1}}""");
+
+        Assert.That(error.Errors.Select(e => e.Key), Is.EquivalentTo(new[] { "Nimmerverse:Bogus", "Nimmerverse:Environment", "Nimmerverse:Nats:Url" }));
+    }
+}

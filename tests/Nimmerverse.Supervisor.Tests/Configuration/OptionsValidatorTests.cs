@@ -1,0 +1,66 @@
+using System.Collections;
+using Nimmerverse.Supervisor.Configuration;
+
+namespace Nimmerverse.Supervisor.Tests.Configuration;
+
+public sealed class OptionsValidatorTests
+{
+    private static IEnumerable<TestCaseData> BadValues()
+    {
+        yield return Case("NIMMERVERSE_ENVIRONMENT", "qa", "Nimmerverse:Environment");
+        yield return Case("NIMMERVERSE_HOSTNAME", "Theia_1", "Nimmerverse:HostName");
+        yield return Case("NIMMERVERSE_HOSTNAME", "theia.lab", "Nimmerverse:HostName");
+        yield return Case("NIMMERVERSE_ROLES__0", "janitor", "Nimmerverse:Roles:0");
+        yield return Case("NIMMERVERSE_NATS__URL", "http://127.0.0.1:4222", "Nimmerverse:Nats:Url");
+        yield return Case("NIMMERVERSE_NATS__URL", "not a url", "Nimmerverse:Nats:Url");
+        yield return Case("NIMMERVERSE_POSTGRES__CONNECTIONSTRING", "Port=5432;Database=x", "Nimmerverse:Postgres:ConnectionString");
+        yield return Case("NIMMERVERSE_POSTGRES__CONNECTIONSTRING", "Host=x;=;;=", "Nimmerverse:Postgres:ConnectionString");
+        yield return Case("NIMMERVERSE_AKKA__HOSTNAME", " ", "Nimmerverse:Akka:Hostname");
+        yield return Case("NIMMERVERSE_AKKA__PORT", "70000", "Nimmerverse:Akka:Port");
+        yield return Case("NIMMERVERSE_AKKA__PORT", "-1", "Nimmerverse:Akka:Port");
+        yield return Case("NIMMERVERSE_AKKA__SEEDNODES__0", "akka.tcp://other@theia:4053", "Nimmerverse:Akka:SeedNodes:0");
+        yield return Case("NIMMERVERSE_AKKA__SEEDNODES__0", "theia:4053", "Nimmerverse:Akka:SeedNodes:0");
+        yield return Case("NIMMERVERSE_HTTP__LISTEN", "127.0.0.1:8480", "Nimmerverse:Http:Listen");
+        yield return Case("NIMMERVERSE_SYSTEMD__STATUSINTERVAL", "00:00:00.01", "Nimmerverse:Systemd:StatusInterval");
+        yield return Case("NIMMERVERSE_SYSTEMD__JOINTIMEOUT", "00:00:00", "Nimmerverse:Systemd:JoinTimeout");
+        yield return Case("NIMMERVERSE_LOGGING__TARGET", "syslog", "Nimmerverse:Logging:Target");
+        yield return Case("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "Chatty", "Nimmerverse:Logging:MinimumLevel");
+        yield return Case("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "3", "Nimmerverse:Logging:MinimumLevel");
+        yield return Case("NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER", "-00:00:01", "Nimmerverse:Testing:WedgeActorSystemAfter");
+
+        static TestCaseData Case(string variable, string value, string key) =>
+            new TestCaseData(variable, value, key).SetName($"{{m}}({key} = '{value}')");
+    }
+
+    [TestCaseSource(nameof(BadValues))]
+    public void A_bad_value_is_refused_naming_its_key(string variable, string value, string key)
+    {
+        var error = Assert.Throws<ConfigurationException>(() =>
+            ConfigurationLoader.Load(null, new Hashtable { [variable] = value }, AppContext.BaseDirectory))!;
+
+        Assert.That(error.Errors.Select(e => e.Key), Is.EqualTo(new[] { key }));
+        Assert.That(error.Message, Does.Contain(key));
+    }
+
+    [TestCase("NIMMERVERSE_ENVIRONMENT", "prod")]
+    [TestCase("NIMMERVERSE_HOSTNAME", "dioscuri-2")]
+    [TestCase("NIMMERVERSE_NATS__URL", "tls://nats.lab:4222")]
+    [TestCase("NIMMERVERSE_AKKA__PORT", "0")]
+    [TestCase("NIMMERVERSE_AKKA__SEEDNODES__0", "akka.tcp://nimmerverse@10.0.0.5:4053")]
+    [TestCase("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "debug")]
+    [TestCase("NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER", "00:00:05")]
+    public void A_good_value_is_accepted(string variable, string value)
+    {
+        Assert.DoesNotThrow(() => ConfigurationLoader.Load(null, new Hashtable { [variable] = value }, AppContext.BaseDirectory));
+    }
+
+    [Test]
+    public void The_example_config_shipped_in_systemd_is_valid()
+    {
+        var example = Path.Combine(Testing.RepositoryPaths.Root, "systemd", "nimmerverse.json");
+
+        var loaded = ConfigurationLoader.Load(example, new Hashtable(), AppContext.BaseDirectory);
+
+        Assert.That(loaded.ConfigFile, Is.EqualTo(example));
+    }
+}
