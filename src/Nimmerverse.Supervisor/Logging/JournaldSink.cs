@@ -27,9 +27,9 @@ public sealed partial class JournaldSink : ILogEventSink, IDisposable
         _fixedFields = fixedFields;
         _fallback = fallback;
         _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        // The default send buffer, as sd-journal keeps it: ordinary entries fit a datagram and
+        // anything larger (EMSGSIZE) takes the memfd path rather than growing kernel buffers.
         _socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-        // A big send buffer lets most entries go as one plain datagram; the memfd path handles the rest.
-        _socket.SendBufferSize = 8 * 1024 * 1024;
     }
 
     /// <summary>Entries journald refused or could not be reached for (they went to the fallback).</summary>

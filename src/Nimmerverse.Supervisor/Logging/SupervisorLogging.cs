@@ -29,14 +29,17 @@ public static class SupervisorLogging
     }
 
     /// <summary>
-    /// For the moments before the configuration is valid (reporting why it is not), with the
-    /// <c>auto</c> choice of target and no environment or host fields yet.
+    /// For reporting why the configuration is unusable, just before exiting 78: always stdout
+    /// with <c>&lt;N&gt;</c> priorities. Under systemd that stream is tied to the unit when it
+    /// connects, whereas a native datagram from a process that exits milliseconds later often
+    /// reaches journald after the process is gone, loses its unit fields and disappears from
+    /// <c>journalctl -u nimmerverse</c>, exactly where a user looks for the bad key.
     /// </summary>
     public static Logger CreateBootstrap() => new LoggerConfiguration()
-        .WriteTo.Sink(CreateSink("auto", new LoggingOptions().JournalSocket, environment: null, hostName: null))
+        .WriteTo.Sink(new PriorityConsoleSink(Console.Out))
         .CreateLogger();
 
-    private static ILogEventSink CreateSink(string target, string journalSocket, string? environment, string? hostName)
+    private static ILogEventSink CreateSink(string target, string journalSocket, string environment, string hostName)
     {
         var console = new PriorityConsoleSink(Console.Out);
         // auto: journald when systemd already connected our output to the journal
@@ -47,16 +50,8 @@ public static class SupervisorLogging
             return console;
         }
 
-        var fields = new List<KeyValuePair<string, string>> { new("SYSLOG_IDENTIFIER", SyslogIdentifier) };
-        if (environment is not null)
-        {
-            fields.Add(new("NIMMERVERSE_ENV", environment));
-        }
-
-        if (hostName is not null)
-        {
-            fields.Add(new("NIMMERVERSE_HOST", hostName));
-        }
+        KeyValuePair<string, string>[] fields =
+            [new("SYSLOG_IDENTIFIER", SyslogIdentifier), new("NIMMERVERSE_ENV", environment), new("NIMMERVERSE_HOST", hostName)];
 
         try
         {

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Systemd;
+
+namespace Nimmerverse.EndToEnd.Tests.Systemd;
+
+/// <summary>
+/// nimmerverse.service under a real systemd: what a user sees with systemctl and journalctl.
+/// </summary>
+[NonParallelizable]
+public sealed class NimmerverseServiceTests
+{
+    private const string Unit = "nimmerverse.service";
+    private const string DropInDirectory = "/etc/systemd/system/nimmerverse.service.d";
+    private static SystemdSandbox Sandbox => SandboxSetUp.Sandbox;
+
+    [SetUp]
+    public async Task StartFromAStoppedUnitWithTheExampleConfig()
+    {
+        await Sandbox.SystemctlAsync("stop", Unit);
+        await Sandbox.SystemctlAsync("reset-failed", Unit);
+        var dropIns = $"/proc/{Sandbox.Pid}/root{DropInDirectory}";
+        if (Directory.Exists(dropIns))
+        {
+            Directory.Delete(dropIns, recursive: true);
+        }
+
+        await Sandbox.WriteFileAsync("/etc/nimmerverse/nimmerverse.json", await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "systemd", "nimmerverse.json")));
+        await Sandbox.WriteFileAsync("/etc/nimmerverse/nimmerverse.env", SandboxSetUp.EnvironmentFile);
+        await Sandbox.SystemctlAsync("daemon-reload");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopTheUnit() => await Sandbox.SystemctlAsync("stop", Unit);
+
+    /// <summary>The journal entries of the unit's current (or last) invocation, as JSON objects.</summary>
+    private static async Task<List<JsonElement>> InvocationJournalAsync(string invocationId)
+    {
+        var result = await Sandbox.JournalctlAsync("-o", "json", "--all", $"_SYSTEMD_INVOCATION_ID={invocationId}", "+", $"INVOCATION_ID={invocationId}", "+", $"USER_INVOCATION_ID={invocationId}");
+        return [.. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
+    }
+
+    private static async Task<string> JournalTextAsync(string invocationId) =>
+        string.Join("\n", (await InvocationJournalAsync(invocationId)).Select(e => e.TryGetProperty("MESSAGE", out var m) ? m.ToString() : "?"));
+
+    private static async Task<bool> JournalHasAsync(string invocationId, string text) =>
+        (await InvocationJournalAsync(invocationId)).Any(e => e.TryGetProperty("MESSAGE", out var m) && m.ValueKind == JsonValueKind.String && m.GetString()!.Contains(text, StringComparison.Ordinal));
+
+    [Test]
+    public async Task Start_returns_only_once_the_node_is_up_in_the_cluster_and_the_unit_is_active()
+    {
+        var start = await Sandbox.SystemctlAsync("start", Unit);
+
+        Assert.That(start.ExitCode, Is.Zero, start.ToString());
+        // READY=1 is sent only after MemberUp, so the very first look must already see the member Up.
+        using var http = new HttpClient { BaseAddress = SandboxSetUp.HttpBase };
+        var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/status", UriKind.Relative))).RootElement;
+        Assert.That(status.GetProperty("members")[0].GetProperty("status").GetString(), Is.EqualTo("Up"));
+        Assert.That((await Sandbox.SystemctlAsync("is-active", Unit)).StandardOutput.Trim(), Is.EqualTo("active"));
+    }
+
+    [Test]
+    public async Task Systemctl_status_shows_the_status_line()
+    {
+        await Sandbox.SystemctlAsync("start", Unit);
+
+        var status = await Sandbox.SystemctlAsync("status", Unit);
+
+        Assert.That(status.StandardOutput, Does.Contain("Status: \"running; cluster: 1 member (1 up)\""));
+    }
+
+    [Test]
+    public async Task The_journal_carries_structured_fields_that_journalctl_can_filter_on()
+    {
+        await Sandbox.SystemctlAsync("start", Unit);
+        var invocation = await Sandbox.UnitPropertyAsync(Unit, "InvocationID");
+
+        var up = (await InvocationJournalAsync(invocation)).Single(e =>
+            e.TryGetProperty("MESSAGE_TEMPLATE", out var t) && t.GetString()!.StartsWith("Supervisor {HostName} is up", StringComparison.Ordinal));
+
+        Assert.That(up.GetProperty("SYSLOG_IDENTIFIER").GetString(), Is.EqualTo("nimmerverse"));
+        Assert.That(up.GetProperty("NIMMERVERSE_ENV").GetString(), Is.EqualTo("dev"));
+        Assert.That(up.GetProperty("NIMMERVERSE_HOST").GetString(), Is.EqualTo(SandboxSetUp.HostName));
+        Assert.That(up.GetProperty("PRIORITY").GetString(), Is.EqualTo("6"));
+        Assert.That(up.GetProperty("_SYSTEMD_UNIT").GetString(), Is.EqualTo(Unit));
+        Assert.That(up.GetProperty("_TRANSPORT").GetString(), Is.EqualTo("journal"), "sent over the native protocol, not stdout");
+        var address = up.GetProperty("CLUSTER_ADDRESS").GetString()!;
+        Assert.That(address, Does.StartWith("akka.tcp://nimmerverse@127.0.0.1:"));
+
+        var filtered = await Sandbox.JournalctlAsync("-u", "nimmerverse", $"CLUSTER_ADDRESS={address}", "-o", "cat");
+        Assert.That(filtered.StandardOutput, Does.Contain($"Supervisor {SandboxSetUp.HostName} is up in the cluster as {address}"));
+        var akkaLine = (await InvocationJournalAsync(invocation)).First(e => e.TryGetProperty("ACTOR_PATH", out _));
+        Assert.That(akkaLine.GetProperty("ACTOR_PATH").GetString(), Does.StartWith("akka://nimmerverse/"), "Akka's own logs go through Serilog with their properties");
+    }
+
+    [Test]
+    public async Task Stop_leaves_the_cluster_and_ends_cleanly_within_a_few_seconds()
+    {
+        await Sandbox.SystemctlAsync("start", Unit);
+        var invocation = await Sandbox.UnitPropertyAsync(Unit, "InvocationID");
+
+        var clock = Stopwatch.StartNew();
+        var stop = await Sandbox.SystemctlAsync("stop", Unit);
+        clock.Stop();
+
+        Assert.That(stop.ExitCode, Is.Zero, stop.ToString());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+        Assert.That(await Sandbox.UnitPropertyAsync(Unit, "Result"), Is.EqualTo("success"));
+        Assert.That(await Sandbox.UnitPropertyAsync(Unit, "ExecMainStatus"), Is.EqualTo("0"));
+        Assert.That(await SystemdSandbox.EventuallyAsync(() => JournalHasAsync(invocation, "stopped with exit code 0"), TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(await JournalHasAsync(invocation, "as [Leaving]"), Is.True, "the node left the cluster gracefully");
+    }
+
+    [Test]
+    public async Task A_bad_config_fails_the_unit_with_status_78_naming_the_key_and_is_not_restarted()
+    {
+        await Sandbox.WriteFileAsync("/etc/nimmerverse/nimmerverse.json", """{"Nimmerverse": {"Environment": "qa", "Systemd": {"JoinTimeout": "soon"}}}""");
+
+        var start = await Sandbox.SystemctlAsync("start", Unit);
+
+        Assert.That(start.ExitCode, Is.Not.Zero);
+        Assert.That(await Sandbox.UnitPropertyAsync(Unit, "ExecMainStatus"), Is.EqualTo("78"));
+        Assert.That(await Sandbox.UnitPropertyAsync(Unit, "Result"), Is.EqualTo("exit-code"));
+        var invocation = await Sandbox.UnitPropertyAsync(Unit, "InvocationID");
+        Assert.That(await SystemdSandbox.EventuallyAsync(() => JournalHasAsync(invocation, "Nimmerverse:Environment"), TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(await JournalHasAsync(invocation, "Nimmerverse:Systemd:JoinTimeout"), Is.True, await JournalTextAsync(invocation));
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.That(await Sandbox.UnitPropertyAsync(Unit, "NRestarts"), Is.EqualTo("0"), "RestartPreventExitStatus=78 stops a restart loop");
+        Assert.That(await Sandbox.UnitPropertyAsync(Unit, "ActiveState"), Is.EqualTo("failed"));
+    }
+
+    [Test]
+    public async Task A_wedged_actor_system_is_killed_by_the_watchdog_and_restarted()
+    {
+        await Sandbox.WriteFileAsync($"{DropInDirectory}/wedge.conf", """
+            [Service]
+            WatchdogSec=3s
+            Environment=NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER=00:00:04
+            LimitCORE=0
+            """);
+        await Sandbox.SystemctlAsync("daemon-reload");
+        await Sandbox.SystemctlAsync("start", Unit);
+        var firstPid = await Sandbox.UnitPropertyAsync(Unit, "MainPID");
+        var firstInvocation = await Sandbox.UnitPropertyAsync(Unit, "InvocationID");
+
+        var restarted = await SystemdSandbox.EventuallyAsync(
+            async () => int.Parse(await Sandbox.UnitPropertyAsync(Unit, "NRestarts"), System.Globalization.CultureInfo.InvariantCulture) >= 1,
+            TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(500));
+
+        Assert.That(restarted, Is.True, "systemd restarted the unit");
+        Assert.That(await JournalHasAsync(firstInvocation, "did not answer the health probe"), Is.True, "the supervisor saw the wedge and withheld its pings");
+        var watchdogFired = await Sandbox.JournalctlAsync("-u", "nimmerverse", "-o", "cat", "--grep", "Watchdog timeout");
+        Assert.That(watchdogFired.StandardOutput, Does.Contain("Watchdog timeout"));
+        Assert.That(await SystemdSandbox.EventuallyAsync(async () => await Sandbox.UnitPropertyAsync(Unit, "MainPID") is var pid && pid != "0" && pid != firstPid, TimeSpan.FromSeconds(10)), Is.True);
+    }
+}

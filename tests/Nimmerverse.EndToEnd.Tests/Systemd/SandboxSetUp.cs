@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Sockets;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Systemd;
+
+namespace Nimmerverse.EndToEnd.Tests.Systemd;
+
+/// <summary>
+/// One real systemd for every test in this namespace (only one can own the cgroup tree at a
+/// time), with the supervisor installed by the entry script's own <c>install</c> command.
+/// </summary>
+[SetUpFixture]
+public sealed class SandboxSetUp
+{
+    public static SystemdSandbox Sandbox { get; private set; } = null!;
+
+    /// <summary>The sandbox shares the host's network, so the daemon's HTTP port is reachable from the tests.</summary>
+    public static Uri HttpBase { get; private set; } = null!;
+
+    public const string HostName = "sandbox-node";
+
+    /// <summary>Per-run settings the tests rely on, in the unit's environment file.</summary>
+    public static string EnvironmentFile { get; private set; } = null!;
+
+    [OneTimeSetUp]
+    public async Task BootAndInstall()
+    {
+        await Published.EnsureAsync();
+        Sandbox = await SystemdSandbox.StartAsync();
+        var install = await Sandbox.RunAsync(
+            [Path.Combine(RepositoryPaths.Root, "nimmerverse"), "install", "--prefix", "/opt/nimmerverse"],
+            new Dictionary<string, string> { ["NIMMERVERSE_PUBLISH_DIR"] = RepositoryPaths.PublishDirectory });
+        Assert.That(install.ExitCode, Is.Zero, install.ToString());
+
+        HttpBase = new Uri($"http://127.0.0.1:{FreePort()}");
+        EnvironmentFile = $"""
+            NIMMERVERSE_HOSTNAME={HostName}
+            NIMMERVERSE_AKKA__PORT={FreePort()}
+            NIMMERVERSE_HTTP__LISTEN={HttpBase.ToString().TrimEnd('/')}
+            """;
+        await Sandbox.WriteFileAsync("/etc/nimmerverse/nimmerverse.env", EnvironmentFile);
+        var reload = await Sandbox.SystemctlAsync("daemon-reload");
+        Assert.That(reload.ExitCode, Is.Zero, reload.ToString());
+    }
+
+    [OneTimeTearDown]
+    public async Task PowerOff()
+    {
+        if (Sandbox is not null)
+        {
+            await Sandbox.DisposeAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
