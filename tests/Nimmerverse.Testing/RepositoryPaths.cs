@@ -3,18 +3,18 @@ namespace Nimmerverse.Testing;
 /// <summary>Where the checkout and the published supervisor are, for tests that run the real binaries.</summary>
 public static class RepositoryPaths
 {
-    /// <summary>The checkout: <c>$NIMMERVERSE_REPO</c> (set by <c>./nimmerverse test</c>) or the folder holding nimmerverse.sln above the test binary.</summary>
+    /// <summary>The checkout: <c>$NV_REPO</c> (set by <c>./nimmerverse test</c>) or the folder holding nimmerverse.sln above the test binary.</summary>
     public static string Root { get; } = FindRoot();
 
     /// <summary>The state folder of the entry script (<c>.nimmerverse/</c>).</summary>
-    public static string State => Environment.GetEnvironmentVariable("NIMMERVERSE_STATE") ?? Path.Combine(Root, ".nimmerverse");
+    public static string State => Environment.GetEnvironmentVariable("NV_STATE") ?? Path.Combine(Root, ".nimmerverse");
 
     /// <summary>The published supervisor (<c>./nimmerverse test</c> publishes it before the suites run).</summary>
-    public static string PublishDirectory => Environment.GetEnvironmentVariable("NIMMERVERSE_PUBLISH_DIR") ?? Path.Combine(State, "publish");
+    public static string PublishDirectory => Environment.GetEnvironmentVariable("NV_PUBLISH_DIR") ?? Path.Combine(State, "publish");
 
     private static string FindRoot()
     {
-        if (Environment.GetEnvironmentVariable("NIMMERVERSE_REPO") is { Length: > 0 } fromEnvironment)
+        if (Environment.GetEnvironmentVariable("NV_REPO") is { Length: > 0 } fromEnvironment)
         {
             return fromEnvironment;
         }

@@ -19,7 +19,7 @@ public sealed class InstallCommandTests
 
     private async Task<ProcessResult> InstallAsync(string prefix) =>
         await ProcessRunner.RunAsync(Path.Combine(RepositoryPaths.Root, "nimmerverse"), ["install", "--prefix", prefix, "--root", _root],
-            new Dictionary<string, string> { ["NIMMERVERSE_PUBLISH_DIR"] = RepositoryPaths.PublishDirectory });
+            new Dictionary<string, string> { ["NV_PUBLISH_DIR"] = RepositoryPaths.PublishDirectory });
 
     [Test]
     public async Task Install_lays_out_binaries_unit_and_config_under_the_prefix()

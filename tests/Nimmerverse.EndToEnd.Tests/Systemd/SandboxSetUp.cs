@@ -29,7 +29,7 @@ public sealed class SandboxSetUp
         Sandbox = await SystemdSandbox.StartAsync();
         var install = await Sandbox.RunAsync(
             [Path.Combine(RepositoryPaths.Root, "nimmerverse"), "install", "--prefix", "/opt/nimmerverse"],
-            new Dictionary<string, string> { ["NIMMERVERSE_PUBLISH_DIR"] = RepositoryPaths.PublishDirectory });
+            new Dictionary<string, string> { ["NV_PUBLISH_DIR"] = RepositoryPaths.PublishDirectory });
         Assert.That(install.ExitCode, Is.Zero, install.ToString());
 
         HttpBase = new Uri($"http://127.0.0.1:{FreePort()}");
