@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,8 +11,9 @@ namespace Nimmerverse.Supervisor.Systemd;
 /// <summary>
 /// Tells systemd where the daemon stands: READY=1 only once this node is Up in the cluster
 /// (so <c>systemctl start</c> returns when the supervisor can really work), STATUS= while it
-/// runs, STOPPING=1 on shutdown. If the actor system dies on its own, the process exits 70
-/// (EX_SOFTWARE) so that <c>Restart=on-failure</c> brings it back.
+/// runs, STOPPING=1 on shutdown. If the actor system dies on its own (a node downed by the
+/// split-brain resolver, a fatal error), the process exits 70 (EX_SOFTWARE) so that
+/// <c>Restart=on-failure</c> brings it back to rejoin; a requested stop exits 0.
 /// </summary>
 public sealed partial class SystemdLifecycleService(
     IServiceProvider services,
@@ -27,10 +29,34 @@ public sealed partial class SystemdLifecycleService(
     /// <summary>Exit code when the node never became Up in the cluster.</summary>
     public const int JoinFailedExitCode = 69; // EX_UNAVAILABLE
 
+    private readonly List<PosixSignalRegistration> _signalWatches = [];
+    private volatile bool _stopRequested;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        lifetime.ApplicationStopping.Register(() => notifier.Stopping("stopping: leaving the cluster"));
         var system = services.GetRequiredService<ActorSystem>();
+        // A requested stop is a signal, or the host stopping while the actor system still runs.
+        // Akka.Hosting also stops the host when the system dies, but only after it died, which
+        // is how the two are told apart. The watches only observe; the host handles the signals.
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT })
+        {
+            _signalWatches.Add(PosixSignalRegistration.Create(signal, _ => _stopRequested = true));
+        }
+
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            if (system.WhenTerminated.IsCompleted)
+            {
+                // Classified here as well as below so the exit code is set before the host returns.
+                OnActorSystemTerminated();
+            }
+            else
+            {
+                _stopRequested = true;
+            }
+
+            notifier.Stopping("stopping: leaving the cluster");
+        });
         _ = system.WhenTerminated.ContinueWith(_ => OnActorSystemTerminated(), TaskScheduler.Default);
 
         notifier.Status(statusLine.Compose("starting: joining the cluster"));
@@ -71,9 +97,17 @@ public sealed partial class SystemdLifecycleService(
         }
     }
 
+    public override void Dispose()
+    {
+        _signalWatches.ForEach(watch => watch.Dispose());
+        base.Dispose();
+    }
+
+    private int _deathReported;
+
     private void OnActorSystemTerminated()
     {
-        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        if (_stopRequested || Interlocked.Exchange(ref _deathReported, 1) == 1)
         {
             return;
         }

@@ -2,7 +2,10 @@ using System.Collections;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Serilog;
@@ -74,6 +77,85 @@ public sealed class SupervisorHostTests
             Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("running; cluster: 1 member (1 up)"));
             Assert.That(await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)), Is.EqualTo("ok\n"));
             await app.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task A_host_with_seed_nodes_joins_them_and_both_see_two_members_up()
+    {
+        var seedPort = FreePort();
+        var (seed, seedHttp) = await StartAsync(("NIMMERVERSE_HOSTNAME", "theia"), ("NIMMERVERSE_AKKA__PORT", seedPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var (joiner, joinerHttp) = await StartAsync(("NIMMERVERSE_HOSTNAME", "dioscuri"), ("NIMMERVERSE_AKKA__SEEDNODES__0", $"akka.tcp://nimmerverse@127.0.0.1:{seedPort}"));
+        await using (seed)
+        await using (joiner)
+        using (seedHttp)
+        using (joinerHttp)
+        {
+            foreach (var http in new[] { seedHttp, joinerHttp })
+            {
+                var members = await MembersWhenAsync(http, m => m.Count == 2 && m.All(s => s == "Up"));
+                Assert.That(members, Is.EqualTo(new[] { "Up", "Up" }));
+            }
+
+            await joiner.StopAsync();
+            await seed.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task The_split_brain_resolver_keeps_the_majority()
+    {
+        var (app, http) = await StartAsync();
+        await using (app)
+        using (http)
+        {
+            var config = app.Services.GetRequiredService<ActorSystem>().Settings.Config;
+
+            Assert.That(config.GetString("akka.cluster.downing-provider-class"), Does.Contain("SplitBrainResolverProvider"));
+            Assert.That(config.GetString("akka.cluster.split-brain-resolver.active-strategy"), Is.EqualTo("keep-majority"));
+            await app.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task An_actor_system_that_dies_on_its_own_stops_the_host_with_exit_code_70()
+    {
+        var exitCodeBefore = Environment.ExitCode;
+        var (app, http) = await StartAsync();
+        await using (app)
+        using (http)
+        {
+            await StatusWhenUpAsync(http);
+            try
+            {
+                await app.Services.GetRequiredService<ActorSystem>().Terminate();
+
+                // What Program does after RunAsync: wait for the host to stop on its own, then read the exit code.
+                using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await app.WaitForShutdownAsync(deadline.Token);
+                Assert.That(deadline.IsCancellationRequested, Is.False, "the host stopped by itself");
+                Assert.That(Environment.ExitCode, Is.EqualTo(Nimmerverse.Supervisor.Systemd.SystemdLifecycleService.ActorSystemDiedExitCode));
+            }
+            finally
+            {
+                Environment.ExitCode = exitCodeBefore;
+            }
+        }
+    }
+
+    private static async Task<List<string>> MembersWhenAsync(HttpClient http, Func<List<string>, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/status", UriKind.Relative))).RootElement;
+            var members = status.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("status").GetString()!).ToList();
+            if (condition(members) || DateTime.UtcNow > deadline)
+            {
+                return members;
+            }
+
+            await Task.Delay(200);
         }
     }
 

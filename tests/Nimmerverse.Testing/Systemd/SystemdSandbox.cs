@@ -33,7 +33,9 @@ public sealed class SystemdSandbox : IAsyncDisposable
     {
         var script = Path.Combine(AppContext.BaseDirectory, "harness", "systemd-sandbox");
         var state = Path.Combine(RepositoryPaths.State, "sandbox", $"{DateTime.UtcNow:yyyyMMddHHmmss}-{Environment.ProcessId}");
-        var result = await ProcessRunner.RunAsync(script, ["start", state], timeout: TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        // The checkout and the published binaries must stay visible inside, wherever they are
+        // (a CI clone under /tmp would otherwise vanish under the sandbox's private /tmp).
+        var result = await ProcessRunner.RunAsync(script, ["start", state, RepositoryPaths.Root, RepositoryPaths.PublishDirectory], timeout: TimeSpan.FromSeconds(60)).ConfigureAwait(false);
         if (result.ExitCode != 0 || !int.TryParse(result.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
         {
             var log = File.Exists(Path.Combine(state, "systemd.log")) ? await File.ReadAllTextAsync(Path.Combine(state, "systemd.log")).ConfigureAwait(false) : "";
