@@ -65,7 +65,7 @@ public sealed partial class SystemdLifecycleService(
         cluster.RegisterOnMemberUp(() => memberUp.TrySetResult());
         try
         {
-            await memberUp.Task.WaitAsync(options.Systemd.JoinTimeout, stoppingToken).ConfigureAwait(false);
+            await WaitUntilUpAsync(cluster, memberUp.Task, stoppingToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -96,6 +96,30 @@ public sealed partial class SystemdLifecycleService(
         {
         }
     }
+
+    /// <summary>
+    /// MemberUp fires before the cluster's read view (what <c>Cluster.State</c> and the status line
+    /// show) has caught up; READY waits for both, so the first STATUS already shows this member Up.
+    /// </summary>
+    private async Task WaitUntilUpAsync(Cluster cluster, Task memberUp, CancellationToken stoppingToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        deadline.CancelAfter(options.Systemd.JoinTimeout);
+        try
+        {
+            await memberUp.WaitAsync(deadline.Token).ConfigureAwait(false);
+            while (cluster.SelfMember.Status != MemberStatus.Up || !cluster.State.Members.Contains(cluster.SelfMember))
+            {
+                await Task.Delay(ReadViewPollInterval, deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            throw new TimeoutException();
+        }
+    }
+
+    private static readonly TimeSpan ReadViewPollInterval = TimeSpan.FromMilliseconds(10);
 
     public override void Dispose()
     {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Nimmerverse.Supervisor.Logging;
+using Nimmerverse.Testing;
 using Nimmerverse.Testing.Systemd;
 using Serilog.Core;
 using Serilog.Events;
@@ -28,7 +29,7 @@ public sealed class JournaldSinkAgainstJournaldTests
         }
 
         JsonElement? entry = null;
-        await SystemdSandbox.EventuallyAsync(async () =>
+        await Eventually.TrueAsync(async () =>
         {
             var lines = (await Sandbox.JournalctlAsync("-o", "json", "--all", $"TEST_RUN={runId}")).StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             entry = lines.Length == 1 ? JsonDocument.Parse(lines[0]).RootElement : null;

@@ -108,7 +108,7 @@ public sealed class NimmerverseServiceTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "Result"), Is.EqualTo("success"));
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "ExecMainStatus"), Is.EqualTo("0"));
-        Assert.That(await SystemdSandbox.EventuallyAsync(() => JournalHasAsync(invocation, "stopped with exit code 0"), TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(await Eventually.TrueAsync(() => JournalHasAsync(invocation, "stopped with exit code 0"), TimeSpan.FromSeconds(5)), Is.True);
         Assert.That(await JournalHasAsync(invocation, "as [Leaving]"), Is.True, "the node left the cluster gracefully");
     }
 
@@ -123,7 +123,7 @@ public sealed class NimmerverseServiceTests
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "ExecMainStatus"), Is.EqualTo("78"));
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "Result"), Is.EqualTo("exit-code"));
         var invocation = await Sandbox.UnitPropertyAsync(Unit, "InvocationID");
-        Assert.That(await SystemdSandbox.EventuallyAsync(() => JournalHasAsync(invocation, "Nimmerverse:Environment"), TimeSpan.FromSeconds(5)), Is.True);
+        Assert.That(await Eventually.TrueAsync(() => JournalHasAsync(invocation, "Nimmerverse:Environment"), TimeSpan.FromSeconds(5)), Is.True);
         Assert.That(await JournalHasAsync(invocation, "Nimmerverse:Systemd:JoinTimeout"), Is.True, await JournalTextAsync(invocation));
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "NRestarts"), Is.EqualTo("0"), "RestartPreventExitStatus=78 stops a restart loop");
@@ -144,7 +144,7 @@ public sealed class NimmerverseServiceTests
         var firstPid = await Sandbox.UnitPropertyAsync(Unit, "MainPID");
         var firstInvocation = await Sandbox.UnitPropertyAsync(Unit, "InvocationID");
 
-        var restarted = await SystemdSandbox.EventuallyAsync(
+        var restarted = await Eventually.TrueAsync(
             async () => int.Parse(await Sandbox.UnitPropertyAsync(Unit, "NRestarts"), System.Globalization.CultureInfo.InvariantCulture) >= 1,
             TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(500));
 
@@ -152,6 +152,6 @@ public sealed class NimmerverseServiceTests
         Assert.That(await JournalHasAsync(firstInvocation, "did not answer the health probe"), Is.True, "the supervisor saw the wedge and withheld its pings");
         var watchdogFired = await Sandbox.JournalctlAsync("-u", "nimmerverse", "-o", "cat", "--grep", "Watchdog timeout");
         Assert.That(watchdogFired.StandardOutput, Does.Contain("Watchdog timeout"));
-        Assert.That(await SystemdSandbox.EventuallyAsync(async () => await Sandbox.UnitPropertyAsync(Unit, "MainPID") is var pid && pid != "0" && pid != firstPid, TimeSpan.FromSeconds(10)), Is.True);
+        Assert.That(await Eventually.TrueAsync(async () => await Sandbox.UnitPropertyAsync(Unit, "MainPID") is var pid && pid != "0" && pid != firstPid, TimeSpan.FromSeconds(10)), Is.True);
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Systemd;
 
@@ -32,10 +30,10 @@ public sealed class SandboxSetUp
             new Dictionary<string, string> { ["NV_PUBLISH_DIR"] = RepositoryPaths.PublishDirectory });
         Assert.That(install.ExitCode, Is.Zero, install.ToString());
 
-        HttpBase = new Uri($"http://127.0.0.1:{FreePort()}");
+        HttpBase = new Uri($"http://127.0.0.1:{Ports.FreeTcpPort()}");
         EnvironmentFile = $"""
             NIMMERVERSE_HOSTNAME={HostName}
-            NIMMERVERSE_AKKA__PORT={FreePort()}
+            NIMMERVERSE_AKKA__PORT={Ports.FreeTcpPort()}
             NIMMERVERSE_HTTP__LISTEN={HttpBase.ToString().TrimEnd('/')}
             """;
         await Sandbox.WriteFileAsync("/etc/nimmerverse/nimmerverse.env", EnvironmentFile);
@@ -50,12 +48,5 @@ public sealed class SandboxSetUp
         {
             await Sandbox.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
+using Nimmerverse.Testing;
 using Serilog;
 
 namespace Nimmerverse.Supervisor.Tests.Hosting;
@@ -18,19 +18,12 @@ namespace Nimmerverse.Supervisor.Tests.Hosting;
 /// </summary>
 public sealed class SupervisorHostTests
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static async Task<(WebApplication App, HttpClient Http)> StartAsync(params (string Name, string Value)[] settings)
     {
         var environment = new Hashtable
         {
             ["NIMMERVERSE_AKKA__PORT"] = "0",
-            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{FreePort()}",
+            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
             ["NIMMERVERSE_LOGGING__TARGET"] = "console",
         };
         foreach (var (name, value) in settings)
@@ -46,20 +39,16 @@ public sealed class SupervisorHostTests
         return (app, http);
     }
 
+    private static async Task<JsonElement> StatusAsync(HttpClient http) =>
+        JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/status", UriKind.Relative))).RootElement;
+
+    private static List<string> MemberStatuses(JsonElement status) =>
+        [.. status.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("status").GetString()!)];
+
     private static async Task<JsonElement> StatusWhenUpAsync(HttpClient http)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/status", UriKind.Relative))).RootElement;
-            var members = status.GetProperty("members");
-            if ((members.GetArrayLength() == 1 && members[0].GetProperty("status").GetString() == "Up") || DateTime.UtcNow > deadline)
-            {
-                return status;
-            }
-
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(async () => MemberStatuses(await StatusAsync(http)) is ["Up"], TimeSpan.FromSeconds(30));
+        return await StatusAsync(http);
     }
 
     [Test]
@@ -83,7 +72,7 @@ public sealed class SupervisorHostTests
     [Test]
     public async Task A_host_with_seed_nodes_joins_them_and_both_see_two_members_up()
     {
-        var seedPort = FreePort();
+        var seedPort = Ports.FreeTcpPort();
         var (seed, seedHttp) = await StartAsync(("NIMMERVERSE_HOSTNAME", "theia"), ("NIMMERVERSE_AKKA__PORT", seedPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var (joiner, joinerHttp) = await StartAsync(("NIMMERVERSE_HOSTNAME", "dioscuri"), ("NIMMERVERSE_AKKA__SEEDNODES__0", $"akka.tcp://nimmerverse@127.0.0.1:{seedPort}"));
         await using (seed)
@@ -93,8 +82,8 @@ public sealed class SupervisorHostTests
         {
             foreach (var http in new[] { seedHttp, joinerHttp })
             {
-                var members = await MembersWhenAsync(http, m => m.Count == 2 && m.All(s => s == "Up"));
-                Assert.That(members, Is.EqualTo(new[] { "Up", "Up" }));
+                await Eventually.TrueAsync(async () => MemberStatuses(await StatusAsync(http)) is ["Up", "Up"], TimeSpan.FromSeconds(30));
+                Assert.That(MemberStatuses(await StatusAsync(http)), Is.EqualTo(new[] { "Up", "Up" }));
             }
 
             await joiner.StopAsync();
@@ -140,22 +129,6 @@ public sealed class SupervisorHostTests
             {
                 Environment.ExitCode = exitCodeBefore;
             }
-        }
-    }
-
-    private static async Task<List<string>> MembersWhenAsync(HttpClient http, Func<List<string>, bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/status", UriKind.Relative))).RootElement;
-            var members = status.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("status").GetString()!).ToList();
-            if (condition(members) || DateTime.UtcNow > deadline)
-            {
-                return members;
-            }
-
-            await Task.Delay(200);
         }
     }
 

@@ -69,23 +69,6 @@ public sealed class SystemdSandbox : IAsyncDisposable
 
     public void DeleteFile(string path) => File.Delete($"/proc/{Pid}/root{path}");
 
-    /// <summary>Polls until <paramref name="condition"/> holds or the deadline passes.</summary>
-    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? interval = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition().ConfigureAwait(false))
-            {
-                return true;
-            }
-
-            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
-        }
-
-        return await condition().ConfigureAwait(false);
-    }
-
     public async ValueTask DisposeAsync() =>
         await ProcessRunner.RunAsync(_script, ["stop", Pid.ToString(CultureInfo.InvariantCulture)], timeout: TimeSpan.FromSeconds(30)).ConfigureAwait(false);
 }
