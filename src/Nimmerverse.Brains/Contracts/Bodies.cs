@@ -1,0 +1,170 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Nimmerverse.Brains.Contracts;
+
+/// <summary>A confidence-tagged signal from a cell (<c>wave</c>).</summary>
+public sealed record WaveBody(string Domain, double Confidence, JsonElement Content, double LifeforceCost) : IMessageBody
+{
+    public static string MessageType => "wave";
+
+    public string? Problem() => Checks.First(
+        Checks.NotEmpty("domain", Domain),
+        Checks.InRange("confidence", Confidence, 0, 1),
+        Checks.InRange("lifeforce_cost", LifeforceCost, 0, double.MaxValue));
+}
+
+/// <summary>The three states of a thalamus gate.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<GateState>))]
+public enum GateState
+{
+    [JsonStringEnumMemberName("CLOSED")]
+    Closed,
+
+    [JsonStringEnumMemberName("STABLE")]
+    Stable,
+
+    [JsonStringEnumMemberName("OPEN")]
+    Open,
+}
+
+/// <summary>A gate crossing a threshold (<c>gate_transition</c>), with the waves that pushed it.</summary>
+public sealed record GateTransitionBody(
+    string GateId,
+    string Domain,
+    GateState FromState,
+    GateState ToState,
+    double StateValue,
+    double CorrelationScore,
+    IReadOnlyList<Guid> TriggerWaves,
+    int RoutedToTier) : IMessageBody
+{
+    public static string MessageType => "gate_transition";
+
+    public string? Problem() => Checks.First(
+        Checks.NotEmpty("gate_id", GateId),
+        Checks.NotEmpty("domain", Domain),
+        Checks.InRange("state_value", StateValue, -1, 1),
+        Checks.InRange("correlation_score", CorrelationScore, -1, 1),
+        RoutedToTier is < 0 or > MessageSource.MaxTier ? $"routed_to_tier {RoutedToTier} is outside 0..{MessageSource.MaxTier}" : null);
+}
+
+/// <summary>
+/// A request to a cell (<c>cell_request</c>). The math cell takes <c>add</c>, <c>sub</c>,
+/// <c>mul</c>, <c>div</c> over its operands; other cells name their own operations.
+/// </summary>
+public sealed record CellRequestBody(string Operation, IReadOnlyList<double> Operands) : IMessageBody
+{
+    public const int MaxOperands = 1024;
+
+    public static string MessageType => "cell_request";
+
+    public string? Problem()
+    {
+        if (Checks.NotEmpty("operation", Operation) is { } empty)
+        {
+            return empty;
+        }
+
+        if (Operands.Count > MaxOperands)
+        {
+            return $"operands has {Operands.Count} numbers; at most {MaxOperands}";
+        }
+
+        for (var i = 0; i < Operands.Count; i++)
+        {
+            if (!double.IsFinite(Operands[i]))
+            {
+                return $"operands[{i}] is not a finite number";
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>A cell's answer (<c>cell_response</c>): a result, or an error saying why there is none.</summary>
+public sealed record CellResponseBody(double? Result = null, string? Error = null) : IMessageBody
+{
+    public static string MessageType => "cell_response";
+
+    public static CellResponseBody Success(double result) => new(result, null);
+
+    public static CellResponseBody Failure(string error) => new(null, error);
+
+    public string? Problem() => (Result, Error) switch
+    {
+        (null, null) => "neither result nor error is set",
+        ({ } r, _) when !double.IsFinite(r) => "result is not a finite number",
+        ({ }, { }) => "both result and error are set",
+        _ => null,
+    };
+}
+
+/// <summary>An NPC brain's state, published every tick (<c>npc_state</c>).</summary>
+public sealed record NpcStateBody(
+    int NpcId,
+    long Tick,
+    double TickRateHz,
+    double MeasuredRateHz,
+    double TickLagMs,
+    int Node,
+    long Episode,
+    double SuccessRate,
+    double RewardRate,
+    double Loss,
+    double Lifeforce,
+    double CpuMs) : IMessageBody
+{
+    public static string MessageType => "npc_state";
+
+    public string? Problem() => Checks.First(
+        NpcId < 0 ? $"npc_id {NpcId} is negative" : null,
+        Tick < 0 ? $"tick {Tick} is negative" : null,
+        Checks.InRange("tick_rate_hz", TickRateHz, 0, 1000),
+        Checks.InRange("measured_rate_hz", MeasuredRateHz, 0, 1000),
+        Checks.InRange("tick_lag_ms", TickLagMs, 0, double.MaxValue),
+        Node < 0 ? $"node {Node} is negative" : null,
+        Episode < 0 ? $"episode {Episode} is negative" : null,
+        Checks.InRange("success_rate", SuccessRate, 0, 1),
+        Checks.Finite("reward_rate", RewardRate),
+        Checks.Finite("loss", Loss),
+        Checks.Finite("lifeforce", Lifeforce),
+        Checks.InRange("cpu_ms", CpuMs, 0, double.MaxValue));
+}
+
+/// <summary>A command to one NPC (<c>npc_command</c>): <c>set_tick_rate</c> (with <see cref="TickRateHz"/>), <c>pause</c>, <c>resume</c>, <c>checkpoint</c>, <c>stop</c>.</summary>
+public sealed record NpcCommandBody(string Command, double? TickRateHz = null) : IMessageBody
+{
+    public static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal) { "set_tick_rate", "pause", "resume", "checkpoint", "stop" };
+
+    public static string MessageType => "npc_command";
+
+    public string? Problem() => (Command, TickRateHz) switch
+    {
+        _ when !Commands.Contains(Command) => $"command '{Command}' is not one of {string.Join(", ", Commands)}",
+        ("set_tick_rate", null) => "set_tick_rate needs tick_rate_hz",
+        ("set_tick_rate", { } rate) => Checks.InRange("tick_rate_hz", rate, 1, 20),
+        _ => null,
+    };
+}
+
+/// <summary>What the governor gives one NPC for the coming epoch.</summary>
+public sealed record NpcAllocation(int NpcId, double TickRateHz, double CpuQuotaPercent, bool GateOpen, int LlmPriority)
+{
+    public string? Problem() => Checks.First(
+        NpcId < 0 ? $"npc_id {NpcId} is negative" : null,
+        Checks.InRange("tick_rate_hz", TickRateHz, 1, 20),
+        Checks.InRange("cpu_quota_percent", CpuQuotaPercent, 5, 100),
+        LlmPriority is < 0 or > 10 ? $"llm_priority {LlmPriority} is outside 0..10" : null);
+}
+
+/// <summary>The governor's allocation for one epoch (<c>allocation</c>).</summary>
+public sealed record AllocationBody(long Epoch, IReadOnlyList<NpcAllocation> Npcs) : IMessageBody
+{
+    public static string MessageType => "allocation";
+
+    public string? Problem() => Epoch < 0
+        ? $"epoch {Epoch} is negative"
+        : Npcs.Select((npc, i) => npc.Problem() is { } problem ? $"npcs[{i}]: {problem}" : null).FirstOrDefault(p => p is not null);
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+
+namespace Nimmerverse.Brains.Contracts;
+
+/// <summary>Who sent a message: an entity (cell, nerve, npc, governor...) and the tier it works at.</summary>
+public sealed record MessageSource(string EntityId, string EntityType, int Tier)
+{
+    /// <summary>Tiers by latency budget: 0 reflex, 1 cells, 2 nerves, 3 Function Gemma, 4 cortex.</summary>
+    public const int MaxTier = 4;
+}
+
+/// <summary>
+/// The header every message carries. <see cref="CorrelationId"/> is set on a message that answers
+/// another (a cell response carries its request's <see cref="MessageId"/>).
+/// </summary>
+public sealed record MessageHeader(
+    Guid MessageId,
+    string MessageType,
+    int Version,
+    DateTimeOffset Timestamp,
+    MessageSource Source,
+    Guid? CorrelationId = null)
+{
+    /// <summary>The one wire version this build speaks.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>A fresh header for a message of <typeparamref name="TBody"/>'s type.</summary>
+    public static MessageHeader New<TBody>(MessageSource source, Guid? correlationId = null, TimeProvider? clock = null)
+        where TBody : IMessageBody =>
+        new(Guid.NewGuid(), TBody.MessageType, CurrentVersion, (clock ?? TimeProvider.System).GetUtcNow(), source, correlationId);
+}
+
+/// <summary><c>{"header": {...}, "body": {...}}</c>: what crosses NATS, as UTF-8 JSON in snake_case.</summary>
+public sealed record Envelope<TBody>(MessageHeader Header, TBody Body)
+    where TBody : IMessageBody;
+
+/// <summary>A message body: its wire type name and its own semantic checks.</summary>
+public interface IMessageBody
+{
+    /// <summary>The <c>message_type</c> in the header, e.g. <c>wave</c>.</summary>
+    static abstract string MessageType { get; }
+
+    /// <summary>What is wrong with the values (a NaN, a confidence above 1...), or null when they are fine.</summary>
+    string? Problem();
+}
+
+/// <summary>The message types of wire version 1.</summary>
+public static class MessageTypes
+{
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
+    {
+        WaveBody.MessageType, GateTransitionBody.MessageType, CellRequestBody.MessageType, CellResponseBody.MessageType,
+        NpcStateBody.MessageType, NpcCommandBody.MessageType, AllocationBody.MessageType,
+    };
+}
+
+internal static class Checks
+{
+    public static string? Finite(string field, double value) =>
+        double.IsFinite(value) ? null : $"{field} is not a finite number";
+
+    public static string? InRange(string field, double value, double min, double max) =>
+        Finite(field, value) ?? (value < min || value > max ? $"{field} {value} is outside {min}..{max}" : null);
+
+    public static string? NotEmpty(string field, string? value) =>
+        string.IsNullOrWhiteSpace(value) ? $"{field} is empty" : null;
+
+    public static string? First(params string?[] problems) => problems.FirstOrDefault(p => p is not null);
+
+    public static bool IsObjectOrScalar(JsonElement element) => element.ValueKind != JsonValueKind.Undefined;
+}

@@ -1,0 +1,30 @@
+namespace Nimmerverse.Brains.Contracts;
+
+/// <summary>The organism's subjects within one environment (DOMAIN.md, "Subjects").</summary>
+public sealed class Subjects(string environment)
+{
+    public string Environment { get; } = Subject.Environments.Contains(environment)
+        ? environment
+        : throw new ArgumentException($"'{environment}' is not an environment", nameof(environment));
+
+    /// <summary><c>{env}.nervous.cells.{cell}.request</c>: requests to a cell.</summary>
+    public Subject CellRequest(string cell) => Subject.Create(Environment, "nervous", "cells", cell, "request");
+
+    /// <summary><c>{env}.nervous.cells.{cell}.response</c>: every answer of a cell, with the request's id as correlation id.</summary>
+    public Subject CellResponse(string cell) => Subject.Create(Environment, "nervous", "cells", cell, "response");
+
+    /// <summary><c>{env}.nervous.cells.{cell}.wave</c>: the cell's waves.</summary>
+    public Subject CellWave(string cell) => Subject.Create(Environment, "nervous", "cells", cell, "wave");
+
+    /// <summary><c>{env}.thalamus.gate.open</c> and <c>.close</c>: gate transitions.</summary>
+    public Subject GateTransition(bool open) => Subject.Create(Environment, "thalamus", "gate", open ? "open" : "close");
+
+    /// <summary><c>{env}.thalamus.governor.allocate</c>: the governor's allocation per epoch.</summary>
+    public Subject Allocation => Subject.Create(Environment, "thalamus", "governor", "allocate");
+
+    /// <summary><c>{env}.npc.{id}.state</c>: an NPC's state, every tick.</summary>
+    public Subject NpcState(int npcId) => Subject.Create(Environment, "npc", npcId.ToString(System.Globalization.CultureInfo.InvariantCulture), "state");
+
+    /// <summary><c>{env}.npc.{id}.command</c>: commands to one NPC.</summary>
+    public Subject NpcCommand(int npcId) => Subject.Create(Environment, "npc", npcId.ToString(System.Globalization.CultureInfo.InvariantCulture), "command");
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Nimmerverse.Brains.Contracts;
+
+/// <summary>
+/// Source-generated JSON for every wire type: snake_case, UTF-8, required constructor
+/// parameters really required and non-nullable members really non-null, so a missing or
+/// null field is a rejection rather than a silent default. Optional fields (those with a
+/// default) are left out when null rather than written as null.
+/// </summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    RespectRequiredConstructorParameters = true,
+    RespectNullableAnnotations = true,
+    MaxDepth = WireCodec.MaxDepth,
+    Converters = [typeof(UtcTimestampConverter)])]
+[JsonSerializable(typeof(Envelope<WaveBody>))]
+[JsonSerializable(typeof(Envelope<GateTransitionBody>))]
+[JsonSerializable(typeof(Envelope<CellRequestBody>))]
+[JsonSerializable(typeof(Envelope<CellResponseBody>))]
+[JsonSerializable(typeof(Envelope<NpcStateBody>))]
+[JsonSerializable(typeof(Envelope<NpcCommandBody>))]
+[JsonSerializable(typeof(Envelope<AllocationBody>))]
+public sealed partial class WireJsonContext : JsonSerializerContext;
+
+/// <summary>Timestamps are RFC 3339 in UTC on the wire (<c>2026-11-29T15:30:00.1234567Z</c>); any offset is accepted when read.</summary>
+public sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        reader.TokenType == JsonTokenType.String
+        && DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
+            ? value.ToUniversalTime()
+            : throw new JsonException("timestamp is not an RFC 3339 date and time");
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+}

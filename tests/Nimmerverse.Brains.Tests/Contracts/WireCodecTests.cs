@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Brains.Tests.Contracts;
+
+public sealed class WireCodecTests
+{
+    private static readonly WireCodec Codec = WireCodec.Default;
+
+    [Test]
+    public void Every_body_type_survives_a_round_trip()
+    {
+        var wave = WireSamples.Envelope(WireSamples.Wave);
+        var decodedWave = Codec.Decode<WaveBody>(Codec.Encode(wave));
+        Assert.That(decodedWave.Envelope!.Header, Is.EqualTo(wave.Header));
+        Assert.That(decodedWave.Envelope.Body.Content.GetProperty("result").GetInt32(), Is.EqualTo(5));
+
+        var gate = WireSamples.Envelope(WireSamples.GateTransition);
+        Assert.That(Codec.Decode<GateTransitionBody>(Codec.Encode(gate)).Envelope!.Body.TriggerWaves, Is.EqualTo(gate.Body.TriggerWaves));
+        var request = WireSamples.Envelope(WireSamples.CellRequest);
+        Assert.That(Codec.Decode<CellRequestBody>(Codec.Encode(request)).Envelope!.Body.Operands, Is.EqualTo(request.Body.Operands));
+        var response = WireSamples.Envelope(CellResponseBody.Failure("division by zero"), request.Header.MessageId);
+        Assert.That(Codec.Decode<CellResponseBody>(Codec.Encode(response)).Envelope, Is.EqualTo(response));
+        var state = WireSamples.Envelope(WireSamples.NpcState);
+        Assert.That(Codec.Decode<NpcStateBody>(Codec.Encode(state)).Envelope, Is.EqualTo(state));
+        var command = WireSamples.Envelope(new NpcCommandBody("set_tick_rate", 12));
+        Assert.That(Codec.Decode<NpcCommandBody>(Codec.Encode(command)).Envelope, Is.EqualTo(command));
+        var allocation = WireSamples.Envelope(WireSamples.Allocation);
+        Assert.That(Codec.Decode<AllocationBody>(Codec.Encode(allocation)).Envelope!.Body.Npcs, Is.EqualTo(allocation.Body.Npcs));
+    }
+
+    [Test]
+    public void The_wire_form_is_snake_case_with_a_utc_timestamp_and_no_null_fields()
+    {
+        var request = WireSamples.Envelope(WireSamples.CellRequest);
+        var response = WireSamples.Envelope(CellResponseBody.Success(5.5), request.Header.MessageId);
+
+        var json = JsonDocument.Parse(Codec.Encode(response)).RootElement;
+
+        var header = json.GetProperty("header");
+        Assert.That(header.GetProperty("message_id").GetString(), Is.EqualTo(response.Header.MessageId.ToString()));
+        Assert.That(header.GetProperty("message_type").GetString(), Is.EqualTo("cell_response"));
+        Assert.That(header.GetProperty("version").GetInt32(), Is.EqualTo(1));
+        Assert.That(header.GetProperty("timestamp").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$"));
+        Assert.That(header.GetProperty("correlation_id").GetString(), Is.EqualTo(request.Header.MessageId.ToString()));
+        Assert.That(header.GetProperty("source").GetProperty("entity_type").GetString(), Is.EqualTo("cell"));
+        Assert.That(json.GetProperty("body").GetProperty("result").GetDouble(), Is.EqualTo(5.5));
+        Assert.That(json.GetProperty("body").TryGetProperty("error", out _), Is.False);
+        Assert.That(JsonDocument.Parse(Codec.Encode(request)).RootElement.GetProperty("header").TryGetProperty("correlation_id", out _), Is.False);
+    }
+
+    [Test]
+    public void A_message_from_another_language_with_an_offset_timestamp_and_extra_fields_is_read()
+    {
+        const string python = """
+            {"header": {"message_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "message_type": "cell_request", "version": 1,
+                        "timestamp": "2026-11-29T16:30:00+01:00", "source": {"entity_id": "py-cell", "entity_type": "cell", "tier": 1},
+                        "trace": "ignored"},
+             "body": {"operation": "mul", "operands": [6, 7]}}
+            """;
+
+        var decoded = Codec.Decode<CellRequestBody>(Encoding.UTF8.GetBytes(python));
+
+        Assert.That(decoded.Rejection, Is.Null);
+        Assert.That(decoded.Envelope!.Header.Timestamp, Is.EqualTo(new DateTimeOffset(2026, 11, 29, 15, 30, 0, TimeSpan.Zero)));
+        Assert.That(decoded.Envelope.Body.Operands, Is.EqualTo(new[] { 6.0, 7.0 }));
+    }
+
+    private const string GoodHeader = """{"message_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "message_type": "wave", "version": 1, "timestamp": "2026-11-29T15:30:00Z", "source": {"entity_id": "c", "entity_type": "cell", "tier": 1}}""";
+
+    private static string WaveWith(string body, string header = GoodHeader) => $$"""{"header": {{header}}, "body": {{body}}}""";
+
+    private const string GoodBody = """{"domain": "math", "confidence": 0.5, "content": {}, "lifeforce_cost": 0.1}""";
+
+    private static IEnumerable<TestCaseData> BadPayloads()
+    {
+        TestCaseData Case(string name, string payload, RejectionReason reason) => new TestCaseData(payload, reason).SetArgDisplayNames(name);
+
+        yield return Case("not json", "hello", RejectionReason.MalformedJson);
+        yield return Case("truncated", WaveWith(GoodBody)[..40], RejectionReason.MalformedJson);
+        yield return Case("array", "[1,2,3]", RejectionReason.MalformedJson);
+        yield return Case("no header", $$"""{"body": {{GoodBody}}}""", RejectionReason.MalformedJson);
+        yield return Case("null body", WaveWith("null"), RejectionReason.MalformedJson);
+        yield return Case("NaN literal", WaveWith(GoodBody.Replace("0.5", "NaN", StringComparison.Ordinal)), RejectionReason.MalformedJson);
+        yield return Case("deep nesting", WaveWith(GoodBody.Replace("{}", new string('[', 100) + new string(']', 100), StringComparison.Ordinal)), RejectionReason.MalformedJson);
+        yield return Case("unknown type", WaveWith(GoodBody, GoodHeader.Replace("\"wave\"", "\"telepathy\"", StringComparison.Ordinal)), RejectionReason.UnknownMessageType);
+        yield return Case("wrong type", WaveWith(GoodBody, GoodHeader.Replace("\"wave\"", "\"npc_state\"", StringComparison.Ordinal)), RejectionReason.WrongMessageType);
+        yield return Case("version 2", WaveWith(GoodBody, GoodHeader.Replace("\"version\": 1", "\"version\": 2", StringComparison.Ordinal)), RejectionReason.UnsupportedVersion);
+        yield return Case("version 1.5", WaveWith(GoodBody, GoodHeader.Replace("\"version\": 1", "\"version\": 1.5", StringComparison.Ordinal)), RejectionReason.UnsupportedVersion);
+        yield return Case("version as string", WaveWith(GoodBody, GoodHeader.Replace("\"version\": 1", "\"version\": \"1\"", StringComparison.Ordinal)), RejectionReason.InvalidHeader);
+        yield return Case("no message id", WaveWith(GoodBody, GoodHeader.Replace("\"message_id\": \"3f2504e0-4f89-11d3-9a0c-0305e82c3301\", ", "", StringComparison.Ordinal)), RejectionReason.InvalidHeader);
+        yield return Case("empty message id", WaveWith(GoodBody, GoodHeader.Replace("3f2504e0-4f89-11d3-9a0c-0305e82c3301", Guid.Empty.ToString(), StringComparison.Ordinal)), RejectionReason.InvalidHeader);
+        yield return Case("bad timestamp", WaveWith(GoodBody, GoodHeader.Replace("2026-11-29T15:30:00Z", "yesterday", StringComparison.Ordinal)), RejectionReason.InvalidHeader);
+        yield return Case("tier 9", WaveWith(GoodBody, GoodHeader.Replace("\"tier\": 1", "\"tier\": 9", StringComparison.Ordinal)), RejectionReason.InvalidHeader);
+        yield return Case("empty entity", WaveWith(GoodBody, GoodHeader.Replace("\"entity_id\": \"c\"", "\"entity_id\": \"\"", StringComparison.Ordinal)), RejectionReason.InvalidHeader);
+        yield return Case("confidence 1.5", WaveWith(GoodBody.Replace("0.5", "1.5", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("confidence as string", WaveWith(GoodBody.Replace("0.5", "\"high\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("confidence NaN string", WaveWith(GoodBody.Replace("0.5", "\"NaN\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("infinite cost", WaveWith(GoodBody.Replace("0.1", "1e999", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("negative cost", WaveWith(GoodBody.Replace("0.1", "-0.1", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("missing domain", WaveWith(GoodBody.Replace("\"domain\": \"math\", ", "", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("null domain", WaveWith(GoodBody.Replace("\"math\"", "null", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+    }
+
+    [TestCaseSource(nameof(BadPayloads))]
+    public void Bad_input_is_rejected_with_its_reason_and_never_throws(string payload, RejectionReason reason)
+    {
+        Decoded<WaveBody> decoded = default;
+
+        Assert.DoesNotThrow(() => decoded = Codec.Decode<WaveBody>(Encoding.UTF8.GetBytes(payload)));
+
+        Assert.That(decoded.Envelope, Is.Null);
+        Assert.That(decoded.Rejection!.Reason, Is.EqualTo(reason), decoded.Rejection.Detail);
+        Assert.That(decoded.Rejection.Detail, Has.Length.LessThanOrEqualTo(Rejection.MaxDetailLength + 3));
+    }
+
+    [Test]
+    public void A_payload_over_the_limit_is_refused_before_it_is_parsed()
+    {
+        var codec = new WireCodec(maxPayloadBytes: 100);
+
+        var decoded = codec.Decode<WaveBody>(Encoding.UTF8.GetBytes(WaveWith(GoodBody)));
+
+        Assert.That(decoded.Rejection!.Reason, Is.EqualTo(RejectionReason.Oversized));
+    }
+
+    [Test]
+    public void Invalid_utf8_is_malformed()
+    {
+        var payload = Encoding.UTF8.GetBytes(WaveWith(GoodBody));
+        payload[payload.Length / 2] = 0xFF;
+
+        Assert.That(Codec.Decode<WaveBody>(payload).Rejection!.Reason, Is.AnyOf(RejectionReason.MalformedJson, RejectionReason.InvalidBody, RejectionReason.InvalidHeader));
+    }
+
+    [TestCase("""{"operation": "add", "operands": [1, "2"]}""")]
+    [TestCase("""{"operation": "", "operands": [1]}""")]
+    [TestCase("""{"operation": "add"}""")]
+    public void Bad_cell_requests_are_invalid_bodies(string body)
+    {
+        var payload = WaveWith(body, GoodHeader.Replace("\"wave\"", "\"cell_request\"", StringComparison.Ordinal));
+
+        Assert.That(Codec.Decode<CellRequestBody>(Encoding.UTF8.GetBytes(payload)).Rejection!.Reason, Is.EqualTo(RejectionReason.InvalidBody));
+    }
+
+    [TestCase("set_tick_rate", null, "needs tick_rate_hz")]
+    [TestCase("set_tick_rate", 50.0, "outside 1..20")]
+    [TestCase("reboot", null, "not one of")]
+    public void Bad_npc_commands_say_what_is_wrong(string command, double? rate, string problem)
+    {
+        Assert.That(new NpcCommandBody(command, rate).Problem(), Does.Contain(problem));
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Brains.Tests.Contracts;
+
+/// <summary>One valid message of every type, for round trips and schema checks.</summary>
+internal static class WireSamples
+{
+    public static readonly MessageSource Cell = new("math-1", "cell", 1);
+
+    public static Envelope<T> Envelope<T>(T body, Guid? correlationId = null)
+        where T : IMessageBody => new(MessageHeader.New<T>(Cell, correlationId), body);
+
+    public static readonly WaveBody Wave = new("math", 0.8, JsonDocument.Parse("""{"operation": "add", "result": 5}""").RootElement, 0.3);
+
+    public static readonly GateTransitionBody GateTransition = new("gate-math", "math", GateState.Stable, GateState.Open, 0.62, 0.9, [Guid.NewGuid(), Guid.NewGuid()], 2);
+
+    public static readonly CellRequestBody CellRequest = new("add", [2, 3.5]);
+
+    public static readonly NpcStateBody NpcState = new(7, 1200, 5, 4.98, 1.2, 12, 40, 0.92, 0.4, 0.013, 88.5, 5321);
+
+    public static readonly AllocationBody Allocation = new(17, [new NpcAllocation(7, 10, 25, true, 3)]);
+
+    /// <summary>Every sample encoded, by message type.</summary>
+    public static IEnumerable<TestCaseData> Encoded()
+    {
+        var codec = WireCodec.Default;
+        yield return new TestCaseData("wave", codec.Encode(Envelope(Wave))).SetArgDisplayNames("wave");
+        yield return new TestCaseData("gate_transition", codec.Encode(Envelope(GateTransition))).SetArgDisplayNames("gate_transition");
+        yield return new TestCaseData("cell_request", codec.Encode(Envelope(CellRequest))).SetArgDisplayNames("cell_request");
+        yield return new TestCaseData("cell_response", codec.Encode(Envelope(CellResponseBody.Success(5.5), Guid.NewGuid()))).SetArgDisplayNames("cell_response result");
+        yield return new TestCaseData("cell_response", codec.Encode(Envelope(CellResponseBody.Failure("division by zero"), Guid.NewGuid()))).SetArgDisplayNames("cell_response error");
+        yield return new TestCaseData("npc_state", codec.Encode(Envelope(NpcState))).SetArgDisplayNames("npc_state");
+        yield return new TestCaseData("npc_command", codec.Encode(Envelope(new NpcCommandBody("set_tick_rate", 10)))).SetArgDisplayNames("npc_command set_tick_rate");
+        yield return new TestCaseData("npc_command", codec.Encode(Envelope(new NpcCommandBody("pause")))).SetArgDisplayNames("npc_command pause");
+        yield return new TestCaseData("allocation", codec.Encode(Envelope(Allocation))).SetArgDisplayNames("allocation");
+    }
+}
