@@ -1,0 +1,210 @@
+using Akka.Actor;
+using Akka.Event;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using NATS.Net;
+using Nimmerverse.Brains.Contracts;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.Nats;
+
+/// <summary>
+/// The one place where NATS subjects meet actor messages. Incoming: every subscription is a
+/// loop that decodes, validates and tells the target a typed <see cref="Inbound{TBody}"/>, or
+/// rejects and counts. Outgoing: actors tell it <see cref="Publish{TBody}"/>,
+/// <see cref="Reply{TBody}"/> or <see cref="PublishDurable{TBody}"/>. It never touches a subject
+/// of another environment, in either direction. Reconnects are NATS.Net's; actors keep running.
+/// </summary>
+public sealed class NatsBridgeActor : ReceiveActor
+{
+    private readonly INatsConnection _connection;
+    private readonly NatsBridgeSettings _settings;
+    private readonly BridgeCounters _counters;
+    private readonly WireCodec _codec;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private RateLimitedLog _problems = null!;
+    private INatsJSContext? _jetStream;
+
+    private sealed record SubscriptionEnded(SubjectPattern Pattern, Exception? Error);
+
+    private sealed record DurableStreamReady(string Stream);
+
+    private sealed record DurableStreamFailed(Exception Error);
+
+    public NatsBridgeActor(INatsConnection connection, NatsBridgeSettings settings, BridgeCounters counters)
+    {
+        _connection = connection;
+        _settings = settings;
+        _counters = counters;
+        _codec = new WireCodec(settings.MaxPayloadBytes);
+
+        Receive<ISubscribe>(StartSubscription);
+        Receive<SubscriptionEnded>(OnSubscriptionEnded);
+        Receive<IOutbound>(Send);
+        Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, _settings.GateStreamSubjects));
+        Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _settings.GateStreamName));
+        Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot()));
+    }
+
+    public static Props Props(INatsConnection connection, NatsBridgeSettings settings, BridgeCounters counters) =>
+        Akka.Actor.Props.Create(() => new NatsBridgeActor(connection, settings, counters));
+
+    protected override void PreStart()
+    {
+        _problems = new RateLimitedLog(_log, _settings.EffectiveRejectionLogInterval);
+        _connection.MessageDropped += OnMessageDropped;
+        _connection.ConnectionDisconnected += OnDisconnected;
+        _connection.ConnectionOpened += OnOpened;
+        EnsureDurableStream();
+    }
+
+    protected override void PostStop()
+    {
+        _connection.MessageDropped -= OnMessageDropped;
+        _connection.ConnectionDisconnected -= OnDisconnected;
+        _connection.ConnectionOpened -= OnOpened;
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
+
+    private void StartSubscription(ISubscribe subscribe)
+    {
+        if (subscribe.Pattern.Environment != _settings.Environment)
+        {
+            _log.Error("Refused a subscription to {Subject}: this process serves only {Environment}", subscribe.Pattern, _settings.Environment);
+            return;
+        }
+
+        var options = new NatsSubOpts
+        {
+            ChannelOpts = new NatsSubChannelOpts { Capacity = _settings.SubscriptionBuffer, FullMode = System.Threading.Channels.BoundedChannelFullMode.DropNewest },
+        };
+        var context = new SubscriptionContext(_connection, _codec, _counters, _problems, options, Self);
+        var self = Self;
+        subscribe.RunAsync(context, _stopping.Token).ContinueWith(
+            t => new SubscriptionEnded(subscribe.Pattern, t.IsFaulted ? t.Exception!.GetBaseException() : null),
+            TaskScheduler.Default).PipeTo(self);
+        _log.Info("Subscribing {Target} to {Subject} ({MessageType})", subscribe.Target.Path, subscribe.Pattern, subscribe.MessageType);
+    }
+
+    private void OnSubscriptionEnded(SubscriptionEnded ended)
+    {
+        if (_stopping.IsCancellationRequested || ended.Error is OperationCanceledException or null)
+        {
+            return;
+        }
+
+        // A subscription that dies on its own would leave a cell deaf; crash so the supervisor restarts the bridge.
+        throw new InvalidOperationException($"the subscription to {ended.Pattern} ended", ended.Error);
+    }
+
+    private void Send(IOutbound outbound)
+    {
+        var destination = outbound.Destination;
+        if (outbound.Kind != OutboundKind.Reply && !destination.StartsWith(_settings.Environment + ".", StringComparison.Ordinal))
+        {
+            _log.Error("Refused to publish on {Subject}: this process serves only {Environment}", destination, _settings.Environment);
+            return;
+        }
+
+        var payload = outbound.Encode(_codec);
+        if (outbound.Kind == OutboundKind.Durable)
+        {
+            PublishDurable(destination, payload, outbound.MessageId);
+            return;
+        }
+
+        Track(_connection.PublishAsync(destination, payload, cancellationToken: _stopping.Token), destination);
+    }
+
+    private void Track(ValueTask publish, string subject)
+    {
+        if (publish.IsCompletedSuccessfully)
+        {
+            _counters.Published();
+            return;
+        }
+
+        var counters = _counters;
+        var problems = _problems;
+        publish.AsTask().ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    counters.Published();
+                    return;
+                }
+
+                counters.Dropped(DropReason.PublishFailed);
+                problems.Warning($"publish:{subject}", "A publish on {Subject} failed: {Error}", subject, t.Exception?.GetBaseException().Message ?? "cancelled");
+            },
+            TaskScheduler.Default);
+    }
+
+    private void PublishDurable(string subject, byte[] payload, Guid messageId)
+    {
+        if (_jetStream is null)
+        {
+            _counters.Dropped(DropReason.DurablePublishFailed);
+            _problems.Warning("durable:not-ready", "A durable publish on {Subject} was dropped: JetStream is not ready", subject);
+            return;
+        }
+
+        var counters = _counters;
+        var problems = _problems;
+        _jetStream.PublishAsync(subject, payload, opts: new NatsJSPubOpts { MsgId = messageId.ToString() }, cancellationToken: _stopping.Token)
+            .AsTask()
+            .ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully && t.Result.Error is null)
+                    {
+                        counters.DurablePublished(t.Result.Duplicate);
+                        return;
+                    }
+
+                    counters.Dropped(DropReason.DurablePublishFailed);
+                    problems.Warning($"durable:{subject}", "A durable publish on {Subject} failed: {Error}", subject,
+                        t.Exception?.GetBaseException().Message ?? t.Result.Error?.Description ?? "cancelled");
+                },
+                TaskScheduler.Default);
+    }
+
+    private void EnsureDurableStream()
+    {
+        var jetStream = _connection.CreateJetStreamContext();
+        _jetStream = jetStream;
+        var config = new StreamConfig(_settings.GateStreamName, [_settings.GateStreamSubjects])
+        {
+            DuplicateWindow = _settings.EffectiveDuplicateWindow,
+            Storage = StreamConfigStorage.File,
+        };
+        jetStream.CreateOrUpdateStreamAsync(config, _stopping.Token).AsTask().ContinueWith<object>(
+            t => t.IsCompletedSuccessfully ? new DurableStreamReady(_settings.GateStreamName) : new DurableStreamFailed(t.Exception!.GetBaseException()),
+            TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private ValueTask OnMessageDropped(object? sender, NatsMessageDroppedEventArgs args)
+    {
+        _counters.Dropped(DropReason.SubscriptionBufferFull);
+        _problems.Warning($"dropped:{args.Subscription.Subject}", "Dropped a message on {Subject}: the subscription buffer of {Capacity} is full (the bridge is behind)", args.Subject, _settings.SubscriptionBuffer);
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask OnDisconnected(object? sender, NatsEventArgs args)
+    {
+        _counters.Disconnected();
+        _log.Warning("NATS connection lost ({Reason}); reconnecting, actors keep running", args.Message);
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask OnOpened(object? sender, NatsEventArgs args)
+    {
+        _counters.Reconnected();
+        _log.Info("NATS connection open ({Reason})", args.Message);
+        return ValueTask.CompletedTask;
+    }
+}

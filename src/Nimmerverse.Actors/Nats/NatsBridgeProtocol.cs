@@ -1,0 +1,113 @@
+using Akka.Actor;
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Actors.Nats;
+
+/// <summary>Messages understood by <see cref="NatsBridgeActor"/>, and what it delivers.</summary>
+public static class NatsBridgeProtocol
+{
+    /// <summary>A subscription request; the bridge runs it until it stops.</summary>
+    public interface ISubscribe
+    {
+        SubjectPattern Pattern { get; }
+
+        IActorRef Target { get; }
+
+        /// <summary>NATS queue group: subscribers in one group share the messages (one host answers a request).</summary>
+        string? QueueGroup { get; }
+
+        /// <summary>The message type expected on the pattern.</summary>
+        string MessageType { get; }
+
+        internal Task RunAsync(SubscriptionContext context, CancellationToken cancellationToken);
+    }
+
+    /// <summary>
+    /// Deliver every valid <typeparamref name="TBody"/> message on <paramref name="Pattern"/> to
+    /// <paramref name="Target"/> as an <see cref="Inbound{TBody}"/>; anything else is rejected,
+    /// counted and logged (rate-limited), never delivered.
+    /// </summary>
+    public sealed record Subscribe<TBody>(SubjectPattern Pattern, IActorRef Target, string? QueueGroup = null) : ISubscribe
+        where TBody : IMessageBody
+    {
+        public string MessageType => TBody.MessageType;
+
+        Task ISubscribe.RunAsync(SubscriptionContext context, CancellationToken cancellationToken) =>
+            SubscriptionLoop.RunAsync(this, context, cancellationToken);
+    }
+
+    /// <summary>A valid message from NATS. <paramref name="ReplyTo"/> is set for a request.</summary>
+    public sealed record Inbound<TBody>(string Subject, Envelope<TBody> Envelope, string? ReplyTo)
+        where TBody : IMessageBody;
+
+    /// <summary>Sent back to the subscriber once its subscription is live on the server.</summary>
+    public sealed record Subscribed(SubjectPattern Pattern);
+
+    /// <summary>Publish an envelope on a subject of this process's environment (core NATS, at most once).</summary>
+    public sealed record Publish<TBody>(Subject Subject, Envelope<TBody> Envelope) : IOutbound
+        where TBody : IMessageBody
+    {
+        OutboundKind IOutbound.Kind => OutboundKind.Core;
+
+        string IOutbound.Destination => Subject.Value;
+
+        Guid IOutbound.MessageId => Envelope.Header.MessageId;
+
+        byte[] IOutbound.Encode(WireCodec codec) => codec.Encode(Envelope);
+    }
+
+    /// <summary>Answer a request on its reply inbox (which NATS names, so it is not a <see cref="Subject"/>).</summary>
+    public sealed record Reply<TBody>(string ReplyTo, Envelope<TBody> Envelope) : IOutbound
+        where TBody : IMessageBody
+    {
+        OutboundKind IOutbound.Kind => OutboundKind.Reply;
+
+        string IOutbound.Destination => ReplyTo;
+
+        Guid IOutbound.MessageId => Envelope.Header.MessageId;
+
+        byte[] IOutbound.Encode(WireCodec codec) => codec.Encode(Envelope);
+    }
+
+    /// <summary>
+    /// Publish to JetStream, for what must not be lost (gate transitions): acknowledged by the
+    /// server and de-duplicated on the header's message id (<c>Nats-Msg-Id</c>).
+    /// </summary>
+    public sealed record PublishDurable<TBody>(Subject Subject, Envelope<TBody> Envelope) : IOutbound
+        where TBody : IMessageBody
+    {
+        OutboundKind IOutbound.Kind => OutboundKind.Durable;
+
+        string IOutbound.Destination => Subject.Value;
+
+        Guid IOutbound.MessageId => Envelope.Header.MessageId;
+
+        byte[] IOutbound.Encode(WireCodec codec) => codec.Encode(Envelope);
+    }
+
+    /// <summary>How an outgoing message travels.</summary>
+    public enum OutboundKind
+    {
+        Core,
+        Reply,
+        Durable,
+    }
+
+    /// <summary>Outgoing messages; the bridge encodes them once, off the sender's thread.</summary>
+    public interface IOutbound
+    {
+        internal OutboundKind Kind { get; }
+
+        internal string Destination { get; }
+
+        internal Guid MessageId { get; }
+
+        internal byte[] Encode(WireCodec codec);
+    }
+
+    /// <summary>Ask for the counters; answered with <see cref="BridgeStats"/>.</summary>
+    public sealed record GetStats
+    {
+        public static readonly GetStats Instance = new();
+    }
+}

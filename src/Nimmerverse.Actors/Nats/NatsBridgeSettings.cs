@@ -1,0 +1,31 @@
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Actors.Nats;
+
+/// <summary>How the bridge treats traffic; bound from <c>Nimmerverse:Nats</c>.</summary>
+/// <param name="Environment">The only environment whose subjects this process touches.</param>
+/// <param name="MaxPayloadBytes">Larger messages are rejected (<see cref="RejectionReason.Oversized"/>).</param>
+/// <param name="SubscriptionBuffer">
+/// Messages a subscription may hold before the bridge reads them. Backpressure policy: when full,
+/// NATS.Net drops the newest and the bridge counts each one (<see cref="DropReason.SubscriptionBufferFull"/>)
+/// and logs it rate-limited. Waiting instead would stall the socket and get the whole connection
+/// cut by the server as a slow consumer, which loses more.
+/// </param>
+/// <param name="RejectionLogInterval">A given rejection reason is logged at most once per interval per subscription.</param>
+/// <param name="DurableStreamDuplicateWindow">How long JetStream remembers message ids to drop duplicates.</param>
+public sealed record NatsBridgeSettings(
+    string Environment,
+    int MaxPayloadBytes = WireCodec.DefaultMaxPayloadBytes,
+    int SubscriptionBuffer = 65_536,
+    TimeSpan? RejectionLogInterval = null,
+    TimeSpan? DurableStreamDuplicateWindow = null)
+{
+    public TimeSpan EffectiveRejectionLogInterval => RejectionLogInterval ?? TimeSpan.FromSeconds(10);
+
+    public TimeSpan EffectiveDuplicateWindow => DurableStreamDuplicateWindow ?? TimeSpan.FromMinutes(2);
+
+    /// <summary>The JetStream stream that keeps gate transitions (<c>{env}.thalamus.gate.&gt;</c>).</summary>
+    public string GateStreamName => $"NIMMERVERSE_{Environment.ToUpperInvariant()}_GATES";
+
+    public string GateStreamSubjects => $"{Environment}.thalamus.gate.>";
+}

@@ -1,0 +1,47 @@
+using Akka.Actor;
+using NATS.Client.Core;
+using Nimmerverse.Brains.Contracts;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.Nats;
+
+/// <summary>What a subscription loop needs from its bridge.</summary>
+internal sealed record SubscriptionContext(INatsConnection Connection, WireCodec Codec, BridgeCounters Counters, RateLimitedLog RejectionLog, NatsSubOpts SubscriptionOptions, IActorRef Bridge);
+
+/// <summary>
+/// One subscription: raw bytes from NATS, decoded and checked, then told to the target actor.
+/// Runs outside the actor (Tell is thread-safe) so decoding never blocks a mailbox.
+/// </summary>
+internal static class SubscriptionLoop
+{
+    public static async Task RunAsync<TBody>(Subscribe<TBody> subscribe, SubscriptionContext context, CancellationToken cancellationToken)
+        where TBody : IMessageBody
+    {
+        await using var subscription = await context.Connection
+            .SubscribeCoreAsync(subscribe.Pattern.Value, subscribe.QueueGroup, NatsRawSerializer<byte[]>.Default, context.SubscriptionOptions, cancellationToken)
+            .ConfigureAwait(false);
+        // The server handles a connection's commands in order: once a PING comes back, the SUB
+        // before it is in force, so Subscribed is a promise that the next message arrives.
+        await context.Connection.PingAsync(cancellationToken).ConfigureAwait(false);
+        subscribe.Target.Tell(new Subscribed(subscribe.Pattern), context.Bridge);
+
+        await foreach (var message in subscription.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            context.Counters.Received();
+            var decoded = context.Codec.Decode<TBody>(message.Data ?? []);
+            if (decoded.Envelope is { } envelope)
+            {
+                context.Counters.Delivered();
+                subscribe.Target.Tell(new Inbound<TBody>(message.Subject, envelope, message.ReplyTo), context.Bridge);
+                continue;
+            }
+
+            var rejection = decoded.Rejection!;
+            context.Counters.Rejected(rejection.Reason);
+            context.RejectionLog.Warning(
+                $"{subscribe.Pattern}:{rejection.Reason}",
+                "Rejected a message on {Subject}: {RejectionReason}: {RejectionDetail}",
+                message.Subject, rejection.Reason, rejection.Detail);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Text;
+using System.Text.Json;
+using Akka.Actor;
+using NATS.Client.Core;
+using NATS.Net;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Nats;
+using Nimmerverse.Testing.TestKit;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.Tests.Nats;
+
+/// <summary>The bridge against a real nats-server: typed delivery, rejection, publishing, isolation, durability, outages.</summary>
+public sealed class NatsBridgeActorSpec : AkkaSpec
+{
+    private static readonly Subjects Dev = new("dev");
+    private static readonly MessageSource Tester = new("spec", "test", 1);
+    private NatsServer _server = null!;
+    private NatsConnection _bridgeConnection = null!;
+    private NatsConnection _outside = null!;
+    private BridgeCounters _counters = null!;
+
+    [SetUp]
+    public async Task StartServer()
+    {
+        _server = await NatsServer.StartAsync();
+        _bridgeConnection = new NatsConnection(new NatsOpts { Url = _server.Url, Name = "bridge-under-test", MaxReconnectRetry = -1, ReconnectWaitMax = TimeSpan.FromMilliseconds(200) });
+        _outside = new NatsConnection(new NatsOpts { Url = _server.Url, Name = "outside-client", MaxReconnectRetry = -1 });
+        await _bridgeConnection.ConnectAsync();
+        await _outside.ConnectAsync();
+        _counters = new BridgeCounters();
+    }
+
+    [TearDown]
+    public async Task StopServer()
+    {
+        await _outside.DisposeAsync();
+        await _bridgeConnection.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private IActorRef Bridge(string environment = "dev") =>
+        Sys.ActorOf(NatsBridgeActor.Props(_bridgeConnection, new NatsBridgeSettings(environment, RejectionLogInterval: TimeSpan.FromMinutes(1)), _counters));
+
+    private static byte[] RequestBytes(string operation, params double[] operands) =>
+        WireCodec.Default.Encode(new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(Tester), new CellRequestBody(operation, operands)));
+
+    private Akka.TestKit.TestProbe SubscribedProbe(IActorRef bridge, SubjectPattern pattern)
+    {
+        var probe = CreateTestProbe();
+        bridge.Tell(new Subscribe<CellRequestBody>(pattern, probe.Ref));
+        probe.ExpectMsg<Subscribed>(TimeSpan.FromSeconds(5));
+        return probe;
+    }
+
+    [Test]
+    public async Task A_valid_message_is_delivered_typed_with_its_reply_subject()
+    {
+        var bridge = Bridge();
+        var probe = SubscribedProbe(bridge, Dev.CellRequest("math"));
+
+        await _outside.PublishAsync(Dev.CellRequest("math").Value, RequestBytes("add", 2, 3), replyTo: "_INBOX.spec");
+
+        var inbound = probe.ExpectMsg<Inbound<CellRequestBody>>(TimeSpan.FromSeconds(5));
+        Assert.That(inbound.Envelope.Body.Operands, Is.EqualTo(new[] { 2.0, 3.0 }));
+        Assert.That(inbound.ReplyTo, Is.EqualTo("_INBOX.spec"));
+        Assert.That(inbound.Subject, Is.EqualTo("dev.nervous.cells.math.request"));
+    }
+
+    [Test]
+    public async Task Garbage_is_rejected_and_counted_by_reason_and_what_follows_still_arrives()
+    {
+        var bridge = Bridge();
+        var probe = SubscribedProbe(bridge, Dev.CellRequest("math"));
+        var subject = Dev.CellRequest("math").Value;
+
+        await _outside.PublishAsync(subject, Encoding.UTF8.GetBytes("{ not json"));
+        await _outside.PublishAsync(subject, Encoding.UTF8.GetBytes("""{"header": {"message_type": "telepathy"}, "body": {}}"""));
+        await _outside.PublishAsync(subject, new byte[100_000]);
+        await _outside.PublishAsync(subject, Array.Empty<byte>());
+        await _outside.PublishAsync(subject, RequestBytes("mul", 6, 7));
+
+        var inbound = probe.ExpectMsg<Inbound<CellRequestBody>>(TimeSpan.FromSeconds(5));
+        Assert.That(inbound.Envelope.Body.Operation, Is.EqualTo("mul"));
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        var stats = _counters.Snapshot();
+        Assert.That(stats.Received, Is.EqualTo(5));
+        Assert.That(stats.Delivered, Is.EqualTo(1));
+        Assert.That(stats.Rejected[RejectionReason.MalformedJson], Is.EqualTo(2), "the broken JSON and the empty payload");
+        Assert.That(stats.Rejected[RejectionReason.UnknownMessageType], Is.EqualTo(1));
+        Assert.That(stats.Rejected[RejectionReason.Oversized], Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Publish_and_reply_reach_plain_nats_clients()
+    {
+        var bridge = Bridge();
+        await using var waves = await _outside.SubscribeCoreAsync<byte[]>(Dev.CellWave("math").Value);
+        var requester = CreateTestProbe();
+        bridge.Tell(new Subscribe<CellRequestBody>(Dev.CellRequest("echo"), requester.Ref));
+        requester.ExpectMsg<Subscribed>();
+
+        var wave = new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Tester), new WaveBody("math", 1, JsonDocument.Parse("{}").RootElement, 0.1));
+        bridge.Tell(new Publish<WaveBody>(Dev.CellWave("math"), wave));
+        var received = await waves.Msgs.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(WireCodec.Default.Decode<WaveBody>(received.Data).Envelope!.Header.MessageId, Is.EqualTo(wave.Header.MessageId));
+
+        var answer = _outside.RequestAsync<byte[], byte[]>(Dev.CellRequest("echo").Value, RequestBytes("add", 1), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(5) });
+        var inbound = requester.ExpectMsg<Inbound<CellRequestBody>>(TimeSpan.FromSeconds(5));
+        var response = new Envelope<CellResponseBody>(MessageHeader.New<CellResponseBody>(Tester, inbound.Envelope.Header.MessageId), CellResponseBody.Success(1));
+        bridge.Tell(new Reply<CellResponseBody>(inbound.ReplyTo!, response));
+        var decoded = WireCodec.Default.Decode<CellResponseBody>((await answer).Data);
+        Assert.That(decoded.Envelope!.Header.CorrelationId, Is.EqualTo(inbound.Envelope.Header.MessageId));
+    }
+
+    [Test]
+    public async Task A_dev_bridge_never_sees_prod_traffic_and_refuses_to_touch_prod_subjects()
+    {
+        var bridge = Bridge("dev");
+        var devProbe = SubscribedProbe(bridge, SubjectPattern.Parse("dev.>"));
+        var prodProbe = CreateTestProbe();
+        bridge.Tell(new Subscribe<CellRequestBody>(SubjectPattern.Parse("prod.>"), prodProbe.Ref));
+        await using var prodWatch = await _outside.SubscribeCoreAsync<byte[]>("prod.>");
+
+        await _outside.PublishAsync("prod.nervous.cells.math.request", RequestBytes("add", 1));
+        await _outside.PublishAsync("dev.nervous.cells.math.request", RequestBytes("sub", 1));
+        var wave = new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Tester), new WaveBody("math", 1, JsonDocument.Parse("{}").RootElement, 0.1));
+        bridge.Tell(new Publish<WaveBody>(new Subjects("prod").CellWave("math"), wave));
+
+        Assert.That(devProbe.ExpectMsg<Inbound<CellRequestBody>>(TimeSpan.FromSeconds(5)).Envelope.Body.Operation, Is.EqualTo("sub"));
+        devProbe.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        prodProbe.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        var prodSeen = await prodWatch.Msgs.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.That(prodSeen.Subject, Is.EqualTo("prod.nervous.cells.math.request"), "only the outside client's own prod message");
+        Assert.That(prodWatch.Msgs.TryRead(out _), Is.False, "the bridge published nothing on prod");
+    }
+
+    [Test]
+    public async Task A_durable_publish_is_stored_once_even_when_sent_twice()
+    {
+        var bridge = Bridge();
+        var subject = Dev.GateTransition(open: true);
+        var transition = new Envelope<GateTransitionBody>(
+            MessageHeader.New<GateTransitionBody>(Tester),
+            new GateTransitionBody("gate-math", "math", GateState.Stable, GateState.Open, 0.6, 0.9, [], 2));
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await _outside.CreateJetStreamContext().GetStreamAsync("NIMMERVERSE_DEV_GATES");
+                return true;
+            }
+            catch (NATS.Client.JetStream.NatsJSApiException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(10));
+
+        bridge.Tell(new PublishDurable<GateTransitionBody>(subject, transition));
+        bridge.Tell(new PublishDurable<GateTransitionBody>(subject, transition));
+
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(_counters.Snapshot().DurablePublished == 2), TimeSpan.FromSeconds(10)), Is.True);
+        var stream = await _outside.CreateJetStreamContext().GetStreamAsync("NIMMERVERSE_DEV_GATES");
+        Assert.That(stream.Info.State.Messages, Is.EqualTo(1));
+        Assert.That(_counters.Snapshot().DurableDuplicates, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task After_a_server_outage_the_bridge_reconnects_and_delivers_again_without_restarting()
+    {
+        var bridge = Bridge();
+        var probe = SubscribedProbe(bridge, Dev.CellRequest("math"));
+        Watch(bridge);
+
+        await _server.StopAsync();
+        await Task.Delay(500);
+        await _server.RestartAsync();
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(_bridgeConnection.ConnectionState == NatsConnectionState.Open && _outside.ConnectionState == NatsConnectionState.Open), TimeSpan.FromSeconds(15)), Is.True);
+        await _outside.PublishAsync(Dev.CellRequest("math").Value, RequestBytes("div", 8, 2));
+
+        Assert.That(probe.ExpectMsg<Inbound<CellRequestBody>>(TimeSpan.FromSeconds(10)).Envelope.Body.Operation, Is.EqualTo("div"));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        Assert.That(_counters.Snapshot().Disconnects, Is.GreaterThanOrEqualTo(1));
+    }
+}
