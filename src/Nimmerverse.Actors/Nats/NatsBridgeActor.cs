@@ -27,8 +27,6 @@ public sealed class NatsBridgeActor : ReceiveActor
     private RateLimitedLog _problems = null!;
     private INatsJSContext? _jetStream;
 
-    private sealed record SubscriptionEnded(SubjectPattern Pattern, Exception? Error);
-
     private sealed record DurableStreamReady(string Stream);
 
     private sealed record DurableStreamFailed(Exception Error);
@@ -41,7 +39,6 @@ public sealed class NatsBridgeActor : ReceiveActor
         _codec = new WireCodec(settings.MaxPayloadBytes);
 
         Receive<ISubscribe>(StartSubscription);
-        Receive<SubscriptionEnded>(OnSubscriptionEnded);
         Receive<IOutbound>(Send);
         Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, _settings.GateStreamSubjects));
         Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _settings.GateStreamName));
@@ -82,22 +79,9 @@ public sealed class NatsBridgeActor : ReceiveActor
             ChannelOpts = new NatsSubChannelOpts { Capacity = _settings.SubscriptionBuffer, FullMode = System.Threading.Channels.BoundedChannelFullMode.DropNewest },
         };
         var context = new SubscriptionContext(_connection, _codec, _counters, _problems, options, Self);
-        var self = Self;
-        subscribe.RunAsync(context, _stopping.Token).ContinueWith(
-            t => new SubscriptionEnded(subscribe.Pattern, t.IsFaulted ? t.Exception!.GetBaseException() : null),
-            TaskScheduler.Default).PipeTo(self);
+        // Runs until the bridge stops; it retries on its own, so its task is not awaited here.
+        _ = subscribe.RunAsync(context, _stopping.Token);
         _log.Info("Subscribing {Target} to {Subject} ({MessageType})", subscribe.Target.Path, subscribe.Pattern, subscribe.MessageType);
-    }
-
-    private void OnSubscriptionEnded(SubscriptionEnded ended)
-    {
-        if (_stopping.IsCancellationRequested || ended.Error is OperationCanceledException or null)
-        {
-            return;
-        }
-
-        // A subscription that dies on its own would leave a cell deaf; crash so the supervisor restarts the bridge.
-        throw new InvalidOperationException($"the subscription to {ended.Pattern} ended", ended.Error);
     }
 
     private void Send(IOutbound outbound)

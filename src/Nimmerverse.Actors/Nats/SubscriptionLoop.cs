@@ -14,7 +14,35 @@ internal sealed record SubscriptionContext(INatsConnection Connection, WireCodec
 /// </summary>
 internal static class SubscriptionLoop
 {
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Keeps the subscription alive until cancelled. NATS.Net re-subscribes by itself across
+    /// reconnects; this outer loop covers what it does not (no server at start, a subscription
+    /// torn down by an error), retrying with a capped backoff so a cell is never left deaf.
+    /// </summary>
     public static async Task RunAsync<TBody>(Subscribe<TBody> subscribe, SubscriptionContext context, CancellationToken cancellationToken)
+        where TBody : IMessageBody
+    {
+        var delay = FirstRetryDelay;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ReceiveAsync(subscribe, context, cancellationToken).ConfigureAwait(false);
+                delay = FirstRetryDelay;
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                context.RejectionLog.Warning($"{subscribe.Pattern}:subscription", "The subscription to {Subject} failed ({Error}); retrying in {RetryDelay}", subscribe.Pattern, e.Message, delay);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
+            }
+        }
+    }
+
+    private static async Task ReceiveAsync<TBody>(Subscribe<TBody> subscribe, SubscriptionContext context, CancellationToken cancellationToken)
         where TBody : IMessageBody
     {
         await using var subscription = await context.Connection

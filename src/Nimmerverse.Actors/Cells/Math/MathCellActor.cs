@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Event;
+using Nimmerverse.Actors.Lifeforce;
+using Nimmerverse.Brains.Contracts;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.Cells.Math;
+
+/// <summary>
+/// The math cell: answers <c>{env}.nervous.cells.math.request</c> with a <c>cell_response</c>
+/// on the request's reply subject (when it has one) and always on
+/// <c>{env}.nervous.cells.math.response</c>, with the request's id as correlation id; then emits
+/// a wave on <c>{env}.nervous.cells.math.wave</c>. Each transition's cost is spent from the ledger.
+/// </summary>
+public sealed class MathCellActor : ReceiveActor
+{
+    private readonly IActorRef _bridge;
+    private readonly IActorRef _ledger;
+    private readonly Subjects _subjects;
+    private readonly MathCellSettings _settings;
+    private readonly MessageSource _source;
+    private readonly CellStateMachine<MathCellState> _machine;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public MathCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, MathCellSettings settings, string hostName)
+    {
+        _bridge = bridge;
+        _ledger = ledger;
+        _subjects = subjects;
+        _settings = settings;
+        _source = new MessageSource($"{MathCellSettings.CellName}@{hostName}", "cell", 1);
+        _machine = new CellStateMachine<MathCellState>(MathCellSettings.CellName, MathCellState.Idle, MathCellState.Error, new Dictionary<(MathCellState, MathCellState), double>
+        {
+            [(MathCellState.Idle, MathCellState.Computing)] = settings.ComputeCost,
+            [(MathCellState.Computing, MathCellState.Reporting)] = settings.ReportCost,
+            [(MathCellState.Reporting, MathCellState.Idle)] = 0,
+        });
+
+        Receive<Subscribed>(subscribed => _log.Info("Math cell listening on {Subject}", subscribed.Pattern));
+        Receive<Inbound<CellRequestBody>>(Answer);
+    }
+
+    public static Props Props(IActorRef bridge, IActorRef ledger, Subjects subjects, MathCellSettings settings, string hostName) =>
+        Akka.Actor.Props.Create(() => new MathCellActor(bridge, ledger, subjects, settings, hostName));
+
+    protected override void PreStart() =>
+        _bridge.Tell(new Subscribe<CellRequestBody>(_subjects.CellRequest(MathCellSettings.CellName), Self, _settings.QueueGroup));
+
+    private void Answer(Inbound<CellRequestBody> request)
+    {
+        var spent = Move(MathCellState.Computing);
+        var (result, error) = MathOperations.Apply(request.Envelope.Body.Operation, request.Envelope.Body.Operands);
+        spent += Move(MathCellState.Reporting);
+
+        var response = new Envelope<CellResponseBody>(
+            MessageHeader.New<CellResponseBody>(_source, request.Envelope.Header.MessageId),
+            new CellResponseBody(result, error));
+        if (request.ReplyTo is { } replyTo)
+        {
+            _bridge.Tell(new Reply<CellResponseBody>(replyTo, response));
+        }
+
+        _bridge.Tell(new Publish<CellResponseBody>(_subjects.CellResponse(MathCellSettings.CellName), response));
+        _bridge.Tell(new Publish<WaveBody>(_subjects.CellWave(MathCellSettings.CellName), new Envelope<WaveBody>(
+            MessageHeader.New<WaveBody>(_source, request.Envelope.Header.MessageId),
+            new WaveBody(MathCellSettings.CellName, error is null ? 1.0 : 0.0, WaveContent(request.Envelope.Body.Operation, result, error), spent))));
+        Move(MathCellState.Idle);
+    }
+
+    private double Move(MathCellState to)
+    {
+        var cost = _machine.MoveTo(to);
+        if (cost > 0)
+        {
+            _ledger.Tell(new LifeforceProtocol.Spend(cost, _source.EntityId, $"{_machine.Cell} -> {to}"));
+        }
+
+        return cost;
+    }
+
+    private static JsonElement WaveContent(string operation, double? result, string? error) =>
+        JsonSerializer.SerializeToElement(new Dictionary<string, object?> { ["operation"] = operation, ["result"] = result, ["error"] = error }, CellJsonContext.Default.DictionaryStringObject);
+}
