@@ -23,6 +23,7 @@ public sealed class NatsBridgeActor : ReceiveActor
     private readonly BridgeCounters _counters;
     private readonly WireCodec _codec;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<ISubscribe> _subscriptions = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private RateLimitedLog _problems = null!;
     private INatsJSContext? _jetStream;
@@ -57,6 +58,17 @@ public sealed class NatsBridgeActor : ReceiveActor
         EnsureDurableStream();
     }
 
+    /// <summary>A restarted bridge would forget its subscribers; they are handed to the new instance.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            Self.Tell(subscription, subscription.Target);
+        }
+
+        base.PreRestart(reason, message);
+    }
+
     protected override void PostStop()
     {
         _connection.MessageDropped -= OnMessageDropped;
@@ -74,6 +86,7 @@ public sealed class NatsBridgeActor : ReceiveActor
             return;
         }
 
+        _subscriptions.Add(subscribe);
         var options = new NatsSubOpts
         {
             ChannelOpts = new NatsSubChannelOpts { Capacity = _settings.SubscriptionBuffer, FullMode = System.Threading.Channels.BoundedChannelFullMode.DropNewest },

@@ -56,7 +56,18 @@ internal static class SubscriptionLoop
         await foreach (var message in subscription.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             context.Counters.Received();
-            var decoded = context.Codec.Decode<TBody>(message.Data ?? []);
+            Decoded<TBody> decoded;
+            try
+            {
+                decoded = context.Codec.Decode<TBody>(message.Data ?? []);
+            }
+            catch (Exception e)
+            {
+                // The codec promises not to throw; should it ever break that promise, one message
+                // must still not end a subscription (which would leave its cell deaf).
+                decoded = new Decoded<TBody>(null, Rejection.Of(RejectionReason.MalformedJson, $"decoder failure: {e.GetType().Name}: {e.Message}"));
+            }
+
             if (decoded.Envelope is { } envelope)
             {
                 context.Counters.Delivered();

@@ -84,6 +84,10 @@ public sealed class WireCodec(int maxPayloadBytes = WireCodec.DefaultMaxPayloadB
         {
             return Classify<TBody>(payload, e);
         }
+        catch (Exception e) when (IsBadText(e))
+        {
+            return Reject<TBody>(RejectionReason.MalformedJson, e.Message);
+        }
 
         if (envelope?.Header is null || envelope.Body is null)
         {
@@ -141,6 +145,29 @@ public sealed class WireCodec(int maxPayloadBytes = WireCodec.DefaultMaxPayloadB
         }
 
         using (document)
+        {
+            try
+            {
+                return ClassifyDocument<TBody>(document, error);
+            }
+            catch (Exception e) when (IsBadText(e))
+            {
+                return Reject<TBody>(RejectionReason.MalformedJson, e.Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Besides <see cref="JsonException"/>, System.Text.Json throws these for text it cannot
+    /// read (invalid UTF-8 inside a string, a number or date out of range); from the network
+    /// they are bad input like any other, not a fault of ours.
+    /// </summary>
+    private static bool IsBadText(Exception e) =>
+        e is InvalidOperationException or ArgumentException or FormatException or OverflowException or System.Text.DecoderFallbackException;
+
+    private static Decoded<TBody> ClassifyDocument<TBody>(JsonDocument document, JsonException error)
+        where TBody : IMessageBody
+    {
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("header", out var header) || header.ValueKind != JsonValueKind.Object)

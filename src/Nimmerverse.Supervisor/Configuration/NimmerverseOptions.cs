@@ -23,6 +23,8 @@ public sealed class NimmerverseOptions
 
     public NatsOptions Nats { get; init; } = new();
 
+    public CellsOptions Cells { get; init; } = new();
+
     public PostgresOptions Postgres { get; init; } = new();
 
     public AkkaOptions Akka { get; init; } = new();
@@ -66,6 +68,31 @@ public sealed class NatsOptions
 {
     /// <summary>The NATS server. Default <c>nats://127.0.0.1:4222</c>.</summary>
     public string Url { get; init; } = "nats://127.0.0.1:4222";
+
+    /// <summary>Larger incoming messages are rejected and counted. Default 65536 bytes.</summary>
+    public int MaxPayloadBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Messages one subscription may buffer before the newest are dropped (and counted). Default 65536.</summary>
+    public int SubscriptionBuffer { get; init; } = 65_536;
+
+    /// <summary>Each rejection reason is logged at most once per interval per subject. Default 10 s.</summary>
+    public TimeSpan RejectionLogInterval { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Section <c>Nimmerverse:Cells</c>.</summary>
+public sealed class CellsOptions
+{
+    public MathCellOptions Math { get; init; } = new();
+}
+
+/// <summary>Section <c>Nimmerverse:Cells:Math</c>: the lifeforce the math cell spends per transition.</summary>
+public sealed class MathCellOptions
+{
+    /// <summary>IDLE -> COMPUTING. Default 0.1 LF.</summary>
+    public double ComputeCost { get; init; } = 0.1;
+
+    /// <summary>COMPUTING -> REPORTING. Default 0.05 LF.</summary>
+    public double ReportCost { get; init; } = 0.05;
 }
 
 /// <summary>Section <c>Nimmerverse:Postgres</c> (phoebe).</summary>

@@ -41,6 +41,29 @@ public static partial class OptionsValidator
             Fail("Nats:Url", $"'{options.Nats.Url}' is not a NATS URL such as nats://127.0.0.1:4222");
         }
 
+        if (options.Nats.MaxPayloadBytes is < 256 or > 8 * 1024 * 1024)
+        {
+            Fail("Nats:MaxPayloadBytes", $"{options.Nats.MaxPayloadBytes} is outside 256..8388608");
+        }
+
+        if (options.Nats.SubscriptionBuffer is < 16 or > 10_000_000)
+        {
+            Fail("Nats:SubscriptionBuffer", $"{options.Nats.SubscriptionBuffer} is outside 16..10000000");
+        }
+
+        if (options.Nats.RejectionLogInterval <= TimeSpan.Zero)
+        {
+            Fail("Nats:RejectionLogInterval", $"{options.Nats.RejectionLogInterval} must be positive");
+        }
+
+        foreach (var (key, cost) in new[] { ("Cells:Math:ComputeCost", options.Cells.Math.ComputeCost), ("Cells:Math:ReportCost", options.Cells.Math.ReportCost) })
+        {
+            if (!double.IsFinite(cost) || cost < 0)
+            {
+                Fail(key, $"{cost} is not a lifeforce cost (a finite number >= 0)");
+            }
+        }
+
         ValidatePostgres(options.Postgres.ConnectionString, Fail);
 
         if (string.IsNullOrWhiteSpace(options.Akka.Hostname))

@@ -6,7 +6,12 @@ using Akka.Event;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
+using NATS.Client.Core;
+using Nimmerverse.Actors.Cells.Math;
 using Nimmerverse.Actors.Health;
+using Nimmerverse.Actors.Lifeforce;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Configuration;
 
 namespace Nimmerverse.Supervisor.Hosting;
@@ -60,11 +65,26 @@ public static class AkkaComposition
         return builder;
     }
 
-    /// <summary>The supervisor's own actors.</summary>
+    /// <summary>The supervisor's own actors: health probe, lifeforce ledger, NATS bridge, and the cells of this host's roles.</summary>
     public static AkkaConfigurationBuilder WithNimmerverseActors(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
-        builder.WithActors((system, registry) =>
+        builder.WithActors((system, registry, resolver) =>
         {
             var probe = system.ActorOf(HealthProbeActor.Props(options.Testing.WedgeActorSystemAfter), "health-probe");
             registry.Register<HealthProbeActor>(probe);
+
+            var ledger = system.ActorOf(LifeforceLedgerActor.Props(), "lifeforce");
+            registry.Register<LifeforceLedgerActor>(ledger);
+
+            var bridge = system.ActorOf(
+                NatsBridgeActor.Props(resolver.GetService<INatsConnection>(), resolver.GetService<NatsBridgeSettings>(), resolver.GetService<BridgeCounters>()),
+                "nats-bridge");
+            registry.Register<NatsBridgeActor>(bridge);
+
+            if (options.EffectiveRoles.Contains(SupervisorRoles.Cells))
+            {
+                var subjects = new Subjects(options.Environment);
+                var math = new MathCellSettings(options.Cells.Math.ComputeCost, options.Cells.Math.ReportCost);
+                registry.Register<MathCellActor>(system.ActorOf(MathCellActor.Props(bridge, ledger, subjects, math, options.HostName), "cell-math"));
+            }
         });
 }

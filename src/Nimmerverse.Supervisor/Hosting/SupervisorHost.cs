@@ -34,7 +34,8 @@ public static class SupervisorHost
             .AddSingleton(_ => SystemdNotifier.FromEnvironment())
             .AddSingleton<HealthProbe>()
             .AddSingleton<StatusLine>()
-            .AddSingleton<IStatusContributor, ClusterStatusContributor>();
+            .AddSingleton<IStatusContributor, ClusterStatusContributor>()
+            .AddNimmerverseNats(options);
 
         builder.Services.AddAkka(OptionsValidator.AkkaSystemName, akka => akka
             .ConfigureNimmerverseLogging()

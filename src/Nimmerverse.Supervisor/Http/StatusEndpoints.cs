@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using NATS.Client.Core;
+using Nimmerverse.Actors.Nats;
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.AspNetCore.Builder;
@@ -13,6 +16,28 @@ namespace Nimmerverse.Supervisor.Http;
 /// <summary>A member as <c>/api/status</c> reports it.</summary>
 public sealed record MemberReport(string Address, string Status, IReadOnlyList<string> Roles);
 
+/// <summary>The NATS bridge as <c>/api/status</c> reports it: connection state and every counter, rejections and drops by reason.</summary>
+public sealed record NatsReport(
+    string State,
+    long Received,
+    long Delivered,
+    long Published,
+    long DurablePublished,
+    long Disconnects,
+    IReadOnlyDictionary<string, long> Rejected,
+    IReadOnlyDictionary<string, long> Dropped)
+{
+    public static NatsReport From(INatsConnection connection, BridgeStats stats) => new(
+        connection.ConnectionState.ToString().ToLowerInvariant(),
+        stats.Received,
+        stats.Delivered,
+        stats.Published,
+        stats.DurablePublished,
+        stats.Disconnects,
+        stats.Rejected.ToDictionary(r => JsonNamingPolicy.SnakeCaseLower.ConvertName(r.Key.ToString()), r => r.Value),
+        stats.Dropped.ToDictionary(d => JsonNamingPolicy.SnakeCaseLower.ConvertName(d.Key.ToString()), d => d.Value));
+}
+
 /// <summary>The body of <c>/api/status</c>.</summary>
 public sealed record StatusReport(
     string Environment,
@@ -20,7 +45,8 @@ public sealed record StatusReport(
     IReadOnlyList<string> Roles,
     string ClusterAddress,
     string Status,
-    IReadOnlyList<MemberReport> Members);
+    IReadOnlyList<MemberReport> Members,
+    NatsReport Nats);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(StatusReport))]
@@ -38,13 +64,13 @@ public static class StatusEndpoints
                 ? Results.Text("ok\n")
                 : Results.Text("the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
-        endpoints.MapGet("/api/status", (ActorSystem system, NimmerverseOptions options, StatusLine statusLine) =>
+        endpoints.MapGet("/api/status", (ActorSystem system, NimmerverseOptions options, StatusLine statusLine, INatsConnection nats, BridgeCounters counters) =>
         {
             var cluster = Cluster.Get(system);
             var members = cluster.State.Members
                 .Select(m => new MemberReport(m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order()]))
                 .ToList();
-            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members);
+            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot()));
             return Results.Json(report, StatusJsonContext.Default.StatusReport);
         });
         return endpoints;

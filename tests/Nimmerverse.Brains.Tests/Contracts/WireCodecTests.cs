@@ -152,3 +152,36 @@ public sealed class WireCodecTests
         Assert.That(new NpcCommandBody(command, rate).Problem(), Does.Contain(problem));
     }
 }
+
+/// <summary>Decoding is the first thing network garbage meets; it must refuse, never throw.</summary>
+public sealed class WireCodecFuzzTests
+{
+    [Test]
+    public void Fifty_thousand_mutated_requests_are_each_decoded_or_rejected_without_an_exception()
+    {
+        var valid = WireCodec.Default.Encode(WireSamples.Envelope(WireSamples.CellRequest));
+        var random = new Random(20261129);
+        var outcomes = new Dictionary<string, int>();
+
+        for (var i = 0; i < 50_000; i++)
+        {
+            var payload = (byte[])valid.Clone();
+            for (var flips = 1 + random.Next(4); flips > 0; flips--)
+            {
+                payload[random.Next(payload.Length)] ^= (byte)(1 << random.Next(8));
+            }
+
+            if (random.Next(4) == 0)
+            {
+                payload = payload[..random.Next(payload.Length)];
+            }
+
+            var decoded = WireCodec.Default.Decode<CellRequestBody>(payload);
+            var outcome = decoded.Envelope is not null ? "valid" : decoded.Rejection!.Reason.ToString();
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+
+        Assert.That(outcomes.Values.Sum(), Is.EqualTo(50_000));
+        Assert.That(outcomes.Keys, Does.Contain(nameof(RejectionReason.MalformedJson)), "invalid UTF-8 and broken syntax are among them");
+    }
+}

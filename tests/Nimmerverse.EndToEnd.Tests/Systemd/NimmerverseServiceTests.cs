@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Systemd;
 
@@ -61,13 +62,43 @@ public sealed class NimmerverseServiceTests
     }
 
     [Test]
-    public async Task Systemctl_status_shows_the_status_line()
+    public async Task The_installed_daemon_answers_a_math_request_from_any_nats_client()
     {
         await Sandbox.SystemctlAsync("start", Unit);
+        await using var client = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = SandboxSetUp.Nats.Url });
+        var request = WireCodec.Default.Encode(new Envelope<CellRequestBody>(
+            MessageHeader.New<CellRequestBody>(new MessageSource("e2e", "test", 1)), new CellRequestBody("div", [84, 2])));
 
-        var status = await Sandbox.SystemctlAsync("status", Unit);
+        Decoded<CellResponseBody> answer = default;
+        var answered = await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                var reply = await client.RequestAsync<byte[], byte[]>("dev.nervous.cells.math.request", request,
+                    replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(2) });
+                answer = WireCodec.Default.Decode<CellResponseBody>(reply.Data);
+                return answer.Envelope is not null;
+            }
+            catch (NATS.Client.Core.NatsNoRespondersException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(15));
 
-        Assert.That(status.StandardOutput, Does.Contain("Status: \"running; cluster: 1 member (1 up)\""));
+        Assert.That(answered, Is.True);
+        Assert.That(answer.Envelope!.Body.Result, Is.EqualTo(42));
+    }
+
+    [Test]
+    public async Task Systemctl_status_shows_the_status_line_and_follows_the_nats_connection()
+    {
+        await Sandbox.SystemctlAsync("start", Unit);
+        const string expected = "Status: \"running; cluster: 1 member (1 up); nats: open\"";
+
+        // READY does not wait for NATS; the line is refreshed when something in it changes.
+        var shown = await Eventually.TrueAsync(async () => (await Sandbox.SystemctlAsync("status", Unit)).StandardOutput.Contains(expected, StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+
+        Assert.That(shown, Is.True, (await Sandbox.SystemctlAsync("status", Unit)).StandardOutput);
     }
 
     [Test]

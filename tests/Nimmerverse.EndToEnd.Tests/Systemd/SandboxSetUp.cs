@@ -1,4 +1,5 @@
 using Nimmerverse.Testing;
+using Nimmerverse.Testing.Nats;
 using Nimmerverse.Testing.Systemd;
 
 namespace Nimmerverse.EndToEnd.Tests.Systemd;
@@ -12,6 +13,9 @@ public sealed class SandboxSetUp
 {
     public static SystemdSandbox Sandbox { get; private set; } = null!;
 
+    /// <summary>The NATS the installed daemon talks to (the sandbox shares the host's network).</summary>
+    public static NatsServer Nats { get; private set; } = null!;
+
     /// <summary>The sandbox shares the host's network, so the daemon's HTTP port is reachable from the tests.</summary>
     public static Uri HttpBase { get; private set; } = null!;
 
@@ -24,6 +28,7 @@ public sealed class SandboxSetUp
     public async Task BootAndInstall()
     {
         await Published.EnsureAsync();
+        Nats = await NatsServer.StartAsync();
         Sandbox = await SystemdSandbox.StartAsync();
         var install = await Sandbox.RunAsync(
             [Path.Combine(RepositoryPaths.Root, "nimmerverse"), "install", "--prefix", "/opt/nimmerverse"],
@@ -33,6 +38,7 @@ public sealed class SandboxSetUp
         HttpBase = new Uri($"http://127.0.0.1:{Ports.FreeTcpPort()}");
         EnvironmentFile = $"""
             NIMMERVERSE_HOSTNAME={HostName}
+            NIMMERVERSE_NATS__URL={Nats.Url}
             NIMMERVERSE_AKKA__PORT={Ports.FreeTcpPort()}
             NIMMERVERSE_HTTP__LISTEN={HttpBase.ToString().TrimEnd('/')}
             """;
@@ -47,6 +53,11 @@ public sealed class SandboxSetUp
         if (Sandbox is not null)
         {
             await Sandbox.DisposeAsync();
+        }
+
+        if (Nats is not null)
+        {
+            await Nats.DisposeAsync();
         }
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;
+using Nimmerverse.Testing.Nats;
 using Serilog;
 
 namespace Nimmerverse.Supervisor.Tests.Hosting;
@@ -18,10 +19,19 @@ namespace Nimmerverse.Supervisor.Tests.Hosting;
 /// </summary>
 public sealed class SupervisorHostTests
 {
-    private static async Task<(WebApplication App, HttpClient Http)> StartAsync(params (string Name, string Value)[] settings)
+    private NatsServer _nats = null!;
+
+    [OneTimeSetUp]
+    public async Task StartNats() => _nats = await NatsServer.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopNats() => await _nats.DisposeAsync();
+
+    private async Task<(WebApplication App, HttpClient Http)> StartAsync(params (string Name, string Value)[] settings)
     {
         var environment = new Hashtable
         {
+            ["NIMMERVERSE_NATS__URL"] = _nats.Url,
             ["NIMMERVERSE_AKKA__PORT"] = "0",
             ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
             ["NIMMERVERSE_LOGGING__TARGET"] = "console",
@@ -63,7 +73,7 @@ public sealed class SupervisorHostTests
             Assert.That(status.GetProperty("host_name").GetString(), Is.EqualTo("theia"));
             Assert.That(status.GetProperty("members")[0].GetProperty("status").GetString(), Is.EqualTo("Up"));
             Assert.That(status.GetProperty("members")[0].GetProperty("roles").EnumerateArray().Select(r => r.GetString()), Is.EqualTo(new[] { "cells" }));
-            Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("running; cluster: 1 member (1 up)"));
+            Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("running; cluster: 1 member (1 up); nats: open"));
             Assert.That(await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)), Is.EqualTo("ok\n"));
             await app.StopAsync();
         }

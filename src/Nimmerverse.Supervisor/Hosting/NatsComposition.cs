@@ -1,0 +1,56 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Systemd;
+
+namespace Nimmerverse.Supervisor.Hosting;
+
+/// <summary>One NATS connection per process, the bridge's counters, and their part of the status line.</summary>
+public static class NatsComposition
+{
+    /// <summary>NATS.Net reconnects forever, quickly at first, so a restarted server is back within seconds.</summary>
+    private static readonly TimeSpan ReconnectWaitMin = TimeSpan.FromMilliseconds(100);
+
+    private static readonly TimeSpan ReconnectWaitMax = TimeSpan.FromSeconds(2);
+
+    public static IServiceCollection AddNimmerverseNats(this IServiceCollection services, NimmerverseOptions options) =>
+        services
+            .AddSingleton<INatsConnection>(provider => new NatsConnection(new NatsOpts
+            {
+                Url = options.Nats.Url,
+                Name = $"nimmerverse-{options.HostName}",
+                MaxReconnectRetry = -1,
+                RetryOnInitialConnect = true,
+                ReconnectWaitMin = ReconnectWaitMin,
+                ReconnectWaitMax = ReconnectWaitMax,
+                LoggerFactory = provider.GetRequiredService<ILoggerFactory>(),
+            }))
+            .AddSingleton<BridgeCounters>()
+            .AddSingleton(new NatsBridgeSettings(options.Environment, options.Nats.MaxPayloadBytes, options.Nats.SubscriptionBuffer, options.Nats.RejectionLogInterval))
+            .AddSingleton<IStatusContributor, NatsStatusContributor>();
+}
+
+/// <summary>"nats: open, 12 rejected" in systemd's STATUS= line.</summary>
+public sealed class NatsStatusContributor(INatsConnection connection, BridgeCounters counters) : IStatusContributor
+{
+    public int Order => 10;
+
+    public string Describe()
+    {
+        var stats = counters.Snapshot();
+        var text = $"nats: {connection.ConnectionState.ToString().ToLowerInvariant()}";
+        if (stats.RejectedTotal > 0)
+        {
+            text += $", {stats.RejectedTotal} rejected";
+        }
+
+        if (stats.DroppedTotal > 0)
+        {
+            text += $", {stats.DroppedTotal} dropped";
+        }
+
+        return text;
+    }
+}

@@ -1,0 +1,172 @@
+using System.Collections;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using NATS.Client.Core;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Hosting;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Nats;
+using Serilog;
+
+namespace Nimmerverse.Supervisor.Tests.Hosting;
+
+/// <summary>
+/// The supervisor as the lab's other components see it: a real nats-server, plain NATS clients,
+/// the math cell answering, and garbage that cannot hurt it.
+/// </summary>
+public sealed class NervousSystemOverNatsTests
+{
+    private static readonly MessageSource Outsider = new("python-cell", "cell", 1);
+    private NatsServer _nats = null!;
+    private WebApplication _app = null!;
+    private HttpClient _http = null!;
+    private NatsConnection _client = null!;
+
+    [OneTimeSetUp]
+    public async Task StartSupervisor()
+    {
+        _nats = await NatsServer.StartAsync();
+        var environment = new Hashtable
+        {
+            ["NIMMERVERSE_NATS__URL"] = _nats.Url,
+            ["NIMMERVERSE_AKKA__PORT"] = "0",
+            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
+            ["NIMMERVERSE_NATS__REJECTIONLOGINTERVAL"] = "00:01:00",
+        };
+        var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
+        Log.Logger = new LoggerConfiguration().WriteTo.Sink(new Nimmerverse.Supervisor.Logging.PriorityConsoleSink(TestContext.Progress)).CreateLogger();
+        _app = SupervisorHost.Build(loaded, Log.Logger);
+        await _app.StartAsync();
+        _http = new HttpClient { BaseAddress = new Uri(loaded.Options.Http.Listen) };
+        _client = new NatsConnection(new NatsOpts { Url = _nats.Url, Name = "outside" });
+        await _client.ConnectAsync();
+        var answering = await Eventually.TrueAsync(async () => (await AskAsync("add", 1, 1, TimeSpan.FromMilliseconds(500))).Envelope is not null, TimeSpan.FromSeconds(30));
+        Assert.That(answering, Is.True, "the math cell answers once the supervisor is up");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopSupervisor()
+    {
+        await _client.DisposeAsync();
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _nats.DisposeAsync();
+    }
+
+    private static byte[] Request(string operation, params double[] operands) =>
+        WireCodec.Default.Encode(new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(Outsider), new CellRequestBody(operation, operands)));
+
+    private async Task<Decoded<CellResponseBody>> AskAsync(string operation, double a, double b, TimeSpan? timeout = null, string environment = "dev")
+    {
+        try
+        {
+            var reply = await _client.RequestAsync<byte[], byte[]>($"{environment}.nervous.cells.math.request", Request(operation, a, b),
+                replyOpts: new NatsSubOpts { Timeout = timeout ?? TimeSpan.FromSeconds(5) });
+            return WireCodec.Default.Decode<CellResponseBody>(reply.Data);
+        }
+        catch (Exception e) when (e is NatsNoReplyException or NatsNoRespondersException or TimeoutException)
+        {
+            return default;
+        }
+    }
+
+    private async Task<JsonElement> NatsStatusAsync() =>
+        JsonDocument.Parse(await _http.GetStringAsync(new Uri("/api/status", UriKind.Relative))).RootElement.GetProperty("nats");
+
+    [Test]
+    public async Task A_math_request_from_any_nats_client_is_answered_and_its_response_and_wave_are_published()
+    {
+        await using var responses = await _client.SubscribeCoreAsync<byte[]>("dev.nervous.cells.math.response");
+        await using var waves = await _client.SubscribeCoreAsync<byte[]>("dev.nervous.cells.math.wave");
+        await _client.PingAsync();
+        var request = Request("mul", 6, 7);
+        var requestId = WireCodec.Default.Decode<CellRequestBody>(request).Envelope!.Header.MessageId;
+
+        var reply = await _client.RequestAsync<byte[], byte[]>("dev.nervous.cells.math.request", request, replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(5) });
+
+        var answer = WireCodec.Default.Decode<CellResponseBody>(reply.Data).Envelope!;
+        Assert.That(answer.Body.Result, Is.EqualTo(42));
+        Assert.That(answer.Header.CorrelationId, Is.EqualTo(requestId));
+        var published = WireCodec.Default.Decode<CellResponseBody>((await responses.Msgs.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5))).Data);
+        Assert.That(published.Envelope!.Header.CorrelationId, Is.EqualTo(requestId));
+        var wave = WireCodec.Default.Decode<WaveBody>((await waves.Msgs.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5))).Data);
+        Assert.That(wave.Envelope!.Body.Domain, Is.EqualTo("math"));
+        Assert.That(wave.Envelope.Body.LifeforceCost, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public async Task A_request_on_a_prod_subject_is_never_seen_by_a_dev_supervisor()
+    {
+        var prod = await AskAsync("add", 2, 2, TimeSpan.FromSeconds(1), environment: "prod");
+        var dev = await AskAsync("add", 2, 2);
+
+        Assert.That(prod.Envelope, Is.Null, "nobody answers on prod");
+        Assert.That(dev.Envelope!.Body.Result, Is.EqualTo(4));
+    }
+
+    /// <summary>
+    /// 10,000 random and mutated payloads on the cell's subject, with valid requests in between:
+    /// every valid request is answered, every bad payload is counted, the supervisor stays healthy.
+    /// </summary>
+    [Test]
+    public async Task A_flood_of_garbage_is_counted_and_every_valid_request_alongside_is_still_answered()
+    {
+        var before = await NatsStatusAsync();
+        var random = new Random(20261129);
+        var valid = Request("add", 20, 22);
+        const int garbageCount = 10_000;
+        var answered = 0;
+        for (var i = 0; i < garbageCount; i++)
+        {
+            await _client.PublishAsync("dev.nervous.cells.math.request", Mutate(valid, random));
+            if (i % 500 == 0 && (await AskAsync("add", i, 1)).Envelope?.Body.Result == i + 1)
+            {
+                answered++;
+            }
+        }
+
+        await _client.PingAsync();
+        Assert.That(answered, Is.EqualTo(garbageCount / 500), $"every valid request sent alongside the garbage was answered; bridge: {await NatsStatusAsync()}");
+        Assert.That((await AskAsync("sub", 50, 8)).Envelope!.Body.Result, Is.EqualTo(42), "and it still answers afterwards");
+        Assert.That(await _http.GetStringAsync(new Uri("/healthz", UriKind.Relative)), Is.EqualTo("ok\n"));
+        var after = await NatsStatusAsync();
+        var rejected = after.GetProperty("rejected").EnumerateObject().Sum(p => p.Value.GetInt64()) - before.GetProperty("rejected").EnumerateObject().Sum(p => p.Value.GetInt64());
+        var delivered = after.GetProperty("delivered").GetInt64() - before.GetProperty("delivered").GetInt64();
+        Assert.That(rejected + delivered, Is.EqualTo(garbageCount + answered + 1), "every payload was either delivered or counted as rejected");
+        Assert.That(after.GetProperty("dropped").EnumerateObject().Count(), Is.Zero, "nothing was dropped");
+    }
+
+    /// <summary>Garbage of several kinds: random bytes, a truncated or bit-flipped valid request, a spliced header, an oversized blob.</summary>
+    private static byte[] Mutate(byte[] valid, Random random)
+    {
+        switch (random.Next(6))
+        {
+            case 0:
+                var noise = new byte[random.Next(0, 300)];
+                random.NextBytes(noise);
+                return noise;
+            case 1:
+                return valid[..random.Next(0, valid.Length)];
+            case 2:
+                var flipped = (byte[])valid.Clone();
+                for (var i = 0; i < 1 + random.Next(4); i++)
+                {
+                    flipped[random.Next(flipped.Length)] ^= (byte)(1 << random.Next(8));
+                }
+
+                return flipped;
+            case 3:
+                var text = Encoding.UTF8.GetString(valid);
+                string[] swaps = ["\"version\":1", "\"version\":2", "\"cell_request\"", "\"wave\"", "\"operands\":[", "\"operands\":[\"x\",", "\"add\"", "null", "20", "1e999"];
+                var at = random.Next(swaps.Length / 2) * 2;
+                return Encoding.UTF8.GetBytes(text.Replace(swaps[at], swaps[at + 1], StringComparison.Ordinal));
+            case 4:
+                return new byte[WireCodec.DefaultMaxPayloadBytes + 1 + random.Next(1000)];
+            default:
+                return Encoding.UTF8.GetBytes("{\"header\":" + new string('[', random.Next(1, 200)) + "}");
+        }
+    }
+}
