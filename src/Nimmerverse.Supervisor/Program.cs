@@ -45,6 +45,17 @@ public static class Program
             return ExitConfig;
         }
 
+        if (command.Verb == "nats")
+        {
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            return await new NatsCommand(Console.Out, Console.Error).RunAsync(command.Rest, loaded.Options.Nats.Url, cancel.Token).ConfigureAwait(false);
+        }
+
         if (command.Verb == "check-config")
         {
             Console.WriteLine($"configuration is valid (file: {loaded.ConfigFile ?? "none, defaults"})");

@@ -6,6 +6,7 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
     public const string Usage = """
         usage: nimmerverse [run] [--config PATH]      run the supervisor (what systemd starts)
                nimmerverse check-config [--config PATH]  validate the configuration and print it
+               nimmerverse nats pub|req|sub|math ...   poke cells and watch waves (nimmerverse nats for help)
                nimmerverse --version | --help
 
         Configuration: appsettings.json beside the binary, then /etc/nimmerverse/nimmerverse.json
@@ -13,7 +14,7 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
         (NIMMERVERSE_NATS__URL sets Nimmerverse:Nats:Url). A bad value exits 78 naming the key.
         """;
 
-    public static readonly IReadOnlyList<string> Verbs = ["run", "check-config", "help", "version"];
+    public static readonly IReadOnlyList<string> Verbs = ["run", "check-config", "nats", "help", "version"];
 
     /// <summary>Parses the arguments, or returns an error sentence for a usage message (exit 64).</summary>
     public static (CommandLine? Parsed, string? Error) Parse(IReadOnlyList<string> args)
@@ -21,6 +22,24 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
         var verb = "run";
         string? configFile = null;
         var rest = new List<string>();
+        if (args.Count > 0 && args[0] == "nats")
+        {
+            // The nats verb has arguments of its own; only --config is taken out here.
+            for (var i = 1; i < args.Count; i++)
+            {
+                if (args[i] == "--config" && i + 1 < args.Count)
+                {
+                    configFile = args[++i];
+                }
+                else
+                {
+                    rest.Add(args[i]);
+                }
+            }
+
+            return (new CommandLine("nats", configFile, rest), null);
+        }
+
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];

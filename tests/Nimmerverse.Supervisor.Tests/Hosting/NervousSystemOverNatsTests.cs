@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using NATS.Client.Core;
 using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Supervisor.Cli;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;
@@ -137,6 +138,54 @@ public sealed class NervousSystemOverNatsTests
         var delivered = after.GetProperty("delivered").GetInt64() - before.GetProperty("delivered").GetInt64();
         Assert.That(rejected + delivered, Is.EqualTo(garbageCount + answered + 1), "every payload was either delivered or counted as rejected");
         Assert.That(after.GetProperty("dropped").EnumerateObject().Count(), Is.Zero, "nothing was dropped");
+    }
+
+    private async Task<(int ExitCode, string Output, string Error)> CliAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var exit = await new NatsCommand(output, error).RunAsync(args, _nats.Url, deadline.Token);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Test]
+    public async Task The_cli_math_command_asks_the_math_cell_and_prints_its_answer()
+    {
+        var (exit, output, _) = await CliAsync("math", "add", "2", "3");
+
+        Assert.That(exit, Is.Zero);
+        Assert.That(JsonDocument.Parse(output).RootElement.GetProperty("body").GetProperty("result").GetDouble(), Is.EqualTo(5));
+    }
+
+    [Test]
+    public async Task The_cli_wraps_a_body_in_a_fresh_envelope_and_sub_shows_what_pub_sent()
+    {
+        var watching = CliAsync("sub", "dev.nervous.cells.math.wave", "--count", "1");
+        await Task.Delay(500);
+
+        var (exit, output, _) = await CliAsync("req", "dev.nervous.cells.math.request", """{"operation": "mul", "operands": [6, 7]}""", "--wrap", "cell_request");
+        var (subExit, waves, _) = await watching;
+
+        Assert.That(exit, Is.Zero);
+        Assert.That(JsonDocument.Parse(output).RootElement.GetProperty("body").GetProperty("result").GetDouble(), Is.EqualTo(42));
+        Assert.That(subExit, Is.Zero);
+        Assert.That(waves, Does.StartWith("[dev.nervous.cells.math.wave] {"));
+    }
+
+    [Test]
+    public async Task The_cli_says_why_it_cannot_and_exits_with_a_sysexits_code()
+    {
+        var (noResponder, _, noResponderError) = await CliAsync("req", "dev.nervous.cells.nobody.request", "{}");
+        var (badSubject, _, badSubjectError) = await CliAsync("pub", "dev.*.x.y", "{}");
+        var (unreachable, _, unreachableError) = await CliAsync("math", "add", "1", "2", "--server", $"nats://127.0.0.1:{Ports.FreeTcpPort()}");
+
+        Assert.That(noResponder, Is.EqualTo(NatsCommand.ExitUnavailable));
+        Assert.That(noResponderError, Does.Contain("nobody listens on dev.nervous.cells.nobody.request"));
+        Assert.That(badSubject, Is.EqualTo(Program.ExitUsage));
+        Assert.That(badSubjectError, Does.Contain("position 1"));
+        Assert.That(unreachable, Is.EqualTo(NatsCommand.ExitUnavailable));
+        Assert.That(unreachableError, Does.Contain("cannot reach"));
     }
 
     /// <summary>Garbage of several kinds: random bytes, a truncated or bit-flipped valid request, a spliced header, an oversized blob.</summary>

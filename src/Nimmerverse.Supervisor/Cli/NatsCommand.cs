@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using NATS.Client.Core;
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Supervisor.Cli;
+
+/// <summary>
+/// <c>nimmerverse nats pub|req|sub|math</c>: a small NATS client for poking cells and watching
+/// waves, since Debian packages no NATS CLI. Payloads go as given (so garbage can be sent on
+/// purpose), or wrapped in a fresh envelope with <c>--wrap TYPE</c>.
+/// </summary>
+public sealed class NatsCommand(TextWriter output, TextWriter error)
+{
+    public const string Usage = """
+        usage: nimmerverse nats pub SUBJECT PAYLOAD [--wrap TYPE] [--server URL]
+               nimmerverse nats req SUBJECT PAYLOAD [--wrap TYPE] [--timeout SECONDS] [--server URL]
+               nimmerverse nats sub SUBJECT [--count N] [--server URL]
+               nimmerverse nats math OPERATION NUMBER NUMBER... [--env ENV] [--timeout SECONDS] [--server URL]
+
+          PAYLOAD      a whole message as JSON, or with --wrap TYPE only its body (e.g. --wrap cell_request
+                       '{"operation": "add", "operands": [2, 3]}'); '-' reads it from standard input
+          SUBJECT      e.g. dev.nervous.cells.math.request; sub takes wildcards (dev.nervous.cells.*.wave)
+          --server     default: Nimmerverse:Nats:Url from the configuration
+        examples:
+          nimmerverse nats math add 2 3
+          nimmerverse nats sub 'dev.nervous.cells.>' --count 10
+        """;
+
+    /// <summary>sysexits(3): the server or a responder is not there.</summary>
+    public const int ExitUnavailable = 69;
+
+    /// <summary>sysexits(3): no answer in time.</summary>
+    public const int ExitTimeout = 75;
+
+    private static readonly MessageSource CliSource = new($"cli@{Environment.MachineName.ToLowerInvariant()}", "cli", 4);
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, string defaultServer, CancellationToken cancellationToken)
+    {
+        var positional = new List<string>();
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] is "--wrap" or "--server" or "--timeout" or "--count" or "--env")
+            {
+                if (i + 1 >= args.Count)
+                {
+                    return Fail($"{args[i]} needs a value");
+                }
+
+                options[args[i]] = args[++i];
+            }
+            else
+            {
+                positional.Add(args[i]);
+            }
+        }
+
+        if (positional.Count == 0)
+        {
+            return Fail("which command: pub, req, sub or math?");
+        }
+
+        var timeout = TimeSpan.FromSeconds(options.TryGetValue("--timeout", out var t) && double.TryParse(t, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 5);
+        await using var connection = new NatsConnection(new NatsOpts { Url = options.GetValueOrDefault("--server", defaultServer), Name = "nimmerverse-cli" });
+        try
+        {
+            await connection.ConnectAsync().ConfigureAwait(false);
+        }
+        catch (NatsException e)
+        {
+            await error.WriteLineAsync($"nimmerverse nats: cannot reach {connection.Opts.Url}: {e.Message}").ConfigureAwait(false);
+            return ExitUnavailable;
+        }
+
+        return positional[0] switch
+        {
+            "pub" when positional.Count == 3 => await PublishAsync(connection, positional[1], positional[2], options, cancellationToken).ConfigureAwait(false),
+            "req" when positional.Count == 3 => await RequestAsync(connection, positional[1], Payload(positional[2], options), timeout, cancellationToken).ConfigureAwait(false),
+            "sub" when positional.Count == 2 => await SubscribeAsync(connection, positional[1], options, cancellationToken).ConfigureAwait(false),
+            "math" when positional.Count >= 4 => await MathAsync(connection, positional, options, timeout, cancellationToken).ConfigureAwait(false),
+            _ => Fail($"'{string.Join(' ', positional)}' is not a nats command"),
+        };
+    }
+
+    private async Task<int> PublishAsync(NatsConnection connection, string subject, string payload, Dictionary<string, string> options, CancellationToken cancellationToken)
+    {
+        if (!Subject.TryParse(subject, out _, out var problem))
+        {
+            return Fail(problem!);
+        }
+
+        await connection.PublishAsync(subject, Payload(payload, options), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await connection.PingAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+
+    private async Task<int> RequestAsync(NatsConnection connection, string subject, byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!Subject.TryParse(subject, out _, out var problem))
+        {
+            return Fail(problem!);
+        }
+
+        try
+        {
+            var reply = await connection.RequestAsync<byte[], byte[]>(subject, payload, replyOpts: new NatsSubOpts { Timeout = timeout }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(Encoding.UTF8.GetString(reply.Data ?? [])).ConfigureAwait(false);
+            return 0;
+        }
+        catch (NatsNoRespondersException)
+        {
+            await error.WriteLineAsync($"nimmerverse nats: nobody listens on {subject}").ConfigureAwait(false);
+            return ExitUnavailable;
+        }
+        catch (NatsNoReplyException)
+        {
+            await error.WriteLineAsync($"nimmerverse nats: no answer on {subject} within {timeout.TotalSeconds} s").ConfigureAwait(false);
+            return ExitTimeout;
+        }
+    }
+
+    private async Task<int> SubscribeAsync(NatsConnection connection, string pattern, Dictionary<string, string> options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            SubjectPattern.Parse(pattern);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(e.Message);
+        }
+
+        var count = options.TryGetValue("--count", out var c) && int.TryParse(c, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : int.MaxValue;
+        await using var subscription = await connection.SubscribeCoreAsync<byte[]>(pattern, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await connection.PingAsync(cancellationToken).ConfigureAwait(false);
+        await error.WriteLineAsync($"listening on {pattern}" + (count < int.MaxValue ? $" for {count} message(s)" : "; Ctrl-C stops")).ConfigureAwait(false);
+        try
+        {
+            for (var seen = 0; seen < count; seen++)
+            {
+                var message = await subscription.Msgs.ReadAsync(cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync($"[{message.Subject}] {Encoding.UTF8.GetString(message.Data ?? [])}").ConfigureAwait(false);
+                await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        return 0;
+    }
+
+    private async Task<int> MathAsync(NatsConnection connection, List<string> positional, Dictionary<string, string> options, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var operands = new List<double>();
+        foreach (var text in positional.Skip(2))
+        {
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+            {
+                return Fail($"'{text}' is not a number");
+            }
+
+            operands.Add(number);
+        }
+
+        var environment = options.GetValueOrDefault("--env", "dev");
+        if (!Subject.Environments.Contains(environment))
+        {
+            return Fail($"--env '{environment}' is not one of {string.Join(", ", Subject.Environments)}");
+        }
+
+        var request = new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(CliSource), new CellRequestBody(positional[1], operands));
+        return await RequestAsync(connection, new Subjects(environment).CellRequest("math").Value, WireCodec.Default.Encode(request), timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The payload as given, or its body wrapped in a fresh envelope of the named type.</summary>
+    private static byte[] Payload(string given, Dictionary<string, string> options)
+    {
+        var text = given == "-" ? Console.In.ReadToEnd() : given;
+        if (!options.TryGetValue("--wrap", out var type))
+        {
+            return Encoding.UTF8.GetBytes(text);
+        }
+
+        using var body = JsonDocument.Parse(text);
+        var header = new MessageHeader(Guid.NewGuid(), type, MessageHeader.CurrentVersion, DateTimeOffset.UtcNow, CliSource);
+        var headerJson = JsonSerializer.SerializeToElement(header, CliJsonContext.Default.MessageHeader);
+        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, JsonElement> { ["header"] = headerJson, ["body"] = body.RootElement.Clone() }, CliJsonContext.Default.DictionaryStringJsonElement);
+    }
+
+    private int Fail(string problem)
+    {
+        error.WriteLine($"nimmerverse nats: {problem}\n\n{Usage}");
+        return Program.ExitUsage;
+    }
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(UtcTimestampConverter)])]
+[System.Text.Json.Serialization.JsonSerializable(typeof(MessageHeader))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+internal sealed partial class CliJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
