@@ -25,6 +25,8 @@ public sealed class NimmerverseOptions
 
     public CellsOptions Cells { get; init; } = new();
 
+    public ThalamusOptions Thalamus { get; init; } = new();
+
     public PostgresOptions Postgres { get; init; } = new();
 
     public AkkaOptions Akka { get; init; } = new();
@@ -77,6 +79,31 @@ public sealed class NatsOptions
 
     /// <summary>Each rejection reason is logged at most once per interval per subject. Default 10 s.</summary>
     public TimeSpan RejectionLogInterval { get; init; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>Section <c>Nimmerverse:Thalamus</c>: how the gates move (see README, "Gates").</summary>
+public sealed class ThalamusOptions
+{
+    /// <summary>Waves of one domain within this window are correlated. Default 1.5 s.</summary>
+    public TimeSpan CorrelationWindow { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Each step the gate value is multiplied by this (0..1). Default 0.95.</summary>
+    public double Decay { get; init; } = 0.95;
+
+    /// <summary>How often gates decay. Default 100 ms.</summary>
+    public TimeSpan StepInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Above it a gate is OPEN. Default 0.5.</summary>
+    public double OpenThreshold { get; init; } = 0.5;
+
+    /// <summary>Below it a gate is CLOSED. Default -0.5.</summary>
+    public double CloseThreshold { get; init; } = -0.5;
+
+    /// <summary>How far one fully correlated, fully confident wave moves a gate. Default 0.25.</summary>
+    public double WaveWeight { get; init; } = 0.25;
+
+    /// <summary>Most gates (wave domains) kept; waves of further domains are refused and counted. Default 256.</summary>
+    public int MaxGates { get; init; } = 256;
 }
 
 /// <summary>Section <c>Nimmerverse:Cells</c>.</summary>

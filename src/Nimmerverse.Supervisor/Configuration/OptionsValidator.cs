@@ -64,6 +64,42 @@ public static partial class OptionsValidator
             }
         }
 
+        var thalamus = options.Thalamus;
+        if (thalamus.CorrelationWindow <= TimeSpan.Zero)
+        {
+            Fail("Thalamus:CorrelationWindow", $"{thalamus.CorrelationWindow} must be positive");
+        }
+
+        if (thalamus.StepInterval < TimeSpan.FromMilliseconds(1))
+        {
+            Fail("Thalamus:StepInterval", $"{thalamus.StepInterval} is shorter than 1 ms");
+        }
+
+        if (!double.IsFinite(thalamus.Decay) || thalamus.Decay is <= 0 or >= 1)
+        {
+            Fail("Thalamus:Decay", $"{thalamus.Decay} is not between 0 and 1 (exclusive)");
+        }
+
+        if (!double.IsFinite(thalamus.OpenThreshold) || thalamus.OpenThreshold is <= 0 or >= 1)
+        {
+            Fail("Thalamus:OpenThreshold", $"{thalamus.OpenThreshold} is not between 0 and 1 (exclusive)");
+        }
+
+        if (!double.IsFinite(thalamus.CloseThreshold) || thalamus.CloseThreshold is <= -1 or >= 0)
+        {
+            Fail("Thalamus:CloseThreshold", $"{thalamus.CloseThreshold} is not between -1 and 0 (exclusive)");
+        }
+
+        if (!double.IsFinite(thalamus.WaveWeight) || thalamus.WaveWeight is <= 0 or > 1)
+        {
+            Fail("Thalamus:WaveWeight", $"{thalamus.WaveWeight} is not in (0, 1]");
+        }
+
+        if (thalamus.MaxGates is < 1 or > 100_000)
+        {
+            Fail("Thalamus:MaxGates", $"{thalamus.MaxGates} is outside 1..100000");
+        }
+
         ValidatePostgres(options.Postgres.ConnectionString, Fail);
 
         if (string.IsNullOrWhiteSpace(options.Akka.Hostname))

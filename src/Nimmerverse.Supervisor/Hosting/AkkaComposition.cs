@@ -11,6 +11,7 @@ using Nimmerverse.Actors.Cells.Math;
 using Nimmerverse.Actors.Health;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Configuration;
 
@@ -65,7 +66,7 @@ public static class AkkaComposition
         return builder;
     }
 
-    /// <summary>The supervisor's own actors: health probe, lifeforce ledger, NATS bridge, and the cells of this host's roles.</summary>
+    /// <summary>The supervisor's own actors: health probe, lifeforce ledger, NATS bridge, and by role the thalamus and the cells.</summary>
     public static AkkaConfigurationBuilder WithNimmerverseActors(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
         builder.WithActors((system, registry, resolver) =>
         {
@@ -80,9 +81,16 @@ public static class AkkaComposition
                 "nats-bridge");
             registry.Register<NatsBridgeActor>(bridge);
 
+            var subjects = new Subjects(options.Environment);
+            if (options.EffectiveRoles.Contains(SupervisorRoles.Thalamus))
+            {
+                var t = options.Thalamus;
+                var gates = new GateSettings(t.CorrelationWindow, t.Decay, t.StepInterval, t.OpenThreshold, t.CloseThreshold, t.WaveWeight, t.MaxGates);
+                registry.Register<ThalamusActor>(system.ActorOf(ThalamusActor.Props(bridge, subjects, gates, options.HostName), "thalamus"));
+            }
+
             if (options.EffectiveRoles.Contains(SupervisorRoles.Cells))
             {
-                var subjects = new Subjects(options.Environment);
                 var math = new MathCellSettings(options.Cells.Math.ComputeCost, options.Cells.Math.ReportCost);
                 registry.Register<MathCellActor>(system.ActorOf(MathCellActor.Props(bridge, ledger, subjects, math, options.HostName), "cell-math"));
             }

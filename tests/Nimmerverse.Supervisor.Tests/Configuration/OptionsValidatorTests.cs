@@ -27,6 +27,18 @@ public sealed class OptionsValidatorTests
         yield return Case("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "Chatty", "Nimmerverse:Logging:MinimumLevel");
         yield return Case("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "3", "Nimmerverse:Logging:MinimumLevel");
         yield return Case("NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER", "-00:00:01", "Nimmerverse:Testing:WedgeActorSystemAfter");
+        yield return Case("NIMMERVERSE_NATS__MAXPAYLOADBYTES", "10", "Nimmerverse:Nats:MaxPayloadBytes");
+        yield return Case("NIMMERVERSE_NATS__SUBSCRIPTIONBUFFER", "0", "Nimmerverse:Nats:SubscriptionBuffer");
+        yield return Case("NIMMERVERSE_NATS__REJECTIONLOGINTERVAL", "00:00:00", "Nimmerverse:Nats:RejectionLogInterval");
+        yield return Case("NIMMERVERSE_CELLS__MATH__COMPUTECOST", "-1", "Nimmerverse:Cells:Math:ComputeCost");
+        yield return Case("NIMMERVERSE_CELLS__MATH__REPORTCOST", "NaN", "Nimmerverse:Cells:Math:ReportCost");
+        yield return Case("NIMMERVERSE_THALAMUS__CORRELATIONWINDOW", "00:00:00", "Nimmerverse:Thalamus:CorrelationWindow");
+        yield return Case("NIMMERVERSE_THALAMUS__DECAY", "1.5", "Nimmerverse:Thalamus:Decay");
+        yield return Case("NIMMERVERSE_THALAMUS__STEPINTERVAL", "00:00:00", "Nimmerverse:Thalamus:StepInterval");
+        yield return Case("NIMMERVERSE_THALAMUS__OPENTHRESHOLD", "1", "Nimmerverse:Thalamus:OpenThreshold");
+        yield return Case("NIMMERVERSE_THALAMUS__CLOSETHRESHOLD", "0.5", "Nimmerverse:Thalamus:CloseThreshold");
+        yield return Case("NIMMERVERSE_THALAMUS__WAVEWEIGHT", "0", "Nimmerverse:Thalamus:WaveWeight");
+        yield return Case("NIMMERVERSE_THALAMUS__MAXGATES", "0", "Nimmerverse:Thalamus:MaxGates");
 
         static TestCaseData Case(string variable, string value, string key) =>
             new TestCaseData(variable, value, key).SetName($"{{m}}({key} = '{value}')");

@@ -1,0 +1,80 @@
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Actors.Thalamus;
+
+/// <summary>
+/// A ternary gate for one domain (DOMAIN.md, "Gates"). Each wave carries evidence
+/// <c>e = 2 * confidence - 1</c> (a confident wave argues for escalation, a doubtful one for
+/// suppression). Its correlation <c>ρ</c> is the share of the domain's waves inside the
+/// correlation window, itself included, whose evidence has the same sign: a lone wave or a
+/// chorus counts fully, a wave contradicted by its neighbours counts less. The gate value moves
+/// by <c>WaveWeight · ρ · e</c>, is held within -1..+1, and decays by <c>Decay</c> every step.
+/// Above <c>OpenThreshold</c> the gate is OPEN, below <c>CloseThreshold</c> CLOSED, else STABLE;
+/// crossing from one to another is a transition, reported with the waves that caused it.
+/// Not thread-safe: it lives inside the thalamus actor.
+/// </summary>
+public sealed class Gate(string domain, GateSettings settings, TimeProvider clock)
+{
+    /// <summary>At most this many wave ids go into one transition's <c>trigger_waves</c>.</summary>
+    public const int MaxTriggerWaves = 32;
+
+    private readonly Queue<(Guid Id, double Evidence, int Tier, long At)> _window = new();
+
+    public string Domain { get; } = domain;
+
+    public string GateId => $"gate-{Domain}";
+
+    public double Value { get; private set; }
+
+    public GateState State { get; private set; } = GateState.Stable;
+
+    /// <summary>Feeds one wave; returns the transition it caused, if any.</summary>
+    public GateTransitionBody? OnWave(Guid waveId, double confidence, int sourceTier)
+    {
+        var now = clock.GetTimestamp();
+        Expire(now);
+        var evidence = (2 * confidence) - 1;
+        _window.Enqueue((waveId, evidence, sourceTier, now));
+        var agreeing = _window.Count(w => Math.Sign(w.Evidence) == Math.Sign(evidence));
+        var correlation = (double)agreeing / _window.Count;
+        Value = Math.Clamp(Value + (settings.WaveWeight * correlation * evidence), -1, 1);
+        return Reclassify(correlation);
+    }
+
+    /// <summary>One decay step; returns the transition if the decay carried the gate back across a threshold.</summary>
+    public GateTransitionBody? Step()
+    {
+        Expire(clock.GetTimestamp());
+        Value *= settings.Decay;
+        return Reclassify(correlation: 0);
+    }
+
+    private GateTransitionBody? Reclassify(double correlation)
+    {
+        var next = Value > settings.OpenThreshold ? GateState.Open : Value < settings.CloseThreshold ? GateState.Closed : GateState.Stable;
+        if (next == State)
+        {
+            return null;
+        }
+
+        var from = State;
+        State = next;
+        var highestTier = _window.Count == 0 ? 1 : _window.Max(w => w.Tier);
+        var routedTo = next switch
+        {
+            // Escalate one tier above the waves that opened it; suppress to reflexes; otherwise stay.
+            GateState.Open => Math.Min(highestTier + 1, MessageSource.MaxTier),
+            GateState.Closed => 0,
+            _ => highestTier,
+        };
+        return new GateTransitionBody(GateId, Domain, from, next, Value, correlation, [.. _window.TakeLast(MaxTriggerWaves).Select(w => w.Id)], routedTo);
+    }
+
+    private void Expire(long now)
+    {
+        while (_window.Count > 0 && clock.GetElapsedTime(_window.Peek().At, now) > settings.CorrelationWindow)
+        {
+            _window.Dequeue();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using Akka.Actor;
+using Akka.Event;
+using Nimmerverse.Brains.Contracts;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;
+
+namespace Nimmerverse.Actors.Thalamus;
+
+/// <summary>
+/// The thalamus: one <see cref="Gate"/> per wave domain, fed by every wave on
+/// <c>{env}.nervous.*.*.wave</c>, decayed on a timer. Each transition goes to JetStream (it must
+/// not be lost) on <c>{env}.thalamus.gate.open</c> when the gate opens and
+/// <c>{env}.thalamus.gate.close</c> otherwise.
+/// </summary>
+public sealed class ThalamusActor : ReceiveActor, IWithTimers
+{
+    private readonly IActorRef _bridge;
+    private readonly Subjects _subjects;
+    private readonly GateSettings _settings;
+    private readonly TimeProvider _clock;
+    private readonly MessageSource _source;
+    private readonly Dictionary<string, Gate> _gates = new(StringComparer.Ordinal);
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private long _refusedNewDomains;
+
+    private sealed record StepGates
+    {
+        public static readonly StepGates Instance = new();
+    }
+
+    public ThalamusActor(IActorRef bridge, Subjects subjects, GateSettings settings, string hostName, TimeProvider clock)
+    {
+        _bridge = bridge;
+        _subjects = subjects;
+        _settings = settings;
+        _clock = clock;
+        _source = new MessageSource($"thalamus@{hostName}", "thalamus", 2);
+
+        Receive<Subscribed>(s => _log.Info("Thalamus listening for waves on {Subject}", s.Pattern));
+        Receive<Inbound<WaveBody>>(OnWave);
+        Receive<StepGates>(_ => Step());
+        Receive<GetGates>(_ => Sender.Tell(new GateStates(_gates.ToDictionary(g => g.Key, g => (g.Value.State, g.Value.Value)), _refusedNewDomains)));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The waves of every cell and nerve of this environment.</summary>
+    public static SubjectPattern WavePattern(Subjects subjects) => SubjectPattern.Parse($"{subjects.Environment}.nervous.*.*.wave");
+
+    public static Props Props(IActorRef bridge, Subjects subjects, GateSettings settings, string hostName, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new ThalamusActor(bridge, subjects, settings, hostName, clock ?? TimeProvider.System));
+
+    protected override void PreStart()
+    {
+        _bridge.Tell(new Subscribe<WaveBody>(WavePattern(_subjects), Self));
+        Timers.StartPeriodicTimer(nameof(StepGates), StepGates.Instance, _settings.EffectiveStepInterval);
+    }
+
+    private void OnWave(Inbound<WaveBody> wave)
+    {
+        var domain = wave.Envelope.Body.Domain;
+        if (!_gates.TryGetValue(domain, out var gate))
+        {
+            if (_gates.Count >= _settings.MaxGates)
+            {
+                _refusedNewDomains++;
+                return;
+            }
+
+            gate = new Gate(domain, _settings, _clock);
+            _gates.Add(domain, gate);
+        }
+
+        Report(gate.OnWave(wave.Envelope.Header.MessageId, wave.Envelope.Body.Confidence, wave.Envelope.Header.Source.Tier));
+    }
+
+    private void Step()
+    {
+        foreach (var gate in _gates.Values)
+        {
+            Report(gate.Step());
+        }
+    }
+
+    private void Report(GateTransitionBody? transition)
+    {
+        if (transition is null)
+        {
+            return;
+        }
+
+        _log.Info("Gate {GateId} went {FromState} -> {ToState} at {StateValue:F3}, routed to tier {RoutedToTier}", transition.GateId, transition.FromState, transition.ToState, transition.StateValue, transition.RoutedToTier);
+        var envelope = new Envelope<GateTransitionBody>(MessageHeader.New<GateTransitionBody>(_source), transition);
+        _bridge.Tell(new PublishDurable<GateTransitionBody>(_subjects.GateTransition(open: transition.ToState == GateState.Open), envelope));
+    }
+}
