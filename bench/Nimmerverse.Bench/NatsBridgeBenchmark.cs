@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Akka.Actor;
+using NATS.Client.Core;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Thalamus;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Testing.Nats;
+using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;
+
+namespace Nimmerverse.Bench;
+
+/// <summary>
+/// Issue 3's benchmark. Throughput: the same wave payloads through (a) raw NATS.Net publish and
+/// subscribe and (b) NATS -> bridge -> thalamus gates, in one run on one nats-server; the ratio
+/// b/a is the figure (target at least 0.5). Latency: waves offered at a fixed rate, each opening a
+/// gate of its own, timed from publish to the gate transition seen by a plain subscriber.
+/// </summary>
+internal static class NatsBridgeBenchmark
+{
+    private static readonly MessageSource Source = new("bench", "cell", 1);
+
+    public static async Task RunAsync(int waves, int rate, TimeSpan duration)
+    {
+        await using var server = await NatsServer.StartAsync();
+        Console.WriteLine($"nats-server {server.Url}; {Environment.ProcessorCount} cores; {waves} waves for throughput, {rate}/s for {duration.TotalSeconds} s for latency");
+        var payloads = Enumerable.Range(0, waves).Select(i => Wave($"d{i % 64}", 0.5)).ToArray();
+
+        var raw = await RawThroughputAsync(server.Url, payloads);
+        var bridged = await BridgeThroughputAsync(server.Url, payloads);
+        Console.WriteLine($"throughput  raw NATS.Net: {raw,10:N0} waves/s");
+        Console.WriteLine($"throughput  bridge+gates: {bridged,10:N0} waves/s");
+        Console.WriteLine($"ratio bridge/raw: {bridged / raw:F2} (target >= 0.50)");
+
+        foreach (var triggerEvery in new[] { 10, 1 })
+        {
+            var (p50, p99, max, seen) = await LatencyAsync(server.Url, rate, duration, triggerEvery);
+            Console.WriteLine($"latency wave -> gate transition, {rate} waves/s offered, 1 in {triggerEvery} opening a gate: p50 {p50:F2} ms, p99 {p99:F2} ms, max {max:F2} ms over {seen} transitions (target p99 < 5 ms)");
+        }
+    }
+
+    private static byte[] Wave(string domain, double confidence) =>
+        WireCodec.Default.Encode(new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Source), new WaveBody(domain, confidence, JsonDocument.Parse("""{"reading": 0.42}""").RootElement, 0.1)));
+
+    private static async Task<double> RawThroughputAsync(string url, byte[][] payloads)
+    {
+        await using var publisher = new NatsConnection(new NatsOpts { Url = url });
+        await using var subscriber = new NatsConnection(new NatsOpts { Url = url, SubPendingChannelCapacity = payloads.Length });
+        await using var subscription = await subscriber.SubscribeCoreAsync<byte[]>("dev.nervous.cells.bench.wave");
+        await subscriber.PingAsync();
+        var clock = Stopwatch.StartNew();
+        var consume = Task.Run(async () =>
+        {
+            for (var i = 0; i < payloads.Length; i++)
+            {
+                var message = await subscription.Msgs.ReadAsync();
+                // The same work a consumer must do at the least: decode and validate.
+                _ = WireCodec.Default.Decode<WaveBody>(message.Data);
+            }
+        });
+        foreach (var payload in payloads)
+        {
+            await publisher.PublishAsync("dev.nervous.cells.bench.wave", payload);
+        }
+
+        await consume;
+        return payloads.Length / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> BridgeThroughputAsync(string url, byte[][] payloads)
+    {
+        using var system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
+        await using var publisher = new NatsConnection(new NatsOpts { Url = url });
+        await using var bridgeConnection = new NatsConnection(new NatsOpts { Url = url });
+        var counters = new BridgeCounters();
+        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, new NatsBridgeSettings("dev", SubscriptionBuffer: payloads.Length), counters));
+        var thalamus = system.ActorOf(ThalamusActor.Props(bridge, new Subjects("dev"), GateSettings.Default, "bench"));
+        await WaitUntilAsync(async () => (await thalamus.Ask<GateStates>(GetGates.Instance)).Gates.Count > 0 || await ProbeAsync(publisher), TimeSpan.FromSeconds(10));
+        var baseline = counters.Snapshot().Delivered;
+
+        var clock = Stopwatch.StartNew();
+        foreach (var payload in payloads)
+        {
+            await publisher.PublishAsync("dev.nervous.cells.bench.wave", payload);
+        }
+
+        await WaitUntilAsync(() => Task.FromResult(counters.Snapshot().Delivered - baseline >= payloads.Length), TimeSpan.FromMinutes(2));
+        // Gates handle waves in order: once this is answered, every delivered wave went through a gate.
+        await thalamus.Ask<GateStates>(GetGates.Instance, TimeSpan.FromMinutes(1));
+        var elapsed = clock.Elapsed;
+        await system.Terminate();
+        return payloads.Length / elapsed.TotalSeconds;
+
+        async Task<bool> ProbeAsync(NatsConnection connection)
+        {
+            await connection.PublishAsync("dev.nervous.cells.bench.wave", Wave("warmup", 0.5));
+            return false;
+        }
+    }
+
+    /// <summary>Latency from a wave's publish to the transition it causes. One wave in <paramref name="triggerEvery"/> opens a gate of its own (and is timed); the others are background waves of neutral confidence on 64 domains.</summary>
+    private static async Task<(double P50, double P99, double Max, int Seen)> LatencyAsync(string url, int rate, TimeSpan duration, int triggerEvery)
+    {
+        using var system = ActorSystem.Create("bench-latency", "akka.loglevel = WARNING");
+        await using var publisher = new NatsConnection(new NatsOpts { Url = url });
+        await using var bridgeConnection = new NatsConnection(new NatsOpts { Url = url });
+        await using var watcher = new NatsConnection(new NatsOpts { Url = url, SubPendingChannelCapacity = 1_000_000 });
+        var total = (int)(rate * duration.TotalSeconds);
+        // A gate per wave that opens on its first wave: weight 0.6 > the 0.5 threshold; no decay steps.
+        var gates = GateSettings.Default with { WaveWeight = 0.6, MaxGates = total + 1_000, StepInterval = TimeSpan.FromHours(1) };
+        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, new NatsBridgeSettings("dev", SubscriptionBuffer: total), new BridgeCounters()));
+        var thalamus = system.ActorOf(ThalamusActor.Props(bridge, new Subjects("dev"), gates, "bench"));
+        await using var openings = await watcher.SubscribeCoreAsync<byte[]>("dev.thalamus.gate.open");
+        await watcher.PingAsync();
+
+        // Warm up the path (JIT, JetStream stream creation) before measuring.
+        for (var i = 0; i < 200; i++)
+        {
+            await publisher.PublishAsync("dev.nervous.cells.bench.wave", Wave($"warm{i}", 1));
+        }
+
+        await WaitUntilAsync(async () => (await thalamus.Ask<GateStates>(GetGates.Instance)).Gates.Count >= 200, TimeSpan.FromSeconds(20));
+        while (openings.Msgs.TryRead(out _))
+        {
+        }
+
+        var sentAt = new long[total];
+        var ids = new Dictionary<Guid, int>(total);
+        var messages = new byte[total][];
+        var triggers = 0;
+        for (var i = 0; i < total; i++)
+        {
+            var trigger = i % triggerEvery == 0;
+            var envelope = new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Source), trigger
+                ? new WaveBody($"w{i}", 1, JsonDocument.Parse("{}").RootElement, 0.1)
+                : new WaveBody($"background{i % 64}", 0.5, JsonDocument.Parse("{}").RootElement, 0.1));
+            if (trigger)
+            {
+                ids[envelope.Header.MessageId] = i;
+                triggers++;
+            }
+
+            messages[i] = WireCodec.Default.Encode(envelope);
+        }
+
+        var latencies = new List<double>(triggers);
+        var collect = Task.Run(async () =>
+        {
+            using var deadline = new CancellationTokenSource(duration + TimeSpan.FromSeconds(30));
+            try
+            {
+                while (latencies.Count < triggers)
+                {
+                    var message = await openings.Msgs.ReadAsync(deadline.Token);
+                    var now = Stopwatch.GetTimestamp();
+                    var transition = WireCodec.Default.Decode<GateTransitionBody>(message.Data).Envelope;
+                    if (transition is not null && ids.TryGetValue(transition.Body.TriggerWaves[^1], out var index))
+                    {
+                        latencies.Add(Stopwatch.GetElapsedTime(sentAt[index], now).TotalMilliseconds);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+
+        // Offer at a fixed rate without burning a core: every millisecond, send what is due by then.
+        var start = Stopwatch.GetTimestamp();
+        using var tick = new PeriodicTimer(TimeSpan.FromMilliseconds(1));
+        for (var sent = 0; sent < total && await tick.WaitForNextTickAsync();)
+        {
+            var due = Math.Min(total, (int)(Stopwatch.GetElapsedTime(start).TotalSeconds * rate));
+            for (; sent < due; sent++)
+            {
+                sentAt[sent] = Stopwatch.GetTimestamp();
+                await publisher.PublishAsync("dev.nervous.cells.bench.wave", messages[sent]);
+            }
+        }
+
+        await collect;
+        await system.Terminate();
+        latencies.Sort();
+        return latencies.Count == 0
+            ? (double.NaN, double.NaN, double.NaN, 0)
+            : (latencies[latencies.Count / 2], latencies[(int)(latencies.Count * 0.99)], latencies[^1], latencies.Count);
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the benchmark's condition did not hold in time");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+}

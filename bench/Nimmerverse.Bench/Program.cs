@@ -1,0 +1,17 @@
+using System.Globalization;
+using Nimmerverse.Bench;
+
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- nats [WAVES] [RATE] [SECONDS]
+var what = args.Length > 0 ? args[0] : "nats";
+switch (what)
+{
+    case "nats":
+        var waves = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000;
+        var rate = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000;
+        var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 5;
+        await NatsBridgeBenchmark.RunAsync(waves, rate, TimeSpan.FromSeconds(seconds));
+        return 0;
+    default:
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS]");
+        return 64;
+}
