@@ -110,6 +110,48 @@ public sealed class ThalamusOptions
 public sealed class CellsOptions
 {
     public MathCellOptions Math { get; init; } = new();
+
+    public BatteryCellOptions Battery { get; init; } = new();
+
+    public SensorCellOptions Sensor { get; init; } = new();
+}
+
+/// <summary>Section <c>Nimmerverse:Cells:Battery</c>: the cell that watches the lifeforce reserve.</summary>
+public sealed class BatteryCellOptions
+{
+    /// <summary>How often the reserve is read. Default 5 s.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Below this stock (LF) the cell sends energy waves. Default 20.</summary>
+    public double LowReserve { get; init; } = 20;
+
+    /// <summary>Lifeforce per reading. Default 0.01.</summary>
+    public double ReadCost { get; init; } = 0.01;
+}
+
+/// <summary>Section <c>Nimmerverse:Cells:Sensor</c>: a distance sensor read from a file (Linux IIO style).</summary>
+public sealed class SensorCellOptions
+{
+    /// <summary>The reading file, e.g. <c>/sys/bus/iio/devices/iio:device0/in_distance_raw</c>. Unset (the default): no sensor cell.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Default 200 ms.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Raw value times this is centimetres. Default 1.</summary>
+    public double Scale { get; init; } = 1;
+
+    /// <summary>Danger distance (confidence 1). Default 30 cm.</summary>
+    public double DangerCm { get; init; } = 30;
+
+    /// <summary>Clear distance (confidence 0). Default 50 cm.</summary>
+    public double ClearCm { get; init; } = 50;
+
+    /// <summary>Lifeforce per poll. Default 0.1.</summary>
+    public double PollCost { get; init; } = 0.1;
+
+    /// <summary>Lifeforce per reading. Default 0.3.</summary>
+    public double ReadCost { get; init; } = 0.3;
 }
 
 /// <summary>Section <c>Nimmerverse:Cells:Math</c>: the lifeforce the math cell spends per transition.</summary>

@@ -56,7 +56,40 @@ public static partial class OptionsValidator
             Fail("Nats:RejectionLogInterval", $"{options.Nats.RejectionLogInterval} must be positive");
         }
 
-        foreach (var (key, cost) in new[] { ("Cells:Math:ComputeCost", options.Cells.Math.ComputeCost), ("Cells:Math:ReportCost", options.Cells.Math.ReportCost) })
+        var cells = options.Cells;
+        foreach (var (key, interval) in new[] { ("Cells:Battery:PollInterval", cells.Battery.PollInterval), ("Cells:Sensor:PollInterval", cells.Sensor.PollInterval) })
+        {
+            if (interval < TimeSpan.FromMilliseconds(10))
+            {
+                Fail(key, $"{interval} is shorter than 10 ms");
+            }
+        }
+
+        if (!double.IsFinite(cells.Battery.LowReserve) || cells.Battery.LowReserve <= 0)
+        {
+            Fail("Cells:Battery:LowReserve", $"{cells.Battery.LowReserve} must be a positive number of LF");
+        }
+
+        if (cells.Sensor.Path is { } sensorPath && !System.IO.Path.IsPathFullyQualified(sensorPath))
+        {
+            Fail("Cells:Sensor:Path", $"'{sensorPath}' is not an absolute path");
+        }
+
+        if (!double.IsFinite(cells.Sensor.Scale) || cells.Sensor.Scale <= 0)
+        {
+            Fail("Cells:Sensor:Scale", $"{cells.Sensor.Scale} must be positive");
+        }
+
+        if (!double.IsFinite(cells.Sensor.DangerCm) || !double.IsFinite(cells.Sensor.ClearCm) || cells.Sensor.DangerCm < 0 || cells.Sensor.ClearCm <= cells.Sensor.DangerCm)
+        {
+            Fail("Cells:Sensor:ClearCm", $"{cells.Sensor.ClearCm} must be greater than Cells:Sensor:DangerCm ({cells.Sensor.DangerCm}), both >= 0");
+        }
+
+        foreach (var (key, cost) in new[]
+        {
+            ("Cells:Math:ComputeCost", cells.Math.ComputeCost), ("Cells:Math:ReportCost", cells.Math.ReportCost), ("Cells:Battery:ReadCost", cells.Battery.ReadCost),
+            ("Cells:Sensor:PollCost", cells.Sensor.PollCost), ("Cells:Sensor:ReadCost", cells.Sensor.ReadCost),
+        })
         {
             if (!double.IsFinite(cost) || cost < 0)
             {

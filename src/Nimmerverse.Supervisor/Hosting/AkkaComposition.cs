@@ -7,7 +7,9 @@ using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
 using NATS.Client.Core;
-using Nimmerverse.Actors.Cells.Math;
+using Nimmerverse.Actors.Cells.Battery;
+using Nimmerverse.Actors.Cells.MathCell;
+using Nimmerverse.Actors.Cells.Sensor;
 using Nimmerverse.Actors.Health;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nats;
@@ -91,8 +93,17 @@ public static class AkkaComposition
 
             if (options.EffectiveRoles.Contains(SupervisorRoles.Cells))
             {
-                var math = new MathCellSettings(options.Cells.Math.ComputeCost, options.Cells.Math.ReportCost);
+                var cells = options.Cells;
+                var math = new MathCellSettings(cells.Math.ComputeCost, cells.Math.ReportCost);
                 registry.Register<MathCellActor>(system.ActorOf(MathCellActor.Props(bridge, ledger, subjects, math, options.HostName), "cell-math"));
+                var battery = new BatteryCellSettings(cells.Battery.PollInterval, cells.Battery.LowReserve, cells.Battery.ReadCost);
+                registry.Register<BatteryCellActor>(system.ActorOf(BatteryCellActor.Props(bridge, ledger, subjects, battery, options.HostName), "cell-battery"));
+                if (cells.Sensor.Path is { } sensorPath)
+                {
+                    var sensor = new SensorCellSettings(sensorPath, cells.Sensor.PollInterval, cells.Sensor.Scale, cells.Sensor.DangerCm, cells.Sensor.ClearCm, cells.Sensor.PollCost, cells.Sensor.ReadCost);
+                    registry.Register<SensorCellActor>(system.ActorOf(SensorCellActor.Props(bridge, ledger, subjects, sensor, options.HostName), "cell-sensor"));
+                }
+
             }
         });
 }

@@ -1,4 +1,4 @@
-using Nimmerverse.Actors.Cells.Math;
+using Nimmerverse.Actors.Cells.MathCell;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Testing.TestKit;

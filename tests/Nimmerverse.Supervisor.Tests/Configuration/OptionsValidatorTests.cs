@@ -39,6 +39,12 @@ public sealed class OptionsValidatorTests
         yield return Case("NIMMERVERSE_THALAMUS__CLOSETHRESHOLD", "0.5", "Nimmerverse:Thalamus:CloseThreshold");
         yield return Case("NIMMERVERSE_THALAMUS__WAVEWEIGHT", "0", "Nimmerverse:Thalamus:WaveWeight");
         yield return Case("NIMMERVERSE_THALAMUS__MAXGATES", "0", "Nimmerverse:Thalamus:MaxGates");
+        yield return Case("NIMMERVERSE_CELLS__BATTERY__POLLINTERVAL", "00:00:00", "Nimmerverse:Cells:Battery:PollInterval");
+        yield return Case("NIMMERVERSE_CELLS__BATTERY__LOWRESERVE", "0", "Nimmerverse:Cells:Battery:LowReserve");
+        yield return Case("NIMMERVERSE_CELLS__SENSOR__PATH", "relative/in_distance_raw", "Nimmerverse:Cells:Sensor:Path");
+        yield return Case("NIMMERVERSE_CELLS__SENSOR__SCALE", "0", "Nimmerverse:Cells:Sensor:Scale");
+        yield return Case("NIMMERVERSE_CELLS__SENSOR__CLEARCM", "10", "Nimmerverse:Cells:Sensor:ClearCm");
+        yield return Case("NIMMERVERSE_CELLS__SENSOR__READCOST", "-0.3", "Nimmerverse:Cells:Sensor:ReadCost");
 
         static TestCaseData Case(string variable, string value, string key) =>
             new TestCaseData(variable, value, key).SetName($"{{m}}({key} = '{value}')");

@@ -21,6 +21,7 @@ namespace Nimmerverse.Supervisor.Tests.Hosting;
 public sealed class NervousSystemOverNatsTests
 {
     private static readonly MessageSource Outsider = new("python-cell", "cell", 1);
+    private static readonly string SensorFile = Path.Combine(Path.GetTempPath(), $"in_distance_raw-{Guid.NewGuid():N}");
     private NatsServer _nats = null!;
     private WebApplication _app = null!;
     private HttpClient _http = null!;
@@ -36,7 +37,10 @@ public sealed class NervousSystemOverNatsTests
             ["NIMMERVERSE_AKKA__PORT"] = "0",
             ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
             ["NIMMERVERSE_NATS__REJECTIONLOGINTERVAL"] = "00:01:00",
+            ["NIMMERVERSE_CELLS__SENSOR__PATH"] = SensorFile,
+            ["NIMMERVERSE_CELLS__SENSOR__POLLINTERVAL"] = "00:00:00.05",
         };
+        await File.WriteAllTextAsync(SensorFile, "45");
         var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
         Log.Logger = new LoggerConfiguration().WriteTo.Sink(new Nimmerverse.Supervisor.Logging.PriorityConsoleSink(TestContext.Progress)).CreateLogger();
         _app = SupervisorHost.Build(loaded, Log.Logger);
@@ -56,6 +60,7 @@ public sealed class NervousSystemOverNatsTests
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _nats.DisposeAsync();
+        File.Delete(SensorFile);
     }
 
     private static byte[] Request(string operation, params double[] operands) =>
@@ -121,6 +126,24 @@ public sealed class NervousSystemOverNatsTests
     }
 
     [Test]
+    public async Task Every_cell_of_the_host_answers_over_nats()
+    {
+        async Task<CellResponseBody?> AskCellAsync(string cell, string operation)
+        {
+            var request = WireCodec.Default.Encode(new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(Outsider), new CellRequestBody(operation, [])));
+            var reply = await _client.RequestAsync<byte[], byte[]>($"dev.nervous.cells.{cell}.request", request, replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(5) });
+            return WireCodec.Default.Decode<CellResponseBody>(reply.Data).Envelope?.Body;
+        }
+
+        var level = await AskCellAsync("battery", "level");
+        CellResponseBody? distance = null;
+        await Eventually.TrueAsync(async () => (distance = await AskCellAsync("sensor", "read"))?.Result is not null, TimeSpan.FromSeconds(5));
+
+        Assert.That(level!.Result, Is.GreaterThan(0).And.LessThanOrEqualTo(100));
+        Assert.That(distance!.Result, Is.EqualTo(45));
+    }
+
+    [Test]
     public async Task A_request_on_a_prod_subject_is_never_seen_by_a_dev_supervisor()
     {
         var prod = await AskAsync("add", 2, 2, TimeSpan.FromSeconds(1), environment: "prod");
@@ -131,20 +154,33 @@ public sealed class NervousSystemOverNatsTests
     }
 
     /// <summary>
-    /// 10,000 random and mutated payloads on the cell's subject, with valid requests in between:
-    /// every valid request is answered, every bad payload is counted, the supervisor stays healthy.
+    /// 10,000 random and mutated payloads on every subject the supervisor subscribes to, with valid
+    /// math requests in between: every valid request is answered, every bad payload is counted,
+    /// the supervisor stays healthy.
     /// </summary>
     [Test]
     public async Task A_flood_of_garbage_is_counted_and_every_valid_request_alongside_is_still_answered()
     {
         var before = await NatsStatusAsync();
         var random = new Random(20261129);
-        var valid = Request("add", 20, 22);
-        const int garbageCount = 10_000;
+        var wave = WireCodec.Default.Encode(new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Outsider), new WaveBody("fuzz", 0.5, JsonDocument.Parse("{}").RootElement, 0.1)));
+        (string Subject, byte[] Valid)[] subscribed =
+        [
+            ("dev.nervous.cells.math.request", Request("add", 20, 22)),
+            ("dev.nervous.cells.battery.request", Request("level")),
+            ("dev.nervous.cells.sensor.request", Request("read")),
+            ("dev.nervous.cells.fuzz.wave", wave),
+        ];
+        const int perSubject = 10_000;
+        var garbageCount = perSubject * subscribed.Length;
         var answered = 0;
-        for (var i = 0; i < garbageCount; i++)
+        for (var i = 0; i < perSubject; i++)
         {
-            await _client.PublishAsync("dev.nervous.cells.math.request", Mutate(valid, random));
+            foreach (var (subject, valid) in subscribed)
+            {
+                await _client.PublishAsync(subject, Mutate(valid, random));
+            }
+
             if (i % 500 == 0 && (await AskAsync("add", i, 1)).Envelope?.Body.Result == i + 1)
             {
                 answered++;
@@ -152,7 +188,7 @@ public sealed class NervousSystemOverNatsTests
         }
 
         await _client.PingAsync();
-        Assert.That(answered, Is.EqualTo(garbageCount / 500), $"every valid request sent alongside the garbage was answered; bridge: {await NatsStatusAsync()}");
+        Assert.That(answered, Is.EqualTo(perSubject / 500), $"every valid request sent alongside the garbage was answered; bridge: {await NatsStatusAsync()}");
         Assert.That((await AskAsync("sub", 50, 8)).Envelope!.Body.Result, Is.EqualTo(42), "and it still answers afterwards");
         Assert.That(await _http.GetStringAsync(new Uri("/healthz", UriKind.Relative)), Is.EqualTo("ok\n"));
         static long Rejected(JsonElement nats) => nats.GetProperty("rejected").EnumerateObject().Sum(p => p.Value.GetInt64());
@@ -238,7 +274,7 @@ public sealed class NervousSystemOverNatsTests
                 return flipped;
             case 3:
                 var text = Encoding.UTF8.GetString(valid);
-                string[] swaps = ["\"version\":1", "\"version\":2", "\"cell_request\"", "\"wave\"", "\"operands\":[", "\"operands\":[\"x\",", "\"add\"", "null", "20", "1e999"];
+                string[] swaps = ["\"version\":1", "\"version\":2", "\"cell_request\"", "\"wave\"", "\"operands\":[", "\"operands\":[\"x\",", "\"add\"", "null", "20", "1e999", "\"confidence\":0.5", "\"confidence\":-3", "\"tier\":1", "\"tier\":99"];
                 var at = random.Next(swaps.Length / 2) * 2;
                 return Encoding.UTF8.GetBytes(text.Replace(swaps[at], swaps[at + 1], StringComparison.Ordinal));
             case 4:

@@ -1,4 +1,4 @@
-namespace Nimmerverse.Actors.Cells.Math;
+namespace Nimmerverse.Actors.Cells.MathCell;
 
 /// <summary>The math cell's states: IDLE -> COMPUTING -> REPORTING -> IDLE; any state may fall to ERROR.</summary>
 public enum MathCellState
@@ -12,8 +12,7 @@ public enum MathCellState
 /// <summary>The math cell's settings; bound from <c>Nimmerverse:Cells:Math</c>.</summary>
 /// <param name="ComputeCost">Lifeforce for IDLE -> COMPUTING. Default 0.1 (a sensor poll's cost).</param>
 /// <param name="ReportCost">Lifeforce for COMPUTING -> REPORTING (the response and the wave). Default 0.05.</param>
-/// <param name="QueueGroup">NATS queue group shared by every host's math cell, so one of them answers each request.</param>
-public sealed record MathCellSettings(double ComputeCost = 0.1, double ReportCost = 0.05, string QueueGroup = "nimmerverse-math")
+public sealed record MathCellSettings(double ComputeCost = 0.1, double ReportCost = 0.05)
 {
     public const string CellName = "math";
 }

@@ -1,4 +1,4 @@
-namespace Nimmerverse.Actors.Cells.Math;
+namespace Nimmerverse.Actors.Cells.MathCell;
 
 /// <summary>The math cell's arithmetic: a result, or the reason there is none.</summary>
 public static class MathOperations

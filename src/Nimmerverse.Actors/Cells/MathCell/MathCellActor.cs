@@ -1,11 +1,10 @@
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Brains.Contracts;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 
-namespace Nimmerverse.Actors.Cells.Math;
+namespace Nimmerverse.Actors.Cells.MathCell;
 
 /// <summary>
 /// The math cell: answers <c>{env}.nervous.cells.math.request</c> with a <c>cell_response</c>
@@ -15,21 +14,15 @@ namespace Nimmerverse.Actors.Cells.Math;
 /// </summary>
 public sealed class MathCellActor : ReceiveActor
 {
-    private readonly IActorRef _bridge;
     private readonly IActorRef _ledger;
-    private readonly Subjects _subjects;
-    private readonly MathCellSettings _settings;
-    private readonly MessageSource _source;
+    private readonly CellReplies _replies;
     private readonly CellStateMachine<MathCellState> _machine;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public MathCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, MathCellSettings settings, string hostName)
     {
-        _bridge = bridge;
         _ledger = ledger;
-        _subjects = subjects;
-        _settings = settings;
-        _source = new MessageSource($"{MathCellSettings.CellName}@{hostName}", "cell", 1);
+        _replies = new CellReplies(bridge, subjects, MathCellSettings.CellName, new MessageSource($"{MathCellSettings.CellName}@{hostName}", "cell", 1));
         _machine = new CellStateMachine<MathCellState>(MathCellSettings.CellName, MathCellState.Idle, MathCellState.Error, new Dictionary<(MathCellState, MathCellState), double>
         {
             [(MathCellState.Idle, MathCellState.Computing)] = settings.ComputeCost,
@@ -44,8 +37,7 @@ public sealed class MathCellActor : ReceiveActor
     public static Props Props(IActorRef bridge, IActorRef ledger, Subjects subjects, MathCellSettings settings, string hostName) =>
         Akka.Actor.Props.Create(() => new MathCellActor(bridge, ledger, subjects, settings, hostName));
 
-    protected override void PreStart() =>
-        _bridge.Tell(new Subscribe<CellRequestBody>(_subjects.CellRequest(MathCellSettings.CellName), Self, _settings.QueueGroup));
+    protected override void PreStart() => _replies.Listen(Self);
 
     private void Answer(Inbound<CellRequestBody> request)
     {
@@ -53,18 +45,8 @@ public sealed class MathCellActor : ReceiveActor
         var (result, error) = MathOperations.Apply(request.Envelope.Body.Operation, request.Envelope.Body.Operands);
         spent += Move(MathCellState.Reporting);
 
-        var response = new Envelope<CellResponseBody>(
-            MessageHeader.New<CellResponseBody>(_source, request.Envelope.Header.MessageId),
-            new CellResponseBody(result, error));
-        if (request.ReplyTo is { } replyTo)
-        {
-            _bridge.Tell(new Reply<CellResponseBody>(replyTo, response));
-        }
-
-        _bridge.Tell(new Publish<CellResponseBody>(_subjects.CellResponse(MathCellSettings.CellName), response));
-        _bridge.Tell(new Publish<WaveBody>(_subjects.CellWave(MathCellSettings.CellName), new Envelope<WaveBody>(
-            MessageHeader.New<WaveBody>(_source, request.Envelope.Header.MessageId),
-            new WaveBody(MathCellSettings.CellName, error is null ? 1.0 : 0.0, WaveContent(request.Envelope.Body.Operation, result, error), spent))));
+        _replies.Answer(request, result, error);
+        _replies.Wave(MathCellSettings.CellName, error is null ? 1.0 : 0.0, CellReplies.Content(("operation", request.Envelope.Body.Operation), ("result", result), ("error", error)), spent, request.Envelope.Header.MessageId);
         Move(MathCellState.Idle);
     }
 
@@ -73,12 +55,9 @@ public sealed class MathCellActor : ReceiveActor
         var cost = _machine.MoveTo(to);
         if (cost > 0)
         {
-            _ledger.Tell(new LifeforceProtocol.Spend(cost, _source.EntityId, $"{_machine.Cell} -> {to}"));
+            _ledger.Tell(new LifeforceProtocol.Spend(cost, _replies.Source.EntityId, $"{_machine.Cell} -> {to}"));
         }
 
         return cost;
     }
-
-    private static JsonElement WaveContent(string operation, double? result, string? error) =>
-        JsonSerializer.SerializeToElement(new Dictionary<string, object?> { ["operation"] = operation, ["result"] = result, ["error"] = error }, CellJsonContext.Default.DictionaryStringObject);
 }

@@ -1,0 +1,135 @@
+using Akka.Actor;
+using Akka.Event;
+using Nimmerverse.Actors.Lifeforce;
+using Nimmerverse.Brains.Contracts;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.Cells.Battery;
+
+/// <summary>
+/// The battery cell: its capability is the organism's energy reserve, the lifeforce stock kept by
+/// the ledger. Every poll it reads the reserve; when the stock is below the low mark it sends a
+/// wave in the <c>energy</c> domain whose confidence grows as the reserve empties (0.5 at the
+/// mark, 1 at zero), so the energy gate opens when the organism runs down. It answers
+/// <c>level</c> (the stock) and <c>vitality</c> (income over spending) requests.
+/// </summary>
+public sealed class BatteryCellActor : ReceiveActor, IWithTimers
+{
+    private readonly IActorRef _ledger;
+    private readonly BatteryCellSettings _settings;
+    private readonly CellReplies _replies;
+    private readonly CellStateMachine<BatteryCellState> _machine;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    private sealed record Poll
+    {
+        public static readonly Poll Instance = new();
+    }
+
+    /// <summary>A reading of the reserve, for a poll or for a request that asked.</summary>
+    private sealed record Reading(LifeforceProtocol.Balance Balance, Inbound<CellRequestBody>? Request);
+
+    private sealed record ReadingFailed(Exception Error, Inbound<CellRequestBody>? Request);
+
+    public BatteryCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, BatteryCellSettings settings, string hostName)
+    {
+        _ledger = ledger;
+        _settings = settings;
+        _replies = new CellReplies(bridge, subjects, BatteryCellSettings.CellName, new MessageSource($"{BatteryCellSettings.CellName}@{hostName}", "cell", 1));
+        _machine = new CellStateMachine<BatteryCellState>(BatteryCellSettings.CellName, BatteryCellState.Idle, BatteryCellState.Error, new Dictionary<(BatteryCellState, BatteryCellState), double>
+        {
+            [(BatteryCellState.Idle, BatteryCellState.Reading)] = settings.ReadCost,
+            [(BatteryCellState.Reading, BatteryCellState.Reporting)] = 0,
+            [(BatteryCellState.Reporting, BatteryCellState.Idle)] = 0,
+        });
+
+        Receive<Subscribed>(s => _log.Info("Battery cell listening on {Subject}", s.Pattern));
+        Receive<Poll>(_ => Read(null));
+        Receive<Inbound<CellRequestBody>>(OnRequest);
+        Receive<Reading>(OnReading);
+        Receive<ReadingFailed>(failed =>
+        {
+            _machine.MoveTo(BatteryCellState.Error);
+            _log.Warning("Battery cell could not read the reserve: {Error}", failed.Error.Message);
+            if (failed.Request is { } request)
+            {
+                _replies.Answer(request, null, "the reserve could not be read");
+            }
+
+            _machine.MoveTo(BatteryCellState.Idle);
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef bridge, IActorRef ledger, Subjects subjects, BatteryCellSettings settings, string hostName) =>
+        Akka.Actor.Props.Create(() => new BatteryCellActor(bridge, ledger, subjects, settings, hostName));
+
+    protected override void PreStart()
+    {
+        _replies.Listen(Self);
+        Timers.StartPeriodicTimer(nameof(Poll), Poll.Instance, _settings.PollInterval);
+    }
+
+    private void OnRequest(Inbound<CellRequestBody> request)
+    {
+        if (request.Envelope.Body.Operation is not ("level" or "vitality"))
+        {
+            _replies.Answer(request, null, $"unknown operation; the battery cell knows level and vitality");
+            return;
+        }
+
+        Read(request);
+    }
+
+    private void Read(Inbound<CellRequestBody>? request)
+    {
+        if (_machine.State != BatteryCellState.Idle)
+        {
+            // A poll while a reading is under way adds nothing; a request waits for the next one.
+            if (request is not null)
+            {
+                Self.Forward(request);
+            }
+
+            return;
+        }
+
+        Spend(_machine.MoveTo(BatteryCellState.Reading));
+        _ledger.Ask<LifeforceProtocol.Balance>(LifeforceProtocol.GetBalance.Instance, _settings.PollInterval)
+            .PipeTo(Self, success: balance => new Reading(balance, request), failure: error => new ReadingFailed(error, request));
+    }
+
+    private void OnReading(Reading reading)
+    {
+        _machine.MoveTo(BatteryCellState.Reporting);
+        var stock = reading.Balance.Stock;
+        if (reading.Request is { } request)
+        {
+            var vitality = reading.Balance.Vitality;
+            if (request.Envelope.Body.Operation == "level")
+            {
+                _replies.Answer(request, stock, null);
+            }
+            else
+            {
+                _replies.Answer(request, vitality, vitality is null ? "no lifeforce was spent recently, so there is no vitality yet" : null);
+            }
+        }
+        else if (stock < _settings.LowReserve)
+        {
+            var urgency = 0.5 + (0.5 * (1 - (Math.Max(stock, 0) / _settings.LowReserve)));
+            _replies.Wave(BatteryCellSettings.Domain, urgency, CellReplies.Content(("reserve", stock), ("low_reserve", _settings.LowReserve), ("vitality", reading.Balance.Vitality)), _settings.ReadCost);
+        }
+
+        _machine.MoveTo(BatteryCellState.Idle);
+    }
+
+    private void Spend(double cost)
+    {
+        if (cost > 0)
+        {
+            _ledger.Tell(new LifeforceProtocol.Spend(cost, _replies.Source.EntityId, "battery reading"));
+        }
+    }
+}
