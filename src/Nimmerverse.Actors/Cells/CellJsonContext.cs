@@ -2,9 +2,12 @@ using System.Text.Json.Serialization;
 
 namespace Nimmerverse.Actors.Cells;
 
-/// <summary>Source-generated JSON for the domain-specific content cells put into their waves.</summary>
+/// <summary>Source-generated JSON for the content cells and nerves put into their waves: every primitive a value may hold must be listed.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(Dictionary<string, object?>))]
 [JsonSerializable(typeof(double))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(string))]
 internal sealed partial class CellJsonContext : JsonSerializerContext;

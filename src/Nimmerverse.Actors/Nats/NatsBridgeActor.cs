@@ -141,6 +141,11 @@ public sealed class NatsBridgeActor : ReceiveActor
             TaskScheduler.Default);
     }
 
+    /// <summary>Attempts at a durable publish before it counts as dropped; JetStream de-duplicates the retries on the message id.</summary>
+    private const int DurableAttempts = 4;
+
+    private static readonly TimeSpan FirstDurableRetryDelay = TimeSpan.FromMilliseconds(250);
+
     private void PublishDurable(string subject, byte[] payload, Guid messageId)
     {
         if (_jetStream is null)
@@ -150,24 +155,44 @@ public sealed class NatsBridgeActor : ReceiveActor
             return;
         }
 
-        var counters = _counters;
-        var problems = _problems;
-        _jetStream.PublishAsync(subject, payload, opts: new NatsJSPubOpts { MsgId = messageId.ToString() }, cancellationToken: _stopping.Token)
-            .AsTask()
-            .ContinueWith(
-                t =>
-                {
-                    if (t.IsCompletedSuccessfully && t.Result.Error is null)
-                    {
-                        counters.DurablePublished(t.Result.Duplicate);
-                        return;
-                    }
+        _ = PublishDurableAsync(_jetStream, subject, payload, messageId.ToString(), _counters, _problems, _stopping.Token);
+    }
 
-                    counters.Dropped(DropReason.DurablePublishFailed);
-                    problems.Warning($"durable:{subject}", "A durable publish on {Subject} failed: {Error}", subject,
-                        t.Exception?.GetBaseException().Message ?? t.Result.Error?.Description ?? "cancelled");
-                },
-                TaskScheduler.Default);
+    /// <summary>
+    /// What must last is retried (an ack can time out under load or across a reconnect) and only
+    /// then counted as dropped; the same Nats-Msg-Id makes every retry safe.
+    /// </summary>
+    private static async Task PublishDurableAsync(INatsJSContext jetStream, string subject, byte[] payload, string messageId, BridgeCounters counters, RateLimitedLog problems, CancellationToken cancellationToken)
+    {
+        var delay = FirstDurableRetryDelay;
+        string? problem = null;
+        for (var attempt = 1; attempt <= DurableAttempts && !cancellationToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                var ack = await jetStream.PublishAsync(subject, payload, opts: new NatsJSPubOpts { MsgId = messageId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (ack.Error is null)
+                {
+                    counters.DurablePublished(ack.Duplicate);
+                    return;
+                }
+
+                problem = ack.Error.Description;
+            }
+            catch (Exception e) when (e is NatsException or TimeoutException or OperationCanceledException)
+            {
+                problem = e.Message;
+            }
+
+            if (attempt < DurableAttempts)
+            {
+                await Task.Delay(delay, CancellationToken.None).ConfigureAwait(false);
+                delay *= 2;
+            }
+        }
+
+        counters.Dropped(DropReason.DurablePublishFailed);
+        problems.Warning($"durable:{subject}", "A durable publish on {Subject} failed after {Attempts} attempts: {Error}", subject, DurableAttempts, problem ?? "cancelled");
     }
 
     private void EnsureDurableStream()

@@ -16,6 +16,12 @@ public sealed class Subjects(string environment)
     /// <summary><c>{env}.nervous.cells.{cell}.wave</c>: the cell's waves.</summary>
     public Subject CellWave(string cell) => Subject.Create(Environment, "nervous", "cells", cell, "wave");
 
+    /// <summary><c>{env}.nervous.nerves.{nerve}.wave</c>: a nerve's waves.</summary>
+    public Subject NerveWave(string nerve) => Subject.Create(Environment, "nervous", "nerves", nerve, "wave");
+
+    /// <summary><c>{env}.thalamus.gate.*</c>: every gate transition.</summary>
+    public SubjectPattern GateTransitions => SubjectPattern.Parse($"{Environment}.thalamus.gate.*");
+
     /// <summary><c>{env}.thalamus.gate.open</c> and <c>.close</c>: gate transitions.</summary>
     public Subject GateTransition(bool open) => Subject.Create(Environment, "thalamus", "gate", open ? "open" : "close");
 

@@ -27,6 +27,8 @@ public sealed class NimmerverseOptions
 
     public ThalamusOptions Thalamus { get; init; } = new();
 
+    public NervesOptions Nerves { get; init; } = new();
+
     public PostgresOptions Postgres { get; init; } = new();
 
     public AkkaOptions Akka { get; init; } = new();
@@ -104,6 +106,25 @@ public sealed class ThalamusOptions
 
     /// <summary>Most gates (wave domains) kept; waves of further domains are refused and counted. Default 256.</summary>
     public int MaxGates { get; init; } = 256;
+}
+
+/// <summary>Section <c>Nimmerverse:Nerves</c>.</summary>
+public sealed class NervesOptions
+{
+    public CollisionAvoidanceOptions CollisionAvoidance { get; init; } = new();
+}
+
+/// <summary>Section <c>Nimmerverse:Nerves:CollisionAvoidance</c>.</summary>
+public sealed class CollisionAvoidanceOptions
+{
+    /// <summary>Under this distance it evades. Default 30 cm.</summary>
+    public double DangerCm { get; init; } = 30;
+
+    /// <summary>At or over this distance it resumes. Default 50 cm.</summary>
+    public double ClearCm { get; init; } = 50;
+
+    /// <summary>Successful evasions after which it becomes a reflex. Default 10.</summary>
+    public int ReflexAfter { get; init; } = 10;
 }
 
 /// <summary>Section <c>Nimmerverse:Cells</c>.</summary>

@@ -97,6 +97,17 @@ public static partial class OptionsValidator
             }
         }
 
+        var collision = options.Nerves.CollisionAvoidance;
+        if (!double.IsFinite(collision.DangerCm) || !double.IsFinite(collision.ClearCm) || collision.DangerCm < 0 || collision.ClearCm <= collision.DangerCm)
+        {
+            Fail("Nerves:CollisionAvoidance:ClearCm", $"{collision.ClearCm} must be greater than Nerves:CollisionAvoidance:DangerCm ({collision.DangerCm}), both >= 0");
+        }
+
+        if (collision.ReflexAfter is < 1 or > 1_000_000)
+        {
+            Fail("Nerves:CollisionAvoidance:ReflexAfter", $"{collision.ReflexAfter} is outside 1..1000000");
+        }
+
         var thalamus = options.Thalamus;
         if (thalamus.CorrelationWindow <= TimeSpan.Zero)
         {

@@ -13,6 +13,7 @@ using Nimmerverse.Actors.Cells.Sensor;
 using Nimmerverse.Actors.Health;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Nerves;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Configuration;
@@ -68,7 +69,7 @@ public static class AkkaComposition
         return builder;
     }
 
-    /// <summary>The supervisor's own actors: health probe, lifeforce ledger, NATS bridge, and by role the thalamus and the cells.</summary>
+    /// <summary>The supervisor's own actors: health probe, lifeforce ledger, NATS bridge, and by role the thalamus, the nerves and the cells.</summary>
     public static AkkaConfigurationBuilder WithNimmerverseActors(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
         builder.WithActors((system, registry, resolver) =>
         {
@@ -89,6 +90,13 @@ public static class AkkaComposition
                 var t = options.Thalamus;
                 var gates = new GateSettings(t.CorrelationWindow, t.Decay, t.StepInterval, t.OpenThreshold, t.CloseThreshold, t.WaveWeight, t.MaxGates);
                 registry.Register<ThalamusActor>(system.ActorOf(ThalamusActor.Props(bridge, subjects, gates, options.HostName), "thalamus"));
+            }
+
+            if (options.EffectiveRoles.Contains(SupervisorRoles.Nerves))
+            {
+                var c = options.Nerves.CollisionAvoidance;
+                var collision = CollisionAvoidanceSettings.Default with { DangerCm = c.DangerCm, ClearCm = c.ClearCm, ReflexAfter = c.ReflexAfter };
+                registry.Register<CollisionAvoidanceNerveActor>(system.ActorOf(CollisionAvoidanceNerveActor.Props(bridge, ledger, subjects, collision, options.HostName), "nerve-collision"));
             }
 
             if (options.EffectiveRoles.Contains(SupervisorRoles.Cells))

@@ -45,6 +45,8 @@ public sealed class OptionsValidatorTests
         yield return Case("NIMMERVERSE_CELLS__SENSOR__SCALE", "0", "Nimmerverse:Cells:Sensor:Scale");
         yield return Case("NIMMERVERSE_CELLS__SENSOR__CLEARCM", "10", "Nimmerverse:Cells:Sensor:ClearCm");
         yield return Case("NIMMERVERSE_CELLS__SENSOR__READCOST", "-0.3", "Nimmerverse:Cells:Sensor:ReadCost");
+        yield return Case("NIMMERVERSE_NERVES__COLLISIONAVOIDANCE__CLEARCM", "20", "Nimmerverse:Nerves:CollisionAvoidance:ClearCm");
+        yield return Case("NIMMERVERSE_NERVES__COLLISIONAVOIDANCE__REFLEXAFTER", "0", "Nimmerverse:Nerves:CollisionAvoidance:ReflexAfter");
 
         static TestCaseData Case(string variable, string value, string key) =>
             new TestCaseData(variable, value, key).SetName($"{{m}}({key} = '{value}')");
