@@ -112,6 +112,18 @@ public sealed class ThalamusOptions
 public sealed class NervesOptions
 {
     public CollisionAvoidanceOptions CollisionAvoidance { get; init; } = new();
+
+    public ExplorationOptions Exploration { get; init; } = new();
+}
+
+/// <summary>Section <c>Nimmerverse:Nerves:Exploration</c>. Opt-in: every step spends lifeforce.</summary>
+public sealed class ExplorationOptions
+{
+    /// <summary>One motor move per interval. Unset (the default): no exploration.</summary>
+    public TimeSpan? StepInterval { get; init; }
+
+    /// <summary>Lifeforce per move. Default 0.3.</summary>
+    public double MoveCost { get; init; } = 0.3;
 }
 
 /// <summary>Section <c>Nimmerverse:Nerves:CollisionAvoidance</c>.</summary>

@@ -108,6 +108,17 @@ public static partial class OptionsValidator
             Fail("Nerves:CollisionAvoidance:ReflexAfter", $"{collision.ReflexAfter} is outside 1..1000000");
         }
 
+        var exploration = options.Nerves.Exploration;
+        if (exploration.StepInterval is { } step && step < TimeSpan.FromMilliseconds(10))
+        {
+            Fail("Nerves:Exploration:StepInterval", $"{step} is shorter than 10 ms");
+        }
+
+        if (!double.IsFinite(exploration.MoveCost) || exploration.MoveCost < 0)
+        {
+            Fail("Nerves:Exploration:MoveCost", $"{exploration.MoveCost} is not a lifeforce cost (a finite number >= 0)");
+        }
+
         var thalamus = options.Thalamus;
         if (thalamus.CorrelationWindow <= TimeSpan.Zero)
         {

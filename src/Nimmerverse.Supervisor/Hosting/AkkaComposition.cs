@@ -97,6 +97,11 @@ public static class AkkaComposition
                 var c = options.Nerves.CollisionAvoidance;
                 var collision = CollisionAvoidanceSettings.Default with { DangerCm = c.DangerCm, ClearCm = c.ClearCm, ReflexAfter = c.ReflexAfter };
                 registry.Register<CollisionAvoidanceNerveActor>(system.ActorOf(CollisionAvoidanceNerveActor.Props(bridge, ledger, subjects, collision, options.HostName), "nerve-collision"));
+                if (options.Nerves.Exploration.StepInterval is { } step)
+                {
+                    var exploration = new ExplorationSettings(step, options.Nerves.Exploration.MoveCost);
+                    registry.Register<ExplorationNerveActor>(system.ActorOf(ExplorationNerveActor.Props(bridge, ledger, subjects, exploration, options.HostName), "nerve-exploration"));
+                }
             }
 
             if (options.EffectiveRoles.Contains(SupervisorRoles.Cells))

@@ -47,6 +47,8 @@ public sealed class OptionsValidatorTests
         yield return Case("NIMMERVERSE_CELLS__SENSOR__READCOST", "-0.3", "Nimmerverse:Cells:Sensor:ReadCost");
         yield return Case("NIMMERVERSE_NERVES__COLLISIONAVOIDANCE__CLEARCM", "20", "Nimmerverse:Nerves:CollisionAvoidance:ClearCm");
         yield return Case("NIMMERVERSE_NERVES__COLLISIONAVOIDANCE__REFLEXAFTER", "0", "Nimmerverse:Nerves:CollisionAvoidance:ReflexAfter");
+        yield return Case("NIMMERVERSE_NERVES__EXPLORATION__STEPINTERVAL", "00:00:00", "Nimmerverse:Nerves:Exploration:StepInterval");
+        yield return Case("NIMMERVERSE_NERVES__EXPLORATION__MOVECOST", "-1", "Nimmerverse:Nerves:Exploration:MoveCost");
 
         static TestCaseData Case(string variable, string value, string key) =>
             new TestCaseData(variable, value, key).SetName($"{{m}}({key} = '{value}')");

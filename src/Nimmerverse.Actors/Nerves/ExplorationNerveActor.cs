@@ -1,0 +1,105 @@
+using Akka.Actor;
+using Akka.Event;
+using Nimmerverse.Actors.Cells;
+using Nimmerverse.Actors.Lifeforce;
+using Nimmerverse.Brains.Contracts;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.Nerves;
+
+/// <summary>
+/// The exploration nerve: a random walk over the grid, one <c>move</c> command to the motor cell
+/// per step (operand: <see cref="Direction"/>), never straight back where it came from. It pauses
+/// while any pausing gate (proximity, energy) is open, and goes on when all of them have left OPEN.
+/// </summary>
+public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
+{
+    private readonly IActorRef _bridge;
+    private readonly IActorRef _ledger;
+    private readonly Subjects _subjects;
+    private readonly ExplorationSettings _settings;
+    private readonly MessageSource _source;
+    private readonly Random _random;
+    private readonly HashSet<string> _openPausingGates = new(StringComparer.Ordinal);
+    private readonly CellStateMachine<ExplorationState> _machine;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private Direction? _last;
+
+    private sealed record Step
+    {
+        public static readonly Step Instance = new();
+    }
+
+    public ExplorationNerveActor(IActorRef bridge, IActorRef ledger, Subjects subjects, ExplorationSettings settings, string hostName)
+    {
+        _bridge = bridge;
+        _ledger = ledger;
+        _subjects = subjects;
+        _settings = settings;
+        _source = new MessageSource($"{ExplorationSettings.NerveName}@{hostName}", "nerve", 2);
+        _random = settings.Seed is { } seed ? new Random(seed) : new Random();
+        _machine = new CellStateMachine<ExplorationState>(ExplorationSettings.NerveName, ExplorationState.Exploring, ExplorationState.Error, new Dictionary<(ExplorationState, ExplorationState), double>
+        {
+            [(ExplorationState.Exploring, ExplorationState.Paused)] = 0,
+            [(ExplorationState.Paused, ExplorationState.Exploring)] = 0,
+        });
+
+        Receive<Subscribed>(s => _log.Info("Exploration listening on {Subject}", s.Pattern));
+        Receive<Step>(_ => Move());
+        Receive<Inbound<GateTransitionBody>>(OnGateTransition);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef bridge, IActorRef ledger, Subjects subjects, ExplorationSettings settings, string hostName) =>
+        Akka.Actor.Props.Create(() => new ExplorationNerveActor(bridge, ledger, subjects, settings, hostName));
+
+    protected override void PreStart()
+    {
+        _bridge.Tell(new Subscribe<GateTransitionBody>(_subjects.GateTransitions, Self));
+        Timers.StartPeriodicTimer(nameof(Step), Step.Instance, _settings.StepInterval);
+    }
+
+    private void OnGateTransition(Inbound<GateTransitionBody> transition)
+    {
+        var body = transition.Envelope.Body;
+        if (!ExplorationSettings.PausingDomains.Contains(body.Domain))
+        {
+            return;
+        }
+
+        if (body.ToState == GateState.Open)
+        {
+            _openPausingGates.Add(body.Domain);
+        }
+        else
+        {
+            _openPausingGates.Remove(body.Domain);
+        }
+
+        var next = _openPausingGates.Count > 0 ? ExplorationState.Paused : ExplorationState.Exploring;
+        if (next != _machine.State)
+        {
+            _machine.MoveTo(next);
+            _log.Info("Exploration {State}: open pausing gates {Gates}", next, string.Join(",", _openPausingGates));
+        }
+    }
+
+    private void Move()
+    {
+        if (_machine.State != ExplorationState.Exploring)
+        {
+            return;
+        }
+
+        var choices = Enum.GetValues<Direction>().Where(d => _last is null || d != Opposite(_last.Value)).ToArray();
+        var direction = choices[_random.Next(choices.Length)];
+        _last = direction;
+        _ledger.Tell(new LifeforceProtocol.Spend(_settings.MoveCost, _source.EntityId, "move"));
+        _bridge.Tell(new Publish<CellRequestBody>(_subjects.CellRequest(CollisionAvoidanceSettings.MotorCell), new Envelope<CellRequestBody>(
+            MessageHeader.New<CellRequestBody>(_source),
+            new CellRequestBody("move", [(double)direction]))));
+    }
+
+    private static Direction Opposite(Direction direction) => (Direction)(((int)direction + 2) % 4);
+}

@@ -1,0 +1,30 @@
+namespace Nimmerverse.Actors.Nerves;
+
+/// <summary>Exploration: EXPLORING (a step every interval) or PAUSED (danger or a low reserve); ERROR as for every machine.</summary>
+public enum ExplorationState
+{
+    Exploring,
+    Paused,
+    Error,
+}
+
+/// <summary>The grid's four moves (DOMAIN.md, "The grid world"), as the operand of a motor <c>move</c> command.</summary>
+public enum Direction
+{
+    North = 0,
+    East = 1,
+    South = 2,
+    West = 3,
+}
+
+/// <summary>The exploration nerve's settings; bound from <c>Nimmerverse:Nerves:Exploration</c>.</summary>
+/// <param name="StepInterval">One move per interval while exploring.</param>
+/// <param name="MoveCost">Lifeforce per move (DOMAIN.md: a motor move 0.3 per tick).</param>
+/// <param name="Seed">Seed of the random walk; null for a different walk each run.</param>
+public sealed record ExplorationSettings(TimeSpan StepInterval, double MoveCost = 0.3, int? Seed = null)
+{
+    public const string NerveName = "exploration";
+
+    /// <summary>Gate domains whose opening pauses exploration: danger, and a running-down reserve.</summary>
+    public static readonly IReadOnlySet<string> PausingDomains = new HashSet<string>(StringComparer.Ordinal) { "proximity", "energy" };
+}
