@@ -41,6 +41,7 @@ public sealed class NatsBridgeActor : ReceiveActor
 
         Receive<ISubscribe>(StartSubscription);
         Receive<IOutbound>(Send);
+        Receive<IRequest>(SendRequest);
         Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, _settings.GateStreamSubjects));
         Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _settings.GateStreamName));
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot()));
@@ -139,6 +140,27 @@ public sealed class NatsBridgeActor : ReceiveActor
                 problems.Warning($"publish:{subject}", "A publish on {Subject} failed: {Error}", subject, t.Exception?.GetBaseException().Message ?? "cancelled");
             },
             TaskScheduler.Default);
+    }
+
+    private void SendRequest(IRequest request)
+    {
+        if (request.Subject.Environment != _settings.Environment)
+        {
+            Sender.Tell(new RequestFailed(request.RequestId, $"{request.Subject} is not a subject of {_settings.Environment}"));
+            return;
+        }
+
+        var requestId = request.RequestId;
+        var subject = request.Subject;
+        request.SendAsync(_connection, _codec, _stopping.Token).ContinueWith(
+            t => t.IsCompletedSuccessfully ? t.Result : new RequestFailed(requestId, t.Exception?.GetBaseException() switch
+            {
+                NatsNoRespondersException => $"nobody listens on {subject}",
+                NatsNoReplyException => $"no answer on {subject} in time",
+                { } e => e.Message,
+                null => "cancelled",
+            }),
+            TaskScheduler.Default).PipeTo(Sender);
     }
 
     /// <summary>Attempts at a durable publish before it counts as dropped; JetStream de-duplicates the retries on the message id.</summary>

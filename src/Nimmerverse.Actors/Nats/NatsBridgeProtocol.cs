@@ -105,6 +105,48 @@ public static class NatsBridgeProtocol
         internal byte[] Encode(WireCodec codec);
     }
 
+    /// <summary>
+    /// Ask another component over NATS (request/reply). The asking actor gets a
+    /// <see cref="Response{TResponse}"/> with the decoded, validated answer, or a
+    /// <see cref="RequestFailed"/> that says why there is none (nobody listens, no answer in
+    /// time, an answer that is not a valid <typeparamref name="TResponse"/>).
+    /// </summary>
+    public sealed record Request<TRequest, TResponse>(Subject Subject, Envelope<TRequest> Envelope, TimeSpan Timeout) : IRequest
+        where TRequest : IMessageBody
+        where TResponse : IMessageBody
+    {
+        Subject IRequest.Subject => Subject;
+
+        Guid IRequest.RequestId => Envelope.Header.MessageId;
+
+        async Task<object> IRequest.SendAsync(NATS.Client.Core.INatsConnection connection, WireCodec codec, CancellationToken cancellationToken)
+        {
+            var reply = await connection.RequestAsync<byte[], byte[]>(
+                Subject.Value, codec.Encode(Envelope), replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = Timeout }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var decoded = codec.Decode<TResponse>(reply.Data ?? []);
+            return decoded.Envelope is { } envelope
+                ? new Response<TResponse>(Envelope.Header.MessageId, envelope)
+                : new RequestFailed(Envelope.Header.MessageId, $"the answer was rejected: {decoded.Rejection!.Reason}: {decoded.Rejection.Detail}");
+        }
+    }
+
+    /// <summary>A request the bridge sends on an actor's behalf.</summary>
+    public interface IRequest
+    {
+        internal Subject Subject { get; }
+
+        internal Guid RequestId { get; }
+
+        internal Task<object> SendAsync(NATS.Client.Core.INatsConnection connection, WireCodec codec, CancellationToken cancellationToken);
+    }
+
+    /// <summary>The answer to a <see cref="Request{TRequest,TResponse}"/> with id <paramref name="RequestId"/>.</summary>
+    public sealed record Response<TResponse>(Guid RequestId, Envelope<TResponse> Envelope)
+        where TResponse : IMessageBody;
+
+    /// <summary>Why a <see cref="Request{TRequest,TResponse}"/> with id <paramref name="RequestId"/> has no answer.</summary>
+    public sealed record RequestFailed(Guid RequestId, string Reason);
+
     /// <summary>Ask for the counters; answered with <see cref="BridgeStats"/>.</summary>
     public sealed record GetStats
     {

@@ -116,6 +116,34 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
     }
 
     [Test]
+    public async Task An_actor_can_ask_over_nats_and_gets_a_typed_answer_or_the_reason_there_is_none()
+    {
+        var bridge = Bridge();
+        await using var responder = await _outside.SubscribeCoreAsync<byte[]>(Dev.CellRequest("oracle").Value);
+        await _outside.PingAsync();
+        var answering = Task.Run(async () =>
+        {
+            var request = await responder.Msgs.ReadAsync();
+            var id = WireCodec.Default.Decode<CellRequestBody>(request.Data).Envelope!.Header.MessageId;
+            await _outside.PublishAsync(request.ReplyTo!, WireCodec.Default.Encode(new Envelope<CellResponseBody>(MessageHeader.New<CellResponseBody>(Tester, id), CellResponseBody.Success(42))));
+        });
+        var question = new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(Tester), new CellRequestBody("ask", []));
+
+        bridge.Tell(new Request<CellRequestBody, CellResponseBody>(Dev.CellRequest("oracle"), question, TimeSpan.FromSeconds(5)), TestActor);
+        var answer = ExpectMsg<Response<CellResponseBody>>(TimeSpan.FromSeconds(5));
+        await answering;
+        bridge.Tell(new Request<CellRequestBody, CellResponseBody>(Dev.CellRequest("nobody"), question, TimeSpan.FromSeconds(1)), TestActor);
+        var nobody = ExpectMsg<RequestFailed>(TimeSpan.FromSeconds(5));
+        bridge.Tell(new Request<CellRequestBody, CellResponseBody>(new Subjects("prod").CellRequest("oracle"), question, TimeSpan.FromSeconds(1)), TestActor);
+        var prod = ExpectMsg<RequestFailed>();
+
+        Assert.That(answer.Envelope.Body.Result, Is.EqualTo(42));
+        Assert.That(answer.RequestId, Is.EqualTo(question.Header.MessageId));
+        Assert.That(nobody.Reason, Is.EqualTo("nobody listens on dev.nervous.cells.nobody.request"));
+        Assert.That(prod.Reason, Does.Contain("is not a subject of dev"));
+    }
+
+    [Test]
     public async Task A_dev_bridge_never_sees_prod_traffic_and_refuses_to_touch_prod_subjects()
     {
         var bridge = Bridge("dev");
