@@ -20,7 +20,7 @@ namespace Nimmerverse.Actors.Nerves;
 public sealed class CollisionAvoidanceNerveActor : ReceiveActor
 {
     private readonly IActorRef _bridge;
-    private readonly IActorRef _ledger;
+    private readonly LifeforceMeter _meter;
     private readonly Subjects _subjects;
     private readonly CollisionAvoidanceSettings _settings;
     private readonly string _entityId;
@@ -31,10 +31,10 @@ public sealed class CollisionAvoidanceNerveActor : ReceiveActor
     public CollisionAvoidanceNerveActor(IActorRef bridge, IActorRef ledger, Subjects subjects, CollisionAvoidanceSettings settings, string hostName)
     {
         _bridge = bridge;
-        _ledger = ledger;
         _subjects = subjects;
         _settings = settings;
         _entityId = $"{CollisionAvoidanceSettings.NerveName}@{hostName}";
+        _meter = new LifeforceMeter(ledger, _entityId);
         _machine = new CellStateMachine<CollisionState>(CollisionAvoidanceSettings.NerveName, CollisionState.Idle, CollisionState.Error, new Dictionary<(CollisionState, CollisionState), double>
         {
             [(CollisionState.Idle, CollisionState.Detect)] = settings.DetectCost,
@@ -128,14 +128,5 @@ public sealed class CollisionAvoidanceNerveActor : ReceiveActor
             MessageHeader.New<CellRequestBody>(new MessageSource(_entityId, IsReflex ? "reflex" : "nerve", IsReflex ? 0 : 2)),
             new CellRequestBody(operation, []))));
 
-    private double Move(CollisionState to)
-    {
-        var cost = _machine.MoveTo(to);
-        if (cost > 0)
-        {
-            _ledger.Tell(new LifeforceProtocol.Spend(cost, _entityId, $"{CollisionAvoidanceSettings.NerveName} -> {to}"));
-        }
-
-        return cost;
-    }
+    private double Move(CollisionState to) => _meter.Pay(_machine.MoveTo(to), $"{CollisionAvoidanceSettings.NerveName} -> {to}");
 }

@@ -15,7 +15,7 @@ namespace Nimmerverse.Actors.Nerves;
 public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
 {
     private readonly IActorRef _bridge;
-    private readonly IActorRef _ledger;
+    private readonly LifeforceMeter _meter;
     private readonly Subjects _subjects;
     private readonly ExplorationSettings _settings;
     private readonly MessageSource _source;
@@ -33,10 +33,10 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
     public ExplorationNerveActor(IActorRef bridge, IActorRef ledger, Subjects subjects, ExplorationSettings settings, string hostName)
     {
         _bridge = bridge;
-        _ledger = ledger;
         _subjects = subjects;
         _settings = settings;
         _source = new MessageSource($"{ExplorationSettings.NerveName}@{hostName}", "nerve", 2);
+        _meter = new LifeforceMeter(ledger, _source.EntityId);
         _random = settings.Seed is { } seed ? new Random(seed) : new Random();
         _machine = new CellStateMachine<ExplorationState>(ExplorationSettings.NerveName, ExplorationState.Exploring, ExplorationState.Error, new Dictionary<(ExplorationState, ExplorationState), double>
         {
@@ -95,7 +95,7 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
         var choices = Enum.GetValues<Direction>().Where(d => _last is null || d != Opposite(_last.Value)).ToArray();
         var direction = choices[_random.Next(choices.Length)];
         _last = direction;
-        _ledger.Tell(new LifeforceProtocol.Spend(_settings.MoveCost, _source.EntityId, "move"));
+        _meter.Pay(_settings.MoveCost, "move");
         _bridge.Tell(new Publish<CellRequestBody>(_subjects.CellRequest(CollisionAvoidanceSettings.MotorCell), new Envelope<CellRequestBody>(
             MessageHeader.New<CellRequestBody>(_source),
             new CellRequestBody("move", [(double)direction]))));

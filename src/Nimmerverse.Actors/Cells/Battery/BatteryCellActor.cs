@@ -18,6 +18,7 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
     private readonly IActorRef _ledger;
     private readonly BatteryCellSettings _settings;
     private readonly CellReplies _replies;
+    private readonly LifeforceMeter _meter;
     private readonly CellStateMachine<BatteryCellState> _machine;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
@@ -36,6 +37,7 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
         _ledger = ledger;
         _settings = settings;
         _replies = new CellReplies(bridge, subjects, BatteryCellSettings.CellName, new MessageSource($"{BatteryCellSettings.CellName}@{hostName}", "cell", 1));
+        _meter = new LifeforceMeter(ledger, _replies.Source.EntityId);
         _machine = new CellStateMachine<BatteryCellState>(BatteryCellSettings.CellName, BatteryCellState.Idle, BatteryCellState.Error, new Dictionary<(BatteryCellState, BatteryCellState), double>
         {
             [(BatteryCellState.Idle, BatteryCellState.Reading)] = settings.ReadCost,
@@ -95,7 +97,7 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
             return;
         }
 
-        Spend(_machine.MoveTo(BatteryCellState.Reading));
+        _meter.Pay(_machine.MoveTo(BatteryCellState.Reading), "battery reading");
         _ledger.Ask<LifeforceProtocol.Balance>(LifeforceProtocol.GetBalance.Instance, _settings.PollInterval)
             .PipeTo(Self, success: balance => new Reading(balance, request), failure: error => new ReadingFailed(error, request));
     }
@@ -123,13 +125,5 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
         }
 
         _machine.MoveTo(BatteryCellState.Idle);
-    }
-
-    private void Spend(double cost)
-    {
-        if (cost > 0)
-        {
-            _ledger.Tell(new LifeforceProtocol.Spend(cost, _replies.Source.EntityId, "battery reading"));
-        }
     }
 }

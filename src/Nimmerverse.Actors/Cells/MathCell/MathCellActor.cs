@@ -14,15 +14,15 @@ namespace Nimmerverse.Actors.Cells.MathCell;
 /// </summary>
 public sealed class MathCellActor : ReceiveActor
 {
-    private readonly IActorRef _ledger;
+    private readonly LifeforceMeter _meter;
     private readonly CellReplies _replies;
     private readonly CellStateMachine<MathCellState> _machine;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public MathCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, MathCellSettings settings, string hostName)
     {
-        _ledger = ledger;
         _replies = new CellReplies(bridge, subjects, MathCellSettings.CellName, new MessageSource($"{MathCellSettings.CellName}@{hostName}", "cell", 1));
+        _meter = new LifeforceMeter(ledger, _replies.Source.EntityId);
         _machine = new CellStateMachine<MathCellState>(MathCellSettings.CellName, MathCellState.Idle, MathCellState.Error, new Dictionary<(MathCellState, MathCellState), double>
         {
             [(MathCellState.Idle, MathCellState.Computing)] = settings.ComputeCost,
@@ -50,14 +50,5 @@ public sealed class MathCellActor : ReceiveActor
         Move(MathCellState.Idle);
     }
 
-    private double Move(MathCellState to)
-    {
-        var cost = _machine.MoveTo(to);
-        if (cost > 0)
-        {
-            _ledger.Tell(new LifeforceProtocol.Spend(cost, _replies.Source.EntityId, $"{_machine.Cell} -> {to}"));
-        }
-
-        return cost;
-    }
+    private double Move(MathCellState to) => _meter.Pay(_machine.MoveTo(to), $"{_machine.Cell} -> {to}");
 }

@@ -15,7 +15,7 @@ namespace Nimmerverse.Actors.Cells.Sensor;
 /// </summary>
 public sealed class SensorCellActor : ReceiveActor, IWithTimers
 {
-    private readonly IActorRef _ledger;
+    private readonly LifeforceMeter _meter;
     private readonly SensorCellSettings _settings;
     private readonly CellReplies _replies;
     private readonly CellStateMachine<SensorCellState> _machine;
@@ -34,9 +34,9 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
 
     public SensorCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, SensorCellSettings settings, string hostName)
     {
-        _ledger = ledger;
         _settings = settings;
         _replies = new CellReplies(bridge, subjects, SensorCellSettings.CellName, new MessageSource($"{SensorCellSettings.CellName}@{hostName}", "cell", 1));
+        _meter = new LifeforceMeter(ledger, _replies.Source.EntityId);
         _machine = new CellStateMachine<SensorCellState>(SensorCellSettings.CellName, SensorCellState.Idle, SensorCellState.Error, new Dictionary<(SensorCellState, SensorCellState), double>
         {
             [(SensorCellState.Idle, SensorCellState.Polling)] = settings.PollCost,
@@ -75,7 +75,7 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
             return;
         }
 
-        Spend(_machine.MoveTo(SensorCellState.Polling));
+        _meter.Pay(_machine.MoveTo(SensorCellState.Polling), "sensor poll");
         File.ReadAllTextAsync(_settings.Path).PipeTo(Self,
             success: text => new RawReading(text),
             failure: error => new ReadFailed(error.GetBaseException().Message));
@@ -89,8 +89,7 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var readCost = _machine.MoveTo(SensorCellState.Reading);
-        Spend(readCost);
+        var readCost = _meter.Pay(_machine.MoveTo(SensorCellState.Reading), "sensor reading");
         var spent = _settings.PollCost + readCost;
         var distance = raw * _settings.Scale;
         _lastDistanceCm = distance;
@@ -121,13 +120,5 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
 
         _lastError = problem;
         _machine.MoveTo(SensorCellState.Error);
-    }
-
-    private void Spend(double cost)
-    {
-        if (cost > 0)
-        {
-            _ledger.Tell(new LifeforceProtocol.Spend(cost, _replies.Source.EntityId, "sensor"));
-        }
     }
 }
