@@ -75,7 +75,12 @@ internal static class NatsBridgeBenchmark
         var counters = new BridgeCounters();
         var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, new NatsBridgeSettings("dev", SubscriptionBuffer: payloads.Length), counters));
         var thalamus = system.ActorOf(ThalamusActor.Props(bridge, new Subjects("dev"), GateSettings.Default, "bench"));
-        await WaitUntilAsync(async () => (await thalamus.Ask<GateStates>(GetGates.Instance)).Gates.Count > 0 || await ProbeAsync(publisher), TimeSpan.FromSeconds(10));
+        // Warm up until the subscription is live and the path is compiled: a wave reaches a gate.
+        await WaitUntilAsync(async () =>
+        {
+            await publisher.PublishAsync("dev.nervous.cells.bench.wave", Wave("warmup", 0.5));
+            return (await thalamus.Ask<GateStates>(GetGates.Instance)).Gates.Count > 0;
+        }, TimeSpan.FromSeconds(10));
         var baseline = counters.Snapshot().Delivered;
 
         var clock = Stopwatch.StartNew();
@@ -90,12 +95,6 @@ internal static class NatsBridgeBenchmark
         var elapsed = clock.Elapsed;
         await system.Terminate();
         return payloads.Length / elapsed.TotalSeconds;
-
-        async Task<bool> ProbeAsync(NatsConnection connection)
-        {
-            await connection.PublishAsync("dev.nervous.cells.bench.wave", Wave("warmup", 0.5));
-            return false;
-        }
     }
 
     /// <summary>Latency from a wave's publish to the transition it causes. One wave in <paramref name="triggerEvery"/> opens a gate of its own (and is timed); the others are background waves of neutral confidence on 64 domains.</summary>

@@ -20,6 +20,9 @@ public sealed class Gate(string domain, GateSettings settings, TimeProvider cloc
 
     private readonly Queue<(Guid Id, double Evidence, int Tier, long At)> _window = new();
 
+    /// <summary>Waves in the window by the sign of their evidence (-1, 0, +1), kept as the window changes so a wave costs O(1).</summary>
+    private readonly int[] _bySign = new int[3];
+
     public string Domain { get; } = domain;
 
     public string GateId => $"gate-{Domain}";
@@ -35,8 +38,8 @@ public sealed class Gate(string domain, GateSettings settings, TimeProvider cloc
         Expire(now);
         var evidence = (2 * confidence) - 1;
         _window.Enqueue((waveId, evidence, sourceTier, now));
-        var agreeing = _window.Count(w => Math.Sign(w.Evidence) == Math.Sign(evidence));
-        var correlation = (double)agreeing / _window.Count;
+        _bySign[Math.Sign(evidence) + 1]++;
+        var correlation = (double)_bySign[Math.Sign(evidence) + 1] / _window.Count;
         Value = Math.Clamp(Value + (settings.WaveWeight * correlation * evidence), -1, 1);
         return Reclassify(correlation);
     }
@@ -74,7 +77,7 @@ public sealed class Gate(string domain, GateSettings settings, TimeProvider cloc
     {
         while (_window.Count > 0 && clock.GetElapsedTime(_window.Peek().At, now) > settings.CorrelationWindow)
         {
-            _window.Dequeue();
+            _bySign[Math.Sign(_window.Dequeue().Evidence) + 1]--;
         }
     }
 }
