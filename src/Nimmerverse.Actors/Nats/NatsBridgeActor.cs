@@ -177,7 +177,9 @@ public sealed class NatsBridgeActor : ReceiveActor
             return;
         }
 
-        _ = PublishDurableAsync(_jetStream, subject, payload, messageId.ToString(), _counters, _problems, _stopping.Token);
+        // Not tied to the actor's lifetime: a transition published just before a graceful stop must
+        // still reach JetStream (each attempt is bounded by JetStream's own request timeout).
+        _ = PublishDurableAsync(_jetStream, subject, payload, messageId.ToString(), _counters, _problems, CancellationToken.None);
     }
 
     /// <summary>
