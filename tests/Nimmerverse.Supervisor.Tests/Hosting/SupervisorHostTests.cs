@@ -5,6 +5,8 @@ using Akka.Actor;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using NATS.Client.Core;
+using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;
@@ -98,6 +100,43 @@ public sealed class SupervisorHostTests
 
             await joiner.StopAsync();
             await seed.StopAsync();
+        }
+    }
+
+    [Test]
+    public async Task A_supervisor_started_before_nats_is_ready_without_it_and_serves_once_it_comes()
+    {
+        var natsPort = Ports.FreeTcpPort();
+        var (app, http) = await StartAsync(("NIMMERVERSE_NATS__URL", $"nats://127.0.0.1:{natsPort}"));
+        await using (app)
+        using (http)
+        {
+            var status = await StatusWhenUpAsync(http);
+            Assert.That(status.GetProperty("nats").GetProperty("state").GetString(), Is.Not.EqualTo("open"));
+
+            await using var nats = await NatsServer.StartAsync(natsPort);
+            await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+            var request = WireCodec.Default.Encode(new Envelope<CellRequestBody>(
+                MessageHeader.New<CellRequestBody>(new MessageSource("late", "test", 1)),
+                new CellRequestBody("add", [40, 2])));
+            double? result = null;
+            var answered = await Eventually.TrueAsync(async () =>
+            {
+                try
+                {
+                    var reply = await client.RequestAsync<byte[], byte[]>("dev.nervous.cells.math.request", request, replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(1) });
+                    result = WireCodec.Default.Decode<CellResponseBody>(reply.Data).Envelope?.Body.Result;
+                    return result is not null;
+                }
+                catch (Exception e) when (e is NatsNoRespondersException or NatsNoReplyException)
+                {
+                    return false;
+                }
+            }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(300));
+
+            Assert.That(answered, Is.True, "the math cell answers once NATS is there, without a restart");
+            Assert.That(result, Is.EqualTo(42));
+            await app.StopAsync();
         }
     }
 

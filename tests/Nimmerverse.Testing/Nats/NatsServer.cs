@@ -23,9 +23,10 @@ public sealed class NatsServer : IAsyncDisposable
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
-    public static async Task<NatsServer> StartAsync()
+    /// <param name="port">A port chosen beforehand (to start a server where a client already waits); default a free one.</param>
+    public static async Task<NatsServer> StartAsync(int? port = null)
     {
-        var server = new NatsServer(Ports.FreeTcpPort(), Directory.CreateTempSubdirectory("nimmerverse-nats-").FullName);
+        var server = new NatsServer(port ?? Ports.FreeTcpPort(), Directory.CreateTempSubdirectory("nimmerverse-nats-").FullName);
         await server.StartProcessAsync().ConfigureAwait(false);
         return server;
     }
