@@ -11,6 +11,11 @@ switch (what)
         var seconds = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 5;
         await NatsBridgeBenchmark.RunAsync(waves, rate, TimeSpan.FromSeconds(seconds));
         return 0;
+    case "drive":
+        // The load driver, started by the nats benchmark as a separate process.
+        await NatsBridgeBenchmark.DriveAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(args[3], CultureInfo.InvariantCulture)),
+            int.Parse(args[4], CultureInfo.InvariantCulture), args[5] == "raw");
+        return 0;
     default:
         Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS]");
         return 64;
