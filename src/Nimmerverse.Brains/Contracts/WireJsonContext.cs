@@ -29,11 +29,24 @@ public sealed partial class WireJsonContext : JsonSerializerContext;
 /// <summary>Timestamps are RFC 3339 in UTC on the wire (<c>2026-11-29T15:30:00.1234567Z</c>); any offset is accepted when read.</summary>
 public sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
 {
-    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        reader.TokenType == JsonTokenType.String
-        && DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            throw new JsonException("timestamp is not an RFC 3339 date and time");
+        }
+
+        // The reader parses ISO 8601 in place (no string per message, which matters at 10,000 waves/s);
+        // the string path stays for the rarer forms it does not take.
+        if (reader.TryGetDateTimeOffset(out var parsed))
+        {
+            return parsed.ToUniversalTime();
+        }
+
+        return DateTimeOffset.TryParse(reader.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value)
             ? value.ToUniversalTime()
             : throw new JsonException("timestamp is not an RFC 3339 date and time");
+    }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
         writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
