@@ -22,15 +22,20 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
     private readonly CellStateMachine<BatteryCellState> _machine;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
+    /// <summary>Requests waiting for the reading under way; one reading answers them all.</summary>
+    private readonly List<Inbound<CellRequestBody>> _waiting = [];
+
+    /// <summary>How long the ledger may take to say the balance; not tied to the poll interval.</summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(5);
+
     private sealed record Poll
     {
         public static readonly Poll Instance = new();
     }
 
-    /// <summary>A reading of the reserve, for a poll or for a request that asked.</summary>
-    private sealed record Reading(LifeforceProtocol.Balance Balance, Inbound<CellRequestBody>? Request);
+    private sealed record Reading(LifeforceProtocol.Balance Balance);
 
-    private sealed record ReadingFailed(Exception Error, Inbound<CellRequestBody>? Request);
+    private sealed record ReadingFailed(Exception Error);
 
     public BatteryCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, BatteryCellSettings settings, string hostName)
     {
@@ -46,18 +51,15 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
         });
 
         Receive<Subscribed>(s => _log.Info("Battery cell listening on {Subject}", s.Pattern));
-        Receive<Poll>(_ => Read(null));
+        Receive<Poll>(_ => Read());
         Receive<Inbound<CellRequestBody>>(OnRequest);
         Receive<Reading>(OnReading);
         Receive<ReadingFailed>(failed =>
         {
             _machine.MoveTo(BatteryCellState.Error);
             _log.Warning("Battery cell could not read the reserve: {Error}", failed.Error.Message);
-            if (failed.Request is { } request)
-            {
-                _replies.Answer(request, null, "the reserve could not be read");
-            }
-
+            _waiting.ForEach(request => _replies.Answer(request, null, "the reserve could not be read"));
+            _waiting.Clear();
             _machine.MoveTo(BatteryCellState.Idle);
         });
     }
@@ -81,34 +83,30 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
             return;
         }
 
-        Read(request);
+        _waiting.Add(request);
+        Read();
     }
 
-    private void Read(Inbound<CellRequestBody>? request)
+    /// <summary>Starts a reading unless one is under way (which will answer every waiting request too).</summary>
+    private void Read()
     {
         if (_machine.State != BatteryCellState.Idle)
         {
-            // A poll while a reading is under way adds nothing; a request waits for the next one.
-            if (request is not null)
-            {
-                Self.Forward(request);
-            }
-
             return;
         }
 
         _meter.Pay(_machine.MoveTo(BatteryCellState.Reading), "battery reading");
-        _ledger.Ask<LifeforceProtocol.Balance>(LifeforceProtocol.GetBalance.Instance, _settings.PollInterval)
-            .PipeTo(Self, success: balance => new Reading(balance, request), failure: error => new ReadingFailed(error, request));
+        _ledger.Ask<LifeforceProtocol.Balance>(LifeforceProtocol.GetBalance.Instance, ReadTimeout)
+            .PipeTo(Self, success: balance => new Reading(balance), failure: error => new ReadingFailed(error));
     }
 
     private void OnReading(Reading reading)
     {
         _machine.MoveTo(BatteryCellState.Reporting);
         var stock = reading.Balance.Stock;
-        if (reading.Request is { } request)
+        var vitality = reading.Balance.Vitality;
+        foreach (var request in _waiting)
         {
-            var vitality = reading.Balance.Vitality;
             if (request.Envelope.Body.Operation == "level")
             {
                 _replies.Answer(request, stock, null);
@@ -118,7 +116,9 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
                 _replies.Answer(request, vitality, vitality is null ? "no lifeforce was spent recently, so there is no vitality yet" : null);
             }
         }
-        else if (stock < _settings.LowReserve)
+
+        _waiting.Clear();
+        if (stock < _settings.LowReserve)
         {
             var urgency = 0.5 + (0.5 * (1 - (Math.Max(stock, 0) / _settings.LowReserve)));
             _replies.Wave(BatteryCellSettings.Domain, urgency, CellReplies.Content(("reserve", stock), ("low_reserve", _settings.LowReserve), ("vitality", reading.Balance.Vitality)), _settings.ReadCost);
