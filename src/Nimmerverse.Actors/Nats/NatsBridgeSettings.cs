@@ -16,11 +16,15 @@ namespace Nimmerverse.Actors.Nats;
 public sealed record NatsBridgeSettings(
     string Environment,
     int MaxPayloadBytes = WireCodec.DefaultMaxPayloadBytes,
-    int SubscriptionBuffer = 65_536,
+    int SubscriptionBuffer = NatsBridgeSettings.DefaultSubscriptionBuffer,
     TimeSpan? RejectionLogInterval = null,
     TimeSpan? DurableStreamDuplicateWindow = null)
 {
-    public TimeSpan EffectiveRejectionLogInterval => RejectionLogInterval ?? TimeSpan.FromSeconds(10);
+    public const int DefaultSubscriptionBuffer = 65_536;
+
+    public static readonly TimeSpan DefaultRejectionLogInterval = TimeSpan.FromSeconds(10);
+
+    public TimeSpan EffectiveRejectionLogInterval => RejectionLogInterval ?? DefaultRejectionLogInterval;
 
     public TimeSpan EffectiveDuplicateWindow => DurableStreamDuplicateWindow ?? TimeSpan.FromMinutes(2);
 

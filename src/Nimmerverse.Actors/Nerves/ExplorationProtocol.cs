@@ -21,8 +21,11 @@ public enum Direction
 /// <param name="StepInterval">One move per interval while exploring.</param>
 /// <param name="MoveCost">Lifeforce per move (DOMAIN.md: a motor move 0.3 per tick).</param>
 /// <param name="Seed">Seed of the random walk; null for a different walk each run.</param>
-public sealed record ExplorationSettings(TimeSpan StepInterval, double MoveCost = 0.3, int? Seed = null)
+public sealed record ExplorationSettings(TimeSpan StepInterval, double MoveCost = ExplorationSettings.DefaultMoveCost, int? Seed = null)
 {
+    /// <summary>DOMAIN.md: a motor move costs 0.3 LF per tick.</summary>
+    public const double DefaultMoveCost = 0.3;
+
     public const string NerveName = "exploration";
 
     /// <summary>Gate domains whose opening pauses exploration: danger, and a running-down reserve.</summary>

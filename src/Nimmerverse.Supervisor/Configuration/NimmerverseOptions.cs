@@ -1,3 +1,11 @@
+using Nimmerverse.Actors.Cells.Battery;
+using Nimmerverse.Actors.Cells.MathCell;
+using Nimmerverse.Actors.Cells.Sensor;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Nerves;
+using Nimmerverse.Actors.Thalamus;
+using Nimmerverse.Brains.Contracts;
+
 namespace Nimmerverse.Supervisor.Configuration;
 
 /// <summary>
@@ -74,38 +82,42 @@ public sealed class NatsOptions
     public string Url { get; init; } = "nats://127.0.0.1:4222";
 
     /// <summary>Larger incoming messages are rejected and counted. Default 65536 bytes.</summary>
-    public int MaxPayloadBytes { get; init; } = 64 * 1024;
+    public int MaxPayloadBytes { get; init; } = WireCodec.DefaultMaxPayloadBytes;
 
     /// <summary>Messages one subscription may buffer before the newest are dropped (and counted). Default 65536.</summary>
-    public int SubscriptionBuffer { get; init; } = 65_536;
+    public int SubscriptionBuffer { get; init; } = NatsBridgeSettings.DefaultSubscriptionBuffer;
 
     /// <summary>Each rejection reason is logged at most once per interval per subject. Default 10 s.</summary>
-    public TimeSpan RejectionLogInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RejectionLogInterval { get; init; } = NatsBridgeSettings.DefaultRejectionLogInterval;
+
+    public NatsBridgeSettings ToSettings(string environment) => new(environment, MaxPayloadBytes, SubscriptionBuffer, RejectionLogInterval);
 }
 
 /// <summary>Section <c>Nimmerverse:Thalamus</c>: how the gates move (see README, "Gates").</summary>
 public sealed class ThalamusOptions
 {
     /// <summary>Waves of one domain within this window are correlated. Default 1.5 s.</summary>
-    public TimeSpan CorrelationWindow { get; init; } = TimeSpan.FromSeconds(1.5);
+    public TimeSpan CorrelationWindow { get; init; } = GateSettings.Default.CorrelationWindow;
 
     /// <summary>Each step the gate value is multiplied by this (0..1). Default 0.95.</summary>
-    public double Decay { get; init; } = 0.95;
+    public double Decay { get; init; } = GateSettings.Default.Decay;
 
     /// <summary>How often gates decay. Default 100 ms.</summary>
-    public TimeSpan StepInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan StepInterval { get; init; } = GateSettings.Default.EffectiveStepInterval;
 
     /// <summary>Above it a gate is OPEN. Default 0.5.</summary>
-    public double OpenThreshold { get; init; } = 0.5;
+    public double OpenThreshold { get; init; } = GateSettings.Default.OpenThreshold;
 
     /// <summary>Below it a gate is CLOSED. Default -0.5.</summary>
-    public double CloseThreshold { get; init; } = -0.5;
+    public double CloseThreshold { get; init; } = GateSettings.Default.CloseThreshold;
 
     /// <summary>How far one fully correlated, fully confident wave moves a gate. Default 0.25.</summary>
-    public double WaveWeight { get; init; } = 0.25;
+    public double WaveWeight { get; init; } = GateSettings.Default.WaveWeight;
 
     /// <summary>Most gates (wave domains) kept; waves of further domains are refused and counted. Default 256.</summary>
-    public int MaxGates { get; init; } = 256;
+    public int MaxGates { get; init; } = GateSettings.Default.MaxGates;
+
+    public GateSettings ToSettings() => new(CorrelationWindow, Decay, StepInterval, OpenThreshold, CloseThreshold, WaveWeight, MaxGates);
 }
 
 /// <summary>Section <c>Nimmerverse:Nerves</c>.</summary>
@@ -123,20 +135,25 @@ public sealed class ExplorationOptions
     public TimeSpan? StepInterval { get; init; }
 
     /// <summary>Lifeforce per move. Default 0.3.</summary>
-    public double MoveCost { get; init; } = 0.3;
+    public double MoveCost { get; init; } = ExplorationSettings.DefaultMoveCost;
+
+    /// <summary>The nerve's settings, or null when exploration is off.</summary>
+    public ExplorationSettings? ToSettings() => StepInterval is { } step ? new(step, MoveCost) : null;
 }
 
 /// <summary>Section <c>Nimmerverse:Nerves:CollisionAvoidance</c>.</summary>
 public sealed class CollisionAvoidanceOptions
 {
     /// <summary>Under this distance it evades. Default 30 cm.</summary>
-    public double DangerCm { get; init; } = 30;
+    public double DangerCm { get; init; } = CollisionAvoidanceSettings.Default.DangerCm;
 
     /// <summary>At or over this distance it resumes. Default 50 cm.</summary>
-    public double ClearCm { get; init; } = 50;
+    public double ClearCm { get; init; } = CollisionAvoidanceSettings.Default.ClearCm;
 
     /// <summary>Successful evasions after which it becomes a reflex. Default 10.</summary>
-    public int ReflexAfter { get; init; } = 10;
+    public int ReflexAfter { get; init; } = CollisionAvoidanceSettings.Default.ReflexAfter;
+
+    public CollisionAvoidanceSettings ToSettings() => CollisionAvoidanceSettings.Default with { DangerCm = DangerCm, ClearCm = ClearCm, ReflexAfter = ReflexAfter };
 }
 
 /// <summary>Section <c>Nimmerverse:Cells</c>.</summary>
@@ -153,13 +170,15 @@ public sealed class CellsOptions
 public sealed class BatteryCellOptions
 {
     /// <summary>How often the reserve is read. Default 5 s.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan PollInterval { get; init; } = BatteryCellSettings.Default.PollInterval;
 
     /// <summary>Below this stock (LF) the cell sends energy waves. Default 20.</summary>
-    public double LowReserve { get; init; } = 20;
+    public double LowReserve { get; init; } = BatteryCellSettings.Default.LowReserve;
 
     /// <summary>Lifeforce per reading. Default 0.01.</summary>
-    public double ReadCost { get; init; } = 0.01;
+    public double ReadCost { get; init; } = BatteryCellSettings.Default.ReadCost;
+
+    public BatteryCellSettings ToSettings() => new(PollInterval, LowReserve, ReadCost);
 }
 
 /// <summary>Section <c>Nimmerverse:Cells:Sensor</c>: a distance sensor read from a file (Linux IIO style).</summary>
@@ -169,32 +188,37 @@ public sealed class SensorCellOptions
     public string? Path { get; init; }
 
     /// <summary>Default 200 ms.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan PollInterval { get; init; } = SensorCellSettings.Defaults.PollInterval;
 
     /// <summary>Raw value times this is centimetres. Default 1.</summary>
-    public double Scale { get; init; } = 1;
+    public double Scale { get; init; } = SensorCellSettings.Defaults.Scale;
 
     /// <summary>Danger distance (confidence 1). Default 30 cm.</summary>
-    public double DangerCm { get; init; } = 30;
+    public double DangerCm { get; init; } = SensorCellSettings.Defaults.DangerCm;
 
     /// <summary>Clear distance (confidence 0). Default 50 cm.</summary>
-    public double ClearCm { get; init; } = 50;
+    public double ClearCm { get; init; } = SensorCellSettings.Defaults.ClearCm;
 
     /// <summary>Lifeforce per poll. Default 0.1.</summary>
-    public double PollCost { get; init; } = 0.1;
+    public double PollCost { get; init; } = SensorCellSettings.Defaults.PollCost;
 
     /// <summary>Lifeforce per reading. Default 0.3.</summary>
-    public double ReadCost { get; init; } = 0.3;
+    public double ReadCost { get; init; } = SensorCellSettings.Defaults.ReadCost;
+
+    /// <summary>The cell's settings, or null when no reading file is configured.</summary>
+    public SensorCellSettings? ToSettings() => Path is { } path ? new(path, PollInterval, Scale, DangerCm, ClearCm, PollCost, ReadCost) : null;
 }
 
 /// <summary>Section <c>Nimmerverse:Cells:Math</c>: the lifeforce the math cell spends per transition.</summary>
 public sealed class MathCellOptions
 {
     /// <summary>IDLE -> COMPUTING. Default 0.1 LF.</summary>
-    public double ComputeCost { get; init; } = 0.1;
+    public double ComputeCost { get; init; } = MathCellSettings.Default.ComputeCost;
 
     /// <summary>COMPUTING -> REPORTING. Default 0.05 LF.</summary>
-    public double ReportCost { get; init; } = 0.05;
+    public double ReportCost { get; init; } = MathCellSettings.Default.ReportCost;
+
+    public MathCellSettings ToSettings() => new(ComputeCost, ReportCost);
 }
 
 /// <summary>Section <c>Nimmerverse:Postgres</c> (phoebe).</summary>

@@ -87,19 +87,15 @@ public static class AkkaComposition
             var subjects = new Subjects(options.Environment);
             if (options.EffectiveRoles.Contains(SupervisorRoles.Thalamus))
             {
-                var t = options.Thalamus;
-                var gates = new GateSettings(t.CorrelationWindow, t.Decay, t.StepInterval, t.OpenThreshold, t.CloseThreshold, t.WaveWeight, t.MaxGates);
-                registry.Register<ThalamusActor>(system.ActorOf(ThalamusActor.Props(bridge, subjects, gates, options.HostName), "thalamus"));
+                registry.Register<ThalamusActor>(system.ActorOf(ThalamusActor.Props(bridge, subjects, options.Thalamus.ToSettings(), options.HostName), "thalamus"));
             }
 
             if (options.EffectiveRoles.Contains(SupervisorRoles.Nerves))
             {
-                var c = options.Nerves.CollisionAvoidance;
-                var collision = CollisionAvoidanceSettings.Default with { DangerCm = c.DangerCm, ClearCm = c.ClearCm, ReflexAfter = c.ReflexAfter };
-                registry.Register<CollisionAvoidanceNerveActor>(system.ActorOf(CollisionAvoidanceNerveActor.Props(bridge, ledger, subjects, collision, options.HostName), "nerve-collision"));
-                if (options.Nerves.Exploration.StepInterval is { } step)
+                var nerves = options.Nerves;
+                registry.Register<CollisionAvoidanceNerveActor>(system.ActorOf(CollisionAvoidanceNerveActor.Props(bridge, ledger, subjects, nerves.CollisionAvoidance.ToSettings(), options.HostName), "nerve-collision"));
+                if (nerves.Exploration.ToSettings() is { } exploration)
                 {
-                    var exploration = new ExplorationSettings(step, options.Nerves.Exploration.MoveCost);
                     registry.Register<ExplorationNerveActor>(system.ActorOf(ExplorationNerveActor.Props(bridge, ledger, subjects, exploration, options.HostName), "nerve-exploration"));
                 }
             }
@@ -107,16 +103,12 @@ public static class AkkaComposition
             if (options.EffectiveRoles.Contains(SupervisorRoles.Cells))
             {
                 var cells = options.Cells;
-                var math = new MathCellSettings(cells.Math.ComputeCost, cells.Math.ReportCost);
-                registry.Register<MathCellActor>(system.ActorOf(MathCellActor.Props(bridge, ledger, subjects, math, options.HostName), "cell-math"));
-                var battery = new BatteryCellSettings(cells.Battery.PollInterval, cells.Battery.LowReserve, cells.Battery.ReadCost);
-                registry.Register<BatteryCellActor>(system.ActorOf(BatteryCellActor.Props(bridge, ledger, subjects, battery, options.HostName), "cell-battery"));
-                if (cells.Sensor.Path is { } sensorPath)
+                registry.Register<MathCellActor>(system.ActorOf(MathCellActor.Props(bridge, ledger, subjects, cells.Math.ToSettings(), options.HostName), "cell-math"));
+                registry.Register<BatteryCellActor>(system.ActorOf(BatteryCellActor.Props(bridge, ledger, subjects, cells.Battery.ToSettings(), options.HostName), "cell-battery"));
+                if (cells.Sensor.ToSettings() is { } sensor)
                 {
-                    var sensor = new SensorCellSettings(sensorPath, cells.Sensor.PollInterval, cells.Sensor.Scale, cells.Sensor.DangerCm, cells.Sensor.ClearCm, cells.Sensor.PollCost, cells.Sensor.ReadCost);
                     registry.Register<SensorCellActor>(system.ActorOf(SensorCellActor.Props(bridge, ledger, subjects, sensor, options.HostName), "cell-sensor"));
                 }
-
             }
         });
 }

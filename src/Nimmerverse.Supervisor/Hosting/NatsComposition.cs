@@ -28,7 +28,7 @@ public static class NatsComposition
                 LoggerFactory = provider.GetRequiredService<ILoggerFactory>(),
             }))
             .AddSingleton<BridgeCounters>()
-            .AddSingleton(new NatsBridgeSettings(options.Environment, options.Nats.MaxPayloadBytes, options.Nats.SubscriptionBuffer, options.Nats.RejectionLogInterval))
+            .AddSingleton(options.Nats.ToSettings(options.Environment))
             .AddSingleton<IStatusContributor, NatsStatusContributor>();
 }
 

@@ -15,4 +15,6 @@ public enum MathCellState
 public sealed record MathCellSettings(double ComputeCost = 0.1, double ReportCost = 0.05)
 {
     public const string CellName = "math";
+
+    public static readonly MathCellSettings Default = new();
 }

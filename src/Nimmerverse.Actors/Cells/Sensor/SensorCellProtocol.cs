@@ -32,6 +32,9 @@ public sealed record SensorCellSettings(
 {
     public const string CellName = "sensor";
 
+    /// <summary>The defaults of every parameter but the path, which has none.</summary>
+    public static readonly SensorCellSettings Defaults = new("", TimeSpan.FromMilliseconds(200));
+
     /// <summary>The wave domain of distance readings.</summary>
     public const string Domain = "proximity";
 
