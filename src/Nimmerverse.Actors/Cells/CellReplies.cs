@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Akka.Actor;
+using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Brains.Contracts;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 
@@ -13,6 +14,13 @@ namespace Nimmerverse.Actors.Cells;
 public sealed class CellReplies(IActorRef bridge, Subjects subjects, string cell, MessageSource source)
 {
     public MessageSource Source => source;
+
+    /// <summary>A cell's voice: it speaks as <c>{cell}@{host}</c>, entity type <c>cell</c>, tier 1.</summary>
+    public static CellReplies ForCell(IActorRef bridge, Subjects subjects, string cell, string hostName) =>
+        new(bridge, subjects, cell, new MessageSource($"{cell}@{hostName}", "cell", 1));
+
+    /// <summary>The meter that charges this cell's transitions to the ledger under its entity id.</summary>
+    public LifeforceMeter Meter(IActorRef ledger) => new(ledger, source.EntityId);
 
     public void Answer(Inbound<CellRequestBody> request, double? result, string? error)
     {

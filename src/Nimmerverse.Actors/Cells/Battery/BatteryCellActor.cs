@@ -41,8 +41,8 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
     {
         _ledger = ledger;
         _settings = settings;
-        _replies = new CellReplies(bridge, subjects, BatteryCellSettings.CellName, new MessageSource($"{BatteryCellSettings.CellName}@{hostName}", "cell", 1));
-        _meter = new LifeforceMeter(ledger, _replies.Source.EntityId);
+        _replies = CellReplies.ForCell(bridge, subjects, BatteryCellSettings.CellName, hostName);
+        _meter = _replies.Meter(ledger);
         _machine = new CellStateMachine<BatteryCellState>(BatteryCellSettings.CellName, BatteryCellState.Idle, BatteryCellState.Error, new Dictionary<(BatteryCellState, BatteryCellState), double>
         {
             [(BatteryCellState.Idle, BatteryCellState.Reading)] = settings.ReadCost,

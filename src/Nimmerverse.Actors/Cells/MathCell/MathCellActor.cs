@@ -21,8 +21,8 @@ public sealed class MathCellActor : ReceiveActor
 
     public MathCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, MathCellSettings settings, string hostName)
     {
-        _replies = new CellReplies(bridge, subjects, MathCellSettings.CellName, new MessageSource($"{MathCellSettings.CellName}@{hostName}", "cell", 1));
-        _meter = new LifeforceMeter(ledger, _replies.Source.EntityId);
+        _replies = CellReplies.ForCell(bridge, subjects, MathCellSettings.CellName, hostName);
+        _meter = _replies.Meter(ledger);
         _machine = new CellStateMachine<MathCellState>(MathCellSettings.CellName, MathCellState.Idle, MathCellState.Error, new Dictionary<(MathCellState, MathCellState), double>
         {
             [(MathCellState.Idle, MathCellState.Computing)] = settings.ComputeCost,

@@ -35,8 +35,8 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
     public SensorCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, SensorCellSettings settings, string hostName)
     {
         _settings = settings;
-        _replies = new CellReplies(bridge, subjects, SensorCellSettings.CellName, new MessageSource($"{SensorCellSettings.CellName}@{hostName}", "cell", 1));
-        _meter = new LifeforceMeter(ledger, _replies.Source.EntityId);
+        _replies = CellReplies.ForCell(bridge, subjects, SensorCellSettings.CellName, hostName);
+        _meter = _replies.Meter(ledger);
         _machine = new CellStateMachine<SensorCellState>(SensorCellSettings.CellName, SensorCellState.Idle, SensorCellState.Error, new Dictionary<(SensorCellState, SensorCellState), double>
         {
             [(SensorCellState.Idle, SensorCellState.Polling)] = settings.PollCost,
