@@ -24,6 +24,7 @@ namespace Nimmerverse.Brains.Contracts;
 [JsonSerializable(typeof(Envelope<NpcStateBody>))]
 [JsonSerializable(typeof(Envelope<NpcCommandBody>))]
 [JsonSerializable(typeof(Envelope<AllocationBody>))]
+[JsonSerializable(typeof(MessageHeader))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 
 /// <summary>Timestamps are RFC 3339 in UTC on the wire (<c>2026-11-29T15:30:00.1234567Z</c>); any offset is accepted when read.</summary>

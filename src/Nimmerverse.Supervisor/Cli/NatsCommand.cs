@@ -186,8 +186,18 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
 
         using var body = JsonDocument.Parse(text);
         var header = new MessageHeader(Guid.NewGuid(), type, MessageHeader.CurrentVersion, DateTimeOffset.UtcNow, CliSource);
-        var headerJson = JsonSerializer.SerializeToElement(header, CliJsonContext.Default.MessageHeader);
-        return JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, JsonElement> { ["header"] = headerJson, ["body"] = body.RootElement.Clone() }, CliJsonContext.Default.DictionaryStringJsonElement);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("header");
+            JsonSerializer.Serialize(writer, header, WireJsonContext.Default.MessageHeader);
+            writer.WritePropertyName("body");
+            body.RootElement.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     private int Fail(string problem)
@@ -196,11 +206,3 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
         return Program.ExitUsage;
     }
 }
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(
-    PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    Converters = [typeof(UtcTimestampConverter)])]
-[System.Text.Json.Serialization.JsonSerializable(typeof(MessageHeader))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, JsonElement>))]
-internal sealed partial class CliJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
