@@ -29,8 +29,12 @@ public sealed partial class SystemdLifecycleService(
     /// <summary>Exit code when the node never became Up in the cluster.</summary>
     public const int JoinFailedExitCode = 69; // EX_UNAVAILABLE
 
+    /// <summary>How often the cluster's read view is checked after MemberUp, before READY.</summary>
+    private static readonly TimeSpan ReadViewPollInterval = TimeSpan.FromMilliseconds(10);
+
     private readonly List<PosixSignalRegistration> _signalWatches = [];
     private volatile bool _stopRequested;
+    private int _deathReported;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -119,15 +123,11 @@ public sealed partial class SystemdLifecycleService(
         }
     }
 
-    private static readonly TimeSpan ReadViewPollInterval = TimeSpan.FromMilliseconds(10);
-
     public override void Dispose()
     {
         _signalWatches.ForEach(watch => watch.Dispose());
         base.Dispose();
     }
-
-    private int _deathReported;
 
     private void OnActorSystemTerminated()
     {
