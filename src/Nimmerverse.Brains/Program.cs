@@ -1,3 +1,7 @@
+using System.Runtime.InteropServices;
+using Nimmerverse.Brains.Runtime;
+using TorchSharp;
+
 namespace Nimmerverse.Brains;
 
 public static class Program
@@ -5,7 +9,13 @@ public static class Program
     /// <summary>sysexits(3): bad command line.</summary>
     public const int ExitUsage = 64;
 
-    public static int Main(string[] args)
+    /// <summary>sysexits(3): a service this process needs (here: LibTorch) is unavailable.</summary>
+    public const int ExitUnavailable = 69;
+
+    /// <summary>sysexits(3): an internal error.</summary>
+    public const int ExitSoftware = 70;
+
+    public static async Task<int> Main(string[] args)
     {
         var (arguments, error) = BrainArguments.Parse(args);
         if (arguments is null)
@@ -14,9 +24,41 @@ public static class Program
             return ExitUsage;
         }
 
-        // The learning loop arrives with the brains issue; until then the process validates its
-        // command line and says what it would run, so the supervisor's spawn path can be built.
-        Console.WriteLine($"nimmerverse-brain: NPC {arguments.Id} at {arguments.TickRateHz} Hz in {arguments.Environment} via {arguments.NatsUrl}: no policy yet, exiting");
-        return 0;
+        var log = new BrainLog(arguments.Id);
+        try
+        {
+            // A hundred brains share a host's cores: one intra-op and one inter-op thread each.
+            torch.set_num_threads(1);
+            torch.set_num_interop_threads(1);
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException)
+        {
+            log.Error($"LibTorch does not load: {e.GetBaseException().Message} (was the build's libstdc++ step skipped? see build/libtorchsharp-glibcxx)");
+            return ExitUnavailable;
+        }
+
+        using var stopping = new CancellationTokenSource();
+        // SIGTERM (systemd, the supervisor) and SIGINT: stop ticking, hand over the weights, exit 0.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+
+        try
+        {
+            await using var link = new BrainLink(arguments);
+            using var brain = new Brain(arguments, link, log);
+            await brain.RunAsync(stopping.Token).ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception e)
+        {
+            log.Error($"died: {e}");
+            return ExitSoftware;
+        }
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stopping.Cancel();
+        }
     }
 }

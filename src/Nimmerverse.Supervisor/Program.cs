@@ -56,6 +56,12 @@ public static class Program
             return await new NatsCommand(Console.Out, Console.Error).RunAsync(command.Rest, loaded.Options.Nats.Url, cancel.Token).ConfigureAwait(false);
         }
 
+        if (command.Verb is "run" or "check-config" && OptionsValidator.ValidateInstallation(loaded.Options) is { Count: > 0 } missing)
+        {
+            ReportConfigurationErrors(new ConfigurationException(missing), command.Verb);
+            return ExitConfig;
+        }
+
         if (command.Verb == "check-config")
         {
             Console.WriteLine($"configuration is valid (file: {loaded.ConfigFile ?? "none, defaults"})");

@@ -1,4 +1,5 @@
 using Nimmerverse.Brains;
+using Nimmerverse.Brains.Learning;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Brains.Tests;
@@ -8,10 +9,10 @@ public sealed class BrainArgumentsTests
     [Test]
     public void The_lab_command_line_is_understood()
     {
-        var (parsed, error) = BrainArguments.Parse(["--id", "7", "--tick-rate", "5", "--env", "staging", "--nats", "nats://10.0.0.2:4222"]);
+        var (parsed, error) = BrainArguments.Parse(["--id", "7", "--tick-rate", "5", "--env", "staging", "--nats", "nats://10.0.0.2:4222", "--seed", "-3", "--role", "large", "--checkpoint-every", "60"]);
 
         Assert.That(error, Is.Null);
-        Assert.That(parsed, Is.EqualTo(new BrainArguments(7, 5, "staging", new Uri("nats://10.0.0.2:4222"))));
+        Assert.That(parsed, Is.EqualTo(new BrainArguments(7, 5, "staging", new Uri("nats://10.0.0.2:4222"), -3, BrainRole.Large, TimeSpan.FromMinutes(1))));
     }
 
     [Test]
@@ -19,7 +20,7 @@ public sealed class BrainArgumentsTests
     {
         var (parsed, _) = BrainArguments.Parse(["--id", "0"]);
 
-        Assert.That(parsed, Is.EqualTo(new BrainArguments(0, 5, "dev", new Uri(BrainArguments.DefaultNatsUrl))));
+        Assert.That(parsed, Is.EqualTo(new BrainArguments(0, 5, "dev", new Uri(BrainArguments.DefaultNatsUrl), 0, BrainRole.Medium, TimeSpan.FromSeconds(30))));
     }
 
     [TestCase(new string[0], "--id is required")]
@@ -31,6 +32,9 @@ public sealed class BrainArgumentsTests
     [TestCase(new[] { "--id", "7", "--nats", "http://x" }, "--nats 'http://x' is not a NATS URL such as nats://127.0.0.1:4222")]
     [TestCase(new[] { "--id" }, "--id needs a value")]
     [TestCase(new[] { "--id", "7", "--turbo", "1" }, "unknown argument '--turbo'")]
+    [TestCase(new[] { "--id", "7", "--role", "huge" }, "--role 'huge' is not one of small, medium, large")]
+    [TestCase(new[] { "--id", "7", "--seed", "1.5" }, "--seed '1.5' is not a whole number")]
+    [TestCase(new[] { "--id", "7", "--checkpoint-every", "1" }, "--checkpoint-every '1' is not a number of seconds from 5 to 3600")]
     public void Bad_arguments_are_refused_with_a_reason(string[] args, string reason)
     {
         var (parsed, error) = BrainArguments.Parse(args);

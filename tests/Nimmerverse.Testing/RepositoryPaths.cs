@@ -12,6 +12,27 @@ public static class RepositoryPaths
     /// <summary>The published supervisor (<c>./nimmerverse test</c> publishes it before the suites run).</summary>
     public static string PublishDirectory => Environment.GetEnvironmentVariable("NV_PUBLISH_DIR") ?? Path.Combine(State, "publish");
 
+    /// <summary>
+    /// The brain executable: the published one (<c>publish/brain/</c>, as installed), else the
+    /// newest build output of the Brains project.
+    /// </summary>
+    public static string BrainExecutable
+    {
+        get
+        {
+            var published = Path.Combine(PublishDirectory, "brain", "nimmerverse-brain");
+            if (File.Exists(published))
+            {
+                return published;
+            }
+
+            var built = Directory.EnumerateFiles(Path.Combine(Root, "src", "Nimmerverse.Brains", "bin"), "nimmerverse-brain", SearchOption.AllDirectories)
+                .OrderByDescending(File.GetLastWriteTimeUtc)
+                .FirstOrDefault();
+            return built ?? throw new InvalidOperationException($"no nimmerverse-brain under {published} or the Brains build output: run ./nimmerverse test");
+        }
+    }
+
     private static string FindRoot()
     {
         if (Environment.GetEnvironmentVariable("NV_REPO") is { Length: > 0 } fromEnvironment)

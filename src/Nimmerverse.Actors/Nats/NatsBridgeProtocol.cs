@@ -25,9 +25,10 @@ public static class NatsBridgeProtocol
     /// <summary>
     /// Deliver every valid <typeparamref name="TBody"/> message on <paramref name="Pattern"/> to
     /// <paramref name="Target"/> as an <see cref="Inbound{TBody}"/>; anything else is rejected,
-    /// counted and logged (rate-limited), never delivered.
+    /// counted and logged (rate-limited), never delivered. <paramref name="MaxPayloadBytes"/>
+    /// raises the bridge's payload limit for this subscription only (checkpoints are larger than waves).
     /// </summary>
-    public sealed record Subscribe<TBody>(SubjectPattern Pattern, IActorRef Target, string? QueueGroup = null) : ISubscribe
+    public sealed record Subscribe<TBody>(SubjectPattern Pattern, IActorRef Target, string? QueueGroup = null, int? MaxPayloadBytes = null) : ISubscribe
         where TBody : IMessageBody
     {
         public string MessageType => TBody.MessageType;

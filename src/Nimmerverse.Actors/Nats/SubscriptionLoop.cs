@@ -53,13 +53,14 @@ internal static class SubscriptionLoop
         await context.Connection.PingAsync(cancellationToken).ConfigureAwait(false);
         subscribe.Target.Tell(new Subscribed(subscribe.Pattern), context.Bridge);
 
+        var codec = subscribe.MaxPayloadBytes is { } max ? new WireCodec(max) : context.Codec;
         await foreach (var message in subscription.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             context.Counters.Received();
             Decoded<TBody> decoded;
             try
             {
-                decoded = context.Codec.Decode<TBody>(message.Data ?? []);
+                decoded = codec.Decode<TBody>(message.Data ?? []);
             }
             catch (Exception e)
             {

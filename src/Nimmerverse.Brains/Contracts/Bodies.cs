@@ -101,7 +101,12 @@ public sealed record CellResponseBody(double? Result = null, string? Error = nul
     };
 }
 
-/// <summary>An NPC brain's state, published every tick (<c>npc_state</c>).</summary>
+/// <summary>
+/// An NPC brain's state, published every tick (<c>npc_state</c>). <see cref="SuccessRate"/> is over
+/// the recent episodes, <see cref="RewardRate"/> the reward per second over the recent ticks,
+/// <see cref="CpuMs"/> the process's CPU time so far; <see cref="CheckpointSequence"/> is the last
+/// checkpoint the supervisor acknowledged (0: none yet).
+/// </summary>
 public sealed record NpcStateBody(
     int NpcId,
     long Tick,
@@ -114,7 +119,12 @@ public sealed record NpcStateBody(
     double RewardRate,
     double Loss,
     double Lifeforce,
-    double CpuMs) : IMessageBody
+    double CpuMs,
+    bool Paused = false,
+    int Level = 0,
+    long Steps = 0,
+    double Epsilon = 0,
+    long CheckpointSequence = 0) : IMessageBody
 {
     public static string MessageType => "npc_state";
 
@@ -130,7 +140,11 @@ public sealed record NpcStateBody(
         Checks.Finite("reward_rate", RewardRate),
         Checks.Finite("loss", Loss),
         Checks.Finite("lifeforce", Lifeforce),
-        Checks.InRange("cpu_ms", CpuMs, 0, double.MaxValue));
+        Checks.InRange("cpu_ms", CpuMs, 0, double.MaxValue),
+        Level < 0 ? $"level {Level} is negative" : null,
+        Steps < 0 ? $"steps {Steps} is negative" : null,
+        Checks.InRange("epsilon", Epsilon, 0, 1),
+        CheckpointSequence < 0 ? $"checkpoint_sequence {CheckpointSequence} is negative" : null);
 }
 
 /// <summary>A command to one NPC (<c>npc_command</c>): <c>set_tick_rate</c> (with <see cref="TickRateHz"/>), <c>pause</c>, <c>resume</c>, <c>checkpoint</c>, <c>stop</c>.</summary>

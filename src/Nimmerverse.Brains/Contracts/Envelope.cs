@@ -51,6 +51,8 @@ public static class MessageTypes
     {
         WaveBody.MessageType, GateTransitionBody.MessageType, CellRequestBody.MessageType, CellResponseBody.MessageType,
         NpcStateBody.MessageType, NpcCommandBody.MessageType, AllocationBody.MessageType,
+        WorldStepBody.MessageType, WorldStepResultBody.MessageType, QuizQueryBody.MessageType, QuizReportBody.MessageType,
+        NpcCheckpointBody.MessageType, CheckpointSavedBody.MessageType, CheckpointQueryBody.MessageType, CheckpointFoundBody.MessageType,
     };
 }
 

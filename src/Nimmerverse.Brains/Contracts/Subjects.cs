@@ -33,4 +33,16 @@ public sealed class Subjects(string environment)
 
     /// <summary><c>{env}.npc.{id}.command</c>: commands to one NPC.</summary>
     public Subject NpcCommand(int npcId) => Subject.Create(Environment, "npc", npcId.ToString(System.Globalization.CultureInfo.InvariantCulture), "command");
+
+    /// <summary><c>{env}.world.grid.step</c>: an NPC's step in the grid world (request/reply).</summary>
+    public Subject WorldStep => Subject.Create(Environment, "world", "grid", "step");
+
+    /// <summary><c>{env}.world.grid.quiz</c>: the quiz standings (request/reply).</summary>
+    public Subject WorldQuiz => Subject.Create(Environment, "world", "grid", "quiz");
+
+    /// <summary><c>{env}.supervisor.checkpoints.save</c>: a brain hands over its weights (request/reply).</summary>
+    public Subject CheckpointSave => Subject.Create(Environment, "supervisor", "checkpoints", "save");
+
+    /// <summary><c>{env}.supervisor.checkpoints.load</c>: a brain asks for its latest weights (request/reply).</summary>
+    public Subject CheckpointLoad => Subject.Create(Environment, "supervisor", "checkpoints", "load");
 }

@@ -24,6 +24,14 @@ namespace Nimmerverse.Brains.Contracts;
 [JsonSerializable(typeof(Envelope<NpcStateBody>))]
 [JsonSerializable(typeof(Envelope<NpcCommandBody>))]
 [JsonSerializable(typeof(Envelope<AllocationBody>))]
+[JsonSerializable(typeof(Envelope<WorldStepBody>))]
+[JsonSerializable(typeof(Envelope<WorldStepResultBody>))]
+[JsonSerializable(typeof(Envelope<QuizQueryBody>))]
+[JsonSerializable(typeof(Envelope<QuizReportBody>))]
+[JsonSerializable(typeof(Envelope<NpcCheckpointBody>))]
+[JsonSerializable(typeof(Envelope<CheckpointSavedBody>))]
+[JsonSerializable(typeof(Envelope<CheckpointQueryBody>))]
+[JsonSerializable(typeof(Envelope<CheckpointFoundBody>))]
 [JsonSerializable(typeof(MessageHeader))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 

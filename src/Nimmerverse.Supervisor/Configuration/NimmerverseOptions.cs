@@ -3,6 +3,8 @@ using Nimmerverse.Actors.Cells.MathCell;
 using Nimmerverse.Actors.Cells.Sensor;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Nerves;
+using Nimmerverse.Actors.Npc;
+using Nimmerverse.Actors.World;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Brains.Contracts;
 
@@ -38,6 +40,10 @@ public sealed class NimmerverseOptions
     public NervesOptions Nerves { get; init; } = new();
 
     public PostgresOptions Postgres { get; init; } = new();
+
+    public WorldOptions World { get; init; } = new();
+
+    public NpcOptions Npc { get; init; } = new();
 
     public AkkaOptions Akka { get; init; } = new();
 
@@ -226,6 +232,71 @@ public sealed class PostgresOptions
 {
     /// <summary>Npgsql connection string. Default <c>Host=127.0.0.1;Port=5432;Database=nimmerverse;Username=nimmerverse</c>.</summary>
     public string ConnectionString { get; init; } = "Host=127.0.0.1;Port=5432;Database=nimmerverse;Username=nimmerverse";
+}
+
+/// <summary>Section <c>Nimmerverse:World</c>: the grid world (README, "The world").</summary>
+public sealed class WorldOptions
+{
+    /// <summary>Node rows of the level-0 arena, 2-10. Default 5.</summary>
+    public int Rows { get; init; } = GridWorldSettings.Default.Rows;
+
+    /// <summary>Node columns of the level-0 arena, 2-10. Default 5.</summary>
+    public int Columns { get; init; } = GridWorldSettings.Default.Columns;
+
+    /// <summary>Citizens (NPC ids 0..Citizens-1), each with a home. Default 25.</summary>
+    public int Citizens { get; init; } = GridWorldSettings.Default.Citizens;
+
+    /// <summary>The last curriculum level, 0-3. Default 3.</summary>
+    public int MaxLevel { get; init; } = GridWorldSettings.Default.MaxLevel;
+
+    /// <summary>NPCs that fit on one node. Default 2.</summary>
+    public int NodeCapacity { get; init; } = GridWorldSettings.Default.NodeCapacity;
+
+    /// <summary>Training episodes between two quiz rounds of one NPC. Default 50.</summary>
+    public int QuizEvery { get; init; } = GridWorldSettings.Default.QuizEvery;
+
+    /// <summary>Share of training episodes that seek the NPC's own home. Default 0.5.</summary>
+    public double OwnHomeShare { get; init; } = GridWorldSettings.Default.OwnHomeShare;
+
+    /// <summary>Lifeforce earned for a goal reached. Default 1.</summary>
+    public double GoalIncome { get; init; } = GridWorldSettings.Default.GoalIncome;
+
+    /// <summary>Lifeforce a move costs. Default 0.02.</summary>
+    public double MoveCost { get; init; } = GridWorldSettings.Default.MoveCost;
+
+    /// <summary>Seed of the village (houses, homes, starts). Default 1.</summary>
+    public int Seed { get; init; } = GridWorldSettings.Default.Seed;
+
+    public GridWorldSettings ToSettings() => GridWorldSettings.Default with
+    {
+        Rows = Rows, Columns = Columns, Citizens = Citizens, MaxLevel = MaxLevel, NodeCapacity = NodeCapacity,
+        QuizEvery = QuizEvery, OwnHomeShare = OwnHomeShare, GoalIncome = GoalIncome, MoveCost = MoveCost, Seed = Seed,
+    };
+}
+
+/// <summary>Section <c>Nimmerverse:Npc</c>: this host's NPC brains.</summary>
+public sealed class NpcOptions
+{
+    /// <summary>Brains this host runs, ids 0..Population-1; at most World:Citizens. Default 25; 0 runs none.</summary>
+    public int Population { get; init; } = NpcHostSettings.DefaultPopulation;
+
+    /// <summary>Each brain's tick rate at start, 1-20 Hz. Default 5.</summary>
+    public double TickRateHz { get; init; } = NpcHostSettings.DefaultTickRateHz;
+
+    /// <summary>small, medium or large. Default medium.</summary>
+    public string Role { get; init; } = NpcHostSettings.DefaultRole;
+
+    /// <summary>The brain executable. Default <c>brain/nimmerverse-brain</c> beside the supervisor.</summary>
+    public string BrainPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "brain", "nimmerverse-brain");
+
+    /// <summary>Wait before an exited brain is started again. Default 1 s.</summary>
+    public TimeSpan RestartDelay { get; init; } = NpcHostSettings.DefaultRestartDelay;
+
+    /// <summary>Time a brain has after SIGTERM to hand over its checkpoint. Default 10 s.</summary>
+    public TimeSpan StopTimeout { get; init; } = NpcHostSettings.DefaultStopTimeout;
+
+    public NpcHostSettings ToSettings(string natsUrl, string environment) =>
+        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout);
 }
 
 /// <summary>Section <c>Nimmerverse:Akka</c>: remoting and cluster membership.</summary>

@@ -156,6 +156,8 @@ public static partial class OptionsValidator
         }
 
         ValidatePostgres(options.Postgres.ConnectionString, Fail);
+        ValidateWorld(options.World, Fail);
+        ValidateNpc(options.Npc, options.World, Fail);
 
         if (string.IsNullOrWhiteSpace(options.Akka.Hostname))
         {
@@ -216,6 +218,97 @@ public static partial class OptionsValidator
 
     /// <summary>The ActorSystem's name; every member of the cluster must use the same.</summary>
     public const string AkkaSystemName = "nimmerverse";
+
+    private static void ValidateWorld(WorldOptions world, Action<string, string> fail)
+    {
+        foreach (var (key, side) in new[] { ("World:Rows", world.Rows), ("World:Columns", world.Columns) })
+        {
+            if (side is < 2 or > 10)
+            {
+                fail(key, $"{side} is outside 2..10 (each level adds two, up to {Brains.Contracts.TraitCatalogue.MaxSide})");
+            }
+        }
+
+        if (world.MaxLevel is < 0 or > 3)
+        {
+            fail("World:MaxLevel", $"{world.MaxLevel} is outside 0..3");
+        }
+
+        var curriculum = world.ToSettings().Curriculum;
+        if (world.Citizens < 1 || world.Citizens > Math.Min(world.Rows * world.Columns, curriculum.DistinctHousesAt(0)))
+        {
+            fail("World:Citizens", $"{world.Citizens} is outside 1..{Math.Min(world.Rows * world.Columns, curriculum.DistinctHousesAt(0))} (one home per node, each told apart by its traits)");
+        }
+
+        if (world.NodeCapacity < 1)
+        {
+            fail("World:NodeCapacity", $"{world.NodeCapacity} must be at least 1");
+        }
+
+        if (world.QuizEvery < 1)
+        {
+            fail("World:QuizEvery", $"{world.QuizEvery} must be at least 1");
+        }
+
+        if (!double.IsFinite(world.OwnHomeShare) || world.OwnHomeShare is < 0 or > 1)
+        {
+            fail("World:OwnHomeShare", $"{world.OwnHomeShare} is not a share between 0 and 1");
+        }
+
+        foreach (var (key, cost) in new[] { ("World:GoalIncome", world.GoalIncome), ("World:MoveCost", world.MoveCost) })
+        {
+            if (!double.IsFinite(cost) || cost < 0)
+            {
+                fail(key, $"{cost} is not a lifeforce amount (a finite number >= 0)");
+            }
+        }
+    }
+
+    private static void ValidateNpc(NpcOptions npc, WorldOptions world, Action<string, string> fail)
+    {
+        if (npc.Population < 0 || npc.Population > world.Citizens)
+        {
+            fail("Npc:Population", $"{npc.Population} is outside 0..{world.Citizens} (World:Citizens: every NPC is a citizen)");
+        }
+
+        if (!double.IsFinite(npc.TickRateHz) || npc.TickRateHz is < 1 or > 20)
+        {
+            fail("Npc:TickRateHz", $"{npc.TickRateHz} is outside 1..20 Hz");
+        }
+
+        if (Brains.Learning.BrainRole.Named(npc.Role) is null)
+        {
+            fail("Npc:Role", $"'{npc.Role}' is not one of {string.Join(", ", Brains.Learning.BrainRole.All.Select(r => r.Name))}");
+        }
+
+        if (!Path.IsPathFullyQualified(npc.BrainPath))
+        {
+            fail("Npc:BrainPath", $"'{npc.BrainPath}' is not an absolute path");
+        }
+
+        if (npc.RestartDelay < TimeSpan.Zero)
+        {
+            fail("Npc:RestartDelay", $"{npc.RestartDelay} must not be negative");
+        }
+
+        if (npc.StopTimeout <= TimeSpan.Zero)
+        {
+            fail("Npc:StopTimeout", $"{npc.StopTimeout} must be positive");
+        }
+    }
+
+    /// <summary>
+    /// What must exist on this machine for the daemon to run (checked by <c>run</c> and
+    /// <c>check-config</c>, not by <see cref="Validate"/>, which judges values alone): the brain
+    /// executable, when this host runs a population.
+    /// </summary>
+    public static IReadOnlyList<ConfigurationError> ValidateInstallation(NimmerverseOptions options)
+    {
+        var npc = options.Npc;
+        return options.EffectiveRoles.Contains(SupervisorRoles.NpcHost) && npc.Population > 0 && !File.Exists(npc.BrainPath)
+            ? [new ConfigurationError($"{Root}:Npc:BrainPath", $"'{npc.BrainPath}' does not exist (./nimmerverse install puts the brain in brain/ beside the supervisor; Npc:Population 0 runs no brains)")]
+            : [];
+    }
 
     private static void ValidatePostgres(string connectionString, Action<string, string> fail)
     {

@@ -14,6 +14,8 @@ using Nimmerverse.Actors.Health;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Nerves;
+using Nimmerverse.Actors.Npc;
+using Nimmerverse.Actors.World;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Configuration;
@@ -69,9 +71,17 @@ public static class AkkaComposition
         return builder;
     }
 
-    /// <summary>The supervisor's own actors: health probe, lifeforce ledger, NATS bridge, and by role the thalamus, the nerves and the cells.</summary>
+    /// <summary>
+    /// The supervisor's own actors: health probe, lifeforce ledger, NATS bridge, checkpoint keeper,
+    /// and by role the thalamus, the nerves, the cells, the grid world and the NPC host.
+    /// </summary>
     public static AkkaConfigurationBuilder WithNimmerverseActors(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
-        builder.WithActors((system, registry, resolver) =>
+        builder
+            // The brains' graceful stop runs in this phase; Akka's default 5 s would cut it short.
+            .AddHocon(
+                $"akka.coordinated-shutdown.phases.service-unbind.timeout = {(int)Math.Ceiling(options.Npc.StopTimeout.TotalSeconds) + 5}s",
+                HoconAddMode.Prepend)
+            .WithActors((system, registry, resolver) =>
         {
             var probe = system.ActorOf(HealthProbeActor.Props(options.Testing.WedgeActorSystemAfter), "health-probe");
             registry.Register<HealthProbeActor>(probe);
@@ -85,6 +95,7 @@ public static class AkkaComposition
             registry.Register<NatsBridgeActor>(bridge);
 
             var subjects = new Subjects(options.Environment);
+            registry.Register<CheckpointKeeperActor>(system.ActorOf(CheckpointKeeperActor.Props(bridge, subjects, resolver.GetService<ICheckpointStore>(), options.HostName), "checkpoints"));
             if (options.EffectiveRoles.Contains(SupervisorRoles.Thalamus))
             {
                 registry.Register<ThalamusActor>(system.ActorOf(ThalamusActor.Props(bridge, subjects, options.Thalamus.ToSettings(), options.HostName), "thalamus"));
@@ -109,6 +120,25 @@ public static class AkkaComposition
                 {
                     registry.Register<SensorCellActor>(system.ActorOf(SensorCellActor.Props(bridge, ledger, subjects, sensor, options.HostName), "cell-sensor"));
                 }
+            }
+
+            if (options.EffectiveRoles.Contains(SupervisorRoles.World))
+            {
+                registry.Register<GridWorldActor>(system.ActorOf(GridWorldActor.Props(bridge, ledger, subjects, options.World.ToSettings(), options.HostName), "world"));
+            }
+
+            if (options.EffectiveRoles.Contains(SupervisorRoles.NpcHost) && options.Npc.Population > 0)
+            {
+                var npcSettings = options.Npc.ToSettings(options.Nats.Url, options.Environment);
+                var npcHost = system.ActorOf(NpcHostActor.Props(npcSettings), "npc-host");
+                registry.Register<NpcHostActor>(npcHost);
+                // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over
+                // its checkpoint (through the bridge, still running in this phase).
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-npc-brains", async () =>
+                {
+                    await npcHost.Ask<NpcHostProtocol.AllStopped>(NpcHostProtocol.StopAll.Instance, npcSettings.StopTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    return Akka.Done.Instance;
+                });
             }
         });
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Http;
+using Nimmerverse.Supervisor.Persistence;
 using Nimmerverse.Supervisor.Systemd;
 using Serilog;
 
@@ -35,7 +36,8 @@ public static class SupervisorHost
             .AddSingleton<HealthProbe>()
             .AddSingleton<StatusLine>()
             .AddSingleton<IStatusContributor, ClusterStatusContributor>()
-            .AddNimmerverseNats(options);
+            .AddNimmerverseNats(options)
+            .AddNimmerversePersistence(options);
 
         builder.Services.AddAkka(OptionsValidator.AkkaSystemName, akka => akka
             .ConfigureNimmerverseLogging()
@@ -43,6 +45,7 @@ public static class SupervisorHost
             .WithNimmerverseActors(options));
 
         builder.Services
+            .AddHostedService(provider => provider.GetRequiredService<DatabaseStartup>())
             .AddHostedService<SystemdLifecycleService>()
             .AddHostedService<WatchdogService>();
 

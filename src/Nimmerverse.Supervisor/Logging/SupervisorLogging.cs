@@ -24,6 +24,8 @@ public static class SupervisorLogging
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            // Npgsql logs every command at Information; its warnings and errors are what an operator needs.
+            .MinimumLevel.Override("Npgsql", LogEventLevel.Warning)
             .WriteTo.Sink(CreateSink(options.Target, options.JournalSocket, environment, hostName))
             .CreateLogger();
     }

@@ -41,6 +41,7 @@ public sealed class SandboxSetUp
             NIMMERVERSE_NATS__URL={Nats.Url}
             NIMMERVERSE_AKKA__PORT={Ports.FreeTcpPort()}
             NIMMERVERSE_HTTP__LISTEN={HttpBase.ToString().TrimEnd('/')}
+            NIMMERVERSE_NPC__POPULATION=0
             """;
         await Sandbox.WriteFileAsync("/etc/nimmerverse/nimmerverse.env", EnvironmentFile);
         var reload = await Sandbox.SystemctlAsync("daemon-reload");

@@ -35,6 +35,7 @@ public sealed class SupervisorHostTests
         {
             ["NIMMERVERSE_NATS__URL"] = _nats.Url,
             ["NIMMERVERSE_AKKA__PORT"] = "0",
+            ["NIMMERVERSE_NPC__POPULATION"] = "0",
             ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
             ["NIMMERVERSE_LOGGING__TARGET"] = "console",
         };

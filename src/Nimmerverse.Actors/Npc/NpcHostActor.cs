@@ -1,0 +1,75 @@
+using Akka.Actor;
+using Akka.Event;
+using static Nimmerverse.Actors.Npc.NpcHostProtocol;
+
+namespace Nimmerverse.Actors.Npc;
+
+/// <summary>
+/// This host's NPC population: one <see cref="NpcProcessActor"/> per brain, ids
+/// 0..Population-1. Stops them all gracefully and in parallel when asked (the supervisor does
+/// so during its own shutdown, so every brain hands over its weights first).
+/// </summary>
+public sealed class NpcHostActor : ReceiveActor
+{
+    private readonly NpcHostSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<int, IActorRef> _npcs = [];
+
+    public NpcHostActor(NpcHostSettings settings)
+    {
+        _settings = settings;
+        Receive<StopAll>(_ => StopAll());
+        ReceivePopulationQueries();
+    }
+
+    public static Props Props(NpcHostSettings settings) => Akka.Actor.Props.Create(() => new NpcHostActor(settings));
+
+    protected override void PreStart()
+    {
+        for (var id = 0; id < _settings.Population; id++)
+        {
+            _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings), $"npc-{id}");
+        }
+
+        _log.Info("Running {Population} NPC brains ({Role}, {TickRate} Hz) from {BrainPath}", _settings.Population, _settings.Role, _settings.TickRateHz, _settings.BrainPath);
+    }
+
+    private void StopAll()
+    {
+        var requester = Sender;
+        var remaining = new HashSet<int>(_npcs.Keys);
+        if (remaining.Count == 0)
+        {
+            requester.Tell(new AllStopped(0));
+            return;
+        }
+
+        foreach (var npc in _npcs.Values)
+        {
+            npc.Tell(StopGracefully.Instance);
+        }
+
+        Become(() =>
+        {
+            Receive<Stopped>(stopped =>
+            {
+                remaining.Remove(stopped.NpcId);
+                if (remaining.Count == 0)
+                {
+                    _log.Info("All {Population} NPC brains stopped", _npcs.Count);
+                    requester.Tell(new AllStopped(_npcs.Count));
+                }
+            });
+            Receive<StopAll>(_ => Sender.Tell(new AllStopped(_npcs.Count - remaining.Count)));
+            ReceivePopulationQueries();
+        });
+    }
+
+    private void ReceivePopulationQueries() =>
+        ReceiveAsync<GetPopulation>(async _ =>
+        {
+            var requester = Sender;
+            var infos = await Task.WhenAll(_npcs.Values.Select(npc => npc.Ask<NpcProcessInfo>(GetInfo.Instance, TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
+            requester.Tell(new Population(infos.OrderBy(i => i.NpcId).ToArray()));
+        });
+}

@@ -1,0 +1,37 @@
+namespace Nimmerverse.Actors.Npc;
+
+/// <summary>How this host runs its NPC population; bound from <c>Nimmerverse:Npc</c>.</summary>
+/// <param name="BrainPath">The <c>nimmerverse-brain</c> executable.</param>
+/// <param name="Population">Brains this host runs, ids 0..Population-1. Default 25 (the arena's citizens).</param>
+/// <param name="TickRateHz">Each brain's tick rate at start (1-20). Default 5.</param>
+/// <param name="Role">Network size: small, medium or large. Default medium.</param>
+/// <param name="NatsUrl">The NATS server the brains connect to (the supervisor's own).</param>
+/// <param name="Environment">Subject environment of the brains (the supervisor's own).</param>
+/// <param name="RestartDelay">Wait before a brain that exited is started again. Default 1 s.</param>
+/// <param name="StopTimeout">After SIGTERM, time a brain has to hand over its checkpoint before SIGKILL. Default 10 s.</param>
+public sealed record NpcHostSettings(
+    string BrainPath,
+    int Population,
+    double TickRateHz,
+    string Role,
+    string NatsUrl,
+    string Environment,
+    TimeSpan RestartDelay,
+    TimeSpan StopTimeout)
+{
+    public const int DefaultPopulation = 25;
+    public const double DefaultTickRateHz = 5;
+    public const string DefaultRole = "medium";
+    public static readonly TimeSpan DefaultRestartDelay = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium</c>.</summary>
+    public IReadOnlyList<string> ArgumentsFor(int npcId) =>
+    [
+        "--id", npcId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--tick-rate", TickRateHz.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--env", Environment,
+        "--nats", NatsUrl,
+        "--role", Role,
+    ];
+}

@@ -1,0 +1,291 @@
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Actors.World;
+
+/// <summary>
+/// The grid world's rules, without actors or I/O: episodes per citizen (a goal house, a random
+/// start, a step budget), moves, collisions, rewards and lifeforce, quiz rounds, and the
+/// curriculum's level-ups. Deterministic for a seed and a sequence of steps.
+/// </summary>
+public sealed class GridWorld
+{
+    private readonly GridWorldSettings _settings;
+    private readonly Curriculum _curriculum;
+    private readonly Random _random;
+    private readonly TimeProvider _clock;
+    private readonly Citizen[] _citizens;
+
+    // Lifeforce earned and spent by all NPCs since TakeLifeforce was last called.
+    private double _earned;
+    private double _spent;
+
+    public GridWorld(GridWorldSettings settings, TimeProvider? clock = null)
+    {
+        _settings = settings;
+        _curriculum = settings.Curriculum;
+        _random = new Random(settings.Seed);
+        _clock = clock ?? TimeProvider.System;
+        _citizens = Enumerable.Range(0, settings.Citizens).Select(id => new Citizen(id, settings.InitialLifeforce)).ToArray();
+        Village = Village.Build(_curriculum, 0, settings.Citizens, _random);
+    }
+
+    public Village Village { get; private set; }
+
+    public int Level => Village.Level;
+
+    public long Collisions { get; private set; }
+
+    /// <summary>Level-ups since the world began (the actor logs each one).</summary>
+    public int LevelUps { get; private set; }
+
+    /// <summary>Lifeforce earned and spent by all NPCs since the last call (the actor books it to the ledger).</summary>
+    public (double Earned, double Spent) TakeLifeforce()
+    {
+        var taken = (_earned, _spent);
+        (_earned, _spent) = (0, 0);
+        return taken;
+    }
+
+    /// <summary>
+    /// One step of NPC <paramref name="npcId"/>: <paramref name="move"/> 0..3 (N, S, E, W), or null
+    /// to look without moving. Returns the observation, or an error for an id that is no citizen.
+    /// </summary>
+    public (WorldObservation? Observation, string? Error) Step(int npcId, int? move)
+    {
+        if (npcId < 0 || npcId >= _citizens.Length)
+        {
+            return (null, $"npc {npcId} is not a citizen of this world (0..{_citizens.Length - 1})");
+        }
+
+        var citizen = _citizens[npcId];
+        citizen.LastSeen = _clock.GetUtcNow();
+        if (citizen.EpisodeLevel != Level)
+        {
+            // A new citizen, or one whose episode the last level-up ended.
+            var interrupted = citizen.EpisodeLevel >= 0;
+            StartEpisode(citizen);
+            return (Observe(citizen, 0, done: interrupted, success: false, collision: false), null);
+        }
+
+        if (move is not { } direction)
+        {
+            return (Observe(citizen, 0, done: false, success: false, collision: false), null);
+        }
+
+        var reward = -_settings.StepCost;
+        var collision = false;
+        if (Village.Map.Neighbour(citizen.Node, direction) is not { } target)
+        {
+            reward -= _settings.BumpPenalty;
+        }
+        else if (Occupants(target, citizen) >= _settings.NodeCapacity)
+        {
+            reward -= _settings.CollisionPenalty;
+            collision = true;
+            Collisions++;
+        }
+        else
+        {
+            citizen.Node = target;
+            Spend(citizen, _settings.MoveCost);
+        }
+
+        citizen.StepsLeft--;
+        var success = citizen.Node == Village.Homes[citizen.Goal].Node;
+        var done = success || citizen.StepsLeft == 0;
+        if (success)
+        {
+            reward += _settings.GoalReward;
+            citizen.Lifeforce += _settings.GoalIncome;
+            _earned += _settings.GoalIncome;
+        }
+
+        if (done)
+        {
+            // The next episode starts at once (on the next level's map if this one levelled up),
+            // so the brain needs one request per tick.
+            EndEpisode(citizen, success);
+            StartEpisode(citizen);
+        }
+
+        return (Observe(citizen, reward, done, success, collision), null);
+    }
+
+    /// <summary>The quiz standings of every citizen at the current level.</summary>
+    public QuizReportBody Report() => new(
+        Level,
+        _curriculum.MaxLevel,
+        Village.Map.Rows,
+        Village.Map.Columns,
+        AllPassed(),
+        _citizens.Select(c => c.Latest ?? new QuizStanding(c.Id, c.Rounds, 0, 0, false)).ToArray());
+
+    private bool AllPassed() => _citizens.All(c => c.Latest is { Passed: true });
+
+    private void StartEpisode(Citizen citizen)
+    {
+        citizen.EpisodeLevel = Level;
+        citizen.Episode++;
+        if (citizen.QuizGoals.TryDequeue(out var quizGoal))
+        {
+            citizen.Goal = quizGoal;
+            citizen.Quiz = true;
+        }
+        else
+        {
+            citizen.Quiz = false;
+            citizen.Goal = _citizens.Length == 1 || _random.NextDouble() < _settings.OwnHomeShare
+                ? citizen.Id
+                : OtherCitizen(citizen.Id);
+        }
+
+        var goalNode = Village.Homes[citizen.Goal].Node;
+        citizen.Node = FreeStart(goalNode, citizen);
+        citizen.StepsLeft = GridWorldSettings.StepBudget(Village.Map.Distance(citizen.Node, goalNode));
+    }
+
+    private void EndEpisode(Citizen citizen, bool success)
+    {
+        if (citizen.Quiz)
+        {
+            citizen.QuizAsked++;
+            citizen.QuizFound += success ? 1 : 0;
+            if (citizen.QuizGoals.Count == 0)
+            {
+                citizen.Rounds++;
+                citizen.Latest = new QuizStanding(citizen.Id, citizen.Rounds, citizen.QuizFound, citizen.QuizAsked, citizen.QuizFound == citizen.QuizAsked);
+                if (AllPassed() && Level < _curriculum.MaxLevel)
+                {
+                    LevelUp();
+                }
+            }
+
+            return;
+        }
+
+        citizen.TrainingEpisodes++;
+        if (citizen.TrainingEpisodes % _settings.QuizEvery == 0)
+        {
+            var goals = Enumerable.Range(0, _citizens.Length).ToArray();
+            _random.Shuffle(goals);
+            foreach (var goal in goals)
+            {
+                citizen.QuizGoals.Enqueue(goal);
+            }
+
+            (citizen.QuizFound, citizen.QuizAsked) = (0, 0);
+        }
+    }
+
+    private void LevelUp()
+    {
+        Village = Village.Build(_curriculum, Level + 1, _citizens.Length, _random);
+        LevelUps++;
+        foreach (var citizen in _citizens)
+        {
+            citizen.Latest = null;
+            citizen.Rounds = 0;
+            citizen.QuizGoals.Clear();
+        }
+    }
+
+    private int OtherCitizen(int self)
+    {
+        var other = _random.Next(_citizens.Length - 1);
+        return other >= self ? other + 1 : other;
+    }
+
+    /// <summary>A random start that is not the goal and has room; on a crowded grid, any node but the goal.</summary>
+    private int FreeStart(int goalNode, Citizen citizen)
+    {
+        for (var attempt = 0; attempt < 64; attempt++)
+        {
+            var node = _random.Next(Village.Map.NodeCount);
+            if (node != goalNode && Occupants(node, citizen) < _settings.NodeCapacity)
+            {
+                return node;
+            }
+        }
+
+        var fallback = _random.Next(Village.Map.NodeCount - 1);
+        return fallback >= goalNode ? fallback + 1 : fallback;
+    }
+
+    /// <summary>Citizens other than <paramref name="self"/> standing on <paramref name="node"/> and seen recently.</summary>
+    private int Occupants(int node, Citizen self)
+    {
+        var present = _clock.GetUtcNow() - _settings.Absence;
+        var count = 0;
+        foreach (var other in _citizens)
+        {
+            if (!ReferenceEquals(other, self) && other.Node == node && other.EpisodeLevel == Level && other.LastSeen >= present)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private void Spend(Citizen citizen, double amount)
+    {
+        citizen.Lifeforce -= amount;
+        _spent += amount;
+    }
+
+    private WorldObservation Observe(Citizen citizen, double reward, bool done, bool success, bool collision)
+    {
+        var goal = Village.Homes[citizen.Goal];
+        var open = new List<string>(4);
+        var blocked = new List<string>(4);
+        for (var move = 0; move < 4; move++)
+        {
+            if (Village.Map.Neighbour(citizen.Node, move) is { } neighbour)
+            {
+                open.Add(Moves.All[move]);
+                if (Occupants(neighbour, citizen) >= _settings.NodeCapacity)
+                {
+                    blocked.Add(Moves.All[move]);
+                }
+            }
+        }
+
+        return new WorldObservation(
+            citizen.Id, Level, Village.Map.Rows, Village.Map.Columns, citizen.Node, goal.Traits, goal.Description,
+            open, blocked, reward, done, success, collision, citizen.Episode, citizen.Quiz, citizen.StepsLeft, citizen.Lifeforce);
+    }
+
+    private sealed class Citizen(int id, double lifeforce)
+    {
+        public int Id { get; } = id;
+
+        public double Lifeforce { get; set; } = lifeforce;
+
+        public int Node { get; set; } = -1;
+
+        public int Goal { get; set; }
+
+        public int StepsLeft { get; set; }
+
+        public long Episode { get; set; }
+
+        public bool Quiz { get; set; }
+
+        /// <summary>The level the current episode belongs to; -1 before the first.</summary>
+        public int EpisodeLevel { get; set; } = -1;
+
+        public DateTimeOffset LastSeen { get; set; }
+
+        public long TrainingEpisodes { get; set; }
+
+        public Queue<int> QuizGoals { get; } = new();
+
+        public int QuizFound { get; set; }
+
+        public int QuizAsked { get; set; }
+
+        public int Rounds { get; set; }
+
+        public QuizStanding? Latest { get; set; }
+    }
+}

@@ -1,0 +1,115 @@
+using Akka.Actor;
+using Akka.Event;
+using Nimmerverse.Actors.Lifeforce;
+using Nimmerverse.Brains.Contracts;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.World;
+
+/// <summary>
+/// The grid world as an actor: answers NPC steps on <c>{env}.world.grid.step</c> and the quiz
+/// standings on <c>{env}.world.grid.quiz</c> (both request/reply), books the NPCs' lifeforce to
+/// the organism's ledger once a second, and logs each level-up. One per cluster (a singleton in
+/// the cluster issue); the rules themselves are in <see cref="GridWorld"/>.
+/// </summary>
+public sealed class GridWorldActor : ReceiveActor, IWithTimers
+{
+    public const string EntityType = "world";
+
+    private static readonly TimeSpan LedgerInterval = TimeSpan.FromSeconds(1);
+
+    private readonly IActorRef _bridge;
+    private readonly IActorRef _ledger;
+    private readonly Subjects _subjects;
+    private readonly GridWorld _world;
+    private readonly MessageSource _source;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private int _levelUpsLogged;
+
+    public GridWorldActor(IActorRef bridge, IActorRef ledger, Subjects subjects, GridWorldSettings settings, string hostName, TimeProvider? clock = null)
+    {
+        _bridge = bridge;
+        _ledger = ledger;
+        _subjects = subjects;
+        _world = new GridWorld(settings, clock);
+        _source = new MessageSource($"grid@{hostName}", EntityType, 1);
+
+        Receive<Subscribed>(subscribed => _log.Info("Grid world listening on {Subject}", subscribed.Pattern));
+        Receive<Inbound<WorldStepBody>>(Step);
+        Receive<Inbound<QuizQueryBody>>(Quiz);
+        Receive<BookLifeforce>(_ => Book());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef bridge, IActorRef ledger, Subjects subjects, GridWorldSettings settings, string hostName, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new GridWorldActor(bridge, ledger, subjects, settings, hostName, clock));
+
+    protected override void PreStart()
+    {
+        // One world answers each request: a queue group, so a second host's world stays silent.
+        _bridge.Tell(new Subscribe<WorldStepBody>(_subjects.WorldStep, Self, "nimmerverse-world"));
+        _bridge.Tell(new Subscribe<QuizQueryBody>(_subjects.WorldQuiz, Self, "nimmerverse-world"));
+        Timers.StartPeriodicTimer("ledger", BookLifeforce.Instance, LedgerInterval);
+        var village = _world.Village;
+        _log.Info(
+            "Grid world at level {Level}: {Rows}x{Columns} nodes, {Citizens} citizens",
+            village.Level, village.Map.Rows, village.Map.Columns, village.Homes.Count);
+    }
+
+    protected override void PostStop() => Book();
+
+    private void Step(Inbound<WorldStepBody> request)
+    {
+        var body = request.Envelope.Body;
+        var (observation, error) = _world.Step(body.NpcId, body.Action is { } action ? Moves.IndexOf(action) : null);
+        Answer(request.ReplyTo, request.Envelope.Header.MessageId, new WorldStepResultBody(observation, error));
+        if (_world.LevelUps != _levelUpsLogged)
+        {
+            _levelUpsLogged = _world.LevelUps;
+            var village = _world.Village;
+            _log.Info(
+                "Every citizen found every home: the village reached level {Level} of {MaxLevel}, {Rows}x{Columns} nodes and {TraitKinds} trait kinds",
+                village.Level, _world.Report().MaxLevel, village.Map.Rows, village.Map.Columns, _world.Village.Homes[0].Traits.Count);
+        }
+    }
+
+    private void Quiz(Inbound<QuizQueryBody> request)
+    {
+        var report = _world.Report();
+        if (request.Envelope.Body.NpcId is { } npcId)
+        {
+            report = report with { Citizens = report.Citizens.Where(c => c.NpcId == npcId).ToArray() };
+        }
+
+        Answer(request.ReplyTo, request.Envelope.Header.MessageId, report);
+    }
+
+    private void Answer<TBody>(string? replyTo, Guid requestId, TBody body)
+        where TBody : IMessageBody
+    {
+        if (replyTo is not null)
+        {
+            _bridge.Tell(new Reply<TBody>(replyTo, new Envelope<TBody>(MessageHeader.New<TBody>(_source, requestId), body)));
+        }
+    }
+
+    private void Book()
+    {
+        var (earned, spent) = _world.TakeLifeforce();
+        if (earned > 0)
+        {
+            _ledger.Tell(new LifeforceProtocol.Earn(earned, _source.EntityId, "goals reached by NPCs"));
+        }
+
+        if (spent > 0)
+        {
+            _ledger.Tell(new LifeforceProtocol.Spend(spent, _source.EntityId, "NPC moves"));
+        }
+    }
+
+    private sealed record BookLifeforce
+    {
+        public static readonly BookLifeforce Instance = new();
+    }
+}

@@ -1,0 +1,58 @@
+namespace Nimmerverse.Brains.Contracts;
+
+/// <summary>
+/// A brain's learned state (<c>npc_checkpoint</c>), handed to the supervisor over NATS
+/// (<c>{env}.supervisor.checkpoints.save</c>); the brain holds no database credentials.
+/// <see cref="Weights"/> is the policy network in TorchSharp's state format (base64 on the wire).
+/// </summary>
+public sealed record NpcCheckpointBody(
+    int NpcId,
+    long Sequence,
+    string Role,
+    string Format,
+    byte[] Weights,
+    long Steps,
+    long Episodes,
+    double Epsilon) : IMessageBody
+{
+    /// <summary>Checkpoints are larger than waves; they travel up to NATS's own default maximum payload.</summary>
+    public const int MaxPayloadBytes = 1024 * 1024;
+
+    public static string MessageType => "npc_checkpoint";
+
+    public string? Problem() => Checks.First(
+        NpcId < 0 ? $"npc_id {NpcId} is negative" : null,
+        Sequence < 1 ? $"sequence {Sequence} is not positive" : null,
+        Checks.NotEmpty("role", Role),
+        Checks.NotEmpty("format", Format),
+        Weights.Length == 0 ? "weights are empty" : null,
+        Steps < 0 || Episodes < 0 ? "steps and episodes must not be negative" : null,
+        Checks.InRange("epsilon", Epsilon, 0, 1));
+}
+
+/// <summary>The supervisor's answer to a save (<c>checkpoint_saved</c>): stored, or why not.</summary>
+public sealed record CheckpointSavedBody(int NpcId, long Sequence, string? Error = null) : IMessageBody
+{
+    public static string MessageType => "checkpoint_saved";
+
+    public string? Problem() => NpcId < 0 ? $"npc_id {NpcId} is negative" : null;
+}
+
+/// <summary>Ask for an NPC's latest checkpoint (<c>checkpoint_query</c>, on <c>{env}.supervisor.checkpoints.load</c>).</summary>
+public sealed record CheckpointQueryBody(int NpcId) : IMessageBody
+{
+    public static string MessageType => "checkpoint_query";
+
+    public string? Problem() => NpcId < 0 ? $"npc_id {NpcId} is negative" : null;
+}
+
+/// <summary>
+/// The answer to a <see cref="CheckpointQueryBody"/> (<c>checkpoint_found</c>): the latest
+/// checkpoint, none (both absent: a new NPC), or an error (the store is unavailable).
+/// </summary>
+public sealed record CheckpointFoundBody(NpcCheckpointBody? Checkpoint = null, string? Error = null) : IMessageBody
+{
+    public static string MessageType => "checkpoint_found";
+
+    public string? Problem() => Checkpoint?.Problem() ?? (Checkpoint is not null && Error is not null ? "both checkpoint and error are set" : null);
+}

@@ -1,0 +1,333 @@
+using System.Collections.Concurrent;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Brains.Learning;
+
+namespace Nimmerverse.Brains.Runtime;
+
+/// <summary>
+/// One NPC's life: every tick it asks the world for a step (its chosen move), learns from the
+/// reward, and publishes its state; it obeys commands from the next tick on, and hands its
+/// weights to the supervisor periodically, on command and when it stops. Losing NATS does not
+/// stop the ticks: steps fail, nothing is learned from them, and the state says so.
+/// </summary>
+public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log) : IDisposable
+{
+    /// <summary>How long a brain waits for its checkpoint before it starts to learn from nothing.</summary>
+    public static readonly TimeSpan RestoreFor = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(5);
+    private const int ProgressEveryEpisodes = 100;
+
+    private readonly DqnLearner _learner = new(ObservationEncoder.Length, arguments.Role, arguments.Seed);
+    private readonly TickClock _clock = new(arguments.TickRateHz);
+    private readonly RateMeter _rate = new();
+    private readonly EpisodeStats _stats = new();
+    private readonly ConcurrentQueue<NpcCommandBody> _commands = new();
+    private readonly Lock _checkpointLock = new();
+
+    private WorldObservation? _current;
+    private float[]? _currentInput;
+    private long _tick;
+    private bool _paused;
+    private bool _stopRequested;
+    private bool _checkpointRequested;
+    private Task? _saving;
+    private long _sequence;
+    private long _acknowledgedSequence;
+    private DateTimeOffset _lastCheckpoint = DateTimeOffset.UtcNow;
+    private long _stepsAtLastCheckpoint;
+    private volatile bool _restored;
+
+    /// <summary>Runs until SIGTERM (<paramref name="stopping"/>) or a stop command; the last checkpoint is handed over before it returns.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        // With RetryOnInitialConnect the connection keeps trying in the background; the ticks do not wait for it.
+        _ = link.ConnectAsync().ContinueWith(
+            t =>
+            {
+                if (!stopping.IsCancellationRequested)
+                {
+                    log.Warning("nats", $"NATS at {arguments.NatsUrl} is not reachable ({t.Exception?.GetBaseException().Message})");
+                }
+            },
+            TaskContinuationOptions.OnlyOnFaulted);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var commands = ListenAsync(running.Token);
+        var restore = RestoreAsync(running.Token);
+
+        log.Info($"alive: {arguments.Role.Name} network, {arguments.TickRateHz} Hz, seed {arguments.Seed}, {arguments.Environment} via {arguments.NatsUrl}");
+        try
+        {
+            while (!stopping.IsCancellationRequested && !_stopRequested)
+            {
+                var lag = await _clock.WaitAsync(stopping).ConfigureAwait(false);
+                await TickAsync(lag, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // SIGTERM: fall through to the last checkpoint.
+        }
+
+        await running.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(commands, restore).ConfigureAwait(false);
+        if (_saving is { } saving)
+        {
+            await saving.ConfigureAwait(false);
+        }
+
+        if (_restored && _learner.Steps > 0)
+        {
+            await CheckpointAsync("stopping").ConfigureAwait(false);
+        }
+
+        log.Info($"stopped after {_tick} ticks, {_stats.Episodes} episodes, success {_stats.SuccessRate:P0}");
+    }
+
+    public void Dispose() => _learner.Dispose();
+
+    private async Task TickAsync(double lagMs, CancellationToken stopping)
+    {
+        _tick++;
+        _rate.Tick();
+        ApplyCommands();
+
+        var period = TimeSpan.FromSeconds(1 / _clock.RateHz);
+        if (!_paused && _restored)
+        {
+            // The step may take most of a tick, never more: a slow world costs a step, not the schedule.
+            await StepAsync(period * 0.8, stopping).ConfigureAwait(false);
+        }
+
+        await PublishStateAsync(lagMs, period, stopping).ConfigureAwait(false);
+
+        var due = DateTimeOffset.UtcNow - _lastCheckpoint >= arguments.CheckpointEvery && _learner.Steps > _stepsAtLastCheckpoint;
+        if (_restored && (_checkpointRequested || due))
+        {
+            StartCheckpoint(_checkpointRequested ? "commanded" : "periodic");
+            _checkpointRequested = false;
+        }
+    }
+
+    private async Task StepAsync(TimeSpan timeout, CancellationToken stopping)
+    {
+        var explore = _current is { Quiz: false };
+        var action = _current is null ? (int?)null : _learner.Act(_currentInput!, ObservationEncoder.OpenMask(_current), explore);
+        WorldStepResultBody result;
+        try
+        {
+            result = await link.StepAsync(action is { } a ? Moves.All[a] : null, timeout, stopping).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            log.Warning("step", $"no step this tick: the world did not answer ({e.GetType().Name}: {e.Message})");
+            return;
+        }
+
+        if (result.Observation is not { } next)
+        {
+            log.Warning("world", $"the world refused the step: {result.Error}");
+            return;
+        }
+
+        var nextInput = new float[ObservationEncoder.Length];
+        ObservationEncoder.Encode(next, nextInput);
+        if (_current is { } previous && action is { } move)
+        {
+            _stats.Reward(next.Reward);
+            // A quiz examines what the brain knows; it does not learn from its answers.
+            if (!previous.Quiz && _learner.Learn(new Transition(_currentInput!, move, (float)next.Reward, nextInput, ObservationEncoder.OpenMask(next), next.Done)) is { } loss)
+            {
+                _stats.Learned(loss);
+            }
+
+            if (next.Done)
+            {
+                _stats.EpisodeEnded(next.Success);
+                if (_stats.Episodes % ProgressEveryEpisodes == 0)
+                {
+                    log.Info($"episode {_stats.Episodes}: success {_stats.SuccessRate:P0} over the last {_stats.WindowCount}, epsilon {_learner.Epsilon:F2}, loss {_stats.Loss:F4}, level {next.Level}, lifeforce {next.Lifeforce:F1}");
+                }
+            }
+        }
+
+        if (_current is { } seen && seen.Level != next.Level)
+        {
+            log.Info($"the village is at level {next.Level} now: {next.Rows}x{next.Columns} nodes");
+        }
+
+        (_current, _currentInput) = (next, nextInput);
+    }
+
+    private async Task PublishStateAsync(double lagMs, TimeSpan period, CancellationToken stopping)
+    {
+        var state = new NpcStateBody(
+            arguments.Id, _tick, _clock.RateHz, _rate.RateHz(_clock.RateHz), lagMs, _current?.Node ?? 0, _stats.Episodes,
+            _stats.SuccessRate, _stats.RewardRate(), _stats.Loss, _current?.Lifeforce ?? 0, Environment.CpuUsage.TotalTime.TotalMilliseconds,
+            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence));
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            deadline.CancelAfter(period);
+            await link.PublishStateAsync(state, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+        {
+            log.Warning("state", $"state of tick {_tick} not published ({e.GetType().Name}: {e.Message})");
+        }
+    }
+
+    private void ApplyCommands()
+    {
+        while (_commands.TryDequeue(out var command))
+        {
+            switch (command.Command)
+            {
+                case "set_tick_rate":
+                    break; // applied on arrival (it re-times the wait for this very tick)
+                case "pause":
+                    _paused = true;
+                    break;
+                case "resume":
+                    _paused = false;
+                    break;
+                case "checkpoint":
+                    _checkpointRequested = true;
+                    break;
+                case "stop":
+                    _stopRequested = true;
+                    break;
+            }
+
+            log.Info($"command {command.Command}{(command.TickRateHz is { } hz ? $" {hz} Hz" : "")} applied at tick {_tick}");
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var command in link.CommandsAsync(r => log.Warning($"command:{r.Reason}", $"rejected a command: {r.Reason}: {r.Detail}"), cancellationToken).ConfigureAwait(false))
+                {
+                    if (command is { Command: "set_tick_rate", TickRateHz: { } rate })
+                    {
+                        _clock.SetRate(rate);
+                    }
+
+                    _commands.Enqueue(command);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                log.Warning("commands", $"command subscription failed ({e.Message}); subscribing again");
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks the supervisor for the latest checkpoint until it answers or <see cref="RestoreFor"/>
+    /// passes; meanwhile the brain ticks and publishes its state, but does not step or learn, so
+    /// what it learned before cannot be overwritten by a fresh start.
+    /// </summary>
+    private async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        var giveUp = DateTimeOffset.UtcNow + RestoreFor;
+        string? lastProblem = null;
+        while (!cancellationToken.IsCancellationRequested && DateTimeOffset.UtcNow < giveUp)
+        {
+            try
+            {
+                var found = await link.LoadAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                if (found.Error is { } error)
+                {
+                    lastProblem = $"the checkpoint store failed: {error}";
+                }
+                else if (found.Checkpoint is not { } checkpoint)
+                {
+                    log.Info("no checkpoint stored: learning from scratch");
+                    break;
+                }
+                else if (checkpoint.Format != _learner.Format)
+                {
+                    log.Warning("restore", $"checkpoint {checkpoint.Sequence} is a {checkpoint.Format}, this brain is a {_learner.Format}: learning from scratch");
+                    break;
+                }
+                else
+                {
+                    _learner.LoadWeights(checkpoint.Weights, checkpoint.Steps);
+                    _stats.Restore(checkpoint.Episodes);
+                    _sequence = checkpoint.Sequence;
+                    Interlocked.Exchange(ref _acknowledgedSequence, checkpoint.Sequence);
+                    _stepsAtLastCheckpoint = checkpoint.Steps;
+                    log.Info($"restored checkpoint {checkpoint.Sequence}: {checkpoint.Steps} steps, {checkpoint.Episodes} episodes learned");
+                    break;
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                lastProblem = $"{e.GetType().Name}: {e.Message}";
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        if (lastProblem is not null && Interlocked.Read(ref _acknowledgedSequence) == 0)
+        {
+            log.Warning("restore", $"no checkpoint could be read for {RestoreFor.TotalSeconds:F0} s ({lastProblem}): learning from scratch");
+        }
+
+        _restored = true;
+    }
+
+    private void StartCheckpoint(string why)
+    {
+        lock (_checkpointLock)
+        {
+            if (_saving is { IsCompleted: false })
+            {
+                return; // one at a time; the next is due soon enough
+            }
+
+            _saving = CheckpointAsync(why);
+        }
+    }
+
+    private async Task CheckpointAsync(string why)
+    {
+        var checkpoint = new NpcCheckpointBody(arguments.Id, ++_sequence, arguments.Role.Name, _learner.Format, _learner.SaveWeights(), _learner.Steps, _stats.Episodes, _learner.Epsilon);
+        (_lastCheckpoint, _stepsAtLastCheckpoint) = (DateTimeOffset.UtcNow, _learner.Steps);
+        try
+        {
+            var saved = await link.SaveAsync(checkpoint, CheckpointTimeout, CancellationToken.None).ConfigureAwait(false);
+            if (saved.Error is { } error)
+            {
+                log.Warning("checkpoint", $"checkpoint {checkpoint.Sequence} ({why}) was not stored: {error}");
+                return;
+            }
+
+            Interlocked.Exchange(ref _acknowledgedSequence, checkpoint.Sequence);
+        }
+        catch (Exception e)
+        {
+            log.Warning("checkpoint", $"checkpoint {checkpoint.Sequence} ({why}) was not handed over: {e.GetType().Name}: {e.Message}");
+        }
+    }
+}

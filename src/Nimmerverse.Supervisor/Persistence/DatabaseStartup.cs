@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Microsoft.Extensions.Logging;
+
+namespace Nimmerverse.Supervisor.Persistence;
+
+/// <summary>
+/// Brings the schema up to date at start-up. PostgreSQL being away does not stop the daemon (the
+/// organism lives on; checkpoint saves are answered with an error meanwhile): the migrations are
+/// retried every few seconds until they succeed, and each failure is logged once per minute.
+/// </summary>
+public sealed class DatabaseStartup(NpgsqlDataSource dataSource, ILogger<DatabaseStartup> log) : BackgroundService
+{
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>True once the schema is at <see cref="SchemaMigrations.LatestVersion"/>.</summary>
+    public bool Ready { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lastLogged = DateTimeOffset.MinValue;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var applied = await SchemaMigrations.ApplyAsync(dataSource, stoppingToken).ConfigureAwait(false);
+                log.LogInformation(
+                    "PostgreSQL schema at version {SchemaVersion}{Applied}",
+                    SchemaMigrations.LatestVersion,
+                    applied.Count == 0 ? "" : $" (applied {string.Join(", ", applied)})");
+                Ready = true;
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                if (DateTimeOffset.UtcNow - lastLogged >= LogEvery)
+                {
+                    log.LogWarning("PostgreSQL is not reachable ({Error}); migrations are retried every {RetryEvery}", e.Message, RetryEvery);
+                    lastLogged = DateTimeOffset.UtcNow;
+                }
+            }
+
+            await Task.Delay(RetryEvery, stoppingToken).ConfigureAwait(false);
+        }
+    }
+}

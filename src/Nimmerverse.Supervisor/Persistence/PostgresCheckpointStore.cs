@@ -1,0 +1,71 @@
+using Nimmerverse.Actors.Npc;
+using Nimmerverse.Brains.Contracts;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nimmerverse.Supervisor.Persistence;
+
+/// <summary>
+/// NPC checkpoints in PostgreSQL (table <c>npc_checkpoints</c>). Chosen over the JetStream object
+/// store because phoebe already keeps the lab's decision trails and governor checkpoints: one
+/// backup, one retention policy, and checkpoints joinable with the trails they explain. Each save
+/// is keyed by its message id (a retried save is stored once); the last <see cref="Keep"/> per NPC are kept.
+/// </summary>
+public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource) : ICheckpointStore
+{
+    public const int Keep = 5;
+
+    public async Task SaveAsync(NpcCheckpointBody checkpoint, Guid messageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var insert = new NpgsqlCommand(
+            """
+            insert into npc_checkpoints (message_id, npc_id, sequence, role, format, weights, steps, episodes, epsilon)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            on conflict (message_id) do nothing
+            """,
+            connection,
+            transaction))
+        {
+            insert.Parameters.AddWithValue(messageId);
+            insert.Parameters.AddWithValue(checkpoint.NpcId);
+            insert.Parameters.AddWithValue(checkpoint.Sequence);
+            insert.Parameters.AddWithValue(checkpoint.Role);
+            insert.Parameters.AddWithValue(checkpoint.Format);
+            insert.Parameters.AddWithValue(NpgsqlDbType.Bytea, checkpoint.Weights);
+            insert.Parameters.AddWithValue(checkpoint.Steps);
+            insert.Parameters.AddWithValue(checkpoint.Episodes);
+            insert.Parameters.AddWithValue(checkpoint.Epsilon);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var prune = new NpgsqlCommand(
+            "delete from npc_checkpoints where npc_id = $1 and id < (select min(id) from (select id from npc_checkpoints where npc_id = $1 order by id desc limit $2) kept)",
+            connection,
+            transaction))
+        {
+            prune.Parameters.AddWithValue(checkpoint.NpcId);
+            prune.Parameters.AddWithValue(Keep);
+            await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<NpcCheckpointBody?> LatestAsync(int npcId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "select sequence, role, format, weights, steps, episodes, epsilon from npc_checkpoints where npc_id = $1 order by id desc limit 1");
+        command.Parameters.AddWithValue(npcId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        return new NpcCheckpointBody(
+            npcId, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3),
+            reader.GetInt64(4), reader.GetInt64(5), reader.GetDouble(6));
+    }
+}

@@ -1,0 +1,100 @@
+using Npgsql;
+
+namespace Nimmerverse.Supervisor.Persistence;
+
+/// <summary>
+/// Versioned schema migrations, applied in order at start-up. Each runs in its own transaction
+/// together with its row in <c>schema_version</c>, under an advisory lock, so two supervisors
+/// starting at once apply each migration exactly once. A migration, once released, is never
+/// edited: a change is a new migration.
+/// </summary>
+public static class SchemaMigrations
+{
+    public sealed record Migration(int Version, string Description, string Sql);
+
+    /// <summary>Arbitrary, fixed: the advisory lock that serialises migrations across supervisors.</summary>
+    private const long LockKey = 0x6e696d6d6572; // "nimmer"
+
+    public static readonly IReadOnlyList<Migration> All =
+    [
+        new(1, "NPC checkpoints", """
+            create table npc_checkpoints (
+                id          bigserial primary key,
+                message_id  uuid not null unique,
+                npc_id      integer not null check (npc_id >= 0),
+                sequence    bigint not null,
+                role        text not null,
+                format      text not null,
+                weights     bytea not null,
+                steps       bigint not null,
+                episodes    bigint not null,
+                epsilon     double precision not null,
+                stored_at   timestamptz not null default now()
+            );
+            create index npc_checkpoints_latest on npc_checkpoints (npc_id, id desc);
+            """),
+    ];
+
+    public static int LatestVersion => All[^1].Version;
+
+    /// <summary>Applies every migration newer than the database's version; returns the versions applied.</summary>
+    public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await Execute(connection, null, """
+            create table if not exists schema_version (
+                version     integer primary key,
+                description text not null,
+                applied_at  timestamptz not null default now()
+            )
+            """, cancellationToken).ConfigureAwait(false);
+
+        var applied = new List<int>();
+        foreach (var migration in All)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await Execute(connection, transaction, $"select pg_advisory_xact_lock({LockKey})", cancellationToken).ConfigureAwait(false);
+            await using (var check = new NpgsqlCommand("select count(*) from schema_version where version = $1", connection, transaction))
+            {
+                check.Parameters.AddWithValue(migration.Version);
+                if ((long)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0)
+                {
+                    continue;
+                }
+            }
+
+            await Execute(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
+            await using (var record = new NpgsqlCommand("insert into schema_version (version, description) values ($1, $2)", connection, transaction))
+            {
+                record.Parameters.AddWithValue(migration.Version);
+                record.Parameters.AddWithValue(migration.Description);
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            applied.Add(migration.Version);
+        }
+
+        return applied;
+    }
+
+    /// <summary>The database's schema version: the highest applied migration, 0 for an empty database.</summary>
+    public static async Task<int> CurrentVersionAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("select coalesce(max(version), 0) from schema_version");
+        try
+        {
+            return (int)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Text;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Testing.Brains;
+
+namespace Nimmerverse.Supervisor.Tests.Brains;
+
+/// <summary>A brain process obeys its commands from the next tick on, and stops cleanly on a command or SIGTERM.</summary>
+[Parallelizable(ParallelScope.Self)]
+public sealed class BrainCommandTests
+{
+    private BrainWorld _world = null!;
+
+    [OneTimeSetUp]
+    public async Task Start() => _world = await BrainWorld.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task Stop() => await _world.DisposeAsync();
+
+    private Task CommandAsync(int npcId, string command, double? tickRateHz = null) =>
+        _world.Client.PublishAsync(
+            new Subjects("dev").NpcCommand(npcId).Value,
+            WireCodec.Default.Encode(new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(new MessageSource("governor", "governor", 2)), new NpcCommandBody(command, tickRateHz)))).AsTask();
+
+    [Test]
+    public async Task A_tick_rate_change_takes_effect_within_one_tick_and_the_measured_rate_follows()
+    {
+        await using var watcher = await NpcStateWatcher.StartAsync(_world.Client, 1);
+        await using var brain = BrainProcess.Start(1, _world.Nats.Url, 5);
+        var steady = await watcher.WaitForAsync(s => s.Tick >= 15 && Math.Abs(s.MeasuredRateHz - 5) < 0.5, TimeSpan.FromSeconds(20));
+        Assert.That(steady, Is.Not.Null, $"the brain ticks at 5 Hz; latest {watcher.Latest}");
+
+        var sent = DateTimeOffset.UtcNow;
+        await CommandAsync(1, "set_tick_rate", 10);
+
+        var changed = await watcher.WaitForAsync(s => s.TickRateHz == 10, TimeSpan.FromSeconds(2));
+        Assert.That(changed, Is.Not.Null);
+        var firstAtNewRate = watcher.States.First(s => s.State.TickRateHz == 10);
+        // One tick of the new rate (100 ms) after the command arrives, plus delivery.
+        Assert.That(firstAtNewRate.At - sent, Is.LessThan(TimeSpan.FromMilliseconds(250)), "the command took effect at the next tick");
+        var followed = await watcher.WaitForAsync(s => s.Tick >= changed!.Tick + 20, TimeSpan.FromSeconds(5));
+        Assert.That(followed!.MeasuredRateHz, Is.EqualTo(10).Within(1), "measured_rate_hz follows the commanded rate");
+        var intervals = watcher.States.Where(s => s.State.Tick > changed!.Tick).Zip(watcher.States.Where(s => s.State.Tick > changed!.Tick).Skip(1), (a, b) => (b.At - a.At).TotalMilliseconds).ToArray();
+        Assert.That(intervals.Average(), Is.EqualTo(100).Within(15), "states arrive every 100 ms");
+    }
+
+    [Test]
+    public async Task A_paused_brain_keeps_ticking_and_reporting_without_stepping_until_resumed()
+    {
+        await using var watcher = await NpcStateWatcher.StartAsync(_world.Client, 2);
+        await using var brain = BrainProcess.Start(2, _world.Nats.Url, 10);
+        Assert.That(await watcher.WaitForAsync(s => s.Steps >= 5, TimeSpan.FromSeconds(20)), Is.Not.Null, "the brain steps");
+
+        await CommandAsync(2, "pause");
+        var paused = await watcher.WaitForAsync(s => s.Paused, TimeSpan.FromSeconds(2));
+        Assert.That(paused, Is.Not.Null);
+        var later = await watcher.WaitForAsync(s => s.Tick >= paused!.Tick + 10, TimeSpan.FromSeconds(3));
+        Assert.That(later!.Steps, Is.EqualTo(paused!.Steps), "no steps while paused");
+        Assert.That(later.Paused, Is.True);
+
+        await CommandAsync(2, "resume");
+        var resumed = await watcher.WaitForAsync(s => !s.Paused && s.Steps > paused.Steps, TimeSpan.FromSeconds(3));
+        Assert.That(resumed, Is.Not.Null, "it steps again after resume");
+    }
+
+    [Test]
+    public async Task The_stop_command_hands_over_a_checkpoint_and_exits_0()
+    {
+        await using var watcher = await NpcStateWatcher.StartAsync(_world.Client, 3);
+        await using var brain = BrainProcess.Start(3, _world.Nats.Url, 10);
+        Assert.That(await watcher.WaitForAsync(s => s.Steps >= 5, TimeSpan.FromSeconds(20)), Is.Not.Null);
+
+        await CommandAsync(3, "stop");
+
+        Assert.That(await brain.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.Zero, brain.ToString());
+        Assert.That(await _world.CheckpointsOfAsync(3), Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public async Task SIGTERM_hands_over_a_checkpoint_and_exits_0()
+    {
+        await using var watcher = await NpcStateWatcher.StartAsync(_world.Client, 0);
+        await using var brain = BrainProcess.Start(0, _world.Nats.Url, 10);
+        Assert.That(await watcher.WaitForAsync(s => s.Steps >= 5, TimeSpan.FromSeconds(20)), Is.Not.Null);
+        var stored = await _world.CheckpointsOfAsync(0);
+
+        brain.Terminate();
+
+        Assert.That(await brain.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.Zero, brain.ToString());
+        Assert.That(await _world.CheckpointsOfAsync(0), Is.EqualTo(stored + 1));
+    }
+
+    [Test]
+    public async Task Garbage_on_the_command_subject_is_rejected_and_the_brain_keeps_ticking()
+    {
+        await using var watcher = await NpcStateWatcher.StartAsync(_world.Client, 1);
+        await using var brain = BrainProcess.Start(1, _world.Nats.Url, 10);
+        Assert.That(await watcher.WaitForAsync(s => s.Tick >= 3, TimeSpan.FromSeconds(20)), Is.Not.Null);
+
+        await _world.Client.PublishAsync("dev.npc.1.command", Encoding.UTF8.GetBytes("{\"header\": 1}"));
+        await CommandAsync(1, "set_tick_rate", 10);
+        await _world.Client.PublishAsync("dev.npc.1.command", Encoding.UTF8.GetBytes("""{"header":{"message_id":"00000000-0000-0000-0000-000000000001","message_type":"npc_command","version":1,"timestamp":"2026-01-01T00:00:00Z","source":{"entity_id":"x","entity_type":"x","tier":0}},"body":{"command":"set_tick_rate","tick_rate_hz":500}}"""));
+
+        var after = await watcher.WaitForAsync(s => s.Tick >= 30, TimeSpan.FromSeconds(10));
+        Assert.That(after, Is.Not.Null, "it keeps ticking");
+        Assert.That(after!.TickRateHz, Is.EqualTo(10), "the out-of-range rate was refused");
+        Assert.That(brain.Log, Has.Some.Contains("rejected a command: MalformedJson"));
+        Assert.That(brain.Log, Has.Some.Contains("rejected a command: InvalidBody"));
+        Assert.That(brain.HasExited, Is.False);
+    }
+}

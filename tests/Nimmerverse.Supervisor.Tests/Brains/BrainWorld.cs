@@ -1,0 +1,93 @@
+using System.Collections;
+using Microsoft.AspNetCore.Builder;
+using NATS.Client.Core;
+using Nimmerverse.Actors.World;
+using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Hosting;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Nats;
+using Nimmerverse.Testing.Postgres;
+using Npgsql;
+using Serilog;
+
+namespace Nimmerverse.Supervisor.Tests.Brains;
+
+/// <summary>
+/// What a brain needs around it, all real: a nats-server, a fresh PostgreSQL database, and the
+/// supervisor in-process with its grid world and checkpoint keeper (no population of its own
+/// unless asked: the tests start and kill the brains themselves).
+/// </summary>
+public sealed class BrainWorld : IAsyncDisposable
+{
+    /// <summary>The arena of the learning tests: 5x5, no level-ups, every episode seeks the NPC's own home.</summary>
+    public static readonly GridWorldSettings Arena = GridWorldSettings.Default with { Citizens = 4, MaxLevel = 0, OwnHomeShare = 1, QuizEvery = 1_000_000, Seed = 7 };
+
+    private BrainWorld(NatsServer nats, PostgresTestDatabase database, WebApplication app, NatsConnection client, NpgsqlDataSource dataSource)
+    {
+        Nats = nats;
+        Database = database;
+        App = app;
+        Client = client;
+        DataSource = dataSource;
+    }
+
+    public NatsServer Nats { get; }
+
+    public PostgresTestDatabase Database { get; }
+
+    public WebApplication App { get; }
+
+    /// <summary>A plain NATS client, as any other component of the lab.</summary>
+    public NatsConnection Client { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public static async Task<BrainWorld> StartAsync(params (string Name, string Value)[] settings)
+    {
+        var nats = await NatsServer.StartAsync();
+        var database = await PostgresTestDatabase.CreateAsync();
+        var environment = new Hashtable
+        {
+            ["NIMMERVERSE_NATS__URL"] = nats.Url,
+            ["NIMMERVERSE_POSTGRES__CONNECTIONSTRING"] = database.ConnectionString,
+            ["NIMMERVERSE_AKKA__PORT"] = "0",
+            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
+            ["NIMMERVERSE_NPC__POPULATION"] = "0",
+            ["NIMMERVERSE_WORLD__CITIZENS"] = Arena.Citizens.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["NIMMERVERSE_WORLD__MAXLEVEL"] = "0",
+            ["NIMMERVERSE_WORLD__OWNHOMESHARE"] = "1",
+            ["NIMMERVERSE_WORLD__QUIZEVERY"] = Arena.QuizEvery.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["NIMMERVERSE_WORLD__SEED"] = Arena.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+
+        var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
+        var logger = new LoggerConfiguration().WriteTo.Sink(new Nimmerverse.Supervisor.Logging.PriorityConsoleSink(TestContext.Progress)).CreateLogger();
+        var app = SupervisorHost.Build(loaded, logger);
+        await app.StartAsync();
+        var client = new NatsConnection(new NatsOpts { Url = nats.Url, Name = "brain-tests" });
+        await client.ConnectAsync();
+        return new BrainWorld(nats, database, app, client, database.DataSource());
+    }
+
+    /// <summary>Checkpoints stored for an NPC.</summary>
+    public async Task<long> CheckpointsOfAsync(int npcId)
+    {
+        await using var command = DataSource.CreateCommand("select count(*) from npc_checkpoints where npc_id = $1");
+        command.Parameters.AddWithValue(npcId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await DataSource.DisposeAsync();
+        await Database.DisposeAsync();
+        await Nats.DisposeAsync();
+    }
+}
