@@ -19,6 +19,10 @@ internal static class WireSamples
 
     public static readonly NpcStateBody NpcState = new(7, 1200, 5, 4.98, 1.2, 12, 40, 0.92, 0.4, 0.013, 88.5, 5321);
 
+    public static readonly WorldObservation Observation = new(7, 0, 5, 5, 12, [0, 1], "red house, with a garden", ["N", "S", "E", "W"], ["E"], -0.01, false, false, false, 40, false, 9, 12.5);
+
+    public static readonly NpcCheckpointBody Checkpoint = new(7, 3, "medium", "torchsharp-dqn/58x128x128x4", [1, 2, 3, 4], 900, 120, 0.05);
+
     public static readonly AllocationBody Allocation = new(17, [new NpcAllocation(7, 10, 25, true, 3)]);
 
     /// <summary>Every sample encoded, by message type.</summary>
@@ -34,5 +38,17 @@ internal static class WireSamples
         yield return new TestCaseData("npc_command", codec.Encode(Envelope(new NpcCommandBody("set_tick_rate", 10)))).SetArgDisplayNames("npc_command set_tick_rate");
         yield return new TestCaseData("npc_command", codec.Encode(Envelope(new NpcCommandBody("pause")))).SetArgDisplayNames("npc_command pause");
         yield return new TestCaseData("allocation", codec.Encode(Envelope(Allocation))).SetArgDisplayNames("allocation");
+        yield return new TestCaseData("npc_state", codec.Encode(Envelope(NpcState with { Paused = true, Level = 1, Steps = 900, Epsilon = 0.05, CheckpointSequence = 3 }))).SetArgDisplayNames("npc_state with learning fields");
+        yield return new TestCaseData("world_step", codec.Encode(Envelope(new WorldStepBody(7, "N")))).SetArgDisplayNames("world_step");
+        yield return new TestCaseData("world_step", codec.Encode(Envelope(new WorldStepBody(7)))).SetArgDisplayNames("world_step look");
+        yield return new TestCaseData("world_step_result", codec.Encode(Envelope(new WorldStepResultBody(Observation), Guid.NewGuid()))).SetArgDisplayNames("world_step_result observation");
+        yield return new TestCaseData("world_step_result", codec.Encode(Envelope(new WorldStepResultBody(Error: "npc 99 is not a citizen"), Guid.NewGuid()))).SetArgDisplayNames("world_step_result error");
+        yield return new TestCaseData("quiz_query", codec.Encode(Envelope(new QuizQueryBody()))).SetArgDisplayNames("quiz_query");
+        yield return new TestCaseData("quiz_report", codec.Encode(Envelope(new QuizReportBody(0, 3, 5, 5, false, [new QuizStanding(0, 2, 24, 25, false)])))).SetArgDisplayNames("quiz_report");
+        yield return new TestCaseData("npc_checkpoint", codec.Encode(Envelope(Checkpoint))).SetArgDisplayNames("npc_checkpoint");
+        yield return new TestCaseData("checkpoint_saved", codec.Encode(Envelope(new CheckpointSavedBody(7, 3)))).SetArgDisplayNames("checkpoint_saved");
+        yield return new TestCaseData("checkpoint_query", codec.Encode(Envelope(new CheckpointQueryBody(7)))).SetArgDisplayNames("checkpoint_query");
+        yield return new TestCaseData("checkpoint_found", codec.Encode(Envelope(new CheckpointFoundBody(Checkpoint)))).SetArgDisplayNames("checkpoint_found");
+        yield return new TestCaseData("checkpoint_found", codec.Encode(Envelope(new CheckpointFoundBody()))).SetArgDisplayNames("checkpoint_found none");
     }
 }

@@ -1,0 +1,85 @@
+using Nimmerverse.Actors.Lifeforce;
+using Nimmerverse.Actors.World;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Testing.TestKit;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.Tests.World;
+
+public sealed class GridWorldActorSpec : AkkaSpec
+{
+    private static readonly Subjects Dev = new("dev");
+    private static readonly MessageSource Npc = new("npc-0", "npc", 1);
+
+    private (Akka.TestKit.TestProbe Bridge, Akka.TestKit.TestProbe Ledger, Akka.Actor.IActorRef World) StartWorld(GridWorldSettings? settings = null)
+    {
+        var bridge = CreateTestProbe();
+        var ledger = CreateTestProbe();
+        var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, ledger.Ref, Dev, settings ?? GridWorldSettings.Default with { Citizens = 2, OwnHomeShare = 1 }, "theia"));
+        var step = bridge.ExpectMsg<Subscribe<WorldStepBody>>();
+        var quiz = bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+        Assert.That((step.Pattern.Value, step.QueueGroup), Is.EqualTo(("dev.world.grid.step", "nimmerverse-world")));
+        Assert.That(quiz.Pattern.Value, Is.EqualTo("dev.world.grid.quiz"));
+        return (bridge, ledger, world);
+    }
+
+    private static Inbound<TBody> Request<TBody>(string subject, TBody body)
+        where TBody : IMessageBody =>
+        new(subject, new Envelope<TBody>(MessageHeader.New<TBody>(Npc), body), "_INBOX.npc0");
+
+    [Test]
+    public void A_step_is_answered_on_the_reply_subject_with_the_request_as_correlation()
+    {
+        var (bridge, _, world) = StartWorld();
+        var request = Request("dev.world.grid.step", new WorldStepBody(0));
+
+        world.Tell(request, TestActor);
+
+        var reply = bridge.ExpectMsg<Reply<WorldStepResultBody>>();
+        Assert.That(reply.ReplyTo, Is.EqualTo("_INBOX.npc0"));
+        Assert.That(reply.Envelope.Header.CorrelationId, Is.EqualTo(request.Envelope.Header.MessageId));
+        Assert.That(reply.Envelope.Header.Source.EntityType, Is.EqualTo("world"));
+        var observation = reply.Envelope.Body.Observation!;
+        Assert.That((observation.NpcId, observation.Rows, observation.Columns, observation.Done), Is.EqualTo((0, 5, 5, false)));
+        Assert.That(reply.Envelope.Body.Problem(), Is.Null);
+    }
+
+    [Test]
+    public void A_step_of_a_stranger_is_answered_with_an_error()
+    {
+        var (bridge, _, world) = StartWorld();
+
+        world.Tell(Request("dev.world.grid.step", new WorldStepBody(9, "N")), TestActor);
+
+        Assert.That(bridge.ExpectMsg<Reply<WorldStepResultBody>>().Envelope.Body.Error, Does.Contain("npc 9 is not a citizen"));
+    }
+
+    [Test]
+    public void The_quiz_standings_are_answered_for_everyone_or_one_citizen()
+    {
+        var (bridge, _, world) = StartWorld();
+
+        world.Tell(Request("dev.world.grid.quiz", new QuizQueryBody()), TestActor);
+        var all = bridge.ExpectMsg<Reply<QuizReportBody>>().Envelope.Body;
+        world.Tell(Request("dev.world.grid.quiz", new QuizQueryBody(1)), TestActor);
+        var one = bridge.ExpectMsg<Reply<QuizReportBody>>().Envelope.Body;
+
+        Assert.That(all.Citizens.Select(c => c.NpcId), Is.EqualTo(new[] { 0, 1 }));
+        Assert.That(all.AllPassed, Is.False);
+        Assert.That(one.Citizens.Select(c => c.NpcId), Is.EqualTo(new[] { 1 }));
+    }
+
+    [Test]
+    public void The_npcs_lifeforce_is_booked_to_the_ledger_once_a_second()
+    {
+        var (bridge, ledger, world) = StartWorld();
+        world.Tell(Request("dev.world.grid.step", new WorldStepBody(0)), TestActor);
+        var observation = bridge.ExpectMsg<Reply<WorldStepResultBody>>().Envelope.Body.Observation!;
+
+        world.Tell(Request("dev.world.grid.step", new WorldStepBody(0, observation.OpenMoves[0])), TestActor);
+
+        var spent = ledger.ExpectMsg<LifeforceProtocol.Spend>(TimeSpan.FromSeconds(3));
+        Assert.That(spent.Amount, Is.EqualTo(GridWorldSettings.Default.MoveCost).Within(1e-9));
+        Assert.That(spent.Source, Is.EqualTo("grid@theia"));
+    }
+}
