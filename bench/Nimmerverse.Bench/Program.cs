@@ -2,6 +2,7 @@ using System.Globalization;
 using Nimmerverse.Bench;
 
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- nats [WAVES] [RATE] [SECONDS]
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS]
 var what = args.Length > 0 ? args[0] : "nats";
 switch (what)
 {
@@ -16,7 +17,13 @@ switch (what)
         await NatsBridgeBenchmark.DriveAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(args[3], CultureInfo.InvariantCulture)),
             int.Parse(args[4], CultureInfo.InvariantCulture), args[5] == "raw");
         return 0;
+    case "brains":
+        var populations = (args.Length > 1 ? args[1] : "10,25,50,100").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
+        var brainRate = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5;
+        var window = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20;
+        await BrainPopulationBenchmark.RunAsync(populations, brainRate, TimeSpan.FromSeconds(window));
+        return 0;
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS]");
         return 64;
 }

@@ -12,8 +12,8 @@ public static class TraitCatalogue
 
     public static readonly IReadOnlyList<(string Kind, IReadOnlyList<string> Values)> Kinds =
     [
-        ("colour", ["red", "blue", "green", "yellow", "white", "black", "orange", "purple", "grey"]),
-        ("feature", ["a well", "a garden", "a barn", "a tower", "a fountain", "a bakery", "a forge", "a mill", "a shrine"]),
+        ("colour", ["red", "blue", "green", "yellow", "white", "black", "orange", "purple", "grey", "brown"]),
+        ("feature", ["a well", "a garden", "a barn", "a tower", "a fountain", "a bakery", "a forge", "a mill", "a shrine", "a chapel"]),
         ("roof", ["thatch", "slate", "tile", "copper"]),
         ("door", ["oak", "iron", "painted", "arched"]),
     ];

@@ -4,8 +4,8 @@ namespace Nimmerverse.Supervisor.Persistence;
 
 /// <summary>
 /// Versioned schema migrations, applied in order at start-up. Each runs in its own transaction
-/// together with its row in <c>schema_version</c>, under an advisory lock, so two supervisors
-/// starting at once apply each migration exactly once. A migration, once released, is never
+/// together with its row in <c>schema_version</c>, all under one advisory lock, so two
+/// supervisors starting at once apply each migration exactly once. A migration, once released, is never
 /// edited: a change is a new migration.
 /// </summary>
 public static class SchemaMigrations
@@ -41,41 +41,50 @@ public static class SchemaMigrations
     public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await Execute(connection, null, """
-            create table if not exists schema_version (
-                version     integer primary key,
-                description text not null,
-                applied_at  timestamptz not null default now()
-            )
-            """, cancellationToken).ConfigureAwait(false);
-
-        var applied = new List<int>();
-        foreach (var migration in All)
+        // A session lock around everything, the bookkeeping table included: two supervisors
+        // creating it at once would collide inside PostgreSQL's catalogue even with "if not exists".
+        await Execute(connection, null, $"select pg_advisory_lock({LockKey})", cancellationToken).ConfigureAwait(false);
+        try
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await Execute(connection, transaction, $"select pg_advisory_xact_lock({LockKey})", cancellationToken).ConfigureAwait(false);
-            await using (var check = new NpgsqlCommand("select count(*) from schema_version where version = $1", connection, transaction))
+            await Execute(connection, null, """
+                create table if not exists schema_version (
+                    version     integer primary key,
+                    description text not null,
+                    applied_at  timestamptz not null default now()
+                )
+                """, cancellationToken).ConfigureAwait(false);
+
+            var applied = new List<int>();
+            foreach (var migration in All)
             {
-                check.Parameters.AddWithValue(migration.Version);
-                if ((long)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0)
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (var check = new NpgsqlCommand("select count(*) from schema_version where version = $1", connection, transaction))
                 {
-                    continue;
+                    check.Parameters.AddWithValue(migration.Version);
+                    if ((long)(await check.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0)
+                    {
+                        continue;
+                    }
                 }
+
+                await Execute(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
+                await using (var record = new NpgsqlCommand("insert into schema_version (version, description) values ($1, $2)", connection, transaction))
+                {
+                    record.Parameters.AddWithValue(migration.Version);
+                    record.Parameters.AddWithValue(migration.Description);
+                    await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                applied.Add(migration.Version);
             }
 
-            await Execute(connection, transaction, migration.Sql, cancellationToken).ConfigureAwait(false);
-            await using (var record = new NpgsqlCommand("insert into schema_version (version, description) values ($1, $2)", connection, transaction))
-            {
-                record.Parameters.AddWithValue(migration.Version);
-                record.Parameters.AddWithValue(migration.Description);
-                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            applied.Add(migration.Version);
+            return applied;
         }
-
-        return applied;
+        finally
+        {
+            await Execute(connection, null, $"select pg_advisory_unlock({LockKey})", CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The database's schema version: the highest applied migration, 0 for an empty database.</summary>

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Akka.Actor;
+using NATS.Client.Core;
+using Nimmerverse.Actors.Lifeforce;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Npc;
+using Nimmerverse.Actors.World;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Nats;
+
+namespace Nimmerverse.Bench;
+
+/// <summary>
+/// N brain processes at a fixed tick rate on this machine (issue 4): achieved tick rate against
+/// the commanded one (the baseline in the same run), p99 tick lag, private memory and RSS per
+/// brain, and spawn-to-first-state time. The world and the checkpoint keeper run in this process
+/// behind a real nats-server, as in the supervisor; checkpoints are kept in memory here (the
+/// PostgreSQL store is not what is measured).
+/// </summary>
+public static class BrainPopulationBenchmark
+{
+    public static async Task RunAsync(IReadOnlyList<int> populations, double rateHz, TimeSpan window)
+    {
+        var brain = RepositoryPaths.BrainExecutable;
+        Console.WriteLine($"brains from {brain}, {rateHz} Hz, {window.TotalSeconds:F0} s measured after all are up; {Environment.ProcessorCount} cores");
+        Console.WriteLine();
+        Console.WriteLine("    N | achieved Hz (mean / min) | ratio to commanded | p99 lag ms | first state ms (p50 / max) | Private_Dirty MB (mean / max) | RSS MB (mean / max) | CPU % of a core per brain");
+        Console.WriteLine("------|--------------------------|--------------------|------------|----------------------------|-------------------------------|---------------------|--------------------------");
+        foreach (var n in populations)
+        {
+            var row = await MeasureAsync(brain, n, rateHz, window);
+            Console.WriteLine(row);
+        }
+    }
+
+    private static async Task<string> MeasureAsync(string brainPath, int n, double rateHz, TimeSpan window)
+    {
+        await using var server = await NatsServer.StartAsync();
+        using var system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
+        await using var bridgeConnection = new NatsConnection(new NatsOpts { Url = server.Url });
+        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, new NatsBridgeSettings("dev"), new BridgeCounters()));
+        var subjects = new Subjects("dev");
+        var ledger = system.ActorOf(LifeforceLedgerActor.Props());
+        var side = (int)Math.Ceiling(Math.Sqrt(Math.Max(n, 25)));
+        system.ActorOf(GridWorldActor.Props(bridge, ledger, subjects, GridWorldSettings.Default with { Rows = side, Columns = side, Citizens = n }, "bench"));
+        system.ActorOf(CheckpointKeeperActor.Props(bridge, subjects, new MemoryCheckpoints(), "bench"));
+
+        await using var watcher = new NatsConnection(new NatsOpts { Url = server.Url, SubPendingChannelCapacity = 1 << 20 });
+        var states = new ConcurrentQueue<(int Npc, long At, NpcStateBody State)>();
+        var first = new ConcurrentDictionary<int, long>();
+        await using var subscription = await watcher.SubscribeCoreAsync<byte[]>("dev.npc.*.state");
+        await watcher.PingAsync();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var message in subscription.Msgs.ReadAllAsync())
+            {
+                if (WireCodec.Default.Decode<NpcStateBody>(message.Data ?? []).Envelope is { } envelope)
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    first.TryAdd(envelope.Body.NpcId, now);
+                    states.Enqueue((envelope.Body.NpcId, now, envelope.Body));
+                }
+            }
+        });
+        await Task.Delay(500); // the world and the keeper subscribe
+
+        var spawned = new Dictionary<int, (Process Process, long At)>();
+        for (var id = 0; id < n; id++)
+        {
+            var start = new ProcessStartInfo(brainPath) { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var argument in new[] { "--id", id.ToString(CultureInfo.InvariantCulture), "--tick-rate", rateHz.ToString(CultureInfo.InvariantCulture), "--nats", server.Url, "--checkpoint-every", "3600" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            var process = Process.Start(start)!;
+            process.ErrorDataReceived += (_, _) => { };
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            spawned[id] = (process, Stopwatch.GetTimestamp());
+        }
+
+        var allUp = await Eventually.TrueAsync(() => Task.FromResult(first.Count == n), TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(50));
+        var firstStateMs = spawned.Where(s => first.ContainsKey(s.Key)).Select(s => Stopwatch.GetElapsedTime(s.Value.At, first[s.Key]).TotalMilliseconds).Order().ToArray();
+
+        // Let the start-up settle (JIT, restore), then measure a clean window.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var cpuBefore = spawned.Values.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMilliseconds; });
+        var windowStart = Stopwatch.GetTimestamp();
+        await Task.Delay(window);
+        var windowEnd = Stopwatch.GetTimestamp();
+        var cpuAfter = spawned.Values.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMilliseconds; });
+        var memory = spawned.Values.Select(s => Memory(s.Process.Id)).ToArray();
+
+        var inWindow = states.Where(s => s.At >= windowStart && s.At < windowEnd).ToArray();
+        var seconds = Stopwatch.GetElapsedTime(windowStart, windowEnd).TotalSeconds;
+        var perBrain = Enumerable.Range(0, n).Select(id => inWindow.Count(s => s.Npc == id) / seconds).ToArray();
+        var lags = inWindow.Select(s => s.State.TickLagMs).Order().ToArray();
+
+        foreach (var (process, _) in spawned.Values)
+        {
+            process.Kill();
+        }
+
+        foreach (var (process, _) in spawned.Values)
+        {
+            await process.WaitForExitAsync();
+            process.Dispose();
+        }
+
+        await watcher.DisposeAsync();
+        await system.Terminate();
+        _ = reading;
+
+        string Mb(double kb) => (kb / 1024).ToString("F0", CultureInfo.InvariantCulture);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{n,5} | {perBrain.Average(),11:F2} / {perBrain.Min(),-11:F2} | {perBrain.Average() / rateHz,18:F3} | {Percentile(lags, 0.99),10:F1} | "
+            + $"{(allUp ? "" : "NOT ALL UP ")}{Percentile(firstStateMs, 0.5),12:F0} / {firstStateMs.LastOrDefault(),-12:F0} | "
+            + $"{Mb(memory.Average(m => m.PrivateDirtyKb)),14} / {Mb(memory.Max(m => m.PrivateDirtyKb)),-13} | {Mb(memory.Average(m => m.RssKb)),9} / {Mb(memory.Max(m => m.RssKb)),-8} | "
+            + $"{(cpuAfter - cpuBefore) / (seconds * 1000) / n * 100,8:F1}");
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    /// <summary><c>Private_Dirty</c> from <c>/proc/PID/smaps_rollup</c> and <c>VmRSS</c> from <c>/proc/PID/status</c>, in kB.</summary>
+    private static (double PrivateDirtyKb, double RssKb) Memory(int pid)
+    {
+        static double Field(string file, string name) =>
+            File.ReadLines(file).Where(l => l.StartsWith(name + ":", StringComparison.Ordinal))
+                .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)).FirstOrDefault();
+
+        return (Field($"/proc/{pid}/smaps_rollup", "Private_Dirty"), Field($"/proc/{pid}/status", "VmRSS"));
+    }
+
+    private sealed class MemoryCheckpoints : ICheckpointStore
+    {
+        private readonly ConcurrentDictionary<int, NpcCheckpointBody> _latest = new();
+
+        public Task SaveAsync(NpcCheckpointBody checkpoint, Guid messageId, CancellationToken cancellationToken)
+        {
+            _latest[checkpoint.NpcId] = checkpoint;
+            return Task.CompletedTask;
+        }
+
+        public Task<NpcCheckpointBody?> LatestAsync(int npcId, CancellationToken cancellationToken) =>
+            Task.FromResult(_latest.TryGetValue(npcId, out var checkpoint) ? checkpoint : null);
+    }
+}
