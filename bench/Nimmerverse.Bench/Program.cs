@@ -3,6 +3,7 @@ using Nimmerverse.Bench;
 
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- nats [WAVES] [RATE] [SECONDS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS]
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
 var what = args.Length > 0 ? args[0] : "nats";
 switch (what)
 {
@@ -17,6 +18,9 @@ switch (what)
         await NatsBridgeBenchmark.DriveAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), TimeSpan.FromSeconds(double.Parse(args[3], CultureInfo.InvariantCulture)),
             int.Parse(args[4], CultureInfo.InvariantCulture), args[5] == "raw");
         return 0;
+    case "learner":
+        LearnerBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000);
+        return 0;
     case "brains":
         var populations = (args.Length > 1 ? args[1] : "10,25,50,100").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
         var brainRate = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5;
@@ -24,6 +28,6 @@ switch (what)
         await BrainPopulationBenchmark.RunAsync(populations, brainRate, TimeSpan.FromSeconds(window));
         return 0;
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS]");
         return 64;
 }

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Nimmerverse.Brains.Runtime;
 
 /// <summary>
-/// A drift-free tick schedule: tick n is due at anchor + n x period, so the time a tick takes
+/// A drift-free tick schedule: tick n is due at anchor + n x period (the first at once), so the time a tick takes
 /// never shifts the ones after it. A tick that comes due late reports its lag; ticks missed
 /// entirely are skipped, not run in a burst. A rate change re-anchors the schedule at once and
 /// wakes a waiting <see cref="WaitAsync"/>, so it takes effect from the next tick.
@@ -13,7 +13,7 @@ public sealed class TickClock
     private readonly Lock _lock = new();
     private long _anchor;
     private long _periodTicks;
-    private long _index;
+    private long _index = -1;
     private CancellationTokenSource _wake = new();
 
     public TickClock(double rateHz)
@@ -37,7 +37,7 @@ public sealed class TickClock
             RateHz = rateHz;
             _periodTicks = PeriodOf(rateHz);
             _anchor = Stopwatch.GetTimestamp();
-            _index = 0;
+            _index = 0; // the next tick is one new period from now
             wake = _wake;
             _wake = new CancellationTokenSource();
         }

@@ -45,7 +45,17 @@ public sealed class BrainWorld : IAsyncDisposable
     public static async Task<BrainWorld> StartAsync(params (string Name, string Value)[] settings)
     {
         var nats = await NatsServer.StartAsync();
-        var database = await PostgresTestDatabase.CreateAsync();
+        PostgresTestDatabase database;
+        try
+        {
+            database = await PostgresTestDatabase.CreateAsync();
+        }
+        catch
+        {
+            await nats.DisposeAsync(); // no nats-server left behind by a failed set-up
+            throw;
+        }
+
         var environment = new Hashtable
         {
             ["NIMMERVERSE_NATS__URL"] = nats.Url,
