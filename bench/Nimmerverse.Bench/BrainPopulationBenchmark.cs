@@ -84,11 +84,12 @@ public static class BrainPopulationBenchmark
             spawned[id] = (process, Stopwatch.GetTimestamp());
         }
 
-        var allUp = await Eventually.TrueAsync(() => Task.FromResult(first.Count == n), TimeSpan.FromSeconds(120), TimeSpan.FromMilliseconds(50));
+        var allUp = await Eventually.TrueAsync(() => Task.FromResult(first.Count == n), TimeSpan.FromSeconds(300), TimeSpan.FromMilliseconds(50));
         var firstStateMs = spawned.Where(s => first.ContainsKey(s.Key)).Select(s => Stopwatch.GetElapsedTime(s.Value.At, first[s.Key]).TotalMilliseconds).Order().ToArray();
 
-        // Let the start-up settle (JIT, restore), then measure a clean window.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Let the start-up settle (JIT tiering, the replay memory filling, the first gradient steps),
+        // then measure a clean window of steady learning.
+        await Task.Delay(TimeSpan.FromSeconds(20));
         var cpuBefore = spawned.Values.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMilliseconds; });
         var windowStart = Stopwatch.GetTimestamp();
         await Task.Delay(window);

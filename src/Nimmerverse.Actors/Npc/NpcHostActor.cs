@@ -9,7 +9,7 @@ namespace Nimmerverse.Actors.Npc;
 /// 0..Population-1. Stops them all gracefully and in parallel when asked (the supervisor does
 /// so during its own shutdown, so every brain hands over its weights first).
 /// </summary>
-public sealed class NpcHostActor : ReceiveActor
+public sealed class NpcHostActor : ReceiveActor, IWithTimers
 {
     private readonly NpcHostSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -19,23 +19,37 @@ public sealed class NpcHostActor : ReceiveActor
     {
         _settings = settings;
         Receive<StopAll>(_ => StopAll());
+        Receive<SpawnNext>(_ => Spawn());
         ReceivePopulationQueries();
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(NpcHostSettings settings) => Akka.Actor.Props.Create(() => new NpcHostActor(settings));
 
     protected override void PreStart()
     {
-        for (var id = 0; id < _settings.Population; id++)
+        _log.Info(
+            "Starting {Population} NPC brains ({Role}, {TickRate} Hz) from {BrainPath}, one every {SpawnInterval}",
+            _settings.Population, _settings.Role, _settings.TickRateHz, _settings.BrainPath, _settings.SpawnInterval);
+        Spawn();
+    }
+
+    private void Spawn()
+    {
+        var id = _npcs.Count;
+        if (id >= _settings.Population)
         {
-            _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings), $"npc-{id}");
+            return;
         }
 
-        _log.Info("Running {Population} NPC brains ({Role}, {TickRate} Hz) from {BrainPath}", _settings.Population, _settings.Role, _settings.TickRateHz, _settings.BrainPath);
+        _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings), $"npc-{id}");
+        Timers.StartSingleTimer("spawn", SpawnNext.Instance, _settings.SpawnInterval);
     }
 
     private void StopAll()
     {
+        Timers.Cancel("spawn"); // brains not yet started stay unstarted
         var requester = Sender;
         var remaining = new HashSet<int>(_npcs.Keys);
         if (remaining.Count == 0)
@@ -72,4 +86,9 @@ public sealed class NpcHostActor : ReceiveActor
             var infos = await Task.WhenAll(_npcs.Values.Select(npc => npc.Ask<NpcProcessInfo>(GetInfo.Instance, TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
             requester.Tell(new Population(infos.OrderBy(i => i.NpcId).ToArray()));
         });
+
+    private sealed record SpawnNext
+    {
+        public static readonly SpawnNext Instance = new();
+    }
 }

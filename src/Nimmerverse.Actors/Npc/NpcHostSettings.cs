@@ -9,6 +9,8 @@ namespace Nimmerverse.Actors.Npc;
 /// <param name="Environment">Subject environment of the brains (the supervisor's own).</param>
 /// <param name="RestartDelay">Wait before a brain that exited is started again. Default 1 s.</param>
 /// <param name="StopTimeout">After SIGTERM, time a brain has to hand over its checkpoint before SIGKILL. Default 10 s.</param>
+/// <param name="SpawnInterval">Brains are started one after another this far apart: each spends about 1.5 s of CPU
+/// loading LibTorch, and all at once they starve the host (and the checkpoint answers they wait for). Default 0.5 s.</param>
 public sealed record NpcHostSettings(
     string BrainPath,
     int Population,
@@ -17,13 +19,15 @@ public sealed record NpcHostSettings(
     string NatsUrl,
     string Environment,
     TimeSpan RestartDelay,
-    TimeSpan StopTimeout)
+    TimeSpan StopTimeout,
+    TimeSpan SpawnInterval)
 {
     public const int DefaultPopulation = 25;
     public const double DefaultTickRateHz = 5;
     public const string DefaultRole = "medium";
     public static readonly TimeSpan DefaultRestartDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultSpawnInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium</c>.</summary>
     public IReadOnlyList<string> ArgumentsFor(int npcId) =>

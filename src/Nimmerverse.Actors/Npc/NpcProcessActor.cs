@@ -15,6 +15,7 @@ namespace Nimmerverse.Actors.Npc;
 public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 {
     private const int SigTerm = 15;
+    private const string SetSid = "/usr/bin/setsid";
 
     private readonly int _npcId;
     private readonly NpcHostSettings _settings;
@@ -53,7 +54,15 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var start = new ProcessStartInfo(_settings.BrainPath) { UseShellExecute = false };
+        // Each brain in a session of its own (setsid execs in place, so the PID stays the brain's):
+        // a Ctrl-C in the supervisor's terminal reaches the supervisor alone, which then stops the
+        // brains in order instead of racing them.
+        var start = new ProcessStartInfo(File.Exists(SetSid) ? SetSid : _settings.BrainPath) { UseShellExecute = false };
+        if (start.FileName == SetSid)
+        {
+            start.ArgumentList.Add(_settings.BrainPath);
+        }
+
         foreach (var argument in _settings.ArgumentsFor(_npcId))
         {
             start.ArgumentList.Add(argument);

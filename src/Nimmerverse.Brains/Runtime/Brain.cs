@@ -12,8 +12,14 @@ namespace Nimmerverse.Brains.Runtime;
 /// </summary>
 public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log) : IDisposable
 {
-    /// <summary>How long a brain waits for its checkpoint before it starts to learn from nothing.</summary>
-    public static readonly TimeSpan RestoreFor = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a brain keeps asking for its checkpoint before it starts to learn from nothing. Long,
+    /// because a fresh start overwrites what was learned at the next checkpoint, and a host that
+    /// starts many brains at once answers slowly for a while.
+    /// </summary>
+    public static readonly TimeSpan RestoreFor = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan RestoreAttemptTimeout = TimeSpan.FromSeconds(3);
 
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(5);
     private const int ProgressEveryEpisodes = 100;
@@ -234,7 +240,8 @@ public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log
     /// <summary>
     /// Asks the supervisor for the latest checkpoint until it answers or <see cref="RestoreFor"/>
     /// passes; meanwhile the brain ticks and publishes its state, but does not step or learn, so
-    /// what it learned before cannot be overwritten by a fresh start.
+    /// what it learned before cannot be overwritten by a fresh start. Each failed attempt is
+    /// logged (rate-limited), so a slow or absent checkpoint keeper is visible in the journal.
     /// </summary>
     private async Task RestoreAsync(CancellationToken cancellationToken)
     {
@@ -244,7 +251,7 @@ public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log
         {
             try
             {
-                var found = await link.LoadAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                var found = await link.LoadAsync(RestoreAttemptTimeout, cancellationToken).ConfigureAwait(false);
                 if (found.Error is { } error)
                 {
                     lastProblem = $"the checkpoint store failed: {error}";
@@ -277,6 +284,7 @@ public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log
             catch (Exception e)
             {
                 lastProblem = $"{e.GetType().Name}: {e.Message}";
+                log.Warning("restore-attempt", $"asking for the checkpoint failed ({lastProblem}); asking again");
             }
 
             try
@@ -291,7 +299,7 @@ public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log
 
         if (lastProblem is not null && Interlocked.Read(ref _acknowledgedSequence) == 0)
         {
-            log.Warning("restore", $"no checkpoint could be read for {RestoreFor.TotalSeconds:F0} s ({lastProblem}): learning from scratch");
+            log.Error($"no checkpoint could be read for {RestoreFor.TotalSeconds:F0} s ({lastProblem}): learning from scratch, and the next checkpoint replaces any stored one");
         }
 
         _restored = true;

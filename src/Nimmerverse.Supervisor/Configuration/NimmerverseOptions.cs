@@ -295,8 +295,11 @@ public sealed class NpcOptions
     /// <summary>Time a brain has after SIGTERM to hand over its checkpoint. Default 10 s.</summary>
     public TimeSpan StopTimeout { get; init; } = NpcHostSettings.DefaultStopTimeout;
 
+    /// <summary>Brains start one after another this far apart (each loads LibTorch for about 1.5 s of CPU). Default 0.5 s.</summary>
+    public TimeSpan SpawnInterval { get; init; } = NpcHostSettings.DefaultSpawnInterval;
+
     public NpcHostSettings ToSettings(string natsUrl, string environment) =>
-        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout);
+        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval);
 }
 
 /// <summary>Section <c>Nimmerverse:Akka</c>: remoting and cluster membership.</summary>

@@ -295,6 +295,11 @@ public static partial class OptionsValidator
         {
             fail("Npc:StopTimeout", $"{npc.StopTimeout} must be positive");
         }
+
+        if (npc.SpawnInterval < TimeSpan.Zero)
+        {
+            fail("Npc:SpawnInterval", $"{npc.SpawnInterval} must not be negative");
+        }
     }
 
     /// <summary>
