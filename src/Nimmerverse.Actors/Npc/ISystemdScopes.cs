@@ -1,0 +1,46 @@
+namespace Nimmerverse.Actors.Npc;
+
+/// <summary>
+/// A scope's limits. <see cref="CpuQuotaPercent"/> is of one core (25 = CPUQuota=25%, at most
+/// 100 per core the host has); <see cref="MemoryMaxBytes"/> is MemoryMax=; <see cref="TasksMax"/> is TasksMax=.
+/// </summary>
+public sealed record ScopeLimits(double CpuQuotaPercent, long MemoryMaxBytes, long TasksMax)
+{
+    /// <summary>The lab's defaults for a brain: CPUQuota=25%, MemoryMax=256M, 64 tasks.</summary>
+    public static readonly ScopeLimits Default = new(25, 256L * 1024 * 1024, 64);
+
+    /// <summary>CPUQuotaPerSecUSec: microseconds of CPU per second of wall time.</summary>
+    public ulong CpuQuotaPerSecUSec => (ulong)Math.Round(CpuQuotaPercent * 10_000);
+}
+
+/// <summary>A unit as systemd reports it: <c>ActiveState</c>, <c>SubState</c>, <c>Result</c> (<c>oom-kill</c>...) and its cgroup.</summary>
+public sealed record ScopeStatus(NpcScopeName Unit, string ActiveState, string SubState, string Result, string ControlGroup);
+
+/// <summary>
+/// What the NPC host needs from systemd, with nothing but <see cref="NpcScopeName"/>s: scopes
+/// for brain processes, their limits at runtime, their state, and the list of those still
+/// running (re-adoption after a supervisor restart).
+/// </summary>
+public interface ISystemdScopes : IAsyncDisposable
+{
+    /// <summary>Wraps running processes in a new transient scope under <c>nimmerverse-npcs.slice</c>; returns when systemd's job finished (or throws with its result).</summary>
+    Task StartScopeAsync(NpcScopeName unit, IReadOnlyList<int> pids, ScopeLimits limits, string description, CancellationToken cancellationToken);
+
+    /// <summary>Changes a running scope's limits (SetUnitProperties, runtime only: a reboot forgets them with the scope).</summary>
+    Task SetLimitsAsync(NpcScopeName unit, ScopeLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>The scope's state, or null when systemd does not know it (never started, or gone).</summary>
+    Task<ScopeStatus?> GetStatusAsync(NpcScopeName unit, CancellationToken cancellationToken);
+
+    /// <summary>Every loaded NPC scope.</summary>
+    Task<IReadOnlyList<NpcScopeName>> ListScopesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Sends <paramref name="signal"/> to every process of the scope.</summary>
+    Task KillAsync(NpcScopeName unit, int signal, CancellationToken cancellationToken);
+
+    /// <summary>Stops the scope (its processes get SIGTERM, then SIGKILL) and waits for the job.</summary>
+    Task StopAsync(NpcScopeName unit, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a failed scope's failure (so the name can be used again).</summary>
+    Task ResetFailedAsync(NpcScopeName unit, CancellationToken cancellationToken);
+}

@@ -1,0 +1,273 @@
+using System.Collections.Concurrent;
+using Nimmerverse.Actors.Npc;
+using Tmds.DBus.Protocol;
+
+namespace Nimmerverse.Supervisor.Systemd;
+
+/// <summary>
+/// <see cref="ISystemdScopes"/> over systemd's D-Bus API (<c>org.freedesktop.systemd1.Manager</c>),
+/// with Tmds.DBus.Protocol: no <c>systemctl</c> or <c>systemd-run</c> processes. Jobs are
+/// awaited through the <c>JobRemoved</c> signal, so a call returns when systemd has done it.
+/// </summary>
+public sealed class DBusSystemdScopes : ISystemdScopes
+{
+    public const string Slice = "nimmerverse-npcs.slice";
+
+    private const string Systemd = "org.freedesktop.systemd1";
+    private const string ManagerPath = "/org/freedesktop/systemd1";
+    private const string Manager = "org.freedesktop.systemd1.Manager";
+
+    /// <summary>Long enough for a busy host; systemd's own job timeouts are far longer.</summary>
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Writes a method's arguments. <see cref="MessageWriter"/> is a struct: it must be passed on by reference, or the writes land in a copy.</summary>
+    private delegate void BodyWriter(ref MessageWriter writer);
+
+    private readonly DBusConnection _connection;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _jobs = new(StringComparer.Ordinal);
+    private IDisposable? _jobWatch;
+
+    private DBusSystemdScopes(DBusConnection connection) => _connection = connection;
+
+    private DBusConnection Connection => _connection;
+
+    /// <summary>Connects to the system bus (or <paramref name="address"/>, e.g. <c>unix:path=/run/dbus/system_bus_socket</c>) and subscribes to job results.</summary>
+    public static async Task<DBusSystemdScopes> ConnectAsync(string? address = null)
+    {
+        var connection = new DBusConnection(address ?? DBusAddress.System ?? throw new InvalidOperationException("no system bus address"));
+        var scopes = new DBusSystemdScopes(connection);
+        try
+        {
+            await connection.ConnectAsync().ConfigureAwait(false);
+            scopes._jobWatch = await connection.WatchSignalAsync(
+                Systemd, ManagerPath, Manager, "JobRemoved",
+                static (message, _) =>
+                {
+                    var reader = message.GetBodyReader();
+                    reader.ReadUInt32();
+                    var job = reader.ReadObjectPathAsString();
+                    reader.ReadString();
+                    return (Job: job, Result: reader.ReadString());
+                },
+                (Notification<(string Job, string Result)> removed) =>
+                {
+                    if (removed.HasValue && scopes._jobs.TryRemove(removed.Value.Job, out var waiting))
+                    {
+                        waiting.TrySetResult(removed.Value.Result);
+                    }
+                },
+                null,
+                ObserverFlags.None,
+                null).ConfigureAwait(false);
+            // Without Subscribe, systemd sends its signals (JobRemoved among them) to nobody.
+            await scopes.CallAsync(scopes.Method("Subscribe", null, static (ref MessageWriter _) => { })).ConfigureAwait(false);
+            return scopes;
+        }
+        catch
+        {
+            await scopes.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public Task StartScopeAsync(NpcScopeName unit, IReadOnlyList<int> pids, ScopeLimits limits, string description, CancellationToken cancellationToken) =>
+        RunJobAsync(
+            $"start {unit}",
+            Method("StartTransientUnit", "ssa(sv)a(sa(sv))", (ref MessageWriter writer) =>
+            {
+                writer.WriteString(unit.Value);
+                writer.WriteString("fail");
+                var properties = writer.WriteArrayStart(DBusType.Struct);
+                Property(ref writer, "Description");
+                writer.WriteVariantString(description);
+                Property(ref writer, "Slice");
+                writer.WriteVariantString(Slice);
+                Property(ref writer, "PIDs");
+                writer.WriteVariant(VariantValue.Array(pids.Select(p => (uint)p).ToArray()));
+                // A scope outlives the supervisor that made it (re-adoption), and a brain that runs
+                // out of memory is killed alone; the supervisor decides about restarting.
+                Property(ref writer, "OOMPolicy");
+                writer.WriteVariantString("kill");
+                Property(ref writer, "CollectMode");
+                writer.WriteVariantString("inactive-or-failed");
+                WriteLimits(ref writer, limits);
+                writer.WriteArrayEnd(properties);
+                writer.WriteArrayEnd(writer.WriteArrayStart(DBusType.Struct)); // no auxiliary units
+            }),
+            cancellationToken);
+
+    public Task SetLimitsAsync(NpcScopeName unit, ScopeLimits limits, CancellationToken cancellationToken) =>
+        CallAsync(Method("SetUnitProperties", "sba(sv)", (ref MessageWriter writer) =>
+        {
+            writer.WriteString(unit.Value);
+            writer.WriteBool(true);
+            var properties = writer.WriteArrayStart(DBusType.Struct);
+            WriteLimits(ref writer, limits);
+            writer.WriteArrayEnd(properties);
+        }));
+
+    public async Task<ScopeStatus?> GetStatusAsync(NpcScopeName unit, CancellationToken cancellationToken)
+    {
+        string path;
+        try
+        {
+            path = await Connection.CallMethodAsync(
+                Method("GetUnit", "s", (ref MessageWriter writer) => writer.WriteString(unit.Value)),
+                static (message, _) => message.GetBodyReader().ReadObjectPathAsString()).ConfigureAwait(false);
+        }
+        catch (DBusErrorReplyException e) when (e.ErrorName == "org.freedesktop.systemd1.NoSuchUnit")
+        {
+            return null;
+        }
+
+        return new ScopeStatus(
+            unit,
+            await GetStringAsync(path, "org.freedesktop.systemd1.Unit", "ActiveState").ConfigureAwait(false),
+            await GetStringAsync(path, "org.freedesktop.systemd1.Unit", "SubState").ConfigureAwait(false),
+            await GetStringAsync(path, "org.freedesktop.systemd1.Scope", "Result").ConfigureAwait(false),
+            await GetStringAsync(path, "org.freedesktop.systemd1.Scope", "ControlGroup").ConfigureAwait(false));
+    }
+
+    public Task<IReadOnlyList<NpcScopeName>> ListScopesAsync(CancellationToken cancellationToken) =>
+        Connection.CallMethodAsync(
+            Method("ListUnitsByPatterns", "asas", (ref MessageWriter writer) =>
+            {
+                writer.WriteArray(Array.Empty<string>());
+                writer.WriteArray(new[] { NpcScopeName.Pattern });
+            }),
+            static (message, _) =>
+            {
+                // a(ssssssouso): name, description, load, active, sub, following, path, job id, job type, job path.
+                var reader = message.GetBodyReader();
+                var units = new List<NpcScopeName>();
+                var end = reader.ReadArrayStart(DBusType.Struct);
+                while (reader.HasNext(end))
+                {
+                    reader.AlignStruct();
+                    var name = reader.ReadString();
+                    for (var i = 0; i < 5; i++)
+                    {
+                        reader.ReadString();
+                    }
+
+                    reader.ReadObjectPathAsString();
+                    reader.ReadUInt32();
+                    reader.ReadString();
+                    reader.ReadObjectPathAsString();
+                    // A unit that matches the glob but not the exact form is not ours to touch.
+                    if (NpcScopeName.TryParse(name, out var unit))
+                    {
+                        units.Add(unit);
+                    }
+                }
+
+                return (IReadOnlyList<NpcScopeName>)units;
+            });
+
+    public Task KillAsync(NpcScopeName unit, int signal, CancellationToken cancellationToken) =>
+        CallAsync(Method("KillUnit", "ssi", (ref MessageWriter writer) =>
+        {
+            writer.WriteString(unit.Value);
+            writer.WriteString("all");
+            writer.WriteInt32(signal);
+        }));
+
+    public Task StopAsync(NpcScopeName unit, CancellationToken cancellationToken) =>
+        RunJobAsync($"stop {unit}", Method("StopUnit", "ss", (ref MessageWriter writer) =>
+        {
+            writer.WriteString(unit.Value);
+            writer.WriteString("replace");
+        }), cancellationToken);
+
+    public Task ResetFailedAsync(NpcScopeName unit, CancellationToken cancellationToken) =>
+        CallAsync(Method("ResetFailedUnit", "s", (ref MessageWriter writer) => writer.WriteString(unit.Value)));
+
+    public ValueTask DisposeAsync()
+    {
+        _jobWatch?.Dispose();
+        _connection.Dispose();
+        foreach (var waiting in _jobs.Values)
+        {
+            waiting.TrySetCanceled();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static void WriteLimits(ref MessageWriter writer, ScopeLimits limits)
+    {
+        Property(ref writer, "CPUQuotaPerSecUSec");
+        writer.WriteVariantUInt64(limits.CpuQuotaPerSecUSec);
+        Property(ref writer, "MemoryMax");
+        writer.WriteVariantUInt64((ulong)limits.MemoryMaxBytes);
+        Property(ref writer, "TasksMax");
+        writer.WriteVariantUInt64((ulong)limits.TasksMax);
+    }
+
+    /// <summary>Starts one <c>(sv)</c> property; its variant value follows.</summary>
+    private static void Property(ref MessageWriter writer, string name)
+    {
+        writer.WriteStructureStart();
+        writer.WriteString(name);
+    }
+
+    /// <summary>A Manager method call, its arguments written by <paramref name="body"/>.</summary>
+    private MessageBuffer Method(string member, string? signature, BodyWriter body)
+    {
+        var writer = Connection.GetMessageWriter();
+        try
+        {
+            writer.WriteMethodCallHeader(Systemd, ManagerPath, Manager, member, signature);
+            body(ref writer);
+            return writer.CreateMessage();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
+    private Task CallAsync(MessageBuffer message) => Connection.CallMethodAsync(message);
+
+    /// <summary>Calls a method that queues a job and waits for the job's <c>JobRemoved</c>; any result but <c>done</c> is an error naming it.</summary>
+    private async Task RunJobAsync(string what, MessageBuffer message, CancellationToken cancellationToken)
+    {
+        // The job's path is known only from the reply, and its JobRemoved may come right after:
+        // the reply and the signal arrive on this one connection in order, and the watcher runs
+        // on the connection's own thread, so registering here, before awaiting anything else, is in time.
+        var waiting = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var job = await Connection.CallMethodAsync(message, (reply, _) =>
+        {
+            var path = reply.GetBodyReader().ReadObjectPathAsString();
+            _jobs[path] = waiting;
+            return path;
+        }).ConfigureAwait(false);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(JobTimeout);
+        string result;
+        try
+        {
+            result = await waiting.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            _jobs.TryRemove(job, out _);
+            throw new TimeoutException($"systemd did not finish the job to {what} ({job}) within {JobTimeout}");
+        }
+
+        if (result != "done")
+        {
+            throw new InvalidOperationException($"systemd could not {what}: job result '{result}'");
+        }
+    }
+
+    private Task<string> GetStringAsync(string path, string @interface, string property)
+    {
+        using var writer = Connection.GetMessageWriter();
+        writer.WriteMethodCallHeader(Systemd, path, "org.freedesktop.DBus.Properties", "Get", "ss");
+        writer.WriteString(@interface);
+        writer.WriteString(property);
+        return Connection.CallMethodAsync(writer.CreateMessage(), static (message, _) => message.GetBodyReader().ReadVariantValue().GetString());
+    }
+}
