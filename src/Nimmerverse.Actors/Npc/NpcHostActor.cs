@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Nimmerverse.Brains.Contracts;
 using static Nimmerverse.Actors.Npc.NpcHostProtocol;
 
 namespace Nimmerverse.Actors.Npc;
@@ -12,12 +13,18 @@ namespace Nimmerverse.Actors.Npc;
 public sealed class NpcHostActor : ReceiveActor, IWithTimers
 {
     private readonly NpcHostSettings _settings;
+    private readonly IActorRef _bridge;
+    private readonly Subjects _subjects;
+    private readonly string _hostName;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, IActorRef> _npcs = [];
 
-    public NpcHostActor(NpcHostSettings settings)
+    public NpcHostActor(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName)
     {
         _settings = settings;
+        _bridge = bridge;
+        _subjects = subjects;
+        _hostName = hostName;
         Receive<StopAll>(_ => StopAll());
         Receive<SpawnNext>(_ => Spawn());
         ReceivePopulationQueries();
@@ -25,7 +32,8 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NpcHostSettings settings) => Akka.Actor.Props.Create(() => new NpcHostActor(settings));
+    public static Props Props(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName) =>
+        Akka.Actor.Props.Create(() => new NpcHostActor(settings, bridge, subjects, hostName));
 
     protected override void PreStart()
     {
@@ -43,7 +51,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings), $"npc-{id}");
+        _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _bridge, _subjects, _hostName), $"npc-{id}");
         Timers.StartSingleTimer("spawn", SpawnNext.Instance, _settings.SpawnInterval);
     }
 

@@ -22,12 +22,13 @@ public static class NpcHostProtocol
 
     public sealed record Population(IReadOnlyList<NpcProcessInfo> Npcs);
 
-    internal sealed record StopGracefully
+    /// <summary>To one NPC process actor: SIGTERM its brain, SIGKILL after the stop timeout, no restart; answered with <see cref="Stopped"/>.</summary>
+    public sealed record StopGracefully
     {
         public static readonly StopGracefully Instance = new();
     }
 
-    internal sealed record Stopped(int NpcId);
+    public sealed record Stopped(int NpcId);
 
     internal sealed record GetInfo
     {

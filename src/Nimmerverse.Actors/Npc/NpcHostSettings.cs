@@ -7,8 +7,11 @@ namespace Nimmerverse.Actors.Npc;
 /// <param name="Role">Network size: small, medium or large. Default medium.</param>
 /// <param name="NatsUrl">The NATS server the brains connect to (the supervisor's own).</param>
 /// <param name="Environment">Subject environment of the brains (the supervisor's own).</param>
-/// <param name="RestartDelay">Wait before a brain that exited is started again. Default 1 s.</param>
+/// <param name="RestartDelay">Wait before a brain that exited is first started again; it doubles with each further restart in the window. Default 1 s.</param>
 /// <param name="StopTimeout">After SIGTERM, time a brain has to hand over its checkpoint before SIGKILL. Default 10 s.</param>
+/// <param name="MaxRestartDelay">The longest wait between restarts. Default 30 s.</param>
+/// <param name="MaxRestarts">Restarts allowed within <paramref name="RestartWindow"/>; one more and the host gives the brain up. Default 5.</param>
+/// <param name="RestartWindow">The window of the restart intensity. Default 60 s.</param>
 /// <param name="SpawnInterval">Brains are started one after another this far apart: each spends about 1.5 s of CPU
 /// loading LibTorch, and all at once they starve the host (and the checkpoint answers they wait for). Default 0.5 s.</param>
 public sealed record NpcHostSettings(
@@ -20,7 +23,10 @@ public sealed record NpcHostSettings(
     string Environment,
     TimeSpan RestartDelay,
     TimeSpan StopTimeout,
-    TimeSpan SpawnInterval)
+    TimeSpan SpawnInterval,
+    TimeSpan MaxRestartDelay,
+    int MaxRestarts,
+    TimeSpan RestartWindow)
 {
     public const int DefaultPopulation = 25;
     public const double DefaultTickRateHz = 5;
@@ -28,6 +34,11 @@ public sealed record NpcHostSettings(
     public static readonly TimeSpan DefaultRestartDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultSpawnInterval = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan DefaultMaxRestartDelay = TimeSpan.FromSeconds(30);
+    public const int DefaultMaxRestarts = 5;
+    public static readonly TimeSpan DefaultRestartWindow = TimeSpan.FromSeconds(60);
+
+    public RestartPolicy NewRestartPolicy(Random random) => new(RestartDelay, MaxRestartDelay, MaxRestarts, RestartWindow, random);
 
     /// <summary>The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium</c>.</summary>
     public IReadOnlyList<string> ArgumentsFor(int npcId) =>

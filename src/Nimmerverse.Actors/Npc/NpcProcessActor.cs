@@ -2,15 +2,19 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
+using Nimmerverse.Brains.Contracts;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 using static Nimmerverse.Actors.Npc.NpcHostProtocol;
 
 namespace Nimmerverse.Actors.Npc;
 
 /// <summary>
-/// One NPC's brain as a child process: starts it, notices its exit, starts it again after a
-/// delay, and stops it gracefully (SIGTERM, then SIGKILL after the stop timeout). The brain
-/// inherits the supervisor's standard output, so under systemd its lines reach the journal.
-/// Restart backoff, giving up, cgroup quotas and re-adoption come with the process-control issue.
+/// One NPC's brain as a child process: starts it, notices its exit (code or signal), starts it
+/// again after an exponential backoff with jitter, gives it up after too many restarts in the
+/// window (<see cref="RestartPolicy"/>), and stops it gracefully (SIGTERM, then SIGKILL after
+/// the stop timeout). Each step is an <c>npc_lifecycle</c> event on <c>{env}.supervisor.{host}.npc</c>
+/// and a log line with the NPC_ID field. The brain inherits the supervisor's standard output, so
+/// under systemd its own lines reach the journal too.
 /// </summary>
 public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 {
@@ -19,16 +23,27 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
     private readonly int _npcId;
     private readonly NpcHostSettings _settings;
+    private readonly IActorRef _bridge;
+    private readonly Subject _events;
+    private readonly MessageSource _source;
+    private readonly RestartPolicy _restarts;
+    private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Process? _process;
     private int _starts;
     private int? _lastExitCode;
+    private bool _gaveUp;
     private IActorRef? _stopRequester;
 
-    public NpcProcessActor(int npcId, NpcHostSettings settings)
+    public NpcProcessActor(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, TimeProvider? clock = null)
     {
         _npcId = npcId;
         _settings = settings;
+        _bridge = bridge;
+        _events = subjects.SupervisorNpc(hostName);
+        _source = new MessageSource($"npc-host@{hostName}", "supervisor", 1);
+        _clock = clock ?? TimeProvider.System;
+        _restarts = settings.NewRestartPolicy(new Random(HashCode.Combine(npcId, Environment.ProcessId)));
 
         Receive<Start>(_ => StartBrain());
         Receive<Exited>(OnExited);
@@ -39,8 +54,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int npcId, NpcHostSettings settings) =>
-        Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings));
+    public static Props Props(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings, bridge, subjects, hostName, clock));
 
     protected override void PreStart() => Self.Tell(Start.Instance);
 
@@ -49,7 +64,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
     private void StartBrain()
     {
-        if (_stopRequester is not null)
+        if (_stopRequester is not null || _gaveUp)
         {
             return;
         }
@@ -77,11 +92,12 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             _process = process;
             _starts++;
             _log.Info("Started the brain of NPC {NpcId} as PID {Pid} (start {Starts})", _npcId, process.Id, _starts);
+            Publish(_starts == 1 ? "spawned" : "restarted", pid: process.Id);
         }
         catch (Exception e)
         {
-            _log.Error("Cannot start the brain of NPC {NpcId} from {BrainPath}: {Error}; retrying in {RestartDelay}", _npcId, _settings.BrainPath, e.Message, _settings.RestartDelay);
-            Timers.StartSingleTimer("restart", Start.Instance, _settings.RestartDelay);
+            _log.Error("Cannot start the brain of NPC {NpcId} from {BrainPath}: {Error}", _npcId, _settings.BrainPath, e.Message);
+            ScheduleRestart($"cannot start: {e.Message}");
         }
     }
 
@@ -92,9 +108,13 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             return;
         }
 
+        var pid = exited.Process.Id;
         _lastExitCode = exited.Process.ExitCode;
         _process = null;
         exited.Process.Dispose();
+        // .NET reports a death by signal N as 128 + N.
+        int? signal = _lastExitCode is > 128 and <= 128 + 64 ? _lastExitCode - 128 : null;
+        Publish("exited", pid: pid, exitCode: signal is null ? _lastExitCode : null, signal: signal);
         if (_stopRequester is { } requester)
         {
             Timers.Cancel("kill");
@@ -103,8 +123,22 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _log.Warning("The brain of NPC {NpcId} exited with code {ExitCode}; starting it again in {RestartDelay}", _npcId, _lastExitCode, _settings.RestartDelay);
-        Timers.StartSingleTimer("restart", Start.Instance, _settings.RestartDelay);
+        ScheduleRestart(signal is { } s ? $"killed by signal {s}" : $"exit code {_lastExitCode}");
+    }
+
+    private void ScheduleRestart(string why)
+    {
+        if (_restarts.NextDelay(_clock.GetUtcNow()) is { } delay)
+        {
+            _log.Warning("The brain of NPC {NpcId} is down ({Reason}); starting it again in {RestartDelay} (restart {Restarts} within {RestartWindow})", _npcId, why, delay, _restarts.RecentRestarts, _settings.RestartWindow);
+            Timers.StartSingleTimer("restart", Start.Instance, delay);
+            return;
+        }
+
+        _gaveUp = true;
+        var detail = $"more than {_settings.MaxRestarts} restarts within {_settings.RestartWindow}; last: {why}";
+        _log.Error("Gave up the brain of NPC {NpcId}: {Reason}", _npcId, detail);
+        Publish("gave-up", detail: detail);
     }
 
     private void BeginStop()
@@ -134,6 +168,11 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             process.Kill();
         }
     }
+
+    private void Publish(string lifecycleEvent, int? pid = null, int? exitCode = null, int? signal = null, string? detail = null) =>
+        _bridge.Tell(new Publish<NpcLifecycleBody>(_events, new Envelope<NpcLifecycleBody>(
+            MessageHeader.New<NpcLifecycleBody>(_source),
+            new NpcLifecycleBody(_npcId, lifecycleEvent, pid, exitCode, signal, _restarts.RecentRestarts, Detail: detail))));
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

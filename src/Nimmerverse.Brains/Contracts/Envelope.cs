@@ -53,6 +53,7 @@ public static class MessageTypes
         NpcStateBody.MessageType, NpcCommandBody.MessageType, AllocationBody.MessageType,
         WorldStepBody.MessageType, WorldStepResultBody.MessageType, QuizQueryBody.MessageType, QuizReportBody.MessageType,
         NpcCheckpointBody.MessageType, CheckpointSavedBody.MessageType, CheckpointQueryBody.MessageType, CheckpointFoundBody.MessageType,
+        NpcLifecycleBody.MessageType,
     };
 }
 

@@ -45,4 +45,7 @@ public sealed class Subjects(string environment)
 
     /// <summary><c>{env}.supervisor.checkpoints.load</c>: a brain asks for its latest weights (request/reply).</summary>
     public Subject CheckpointLoad => Subject.Create(Environment, "supervisor", "checkpoints", "load");
+
+    /// <summary><c>{env}.supervisor.{host}.npc</c>: the lifecycle events of the brains one host runs.</summary>
+    public Subject SupervisorNpc(string hostName) => Subject.Create(Environment, "supervisor", hostName, "npc");
 }

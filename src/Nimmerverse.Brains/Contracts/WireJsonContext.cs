@@ -32,6 +32,7 @@ namespace Nimmerverse.Brains.Contracts;
 [JsonSerializable(typeof(Envelope<CheckpointSavedBody>))]
 [JsonSerializable(typeof(Envelope<CheckpointQueryBody>))]
 [JsonSerializable(typeof(Envelope<CheckpointFoundBody>))]
+[JsonSerializable(typeof(Envelope<NpcLifecycleBody>))]
 [JsonSerializable(typeof(MessageHeader))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 

@@ -289,7 +289,7 @@ public sealed class NpcOptions
     /// <summary>The brain executable. Default <c>brain/nimmerverse-brain</c> beside the supervisor.</summary>
     public string BrainPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "brain", "nimmerverse-brain");
 
-    /// <summary>Wait before an exited brain is started again. Default 1 s.</summary>
+    /// <summary>Wait before an exited brain is first started again; it doubles with each restart in the window. Default 1 s.</summary>
     public TimeSpan RestartDelay { get; init; } = NpcHostSettings.DefaultRestartDelay;
 
     /// <summary>Time a brain has after SIGTERM to hand over its checkpoint. Default 10 s.</summary>
@@ -298,8 +298,17 @@ public sealed class NpcOptions
     /// <summary>Brains start one after another this far apart (each loads LibTorch for about 1.5 s of CPU). Default 0.5 s.</summary>
     public TimeSpan SpawnInterval { get; init; } = NpcHostSettings.DefaultSpawnInterval;
 
+    /// <summary>The longest wait between restarts (the delay doubles from RestartDelay). Default 30 s.</summary>
+    public TimeSpan MaxRestartDelay { get; init; } = NpcHostSettings.DefaultMaxRestartDelay;
+
+    /// <summary>Restarts allowed within RestartWindow before a brain is given up. Default 5.</summary>
+    public int MaxRestarts { get; init; } = NpcHostSettings.DefaultMaxRestarts;
+
+    /// <summary>The window of the restart intensity. Default 60 s.</summary>
+    public TimeSpan RestartWindow { get; init; } = NpcHostSettings.DefaultRestartWindow;
+
     public NpcHostSettings ToSettings(string natsUrl, string environment) =>
-        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval);
+        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval, MaxRestartDelay, MaxRestarts, RestartWindow);
 }
 
 /// <summary>Section <c>Nimmerverse:Akka</c>: remoting and cluster membership.</summary>

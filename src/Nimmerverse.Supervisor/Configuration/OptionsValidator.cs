@@ -296,6 +296,21 @@ public static partial class OptionsValidator
             fail("Npc:StopTimeout", $"{npc.StopTimeout} must be positive");
         }
 
+        if (npc.MaxRestartDelay < npc.RestartDelay)
+        {
+            fail("Npc:MaxRestartDelay", $"{npc.MaxRestartDelay} is shorter than Npc:RestartDelay ({npc.RestartDelay})");
+        }
+
+        if (npc.MaxRestarts < 0)
+        {
+            fail("Npc:MaxRestarts", $"{npc.MaxRestarts} must not be negative");
+        }
+
+        if (npc.RestartWindow <= TimeSpan.Zero)
+        {
+            fail("Npc:RestartWindow", $"{npc.RestartWindow} must be positive");
+        }
+
         if (npc.SpawnInterval < TimeSpan.Zero)
         {
             fail("Npc:SpawnInterval", $"{npc.SpawnInterval} must not be negative");

@@ -130,7 +130,7 @@ public static class AkkaComposition
             if (options.EffectiveRoles.Contains(SupervisorRoles.NpcHost) && options.Npc.Population > 0)
             {
                 var npcSettings = options.Npc.ToSettings(options.Nats.Url, options.Environment);
-                var npcHost = system.ActorOf(NpcHostActor.Props(npcSettings), "npc-host");
+                var npcHost = system.ActorOf(NpcHostActor.Props(npcSettings, bridge, subjects, options.HostName), "npc-host");
                 registry.Register<NpcHostActor>(npcHost);
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over
                 // its checkpoint (through the bridge, still running in this phase).

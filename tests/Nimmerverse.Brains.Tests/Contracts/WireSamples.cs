@@ -50,5 +50,7 @@ internal static class WireSamples
         yield return new TestCaseData("checkpoint_query", codec.Encode(Envelope(new CheckpointQueryBody(7)))).SetArgDisplayNames("checkpoint_query");
         yield return new TestCaseData("checkpoint_found", codec.Encode(Envelope(new CheckpointFoundBody(Checkpoint)))).SetArgDisplayNames("checkpoint_found");
         yield return new TestCaseData("checkpoint_found", codec.Encode(Envelope(new CheckpointFoundBody()))).SetArgDisplayNames("checkpoint_found none");
+        yield return new TestCaseData("npc_lifecycle", codec.Encode(Envelope(new NpcLifecycleBody(7, "exited", 4242, Signal: 9, Restarts: 2, Unit: "nimmerverse-npc-7.scope")))).SetArgDisplayNames("npc_lifecycle exited");
+        yield return new TestCaseData("npc_lifecycle", codec.Encode(Envelope(new NpcLifecycleBody(7, "gave-up", Restarts: 5, Detail: "5 restarts within 00:01:00")))).SetArgDisplayNames("npc_lifecycle gave-up");
     }
 }
