@@ -16,11 +16,13 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     private readonly IActorRef _bridge;
     private readonly Subjects _subjects;
     private readonly string _hostName;
+    private readonly ISystemdScopes? _scopes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, IActorRef> _npcs = [];
 
-    public NpcHostActor(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName)
+    public NpcHostActor(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes)
     {
+        _scopes = scopes;
         _settings = settings;
         _bridge = bridge;
         _subjects = subjects;
@@ -32,8 +34,9 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName) =>
-        Akka.Actor.Props.Create(() => new NpcHostActor(settings, bridge, subjects, hostName));
+    /// <summary>The host; <paramref name="scopes"/> is systemd, to run each brain in its scope with its limits (null runs plain child processes).</summary>
+    public static Props Props(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes) =>
+        Akka.Actor.Props.Create(() => new NpcHostActor(settings, bridge, subjects, hostName, scopes));
 
     protected override void PreStart()
     {
@@ -51,7 +54,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _bridge, _subjects, _hostName), $"npc-{id}");
+        _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _bridge, _subjects, _hostName, _scopes), $"npc-{id}");
         Timers.StartSingleTimer("spawn", SpawnNext.Instance, _settings.SpawnInterval);
     }
 

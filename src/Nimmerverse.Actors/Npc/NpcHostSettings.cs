@@ -12,6 +12,7 @@ namespace Nimmerverse.Actors.Npc;
 /// <param name="MaxRestartDelay">The longest wait between restarts. Default 30 s.</param>
 /// <param name="MaxRestarts">Restarts allowed within <paramref name="RestartWindow"/>; one more and the host gives the brain up. Default 5.</param>
 /// <param name="RestartWindow">The window of the restart intensity. Default 60 s.</param>
+/// <param name="Limits">Each brain's CPU quota, MemoryMax and TasksMax in its systemd scope. Default 25 %, 256 MiB, 64.</param>
 /// <param name="SpawnInterval">Brains are started one after another this far apart: each spends about 1.5 s of CPU
 /// loading LibTorch, and all at once they starve the host (and the checkpoint answers they wait for). Default 0.5 s.</param>
 public sealed record NpcHostSettings(
@@ -26,8 +27,12 @@ public sealed record NpcHostSettings(
     TimeSpan SpawnInterval,
     TimeSpan MaxRestartDelay,
     int MaxRestarts,
-    TimeSpan RestartWindow)
+    TimeSpan RestartWindow,
+    ScopeLimits? Limits = null)
 {
+    /// <summary>Each brain's scope limits (used where systemd runs the brains).</summary>
+    public ScopeLimits ScopeLimits => Limits ?? ScopeLimits.Default;
+
     public const int DefaultPopulation = 25;
     public const double DefaultTickRateHz = 5;
     public const string DefaultRole = "medium";

@@ -15,6 +15,11 @@ namespace Nimmerverse.Actors.Npc;
 /// the stop timeout). Each step is an <c>npc_lifecycle</c> event on <c>{env}.supervisor.{host}.npc</c>
 /// and a log line with the NPC_ID field. The brain inherits the supervisor's standard output, so
 /// under systemd its own lines reach the journal too.
+/// With systemd (<see cref="ISystemdScopes"/>) each brain is moved into its own transient scope,
+/// <c>nimmerverse-npc-&lt;id&gt;.scope</c>, with its limits, right after it starts; a brain whose
+/// scope cannot be made is killed (it must not run without its limits) and restarted with backoff.
+/// A scope still running from an earlier supervisor is stopped before a new brain starts, so no
+/// NPC ever runs twice (re-adopting it instead is the next step).
 /// </summary>
 public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 {
@@ -28,6 +33,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private readonly MessageSource _source;
     private readonly RestartPolicy _restarts;
     private readonly TimeProvider _clock;
+    private readonly ISystemdScopes? _scopes;
+    private readonly NpcScopeName _unit;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Process? _process;
     private int _starts;
@@ -35,9 +42,11 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private bool _gaveUp;
     private IActorRef? _stopRequester;
 
-    public NpcProcessActor(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, TimeProvider? clock = null)
+    public NpcProcessActor(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null)
     {
         _npcId = npcId;
+        _scopes = scopes;
+        _unit = NpcScopeName.For(npcId);
         _settings = settings;
         _bridge = bridge;
         _events = subjects.SupervisorNpc(hostName);
@@ -45,7 +54,11 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         _clock = clock ?? TimeProvider.System;
         _restarts = settings.NewRestartPolicy(new Random(HashCode.Combine(npcId, Environment.ProcessId)));
 
-        Receive<Start>(_ => StartBrain());
+        Receive<Start>(_ => PrepareScope());
+        Receive<ScopePrepared>(_ => StartBrain());
+        Receive<ScopeStarted>(started => _log.Info("NPC {NpcId} (PID {Pid}) runs in {Unit}: CPUQuota={CpuQuota}%, MemoryMax={MemoryMax}", _npcId, started.Pid, _unit.Value, _settings.ScopeLimits.CpuQuotaPercent, _settings.ScopeLimits.MemoryMaxBytes));
+        Receive<ScopeFailed>(OnScopeFailed);
+        Receive<Oom>(oom => Publish("oom", pid: oom.Pid, detail: $"{_unit} ended with Result=oom-kill"));
         Receive<Exited>(OnExited);
         Receive<GetInfo>(_ => Sender.Tell(new NpcProcessInfo(_npcId, _process?.Id, _starts, _lastExitCode)));
         Receive<StopGracefully>(_ => BeginStop());
@@ -54,13 +67,42 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings, bridge, subjects, hostName, clock));
+    public static Props Props(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings, bridge, subjects, hostName, scopes, clock));
 
     protected override void PreStart() => Self.Tell(Start.Instance);
 
     /// <summary>Should the actor stop without a graceful stop first (a crash of the host), the brain must not outlive it unwatched.</summary>
     protected override void PostStop() => Kill();
+
+    /// <summary>With systemd: no scope of this NPC may still run (an earlier supervisor's), and a failed one is forgotten so its name is free.</summary>
+    private void PrepareScope()
+    {
+        if (_scopes is not { } scopes || _stopRequester is not null || _gaveUp)
+        {
+            Self.Tell(ScopePrepared.Instance);
+            return;
+        }
+
+        var (unit, log, npcId) = (_unit, _log, _npcId);
+        async Task<ScopePrepared> PrepareAsync()
+        {
+            var status = await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false);
+            if (status is { ActiveState: "active" or "activating" or "deactivating" or "reloading" })
+            {
+                log.Warning("NPC {NpcId}'s brain still runs in {Unit} from an earlier supervisor; stopping it before starting a new one", npcId, unit.Value);
+                await scopes.StopAsync(unit, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (status is not null)
+            {
+                await scopes.ResetFailedAsync(unit, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            return ScopePrepared.Instance;
+        }
+
+        PrepareAsync().PipeTo(Self, failure: e => new ScopeFailed(null, e));
+    }
 
     private void StartBrain()
     {
@@ -93,11 +135,30 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             _starts++;
             _log.Info("Started the brain of NPC {NpcId} as PID {Pid} (start {Starts})", _npcId, process.Id, _starts);
             Publish(_starts == 1 ? "spawned" : "restarted", pid: process.Id);
+            if (_scopes is { } scopes)
+            {
+                var pid = process.Id;
+                scopes.StartScopeAsync(_unit, [pid], _settings.ScopeLimits, $"Nimmerverse NPC {_npcId} brain", CancellationToken.None)
+                    .PipeTo(Self, success: () => new ScopeStarted(pid), failure: e => new ScopeFailed(process, e));
+            }
         }
         catch (Exception e)
         {
             _log.Error("Cannot start the brain of NPC {NpcId} from {BrainPath}: {Error}", _npcId, _settings.BrainPath, e.Message);
             ScheduleRestart($"cannot start: {e.Message}");
+        }
+    }
+
+    private void OnScopeFailed(ScopeFailed failed)
+    {
+        _log.Error("NPC {NpcId}'s scope {Unit} could not be made: {Error}; the brain must not run without its limits", _npcId, _unit.Value, failed.Error.GetBaseException().Message);
+        if (failed.Process is { } process && ReferenceEquals(process, _process))
+        {
+            Kill(); // its exit schedules the restart
+        }
+        else if (failed.Process is null)
+        {
+            ScheduleRestart($"scope not ready: {failed.Error.GetBaseException().Message}");
         }
     }
 
@@ -115,6 +176,27 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         // .NET reports a death by signal N as 128 + N.
         int? signal = _lastExitCode is > 128 and <= 128 + 64 ? _lastExitCode - 128 : null;
         Publish("exited", pid: pid, exitCode: signal is null ? _lastExitCode : null, signal: signal);
+        if (_scopes is { } scopes)
+        {
+            // The scope says whether the kernel's OOM killer ended it; a failed scope is then forgotten.
+            var (unit, self) = (_unit, Self);
+            async Task ClassifyAsync()
+            {
+                var status = await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false);
+                if (status is { ActiveState: "failed" })
+                {
+                    await scopes.ResetFailedAsync(unit, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                if (status?.Result == "oom-kill")
+                {
+                    self.Tell(new Oom(pid));
+                }
+            }
+
+            _ = ClassifyAsync().ContinueWith(t => _log.Warning("Could not read how {Unit} ended: {Error}", unit.Value, t.Exception?.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
+        }
+
         if (_stopRequester is { } requester)
         {
             Timers.Cancel("kill");
@@ -172,7 +254,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private void Publish(string lifecycleEvent, int? pid = null, int? exitCode = null, int? signal = null, string? detail = null) =>
         _bridge.Tell(new Publish<NpcLifecycleBody>(_events, new Envelope<NpcLifecycleBody>(
             MessageHeader.New<NpcLifecycleBody>(_source),
-            new NpcLifecycleBody(_npcId, lifecycleEvent, pid, exitCode, signal, _restarts.RecentRestarts, Detail: detail))));
+            new NpcLifecycleBody(_npcId, lifecycleEvent, pid, exitCode, signal, _restarts.RecentRestarts, _scopes is null ? null : _unit.Value, detail))));
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
@@ -188,4 +270,15 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     }
 
     private sealed record Exited(Process Process);
+
+    private sealed record ScopePrepared
+    {
+        public static readonly ScopePrepared Instance = new();
+    }
+
+    private sealed record ScopeStarted(int Pid);
+
+    private sealed record ScopeFailed(Process? Process, Exception Error);
+
+    private sealed record Oom(int Pid);
 }

@@ -298,6 +298,23 @@ public sealed class NpcOptions
     /// <summary>Brains start one after another this far apart (each loads LibTorch for about 1.5 s of CPU). Default 0.5 s.</summary>
     public TimeSpan SpawnInterval { get; init; } = NpcHostSettings.DefaultSpawnInterval;
 
+    /// <summary><c>auto</c> (the default: systemd when it is the init system and answers on the bus), <c>systemd</c> or <c>none</c> (no limits).</summary>
+    public string Backend { get; init; } = "auto";
+
+    /// <summary>D-Bus address of systemd's bus, e.g. <c>unix:path=/run/dbus/system_bus_socket</c>. Default: the system bus.</summary>
+    public string? SystemBus { get; init; }
+
+    /// <summary>Each brain's CPUQuota, in percent of one core (5-100). Default 25.</summary>
+    public double CpuQuotaPercent { get; init; } = ScopeLimits.Default.CpuQuotaPercent;
+
+    /// <summary>Each brain's MemoryMax, in MiB. Default 256.</summary>
+    public int MemoryMaxMiB { get; init; } = (int)(ScopeLimits.Default.MemoryMaxBytes / (1024 * 1024));
+
+    /// <summary>Each brain's TasksMax. Default 64.</summary>
+    public int TasksMax { get; init; } = (int)ScopeLimits.Default.TasksMax;
+
+    public ScopeLimits Limits => new(CpuQuotaPercent, MemoryMaxMiB * 1024L * 1024, TasksMax);
+
     /// <summary>The longest wait between restarts (the delay doubles from RestartDelay). Default 30 s.</summary>
     public TimeSpan MaxRestartDelay { get; init; } = NpcHostSettings.DefaultMaxRestartDelay;
 
@@ -308,7 +325,7 @@ public sealed class NpcOptions
     public TimeSpan RestartWindow { get; init; } = NpcHostSettings.DefaultRestartWindow;
 
     public NpcHostSettings ToSettings(string natsUrl, string environment) =>
-        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval, MaxRestartDelay, MaxRestarts, RestartWindow);
+        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval, MaxRestartDelay, MaxRestarts, RestartWindow, Limits);
 }
 
 /// <summary>Section <c>Nimmerverse:Akka</c>: remoting and cluster membership.</summary>

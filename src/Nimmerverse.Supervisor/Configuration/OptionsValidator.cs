@@ -296,6 +296,31 @@ public static partial class OptionsValidator
             fail("Npc:StopTimeout", $"{npc.StopTimeout} must be positive");
         }
 
+        if (!Systemd.NpcBackend.Choices.Contains(npc.Backend))
+        {
+            fail("Npc:Backend", $"'{npc.Backend}' is not one of {string.Join(", ", Systemd.NpcBackend.Choices)}");
+        }
+
+        if (npc.SystemBus is { } bus && !bus.StartsWith("unix:", StringComparison.Ordinal) && !bus.StartsWith("tcp:", StringComparison.Ordinal))
+        {
+            fail("Npc:SystemBus", $"'{bus}' is not a D-Bus address such as unix:path=/run/dbus/system_bus_socket");
+        }
+
+        if (!double.IsFinite(npc.CpuQuotaPercent) || npc.CpuQuotaPercent is < 5 or > 100)
+        {
+            fail("Npc:CpuQuotaPercent", $"{npc.CpuQuotaPercent} is outside 5..100 (percent of one core)");
+        }
+
+        if (npc.MemoryMaxMiB is < 32 or > 65536)
+        {
+            fail("Npc:MemoryMaxMiB", $"{npc.MemoryMaxMiB} is outside 32..65536 MiB");
+        }
+
+        if (npc.TasksMax is < 8 or > 4096)
+        {
+            fail("Npc:TasksMax", $"{npc.TasksMax} is outside 8..4096");
+        }
+
         if (npc.MaxRestartDelay < npc.RestartDelay)
         {
             fail("Npc:MaxRestartDelay", $"{npc.MaxRestartDelay} is shorter than Npc:RestartDelay ({npc.RestartDelay})");

@@ -19,6 +19,7 @@ using Nimmerverse.Actors.World;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Systemd;
 
 namespace Nimmerverse.Supervisor.Hosting;
 
@@ -130,7 +131,8 @@ public static class AkkaComposition
             if (options.EffectiveRoles.Contains(SupervisorRoles.NpcHost) && options.Npc.Population > 0)
             {
                 var npcSettings = options.Npc.ToSettings(options.Nats.Url, options.Environment);
-                var npcHost = system.ActorOf(NpcHostActor.Props(npcSettings, bridge, subjects, options.HostName), "npc-host");
+                var backend = resolver.GetService<NpcBackend>();
+                var npcHost = system.ActorOf(NpcHostActor.Props(npcSettings, bridge, subjects, options.HostName, backend.Scopes), "npc-host");
                 registry.Register<NpcHostActor>(npcHost);
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over
                 // its checkpoint (through the bridge, still running in this phase).

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Http;
 using Nimmerverse.Supervisor.Persistence;
@@ -36,6 +37,8 @@ public static class SupervisorHost
             .AddSingleton<HealthProbe>()
             .AddSingleton<StatusLine>()
             .AddSingleton<IStatusContributor, ClusterStatusContributor>()
+            .AddSingleton(provider => NpcBackend.SelectAsync(options.Npc, provider.GetRequiredService<ILoggerFactory>().CreateLogger<NpcBackend>()).GetAwaiter().GetResult())
+            .AddSingleton<IStatusContributor, NpcBackendStatusContributor>()
             .AddNimmerverseNats(options)
             .AddNimmerversePersistence(options);
 

@@ -185,4 +185,39 @@ public sealed class NimmerverseServiceTests
         Assert.That(watchdogFired.StandardOutput, Does.Contain("Watchdog timeout"));
         Assert.That(await Eventually.TrueAsync(async () => await Sandbox.UnitPropertyAsync(Unit, "MainPID") is var pid && pid != "0" && pid != firstPid, TimeSpan.FromSeconds(10)), Is.True);
     }
+
+    [Test]
+    public async Task Under_systemd_each_brain_runs_in_its_own_scope_with_its_limits_and_stops_with_the_supervisor()
+    {
+        // The environment file, not a drop-in: systemd lets EnvironmentFile= win over Environment=.
+        await Sandbox.WriteFileAsync("/etc/nimmerverse/nimmerverse.env", SandboxSetUp.EnvironmentFile.Replace("NIMMERVERSE_NPC__POPULATION=0", """
+            NIMMERVERSE_NPC__POPULATION=1
+            NIMMERVERSE_NPC__CPUQUOTAPERCENT=30
+            NIMMERVERSE_NPC__MEMORYMAXMIB=200
+            """, StringComparison.Ordinal));
+        var start = await Sandbox.SystemctlAsync("start", Unit);
+        Assert.That(start.ExitCode, Is.Zero, start.ToString());
+        const string scope = "nimmerverse-npc-0.scope";
+
+        var scoped = await Eventually.TrueAsync(async () => await Sandbox.UnitPropertyAsync(scope, "ActiveState") == "active", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(250));
+
+        Assert.That(scoped, Is.True, (await Sandbox.JournalctlAsync("-u", "nimmerverse", "-n", "40", "-o", "cat")).StandardOutput);
+        var controlGroup = await Sandbox.UnitPropertyAsync(scope, "ControlGroup");
+        Assert.That(controlGroup, Is.EqualTo("/nimmerverse.slice/nimmerverse-npcs.slice/nimmerverse-npc-0.scope"));
+        Assert.That((await File.ReadAllTextAsync($"/sys/fs/cgroup/cpu{controlGroup}/cpu.cfs_quota_us")).Trim(), Is.EqualTo("30000"));
+        Assert.That((await File.ReadAllTextAsync($"/sys/fs/cgroup/memory{controlGroup}/memory.limit_in_bytes")).Trim(), Is.EqualTo((200L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var brains = (await File.ReadAllTextAsync($"/sys/fs/cgroup/pids{controlGroup}/cgroup.procs")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(brains, Has.Length.EqualTo(1), "the brain, and nothing else, is in its scope");
+        Assert.That(await File.ReadAllTextAsync($"/proc/{brains[0]}/cmdline"), Does.Contain("nimmerverse-brain").And.Contain("--id\00\0"));
+        var status = await Sandbox.SystemctlAsync("show", Unit, "-p", "StatusText");
+        Assert.That(status.StandardOutput, Does.Contain("npcs: systemd"));
+
+        var stop = await Sandbox.SystemctlAsync("stop", Unit);
+
+        Assert.That(stop.ExitCode, Is.Zero, stop.ToString());
+        Assert.That(await Sandbox.UnitPropertyAsync(scope, "ActiveState"), Is.EqualTo("inactive"), "the supervisor stopped its brain on the way out");
+        Assert.That(Directory.Exists($"/proc/{brains[0]}"), Is.False);
+        var journal = await Sandbox.JournalctlAsync("-u", "nimmerverse", "-o", "cat", "NPC_ID=0");
+        Assert.That(journal.StandardOutput, Does.Contain("runs in nimmerverse-npc-0.scope"));
+    }
 }
