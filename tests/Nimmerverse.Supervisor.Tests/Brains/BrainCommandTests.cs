@@ -34,9 +34,12 @@ public sealed class BrainCommandTests
 
         var changed = await watcher.WaitForAsync(s => s.TickRateHz == 10, TimeSpan.FromSeconds(2));
         Assert.That(changed, Is.Not.Null);
-        var firstAtNewRate = watcher.States.First(s => s.State.TickRateHz == 10);
-        // One tick of the new rate (100 ms) after the command arrives, plus delivery.
-        Assert.That(firstAtNewRate.At - sent, Is.LessThan(TimeSpan.FromMilliseconds(250)), "the command took effect at the next tick");
+        // Within one tick, counted in ticks rather than milliseconds (this machine may be busy):
+        // of the states published after the command was sent, at most the one already under way
+        // when it arrived still shows the old rate, and the next tick shows the new one.
+        var afterCommand = watcher.States.Where(s => s.At > sent).Select(s => s.State).ToArray();
+        Assert.That(afterCommand.TakeWhile(s => s.TickRateHz != 10).Count(), Is.LessThanOrEqualTo(1), string.Join(", ", afterCommand.Select(s => $"{s.Tick}@{s.TickRateHz}")));
+        Assert.That(afterCommand.First(s => s.TickRateHz == 10).Tick, Is.LessThanOrEqualTo(afterCommand[0].Tick + 1));
         var followed = await watcher.WaitForAsync(s => s.Tick >= changed!.Tick + 20, TimeSpan.FromSeconds(5));
         Assert.That(followed!.MeasuredRateHz, Is.EqualTo(10).Within(1), "measured_rate_hz follows the commanded rate");
         var intervals = watcher.States.Where(s => s.State.Tick > changed!.Tick).Zip(watcher.States.Where(s => s.State.Tick > changed!.Tick).Skip(1), (a, b) => (b.At - a.At).TotalMilliseconds).ToArray();
