@@ -29,6 +29,8 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         _hostName = hostName;
         Receive<StopAll>(_ => StopAll());
         Receive<SpawnNext>(_ => Spawn());
+        Receive<SetLimits>(set => Route(set.NpcId, set, () => new LimitsSet(set.NpcId, false, $"NPC {set.NpcId} does not run on this host")));
+        Receive<SetTickRate>(set => Route(set.NpcId, set, null));
         ReceivePopulationQueries();
     }
 
@@ -88,6 +90,23 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             Receive<StopAll>(_ => Sender.Tell(new AllStopped(_npcs.Count - remaining.Count)));
             ReceivePopulationQueries();
         });
+    }
+
+    /// <summary>Hands a message to the NPC's process actor; for an NPC this host does not run, answers with <paramref name="unknown"/> (if any).</summary>
+    private void Route(int npcId, object message, Func<object>? unknown)
+    {
+        if (_npcs.TryGetValue(npcId, out var npc))
+        {
+            npc.Forward(message);
+        }
+        else if (unknown is not null)
+        {
+            Sender.Tell(unknown());
+        }
+        else
+        {
+            _log.Warning("Dropped {Message}: NPC {NpcId} does not run on this host", message.GetType().Name, npcId);
+        }
     }
 
     private void ReceivePopulationQueries() =>

@@ -35,6 +35,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private readonly TimeProvider _clock;
     private readonly ISystemdScopes? _scopes;
     private readonly NpcScopeName _unit;
+    private readonly Subject _commands;
+    private ScopeLimits _limits;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Process? _process;
     private int _starts;
@@ -47,6 +49,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         _npcId = npcId;
         _scopes = scopes;
         _unit = NpcScopeName.For(npcId);
+        _limits = settings.ScopeLimits;
+        _commands = subjects.NpcCommand(npcId);
         _settings = settings;
         _bridge = bridge;
         _events = subjects.SupervisorNpc(hostName);
@@ -56,11 +60,14 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
         Receive<Start>(_ => PrepareScope());
         Receive<ScopePrepared>(_ => StartBrain());
-        Receive<ScopeStarted>(started => _log.Info("NPC {NpcId} (PID {Pid}) runs in {Unit}: CPUQuota={CpuQuota}%, MemoryMax={MemoryMax}", _npcId, started.Pid, _unit.Value, _settings.ScopeLimits.CpuQuotaPercent, _settings.ScopeLimits.MemoryMaxBytes));
+        Receive<ScopeStarted>(started => _log.Info("NPC {NpcId} (PID {Pid}) runs in {Unit}: CPUQuota={CpuQuota}%, MemoryMax={MemoryMax}", _npcId, started.Pid, _unit.Value, _limits.CpuQuotaPercent, _limits.MemoryMaxBytes));
         Receive<ScopeFailed>(OnScopeFailed);
         Receive<Oom>(oom => Publish("oom", pid: oom.Pid, detail: $"{_unit} ended with Result=oom-kill"));
         Receive<Exited>(OnExited);
         Receive<GetInfo>(_ => Sender.Tell(new NpcProcessInfo(_npcId, _process?.Id, _starts, _lastExitCode)));
+        Receive<SetLimits>(ApplyLimits);
+        Receive<SetTickRate>(set => _bridge.Tell(new Publish<NpcCommandBody>(_commands, new Envelope<NpcCommandBody>(
+            MessageHeader.New<NpcCommandBody>(_source), new NpcCommandBody("set_tick_rate", set.TickRateHz)))));
         Receive<StopGracefully>(_ => BeginStop());
         Receive<KillNow>(_ => Kill());
     }
@@ -138,7 +145,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             if (_scopes is { } scopes)
             {
                 var pid = process.Id;
-                scopes.StartScopeAsync(_unit, [pid], _settings.ScopeLimits, $"Nimmerverse NPC {_npcId} brain", CancellationToken.None)
+                scopes.StartScopeAsync(_unit, [pid], _limits, $"Nimmerverse NPC {_npcId} brain", CancellationToken.None)
                     .PipeTo(Self, success: () => new ScopeStarted(pid), failure: e => new ScopeFailed(process, e));
             }
         }
@@ -147,6 +154,27 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             _log.Error("Cannot start the brain of NPC {NpcId} from {BrainPath}: {Error}", _npcId, _settings.BrainPath, e.Message);
             ScheduleRestart($"cannot start: {e.Message}");
         }
+    }
+
+    private void ApplyLimits(SetLimits set)
+    {
+        // Kept for the next start either way, so a restarted brain keeps what the governor gave it.
+        _limits = set.Limits;
+        if (_scopes is not { } scopes)
+        {
+            Sender.Tell(new LimitsSet(_npcId, false, "the NPC backend is none: limits are not enforced on this host"));
+            return;
+        }
+
+        if (_process is null)
+        {
+            Sender.Tell(new LimitsSet(_npcId, false, "the brain is not running; the limits apply from its next start"));
+            return;
+        }
+
+        var npcId = _npcId;
+        scopes.SetLimitsAsync(_unit, set.Limits, CancellationToken.None)
+            .PipeTo(Sender, success: () => new LimitsSet(npcId, true), failure: e => new LimitsSet(npcId, false, e.GetBaseException().Message));
     }
 
     private void OnScopeFailed(ScopeFailed failed)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Testing.TestKit;
@@ -122,5 +123,106 @@ public sealed class NpcProcessActorSpec : AkkaSpec
 
         ExpectMsg<Stopped>(TimeSpan.FromSeconds(10));
         Assert.That(ExpectEvent(bridge, "exited").Signal, Is.EqualTo(9));
+    }
+
+    /// <summary>
+    /// Records what the actor asks of systemd. The D-Bus client itself is tested against a real
+    /// systemd (EndToEnd SystemdScopesTests); here only the actor's decisions are checked.
+    /// </summary>
+    private sealed class RecordingScopes : ISystemdScopes
+    {
+        public ConcurrentQueue<(string Call, ScopeLimits? Limits)> Calls { get; } = new();
+
+        public Task StartScopeAsync(NpcScopeName unit, IReadOnlyList<int> pids, ScopeLimits limits, string description, CancellationToken cancellationToken) =>
+            Record("start", limits);
+
+        public Task SetLimitsAsync(NpcScopeName unit, ScopeLimits limits, CancellationToken cancellationToken) => Record("set", limits);
+
+        public Task<ScopeStatus?> GetStatusAsync(NpcScopeName unit, CancellationToken cancellationToken) => Task.FromResult<ScopeStatus?>(null);
+
+        public Task<IReadOnlyList<NpcScopeName>> ListScopesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<NpcScopeName>>([]);
+
+        public Task KillAsync(NpcScopeName unit, int signal, CancellationToken cancellationToken) => Record("kill", null);
+
+        public Task StopAsync(NpcScopeName unit, CancellationToken cancellationToken) => Record("stop", null);
+
+        public Task ResetFailedAsync(NpcScopeName unit, CancellationToken cancellationToken) => Record("reset-failed", null);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private Task Record(string call, ScopeLimits? limits)
+        {
+            Calls.Enqueue((call, limits));
+            return Task.CompletedTask;
+        }
+    }
+
+    [Test]
+    public void A_quota_change_reaches_the_running_scope_and_is_kept_for_the_next_start()
+    {
+        var bridge = CreateTestProbe();
+        var scopes = new RecordingScopes();
+        var go = Path.Combine(_directory, "go");
+        var npc = Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script($"while [ ! -f {go} ]; do sleep 0.05; done\nexit 1")), bridge.Ref, Dev, "theia", scopes));
+        ExpectEvent(bridge, "spawned");
+        AwaitCondition(() => scopes.Calls.Any(c => c.Call == "start"), TimeSpan.FromSeconds(5));
+        var governed = new ScopeLimits(60, 300L * 1024 * 1024, 64);
+
+        npc.Tell(new SetLimits(3, governed), TestActor);
+
+        Assert.That(ExpectMsg<LimitsSet>(TimeSpan.FromSeconds(5)), Is.EqualTo(new LimitsSet(3, true)));
+        File.WriteAllText(go, "");
+        ExpectEvent(bridge, "exited");
+        ExpectEvent(bridge, "restarted");
+        AwaitCondition(() => scopes.Calls.Count(c => c.Call == "start") == 2, TimeSpan.FromSeconds(5));
+        var starts = scopes.Calls.Where(c => c.Call == "start").Select(c => c.Limits).ToArray();
+        Assert.That(starts[0], Is.EqualTo(ScopeLimits.Default), "the first start had the configured limits");
+        Assert.That(scopes.Calls.Single(c => c.Call == "set").Limits, Is.EqualTo(governed));
+        Assert.That(starts[1], Is.EqualTo(governed), "the restarted brain kept the governor's limits");
+    }
+
+    [Test]
+    public void Without_systemd_a_quota_change_says_it_is_not_enforced()
+    {
+        var bridge = CreateTestProbe();
+        var npc = Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia"));
+        ExpectEvent(bridge, "spawned");
+
+        npc.Tell(new SetLimits(2, ScopeLimits.Default), TestActor);
+
+        var answer = ExpectMsg<LimitsSet>();
+        Assert.That(answer.Applied, Is.False);
+        Assert.That(answer.Error, Does.Contain("limits are not enforced"));
+    }
+
+    [Test]
+    public void A_tick_rate_change_goes_to_the_brain_as_an_npc_command()
+    {
+        var bridge = CreateTestProbe();
+        var npc = Sys.ActorOf(NpcProcessActor.Props(1, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia"));
+        ExpectEvent(bridge, "spawned");
+
+        npc.Tell(new SetTickRate(1, 12), TestActor);
+
+        var command = bridge.ExpectMsg<Publish<NpcCommandBody>>();
+        Assert.That(command.Subject.Value, Is.EqualTo("dev.npc.1.command"));
+        Assert.That(command.Envelope.Body, Is.EqualTo(new NpcCommandBody("set_tick_rate", 12)));
+        Assert.That(command.Envelope.Body.Problem(), Is.Null);
+    }
+
+    [Test]
+    public void The_host_routes_actuation_to_its_npcs_and_answers_for_one_it_does_not_run()
+    {
+        var bridge = CreateTestProbe();
+        var host = Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", null));
+        ExpectEvent(bridge, "spawned");
+
+        host.Tell(new SetTickRate(0, 7), TestActor);
+        host.Tell(new SetLimits(5, ScopeLimits.Default), TestActor);
+
+        Assert.That(bridge.ExpectMsg<Publish<NpcCommandBody>>().Subject.Value, Is.EqualTo("dev.npc.0.command"));
+        Assert.That(ExpectMsg<LimitsSet>(), Is.EqualTo(new LimitsSet(5, false, "NPC 5 does not run on this host")));
+        host.Tell(StopAll.Instance, TestActor);
+        ExpectMsg<AllStopped>(TimeSpan.FromSeconds(10));
     }
 }
