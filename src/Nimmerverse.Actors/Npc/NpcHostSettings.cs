@@ -13,6 +13,8 @@ namespace Nimmerverse.Actors.Npc;
 /// <param name="MaxRestarts">Restarts allowed within <paramref name="RestartWindow"/>; one more and the host gives the brain up. Default 5.</param>
 /// <param name="RestartWindow">The window of the restart intensity. Default 60 s.</param>
 /// <param name="Limits">Each brain's CPU quota, MemoryMax and TasksMax in its systemd scope. Default 25 %, 256 MiB, 64.</param>
+/// <param name="HeartbeatTimeout">A running brain silent (no <c>npc_state</c>) this long is killed and restarted. Default 10 s.</param>
+/// <param name="StartupTimeout">Time a new brain has for its first state. Default 90 s.</param>
 /// <param name="SpawnInterval">Brains are started one after another this far apart: each spends about 1.5 s of CPU
 /// loading LibTorch, and all at once they starve the host (and the checkpoint answers they wait for). Default 0.5 s.</param>
 public sealed record NpcHostSettings(
@@ -28,8 +30,16 @@ public sealed record NpcHostSettings(
     TimeSpan MaxRestartDelay,
     int MaxRestarts,
     TimeSpan RestartWindow,
-    ScopeLimits? Limits = null)
+    ScopeLimits? Limits = null,
+    TimeSpan? HeartbeatTimeout = null,
+    TimeSpan? StartupTimeout = null)
 {
+    /// <summary>A brain that has published no state for this long is killed (and restarted with backoff). Default 10 s.</summary>
+    public TimeSpan Heartbeat => HeartbeatTimeout ?? TimeSpan.FromSeconds(10);
+
+    /// <summary>Time a new brain has for its first state (loading LibTorch, restoring its checkpoint). Default 90 s.</summary>
+    public TimeSpan Startup => StartupTimeout ?? TimeSpan.FromSeconds(90);
+
     /// <summary>Each brain's scope limits (used where systemd runs the brains).</summary>
     public ScopeLimits ScopeLimits => Limits ?? ScopeLimits.Default;
 

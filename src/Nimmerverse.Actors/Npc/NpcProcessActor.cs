@@ -20,6 +20,8 @@ namespace Nimmerverse.Actors.Npc;
 /// scope cannot be made is killed (it must not run without its limits) and restarted with backoff.
 /// A scope still running from an earlier supervisor is stopped before a new brain starts, so no
 /// NPC ever runs twice (re-adopting it instead is the next step).
+/// The brain's own <c>npc_state</c> messages are its heartbeat: a brain with no first state within
+/// the start-up time, or silent for the heartbeat timeout after, is killed and restarted.
 /// </summary>
 public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 {
@@ -36,6 +38,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private readonly ISystemdScopes? _scopes;
     private readonly NpcScopeName _unit;
     private readonly Subject _commands;
+    private readonly Subject _states;
     private ScopeLimits _limits;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Process? _process;
@@ -43,6 +46,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private int? _lastExitCode;
     private bool _gaveUp;
     private IActorRef? _stopRequester;
+    private DateTimeOffset _startedAt;
+    private DateTimeOffset? _lastStateAt;
+    private string? _killedBecause;
 
     public NpcProcessActor(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null)
     {
@@ -51,6 +57,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         _unit = NpcScopeName.For(npcId);
         _limits = settings.ScopeLimits;
         _commands = subjects.NpcCommand(npcId);
+        _states = subjects.NpcState(npcId);
         _settings = settings;
         _bridge = bridge;
         _events = subjects.SupervisorNpc(hostName);
@@ -66,6 +73,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<Exited>(OnExited);
         Receive<GetInfo>(_ => Sender.Tell(new NpcProcessInfo(_npcId, _process?.Id, _starts, _lastExitCode)));
         Receive<SetLimits>(ApplyLimits);
+        Receive<Subscribed>(_ => { });
+        Receive<Inbound<NpcStateBody>>(_ => _lastStateAt = _clock.GetUtcNow());
+        Receive<CheckHeartbeat>(_ => CheckHeartbeatNow());
         Receive<SetTickRate>(set => _bridge.Tell(new Publish<NpcCommandBody>(_commands, new Envelope<NpcCommandBody>(
             MessageHeader.New<NpcCommandBody>(_source), new NpcCommandBody("set_tick_rate", set.TickRateHz)))));
         Receive<StopGracefully>(_ => BeginStop());
@@ -77,7 +87,13 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     public static Props Props(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null) =>
         Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings, bridge, subjects, hostName, scopes, clock));
 
-    protected override void PreStart() => Self.Tell(Start.Instance);
+    protected override void PreStart()
+    {
+        // The brain's own state messages are its heartbeat.
+        _bridge.Tell(new Subscribe<NpcStateBody>(_states, Self));
+        Timers.StartPeriodicTimer("heartbeat", CheckHeartbeat.Instance, TimeSpan.FromSeconds(1));
+        Self.Tell(Start.Instance);
+    }
 
     /// <summary>Should the actor stop without a graceful stop first (a crash of the host), the brain must not outlive it unwatched.</summary>
     protected override void PostStop() => Kill();
@@ -140,6 +156,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             process.Start();
             _process = process;
             _starts++;
+            (_startedAt, _lastStateAt, _killedBecause) = (_clock.GetUtcNow(), null, null);
             _log.Info("Started the brain of NPC {NpcId} as PID {Pid} (start {Starts})", _npcId, process.Id, _starts);
             Publish(_starts == 1 ? "spawned" : "restarted", pid: process.Id);
             if (_scopes is { } scopes)
@@ -154,6 +171,26 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             _log.Error("Cannot start the brain of NPC {NpcId} from {BrainPath}: {Error}", _npcId, _settings.BrainPath, e.Message);
             ScheduleRestart($"cannot start: {e.Message}");
         }
+    }
+
+    /// <summary>Kills a brain that fell silent: no first state within the start-up time, or none for the heartbeat timeout since.</summary>
+    private void CheckHeartbeatNow()
+    {
+        if (_process is not { HasExited: false } process || _stopRequester is not null || _killedBecause is not null)
+        {
+            return;
+        }
+
+        var (since, allowed) = _lastStateAt is { } last ? (last, _settings.Heartbeat) : (_startedAt, _settings.Startup);
+        var silence = _clock.GetUtcNow() - since;
+        if (silence <= allowed)
+        {
+            return;
+        }
+
+        _killedBecause = _lastStateAt is null ? $"no first state within {allowed}" : $"no state for {silence:g} (heartbeat timeout {allowed})";
+        _log.Warning("Killing the brain of NPC {NpcId} (PID {Pid}): {Reason}", _npcId, process.Id, _killedBecause);
+        process.Kill();
     }
 
     private void ApplyLimits(SetLimits set)
@@ -203,7 +240,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         exited.Process.Dispose();
         // .NET reports a death by signal N as 128 + N.
         int? signal = _lastExitCode is > 128 and <= 128 + 64 ? _lastExitCode - 128 : null;
-        Publish("exited", pid: pid, exitCode: signal is null ? _lastExitCode : null, signal: signal);
+        Publish("exited", pid: pid, exitCode: signal is null ? _lastExitCode : null, signal: signal, detail: _killedBecause);
         if (_scopes is { } scopes)
         {
             // The scope says whether the kernel's OOM killer ended it; a failed scope is then forgotten.
@@ -309,4 +346,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private sealed record ScopeFailed(Process? Process, Exception Error);
 
     private sealed record Oom(int Pid);
+
+    private sealed record CheckHeartbeat
+    {
+        public static readonly CheckHeartbeat Instance = new();
+    }
 }

@@ -324,8 +324,14 @@ public sealed class NpcOptions
     /// <summary>The window of the restart intensity. Default 60 s.</summary>
     public TimeSpan RestartWindow { get; init; } = NpcHostSettings.DefaultRestartWindow;
 
+    /// <summary>A running brain that has published no state for this long is killed and restarted. Default 10 s.</summary>
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time a new brain has for its first state (LibTorch, its checkpoint). Default 90 s.</summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(90);
+
     public NpcHostSettings ToSettings(string natsUrl, string environment) =>
-        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval, MaxRestartDelay, MaxRestarts, RestartWindow, Limits);
+        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval, MaxRestartDelay, MaxRestarts, RestartWindow, Limits, HeartbeatTimeout, StartupTimeout);
 }
 
 /// <summary>Section <c>Nimmerverse:Akka</c>: remoting and cluster membership.</summary>

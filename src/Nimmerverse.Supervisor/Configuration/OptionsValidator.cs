@@ -336,6 +336,16 @@ public static partial class OptionsValidator
             fail("Npc:RestartWindow", $"{npc.RestartWindow} must be positive");
         }
 
+        if (npc.HeartbeatTimeout < TimeSpan.FromSeconds(1))
+        {
+            fail("Npc:HeartbeatTimeout", $"{npc.HeartbeatTimeout} is shorter than a second (a brain ticks at 1 Hz at the slowest)");
+        }
+
+        if (npc.StartupTimeout < TimeSpan.FromSeconds(5))
+        {
+            fail("Npc:StartupTimeout", $"{npc.StartupTimeout} is shorter than 5 s (a brain needs about one to load LibTorch, more on a busy host)");
+        }
+
         if (npc.SpawnInterval < TimeSpan.Zero)
         {
             fail("Npc:SpawnInterval", $"{npc.SpawnInterval} must not be negative");

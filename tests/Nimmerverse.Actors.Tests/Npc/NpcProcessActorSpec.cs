@@ -35,14 +35,16 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         return path;
     }
 
-    private static NpcHostSettings Settings(string brain, int maxRestarts = 3) => new(
+    private static NpcHostSettings Settings(string brain, int maxRestarts = 3, TimeSpan? startup = null) => new(
         brain, 1, 5, "small", "nats://127.0.0.1:4222", "dev",
         RestartDelay: TimeSpan.FromMilliseconds(100), StopTimeout: TimeSpan.FromSeconds(3), SpawnInterval: TimeSpan.Zero,
-        MaxRestartDelay: TimeSpan.FromSeconds(1), MaxRestarts: maxRestarts, RestartWindow: TimeSpan.FromSeconds(30));
+        MaxRestartDelay: TimeSpan.FromSeconds(1), MaxRestarts: maxRestarts, RestartWindow: TimeSpan.FromSeconds(30),
+        HeartbeatTimeout: TimeSpan.FromSeconds(2), StartupTimeout: startup ?? TimeSpan.FromSeconds(60));
 
     private NpcLifecycleBody ExpectEvent(Akka.TestKit.TestProbe bridge, string lifecycleEvent, TimeSpan? within = null)
     {
-        var published = bridge.ExpectMsg<Publish<NpcLifecycleBody>>(within ?? TimeSpan.FromSeconds(10));
+        // The actor also subscribes to its brain's states (its heartbeat) through the bridge.
+        var published = (Publish<NpcLifecycleBody>)bridge.FishForMessage(m => m is Publish<NpcLifecycleBody>, within ?? TimeSpan.FromSeconds(10));
         Assert.That(published.Subject.Value, Is.EqualTo("dev.supervisor.theia.npc"));
         Assert.That(published.Envelope.Body.Problem(), Is.Null);
         Assert.That(published.Envelope.Body.Event, Is.EqualTo(lifecycleEvent), published.Envelope.Body.ToString());
@@ -204,7 +206,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
 
         npc.Tell(new SetTickRate(1, 12), TestActor);
 
-        var command = bridge.ExpectMsg<Publish<NpcCommandBody>>();
+        var command = (Publish<NpcCommandBody>)bridge.FishForMessage(m => m is Publish<NpcCommandBody>);
         Assert.That(command.Subject.Value, Is.EqualTo("dev.npc.1.command"));
         Assert.That(command.Envelope.Body, Is.EqualTo(new NpcCommandBody("set_tick_rate", 12)));
         Assert.That(command.Envelope.Body.Problem(), Is.Null);
@@ -220,9 +222,33 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         host.Tell(new SetTickRate(0, 7), TestActor);
         host.Tell(new SetLimits(5, ScopeLimits.Default), TestActor);
 
-        Assert.That(bridge.ExpectMsg<Publish<NpcCommandBody>>().Subject.Value, Is.EqualTo("dev.npc.0.command"));
+        Assert.That(((Publish<NpcCommandBody>)bridge.FishForMessage(m => m is Publish<NpcCommandBody>)).Subject.Value, Is.EqualTo("dev.npc.0.command"));
         Assert.That(ExpectMsg<LimitsSet>(), Is.EqualTo(new LimitsSet(5, false, "NPC 5 does not run on this host")));
         host.Tell(StopAll.Instance, TestActor);
         ExpectMsg<AllStopped>(TimeSpan.FromSeconds(10));
+    }
+
+    [Test]
+    public void A_brain_that_falls_silent_is_killed_and_restarted_and_its_states_keep_it_alive()
+    {
+        var bridge = CreateTestProbe();
+        var npc = Sys.ActorOf(NpcProcessActor.Props(9, Settings(Script("while true; do sleep 0.1; done"), startup: TimeSpan.FromSeconds(3)), bridge.Ref, Dev, "theia"));
+        var subscribe = bridge.ExpectMsg<Subscribe<NpcStateBody>>();
+        Assert.That(subscribe.Pattern.Value, Is.EqualTo("dev.npc.9.state"));
+        ExpectEvent(bridge, "spawned");
+
+        // States keep it alive past the start-up time...
+        var state = new NpcStateBody(9, 1, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0);
+        for (var i = 0; i < 8; i++)
+        {
+            npc.Tell(new Inbound<NpcStateBody>("dev.npc.9.state", new Envelope<NpcStateBody>(MessageHeader.New<NpcStateBody>(new MessageSource("npc-9", "npc", 1)), state), null), TestActor);
+            Thread.Sleep(500);
+        }
+
+        // ...and silence for the heartbeat timeout (2 s) ends it.
+        var exited = ExpectEvent(bridge, "exited", TimeSpan.FromSeconds(6));
+        Assert.That(exited.Signal, Is.EqualTo(9));
+        Assert.That(exited.Detail, Does.StartWith("no state for"));
+        ExpectEvent(bridge, "restarted");
     }
 }
