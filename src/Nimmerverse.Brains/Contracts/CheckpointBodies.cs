@@ -56,30 +56,3 @@ public sealed record CheckpointFoundBody(NpcCheckpointBody? Checkpoint = null, s
 
     public string? Problem() => Checkpoint?.Problem() ?? (Checkpoint is not null && Error is not null ? "both checkpoint and error are set" : null);
 }
-
-/// <summary>
-/// A brain process's life as its host saw it (<c>npc_lifecycle</c>, on <c>{env}.supervisor.{host}.npc</c>):
-/// <c>spawned</c>, <c>exited</c> (with its exit code or signal), <c>restarted</c>, <c>oom</c>,
-/// <c>gave-up</c> (too many restarts in the window) or <c>adopted</c> (found running after a supervisor restart).
-/// </summary>
-public sealed record NpcLifecycleBody(
-    int NpcId,
-    string Event,
-    int? Pid = null,
-    int? ExitCode = null,
-    int? Signal = null,
-    int Restarts = 0,
-    string? Unit = null,
-    string? Detail = null) : IMessageBody
-{
-    public static readonly IReadOnlySet<string> Events = new HashSet<string>(StringComparer.Ordinal) { "spawned", "exited", "restarted", "oom", "gave-up", "adopted" };
-
-    public static string MessageType => "npc_lifecycle";
-
-    public string? Problem() => Checks.First(
-        NpcId < 0 ? $"npc_id {NpcId} is negative" : null,
-        !Events.Contains(Event) ? $"event '{Event}' is not one of {string.Join(", ", Events)}" : null,
-        Pid <= 0 ? $"pid {Pid} is not positive" : null,
-        Signal is < 1 or > 64 ? $"signal {Signal} is outside 1..64" : null,
-        Restarts < 0 ? $"restarts {Restarts} is negative" : null);
-}
