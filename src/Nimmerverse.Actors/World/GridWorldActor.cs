@@ -22,6 +22,7 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
     private readonly IActorRef _ledger;
     private readonly Subjects _subjects;
     private readonly GridWorld _world;
+    private readonly Curriculum _curriculum;
     private readonly MessageSource _source;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _levelUpsLogged;
@@ -32,6 +33,7 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         _ledger = ledger;
         _subjects = subjects;
         _world = new GridWorld(settings, clock);
+        _curriculum = settings.Curriculum;
         _source = new MessageSource($"grid@{hostName}", EntityType, 1);
 
         Receive<Subscribed>(subscribed => _log.Info("Grid world listening on {Subject}", subscribed.Pattern));
@@ -70,7 +72,7 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
             var village = _world.Village;
             _log.Info(
                 "Every citizen found every home: the village reached level {Level} of {MaxLevel}, {Rows}x{Columns} nodes and {TraitKinds} trait kinds",
-                village.Level, _world.Report().MaxLevel, village.Map.Rows, village.Map.Columns, _world.Village.Homes[0].Traits.Count);
+                village.Level, _curriculum.MaxLevel, village.Map.Rows, village.Map.Columns, _curriculum.TraitKindsAt(village.Level));
         }
     }
 
