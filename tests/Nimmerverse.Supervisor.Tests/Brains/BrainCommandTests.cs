@@ -16,11 +16,6 @@ public sealed class BrainCommandTests
     [OneTimeTearDown]
     public async Task Stop() => await _world.DisposeAsync();
 
-    private Task CommandAsync(int npcId, string command, double? tickRateHz = null) =>
-        _world.Client.PublishAsync(
-            new Subjects("dev").NpcCommand(npcId).Value,
-            WireCodec.Default.Encode(new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(new MessageSource("governor", "governor", 2)), new NpcCommandBody(command, tickRateHz)))).AsTask();
-
     [Test]
     public async Task A_tick_rate_change_takes_effect_within_one_tick_and_the_measured_rate_follows()
     {
@@ -30,7 +25,7 @@ public sealed class BrainCommandTests
         Assert.That(steady, Is.Not.Null, $"the brain ticks at 5 Hz; latest {watcher.Latest}");
 
         var sent = DateTimeOffset.UtcNow;
-        await CommandAsync(1, "set_tick_rate", 10);
+        await _world.CommandAsync(1, "set_tick_rate", 10);
 
         var changed = await watcher.WaitForAsync(s => s.TickRateHz == 10, TimeSpan.FromSeconds(2));
         Assert.That(changed, Is.Not.Null);
@@ -53,14 +48,14 @@ public sealed class BrainCommandTests
         await using var brain = BrainProcess.Start(2, _world.Nats.Url, 10);
         Assert.That(await watcher.WaitForAsync(s => s.Steps >= 5, TimeSpan.FromSeconds(20)), Is.Not.Null, "the brain steps");
 
-        await CommandAsync(2, "pause");
+        await _world.CommandAsync(2, "pause");
         var paused = await watcher.WaitForAsync(s => s.Paused, TimeSpan.FromSeconds(2));
         Assert.That(paused, Is.Not.Null);
         var later = await watcher.WaitForAsync(s => s.Tick >= paused!.Tick + 10, TimeSpan.FromSeconds(3));
         Assert.That(later!.Steps, Is.EqualTo(paused!.Steps), "no steps while paused");
         Assert.That(later.Paused, Is.True);
 
-        await CommandAsync(2, "resume");
+        await _world.CommandAsync(2, "resume");
         var resumed = await watcher.WaitForAsync(s => !s.Paused && s.Steps > paused.Steps, TimeSpan.FromSeconds(3));
         Assert.That(resumed, Is.Not.Null, "it steps again after resume");
     }
@@ -72,7 +67,7 @@ public sealed class BrainCommandTests
         await using var brain = BrainProcess.Start(3, _world.Nats.Url, 10);
         Assert.That(await watcher.WaitForAsync(s => s.Steps >= 5, TimeSpan.FromSeconds(20)), Is.Not.Null);
 
-        await CommandAsync(3, "stop");
+        await _world.CommandAsync(3, "stop");
 
         Assert.That(await brain.WaitForExitAsync(TimeSpan.FromSeconds(10)), Is.Zero, brain.ToString());
         Assert.That(await _world.CheckpointsOfAsync(3), Is.GreaterThanOrEqualTo(1));
@@ -100,7 +95,7 @@ public sealed class BrainCommandTests
         Assert.That(await watcher.WaitForAsync(s => s.Tick >= 3, TimeSpan.FromSeconds(20)), Is.Not.Null);
 
         await _world.Client.PublishAsync("dev.npc.1.command", Encoding.UTF8.GetBytes("{\"header\": 1}"));
-        await CommandAsync(1, "set_tick_rate", 10);
+        await _world.CommandAsync(1, "set_tick_rate", 10);
         await _world.Client.PublishAsync("dev.npc.1.command", Encoding.UTF8.GetBytes("""{"header":{"message_id":"00000000-0000-0000-0000-000000000001","message_type":"npc_command","version":1,"timestamp":"2026-01-01T00:00:00Z","source":{"entity_id":"x","entity_type":"x","tier":0}},"body":{"command":"set_tick_rate","tick_rate_hz":500}}"""));
 
         var after = await watcher.WaitForAsync(s => s.Tick >= 30, TimeSpan.FromSeconds(10));

@@ -61,7 +61,7 @@ public sealed class BrainLearningTests
     {
         Assert.That(_trained, Is.Not.Null, "the brain did not learn in the set-up");
         var before = _watcher.Latest!;
-        await PublishCommandAsync("checkpoint");
+        await _world.CommandAsync(NpcId, "checkpoint");
         var acknowledged = await _watcher.WaitForAsync(s => s.CheckpointSequence > before.CheckpointSequence, TimeSpan.FromSeconds(10));
         Assert.That(acknowledged, Is.Not.Null, "the supervisor acknowledged the commanded checkpoint");
 
@@ -79,11 +79,6 @@ public sealed class BrainLearningTests
         Assert.That(after.SuccessRate, Is.GreaterThanOrEqualTo(0.8).And.GreaterThan(RandomWalkSuccessRate(4000) + 0.4));
         Assert.That(restarted.Log, Has.Some.Contains($"restored checkpoint {acknowledged.CheckpointSequence}"));
     }
-
-    private async Task PublishCommandAsync(string command) =>
-        await _world.Client.PublishAsync(
-            new Subjects("dev").NpcCommand(NpcId).Value,
-            WireCodec.Default.Encode(new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(new MessageSource("test", "test", 1)), new NpcCommandBody(command))));
 
     /// <summary>The baseline, measured beside the brain with the same world rules and settings: a uniformly random open move each step.</summary>
     private static double RandomWalkSuccessRate(int episodes)

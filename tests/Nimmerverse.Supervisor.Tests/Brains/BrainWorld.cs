@@ -2,6 +2,7 @@ using System.Collections;
 using Microsoft.AspNetCore.Builder;
 using NATS.Client.Core;
 using Nimmerverse.Actors.World;
+using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;
@@ -82,6 +83,12 @@ public sealed class BrainWorld : IAsyncDisposable
         await client.ConnectAsync();
         return new BrainWorld(nats, database, app, client, database.DataSource());
     }
+
+    /// <summary>Sends an NPC a command, as the governor would: an <c>npc_command</c> on <c>dev.npc.{id}.command</c>.</summary>
+    public Task CommandAsync(int npcId, string command, double? tickRateHz = null) =>
+        Client.PublishAsync(
+            new Subjects("dev").NpcCommand(npcId).Value,
+            WireCodec.Default.Encode(new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(new MessageSource("governor", "governor", 2)), new NpcCommandBody(command, tickRateHz)))).AsTask();
 
     /// <summary>Checkpoints stored for an NPC.</summary>
     public async Task<long> CheckpointsOfAsync(int npcId)
