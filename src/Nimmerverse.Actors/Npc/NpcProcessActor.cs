@@ -28,6 +28,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private const int SigTerm = 15;
     private const string SetSid = "/usr/bin/setsid";
 
+    /// <summary>Looked up once: a brain may be restarted many times.</summary>
+    private static readonly bool HaveSetSid = File.Exists(SetSid);
+
     private readonly int _npcId;
     private readonly NpcHostSettings _settings;
     private readonly IActorRef _bridge;
@@ -137,8 +140,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         // Each brain in a session of its own (setsid execs in place, so the PID stays the brain's):
         // a Ctrl-C in the supervisor's terminal reaches the supervisor alone, which then stops the
         // brains in order instead of racing them.
-        var start = new ProcessStartInfo(File.Exists(SetSid) ? SetSid : _settings.BrainPath) { UseShellExecute = false };
-        if (start.FileName == SetSid)
+        var start = new ProcessStartInfo(HaveSetSid ? SetSid : _settings.BrainPath) { UseShellExecute = false };
+        if (HaveSetSid)
         {
             start.ArgumentList.Add(_settings.BrainPath);
         }
