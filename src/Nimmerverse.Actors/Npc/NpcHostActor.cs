@@ -31,7 +31,6 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         Receive<SpawnNext>(_ => Spawn());
         Receive<SetLimits>(set => Route(set.NpcId, set, () => new LimitsSet(set.NpcId, false, $"NPC {set.NpcId} does not run on this host")));
         Receive<SetTickRate>(set => Route(set.NpcId, set, null));
-        ReceivePopulationQueries();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -88,7 +87,6 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
                 }
             });
             Receive<StopAll>(_ => Sender.Tell(new AllStopped(_npcs.Count - remaining.Count)));
-            ReceivePopulationQueries();
         });
     }
 
@@ -108,14 +106,6 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             _log.Warning("Dropped {Message}: NPC {NpcId} does not run on this host", message.GetType().Name, npcId);
         }
     }
-
-    private void ReceivePopulationQueries() =>
-        ReceiveAsync<GetPopulation>(async _ =>
-        {
-            var requester = Sender;
-            var infos = await Task.WhenAll(_npcs.Values.Select(npc => npc.Ask<NpcProcessInfo>(GetInfo.Instance, TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
-            requester.Tell(new Population(infos.OrderBy(i => i.NpcId).ToArray()));
-        });
 
     private sealed record SpawnNext
     {

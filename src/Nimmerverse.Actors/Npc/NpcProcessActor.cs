@@ -74,7 +74,6 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<ScopeFailed>(OnScopeFailed);
         Receive<Oom>(oom => Publish("oom", pid: oom.Pid, detail: $"{_unit} ended with Result=oom-kill"));
         Receive<Exited>(OnExited);
-        Receive<GetInfo>(_ => Sender.Tell(new NpcProcessInfo(_npcId, _process?.Id, _starts, _lastExitCode)));
         Receive<SetLimits>(ApplyLimits);
         Receive<Subscribed>(_ => { });
         Receive<Inbound<NpcStateBody>>(_ => _lastStateAt = _clock.GetUtcNow());

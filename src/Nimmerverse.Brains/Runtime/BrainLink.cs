@@ -33,11 +33,6 @@ public sealed class BrainLink : IAsyncDisposable
         });
     }
 
-    public NatsConnectionState State => _connection.ConnectionState;
-
-    /// <summary>Commands that arrived malformed or invalid (each is logged, rate-limited, and ignored).</summary>
-    public long RejectedCommands { get; private set; }
-
     public Task ConnectAsync() => _connection.ConnectAsync().AsTask();
 
     public Task<WorldStepResultBody> StepAsync(string? action, TimeSpan timeout, CancellationToken cancellationToken) =>
@@ -64,7 +59,6 @@ public sealed class BrainLink : IAsyncDisposable
             }
             else
             {
-                RejectedCommands++;
                 rejected(decoded.Rejection!);
             }
         }
