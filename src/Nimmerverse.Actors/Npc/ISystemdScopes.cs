@@ -35,6 +35,17 @@ public interface ISystemdScopes : IAsyncDisposable
     /// <summary>Every loaded NPC scope.</summary>
     Task<IReadOnlyList<NpcScopeName>> ListScopesAsync(CancellationToken cancellationToken);
 
+    /// <summary>The PIDs in a scope (a brain's scope holds the brain alone); empty when it is gone.</summary>
+    Task<IReadOnlyList<int>> GetProcessesAsync(NpcScopeName unit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls <paramref name="onOomKill"/> when the kernel's OOM killer acts in the scope's memory
+    /// cgroup. Needed on cgroup v1, where systemd never reports <c>Result=oom-kill</c>; on v2
+    /// systemd does, and <see cref="ScopeStatus.Result"/> tells. Dispose to stop watching; the
+    /// watch also ends by itself when the cgroup is removed.
+    /// </summary>
+    IDisposable WatchOomKills(ScopeStatus scope, Action onOomKill);
+
     /// <summary>Sends <paramref name="signal"/> to every process of the scope.</summary>
     Task KillAsync(NpcScopeName unit, int signal, CancellationToken cancellationToken);
 

@@ -7,8 +7,12 @@ namespace Nimmerverse.Actors.Npc;
 
 /// <summary>
 /// This host's NPC population: one <see cref="NpcProcessActor"/> per brain, ids
-/// 0..Population-1. Stops them all gracefully and in parallel when asked (the supervisor does
-/// so during its own shutdown, so every brain hands over its weights first).
+/// 0..Population-1. With systemd it first looks for NPC scopes an earlier supervisor left running
+/// and adopts their brains (one actor per NPC, so never two brains for one id); scopes of NPCs
+/// beyond the population are stopped; the rest are started one every spawn interval. Stops them
+/// all gracefully and in parallel when asked (the supervisor does so during its own shutdown, so
+/// every brain hands over its weights first), or leaves scoped brains running when systemd is
+/// restarting the supervisor.
 /// </summary>
 public sealed class NpcHostActor : ReceiveActor, IWithTimers
 {
@@ -19,6 +23,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     private readonly ISystemdScopes? _scopes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, IActorRef> _npcs = [];
+    private int _nextId;
 
     public NpcHostActor(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes)
     {
@@ -27,7 +32,8 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         _bridge = bridge;
         _subjects = subjects;
         _hostName = hostName;
-        Receive<StopAll>(_ => StopAll());
+        Receive<StopAll>(StopAll);
+        Receive<Survivors>(OnSurvivors);
         Receive<SpawnNext>(_ => Spawn());
         Receive<SetLimits>(set => Route(set.NpcId, set, () => new LimitsSet(set.NpcId, false, $"NPC {set.NpcId} does not run on this host")));
         Receive<SetTickRate>(set => Route(set.NpcId, set, null));
@@ -44,22 +50,79 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         _log.Info(
             "Starting {Population} NPC brains ({Role}, {TickRate} Hz) from {BrainPath}, one every {SpawnInterval}",
             _settings.Population, _settings.Role, _settings.TickRateHz, _settings.BrainPath, _settings.SpawnInterval);
+        if (_scopes is null)
+        {
+            Spawn();
+            return;
+        }
+
+        FindSurvivorsAsync(_scopes).PipeTo(Self, failure: e =>
+        {
+            // Nothing is lost: each NPC actor still stops a scope left over before starting its brain.
+            _log.Warning("Could not list the NPC scopes still running ({Error}); starting every brain afresh", e.GetBaseException().Message);
+            return new Survivors(new Dictionary<int, int>());
+        });
+    }
+
+    /// <summary>The brains still running in their scopes, NPC id to PID.</summary>
+    private static async Task<Survivors> FindSurvivorsAsync(ISystemdScopes scopes)
+    {
+        var found = new Dictionary<int, int>();
+        foreach (var unit in await scopes.ListScopesAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            if (await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false) is { ActiveState: "active" }
+                && await scopes.GetProcessesAsync(unit, CancellationToken.None).ConfigureAwait(false) is [var pid, ..])
+            {
+                found[unit.Id] = pid;
+            }
+        }
+
+        return new Survivors(found);
+    }
+
+    private void OnSurvivors(Survivors survivors)
+    {
+        foreach (var (id, pid) in survivors.Pids.OrderBy(p => p.Key))
+        {
+            if (id >= _settings.Population)
+            {
+                var unit = NpcScopeName.For(id);
+                _log.Warning("NPC {NpcId} is beyond this host's population of {Population}; stopping its brain in {Unit}", id, _settings.Population, unit.Value);
+                _scopes!.StopAsync(unit, CancellationToken.None).ContinueWith(
+                    t => _log.Warning("Could not stop {Unit}: {Error}", unit.Value, t.Exception?.GetBaseException().Message),
+                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+                continue;
+            }
+
+            _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _bridge, _subjects, _hostName, _scopes, adoptPid: pid), $"npc-{id}");
+        }
+
+        if (_npcs.Count > 0)
+        {
+            _log.Info("Adopting {Adopted} NPC brains an earlier supervisor left running", _npcs.Count);
+        }
+
         Spawn();
     }
 
+    /// <summary>Starts the next NPC that has no actor yet, then waits the spawn interval.</summary>
     private void Spawn()
     {
-        var id = _npcs.Count;
-        if (id >= _settings.Population)
+        while (_nextId < _settings.Population && _npcs.ContainsKey(_nextId))
+        {
+            _nextId++;
+        }
+
+        if (_nextId >= _settings.Population)
         {
             return;
         }
 
-        _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _bridge, _subjects, _hostName, _scopes), $"npc-{id}");
+        _npcs[_nextId] = Context.ActorOf(NpcProcessActor.Props(_nextId, _settings, _bridge, _subjects, _hostName, _scopes), $"npc-{_nextId}");
         Timers.StartSingleTimer("spawn", SpawnNext.Instance, _settings.SpawnInterval);
     }
 
-    private void StopAll()
+    private void StopAll(StopAll request)
     {
         Timers.Cancel("spawn"); // brains not yet started stay unstarted
         var requester = Sender;
@@ -70,9 +133,10 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             return;
         }
 
+        object order = request.LeaveScopedBrainsRunning ? LeaveRunning.Instance : StopGracefully.Instance;
         foreach (var npc in _npcs.Values)
         {
-            npc.Tell(StopGracefully.Instance);
+            npc.Tell(order);
         }
 
         Become(() =>
@@ -82,7 +146,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
                 remaining.Remove(stopped.NpcId);
                 if (remaining.Count == 0)
                 {
-                    _log.Info("All {Population} NPC brains stopped", _npcs.Count);
+                    _log.Info(request.LeaveScopedBrainsRunning ? "All {Population} NPC brains handed over to the next supervisor" : "All {Population} NPC brains stopped", _npcs.Count);
                     requester.Tell(new AllStopped(_npcs.Count));
                 }
             });
@@ -106,6 +170,8 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             _log.Warning("Dropped {Message}: NPC {NpcId} does not run on this host", message.GetType().Name, npcId);
         }
     }
+
+    private sealed record Survivors(IReadOnlyDictionary<int, int> Pids);
 
     private sealed record SpawnNext
     {

@@ -3,8 +3,13 @@ namespace Nimmerverse.Actors.Npc;
 /// <summary>Messages of <see cref="NpcHostActor"/> and <see cref="NpcProcessActor"/>.</summary>
 public static class NpcHostProtocol
 {
-    /// <summary>Stop every brain gracefully (SIGTERM, time to checkpoint, then SIGKILL); answered with <see cref="AllStopped"/>.</summary>
-    public sealed record StopAll
+    /// <summary>
+    /// Stop every brain gracefully (SIGTERM, time to checkpoint, then SIGKILL); answered with
+    /// <see cref="AllStopped"/>. With <paramref name="LeaveScopedBrainsRunning"/> (systemd is
+    /// restarting the supervisor) brains in their scopes are told to checkpoint and left running
+    /// for the next supervisor to adopt; only brains without a scope are stopped.
+    /// </summary>
+    public sealed record StopAll(bool LeaveScopedBrainsRunning = false)
     {
         public static readonly StopAll Instance = new();
     }
@@ -18,6 +23,12 @@ public static class NpcHostProtocol
     }
 
     public sealed record Stopped(int NpcId);
+
+    /// <summary>To one NPC process actor: checkpoint and keep running in the scope for the next supervisor (a brain without a scope is stopped); answered with <see cref="Stopped"/>.</summary>
+    public sealed record LeaveRunning
+    {
+        public static readonly LeaveRunning Instance = new();
+    }
 
     /// <summary>
     /// The governor's actuation of one NPC's CPU and memory: applied to the running scope at once

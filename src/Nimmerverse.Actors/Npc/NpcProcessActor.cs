@@ -18,14 +18,21 @@ namespace Nimmerverse.Actors.Npc;
 /// With systemd (<see cref="ISystemdScopes"/>) each brain is moved into its own transient scope,
 /// <c>nimmerverse-npc-&lt;id&gt;.scope</c>, with its limits, right after it starts; a brain whose
 /// scope cannot be made is killed (it must not run without its limits) and restarted with backoff.
-/// A scope still running from an earlier supervisor is stopped before a new brain starts, so no
-/// NPC ever runs twice (re-adopting it instead is the next step).
+/// A brain found running in its scope when the supervisor starts (an earlier supervisor's: a crash,
+/// an upgrade, <c>systemctl restart</c>) is adopted instead: held by a pidfd, its limits applied
+/// again, watched like a child; its exit is noticed within a second and its exit status is
+/// systemd's. A scope that is still there when a new brain is about to start is stopped first, so
+/// no NPC ever runs twice. On cgroup v1 an OOM kill is seen through the memory cgroup's own
+/// notification (<see cref="ISystemdScopes.WatchOomKills"/>), on v2 through the scope's Result.
+/// A brain in its scope outlives this actor (it is adopted by the next supervisor); one without a
+/// scope is killed with it.
 /// The brain's own <c>npc_state</c> messages are its heartbeat: a brain with no first state within
 /// the start-up time, or silent for the heartbeat timeout after, is killed and restarted.
 /// </summary>
-public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
+public sealed class NpcProcessActor : ReceiveActor, IWithTimers
 {
     private const int SigTerm = 15;
+    private const int SigKill = 9;
     private const string SetSid = "/usr/bin/setsid";
 
     /// <summary>Looked up once: a brain may be restarted many times.</summary>
@@ -44,7 +51,11 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private readonly Subject _states;
     private ScopeLimits _limits;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private Process? _process;
+    private readonly int? _adoptPid;
+    private BrainProcess? _brain;
+    private bool _scoped;
+    private bool _detached;
+    private IDisposable? _oomWatch;
     private int _starts;
     private int? _lastExitCode;
     private bool _gaveUp;
@@ -53,9 +64,10 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private DateTimeOffset? _lastStateAt;
     private string? _killedBecause;
 
-    public NpcProcessActor(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null)
+    public NpcProcessActor(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null)
     {
         _npcId = npcId;
+        _adoptPid = adoptPid;
         _scopes = scopes;
         _unit = NpcScopeName.For(npcId);
         _limits = settings.ScopeLimits;
@@ -69,11 +81,13 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         _restarts = settings.NewRestartPolicy(new Random(HashCode.Combine(npcId, Environment.ProcessId)));
 
         Receive<Start>(_ => PrepareScope());
+        Receive<Adopt>(adopt => AdoptBrain(adopt.Pid));
         Receive<ScopePrepared>(_ => StartBrain());
-        Receive<ScopeStarted>(started => _log.Info("NPC {NpcId} (PID {Pid}) runs in {Unit}: CPUQuota={CpuQuota}%, MemoryMax={MemoryMax}", _npcId, started.Pid, _unit.Value, _limits.CpuQuotaPercent, _limits.MemoryMaxBytes));
+        Receive<ScopeReady>(OnScopeReady);
         Receive<ScopeFailed>(OnScopeFailed);
-        Receive<Oom>(oom => Publish("oom", pid: oom.Pid, detail: $"{_unit} ended with Result=oom-kill"));
+        Receive<Oom>(oom => Publish("oom", pid: oom.Pid, detail: oom.How));
         Receive<Exited>(OnExited);
+        Receive<LeaveRunning>(_ => Detach());
         Receive<SetLimits>(ApplyLimits);
         Receive<Subscribed>(_ => { });
         Receive<Inbound<NpcStateBody>>(_ => _lastStateAt = _clock.GetUtcNow());
@@ -86,19 +100,33 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings, bridge, subjects, hostName, scopes, clock));
+    /// <summary>The actor of one NPC; with <paramref name="adoptPid"/> it adopts that brain, already running in its scope, instead of starting one.</summary>
+    public static Props Props(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null) =>
+        Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings, bridge, subjects, hostName, scopes, clock, adoptPid));
 
     protected override void PreStart()
     {
         // The brain's own state messages are its heartbeat.
         _bridge.Tell(new Subscribe<NpcStateBody>(_states, Self));
         Timers.StartPeriodicTimer("heartbeat", CheckHeartbeat.Instance, TimeSpan.FromSeconds(1));
-        Self.Tell(Start.Instance);
+        Self.Tell(_adoptPid is { } pid && _scopes is not null ? new Adopt(pid) : Start.Instance);
     }
 
-    /// <summary>Should the actor stop without a graceful stop first (a crash of the host), the brain must not outlive it unwatched.</summary>
-    protected override void PostStop() => Kill();
+    /// <summary>
+    /// A brain in its scope outlives the actor: whatever stopped it (a crash of the actor system, a
+    /// supervisor being restarted), the next supervisor adopts the brain. One without a scope must
+    /// not run unwatched and is killed.
+    /// </summary>
+    protected override void PostStop()
+    {
+        if (_brain is { HasExited: false } brain && (_scoped || _detached))
+        {
+            _log.Info("NPC {NpcId}'s brain (PID {Pid}) keeps running in {Unit} for the next supervisor to adopt", _npcId, brain.Pid, _unit.Value);
+            return;
+        }
+
+        Kill();
+    }
 
     /// <summary>With systemd: no scope of this NPC may still run (an earlier supervisor's), and a failed one is forgotten so its name is free.</summary>
     private void PrepareScope()
@@ -153,19 +181,28 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         try
         {
             var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-            var self = Self;
-            process.Exited += (_, _) => self.Tell(new Exited(process));
             process.Start();
-            _process = process;
-            _starts++;
-            (_startedAt, _lastStateAt, _killedBecause) = (_clock.GetUtcNow(), null, null);
-            _log.Info("Started the brain of NPC {NpcId} as PID {Pid} (start {Starts})", _npcId, process.Id, _starts);
-            Publish(_starts == 1 ? "spawned" : "restarted", pid: process.Id);
+            var brain = new ChildBrain(process);
+            var self = Self;
+            process.Exited += (_, _) => self.Tell(new Exited(brain));
+            if (process.HasExited)
+            {
+                self.Tell(new Exited(brain)); // it may have ended before the handler was there
+            }
+
+            Began(brain);
+            _log.Info("Started the brain of NPC {NpcId} as PID {Pid} (start {Starts})", _npcId, brain.Pid, _starts);
+            Publish(_starts == 1 ? "spawned" : "restarted", pid: brain.Pid);
             if (_scopes is { } scopes)
             {
-                var pid = process.Id;
-                scopes.StartScopeAsync(_unit, [pid], _limits, $"Nimmerverse NPC {_npcId} brain", CancellationToken.None)
-                    .PipeTo(Self, success: () => new ScopeStarted(pid), failure: e => new ScopeFailed(process, e));
+                var (unit, limits, description) = (_unit, _limits, $"Nimmerverse NPC {_npcId} brain");
+                async Task<ScopeReady> StartScopeAsync()
+                {
+                    await scopes.StartScopeAsync(unit, [brain.Pid], limits, description, CancellationToken.None).ConfigureAwait(false);
+                    return new ScopeReady(brain, await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false));
+                }
+
+                StartScopeAsync().PipeTo(Self, failure: e => new ScopeFailed(brain, e));
             }
         }
         catch (Exception e)
@@ -175,10 +212,74 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Kills a brain that fell silent: no first state within the start-up time, or none for the heartbeat timeout since.</summary>
+    /// <summary>
+    /// Takes over a brain an earlier supervisor left running in its scope: a pidfd on it, the
+    /// configured limits applied again (the governor's last ones died with that supervisor), and
+    /// the same heartbeat and restart rules as for a child.
+    /// </summary>
+    private void AdoptBrain(int pid)
+    {
+        if (AdoptedBrain.TryOpen(pid) is not { } brain)
+        {
+            _log.Warning("NPC {NpcId}'s brain (PID {Pid}) ended before it could be adopted; starting a new one", _npcId, pid);
+            Self.Tell(Start.Instance);
+            return;
+        }
+
+        Began(brain);
+        _scoped = true;
+        _log.Info("Adopted the brain of NPC {NpcId} (PID {Pid}) running in {Unit}", _npcId, pid, _unit.Value);
+        Publish("adopted", pid: pid, detail: $"found running in {_unit}");
+        var (scopes, unit, limits) = (_scopes!, _unit, _limits);
+        async Task<ScopeReady> ReattachAsync()
+        {
+            await scopes.SetLimitsAsync(unit, limits, CancellationToken.None).ConfigureAwait(false);
+            return new ScopeReady(brain, await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false));
+        }
+
+        ReattachAsync().PipeTo(Self, failure: e => new ScopeFailed(brain, e));
+    }
+
+    private void Began(BrainProcess brain)
+    {
+        _brain = brain;
+        _starts++;
+        (_startedAt, _lastStateAt, _killedBecause) = (_clock.GetUtcNow(), null, null);
+    }
+
+    /// <summary>The brain is in its scope with its limits: from now on it may outlive this actor, and its OOM kills are watched.</summary>
+    private void OnScopeReady(ScopeReady ready)
+    {
+        if (!ReferenceEquals(ready.Brain, _brain) || ready.Status is not { } status)
+        {
+            return; // that brain is gone already; its exit has been handled
+        }
+
+        _scoped = true;
+        _log.Info("NPC {NpcId} (PID {Pid}) runs in {Unit}: CPUQuota={CpuQuota}%, MemoryMax={MemoryMax}", _npcId, ready.Brain.Pid, _unit.Value, _limits.CpuQuotaPercent, _limits.MemoryMaxBytes);
+        _oomWatch?.Dispose();
+        try
+        {
+            var (self, pid, memoryMax) = (Self, ready.Brain.Pid, _limits.MemoryMaxBytes);
+            _oomWatch = _scopes!.WatchOomKills(status, () => self.Tell(new Oom(pid, $"the kernel's OOM killer acted in {status.ControlGroup} (MemoryMax={memoryMax})")));
+        }
+        catch (Exception e)
+        {
+            _log.Warning("Cannot watch {Unit} for OOM kills ({Error}); one will show as SIGKILL", _unit.Value, e.Message);
+        }
+    }
+
+    /// <summary>Kills a brain that fell silent: no first state within the start-up time, or none for the heartbeat timeout since.
+    /// Also notices the end of an adopted brain, which is not our child and sends no exit event.</summary>
     private void CheckHeartbeatNow()
     {
-        if (_process is not { HasExited: false } process || _stopRequester is not null || _killedBecause is not null)
+        if (_brain is AdoptedBrain { HasExited: true } adopted)
+        {
+            Self.Tell(new Exited(adopted));
+            return;
+        }
+
+        if (_brain is not { HasExited: false } brain || _stopRequester is not null || _killedBecause is not null)
         {
             return;
         }
@@ -191,8 +292,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         }
 
         _killedBecause = _lastStateAt is null ? $"no first state within {allowed}" : $"no state for {silence:g} (heartbeat timeout {allowed})";
-        _log.Warning("Killing the brain of NPC {NpcId} (PID {Pid}): {Reason}", _npcId, process.Id, _killedBecause);
-        process.Kill();
+        _log.Warning("Killing the brain of NPC {NpcId} (PID {Pid}): {Reason}", _npcId, brain.Pid, _killedBecause);
+        brain.Signal(SigKill);
     }
 
     private void ApplyLimits(SetLimits set)
@@ -205,7 +306,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_process is null)
+        if (_brain is null)
         {
             Sender.Tell(new LimitsSet(_npcId, false, "the brain is not running; the limits apply from its next start"));
             return;
@@ -219,11 +320,11 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private void OnScopeFailed(ScopeFailed failed)
     {
         _log.Error("NPC {NpcId}'s scope {Unit} could not be made: {Error}; the brain must not run without its limits", _npcId, _unit.Value, failed.Error.GetBaseException().Message);
-        if (failed.Process is { } process && ReferenceEquals(process, _process))
+        if (failed.Brain is { } brain && ReferenceEquals(brain, _brain))
         {
             Kill(); // its exit schedules the restart
         }
-        else if (failed.Process is null)
+        else if (failed.Brain is null)
         {
             ScheduleRestart($"scope not ready: {failed.Error.GetBaseException().Message}");
         }
@@ -231,18 +332,20 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
     private void OnExited(Exited exited)
     {
-        if (!ReferenceEquals(exited.Process, _process))
+        if (!ReferenceEquals(exited.Brain, _brain) || _detached)
         {
             return;
         }
 
-        var pid = exited.Process.Id;
-        _lastExitCode = exited.Process.ExitCode;
-        _process = null;
-        exited.Process.Dispose();
+        var pid = exited.Brain.Pid;
+        _lastExitCode = exited.Brain.ExitCode;
+        var adopted = exited.Brain.IsAdopted;
+        (_brain, _scoped) = (null, false);
+        exited.Brain.Dispose();
         // .NET reports a death by signal N as 128 + N.
         int? signal = _lastExitCode is > 128 and <= 128 + 64 ? _lastExitCode - 128 : null;
-        Publish("exited", pid: pid, exitCode: signal is null ? _lastExitCode : null, signal: signal, detail: _killedBecause);
+        var detail = adopted ? JoinDetail(_killedBecause, "adopted: its exit status went to systemd, not to this supervisor") : _killedBecause;
+        Publish("exited", pid: pid, exitCode: signal is null ? _lastExitCode : null, signal: signal, detail: detail);
         if (_scopes is { } scopes)
         {
             // The scope says whether the kernel's OOM killer ended it; a failed scope is then forgotten.
@@ -257,7 +360,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
                 if (status?.Result == "oom-kill")
                 {
-                    self.Tell(new Oom(pid));
+                    self.Tell(new Oom(pid, $"{unit} ended with Result=oom-kill"));
                 }
             }
 
@@ -272,8 +375,10 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             return;
         }
 
-        ScheduleRestart(signal is { } s ? $"killed by signal {s}" : $"exit code {_lastExitCode}");
+        ScheduleRestart(signal is { } s ? $"killed by signal {s}" : _lastExitCode is { } code ? $"exit code {code}" : "ended (adopted)");
     }
+
+    private static string JoinDetail(string? first, string second) => first is null ? second : $"{first}; {second}";
 
     private void ScheduleRestart(string why)
     {
@@ -294,27 +399,47 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     {
         _stopRequester = Sender;
         Timers.Cancel("restart");
-        if (_process is not { } process)
+        if (_brain is not { } brain)
         {
             Sender.Tell(new Stopped(_npcId));
             return;
         }
 
-        // SIGTERM: the brain checkpoints, then exits 0. Process.Kill would send SIGKILL.
-        if (Kill(process.Id, SigTerm) != 0)
+        // SIGTERM: the brain checkpoints, then exits 0.
+        if (!brain.Signal(SigTerm))
         {
-            _log.Warning("SIGTERM to the brain of NPC {NpcId} (PID {Pid}) failed: errno {Errno}", _npcId, process.Id, Marshal.GetLastPInvokeError());
+            _log.Warning("SIGTERM to the brain of NPC {NpcId} (PID {Pid}) failed: errno {Errno}", _npcId, brain.Pid, Marshal.GetLastPInvokeError());
         }
 
         Timers.StartSingleTimer("kill", KillNow.Instance, _settings.StopTimeout);
     }
 
+    /// <summary>
+    /// The supervisor is being restarted by systemd: the brain stays in its scope for the next one
+    /// to adopt, after a checkpoint so that nothing learnt since the last one is at risk. A brain
+    /// without a scope cannot be adopted and is stopped as usual.
+    /// </summary>
+    private void Detach()
+    {
+        if (!_scoped || _brain is not { HasExited: false } brain)
+        {
+            BeginStop();
+            return;
+        }
+
+        _detached = true;
+        Timers.Cancel("restart");
+        _bridge.Tell(new Publish<NpcCommandBody>(_commands, new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(_source), new NpcCommandBody("checkpoint"))));
+        _log.Info("Leaving the brain of NPC {NpcId} (PID {Pid}) running in {Unit} for the next supervisor", _npcId, brain.Pid, _unit.Value);
+        Sender.Tell(new Stopped(_npcId));
+    }
+
     private void Kill()
     {
-        if (_process is { HasExited: false } process)
+        if (_brain is { HasExited: false } brain)
         {
-            _log.Warning("Killing the brain of NPC {NpcId} (PID {Pid})", _npcId, process.Id);
-            process.Kill();
+            _log.Warning("Killing the brain of NPC {NpcId} (PID {Pid})", _npcId, brain.Pid);
+            brain.Signal(SigKill);
         }
     }
 
@@ -322,9 +447,6 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         _bridge.Tell(new Publish<NpcLifecycleBody>(_events, new Envelope<NpcLifecycleBody>(
             MessageHeader.New<NpcLifecycleBody>(_source),
             new NpcLifecycleBody(_npcId, lifecycleEvent, pid, exitCode, signal, _restarts.RecentRestarts, _scopes is null ? null : _unit.Value, detail))));
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 
     private sealed record Start
     {
@@ -336,18 +458,21 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         public static readonly KillNow Instance = new();
     }
 
-    private sealed record Exited(Process Process);
+    private sealed record Adopt(int Pid);
+
+    private sealed record Exited(BrainProcess Brain);
 
     private sealed record ScopePrepared
     {
         public static readonly ScopePrepared Instance = new();
     }
 
-    private sealed record ScopeStarted(int Pid);
+    /// <summary>The brain is in its scope (just made, or found when adopting); <paramref name="Status"/> is null when the scope is already gone.</summary>
+    private sealed record ScopeReady(BrainProcess Brain, ScopeStatus? Status);
 
-    private sealed record ScopeFailed(Process? Process, Exception Error);
+    private sealed record ScopeFailed(BrainProcess? Brain, Exception Error);
 
-    private sealed record Oom(int Pid);
+    private sealed record Oom(int Pid, string How);
 
     private sealed record CheckHeartbeat
     {

@@ -135,10 +135,13 @@ public static class AkkaComposition
                 var npcHost = system.ActorOf(NpcHostActor.Props(npcSettings, bridge, subjects, options.HostName, backend.Scopes), "npc-host");
                 registry.Register<NpcHostActor>(npcHost);
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over
-                // its checkpoint (through the bridge, still running in this phase).
+                // its checkpoint (through the bridge, still running in this phase). When systemd is
+                // restarting the supervisor (systemctl restart, an upgrade), brains in their scopes
+                // checkpoint and keep running instead, for the next supervisor to adopt.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-npc-brains", async () =>
                 {
-                    await npcHost.Ask<NpcHostProtocol.AllStopped>(NpcHostProtocol.StopAll.Instance, npcSettings.StopTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    var restarting = await backend.IsSupervisorRestartingAsync(warning => system.Log.Warning(warning)).ConfigureAwait(false);
+                    await npcHost.Ask<NpcHostProtocol.AllStopped>(new NpcHostProtocol.StopAll(restarting), npcSettings.StopTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                     return Akka.Done.Instance;
                 });
             }

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Nimmerverse.Actors.Npc;
 using Tmds.DBus.Protocol;
 
@@ -24,18 +26,23 @@ public sealed class DBusSystemdScopes : ISystemdScopes
     private delegate void BodyWriter(ref MessageWriter writer);
 
     private readonly DBusConnection _connection;
+    private readonly CgroupOomWatcher _oomKills;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _jobs = new(StringComparer.Ordinal);
     private IDisposable? _jobWatch;
 
-    private DBusSystemdScopes(DBusConnection connection) => _connection = connection;
+    private DBusSystemdScopes(DBusConnection connection, CgroupOomWatcher oomKills)
+    {
+        _connection = connection;
+        _oomKills = oomKills;
+    }
 
     private DBusConnection Connection => _connection;
 
     /// <summary>Connects to the system bus (or <paramref name="address"/>, e.g. <c>unix:path=/run/dbus/system_bus_socket</c>) and subscribes to job results.</summary>
-    public static async Task<DBusSystemdScopes> ConnectAsync(string? address = null)
+    public static async Task<DBusSystemdScopes> ConnectAsync(string? address = null, ILogger? logger = null)
     {
         var connection = new DBusConnection(address ?? DBusAddress.System ?? throw new InvalidOperationException("no system bus address"));
-        var scopes = new DBusSystemdScopes(connection);
+        var scopes = new DBusSystemdScopes(connection, new CgroupOomWatcher(logger ?? NullLogger.Instance));
         try
         {
             await connection.ConnectAsync().ConfigureAwait(false);
@@ -84,12 +91,11 @@ public sealed class DBusSystemdScopes : ISystemdScopes
                 writer.WriteVariantString(Slice);
                 Property(ref writer, "PIDs");
                 writer.WriteVariant(VariantValue.Array(pids.Select(p => (uint)p).ToArray()));
-                // A scope outlives the supervisor that made it (re-adoption), and a brain that runs
-                // out of memory is killed alone; the supervisor decides about restarting.
+                // A brain that runs out of memory is killed alone; the supervisor decides about
+                // restarting. CollectMode stays "inactive": a failed scope (Result=oom-kill on
+                // cgroup v2) stays loaded until the supervisor has read why and reset it.
                 Property(ref writer, "OOMPolicy");
                 writer.WriteVariantString("kill");
-                Property(ref writer, "CollectMode");
-                writer.WriteVariantString("inactive-or-failed");
                 WriteLimits(ref writer, limits);
                 writer.WriteArrayEnd(properties);
                 writer.WriteArrayEnd(writer.WriteArrayStart(DBusType.Struct)); // no auxiliary units
@@ -164,6 +170,62 @@ public sealed class DBusSystemdScopes : ISystemdScopes
                 return (IReadOnlyList<NpcScopeName>)units;
             });
 
+    public async Task<IReadOnlyList<int>> GetProcessesAsync(NpcScopeName unit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Connection.CallMethodAsync(
+                Method("GetUnitProcesses", "s", (ref MessageWriter writer) => writer.WriteString(unit.Value)),
+                static (message, _) =>
+                {
+                    // a(sus): cgroup path, PID, command line.
+                    var reader = message.GetBodyReader();
+                    var pids = new List<int>();
+                    var end = reader.ReadArrayStart(DBusType.Struct);
+                    while (reader.HasNext(end))
+                    {
+                        reader.AlignStruct();
+                        reader.ReadString();
+                        pids.Add((int)reader.ReadUInt32());
+                        reader.ReadString();
+                    }
+
+                    return (IReadOnlyList<int>)pids;
+                }).ConfigureAwait(false);
+        }
+        catch (DBusErrorReplyException e) when (e.ErrorName == "org.freedesktop.systemd1.NoSuchUnit")
+        {
+            return [];
+        }
+    }
+
+    public IDisposable WatchOomKills(ScopeStatus scope, Action onOomKill) => _oomKills.Watch(scope.ControlGroup, onOomKill);
+
+    /// <summary>
+    /// Whether systemd is restarting the unit this process runs in (<c>systemctl restart</c>, an
+    /// upgrade): the unit's pending job is of type <c>restart</c>. A stop, or no unit job at all
+    /// (a terminal, a crash), is not a restart.
+    /// </summary>
+    public async Task<bool> IsOwnUnitRestartingAsync()
+    {
+        var unitPath = await Connection.CallMethodAsync(
+            Method("GetUnitByPID", "u", (ref MessageWriter writer) => writer.WriteUInt32((uint)Environment.ProcessId)),
+            static (message, _) => message.GetBodyReader().ReadObjectPathAsString()).ConfigureAwait(false);
+        var jobPath = await Connection.CallMethodAsync(
+            PropertyGet(unitPath, "org.freedesktop.systemd1.Unit", "Job"),
+            static (message, _) =>
+            {
+                // A variant holding (uo): job id (0 = none) and its path.
+                var reader = message.GetBodyReader();
+                reader.ReadSignature();
+                reader.AlignStruct();
+                var id = reader.ReadUInt32();
+                var path = reader.ReadObjectPathAsString();
+                return id == 0 ? null : path;
+            }).ConfigureAwait(false);
+        return jobPath is not null && await GetStringAsync(jobPath, "org.freedesktop.systemd1.Job", "JobType").ConfigureAwait(false) == "restart";
+    }
+
     public Task KillAsync(NpcScopeName unit, int signal, CancellationToken cancellationToken) =>
         CallAsync(Method("KillUnit", "ssi", (ref MessageWriter writer) =>
         {
@@ -185,6 +247,7 @@ public sealed class DBusSystemdScopes : ISystemdScopes
     public ValueTask DisposeAsync()
     {
         _jobWatch?.Dispose();
+        _oomKills.Dispose();
         _connection.Dispose();
         foreach (var waiting in _jobs.Values)
         {
@@ -262,12 +325,16 @@ public sealed class DBusSystemdScopes : ISystemdScopes
         }
     }
 
-    private Task<string> GetStringAsync(string path, string @interface, string property)
+    private Task<string> GetStringAsync(string path, string @interface, string property) =>
+        Connection.CallMethodAsync(PropertyGet(path, @interface, property), static (message, _) => message.GetBodyReader().ReadVariantValue().GetString());
+
+    /// <summary><c>org.freedesktop.DBus.Properties.Get</c> of one property of the object at <paramref name="path"/>.</summary>
+    private MessageBuffer PropertyGet(string path, string @interface, string property)
     {
         using var writer = Connection.GetMessageWriter();
         writer.WriteMethodCallHeader(Systemd, path, "org.freedesktop.DBus.Properties", "Get", "ss");
         writer.WriteString(@interface);
         writer.WriteString(property);
-        return Connection.CallMethodAsync(writer.CreateMessage(), static (message, _) => message.GetBodyReader().ReadVariantValue().GetString());
+        return writer.CreateMessage();
     }
 }

@@ -9,7 +9,7 @@ namespace Nimmerverse.Supervisor.Systemd;
 /// limits, over D-Bus) or <c>none</c> (plain child processes, limits not enforced). Chosen once at
 /// start: <c>Npc:Backend</c> <c>auto</c> takes systemd when it is the init system and its bus answers.
 /// </summary>
-public sealed record NpcBackend(string Name, ISystemdScopes? Scopes, string Reason)
+public sealed record NpcBackend(string Name, DBusSystemdScopes? Scopes, string Reason)
 {
     public const string Systemd = "systemd";
     public const string None = "none";
@@ -34,13 +34,36 @@ public sealed record NpcBackend(string Name, ISystemdScopes? Scopes, string Reas
 
         try
         {
-            var scopes = await DBusSystemdScopes.ConnectAsync(options.SystemBus).WaitAsync(ConnectTimeout).ConfigureAwait(false);
+            var scopes = await DBusSystemdScopes.ConnectAsync(options.SystemBus, logger).WaitAsync(ConnectTimeout).ConfigureAwait(false);
             logger.LogInformation("NPC brains run in systemd scopes under {Slice} (bus {Bus})", DBusSystemdScopes.Slice, options.SystemBus ?? "system");
             return new NpcBackend(Systemd, scopes, $"systemd answers on {options.SystemBus ?? "the system bus"}");
         }
         catch (Exception e) when (options.Backend == Auto)
         {
             return Warn(new NpcBackend(None, null, $"systemd's bus did not answer ({e.GetType().Name}: {e.Message})"), logger);
+        }
+    }
+
+    /// <summary>
+    /// Whether systemd is restarting this supervisor's unit right now: then brains in their scopes
+    /// are left running for the next supervisor. Any doubt (no systemd, D-Bus failing, a plain
+    /// stop) answers false, and the brains are stopped as usual.
+    /// </summary>
+    public async Task<bool> IsSupervisorRestartingAsync(Action<string> warn)
+    {
+        if (Scopes is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            return await Scopes.IsOwnUnitRestartingAsync().WaitAsync(ConnectTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            warn($"Could not ask systemd whether it is restarting the supervisor ({e.GetType().Name}: {e.Message}); stopping the brains");
+            return false;
         }
     }
 

@@ -20,8 +20,24 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     [SetUp]
     public void MakeDirectory() => _directory = Directory.CreateTempSubdirectory("nimmerverse-npc-").FullName;
 
+    private readonly List<System.Diagnostics.Process> _orphans = [];
+
     [TearDown]
-    public void RemoveDirectory() => Directory.Delete(_directory, recursive: true);
+    public void RemoveDirectory()
+    {
+        foreach (var orphan in _orphans)
+        {
+            if (!orphan.HasExited)
+            {
+                orphan.Kill();
+            }
+
+            orphan.Dispose();
+        }
+
+        _orphans.Clear();
+        Directory.Delete(_directory, recursive: true);
+    }
 
     private string Script(string body)
     {
@@ -50,6 +66,9 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         Assert.That(published.Envelope.Body.Event, Is.EqualTo(lifecycleEvent), published.Envelope.Body.ToString());
         return published.Envelope.Body;
     }
+
+    private static NpcLifecycleBody NextEvent(Akka.TestKit.TestProbe bridge) =>
+        ((Publish<NpcLifecycleBody>)bridge.FishForMessage(m => m is Publish<NpcLifecycleBody>, TimeSpan.FromSeconds(10))).Envelope.Body;
 
     [Test]
     public void A_crashing_brain_is_restarted_with_growing_delays_then_given_up()
@@ -133,20 +152,47 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     /// </summary>
     private sealed class RecordingScopes : ISystemdScopes
     {
+        private readonly ConcurrentDictionary<int, int> _running = new();
+
         public ConcurrentQueue<(string Call, ScopeLimits? Limits)> Calls { get; } = new();
 
-        public Task StartScopeAsync(NpcScopeName unit, IReadOnlyList<int> pids, ScopeLimits limits, string description, CancellationToken cancellationToken) =>
-            Record("start", limits);
+        /// <summary>The OOM watch of the latest scope, to play the kernel's part.</summary>
+        public Action? OomWatch { get; private set; }
+
+        /// <summary>Makes a scope with <paramref name="pid"/> look as if an earlier supervisor had left it running.</summary>
+        public void LeftRunning(int npcId, int pid) => _running[npcId] = pid;
+
+        public Task StartScopeAsync(NpcScopeName unit, IReadOnlyList<int> pids, ScopeLimits limits, string description, CancellationToken cancellationToken)
+        {
+            _running[unit.Id] = pids[0];
+            return Record("start", limits);
+        }
 
         public Task SetLimitsAsync(NpcScopeName unit, ScopeLimits limits, CancellationToken cancellationToken) => Record("set", limits);
 
-        public Task<ScopeStatus?> GetStatusAsync(NpcScopeName unit, CancellationToken cancellationToken) => Task.FromResult<ScopeStatus?>(null);
+        public Task<ScopeStatus?> GetStatusAsync(NpcScopeName unit, CancellationToken cancellationToken) =>
+            Task.FromResult(_running.ContainsKey(unit.Id) ? new ScopeStatus(unit, "active", "running", "success", $"/test/{unit}") : null);
 
-        public Task<IReadOnlyList<NpcScopeName>> ListScopesAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<NpcScopeName>>([]);
+        public Task<IReadOnlyList<NpcScopeName>> ListScopesAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<NpcScopeName>>([.. _running.Keys.Select(NpcScopeName.For)]);
+
+        public Task<IReadOnlyList<int>> GetProcessesAsync(NpcScopeName unit, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<int>>(_running.TryGetValue(unit.Id, out var pid) ? [pid] : []);
+
+        public IDisposable WatchOomKills(ScopeStatus scope, Action onOomKill)
+        {
+            OomWatch = onOomKill;
+            Calls.Enqueue(("watch-oom", null));
+            return new CancellationTokenSource();
+        }
 
         public Task KillAsync(NpcScopeName unit, int signal, CancellationToken cancellationToken) => Record("kill", null);
 
-        public Task StopAsync(NpcScopeName unit, CancellationToken cancellationToken) => Record("stop", null);
+        public Task StopAsync(NpcScopeName unit, CancellationToken cancellationToken)
+        {
+            _running.TryRemove(unit.Id, out _);
+            return Record($"stop {unit}", null);
+        }
 
         public Task ResetFailedAsync(NpcScopeName unit, CancellationToken cancellationToken) => Record("reset-failed", null);
 
@@ -157,6 +203,92 @@ public sealed class NpcProcessActorSpec : AkkaSpec
             Calls.Enqueue((call, limits));
             return Task.CompletedTask;
         }
+    }
+
+    /// <summary>A process the test starts itself, standing in for a brain an earlier supervisor left running.</summary>
+    private System.Diagnostics.Process StartOrphan(string body)
+    {
+        var process = System.Diagnostics.Process.Start(Script(body))!;
+        _orphans.Add(process);
+        return process;
+    }
+
+    [Test]
+    public void The_host_adopts_brains_left_running_in_their_scopes_and_starts_only_the_missing_ones()
+    {
+        var bridge = CreateTestProbe();
+        var scopes = new RecordingScopes();
+        var survivor = StartOrphan("while true; do sleep 0.1; done");
+        scopes.LeftRunning(0, survivor.Id);
+        scopes.LeftRunning(7, StartOrphan("while true; do sleep 0.1; done").Id); // beyond a population of 2
+
+        Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")) with { Population = 2 }, bridge.Ref, Dev, "theia", scopes));
+
+        // The two NPC actors run side by side: their first events come in either order.
+        var events = new[] { NextEvent(bridge), NextEvent(bridge) }.OrderBy(e => e.NpcId).ToArray();
+        Assert.That((events[0].NpcId, events[0].Event, events[0].Pid), Is.EqualTo((0, "adopted", (int?)survivor.Id)));
+        Assert.That((events[1].NpcId, events[1].Event), Is.EqualTo((1, "spawned")), "NPC 0 was not started a second time");
+        AwaitCondition(() => scopes.Calls.Any(c => c.Call == "stop nimmerverse-npc-7.scope"), TimeSpan.FromSeconds(5));
+        Assert.That(scopes.Calls.Where(c => c.Call == "set").Select(c => c.Limits), Is.EqualTo(new[] { ScopeLimits.Default }), "the adopted brain got its limits again");
+        var later = bridge.ReceiveWhile(TimeSpan.FromMilliseconds(700), m => m).OfType<Publish<NpcLifecycleBody>>().Select(p => p.Envelope.Body);
+        Assert.That(later, Is.Empty, "no NPC was started twice");
+    }
+
+    [Test]
+    public void An_adopted_brain_that_dies_is_noticed_and_restarted_as_a_child()
+    {
+        var bridge = CreateTestProbe();
+        var scopes = new RecordingScopes();
+        var survivor = StartOrphan("while true; do sleep 0.1; done");
+        Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes, adoptPid: survivor.Id));
+        Assert.That(ExpectEvent(bridge, "adopted").Pid, Is.EqualTo(survivor.Id));
+
+        survivor.Kill();
+
+        var exited = ExpectEvent(bridge, "exited", TimeSpan.FromSeconds(5));
+        Assert.That((exited.Pid, exited.ExitCode, exited.Signal), Is.EqualTo(((int?)survivor.Id, (int?)null, (int?)null)));
+        Assert.That(exited.Detail, Does.Contain("adopted"));
+        var restarted = ExpectEvent(bridge, "restarted");
+        Assert.That(restarted.Pid, Is.Not.EqualTo(survivor.Id));
+    }
+
+    [Test]
+    public void An_oom_kill_in_the_scope_is_reported_as_such()
+    {
+        var bridge = CreateTestProbe();
+        var scopes = new RecordingScopes();
+        Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes));
+        var spawned = ExpectEvent(bridge, "spawned");
+        AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5));
+
+        scopes.OomWatch!();
+
+        var oom = ExpectEvent(bridge, "oom");
+        Assert.That(oom.Pid, Is.EqualTo(spawned.Pid));
+        Assert.That(oom.Detail, Does.Contain("OOM killer").And.Contain("MemoryMax=268435456"));
+    }
+
+    [Test]
+    public void When_the_supervisor_is_restarted_a_scoped_brain_checkpoints_and_keeps_running()
+    {
+        var bridge = CreateTestProbe();
+        var scopes = new RecordingScopes();
+        var npc = Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes));
+        var pid = ExpectEvent(bridge, "spawned").Pid!.Value;
+        AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5)); // it is in its scope
+
+        npc.Tell(LeaveRunning.Instance, TestActor);
+
+        ExpectMsg<Stopped>();
+        var command = (Publish<NpcCommandBody>)bridge.FishForMessage(m => m is Publish<NpcCommandBody>);
+        Assert.That((command.Subject.Value, command.Envelope.Body.Command), Is.EqualTo(("dev.npc.4.command", "checkpoint")));
+        Watch(npc);
+        Sys.Stop(npc);
+        ExpectTerminated(npc);
+        Thread.Sleep(300);
+        using var brain = System.Diagnostics.Process.GetProcessById(pid);
+        Assert.That(brain.HasExited, Is.False, "the brain outlived its actor, for the next supervisor");
+        brain.Kill();
     }
 
     [Test]

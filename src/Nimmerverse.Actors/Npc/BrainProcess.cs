@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Nimmerverse.Actors.Npc;
+
+/// <summary>
+/// A running brain as <see cref="NpcProcessActor"/> sees it: either its own child (started by this
+/// supervisor, its exit status known) or an adopted one (found in its scope after a supervisor
+/// restart: its parent is now systemd, which alone learns its exit status).
+/// </summary>
+internal abstract class BrainProcess : IDisposable
+{
+    public abstract int Pid { get; }
+
+    public abstract bool IsAdopted { get; }
+
+    /// <summary>True once the process is gone.</summary>
+    public abstract bool HasExited { get; }
+
+    /// <summary>The exit code (.NET's 128 + N for a death by signal N), or null when it is not ours to know.</summary>
+    public abstract int? ExitCode { get; }
+
+    /// <summary>Sends <paramref name="signal"/>; false when it could not be delivered (the process is gone).</summary>
+    public abstract bool Signal(int signal);
+
+    public abstract void Dispose();
+}
+
+/// <summary>A brain this supervisor started: <see cref="Process"/> reports its exit the moment it happens.</summary>
+internal sealed partial class ChildBrain(Process process) : BrainProcess
+{
+    public override int Pid { get; } = process.Id;
+
+    public override bool IsAdopted => false;
+
+    public override bool HasExited => process.HasExited;
+
+    public override int? ExitCode => process.HasExited ? process.ExitCode : null;
+
+    /// <summary>An unreaped child keeps its PID, so kill(2) cannot reach a stranger.</summary>
+    public override bool Signal(int signal) => !process.HasExited && Kill(Pid, signal) == 0;
+
+    public override void Dispose() => process.Dispose();
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
+
+/// <summary>
+/// A brain found running in its scope, held by a pidfd (Linux 5.3+): signals and the exit check go
+/// to that very process even if its PID is reused later. Not our child, so its exit is noticed by
+/// polling the pidfd (it becomes readable when the process ends) and its exit status is unknown.
+/// </summary>
+internal sealed partial class AdoptedBrain : BrainProcess
+{
+    private const long SysPidfdSendSignal = 424; // the same number on every architecture (since 5.1)
+    private const long SysPidfdOpen = 434;       // (since 5.3)
+    private const short PollIn = 0x1;
+
+    private readonly int _pidfd;
+    private bool _exited;
+
+    private AdoptedBrain(int pid, int pidfd)
+    {
+        Pid = pid;
+        _pidfd = pidfd;
+    }
+
+    public override int Pid { get; }
+
+    public override bool IsAdopted => true;
+
+    public override bool HasExited => _exited || (_exited = IsReadable(_pidfd));
+
+    public override int? ExitCode => null;
+
+    /// <summary>Opens a pidfd on <paramref name="pid"/>; null when there is no such process.</summary>
+    public static AdoptedBrain? TryOpen(int pid)
+    {
+        var pidfd = (int)Syscall(SysPidfdOpen, pid, 0, 0);
+        return pidfd < 0 ? null : new AdoptedBrain(pid, pidfd);
+    }
+
+    public override bool Signal(int signal) => !HasExited && Syscall(SysPidfdSendSignal, _pidfd, signal, 0) == 0;
+
+    public override void Dispose() => _ = Close(_pidfd);
+
+    private static unsafe bool IsReadable(int fd)
+    {
+        var poll = new PollFd { Fd = fd, Events = PollIn };
+        return Poll(&poll, 1, 0) == 1 && (poll.Revents & PollIn) != 0;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
+    private static partial long Syscall(long number, long a, long b, long c);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}
