@@ -77,11 +77,11 @@ internal sealed partial class AdoptedBrain : BrainProcess
     /// <summary>Opens a pidfd on <paramref name="pid"/>; null when there is no such process.</summary>
     public static AdoptedBrain? TryOpen(int pid)
     {
-        var pidfd = (int)Syscall(SysPidfdOpen, pid, 0, 0);
+        var pidfd = (int)Syscall(SysPidfdOpen, pid, 0, 0, 0);
         return pidfd < 0 ? null : new AdoptedBrain(pid, pidfd);
     }
 
-    public override bool Signal(int signal) => !HasExited && Syscall(SysPidfdSendSignal, _pidfd, signal, 0) == 0;
+    public override bool Signal(int signal) => !HasExited && Syscall(SysPidfdSendSignal, _pidfd, signal, 0, 0) == 0; // no siginfo, no flags
 
     public override void Dispose() => _ = Close(_pidfd);
 
@@ -99,8 +99,9 @@ internal sealed partial class AdoptedBrain : BrainProcess
         public short Revents;
     }
 
+    /// <summary>syscall(2) with every argument register given, so no stray value reaches a flags argument.</summary>
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
-    private static partial long Syscall(long number, long a, long b, long c);
+    private static partial long Syscall(long number, long a, long b, long c, long d);
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     private static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);

@@ -96,6 +96,14 @@ public sealed class DBusSystemdScopes : ISystemdScopes
                 // cgroup v2) stays loaded until the supervisor has read why and reset it.
                 Property(ref writer, "OOMPolicy");
                 writer.WriteVariantString("kill");
+                // Accounting for what systemctl status shows and the benchmarks and tests read
+                // (on cgroup v1 the cpuacct hierarchy is realised only with it).
+                foreach (var accounting in (ReadOnlySpan<string>)["CPUAccounting", "MemoryAccounting", "TasksAccounting"])
+                {
+                    Property(ref writer, accounting);
+                    writer.WriteVariantBool(true);
+                }
+
                 WriteLimits(ref writer, limits);
                 writer.WriteArrayEnd(properties);
                 writer.WriteArrayEnd(writer.WriteArrayStart(DBusType.Struct)); // no auxiliary units

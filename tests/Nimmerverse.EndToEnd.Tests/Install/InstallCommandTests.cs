@@ -32,6 +32,8 @@ public sealed class InstallCommandTests
         var unit = await File.ReadAllTextAsync(Path.Combine(_root, "etc/systemd/system/nimmerverse.service"));
         Assert.That(unit, Does.Contain("ExecStart=/srv/nv/bin/nimmerverse run --config /etc/nimmerverse/nimmerverse.json"));
         Assert.That(unit, Does.Not.Contain("/opt/nimmerverse"));
+        var slice = await File.ReadAllTextAsync(Path.Combine(_root, "etc/systemd/system/nimmerverse-npcs.slice"));
+        Assert.That(slice, Does.Contain("[Slice]").And.Contain("file:///srv/nv/README.md"));
         Assert.That(File.Exists(Path.Combine(_root, "etc/nimmerverse/nimmerverse.json")), Is.True);
         Assert.That(File.Exists(Path.Combine(_root, "etc/nimmerverse/nimmerverse.env")), Is.True);
         Assert.That(result.StandardError, Does.Contain("systemctl enable --now nimmerverse"));
