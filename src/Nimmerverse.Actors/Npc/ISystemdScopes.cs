@@ -39,6 +39,13 @@ public interface ISystemdScopes : IAsyncDisposable
     Task<IReadOnlyList<int>> GetProcessesAsync(NpcScopeName unit, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Calls <paramref name="onActiveState"/> with the scope's new <c>ActiveState</c> each time systemd
+    /// announces a change (<c>PropertiesChanged</c> on the unit's object), the last one being
+    /// <c>inactive</c> or <c>failed</c> when its processes are gone. Dispose to stop watching.
+    /// </summary>
+    Task<IDisposable> WatchStateAsync(NpcScopeName unit, Action<string> onActiveState, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Calls <paramref name="onOomKill"/> when the kernel's OOM killer acts in the scope's memory
     /// cgroup. Needed on cgroup v1, where systemd never reports <c>Result=oom-kill</c>; on v2
     /// systemd does, and <see cref="ScopeStatus.Result"/> tells. Dispose to stop watching; the

@@ -15,6 +15,7 @@ namespace Nimmerverse.Actors.Npc;
 /// <param name="Limits">Each brain's CPU quota, MemoryMax and TasksMax in its systemd scope. Default 25 %, 256 MiB, 64.</param>
 /// <param name="HeartbeatTimeout">A running brain silent (no <c>npc_state</c>) this long is killed and restarted. Default 10 s.</param>
 /// <param name="StartupTimeout">Time a new brain has for its first state. Default 90 s.</param>
+/// <param name="StartupCpuQuotaPercent">A new brain's CPU quota until its first state (never below its own). Default 100.</param>
 /// <param name="SpawnInterval">Brains are started one after another this far apart: each spends about 1.5 s of CPU
 /// loading LibTorch, and all at once they starve the host (and the checkpoint answers they wait for). Default 0.5 s.</param>
 public sealed record NpcHostSettings(
@@ -32,7 +33,8 @@ public sealed record NpcHostSettings(
     TimeSpan RestartWindow,
     ScopeLimits? Limits = null,
     TimeSpan? HeartbeatTimeout = null,
-    TimeSpan? StartupTimeout = null)
+    TimeSpan? StartupTimeout = null,
+    double? StartupCpuQuotaPercent = null)
 {
     /// <summary>A brain that has published no state for this long is killed (and restarted with backoff). Default 10 s.</summary>
     public TimeSpan Heartbeat => HeartbeatTimeout ?? TimeSpan.FromSeconds(10);
@@ -43,6 +45,11 @@ public sealed record NpcHostSettings(
     /// <summary>Each brain's scope limits (used where systemd runs the brains).</summary>
     public ScopeLimits ScopeLimits => Limits ?? ScopeLimits.Default;
 
+    /// <summary>The scope limits a new brain starts with: its own, with the start-up CPU quota if that is higher (until its first state).</summary>
+    public ScopeLimits StartupLimits(ScopeLimits limits) =>
+        limits with { CpuQuotaPercent = Math.Max(limits.CpuQuotaPercent, StartupCpuQuotaPercent ?? DefaultStartupCpuQuotaPercent) };
+
+    public const double DefaultStartupCpuQuotaPercent = 100;
     public const int DefaultPopulation = 25;
     public const double DefaultTickRateHz = 5;
     public const string DefaultRole = "medium";

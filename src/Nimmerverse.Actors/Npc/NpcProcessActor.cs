@@ -54,8 +54,12 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
     private readonly int? _adoptPid;
     private BrainProcess? _brain;
     private bool _scoped;
+
+    /// <summary>The brain's scope still has the start-up CPU quota; its own limits follow its first state.</summary>
+    private bool _startupQuota;
     private bool _detached;
     private IDisposable? _oomWatch;
+    private IDisposable? _stateWatch;
     private int _starts;
     private int? _lastExitCode;
     private bool _gaveUp;
@@ -84,13 +88,14 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<Adopt>(adopt => AdoptBrain(adopt.Pid));
         Receive<ScopePrepared>(_ => StartBrain());
         Receive<ScopeReady>(OnScopeReady);
+        Receive<ScopeStateChanged>(OnScopeStateChanged);
         Receive<ScopeFailed>(OnScopeFailed);
         Receive<Oom>(oom => Publish("oom", pid: oom.Pid, detail: oom.How));
         Receive<Exited>(OnExited);
         Receive<LeaveRunning>(_ => Detach());
         Receive<SetLimits>(ApplyLimits);
         Receive<Subscribed>(_ => { });
-        Receive<Inbound<NpcStateBody>>(_ => _lastStateAt = _clock.GetUtcNow());
+        Receive<Inbound<NpcStateBody>>(_ => OnState());
         Receive<CheckHeartbeat>(_ => CheckHeartbeatNow());
         Receive<SetTickRate>(set => _bridge.Tell(new Publish<NpcCommandBody>(_commands, new Envelope<NpcCommandBody>(
             MessageHeader.New<NpcCommandBody>(_source), new NpcCommandBody("set_tick_rate", set.TickRateHz)))));
@@ -119,6 +124,7 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
     /// </summary>
     protected override void PostStop()
     {
+        _stateWatch?.Dispose();
         if (_brain is { HasExited: false } brain && (_scoped || _detached))
         {
             _log.Info("NPC {NpcId}'s brain (PID {Pid}) keeps running in {Unit} for the next supervisor to adopt", _npcId, brain.Pid, _unit.Value);
@@ -195,11 +201,13 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
             Publish(_starts == 1 ? "spawned" : "restarted", pid: brain.Pid);
             if (_scopes is { } scopes)
             {
-                var (unit, limits, description) = (_unit, _limits, $"Nimmerverse NPC {_npcId} brain");
+                // Loading LibTorch is a second of CPU: the brain gets the start-up quota until its first state.
+                var (unit, limits, description) = (_unit, _settings.StartupLimits(_limits), $"Nimmerverse NPC {_npcId} brain");
+                _startupQuota = limits != _limits;
                 async Task<ScopeReady> StartScopeAsync()
                 {
                     await scopes.StartScopeAsync(unit, [brain.Pid], limits, description, CancellationToken.None).ConfigureAwait(false);
-                    return new ScopeReady(brain, await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false));
+                    return await ScopeReadyAsync(scopes, unit, brain, self).ConfigureAwait(false);
                 }
 
                 StartScopeAsync().PipeTo(Self, failure: e => new ScopeFailed(brain, e));
@@ -230,14 +238,21 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
         _scoped = true;
         _log.Info("Adopted the brain of NPC {NpcId} (PID {Pid}) running in {Unit}", _npcId, pid, _unit.Value);
         Publish("adopted", pid: pid, detail: $"found running in {_unit}");
-        var (scopes, unit, limits) = (_scopes!, _unit, _limits);
+        var (scopes, unit, limits, self) = (_scopes!, _unit, _limits, Self);
         async Task<ScopeReady> ReattachAsync()
         {
             await scopes.SetLimitsAsync(unit, limits, CancellationToken.None).ConfigureAwait(false);
-            return new ScopeReady(brain, await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false));
+            return await ScopeReadyAsync(scopes, unit, brain, self).ConfigureAwait(false);
         }
 
         ReattachAsync().PipeTo(Self, failure: e => new ScopeFailed(brain, e));
+    }
+
+    /// <summary>The scope's status, and a watch on its state: systemd's word that it ended tells at once that an adopted brain is gone.</summary>
+    private static async Task<ScopeReady> ScopeReadyAsync(ISystemdScopes scopes, NpcScopeName unit, BrainProcess brain, IActorRef self)
+    {
+        var watch = await scopes.WatchStateAsync(unit, state => self.Tell(new ScopeStateChanged(brain, state)), CancellationToken.None).ConfigureAwait(false);
+        return new ScopeReady(brain, await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false), watch);
     }
 
     private void Began(BrainProcess brain)
@@ -252,11 +267,20 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
     {
         if (!ReferenceEquals(ready.Brain, _brain) || ready.Status is not { } status)
         {
+            ready.StateWatch.Dispose();
             return; // that brain is gone already; its exit has been handled
         }
 
+        _stateWatch?.Dispose();
+        _stateWatch = ready.StateWatch;
+
         _scoped = true;
         _log.Info("NPC {NpcId} (PID {Pid}) runs in {Unit}: CPUQuota={CpuQuota}%, MemoryMax={MemoryMax}", _npcId, ready.Brain.Pid, _unit.Value, _limits.CpuQuotaPercent, _limits.MemoryMaxBytes);
+        if (_lastStateAt is not null)
+        {
+            EndStartupQuota(); // its first state came before systemd's answer
+        }
+
         _oomWatch?.Dispose();
         try
         {
@@ -267,6 +291,41 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
         {
             _log.Warning("Cannot watch {Unit} for OOM kills ({Error}); one will show as SIGKILL", _unit.Value, e.Message);
         }
+    }
+
+    /// <summary>systemd says the scope ended: an adopted brain, which sends no exit event, is gone (the pidfd poll is the backstop).</summary>
+    private void OnScopeStateChanged(ScopeStateChanged changed)
+    {
+        _log.Debug("{Unit} is {ActiveState}", _unit.Value, changed.ActiveState);
+        if (changed.ActiveState is "inactive" or "failed" && ReferenceEquals(changed.Brain, _brain) && changed.Brain is AdoptedBrain { HasExited: true } adopted)
+        {
+            Self.Tell(new Exited(adopted));
+        }
+    }
+
+    private void OnState()
+    {
+        var first = _lastStateAt is null;
+        _lastStateAt = _clock.GetUtcNow();
+        if (first && _scoped)
+        {
+            EndStartupQuota();
+        }
+    }
+
+    /// <summary>The brain is up: from now on it has its own CPU quota, not the start-up one.</summary>
+    private void EndStartupQuota()
+    {
+        if (!_startupQuota || _scopes is not { } scopes)
+        {
+            return;
+        }
+
+        _startupQuota = false;
+        var (unit, log, limits) = (_unit, _log, _limits);
+        scopes.SetLimitsAsync(unit, limits, CancellationToken.None).ContinueWith(
+            t => log.Warning("Could not give {Unit} its CPU quota of {CpuQuota}% after start-up: {Error}", unit.Value, limits.CpuQuotaPercent, t.Exception?.GetBaseException().Message),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     /// <summary>Kills a brain that fell silent: no first state within the start-up time, or none for the heartbeat timeout since.
@@ -300,6 +359,7 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
     {
         // Kept for the next start either way, so a restarted brain keeps what the governor gave it.
         _limits = set.Limits;
+        _startupQuota = false; // what is applied now replaces the start-up quota
         if (_scopes is not { } scopes)
         {
             Sender.Tell(new LimitsSet(_npcId, false, "the NPC backend is none: limits are not enforced on this host"));
@@ -341,6 +401,8 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
         _lastExitCode = exited.Brain.ExitCode;
         var adopted = exited.Brain.IsAdopted;
         (_brain, _scoped) = (null, false);
+        _stateWatch?.Dispose();
+        _stateWatch = null;
         exited.Brain.Dispose();
         // .NET reports a death by signal N as 128 + N.
         int? signal = _lastExitCode is > 128 and <= 128 + 64 ? _lastExitCode - 128 : null;
@@ -468,7 +530,9 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>The brain is in its scope (just made, or found when adopting); <paramref name="Status"/> is null when the scope is already gone.</summary>
-    private sealed record ScopeReady(BrainProcess Brain, ScopeStatus? Status);
+    private sealed record ScopeReady(BrainProcess Brain, ScopeStatus? Status, IDisposable StateWatch);
+
+    private sealed record ScopeStateChanged(BrainProcess Brain, string ActiveState);
 
     private sealed record ScopeFailed(BrainProcess? Brain, Exception Error);
 

@@ -315,6 +315,12 @@ public sealed class NpcOptions
 
     public ScopeLimits Limits => new(CpuQuotaPercent, MemoryMaxMiB * 1024L * 1024, TasksMax);
 
+    /// <summary>
+    /// A new brain's CPUQuota until its first state (5-100; never below CpuQuotaPercent). Loading
+    /// LibTorch costs about a second of CPU, which at 25 % takes four. Default 100.
+    /// </summary>
+    public double StartupCpuQuotaPercent { get; init; } = NpcHostSettings.DefaultStartupCpuQuotaPercent;
+
     /// <summary>The longest wait between restarts (the delay doubles from RestartDelay). Default 30 s.</summary>
     public TimeSpan MaxRestartDelay { get; init; } = NpcHostSettings.DefaultMaxRestartDelay;
 
@@ -331,7 +337,7 @@ public sealed class NpcOptions
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     public NpcHostSettings ToSettings(string natsUrl, string environment) =>
-        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval, MaxRestartDelay, MaxRestarts, RestartWindow, Limits, HeartbeatTimeout, StartupTimeout);
+        new(BrainPath, Population, TickRateHz, Role, natsUrl, environment, RestartDelay, StopTimeout, SpawnInterval, MaxRestartDelay, MaxRestarts, RestartWindow, Limits, HeartbeatTimeout, StartupTimeout, StartupCpuQuotaPercent);
 }
 
 /// <summary>Section <c>Nimmerverse:Akka</c>: remoting and cluster membership.</summary>

@@ -311,6 +311,11 @@ public static partial class OptionsValidator
             fail("Npc:CpuQuotaPercent", $"{npc.CpuQuotaPercent} is outside 5..100 (percent of one core)");
         }
 
+        if (!double.IsFinite(npc.StartupCpuQuotaPercent) || npc.StartupCpuQuotaPercent is < 5 or > 100)
+        {
+            fail("Npc:StartupCpuQuotaPercent", $"{npc.StartupCpuQuotaPercent} is outside 5..100 (percent of one core)");
+        }
+
         if (npc.MemoryMaxMiB is < 32 or > 65536)
         {
             fail("Npc:MemoryMaxMiB", $"{npc.MemoryMaxMiB} is outside 32..65536 MiB");

@@ -26,6 +26,7 @@ public static class SupervisorLogging
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             // Npgsql logs every command at Information; its warnings and errors are what an operator needs.
             .MinimumLevel.Override("Npgsql", LogEventLevel.Warning)
+            .Enrich.With<NpcUnitEnricher>()
             .WriteTo.Sink(CreateSink(options.Target, options.JournalSocket, environment, hostName))
             .CreateLogger();
     }

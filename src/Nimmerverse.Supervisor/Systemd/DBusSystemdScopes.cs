@@ -207,6 +207,46 @@ public sealed class DBusSystemdScopes : ISystemdScopes
         }
     }
 
+    public async Task<IDisposable> WatchStateAsync(NpcScopeName unit, Action<string> onActiveState, CancellationToken cancellationToken) =>
+        await Connection.WatchPropertiesChangedAsync(
+            Systemd, UnitPath(unit), "org.freedesktop.systemd1.Unit",
+            static (message, _) =>
+            {
+                // PropertiesChanged: interface, changed properties a{sv}, invalidated names.
+                var reader = message.GetBodyReader();
+                reader.ReadString();
+                return reader.ReadDictionaryOfStringToVariantValue().TryGetValue("ActiveState", out var state) ? state.GetString() : null;
+            },
+            (Notification<string?> changed) =>
+            {
+                if (changed.HasValue && changed.Value is { } state)
+                {
+                    onActiveState(state);
+                }
+            },
+            null,
+            ObserverFlags.None,
+            null).ConfigureAwait(false);
+
+    /// <summary>A unit's object path: systemd's bus label escaping, every byte but [A-Za-z0-9] as _xx.</summary>
+    private static string UnitPath(NpcScopeName unit)
+    {
+        var path = new System.Text.StringBuilder("/org/freedesktop/systemd1/unit/");
+        foreach (var c in unit.Value)
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                path.Append(c);
+            }
+            else
+            {
+                path.Append('_').Append(((int)c).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return path.ToString();
+    }
+
     public IDisposable WatchOomKills(ScopeStatus scope, Action onOomKill) => _oomKills.Watch(scope.ControlGroup, onOomKill);
 
     /// <summary>

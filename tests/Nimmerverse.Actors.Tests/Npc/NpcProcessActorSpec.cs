@@ -51,11 +51,17 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         return path;
     }
 
-    private static NpcHostSettings Settings(string brain, int maxRestarts = 3, TimeSpan? startup = null) => new(
+    /// <summary>Settings for the stand-in brains; the start-up CPU quota is off (5 %, below any brain's own) unless a test is about it.</summary>
+    private static NpcHostSettings Settings(string brain, int maxRestarts = 3, TimeSpan? startup = null, double startupQuota = 5) => new(
         brain, 1, 5, "small", "nats://127.0.0.1:4222", "dev",
         RestartDelay: TimeSpan.FromMilliseconds(100), StopTimeout: TimeSpan.FromSeconds(3), SpawnInterval: TimeSpan.Zero,
         MaxRestartDelay: TimeSpan.FromSeconds(1), MaxRestarts: maxRestarts, RestartWindow: TimeSpan.FromSeconds(30),
-        HeartbeatTimeout: TimeSpan.FromSeconds(2), StartupTimeout: startup ?? TimeSpan.FromSeconds(60));
+        HeartbeatTimeout: TimeSpan.FromSeconds(2), StartupTimeout: startup ?? TimeSpan.FromSeconds(60), StartupCpuQuotaPercent: startupQuota);
+
+    private static Inbound<NpcStateBody> StateOf(int npcId) => new(
+        $"dev.npc.{npcId}.state",
+        new Envelope<NpcStateBody>(MessageHeader.New<NpcStateBody>(new MessageSource($"npc-{npcId}", "npc", 1)), new NpcStateBody(npcId, 1, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0)),
+        null);
 
     private NpcLifecycleBody ExpectEvent(Akka.TestKit.TestProbe bridge, string lifecycleEvent, TimeSpan? within = null)
     {
@@ -179,6 +185,9 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         public Task<IReadOnlyList<int>> GetProcessesAsync(NpcScopeName unit, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<int>>(_running.TryGetValue(unit.Id, out var pid) ? [pid] : []);
 
+        public Task<IDisposable> WatchStateAsync(NpcScopeName unit, Action<string> onActiveState, CancellationToken cancellationToken) =>
+            Task.FromResult<IDisposable>(new CancellationTokenSource());
+
         public IDisposable WatchOomKills(ScopeStatus scope, Action onOomKill)
         {
             OomWatch = onOomKill;
@@ -266,6 +275,25 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         var oom = ExpectEvent(bridge, "oom");
         Assert.That(oom.Pid, Is.EqualTo(spawned.Pid));
         Assert.That(oom.Detail, Does.Contain("OOM killer").And.Contain("MemoryMax=268435456"));
+    }
+
+    [Test]
+    public void A_new_brain_starts_with_the_start_up_cpu_quota_and_gets_its_own_with_its_first_state()
+    {
+        var bridge = CreateTestProbe();
+        var scopes = new RecordingScopes();
+        var npc = Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("while true; do sleep 0.1; done"), startupQuota: 100), bridge.Ref, Dev, "theia", scopes));
+        ExpectEvent(bridge, "spawned");
+        AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5)); // in its scope
+        Assert.That(scopes.Calls.Single(c => c.Call == "start").Limits, Is.EqualTo(ScopeLimits.Default with { CpuQuotaPercent = 100 }));
+        Assert.That(scopes.Calls.Any(c => c.Call == "set"), Is.False, "no change before the brain is up");
+
+        npc.Tell(StateOf(5), TestActor);
+        npc.Tell(StateOf(5), TestActor);
+
+        AwaitCondition(() => scopes.Calls.Any(c => c.Call == "set"), TimeSpan.FromSeconds(5));
+        Thread.Sleep(200);
+        Assert.That(scopes.Calls.Where(c => c.Call == "set").Select(c => c.Limits), Is.EqualTo(new[] { ScopeLimits.Default }), "its own 25 %, once");
     }
 
     [Test]
@@ -370,10 +398,9 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         ExpectEvent(bridge, "spawned");
 
         // States keep it alive past the start-up time...
-        var state = new NpcStateBody(9, 1, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0);
         for (var i = 0; i < 8; i++)
         {
-            npc.Tell(new Inbound<NpcStateBody>("dev.npc.9.state", new Envelope<NpcStateBody>(MessageHeader.New<NpcStateBody>(new MessageSource("npc-9", "npc", 1)), state), null), TestActor);
+            npc.Tell(StateOf(9), TestActor);
             Thread.Sleep(500);
         }
 

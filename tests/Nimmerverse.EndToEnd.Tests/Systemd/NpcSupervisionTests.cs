@@ -106,6 +106,8 @@ public sealed class NpcSupervisionTests
         Assert.That(events.Single(e => e.Event == "gave-up").Detail, Does.Contain("more than 2 restarts"));
         var journal = await Sandbox.JournalctlAsync("-u", Unit, "-o", "cat", "NPC_ID=0");
         Assert.That(journal.StandardOutput, Does.Contain("Gave up the brain of NPC 0"));
+        var byUnit = await Sandbox.JournalctlAsync("-u", Unit, "-o", "cat", "UNIT=nimmerverse-npc-0.scope");
+        Assert.That(byUnit.StandardOutput, Does.Contain("Gave up the brain of NPC 0").And.Contain("OOM"));
     }
 
     [Test]

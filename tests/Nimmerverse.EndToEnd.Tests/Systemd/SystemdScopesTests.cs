@@ -111,14 +111,19 @@ public sealed class SystemdScopesTests
     }
 
     [Test]
-    public async Task A_signal_reaches_every_process_of_the_scope()
+    public async Task A_signal_reaches_every_process_of_the_scope_and_its_end_is_announced()
     {
         var unit = NpcScopeName.For(8);
         var pid = await StartSleeperAsync();
         await _scopes.StartScopeAsync(unit, [pid], ScopeLimits.Default, "NPC 8 brain (test)", default);
 
+        var states = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var watch = await _scopes.WatchStateAsync(unit, states.Enqueue, default);
+
         await _scopes.KillAsync(unit, 9, default);
 
+        Assert.That(await Nimmerverse.Testing.Eventually.TrueAsync(() => Task.FromResult(states.Contains("inactive") || states.Contains("failed")), TimeSpan.FromSeconds(10)), Is.True,
+            $"PropertiesChanged told the end: {string.Join(", ", states)}");
         var gone = await Nimmerverse.Testing.Eventually.TrueAsync(async () => await _scopes.GetStatusAsync(unit, default) is null or { ActiveState: "inactive" or "failed" }, TimeSpan.FromSeconds(10));
         Assert.That(gone, Is.True, "the scope ended with its only process");
         await _scopes.ResetFailedAsync(unit, default).ContinueWith(_ => { }, TaskScheduler.Default); // nothing to reset when it was collected
