@@ -90,7 +90,11 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<ScopeReady>(OnScopeReady);
         Receive<ScopeStateChanged>(OnScopeStateChanged);
         Receive<ScopeFailed>(OnScopeFailed);
-        Receive<Oom>(oom => Publish("oom", pid: oom.Pid, detail: oom.How));
+        Receive<Oom>(oom =>
+        {
+            _log.Warning("The brain of NPC {NpcId} (PID {Pid}) ran out of memory: {How}", _npcId, oom.Pid, oom.How);
+            Publish("oom", pid: oom.Pid, detail: oom.How);
+        });
         Receive<Exited>(OnExited);
         Receive<LeaveRunning>(_ => Detach());
         Receive<SetLimits>(ApplyLimits);

@@ -206,7 +206,9 @@ public sealed class NimmerverseServiceTests
         Assert.That(scoped, Is.True, (await Sandbox.JournalctlAsync("-u", "nimmerverse", "-n", "40", "-o", "cat")).StandardOutput);
         var controlGroup = await Sandbox.UnitPropertyAsync(scope, "ControlGroup");
         Assert.That(controlGroup, Is.EqualTo("/nimmerverse.slice/nimmerverse-npcs.slice/nimmerverse-npc-0.scope"));
-        Assert.That((await File.ReadAllTextAsync($"/sys/fs/cgroup/cpu{controlGroup}/cpu.cfs_quota_us")).Trim(), Is.EqualTo("30000"));
+        // 100 % (the start-up quota) until the brain's first state, then its own 30 %.
+        var ownQuota = await Eventually.TrueAsync(async () => (await File.ReadAllTextAsync($"/sys/fs/cgroup/cpu{controlGroup}/cpu.cfs_quota_us")).Trim() == "30000", TimeSpan.FromSeconds(30));
+        Assert.That(ownQuota, Is.True, "the brain's own CPU quota after its start-up");
         Assert.That((await File.ReadAllTextAsync($"/sys/fs/cgroup/memory{controlGroup}/memory.limit_in_bytes")).Trim(), Is.EqualTo((200L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var brains = (await File.ReadAllTextAsync($"/sys/fs/cgroup/pids{controlGroup}/cgroup.procs")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(brains, Has.Length.EqualTo(1), "the brain, and nothing else, is in its scope");
