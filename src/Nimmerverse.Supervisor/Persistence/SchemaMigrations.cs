@@ -33,12 +33,55 @@ public static class SchemaMigrations
             );
             create index npc_checkpoints_latest on npc_checkpoints (npc_id, id desc);
             """),
+        new(2, "Decision trails, gate transitions, governor checkpoints", """
+            create table decision_trails (
+                message_id        uuid primary key,
+                epoch             bigint not null check (epoch >= 0),
+                npc_id            integer not null check (npc_id >= 0),
+                host              text not null,
+                policy            text not null,
+                decided_at        timestamptz not null,
+                inputs            real[] not null,
+                tick_rate_hz      double precision not null,
+                cpu_quota_percent double precision not null,
+                gate_open         boolean not null,
+                llm_priority      smallint not null,
+                reward            double precision not null,
+                latency_ms        double precision not null
+            );
+            create index decision_trails_npc on decision_trails (npc_id, epoch);
+            create index decision_trails_epoch on decision_trails (epoch);
+
+            create table gate_transitions (
+                message_id        uuid primary key,
+                gate_id           text not null,
+                domain            text not null,
+                from_state        text not null,
+                to_state          text not null,
+                state_value       double precision not null,
+                correlation_score double precision not null,
+                trigger_waves     uuid[] not null,
+                routed_to_tier    smallint not null,
+                occurred_at       timestamptz not null
+            );
+            create index gate_transitions_domain on gate_transitions (domain, occurred_at);
+
+            create table governor_checkpoints (
+                id          bigserial primary key,
+                message_id  uuid not null unique,
+                epoch       bigint not null,
+                policy      text not null,
+                format      text not null,
+                weights     bytea not null,
+                stored_at   timestamptz not null default now()
+            );
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;
 
-    /// <summary>Applies every migration newer than the database's version; returns the versions applied.</summary>
-    public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    /// <summary>Applies every migration newer than the database's version (up to <paramref name="upTo"/>, for tests of an upgrade); returns the versions applied.</summary>
+    public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken, int? upTo = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         // A session lock around everything, the bookkeeping table included: two supervisors
@@ -55,7 +98,7 @@ public static class SchemaMigrations
                 """, cancellationToken).ConfigureAwait(false);
 
             var applied = new List<int>();
-            foreach (var migration in All)
+            foreach (var migration in All.Where(m => m.Version <= (upTo ?? int.MaxValue)))
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 await using (var check = new NpgsqlCommand("select count(*) from schema_version where version = $1", connection, transaction))

@@ -1,0 +1,48 @@
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Actors.Governor;
+
+/// <summary>
+/// One governor decision about one NPC in one epoch: what it saw, what it decided, and how
+/// long that took. The lab's training data, kept in PostgreSQL (<c>decision_trails</c>) exactly
+/// once per <see cref="MessageId"/>.
+/// </summary>
+/// <param name="MessageId">The decision's identity; a record written twice is stored once.</param>
+/// <param name="Epoch">The governor's epoch counter.</param>
+/// <param name="NpcId">The NPC decided about.</param>
+/// <param name="Host">The host the NPC runs on.</param>
+/// <param name="Policy">Which policy decided: <c>learned</c> or <c>equal-share</c>.</param>
+/// <param name="DecidedAt">When the decision was made (UTC).</param>
+/// <param name="Inputs">The NPC's feature vector as the network saw it.</param>
+/// <param name="Output">The allocation after clamping, rate limiting and capacity fitting.</param>
+/// <param name="Reward">The village's reward per CPU-second over the epoch that ended with this decision (the outcome of the one before).</param>
+/// <param name="LatencyMs">Time from the epoch's start to this decision (features, forward pass, planning).</param>
+public sealed record DecisionTrail(
+    Guid MessageId,
+    long Epoch,
+    int NpcId,
+    string Host,
+    string Policy,
+    DateTimeOffset DecidedAt,
+    float[] Inputs,
+    NpcAllocation Output,
+    double Reward,
+    double LatencyMs)
+{
+    /// <summary>Equal by value, the inputs included (records compare arrays by reference).</summary>
+    public bool SameAs(DecisionTrail other) =>
+        this with { Inputs = [] } == other with { Inputs = [] } && Inputs.AsSpan().SequenceEqual(other.Inputs);
+}
+
+/// <summary>Where decision trails are stored: a batch at a time, each record once however often it is written.</summary>
+public interface IDecisionTrailStore
+{
+    /// <summary>Stores the batch; records already stored (same message id) are skipped. Returns how many were new.</summary>
+    Task<int> WriteAsync(IReadOnlyList<DecisionTrail> batch, CancellationToken cancellationToken);
+}
+
+/// <summary>What the governor hands its decisions to: never blocks, never throws; the recorder batches, stores, and spools while the database is away.</summary>
+public interface IDecisionTrails
+{
+    void Record(DecisionTrail trail);
+}

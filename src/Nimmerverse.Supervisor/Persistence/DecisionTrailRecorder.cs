@@ -1,0 +1,246 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Nimmerverse.Actors.Governor;
+
+namespace Nimmerverse.Supervisor.Persistence;
+
+/// <summary>How the recorder batches and where it spools; bound from <c>Nimmerverse:Trails</c>.</summary>
+/// <param name="SpoolPath">The spool file (fsync'd, bounded) that holds trails while PostgreSQL is away.</param>
+/// <param name="SpoolMaxBytes">The spool's bound; past it records are lost, counted and alarmed about.</param>
+/// <param name="BatchSize">Most records per COPY.</param>
+/// <param name="FlushInterval">How long a short batch waits for more records.</param>
+/// <param name="RetryInterval">How often a waiting spool is tried against PostgreSQL.</param>
+/// <param name="QueueCapacity">Records the governor may hand over faster than they are stored; past it they are lost and counted.</param>
+public sealed record TrailRecorderSettings(
+    string SpoolPath,
+    long SpoolMaxBytes = 256L * 1024 * 1024,
+    int BatchSize = 5000,
+    TimeSpan? FlushInterval = null,
+    TimeSpan? RetryInterval = null,
+    int QueueCapacity = 200_000)
+{
+    public TimeSpan Flush => FlushInterval ?? TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan Retry => RetryInterval ?? TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Takes the governor's decisions without ever blocking it, batches them, and stores each batch
+/// through <see cref="IDecisionTrailStore"/> (binary COPY). When a write fails, the batch goes to the
+/// durable <see cref="TrailSpool"/>, and so does everything after it until the spool has been
+/// replayed, so order is kept and nothing is lost; replays are retried every retry interval and
+/// their duplicates (a write that reached PostgreSQL but whose answer did not) are skipped by the
+/// store. Records are lost only when the spool is full (or the hand-over queue is): counted,
+/// logged at Error and shown in the STATUS line.
+/// </summary>
+public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
+{
+    private static readonly TimeSpan AlarmInterval = TimeSpan.FromMinutes(1);
+
+    private readonly IDecisionTrailStore _store;
+    private readonly TrailRecorderSettings _settings;
+    private readonly ILogger _logger;
+    private readonly Channel<DecisionTrail> _incoming;
+    private readonly TrailSpool _spool;
+    private readonly Task _loop;
+    private long _stored;
+    private long _lost;
+    private long _spooled;
+    private DateTime _lastReplayAttempt = DateTime.MinValue;
+    private DateTime _lastAlarm = DateTime.MinValue;
+    private string? _storeError;
+
+    public DecisionTrailRecorder(IDecisionTrailStore store, TrailRecorderSettings settings, ILogger<DecisionTrailRecorder> logger)
+    {
+        _store = store;
+        _settings = settings;
+        _logger = logger;
+        _incoming = Channel.CreateBounded<DecisionTrail>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _spool = new TrailSpool(settings.SpoolPath, settings.SpoolMaxBytes);
+        if (_spool.TornBytesDropped > 0)
+        {
+            _logger.LogWarning("Cut {Bytes} bytes of a decision trail torn by a crash from the end of {Spool}", _spool.TornBytesDropped, _spool.Path);
+        }
+
+        if (!_spool.IsEmpty)
+        {
+            _logger.LogInformation("{Records} decision trails wait in {Spool} from before; they go to PostgreSQL first", _spool.Records, _spool.Path);
+        }
+
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Records stored in PostgreSQL (replays included).</summary>
+    public long Stored => Interlocked.Read(ref _stored);
+
+    /// <summary>Records lost because the spool or the hand-over queue was full.</summary>
+    public long Lost => Interlocked.Read(ref _lost);
+
+    /// <summary>Records waiting in the spool.</summary>
+    public long Spooled => Interlocked.Read(ref _spooled);
+
+    /// <summary>"trails: stored" or "trails: spooling N (…)" or "trails: SPOOL FULL, N lost" for the STATUS line.</summary>
+    public string Describe() =>
+        Lost > 0 ? $"trails: SPOOL FULL, {Lost} lost"
+        : Spooled > 0 ? $"trails: spooling {Spooled} ({_storeError ?? "PostgreSQL away"})"
+        : "trails: stored";
+
+    public void Record(DecisionTrail trail)
+    {
+        if (!_incoming.Writer.TryWrite(trail))
+        {
+            Interlocked.Increment(ref _lost);
+            Alarm($"the hand-over queue of {_settings.QueueCapacity} records is full");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _incoming.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        _spool.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<DecisionTrail>(_settings.BatchSize);
+        var reader = _incoming.Reader;
+        while (true)
+        {
+            bool more;
+            try
+            {
+                // While records wait in the spool, wake up to retry it even if nothing new comes.
+                more = _spool.IsEmpty
+                    ? await reader.WaitToReadAsync().ConfigureAwait(false)
+                    : await reader.WaitToReadAsync().AsTask().WaitAsync(_settings.Retry).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await TryReplayAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            if (!more)
+            {
+                break;
+            }
+
+            await FillAsync(reader, batch).ConfigureAwait(false);
+            await StoreAsync(batch).ConfigureAwait(false);
+            batch.Clear();
+        }
+
+        // Shut down: what is left in the spool gets one more try; it stays on disk for the next start otherwise.
+        _lastReplayAttempt = DateTime.MinValue;
+        await TryReplayAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Takes what is there, and if that is short of a batch waits up to the flush interval for more.</summary>
+    private async Task FillAsync(ChannelReader<DecisionTrail> reader, List<DecisionTrail> batch)
+    {
+        var deadline = DateTime.UtcNow + _settings.Flush;
+        while (batch.Count < _settings.BatchSize)
+        {
+            while (batch.Count < _settings.BatchSize && reader.TryRead(out var trail))
+            {
+                batch.Add(trail);
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (batch.Count >= _settings.BatchSize || left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            try
+            {
+                if (!await reader.WaitToReadAsync().AsTask().WaitAsync(left).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (TimeoutException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task StoreAsync(List<DecisionTrail> batch)
+    {
+        if (!_spool.IsEmpty)
+        {
+            // Behind records already waiting: keep the order, then see whether PostgreSQL is back.
+            Spool(batch);
+            await TryReplayAsync().ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await _store.WriteAsync(batch, CancellationToken.None).ConfigureAwait(false);
+            Interlocked.Add(ref _stored, batch.Count);
+        }
+        catch (Exception e)
+        {
+            _storeError = e.GetBaseException().Message;
+            _logger.LogWarning("Cannot store decision trails in PostgreSQL ({Error}); spooling them to {Spool} until it is back", _storeError, _spool.Path);
+            _lastReplayAttempt = DateTime.UtcNow;
+            Spool(batch);
+        }
+    }
+
+    private void Spool(List<DecisionTrail> batch)
+    {
+        var taken = _spool.Append(batch);
+        Interlocked.Exchange(ref _spooled, _spool.Records);
+        if (taken < batch.Count)
+        {
+            Interlocked.Add(ref _lost, batch.Count - taken);
+            Alarm($"the spool {_spool.Path} is full at {_spool.Bytes} bytes (Trails:SpoolMaxMiB)");
+        }
+    }
+
+    private async Task TryReplayAsync()
+    {
+        if (_spool.IsEmpty || DateTime.UtcNow - _lastReplayAttempt < _settings.Retry)
+        {
+            return;
+        }
+
+        _lastReplayAttempt = DateTime.UtcNow;
+        var waiting = _spool.Records;
+        long inserted = 0;
+        try
+        {
+            foreach (var chunk in _spool.ReadAll(_settings.BatchSize))
+            {
+                inserted += await _store.WriteAsync(chunk, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            _storeError = e.GetBaseException().Message;
+            _logger.LogDebug("Replaying the decision trail spool failed: {Error}", _storeError);
+            return;
+        }
+
+        _spool.Clear();
+        Interlocked.Exchange(ref _spooled, 0);
+        Interlocked.Add(ref _stored, waiting);
+        _storeError = null;
+        _logger.LogInformation("PostgreSQL is back: replayed {Records} spooled decision trails ({Inserted} new, the rest were already stored)", waiting, inserted);
+    }
+
+    private void Alarm(string why)
+    {
+        if (DateTime.UtcNow - _lastAlarm < AlarmInterval)
+        {
+            return;
+        }
+
+        _lastAlarm = DateTime.UtcNow;
+        _logger.LogError("Decision trails are being LOST: {Reason}; {Lost} lost so far. Bring PostgreSQL back or raise the bound", why, Lost);
+    }
+}

@@ -1,0 +1,87 @@
+using Nimmerverse.Supervisor.Persistence;
+
+namespace Nimmerverse.Supervisor.Tests.Persistence;
+
+/// <summary>The durable spool on a real file: order, restarts, torn frames, its bound.</summary>
+public sealed class TrailSpoolTests
+{
+    private string _path = null!;
+
+    [SetUp]
+    public void Place() => _path = Path.Combine(Path.GetTempPath(), $"nv-spool-{Guid.NewGuid():N}", "trails.spool");
+
+    [TearDown]
+    public void Remove() => Directory.Delete(Path.GetDirectoryName(_path)!, recursive: true);
+
+    [Test]
+    public void Records_come_back_in_order_with_every_field_after_a_reopen()
+    {
+        var batch = Trails.Many(120);
+        using (var spool = new TrailSpool(_path, 1 << 20))
+        {
+            Assert.That(spool.Append(batch.Take(70).ToList()), Is.EqualTo(70));
+            Assert.That(spool.Append(batch.Skip(70).ToList()), Is.EqualTo(50));
+        }
+
+        using var reopened = new TrailSpool(_path, 1 << 20);
+        var read = reopened.ReadAll(50).ToList();
+
+        Assert.That(reopened.Records, Is.EqualTo(120));
+        Assert.That(read.Select(c => c.Count), Is.EqualTo(new[] { 50, 50, 20 }));
+        var all = read.SelectMany(c => c).ToList();
+        Assert.That(all.Zip(batch).All(pair => pair.First.SameAs(pair.Second)), Is.True);
+    }
+
+    [Test]
+    public void A_frame_torn_by_a_crash_is_cut_off_and_the_whole_ones_are_kept()
+    {
+        using (var spool = new TrailSpool(_path, 1 << 20))
+        {
+            spool.Append(Trails.Many(10));
+        }
+
+        var whole = new FileInfo(_path).Length;
+        using (var file = new FileStream(_path, FileMode.Append))
+        {
+            file.Write([200, 0, 0, 0, 1, 2, 3, 4, 5, 6]); // a header promising 200 bytes, and 2 of them
+        }
+
+        using var reopened = new TrailSpool(_path, 1 << 20);
+
+        Assert.That(reopened.TornBytesDropped, Is.EqualTo(10));
+        Assert.That(reopened.Bytes, Is.EqualTo(whole));
+        Assert.That(reopened.ReadAll(100).SelectMany(c => c).Count(), Is.EqualTo(10));
+    }
+
+    [Test]
+    public void A_corrupted_frame_ends_the_readable_records_there()
+    {
+        using (var spool = new TrailSpool(_path, 1 << 20))
+        {
+            spool.Append(Trails.Many(10));
+        }
+
+        var bytes = File.ReadAllBytes(_path);
+        bytes[^5] ^= 0xFF; // inside the last record
+        File.WriteAllBytes(_path, bytes);
+
+        using var reopened = new TrailSpool(_path, 1 << 20);
+
+        Assert.That(reopened.Records, Is.EqualTo(9), "the damaged last frame fails its CRC");
+    }
+
+    [Test]
+    public void A_full_spool_takes_what_fits_and_says_how_many()
+    {
+        using var spool = new TrailSpool(_path, 1000);
+
+        var taken = spool.Append(Trails.Many(100));
+
+        Assert.That(taken, Is.InRange(1, 99));
+        Assert.That(spool.Bytes, Is.LessThanOrEqualTo(1000));
+        Assert.That(spool.Append(Trails.Many(5)), Is.Zero);
+        spool.Clear();
+        Assert.That((spool.IsEmpty, spool.Records), Is.EqualTo((true, 0L)));
+        Assert.That(spool.Append(Trails.Many(1)), Is.EqualTo(1));
+    }
+}

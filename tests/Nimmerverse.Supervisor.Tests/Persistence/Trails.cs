@@ -1,0 +1,18 @@
+using Nimmerverse.Actors.Governor;
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Supervisor.Tests.Persistence;
+
+/// <summary>Decision trails for the persistence tests: distinct, with every field set.</summary>
+internal static class Trails
+{
+    public static DecisionTrail One(long epoch, int npcId) => new(
+        Guid.NewGuid(), epoch, npcId, "theia", "learned",
+        new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero).AddMilliseconds(epoch * 1000 + npcId),
+        [npcId, epoch, 0.25f, -1.5f, float.Epsilon],
+        new NpcAllocation(npcId, 1 + (npcId % 20), 5 + (epoch % 96), npcId % 2 == 0, (int)(epoch % 11)),
+        Reward: 0.125 * epoch, LatencyMs: 0.5 + npcId);
+
+    public static List<DecisionTrail> Many(int count, long firstEpoch = 0) =>
+        [.. Enumerable.Range(0, count).Select(i => One(firstEpoch + (i / 25), i % 25))];
+}
