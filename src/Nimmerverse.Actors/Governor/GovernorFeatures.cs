@@ -1,0 +1,75 @@
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Actors.Governor;
+
+/// <summary>
+/// The governor's view of one epoch: a feature vector per present NPC (its own state, its load
+/// against its quota, its learning progress, its gate) plus village-level context shared by all,
+/// and the village's reward per CPU-second over the epoch that just ended.
+/// </summary>
+public static class GovernorFeatures
+{
+    /// <summary>Per-NPC features, then the village context: 12 + 3.</summary>
+    public const int Count = 15;
+
+    /// <summary>Lifeforce burnt per point of reward per CPU-second.</summary>
+    public const double LifeforceWeight = 0.01;
+
+    public sealed record Epoch(float[][] Features, double Reward, double CpuSeconds, double RewardPerSecond);
+
+    /// <summary>
+    /// Builds the features of the NPCs in <paramref name="present"/> (their last allocations in
+    /// <paramref name="previous"/>, if any) and the reward of the epoch that ended now. Afterwards
+    /// each observation's state is remembered as the epoch's, for the next differences.
+    /// </summary>
+    public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now)
+    {
+        var features = new float[present.Count][];
+        double rewardPerSecond = 0, cpuSeconds = 0, lifeforceBurnt = 0, seconds = 0;
+        var meanReward = present.Count == 0 ? 0 : present.Average(p => Math.Clamp(p.Observation.Latest.RewardRate, -1, 1));
+        var load = previous.Values.Sum(a => a.CpuQuotaPercent) / Math.Max(hostBudgetPercent, 1);
+        for (var i = 0; i < present.Count; i++)
+        {
+            var (npcId, o) = present[i];
+            var s = o.Latest;
+            var before = o.AtLastEpoch;
+            var elapsed = o.LastEpochAt is { } last ? Math.Max((now - last).TotalSeconds, 1e-3) : 0;
+            var cpu = before is null ? 0 : Math.Max(s.CpuMs - before.CpuMs, 0) / 1000;
+            var quota = previous.TryGetValue(npcId, out var allocation) ? allocation.CpuQuotaPercent : 25;
+            var cpuShare = elapsed > 0 ? cpu / elapsed / (quota / 100) : 0;
+            var progress = before is null ? 0 : s.SuccessRate - before.SuccessRate;
+            features[i] =
+            [
+                (float)(s.TickRateHz / 20),
+                (float)Math.Clamp(s.MeasuredRateHz / Math.Max(s.TickRateHz, 1), 0, 2),
+                (float)Math.Clamp(s.TickLagMs / 1000, 0, 1),
+                (float)Math.Clamp(cpuShare, 0, 2),
+                (float)Math.Clamp(s.RewardRate, -1, 1),
+                (float)s.SuccessRate,
+                (float)Math.Clamp(progress * 10, -1, 1),
+                (float)Math.Tanh(s.Lifeforce / 100),
+                (float)s.Epsilon,
+                s.Level / 3f,
+                allocation?.GateOpen == true ? 1 : 0,
+                0, // LLM queue depth: no cortex yet
+                (float)meanReward,
+                (float)Math.Clamp(load, 0, 2),
+                present.Count / 100f,
+            ];
+
+            if (elapsed > 0)
+            {
+                rewardPerSecond += s.RewardRate * s.MeasuredRateHz;
+                cpuSeconds += cpu;
+                seconds = Math.Max(seconds, elapsed);
+                lifeforceBurnt += Math.Max(before!.Lifeforce - s.Lifeforce, 0);
+            }
+
+            (o.AtLastEpoch, o.LastEpochAt) = (s, now);
+        }
+
+        // The village's outcome per CPU-second spent, minus the lifeforce it burnt.
+        var reward = cpuSeconds > 0 ? (rewardPerSecond * seconds / Math.Max(cpuSeconds, 0.01)) - (LifeforceWeight * lifeforceBurnt) : 0;
+        return new Epoch(features, reward, cpuSeconds, rewardPerSecond);
+    }
+}

@@ -1,0 +1,196 @@
+using Nimmerverse.Brains.Contracts;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nimmerverse.Actors.Governor;
+
+/// <summary>What decides the allocations: given the epoch's features, one wanted allocation per NPC; told the reward that followed.</summary>
+public interface IGovernorPolicy : IDisposable
+{
+    string Name { get; }
+
+    /// <summary>One allocation per row of <paramref name="features"/>, for the NPCs in <paramref name="npcIds"/> (same order).</summary>
+    IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent);
+
+    /// <summary>The reward of the epoch that followed the last <see cref="Decide"/>; a learning policy learns from it.</summary>
+    void Learn(double reward);
+
+    /// <summary>The policy's weights (null for one without any).</summary>
+    byte[]? SaveWeights();
+
+    void LoadWeights(byte[] weights);
+}
+
+/// <summary>The baseline: every NPC the same tick rate and an equal share of the host's budget, gates closed, middle priority.</summary>
+public sealed class EqualSharePolicy(double tickRateHz) : IGovernorPolicy
+{
+    public string Name => GovernorSettings.EqualShare;
+
+    public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent)
+    {
+        var share = npcIds.Count == 0 ? 0 : Math.Min(AllocationPlanner.MaxQuotaPercent, hostBudgetPercent / npcIds.Count);
+        return [.. npcIds.Select(id => new NpcAllocation(id, tickRateHz, share, false, 5))];
+    }
+
+    public void Learn(double reward)
+    {
+    }
+
+    public byte[]? SaveWeights() => null;
+
+    public void LoadWeights(byte[] weights)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+}
+
+/// <summary>
+/// The learned governor: one small network shared by every NPC (its features include the
+/// village's context), four outputs in 0..1 mapped to tick rate, CPU quota, gate and LLM
+/// priority. It explores with Gaussian noise around its outputs (the gate drawn as a coin of its
+/// probability) and learns by REINFORCE: after each epoch, the village's reward per CPU-second
+/// against a running baseline scales the log-likelihood of what it did.
+/// </summary>
+public sealed class LearnedPolicy : IGovernorPolicy
+{
+    private const int Outputs = 4;
+
+    private readonly nn.Module<Tensor, Tensor> _network;
+    private readonly optim.Optimizer _optimizer;
+    private readonly double _sigma;
+    private readonly Random _random;
+    private Tensor? _lastInputs;
+    private Tensor? _lastActions;
+    private double _baseline;
+    private bool _haveBaseline;
+
+    public LearnedPolicy(double exploration, double learningRate, int seed)
+    {
+        torch.random.manual_seed(seed);
+        _random = new Random(seed);
+        _sigma = exploration;
+        _network = nn.Sequential(
+            ("in", nn.Linear(GovernorFeatures.Count, 32)),
+            ("tanh1", nn.Tanh()),
+            ("hidden", nn.Linear(32, 32)),
+            ("tanh2", nn.Tanh()),
+            ("out", nn.Linear(32, Outputs)));
+        _optimizer = optim.Adam(_network.parameters(), learningRate);
+    }
+
+    public string Name => GovernorSettings.Learned;
+
+    /// <summary>Updates made so far.</summary>
+    public long Updates { get; private set; }
+
+    public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent)
+    {
+        _lastInputs?.Dispose();
+        _lastActions?.Dispose();
+        (_lastInputs, _lastActions) = (null, null);
+        if (npcIds.Count == 0)
+        {
+            return [];
+        }
+
+        var flat = new float[npcIds.Count * GovernorFeatures.Count];
+        for (var i = 0; i < features.Length; i++)
+        {
+            features[i].CopyTo(flat, i * GovernorFeatures.Count);
+        }
+
+        using var scope = NewDisposeScope();
+        var inputs = tensor(flat, [npcIds.Count, GovernorFeatures.Count]);
+        float[] means;
+        using (no_grad())
+        {
+            means = sigmoid(_network.forward(inputs)).data<float>().ToArray();
+        }
+
+        var actions = new float[means.Length];
+        var decided = new NpcAllocation[npcIds.Count];
+        for (var i = 0; i < npcIds.Count; i++)
+        {
+            for (var k = 0; k < Outputs; k++)
+            {
+                var mean = means[(i * Outputs) + k];
+                actions[(i * Outputs) + k] = k == 2
+                    ? (_random.NextDouble() < mean ? 1 : 0)
+                    : (float)Math.Clamp(mean + (_sigma * Gaussian()), 0, 1);
+            }
+
+            var a = actions.AsSpan(i * Outputs, Outputs);
+            decided[i] = new NpcAllocation(
+                npcIds[i],
+                AllocationPlanner.MinTickRateHz + (a[0] * (AllocationPlanner.MaxTickRateHz - AllocationPlanner.MinTickRateHz)),
+                AllocationPlanner.MinQuotaPercent + (a[1] * (AllocationPlanner.MaxQuotaPercent - AllocationPlanner.MinQuotaPercent)),
+                a[2] > 0.5f,
+                (int)Math.Round(a[3] * 10));
+        }
+
+        _lastInputs = inputs.MoveToOuterDisposeScope();
+        _lastActions = tensor(actions, [npcIds.Count, Outputs]).MoveToOuterDisposeScope();
+        return decided;
+    }
+
+    public void Learn(double reward)
+    {
+        if (_lastInputs is null || _lastActions is null || !double.IsFinite(reward))
+        {
+            return;
+        }
+
+        if (!_haveBaseline)
+        {
+            (_baseline, _haveBaseline) = (reward, true);
+            return;
+        }
+
+        var advantage = reward - _baseline;
+        _baseline = (0.95 * _baseline) + (0.05 * reward);
+        using var scope = NewDisposeScope();
+        var means = sigmoid(_network.forward(_lastInputs));
+        var continuous = new long[] { 0, 1, 3 };
+        var index = tensor(continuous);
+        var mu = means.index_select(1, index);
+        var taken = _lastActions.index_select(1, index);
+        // Gaussian log-likelihood (up to a constant) of the continuous outputs, Bernoulli of the gate.
+        var gaussian = -((taken - mu).pow(2) / (2 * _sigma * _sigma)).sum(1);
+        var p = means.select(1, 2).clamp(1e-4, 1 - 1e-4);
+        var gate = _lastActions.select(1, 2);
+        var bernoulli = (gate * p.log()) + ((1 - gate) * (1 - p).log());
+        var loss = -(float)advantage * (gaussian + bernoulli).mean();
+        _optimizer.zero_grad();
+        loss.backward();
+        nn.utils.clip_grad_norm_(_network.parameters(), 1.0);
+        _optimizer.step();
+        Updates++;
+    }
+
+    public byte[]? SaveWeights()
+    {
+        using var stream = new MemoryStream();
+        _network.save(stream);
+        return stream.ToArray();
+    }
+
+    public void LoadWeights(byte[] weights)
+    {
+        using var stream = new MemoryStream(weights);
+        _network.load(stream);
+    }
+
+    public void Dispose()
+    {
+        _lastInputs?.Dispose();
+        _lastActions?.Dispose();
+        _optimizer.Dispose();
+        _network.Dispose();
+    }
+
+    /// <summary>A standard normal draw (Box-Muller).</summary>
+    private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
+}

@@ -1,0 +1,94 @@
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Actors.Governor;
+
+/// <summary>
+/// What the governor knows of each NPC: its latest valid state, the state it had at the last
+/// epoch (for CPU used and learning progress over the epoch), when it was last heard from, and
+/// its host. States with impossible values never get in; they are counted by reason.
+/// </summary>
+public sealed class NpcObservations(int knownNpcIds, string defaultHost)
+{
+    private readonly Dictionary<int, Observation> _npcs = [];
+    private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
+
+    public sealed class Observation(NpcStateBody state, DateTimeOffset at, string host)
+    {
+        public NpcStateBody Latest { get; set; } = state;
+
+        /// <summary>The state as it was at the previous epoch (null before the NPC's first epoch).</summary>
+        public NpcStateBody? AtLastEpoch { get; set; }
+
+        public DateTimeOffset LastSeen { get; set; } = at;
+
+        public DateTimeOffset? LastEpochAt { get; set; }
+
+        public string Host { get; set; } = host;
+    }
+
+    /// <summary>Rejected states by reason (a reason names the field, never the value, so there are few).</summary>
+    public IReadOnlyDictionary<string, long> Rejected => _rejected;
+
+    public int Count => _npcs.Count;
+
+    /// <summary>Takes a state, or rejects it with a reason (also counted).</summary>
+    public string? Accept(NpcStateBody state, DateTimeOffset at)
+    {
+        if (Problem(state) is { } problem)
+        {
+            _rejected[problem] = _rejected.GetValueOrDefault(problem) + 1;
+            return problem;
+        }
+
+        if (_npcs.TryGetValue(state.NpcId, out var known))
+        {
+            (known.Latest, known.LastSeen) = (state, at);
+        }
+        else
+        {
+            _npcs[state.NpcId] = new Observation(state, at, defaultHost);
+        }
+
+        return null;
+    }
+
+    /// <summary>Records which host runs an NPC (from the hosts' lifecycle events).</summary>
+    public void Place(int npcId, string host)
+    {
+        if (_npcs.TryGetValue(npcId, out var known))
+        {
+            known.Host = host;
+        }
+    }
+
+    /// <summary>NPCs heard from within <paramref name="silence"/>, by id; the silent ones are absent and forgotten.</summary>
+    public IReadOnlyList<(int NpcId, Observation Observation)> Present(DateTimeOffset now, TimeSpan silence)
+    {
+        foreach (var gone in _npcs.Where(n => now - n.Value.LastSeen > silence).Select(n => n.Key).ToList())
+        {
+            _npcs.Remove(gone);
+        }
+
+        return [.. _npcs.OrderBy(n => n.Key).Select(n => (n.Key, n.Value))];
+    }
+
+    private string? Problem(NpcStateBody s)
+    {
+        if (s.NpcId < 0 || s.NpcId >= knownNpcIds)
+        {
+            return "unknown npc_id";
+        }
+
+        double[] all = [s.TickRateHz, s.MeasuredRateHz, s.TickLagMs, s.SuccessRate, s.RewardRate, s.Loss, s.Lifeforce, s.CpuMs, s.Epsilon];
+        if (all.Any(v => !double.IsFinite(v)))
+        {
+            return "not a finite number";
+        }
+
+        return s.TickRateHz <= 0 || s.MeasuredRateHz < 0 ? "negative or zero rate"
+            : s.TickLagMs < 0 || s.CpuMs < 0 || s.Tick < 0 || s.Steps < 0 ? "negative counter"
+            : s.SuccessRate is < 0 or > 1 ? "success_rate outside 0..1"
+            : s.Epsilon is < 0 or > 1 ? "epsilon outside 0..1"
+            : null;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.TestKit;
+using Microsoft.Extensions.Time.Testing;
+using Nimmerverse.Actors.Governor;
+using Nimmerverse.Actors.Npc;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Testing.TestKit;
+using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+
+namespace Nimmerverse.Actors.Tests.Governor;
+
+/// <summary>The governor between a bridge probe and an NPC host probe: what it takes in, what it decides, what it actuates and records.</summary>
+public sealed class GovernorActorSpec : AkkaSpec
+{
+    private static readonly Subjects Dev = new("dev");
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 29, 12, 0, 0, TimeSpan.Zero));
+    private TestProbe _bridge = null!;
+    private TestProbe _npcHost = null!;
+    private Trails _trails = null!;
+
+    private sealed class Trails : IDecisionTrails
+    {
+        public ConcurrentQueue<DecisionTrail> Recorded { get; } = new();
+
+        public void Record(DecisionTrail trail) => Recorded.Enqueue(trail);
+    }
+
+    /// <summary>A policy that wants what the test says, to see the governor's own rules at work.</summary>
+    private sealed class WantingPolicy(Func<int, NpcAllocation> want) : IGovernorPolicy
+    {
+        public List<double> Rewards { get; } = [];
+
+        public string Name => "wanting";
+
+        public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent) => [.. npcIds.Select(want)];
+
+        public void Learn(double reward) => Rewards.Add(reward);
+
+        public byte[]? SaveWeights() => null;
+
+        public void LoadWeights(byte[] weights)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [SetUp]
+    public void Probes()
+    {
+        _bridge = CreateTestProbe();
+        _npcHost = CreateTestProbe();
+        _trails = new Trails();
+    }
+
+    private IActorRef Governor(IGovernorPolicy policy, double budget = 100) =>
+        Sys.ActorOf(GovernorActor.Props(
+            AllocationPlannerTests.Settings(budget) with { Epoch = TimeSpan.FromHours(1) }, // epochs run when the test says
+            _bridge.Ref, Dev, policy, _trails, host => host == "theia" ? _npcHost.Ref : null, "theia", _clock));
+
+    private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5) =>
+        new($"dev.npc.{npcId}.state", new Envelope<NpcStateBody>(
+            MessageHeader.New<NpcStateBody>(new MessageSource($"npc-{npcId}", "npc", 1)),
+            new NpcStateBody(npcId, 10, tickRate, measured, 1, 0, 3, 0.5, rewardRate, 0.1, 50, cpuMs)), null);
+
+    private GovernorProtocol.Status StatusOf(IActorRef governor)
+    {
+        governor.Tell(GovernorProtocol.GetStatus.Instance, TestActor);
+        return ExpectMsg<GovernorProtocol.Status>();
+    }
+
+    [Test]
+    public void The_equal_share_baseline_splits_the_hosts_budget_and_actuates_every_npc_once()
+    {
+        var governor = Governor(new EqualSharePolicy(5));
+        for (var id = 0; id < 4; id++)
+        {
+            governor.Tell(State(id), TestActor);
+        }
+
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+
+        var allocation = (Publish<AllocationBody>)_bridge.FishForMessage(m => m is Publish<AllocationBody>);
+        Assert.That(allocation.Subject.Value, Is.EqualTo("dev.thalamus.governor.allocate"));
+        Assert.That(allocation.Envelope.Body.Problem(), Is.Null);
+        Assert.That(allocation.Envelope.Body.Npcs, Is.EqualTo(Enumerable.Range(0, 4).Select(id => new NpcAllocation(id, 5, 25, false, 5))));
+        var limits = _npcHost.ReceiveN(4).Cast<NpcHostProtocol.SetLimits>().ToList();
+        Assert.That(limits.Select(l => (l.NpcId, l.Limits.CpuQuotaPercent)), Is.EquivalentTo(Enumerable.Range(0, 4).Select(id => (id, 25.0))));
+        Assert.That(_trails.Recorded.Select(t => (t.Epoch, t.NpcId, t.Policy, t.Output.CpuQuotaPercent)), Is.EqualTo(Enumerable.Range(0, 4).Select(id => (1L, id, "equal-share", 25.0))));
+        Assert.That(_trails.Recorded.Select(t => t.Inputs.Length), Is.All.EqualTo(GovernorFeatures.Count));
+
+        // The same decision again changes nothing: no new quota, no new command.
+        governor.Tell(State(0), TestActor);
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        _npcHost.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Test]
+    public void A_policy_that_wants_everything_is_rate_limited_and_fitted_to_the_budget()
+    {
+        var governor = Governor(new WantingPolicy(id => new NpcAllocation(id, 20, 100, true, 10)), budget: 150);
+        for (var id = 0; id < 3; id++)
+        {
+            governor.Tell(State(id), TestActor);
+        }
+
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        var first = StatusOf(governor).Allocations;
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        var second = StatusOf(governor).Allocations;
+
+        Assert.That(first.Values.Sum(a => a.CpuQuotaPercent), Is.LessThanOrEqualTo(150), "the host's budget holds");
+        Assert.That(first.Values.Select(a => a.CpuQuotaPercent), Is.All.EqualTo(50));
+        Assert.That(first.Values.Select(a => a.TickRateHz), Is.All.EqualTo(20), "the first decision has nothing to move from");
+        Assert.That(second.Values.Select(a => a.CpuQuotaPercent), Is.All.EqualTo(50));
+        var gates = _bridge.ReceiveWhile(TimeSpan.FromMilliseconds(500), m => m).OfType<PublishDurable<GateTransitionBody>>().ToList();
+        Assert.That(gates.Select(g => (g.Subject.Value, g.Envelope.Body.GateId, g.Envelope.Body.ToState)), Is.EquivalentTo(
+            Enumerable.Range(0, 3).Select(id => ("dev.thalamus.gate.open", $"governor.npc.{id}.llm", GateState.Open))), "each gate opened once, not again");
+        Assert.That(gates.Select(g => g.Envelope.Body.Problem()), Is.All.Null);
+    }
+
+    [Test]
+    public void Impossible_states_and_strangers_are_counted_and_never_decided_about()
+    {
+        var governor = Governor(new EqualSharePolicy(5));
+        governor.Tell(State(1), TestActor);
+        governor.Tell(State(2, cpuMs: double.NaN), TestActor);
+        governor.Tell(State(3, tickRate: -5), TestActor);
+        governor.Tell(State(99), TestActor); // the village has 25 citizens
+
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+
+        var status = StatusOf(governor);
+        Assert.That(status.Allocations.Keys, Is.EqualTo(new[] { 1 }));
+        Assert.That(status.Rejected, Is.EquivalentTo(new Dictionary<string, long> { ["not a finite number"] = 1, ["negative or zero rate"] = 1, ["unknown npc_id"] = 1 }));
+        Assert.That(_trails.Recorded.Select(t => t.NpcId), Is.EqualTo(new[] { 1 }));
+    }
+
+    [Test]
+    public void An_npc_silent_for_the_silence_timeout_is_absent()
+    {
+        var governor = Governor(new EqualSharePolicy(5));
+        governor.Tell(State(1), TestActor);
+        governor.Tell(State(2), TestActor);
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        Assert.That(StatusOf(governor).Allocations.Keys, Is.EquivalentTo(new[] { 1, 2 }));
+
+        _clock.Advance(TimeSpan.FromSeconds(4));
+        governor.Tell(State(2), TestActor);
+        StatusOf(governor); // taken before the clock moves on
+        _clock.Advance(TimeSpan.FromSeconds(2)); // NPC 1 silent for 6 s (timeout 5 s), NPC 2 for 2 s
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+
+        var status = StatusOf(governor);
+        Assert.That(status.Allocations.Keys, Is.EqualTo(new[] { 2 }));
+        Assert.That(status.Allocations[2].CpuQuotaPercent, Is.EqualTo(60), "towards the whole budget, a step of 10 from its half");
+    }
+
+    [Test]
+    public void The_reward_is_the_villages_outcome_per_cpu_second()
+    {
+        var policy = new WantingPolicy(id => new NpcAllocation(id, 5, 25, false, 5));
+        var governor = Governor(policy);
+        governor.Tell(State(1, cpuMs: 1000, rewardRate: 0.2, measured: 5), TestActor);
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        StatusOf(governor); // the epoch has run before the clock moves
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        governor.Tell(State(1, cpuMs: 1250, rewardRate: 0.2, measured: 5), TestActor); // 0.25 CPU-s in 1 s, 1 reward/s
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        StatusOf(governor);
+
+        Assert.That(policy.Rewards, Has.Count.EqualTo(2));
+        Assert.That(policy.Rewards[0], Is.Zero, "no epoch to judge yet");
+        Assert.That(policy.Rewards[1], Is.EqualTo(4).Within(1e-9), "1 reward per second for 0.25 CPU-seconds per second");
+    }
+}

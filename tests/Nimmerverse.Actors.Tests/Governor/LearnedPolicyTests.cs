@@ -1,0 +1,47 @@
+using Nimmerverse.Actors.Governor;
+
+namespace Nimmerverse.Actors.Tests.Governor;
+
+/// <summary>The learned policy with its real network (TorchSharp): it decides within the ranges, it learns from reward, and its weights round-trip.</summary>
+public sealed class LearnedPolicyTests
+{
+    private static float[][] SameFeatures(int npcs) => [.. Enumerable.Range(0, npcs).Select(i => Enumerable.Range(0, GovernorFeatures.Count).Select(f => (float)((i + f) % 5) / 5).ToArray())];
+
+    [Test]
+    public void Rewarding_fast_ticks_makes_it_choose_faster_ticks()
+    {
+        using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: 7);
+        var features = SameFeatures(8);
+        int[] ids = [0, 1, 2, 3, 4, 5, 6, 7];
+        var means = new List<double>();
+        for (var epoch = 0; epoch < 400; epoch++)
+        {
+            var decided = policy.Decide(ids, features, 200);
+            var meanTick = decided.Average(d => d.TickRateHz);
+            means.Add(meanTick);
+            policy.Learn(meanTick / 20); // a village that thrives on fast ticks
+        }
+
+        var (early, late) = (means.Take(20).Average(), means.Skip(350).Average());
+        TestContext.Out.WriteLine($"mean tick rate: first 20 epochs {early:F2} Hz, last 50 {late:F2} Hz, {policy.Updates} updates");
+        Assert.That(late, Is.GreaterThan(early + 3), "it learnt what the reward asked for");
+        Assert.That(late, Is.GreaterThan(16));
+        Assert.That(means, Is.All.InRange(1.0, 20.0));
+    }
+
+    [Test]
+    public void Its_decisions_are_within_the_ranges_and_its_weights_come_back()
+    {
+        using var policy = new LearnedPolicy(0.1, 0.001, seed: 3);
+        var decided = policy.Decide([4, 9], SameFeatures(2), 100);
+
+        Assert.That(decided.Select(d => d.NpcId), Is.EqualTo(new[] { 4, 9 }));
+        Assert.That(decided.Select(d => d.Problem()), Is.All.Null);
+        var weights = policy.SaveWeights()!;
+        using var other = new LearnedPolicy(0.0, 0.001, seed: 99);
+        other.LoadWeights(weights);
+        using var same = new LearnedPolicy(0.0, 0.001, seed: 3);
+        Assert.That(other.Decide([1], SameFeatures(1), 100)[0].CpuQuotaPercent, Is.EqualTo(same.Decide([1], SameFeatures(1), 100)[0].CpuQuotaPercent).Within(1e-6),
+            "loaded weights decide like the ones saved (no exploration)");
+    }
+}
