@@ -46,3 +46,12 @@ public interface IDecisionTrails
 {
     void Record(DecisionTrail trail);
 }
+
+/// <summary>The learned governor's weights, kept across restarts (PostgreSQL <c>governor_checkpoints</c>).</summary>
+public interface IGovernorCheckpoints
+{
+    Task SaveAsync(Guid messageId, long epoch, string policy, byte[] weights, CancellationToken cancellationToken);
+
+    /// <summary>The newest weights of <paramref name="policy"/>, or null.</summary>
+    Task<(long Epoch, byte[] Weights)?> LatestAsync(string policy, CancellationToken cancellationToken);
+}

@@ -38,8 +38,11 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private long _epoch;
     private long _limitFailures;
 
-    public GovernorActor(GovernorSettings settings, IActorRef bridge, Subjects subjects, IGovernorPolicy policy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null)
+    private readonly IGovernorCheckpoints? _checkpoints;
+
+    public GovernorActor(GovernorSettings settings, IActorRef bridge, Subjects subjects, IGovernorPolicy policy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
     {
+        _checkpoints = checkpoints;
         _settings = settings;
         _bridge = bridge;
         _subjects = subjects;
@@ -58,18 +61,30 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         Receive<GovernorProtocol.GetStatus>(_ => Sender.Tell(new GovernorProtocol.Status(_epoch, _policy.Name, _observations.Count, new Dictionary<string, long>(_observations.Rejected), _limitFailures, new Dictionary<int, NpcAllocation>(_allocations))));
         Receive<NpcHostProtocol.LimitsSet>(OnLimitsSet);
         Receive<Subscribed>(_ => { });
+        Receive<Akka.Done>(_ => { }); // a checkpoint stored, or none to restore
+        Receive<Restored>(restored =>
+        {
+            _policy.LoadWeights(restored.Weights);
+            _log.Info("Restored the {Policy} governor's weights from epoch {Epoch}", _policy.Name, restored.Epoch);
+        });
+        Receive<Status.Failure>(failure => _log.Warning("Governor checkpoint: {Error}", failure.Cause.GetBaseException().Message));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(GovernorSettings settings, IActorRef bridge, Subjects subjects, IGovernorPolicy policy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new GovernorActor(settings, bridge, subjects, policy, trails, npcHostOf, hostName, clock));
+    public static Props Props(GovernorSettings settings, IActorRef bridge, Subjects subjects, IGovernorPolicy policy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null) =>
+        Akka.Actor.Props.Create(() => new GovernorActor(settings, bridge, subjects, policy, trails, npcHostOf, hostName, clock, checkpoints));
 
     protected override void PreStart()
     {
         _bridge.Tell(new Subscribe<NpcStateBody>(SubjectPattern.Parse($"{_subjects.Environment}.npc.*.state"), Self));
         _bridge.Tell(new Subscribe<NpcLifecycleBody>(SubjectPattern.Parse($"{_subjects.Environment}.supervisor.*.npc"), Self));
         Timers.StartPeriodicTimer("epoch", GovernorProtocol.RunEpoch.Instance, _settings.Epoch);
+        if (_checkpoints is { } checkpoints)
+        {
+            checkpoints.LatestAsync(_policy.Name, CancellationToken.None)
+                .PipeTo(Self, success: latest => latest is { } found ? new Restored(found.Epoch, found.Weights) : Akka.Done.Instance);
+        }
         _log.Info("Governor up on {HostName}: policy {Policy}, an epoch every {Epoch}, a host's CPU budget {Budget}%", _hostName, _policy.Name, _settings.Epoch, _settings.HostCpuBudgetPercent);
     }
 
@@ -159,11 +174,14 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
         _bridge.Tell(new Publish<AllocationBody>(_subjects.Allocation, new Envelope<AllocationBody>(
             MessageHeader.New<AllocationBody>(_source), new AllocationBody(_epoch, [.. ids.Select(id => planned[id])]))));
-        if (_epoch % _settings.CheckpointEvery == 0 && _policy.SaveWeights() is { } weights)
+        if (_epoch % _settings.CheckpointEvery == 0 && _checkpoints is { } checkpoints && _policy.SaveWeights() is { } weights)
         {
-            Context.System.EventStream.Publish(new GovernorProtocol.WeightsSaved(_epoch, _policy.Name, weights));
+            checkpoints.SaveAsync(Guid.NewGuid(), _epoch, _policy.Name, weights, CancellationToken.None)
+                .PipeTo(Self, success: () => Akka.Done.Instance);
         }
     }
+
+    private sealed record Restored(long Epoch, byte[] Weights);
 
     /// <summary>Sends only what changed: a tick rate, a quota (by at least a tenth of a percent), a gate.</summary>
     private void Actuate(NpcAllocation now, NpcAllocation? before, string host)
@@ -209,6 +227,4 @@ public static class GovernorProtocol
 
     public sealed record Status(long Epoch, string Policy, int PresentNpcs, IReadOnlyDictionary<string, long> Rejected, long LimitFailures, IReadOnlyDictionary<int, NpcAllocation> Allocations);
 
-    /// <summary>On the event stream every checkpoint interval: the learned policy's weights, for whoever keeps them.</summary>
-    public sealed record WeightsSaved(long Epoch, string Policy, byte[] Weights);
 }

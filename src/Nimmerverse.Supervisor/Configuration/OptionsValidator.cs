@@ -158,6 +158,7 @@ public static partial class OptionsValidator
         ValidatePostgres(options.Postgres.ConnectionString, Fail);
         ValidateWorld(options.World, Fail);
         ValidateNpc(options.Npc, options.World, Fail);
+        ValidateGovernor(options.Governor, options.Trails, Fail);
 
         if (string.IsNullOrWhiteSpace(options.Akka.Hostname))
         {
@@ -368,6 +369,79 @@ public static partial class OptionsValidator
         return options.EffectiveRoles.Contains(SupervisorRoles.NpcHost) && npc.Population > 0 && !File.Exists(npc.BrainPath)
             ? [new ConfigurationError($"{Root}:Npc:BrainPath", $"'{npc.BrainPath}' does not exist (./nimmerverse install puts the brain in brain/ beside the supervisor; Npc:Population 0 runs no brains)")]
             : [];
+    }
+
+    private static void ValidateGovernor(GovernorOptions governor, TrailsOptions trails, Action<string, string> fail)
+    {
+        if (governor.Epoch < TimeSpan.FromMilliseconds(100) || governor.Epoch > TimeSpan.FromMinutes(10))
+        {
+            fail("Governor:Epoch", $"{governor.Epoch} is outside 00:00:00.1..00:10:00");
+        }
+
+        if (!Actors.Governor.GovernorSettings.Policies.Contains(governor.Policy))
+        {
+            fail("Governor:Policy", $"'{governor.Policy}' is not one of {string.Join(", ", Actors.Governor.GovernorSettings.Policies)}");
+        }
+
+        if (!double.IsFinite(governor.HostCpuBudgetPercent) || governor.HostCpuBudgetPercent < 5)
+        {
+            fail("Governor:HostCpuBudgetPercent", $"{governor.HostCpuBudgetPercent} is below 5 (one NPC's minimum quota)");
+        }
+
+        if (governor.SilenceTimeout <= TimeSpan.Zero)
+        {
+            fail("Governor:SilenceTimeout", $"{governor.SilenceTimeout} must be positive");
+        }
+
+        if (!double.IsFinite(governor.MaxTickRateStep) || governor.MaxTickRateStep <= 0)
+        {
+            fail("Governor:MaxTickRateStep", $"{governor.MaxTickRateStep} must be positive");
+        }
+
+        if (!double.IsFinite(governor.MaxQuotaStep) || governor.MaxQuotaStep <= 0)
+        {
+            fail("Governor:MaxQuotaStep", $"{governor.MaxQuotaStep} must be positive");
+        }
+
+        if (governor.GateHoldEpochs < 0)
+        {
+            fail("Governor:GateHoldEpochs", $"{governor.GateHoldEpochs} must not be negative");
+        }
+
+        if (!double.IsFinite(governor.Exploration) || governor.Exploration is < 0 or > 1)
+        {
+            fail("Governor:Exploration", $"{governor.Exploration} is outside 0..1");
+        }
+
+        if (!double.IsFinite(governor.LearningRate) || governor.LearningRate is <= 0 or > 1)
+        {
+            fail("Governor:LearningRate", $"{governor.LearningRate} is outside (0, 1]");
+        }
+
+        if (governor.CheckpointEvery < 1)
+        {
+            fail("Governor:CheckpointEvery", $"{governor.CheckpointEvery} must be at least 1");
+        }
+
+        if (string.IsNullOrWhiteSpace(trails.SpoolPath))
+        {
+            fail("Trails:SpoolPath", "must not be empty");
+        }
+
+        if (trails.SpoolMaxMiB is < 1 or > 1_048_576)
+        {
+            fail("Trails:SpoolMaxMiB", $"{trails.SpoolMaxMiB} is outside 1..1048576");
+        }
+
+        if (trails.BatchSize is < 1 or > 100_000)
+        {
+            fail("Trails:BatchSize", $"{trails.BatchSize} is outside 1..100000");
+        }
+
+        if (trails.FlushInterval <= TimeSpan.Zero || trails.RetryInterval <= TimeSpan.Zero)
+        {
+            fail(trails.FlushInterval <= TimeSpan.Zero ? "Trails:FlushInterval" : "Trails:RetryInterval", "must be positive");
+        }
     }
 
     private static void ValidatePostgres(string connectionString, Action<string, string> fail)

@@ -10,6 +10,7 @@ using NATS.Client.Core;
 using Nimmerverse.Actors.Cells.Battery;
 using Nimmerverse.Actors.Cells.MathCell;
 using Nimmerverse.Actors.Cells.Sensor;
+using Nimmerverse.Actors.Governor;
 using Nimmerverse.Actors.Health;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nats;
@@ -126,6 +127,27 @@ public static class AkkaComposition
             if (options.EffectiveRoles.Contains(SupervisorRoles.World))
             {
                 registry.Register<GridWorldActor>(system.ActorOf(GridWorldActor.Props(bridge, ledger, subjects, options.World.ToSettings(), options.HostName), "world"));
+            }
+
+            if (options.EffectiveRoles.Contains(SupervisorRoles.Governor))
+            {
+                // One governor per cluster: a singleton on the oldest member with the governor role.
+                // CPU quotas reach the NPC host of this member; NPCs on other hosts get their tick
+                // rates and gates (over NATS) and trails, and their quotas once hosts are addressed
+                // across the cluster (the multi-host issue).
+                var governor = options.Governor;
+                IGovernorPolicy policy = governor.Policy == GovernorSettings.EqualShare
+                    ? new EqualSharePolicy(options.Npc.TickRateHz)
+                    : new LearnedPolicy(governor.Exploration, governor.LearningRate, governor.Seed);
+                var governorProps = GovernorActor.Props(
+                    governor.ToSettings(options.World.Citizens, options.Npc), bridge, subjects, policy, resolver.GetService<IDecisionTrails>(),
+                    host => host == options.HostName && registry.TryGet<NpcHostActor>(out var npcHost) ? npcHost : null,
+                    options.HostName, checkpoints: resolver.GetService<IGovernorCheckpoints>());
+                var singleton = system.ActorOf(
+                    Akka.Cluster.Tools.Singleton.ClusterSingletonManager.Props(governorProps, Akka.Actor.PoisonPill.Instance,
+                        Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(SupervisorRoles.Governor).WithSingletonName("governor")),
+                    "governor");
+                registry.Register<GovernorActor>(singleton);
             }
 
             if (options.EffectiveRoles.Contains(SupervisorRoles.NpcHost) && options.Npc.Population > 0)

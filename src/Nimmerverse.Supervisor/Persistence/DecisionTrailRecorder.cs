@@ -41,7 +41,8 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
     private readonly TrailRecorderSettings _settings;
     private readonly ILogger _logger;
     private readonly Channel<DecisionTrail> _incoming;
-    private readonly TrailSpool _spool;
+    /// <summary>Opened when first needed (a failed write, or a spool left from before), so a supervisor whose database answers never touches the disk.</summary>
+    private TrailSpool? _spool;
     private readonly Task _loop;
     private long _stored;
     private long _lost;
@@ -56,15 +57,11 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
         _settings = settings;
         _logger = logger;
         _incoming = Channel.CreateBounded<DecisionTrail>(new BoundedChannelOptions(settings.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _spool = new TrailSpool(settings.SpoolPath, settings.SpoolMaxBytes);
-        if (_spool.TornBytesDropped > 0)
+        if (new FileInfo(settings.SpoolPath) is { Exists: true, Length: > 0 })
         {
-            _logger.LogWarning("Cut {Bytes} bytes of a decision trail torn by a crash from the end of {Spool}", _spool.TornBytesDropped, _spool.Path);
-        }
-
-        if (!_spool.IsEmpty)
-        {
-            _logger.LogInformation("{Records} decision trails wait in {Spool} from before; they go to PostgreSQL first", _spool.Records, _spool.Path);
+            var spool = OpenSpool();
+            _logger.LogInformation("{Records} decision trails wait in {Spool} from before; they go to PostgreSQL first", spool.Records, spool.Path);
+            Interlocked.Exchange(ref _spooled, spool.Records);
         }
 
         _loop = Task.Run(RunAsync);
@@ -79,11 +76,11 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
     /// <summary>Records waiting in the spool.</summary>
     public long Spooled => Interlocked.Read(ref _spooled);
 
-    /// <summary>"trails: stored" or "trails: spooling N (…)" or "trails: SPOOL FULL, N lost" for the STATUS line.</summary>
+    /// <summary>"trails: ok" or "trails: spooling N (…)" or "trails: SPOOL FULL, N lost" for the STATUS line.</summary>
     public string Describe() =>
         Lost > 0 ? $"trails: SPOOL FULL, {Lost} lost"
         : Spooled > 0 ? $"trails: spooling {Spooled} ({_storeError ?? "PostgreSQL away"})"
-        : "trails: stored";
+        : "trails: ok";
 
     public void Record(DecisionTrail trail)
     {
@@ -98,7 +95,23 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
     {
         _incoming.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
-        _spool.Dispose();
+        _spool?.Dispose();
+    }
+
+    private bool SpoolIsEmpty => _spool is null || _spool.IsEmpty;
+
+    private TrailSpool OpenSpool()
+    {
+        if (_spool is null)
+        {
+            _spool = new TrailSpool(_settings.SpoolPath, _settings.SpoolMaxBytes);
+            if (_spool.TornBytesDropped > 0)
+            {
+                _logger.LogWarning("Cut {Bytes} bytes of a decision trail torn by a crash from the end of {Spool}", _spool.TornBytesDropped, _spool.Path);
+            }
+        }
+
+        return _spool;
     }
 
     private async Task RunAsync()
@@ -111,7 +124,7 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
             try
             {
                 // While records wait in the spool, wake up to retry it even if nothing new comes.
-                more = _spool.IsEmpty
+                more = SpoolIsEmpty
                     ? await reader.WaitToReadAsync().ConfigureAwait(false)
                     : await reader.WaitToReadAsync().AsTask().WaitAsync(_settings.Retry).ConfigureAwait(false);
             }
@@ -169,7 +182,7 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
 
     private async Task StoreAsync(List<DecisionTrail> batch)
     {
-        if (!_spool.IsEmpty)
+        if (!SpoolIsEmpty)
         {
             // Behind records already waiting: keep the order, then see whether PostgreSQL is back.
             Spool(batch);
@@ -185,7 +198,7 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
         catch (Exception e)
         {
             _storeError = e.GetBaseException().Message;
-            _logger.LogWarning("Cannot store decision trails in PostgreSQL ({Error}); spooling them to {Spool} until it is back", _storeError, _spool.Path);
+            _logger.LogWarning("Cannot store decision trails in PostgreSQL ({Error}); spooling them to {Spool} until it is back", _storeError, _settings.SpoolPath);
             _lastReplayAttempt = DateTime.UtcNow;
             Spool(batch);
         }
@@ -193,28 +206,29 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
 
     private void Spool(List<DecisionTrail> batch)
     {
-        var taken = _spool.Append(batch);
-        Interlocked.Exchange(ref _spooled, _spool.Records);
+        var spool = OpenSpool();
+        var taken = spool.Append(batch);
+        Interlocked.Exchange(ref _spooled, spool.Records);
         if (taken < batch.Count)
         {
             Interlocked.Add(ref _lost, batch.Count - taken);
-            Alarm($"the spool {_spool.Path} is full at {_spool.Bytes} bytes (Trails:SpoolMaxMiB)");
+            Alarm($"the spool {spool.Path} is full at {spool.Bytes} bytes (Trails:SpoolMaxMiB)");
         }
     }
 
     private async Task TryReplayAsync()
     {
-        if (_spool.IsEmpty || DateTime.UtcNow - _lastReplayAttempt < _settings.Retry)
+        if (_spool is not { IsEmpty: false } spool || DateTime.UtcNow - _lastReplayAttempt < _settings.Retry)
         {
             return;
         }
 
         _lastReplayAttempt = DateTime.UtcNow;
-        var waiting = _spool.Records;
+        var waiting = spool.Records;
         long inserted = 0;
         try
         {
-            foreach (var chunk in _spool.ReadAll(_settings.BatchSize))
+            foreach (var chunk in spool.ReadAll(_settings.BatchSize))
             {
                 inserted += await _store.WriteAsync(chunk, CancellationToken.None).ConfigureAwait(false);
             }
@@ -226,7 +240,7 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
             return;
         }
 
-        _spool.Clear();
+        spool.Clear();
         Interlocked.Exchange(ref _spooled, 0);
         Interlocked.Add(ref _stored, waiting);
         _storeError = null;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Nimmerverse.Actors.Governor;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Supervisor.Configuration;
 using Npgsql;
@@ -15,5 +16,31 @@ public static class PersistenceComposition
                 .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
                 .Build())
             .AddSingleton<DatabaseStartup>()
-            .AddSingleton<ICheckpointStore, PostgresCheckpointStore>();
+            .AddSingleton<ICheckpointStore, PostgresCheckpointStore>()
+            .AddSingleton<IDecisionTrailStore, PostgresDecisionTrailStore>()
+            .AddSingleton<IGovernorCheckpoints, PostgresGovernorCheckpoints>()
+            .AddSingleton(provider => new DecisionTrailRecorder(
+                provider.GetRequiredService<IDecisionTrailStore>(),
+                new TrailRecorderSettings(
+                    SpoolPath(options.Trails.SpoolPath), options.Trails.SpoolMaxMiB * 1024L * 1024, options.Trails.BatchSize,
+                    options.Trails.FlushInterval, options.Trails.RetryInterval),
+                provider.GetRequiredService<ILogger<DecisionTrailRecorder>>()))
+            .AddSingleton<IDecisionTrails>(provider => provider.GetRequiredService<DecisionTrailRecorder>())
+            .AddTrailsStatus(options);
+
+    /// <summary>Where the governor runs, its trails have their say in the STATUS line.</summary>
+    private static IServiceCollection AddTrailsStatus(this IServiceCollection services, NimmerverseOptions options) =>
+        options.EffectiveRoles.Contains(SupervisorRoles.Governor) ? services.AddSingleton<Systemd.IStatusContributor, TrailsStatusContributor>() : services;
+
+    /// <summary>A relative spool path is under systemd's StateDirectory= ($STATE_DIRECTORY, /var/lib/nimmerverse) when there is one, else the working directory.</summary>
+    private static string SpoolPath(string configured) =>
+        Path.GetFullPath(configured, Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } state ? state : Directory.GetCurrentDirectory());
+}
+
+/// <summary>"trails: ok", "trails: spooling N (…)" or "trails: SPOOL FULL, N lost" in systemd's STATUS= line.</summary>
+public sealed class TrailsStatusContributor(DecisionTrailRecorder recorder) : Systemd.IStatusContributor
+{
+    public int Order => 30;
+
+    public string Describe() => recorder.Describe();
 }

@@ -64,6 +64,10 @@ public sealed class BrainWorld : IAsyncDisposable
             ["NIMMERVERSE_AKKA__PORT"] = "0",
             ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
             ["NIMMERVERSE_NPC__POPULATION"] = "0",
+            // The brains under test take their tick rates from the test, not from a governor.
+            ["NIMMERVERSE_ROLES__0"] = "world",
+            ["NIMMERVERSE_ROLES__1"] = "cells",
+            ["NIMMERVERSE_ROLES__2"] = "npc-host",
             ["NIMMERVERSE_WORLD__CITIZENS"] = Arena.Citizens.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["NIMMERVERSE_WORLD__MAXLEVEL"] = "0",
             ["NIMMERVERSE_WORLD__OWNHOMESHARE"] = "1",
