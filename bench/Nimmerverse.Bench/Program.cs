@@ -4,6 +4,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- nats [WAVES] [RATE] [SECONDS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor [EPOCHS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- trails [ROWS]   (as root: starts a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- scopes [BRAINS] [CHANGES]   (as root: boots the systemd sandbox)
 var what = args.Length > 0 ? args[0] : "nats";
@@ -29,6 +30,9 @@ switch (what)
         var window = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20;
         await BrainPopulationBenchmark.RunAsync(populations, brainRate, TimeSpan.FromSeconds(window));
         return 0;
+    case "governor":
+        GovernorBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
+        return 0;
     case "trails":
         await TrailBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500_000);
         return 0;
@@ -41,6 +45,6 @@ switch (what)
         await ScopeBenchmark.InsideAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
         return 0;
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | trails [ROWS] | scopes [BRAINS] [CHANGES]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | trails [ROWS] | scopes [BRAINS] [CHANGES]");
         return 64;
 }
