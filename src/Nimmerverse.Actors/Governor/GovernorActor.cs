@@ -37,6 +37,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, DateTimeOffset> _lastRejectionLog = new(StringComparer.Ordinal);
     private long _epoch;
     private long _limitFailures;
+    private readonly HashSet<string> _limitFailureReasons = new(StringComparer.Ordinal);
 
     private readonly IGovernorCheckpoints? _checkpoints;
 
@@ -118,10 +119,11 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     {
         if (!set.Applied)
         {
+            // Each distinct reason once (on a host without systemd every quota is refused the same way), then counted.
             _limitFailures++;
-            if (_limitFailures == 1 || _limitFailures % 100 == 0)
+            if (_limitFailureReasons.Add(set.Error ?? "") && _limitFailureReasons.Count <= 100)
             {
-                _log.Warning("A CPU quota for NPC {NpcId} was not applied: {Error} ({Failures} so far)", set.NpcId, set.Error, _limitFailures);
+                _log.Warning("A CPU quota for NPC {NpcId} was not applied: {Error} ({Failures} so far; the same reason is not logged again)", set.NpcId, set.Error, _limitFailures);
             }
         }
     }

@@ -205,7 +205,15 @@ public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log
                     break;
             }
 
-            log.Info($"command {command.Command}{(command.TickRateHz is { } hz ? $" {hz} Hz" : "")} applied at tick {_tick}");
+            var applied = $"command {command.Command}{(command.TickRateHz is { } hz ? $" {hz} Hz" : "")} applied at tick {_tick}";
+            if (command.Command == "set_tick_rate")
+            {
+                log.InfoAtMostEveryMinute("set_tick_rate", applied);
+            }
+            else
+            {
+                log.Info(applied);
+            }
         }
     }
 

@@ -16,7 +16,12 @@ public sealed class BrainLog(int npcId)
     public void Error(string message) => Write(3, message);
 
     /// <summary>A warning, at most once a minute per <paramref name="kind"/>; the count of those held back is added.</summary>
-    public void Warning(string kind, string message)
+    public void Warning(string kind, string message) => Limited(4, kind, message);
+
+    /// <summary>An event that can come every tick (the governor retunes rates every epoch): at most once a minute per <paramref name="kind"/>.</summary>
+    public void InfoAtMostEveryMinute(string kind, string message) => Limited(6, kind, message);
+
+    private void Limited(int priority, string kind, string message)
     {
         lock (_lock)
         {
@@ -28,7 +33,7 @@ public sealed class BrainLog(int npcId)
             }
 
             _recent[kind] = (now, 0);
-            Write(4, recent.Suppressed > 0 ? $"{message} ({recent.Suppressed} more like it in the last minute)" : message);
+            Write(priority, recent.Suppressed > 0 ? $"{message} ({recent.Suppressed} more like it in the last minute)" : message);
         }
     }
 

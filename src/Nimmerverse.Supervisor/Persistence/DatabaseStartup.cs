@@ -14,8 +14,13 @@ public sealed class DatabaseStartup(NpgsqlDataSource dataSource, ILogger<Databas
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
 
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>True once the schema is at <see cref="SchemaMigrations.LatestVersion"/>.</summary>
     public bool Ready { get; private set; }
+
+    /// <summary>Completes once the schema is at <see cref="SchemaMigrations.LatestVersion"/>.</summary>
+    public Task WhenReady => _ready.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,6 +35,7 @@ public sealed class DatabaseStartup(NpgsqlDataSource dataSource, ILogger<Databas
                     SchemaMigrations.LatestVersion,
                     applied.Count == 0 ? "" : $" (applied {string.Join(", ", applied)})");
                 Ready = true;
+                _ready.TrySetResult();
                 return;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)

@@ -10,8 +10,9 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// takes rows. Only when the copy hits a message id already there (a batch replayed from the spool
 /// after a write whose answer was lost) does the batch go the careful way: copied into a temporary
 /// table, then inserted with <c>on conflict (message_id) do nothing</c>, in one transaction.
+/// With <paramref name="startup"/>, writes fail at once until the schema is migrated.
 /// </summary>
-public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource) : IDecisionTrailStore
+public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, DatabaseStartup? startup = null) : IDecisionTrailStore
 {
     private const string Columns =
         "message_id, epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms";
@@ -21,6 +22,12 @@ public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource) : ID
         if (batch.Count == 0)
         {
             return 0;
+        }
+
+        // Before the migrations the table may not exist: fail at once, so the batch is spooled and replayed.
+        if (startup is { Ready: false })
+        {
+            throw new InvalidOperationException("the PostgreSQL schema is not ready yet (migrations pending)");
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

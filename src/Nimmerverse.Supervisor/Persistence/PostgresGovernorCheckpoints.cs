@@ -4,14 +4,19 @@ using NpgsqlTypes;
 
 namespace Nimmerverse.Supervisor.Persistence;
 
-/// <summary>The governor's weights in <c>governor_checkpoints</c>, each save once by its message id, the last <see cref="Keep"/> kept.</summary>
-public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource) : IGovernorCheckpoints
+/// <summary>
+/// The governor's weights in <c>governor_checkpoints</c>, each save once by its message id, the last
+/// <see cref="Keep"/> kept. Waits for the schema (<paramref name="startup"/>) before touching it: the
+/// governor asks for its weights the moment it starts.
+/// </summary>
+public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource, DatabaseStartup? startup = null) : IGovernorCheckpoints
 {
     public const int Keep = 5;
     private const string Format = "torchsharp-governor/1";
 
     public async Task SaveAsync(Guid messageId, long epoch, string policy, byte[] weights, CancellationToken cancellationToken)
     {
+        await SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = dataSource.CreateBatch();
         var insert = new NpgsqlBatchCommand("insert into governor_checkpoints (message_id, epoch, policy, format, weights) values ($1, $2, $3, $4, $5) on conflict (message_id) do nothing");
         insert.Parameters.AddWithValue(messageId);
@@ -29,10 +34,14 @@ public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource) : I
 
     public async Task<(long Epoch, byte[] Weights)?> LatestAsync(string policy, CancellationToken cancellationToken)
     {
+        await SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand("select epoch, weights from governor_checkpoints where policy = $1 and format = $2 order by id desc limit 1");
         command.Parameters.AddWithValue(policy);
         command.Parameters.AddWithValue(Format);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : null;
     }
+
+    private Task SchemaReadyAsync(CancellationToken cancellationToken) =>
+        startup is null ? Task.CompletedTask : startup.WhenReady.WaitAsync(cancellationToken);
 }
