@@ -86,4 +86,25 @@ public sealed class DecisionTrailStoreTests
         Assert.That(await CountAsync(), Is.EqualTo(700));
         Assert.That(await CountAsync("select count(distinct message_id) from decision_trails"), Is.EqualTo(700));
     }
+
+    [Test]
+    public async Task Governor_weights_are_kept_once_per_message_id_and_the_newest_comes_back()
+    {
+        await SchemaMigrations.ApplyAsync(_dataSource, default);
+        var checkpoints = new PostgresGovernorCheckpoints(_dataSource);
+        var first = Guid.NewGuid();
+
+        await checkpoints.SaveAsync(first, 60, "learned", [1, 2, 3], default);
+        await checkpoints.SaveAsync(first, 60, "learned", [1, 2, 3], default);
+        for (var epoch = 120; epoch <= 480; epoch += 60)
+        {
+            await checkpoints.SaveAsync(Guid.NewGuid(), epoch, "learned", [(byte)(epoch / 60)], default);
+        }
+
+        var latest = await checkpoints.LatestAsync("learned", default);
+        Assert.That(latest?.Epoch, Is.EqualTo(480));
+        Assert.That(latest?.Weights, Is.EqualTo(new byte[] { 8 }));
+        Assert.That(await checkpoints.LatestAsync("equal-share", default), Is.Null);
+        Assert.That(await CountAsync("select count(*) from governor_checkpoints"), Is.EqualTo(PostgresGovernorCheckpoints.Keep));
+    }
 }
