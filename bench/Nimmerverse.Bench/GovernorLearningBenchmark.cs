@@ -23,22 +23,22 @@ namespace Nimmerverse.Bench;
 /// </summary>
 internal static class GovernorLearningBenchmark
 {
-    public static async Task RunAsync(int population, TimeSpan warmUp, TimeSpan window)
+    public static async Task RunAsync(int population, TimeSpan warmUp, TimeSpan window, double tickRateHz)
     {
         await using var nats = await NatsServer.StartAsync();
         await using var postgres = await PrivatePostgres.StartAsync();
-        Console.WriteLine($"Village reward per CPU-second: {population} brains, warm-up {warmUp.TotalSeconds:F0} s, window {window.TotalSeconds:F0} s per policy (no systemd here: quotas are decided but not enforced)");
+        Console.WriteLine($"Village reward per CPU-second: {population} brains starting at {tickRateHz} Hz (equal-share keeps them there), warm-up {warmUp.TotalSeconds:F0} s, window {window.TotalSeconds:F0} s per policy (no systemd here: quotas are decided but not enforced)");
         var results = new Dictionary<string, double>();
         foreach (var policy in new[] { "equal-share", "learned" })
         {
-            results[policy] = await MeasureAsync(nats, postgres, policy, population, warmUp, window);
+            results[policy] = await MeasureAsync(nats, postgres, policy, population, warmUp, window, tickRateHz);
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"ratio learned / equal-share: {results["learned"] / results["equal-share"]:F2} (the goal: above 1)"));
     }
 
-    private static async Task<double> MeasureAsync(NatsServer nats, PrivatePostgres postgres, string policy, int population, TimeSpan warmUp, TimeSpan window)
+    private static async Task<double> MeasureAsync(NatsServer nats, PrivatePostgres postgres, string policy, int population, TimeSpan warmUp, TimeSpan window, double tickRateHz)
     {
         var database = $"bench_{policy.Replace('-', '_')}_{Guid.NewGuid():N}";
         await using (var admin = new NpgsqlConnection(postgres.ConnectionString))
@@ -59,6 +59,7 @@ internal static class GovernorLearningBenchmark
             ["NIMMERVERSE_NPC__POPULATION"] = population.ToString(CultureInfo.InvariantCulture),
             ["NIMMERVERSE_NPC__BRAINPATH"] = RepositoryPaths.BrainExecutable,
             ["NIMMERVERSE_NPC__BACKEND"] = "none",
+            ["NIMMERVERSE_NPC__TICKRATEHZ"] = tickRateHz.ToString(CultureInfo.InvariantCulture),
             ["NIMMERVERSE_GOVERNOR__POLICY"] = policy,
             ["NIMMERVERSE_GOVERNOR__SEED"] = "1",
             ["NIMMERVERSE_WORLD__SEED"] = "1",

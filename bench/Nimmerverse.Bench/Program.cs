@@ -5,7 +5,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor [EPOCHS]
-// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S]   (as root: a private PostgreSQL)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ]   (as root: a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- trails [ROWS]   (as root: starts a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- scopes [BRAINS] [CHANGES]   (as root: boots the systemd sandbox)
 var what = args.Length > 0 ? args[0] : "nats";
@@ -38,7 +38,8 @@ switch (what)
         await GovernorLearningBenchmark.RunAsync(
             args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10,
             TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 60),
-            TimeSpan.FromSeconds(args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 180));
+            TimeSpan.FromSeconds(args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 180),
+            args.Length > 4 ? double.Parse(args[4], CultureInfo.InvariantCulture) : 5);
         return 0;
     case "trails":
         await TrailBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500_000);
@@ -52,6 +53,6 @@ switch (what)
         await ScopeBenchmark.InsideAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
         return 0;
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] | trails [ROWS] | scopes [BRAINS] [CHANGES]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES]");
         return 64;
 }

@@ -94,7 +94,7 @@ public sealed class NimmerverseServiceTests
     {
         await Sandbox.SystemctlAsync("start", Unit);
         // Under the sandbox's systemd the brains get scopes: the line names the backend.
-        const string expected = "Status: \"running; cluster: 1 member (1 up); nats: open; npcs: systemd; trails: ok\"";
+        const string expected = "Status: \"running; cluster: 1 member (1 up); nats: open; npcs: systemd\"";
 
         // READY does not wait for NATS; the line is refreshed when something in it changes.
         var shown = await Eventually.TrueAsync(async () => (await Sandbox.SystemctlAsync("status", Unit)).StandardOutput.Contains(expected, StringComparison.Ordinal), TimeSpan.FromSeconds(15));

@@ -21,7 +21,11 @@ public sealed class SandboxSetUp
 
     public const string HostName = "sandbox-node";
 
-    /// <summary>Per-run settings the tests rely on, in the unit's environment file.</summary>
+    /// <summary>
+    /// Per-run settings the tests rely on, in the unit's environment file. Every role but the
+    /// governor: these tests check the limits the supervisor itself gives each brain, which a
+    /// governor would retune every epoch (the governor is tested in-process, GovernorInTheSupervisorTests).
+    /// </summary>
     public static string EnvironmentFile { get; private set; } = null!;
 
     [OneTimeSetUp]
@@ -42,6 +46,11 @@ public sealed class SandboxSetUp
             NIMMERVERSE_AKKA__PORT={Ports.FreeTcpPort()}
             NIMMERVERSE_HTTP__LISTEN={HttpBase.ToString().TrimEnd('/')}
             NIMMERVERSE_NPC__POPULATION=0
+            NIMMERVERSE_ROLES__0=cells
+            NIMMERVERSE_ROLES__1=nerves
+            NIMMERVERSE_ROLES__2=thalamus
+            NIMMERVERSE_ROLES__3=world
+            NIMMERVERSE_ROLES__4=npc-host
             """;
         await Sandbox.WriteFileAsync("/etc/nimmerverse/nimmerverse.env", EnvironmentFile);
         var reload = await Sandbox.SystemctlAsync("daemon-reload");
