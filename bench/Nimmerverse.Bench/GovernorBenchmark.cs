@@ -50,7 +50,7 @@ internal static class GovernorBenchmark
                 var clock = Stopwatch.StartNew();
                 var present = observations.Present(now, settings.SilenceTimeout);
                 var view = GovernorFeatures.Build(present, allocations, settings.HostCpuBudgetPercent, now);
-                policy.Learn(view.Reward);
+                policy.Learn(view.Reward, view.NpcRewards);
                 var ids = present.Select(p => p.NpcId).ToList();
                 var wanted = policy.Decide(ids, view.Features, settings.HostCpuBudgetPercent);
                 var limited = wanted.Select(w => planner.Limit(w, allocations.TryGetValue(w.NpcId, out var p) ? p : null)).ToList();

@@ -139,7 +139,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         }
 
         var view = GovernorFeatures.Build(present, _allocations, _settings.HostCpuBudgetPercent, now);
-        _policy.Learn(view.Reward);
+        _policy.Learn(view.Reward, view.NpcRewards);
         _epoch++;
         if (present.Count == 0)
         {

@@ -15,7 +15,12 @@ public static class GovernorFeatures
     /// <summary>Lifeforce burnt per point of reward per CPU-second.</summary>
     public const double LifeforceWeight = 0.01;
 
-    public sealed record Epoch(float[][] Features, double Reward, double CpuSeconds, double RewardPerSecond);
+    /// <param name="Features">One row per present NPC, in their order.</param>
+    /// <param name="Reward">The village's reward per CPU-second over the epoch that ended.</param>
+    /// <param name="CpuSeconds">CPU the brains used over it.</param>
+    /// <param name="RewardPerSecond">The village's reward per second of wall time.</param>
+    /// <param name="NpcRewards">Each NPC's own reward per CPU-second over the epoch, by id (those with an epoch behind them).</param>
+    public sealed record Epoch(float[][] Features, double Reward, double CpuSeconds, double RewardPerSecond, IReadOnlyDictionary<int, double> NpcRewards);
 
     /// <summary>
     /// Builds the features of the NPCs in <paramref name="present"/> (their last allocations in
@@ -26,6 +31,7 @@ public static class GovernorFeatures
     {
         var features = new float[present.Count][];
         double rewardPerSecond = 0, cpuSeconds = 0, lifeforceBurnt = 0, seconds = 0;
+        var npcRewards = new Dictionary<int, double>();
         var meanReward = present.Count == 0 ? 0 : present.Average(p => Math.Clamp(p.Observation.Latest.RewardRate, -1, 1));
         var load = previous.Values.Sum(a => a.CpuQuotaPercent) / Math.Max(hostBudgetPercent, 1);
         for (var i = 0; i < present.Count; i++)
@@ -59,10 +65,12 @@ public static class GovernorFeatures
 
             if (elapsed > 0)
             {
+                var burnt = Math.Max(before!.Lifeforce - s.Lifeforce, 0);
                 rewardPerSecond += s.RewardRate * s.MeasuredRateHz;
                 cpuSeconds += cpu;
                 seconds = Math.Max(seconds, elapsed);
-                lifeforceBurnt += Math.Max(before!.Lifeforce - s.Lifeforce, 0);
+                lifeforceBurnt += burnt;
+                npcRewards[npcId] = (s.RewardRate * s.MeasuredRateHz * elapsed / Math.Max(cpu, 0.01)) - (LifeforceWeight * burnt);
             }
 
             (o.AtLastEpoch, o.LastEpochAt) = (s, now);
@@ -70,6 +78,6 @@ public static class GovernorFeatures
 
         // The village's outcome per CPU-second spent, minus the lifeforce it burnt.
         var reward = cpuSeconds > 0 ? (rewardPerSecond * seconds / Math.Max(cpuSeconds, 0.01)) - (LifeforceWeight * lifeforceBurnt) : 0;
-        return new Epoch(features, reward, cpuSeconds, rewardPerSecond);
+        return new Epoch(features, reward, cpuSeconds, rewardPerSecond, npcRewards);
     }
 }

@@ -12,8 +12,11 @@ public interface IGovernorPolicy : IDisposable
     /// <summary>One allocation per row of <paramref name="features"/>, for the NPCs in <paramref name="npcIds"/> (same order).</summary>
     IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent);
 
-    /// <summary>The reward of the epoch that followed the last <see cref="Decide"/>; a learning policy learns from it.</summary>
-    void Learn(double reward);
+    /// <summary>
+    /// The rewards of the epoch that followed the last <see cref="Decide"/>: the village's, and each
+    /// NPC's own (its reward per CPU-second) by id; a learning policy learns from them.
+    /// </summary>
+    void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null);
 
     /// <summary>The policy's weights (null for one without any).</summary>
     byte[]? SaveWeights();
@@ -32,7 +35,7 @@ public sealed class EqualSharePolicy(double tickRateHz) : IGovernorPolicy
         return [.. npcIds.Select(id => new NpcAllocation(id, tickRateHz, share, false, 5))];
     }
 
-    public void Learn(double reward)
+    public void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
     {
     }
 
@@ -51,8 +54,9 @@ public sealed class EqualSharePolicy(double tickRateHz) : IGovernorPolicy
 /// The learned governor: one small network shared by every NPC (its features include the
 /// village's context), four outputs in 0..1 mapped to tick rate, CPU quota, gate and LLM
 /// priority. It explores with Gaussian noise around its outputs (the gate drawn as a coin of its
-/// probability) and learns by REINFORCE: after each epoch, the village's reward per CPU-second
-/// against a running baseline scales the log-likelihood of what it did.
+/// probability) and learns by REINFORCE: after each epoch, each NPC's own reward per CPU-second
+/// (or, where there is none, the village's) against a running baseline, in units of its running
+/// spread, scales the log-likelihood of what was done for that NPC: credit where it was earned.
 /// </summary>
 public sealed class LearnedPolicy : IGovernorPolicy
 {
@@ -67,7 +71,9 @@ public sealed class LearnedPolicy : IGovernorPolicy
     private readonly Random _random;
     private Tensor? _lastInputs;
     private Tensor? _lastActions;
+    private int[] _lastIds = [];
     private double _baseline;
+    private double _scale = 1;
     private bool _haveBaseline;
 
     public LearnedPolicy(double exploration, double learningRate, int seed)
@@ -137,34 +143,40 @@ public sealed class LearnedPolicy : IGovernorPolicy
                 (int)Math.Round(a[3] * 10));
         }
 
+        _lastIds = [.. npcIds];
         _lastInputs = inputs.MoveToOuterDisposeScope();
         _lastActions = tensor(actions, [npcIds.Count, Outputs]).MoveToOuterDisposeScope();
         return decided;
     }
 
-    public void Learn(double reward)
+    public void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
     {
         if (_lastInputs is null || _lastActions is null || !double.IsFinite(reward))
         {
             return;
         }
 
+        // One return per row of the last decision: the NPC's own where known, else the village's.
+        var returns = _lastIds.Select(id => npcRewards is not null && npcRewards.TryGetValue(id, out var own) && double.IsFinite(own) ? own : reward).ToArray();
+        var mean = returns.Average();
+        var spread = Math.Sqrt(returns.Average(r => (r - mean) * (r - mean)));
         if (!_haveBaseline)
         {
-            (_baseline, _haveBaseline) = (reward, true);
+            (_baseline, _scale, _haveBaseline) = (mean, Math.Max(spread, 1e-3), true);
             return;
         }
 
-        var advantage = reward - _baseline;
-        _baseline = (0.95 * _baseline) + (0.05 * reward);
+        var advantages = returns.Select(r => (float)((r - _baseline) / Math.Max(_scale, 1e-3))).ToArray();
+        _baseline = (0.95 * _baseline) + (0.05 * mean);
+        _scale = (0.95 * _scale) + (0.05 * Math.Max(spread, Math.Abs(mean - _baseline)));
         using var scope = NewDisposeScope();
         // The gradient from a random sample of the NPCs: the same estimate in expectation, and an
         // epoch of 2,500 NPCs stays within its time.
-        var (inputs, actions) = (_lastInputs, _lastActions);
+        var (inputs, actions, advantage) = (_lastInputs, _lastActions, tensor(advantages));
         if (inputs.shape[0] > LearningSample)
         {
             var sample = randperm(inputs.shape[0]).narrow(0, 0, LearningSample);
-            (inputs, actions) = (inputs.index_select(0, sample), actions.index_select(0, sample));
+            (inputs, actions, advantage) = (inputs.index_select(0, sample), actions.index_select(0, sample), advantage.index_select(0, sample));
         }
 
         var means = sigmoid(_network.forward(inputs));
@@ -177,7 +189,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         var p = means.select(1, 2).clamp(1e-4, 1 - 1e-4);
         var gate = actions.select(1, 2);
         var bernoulli = (gate * p.log()) + ((1 - gate) * (1 - p).log());
-        var loss = -(float)advantage * (gaussian + bernoulli).mean();
+        var loss = -(advantage * (gaussian + bernoulli)).mean();
         _optimizer.zero_grad();
         loss.backward();
         nn.utils.clip_grad_norm_(_network.parameters(), 1.0);

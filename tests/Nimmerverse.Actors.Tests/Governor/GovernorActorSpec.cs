@@ -35,7 +35,13 @@ public sealed class GovernorActorSpec : AkkaSpec
 
         public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent) => [.. npcIds.Select(want)];
 
-        public void Learn(double reward) => Rewards.Add(reward);
+        public List<IReadOnlyDictionary<int, double>?> NpcRewards { get; } = [];
+
+        public void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
+        {
+            Rewards.Add(reward);
+            NpcRewards.Add(npcRewards);
+        }
 
         public byte[]? SaveWeights() => null;
 
@@ -176,5 +182,6 @@ public sealed class GovernorActorSpec : AkkaSpec
         Assert.That(policy.Rewards, Has.Count.EqualTo(2));
         Assert.That(policy.Rewards[0], Is.Zero, "no epoch to judge yet");
         Assert.That(policy.Rewards[1], Is.EqualTo(4).Within(1e-9), "1 reward per second for 0.25 CPU-seconds per second");
+        Assert.That(policy.NpcRewards[1]![1], Is.EqualTo(4).Within(1e-9), "and the NPC's own, the only one");
     }
 }

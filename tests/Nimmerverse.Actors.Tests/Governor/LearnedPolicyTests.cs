@@ -30,6 +30,30 @@ public sealed class LearnedPolicyTests
     }
 
     [Test]
+    public void Each_npcs_own_reward_teaches_it_what_suits_that_npc()
+    {
+        // Two kinds of NPC told apart by their first feature: one thrives on fast ticks, the other on slow ones.
+        using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: 11);
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        float[][] features = [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == 0 ? (id % 2 == 0 ? 1f : 0f) : 0.5f).ToArray())];
+        var last = new List<(double Fast, double Slow)>();
+        for (var epoch = 0; epoch < 500; epoch++)
+        {
+            var decided = policy.Decide(ids, features, 400);
+            var own = decided.ToDictionary(d => d.NpcId, d => d.NpcId % 2 == 0 ? d.TickRateHz / 20 : 1 - (d.TickRateHz / 20));
+            policy.Learn(own.Values.Average(), own);
+            if (epoch >= 450)
+            {
+                last.Add((decided.Where(d => d.NpcId % 2 == 0).Average(d => d.TickRateHz), decided.Where(d => d.NpcId % 2 == 1).Average(d => d.TickRateHz)));
+            }
+        }
+
+        var (fast, slow) = (last.Average(l => l.Fast), last.Average(l => l.Slow));
+        TestContext.Out.WriteLine($"last 50 epochs: the fast kind at {fast:F1} Hz, the slow kind at {slow:F1} Hz");
+        Assert.That(fast - slow, Is.GreaterThan(8), "one shared network, two different answers");
+    }
+
+    [Test]
     public void Its_decisions_are_within_the_ranges_and_its_weights_come_back()
     {
         using var policy = new LearnedPolicy(0.1, 0.001, seed: 3);
