@@ -70,17 +70,7 @@ public static class BrainPopulationBenchmark
         var spawned = new Dictionary<int, (Process Process, long At)>();
         for (var id = 0; id < n; id++)
         {
-            var start = new ProcessStartInfo(brainPath) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var argument in new[] { "--id", id.ToString(CultureInfo.InvariantCulture), "--tick-rate", rateHz.ToString(CultureInfo.InvariantCulture), "--nats", server.Url, "--checkpoint-every", "3600" })
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            var process = Process.Start(start)!;
-            process.ErrorDataReceived += (_, _) => { };
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
+            var process = BenchSupport.StartQuiet(brainPath, ["--id", id.ToString(CultureInfo.InvariantCulture), "--tick-rate", rateHz.ToString(CultureInfo.InvariantCulture), "--nats", server.Url, "--checkpoint-every", "3600"]);
             spawned[id] = (process, Stopwatch.GetTimestamp());
         }
 
@@ -119,13 +109,12 @@ public static class BrainPopulationBenchmark
 
         string Mb(double kb) => (kb / 1024).ToString("F0", CultureInfo.InvariantCulture);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{n,5} | {perBrain.Average(),11:F2} / {perBrain.Min(),-11:F2} | {perBrain.Average() / rateHz,18:F3} | {Percentile(lags, 0.99),10:F1} | "
-            + $"{(allUp ? "" : "NOT ALL UP ")}{Percentile(firstStateMs, 0.5),12:F0} / {firstStateMs.LastOrDefault(),-12:F0} | "
+            $"{n,5} | {perBrain.Average(),11:F2} / {perBrain.Min(),-11:F2} | {perBrain.Average() / rateHz,18:F3} | {BenchSupport.Percentile(lags, 0.99),10:F1} | "
+            + $"{(allUp ? "" : "NOT ALL UP ")}{BenchSupport.Percentile(firstStateMs, 0.5),12:F0} / {firstStateMs.LastOrDefault(),-12:F0} | "
             + $"{Mb(memory.Average(m => m.PrivateDirtyKb)),14} / {Mb(memory.Max(m => m.PrivateDirtyKb)),-13} | {Mb(memory.Average(m => m.RssKb)),9} / {Mb(memory.Max(m => m.RssKb)),-8} | "
             + $"{(cpuAfter - cpuBefore) / (seconds * 1000) / n * 100,8:F1}");
     }
 
-    private static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 
     /// <summary><c>Private_Dirty</c> from <c>/proc/PID/smaps_rollup</c> and <c>VmRSS</c> from <c>/proc/PID/status</c>, in kB.</summary>
     private static (double PrivateDirtyKb, double RssKb) Memory(int pid)

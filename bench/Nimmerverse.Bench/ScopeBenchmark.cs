@@ -93,7 +93,7 @@ internal static class ScopeBenchmark
         var first = firstStates[id] = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var unit = NpcScopeName.For(id);
         var start = Stopwatch.GetTimestamp();
-        using var brain = StartQuiet(brainPath, BrainArguments(id, natsUrl));
+        using var brain = BenchSupport.StartQuiet(brainPath, BrainArguments(id, natsUrl));
         await scopes.StartScopeAsync(unit, [brain.Id], limits, $"benchmark brain {id}", default);
         var scopeActive = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var state = Stopwatch.GetElapsedTime(start, await first.Task.WaitAsync(TimeSpan.FromSeconds(120))).TotalMilliseconds;
@@ -107,7 +107,7 @@ internal static class ScopeBenchmark
         var unit = NpcScopeName.For(id);
         var start = Stopwatch.GetTimestamp();
         // systemd-run makes the scope around itself, then execs the brain (same PID).
-        using var brain = StartQuiet("systemd-run", [
+        using var brain = BenchSupport.StartQuiet("systemd-run", [
             "--scope", "--quiet", $"--unit={unit}", $"--slice={DBusSystemdScopes.Slice}",
             "-p", string.Create(CultureInfo.InvariantCulture, $"CPUQuota={Limits.CpuQuotaPercent}%"), "-p", $"MemoryMax={Limits.MemoryMaxBytes}", "-p", $"TasksMax={Limits.TasksMax}",
             brainPath, .. BrainArguments(id, natsUrl)]);
@@ -125,22 +125,6 @@ internal static class ScopeBenchmark
     private static string[] BrainArguments(int id, string natsUrl) =>
         ["--id", id.ToString(CultureInfo.InvariantCulture), "--tick-rate", "5", "--env", "dev", "--nats", natsUrl, "--checkpoint-every", "3600"];
 
-    private static Process StartQuiet(string file, IEnumerable<string> arguments)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        return process;
-    }
-
     /// <summary>One brain at a time: each is killed with its scope before the next starts, so none competes with the next one's start.</summary>
     private static async Task EndAsync(DBusSystemdScopes scopes, NpcScopeName unit, Process brain)
     {
@@ -153,8 +137,8 @@ internal static class ScopeBenchmark
     private static async Task<(List<double> Ours, List<double> Theirs)> ChangeQuotasAsync(DBusSystemdScopes scopes, int changes)
     {
         var (ourUnit, theirUnit) = (NpcScopeName.For(3000), NpcScopeName.For(3001));
-        using var ourSleeper = StartQuiet("sleep", ["3600"]);
-        using var theirSleeper = StartQuiet("sleep", ["3600"]);
+        using var ourSleeper = BenchSupport.StartQuiet("sleep", ["3600"]);
+        using var theirSleeper = BenchSupport.StartQuiet("sleep", ["3600"]);
         await scopes.StartScopeAsync(ourUnit, [ourSleeper.Id], Limits, "benchmark quota target (ours)", default);
         await scopes.StartScopeAsync(theirUnit, [theirSleeper.Id], Limits, "benchmark quota target (systemctl)", default);
         var ourFile = QuotaFile((await scopes.GetStatusAsync(ourUnit, default))!.ControlGroup);
@@ -172,7 +156,7 @@ internal static class ScopeBenchmark
             ours.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 
             start = Stopwatch.GetTimestamp();
-            using (var systemctl = StartQuiet("systemctl", ["set-property", "--runtime", theirUnit.Value, string.Create(CultureInfo.InvariantCulture, $"CPUQuota={percent}%")]))
+            using (var systemctl = BenchSupport.StartQuiet("systemctl", ["set-property", "--runtime", theirUnit.Value, string.Create(CultureInfo.InvariantCulture, $"CPUQuota={percent}%")]))
             {
                 await systemctl.WaitForExitAsync();
             }
@@ -206,9 +190,5 @@ internal static class ScopeBenchmark
     private static string Row(string name, List<(double Scope, double State)> spawns) => string.Create(CultureInfo.InvariantCulture,
         $"{name,-25} | {P(spawns.Select(s => s.Scope), 0.5),8:F1} / {P(spawns.Select(s => s.Scope), 0.99),-11:F1} | {P(spawns.Select(s => s.State), 0.5),7:F0} / {P(spawns.Select(s => s.State), 0.99),-7:F0}");
 
-    private static double P(IEnumerable<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-    }
+    private static double P(IEnumerable<double> values, double p) => BenchSupport.Percentile(values, p);
 }

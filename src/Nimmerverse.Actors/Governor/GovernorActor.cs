@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Brains.Contracts;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
@@ -21,87 +21,78 @@ namespace Nimmerverse.Actors.Governor;
 /// </summary>
 public sealed class GovernorActor : ReceiveActor, IWithTimers
 {
+    private static readonly TimeSpan ProblemLogInterval = TimeSpan.FromMinutes(1);
+
     private readonly GovernorSettings _settings;
     private readonly IActorRef _bridge;
     private readonly Subjects _subjects;
-    private readonly IGovernorPolicy _policy;
+    private readonly GovernorDecisions _decisions;
     private readonly IDecisionTrails _trails;
     private readonly Func<string, IActorRef?> _npcHostOf;
     private readonly string _hostName;
     private readonly TimeProvider _clock;
-    private readonly NpcObservations _observations;
-    private readonly AllocationPlanner _planner;
+    private readonly IGovernorCheckpoints? _checkpoints;
     private readonly MessageSource _source;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<int, NpcAllocation> _allocations = [];
-    private readonly Dictionary<string, DateTimeOffset> _lastRejectionLog = new(StringComparer.Ordinal);
-    private long _epoch;
+    private readonly RateLimitedLog _problems;
     private long _limitFailures;
-    private readonly HashSet<string> _limitFailureReasons = new(StringComparer.Ordinal);
 
-    private readonly IGovernorCheckpoints? _checkpoints;
-
-    public GovernorActor(GovernorSettings settings, IActorRef bridge, Subjects subjects, IGovernorPolicy policy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
+    /// <summary>The governor; <c>newPolicy</c> makes each incarnation's own policy, since a restarted actor must not reuse the one its predecessor disposed.</summary>
+    public GovernorActor(GovernorSettings settings, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
     {
-        _checkpoints = checkpoints;
         _settings = settings;
         _bridge = bridge;
         _subjects = subjects;
-        _policy = policy;
+        _decisions = new GovernorDecisions(settings, newPolicy(), hostName);
         _trails = trails;
         _npcHostOf = npcHostOf;
         _hostName = hostName;
         _clock = clock ?? TimeProvider.System;
-        _observations = new NpcObservations(settings.KnownNpcIds, hostName);
-        _planner = new AllocationPlanner(settings);
+        _checkpoints = checkpoints;
         _source = new MessageSource($"governor@{hostName}", "governor", 2);
+        _problems = new RateLimitedLog(_log, ProblemLogInterval, _clock);
 
         Receive<Inbound<NpcStateBody>>(OnState);
         Receive<Inbound<NpcLifecycleBody>>(OnLifecycle);
         Receive<GovernorProtocol.RunEpoch>(_ => RunEpoch());
-        Receive<GovernorProtocol.GetStatus>(_ => Sender.Tell(new GovernorProtocol.Status(_epoch, _policy.Name, _observations.Count, new Dictionary<string, long>(_observations.Rejected), _limitFailures, new Dictionary<int, NpcAllocation>(_allocations))));
+        Receive<GovernorProtocol.GetStatus>(_ => Sender.Tell(new GovernorProtocol.Status(
+            _decisions.Epoch, Policy.Name, _decisions.Observations.Count, new Dictionary<string, long>(_decisions.Observations.Rejected), _limitFailures, new Dictionary<int, NpcAllocation>(_decisions.Allocations))));
         Receive<NpcHostProtocol.LimitsSet>(OnLimitsSet);
         Receive<Subscribed>(_ => { });
         Receive<Akka.Done>(_ => { }); // a checkpoint stored, or none to restore
         Receive<Restored>(restored =>
         {
-            _policy.LoadWeights(restored.Weights);
-            _log.Info("Restored the {Policy} governor's weights from epoch {Epoch}", _policy.Name, restored.Epoch);
+            Policy.LoadWeights(restored.Weights);
+            _log.Info("Restored the {Policy} governor's weights from epoch {Epoch}", Policy.Name, restored.Epoch);
         });
         Receive<Status.Failure>(failure => _log.Warning("Governor checkpoint: {Error}", failure.Cause.GetBaseException().Message));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(GovernorSettings settings, IActorRef bridge, Subjects subjects, IGovernorPolicy policy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null) =>
-        Akka.Actor.Props.Create(() => new GovernorActor(settings, bridge, subjects, policy, trails, npcHostOf, hostName, clock, checkpoints));
+    private IGovernorPolicy Policy => _decisions.Policy;
+
+    public static Props Props(GovernorSettings settings, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null) =>
+        Akka.Actor.Props.Create(() => new GovernorActor(settings, bridge, subjects, newPolicy, trails, npcHostOf, hostName, clock, checkpoints));
 
     protected override void PreStart()
     {
         _bridge.Tell(new Subscribe<NpcStateBody>(SubjectPattern.Parse($"{_subjects.Environment}.npc.*.state"), Self));
         _bridge.Tell(new Subscribe<NpcLifecycleBody>(SubjectPattern.Parse($"{_subjects.Environment}.supervisor.*.npc"), Self));
         Timers.StartPeriodicTimer("epoch", GovernorProtocol.RunEpoch.Instance, _settings.Epoch);
-        if (_checkpoints is { } checkpoints)
-        {
-            checkpoints.LatestAsync(_policy.Name, CancellationToken.None)
-                .PipeTo(Self, success: latest => latest is { } found ? new Restored(found.Epoch, found.Weights) : Akka.Done.Instance);
-        }
-        _log.Info("Governor up on {HostName}: policy {Policy}, an epoch every {Epoch}, a host's CPU budget {Budget}%", _hostName, _policy.Name, _settings.Epoch, _settings.HostCpuBudgetPercent);
+        _checkpoints?.LatestAsync(Policy.Name, CancellationToken.None)
+            .PipeTo(Self, success: latest => latest is { } found ? new Restored(found.Epoch, found.Weights) : Akka.Done.Instance);
+        _log.Info("Governor up on {HostName}: policy {Policy}, an epoch every {Epoch}, a host's CPU budget {Budget}%", _hostName, Policy.Name, _settings.Epoch, _settings.HostCpuBudgetPercent);
     }
 
-    protected override void PostStop() => _policy.Dispose();
+    protected override void PostStop() => Policy.Dispose();
 
     private void OnState(Inbound<NpcStateBody> inbound)
     {
-        if (_observations.Accept(inbound.Envelope.Body, _clock.GetUtcNow()) is { } problem)
+        if (_decisions.Observations.Accept(inbound.Envelope.Body, _clock.GetUtcNow()) is { } problem)
         {
-            // Never fed to the network; logged once a minute per reason at most.
-            var now = _clock.GetUtcNow();
-            if (!_lastRejectionLog.TryGetValue(problem, out var last) || now - last > TimeSpan.FromMinutes(1))
-            {
-                _lastRejectionLog[problem] = now;
-                _log.Warning("Rejected an NPC state from {Subject}: {Reason} ({Count} so far)", inbound.Subject, problem, _observations.Rejected[problem]);
-            }
+            // Never fed to the network.
+            _problems.Warning(problem, "Rejected an NPC state from {Subject}: {Reason} ({Count} so far)", inbound.Subject, problem, _decisions.Observations.Rejected[problem]);
         }
     }
 
@@ -111,7 +102,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         var tokens = inbound.Subject.Split('.');
         if (tokens.Length == 4 && inbound.Envelope.Body.Event is "spawned" or "restarted" or "adopted")
         {
-            _observations.Place(inbound.Envelope.Body.NpcId, tokens[2]);
+            _decisions.Observations.Place(inbound.Envelope.Body.NpcId, tokens[2]);
         }
     }
 
@@ -119,66 +110,37 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     {
         if (!set.Applied)
         {
-            // Each distinct reason once (on a host without systemd every quota is refused the same way), then counted.
+            // On a host without systemd every quota is refused for the same reason: logged once in a while, counted always.
             _limitFailures++;
-            if (_limitFailureReasons.Add(set.Error ?? "") && _limitFailureReasons.Count <= 100)
-            {
-                _log.Warning("A CPU quota for NPC {NpcId} was not applied: {Error} ({Failures} so far; the same reason is not logged again)", set.NpcId, set.Error, _limitFailures);
-            }
+            _problems.Warning($"limits: {set.Error}", "A CPU quota for NPC {NpcId} was not applied: {Error} ({Failures} so far)", set.NpcId, set.Error ?? "", _limitFailures);
         }
     }
 
     private void RunEpoch()
     {
-        var started = Stopwatch.GetTimestamp();
         var now = _clock.GetUtcNow();
-        var present = _observations.Present(now, _settings.SilenceTimeout);
-        foreach (var absent in _allocations.Keys.Where(id => present.All(p => p.NpcId != id)).ToList())
+        var outcome = _decisions.RunEpoch(now);
+        foreach (var host in outcome.OvercommittedHosts)
         {
-            _allocations.Remove(absent);
+            _log.Warning("Host {Host}'s NPCs exceed its budget of {Budget}% even at {Min}% each", host, _settings.HostCpuBudgetPercent, AllocationPlanner.MinQuotaPercent);
         }
 
-        var view = GovernorFeatures.Build(present, _allocations, _settings.HostCpuBudgetPercent, now);
-        _policy.Learn(view.Reward, view.NpcRewards);
-        _epoch++;
-        if (present.Count == 0)
+        if (outcome.Decisions.Count == 0)
         {
             return;
         }
 
-        var ids = present.Select(p => p.NpcId).ToList();
-        var wanted = _policy.Decide(ids, view.Features, _settings.HostCpuBudgetPercent);
-        var limited = wanted.Select(w => _planner.Limit(w, _allocations.TryGetValue(w.NpcId, out var p) ? p : null)).ToList();
-        var planned = new Dictionary<int, NpcAllocation>();
-        foreach (var host in present.Select((p, i) => (p.Observation.Host, Allocation: limited[i])).GroupBy(h => h.Host))
+        foreach (var decision in outcome.Decisions)
         {
-            var (fitted, overcommitted) = AllocationPlanner.FitToBudget([.. host.Select(h => h.Allocation)], _settings.HostCpuBudgetPercent);
-            if (overcommitted)
-            {
-                _log.Warning("Host {Host} runs {Npcs} NPCs: even at {Min}% each they exceed its budget of {Budget}%", host.Key, fitted.Count, AllocationPlanner.MinQuotaPercent, _settings.HostCpuBudgetPercent);
-            }
-
-            foreach (var allocation in fitted)
-            {
-                planned[allocation.NpcId] = allocation;
-            }
-        }
-
-        var latencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        for (var i = 0; i < present.Count; i++)
-        {
-            var (npcId, observation) = present[i];
-            var allocation = planned[npcId];
-            Actuate(allocation, _allocations.TryGetValue(npcId, out var before) ? before : null, observation.Host);
-            _allocations[npcId] = allocation;
-            _trails.Record(new DecisionTrail(Guid.NewGuid(), _epoch, npcId, observation.Host, _policy.Name, now, view.Features[i], allocation, view.Reward, latencyMs));
+            Actuate(decision.After, decision.Before, decision.Host);
+            _trails.Record(new DecisionTrail(Guid.NewGuid(), outcome.Epoch, decision.NpcId, decision.Host, Policy.Name, now, decision.Inputs, decision.After, outcome.Reward, outcome.LatencyMs));
         }
 
         _bridge.Tell(new Publish<AllocationBody>(_subjects.Allocation, new Envelope<AllocationBody>(
-            MessageHeader.New<AllocationBody>(_source), new AllocationBody(_epoch, [.. ids.Select(id => planned[id])]))));
-        if (_epoch % _settings.CheckpointEvery == 0 && _checkpoints is { } checkpoints && _policy.SaveWeights() is { } weights)
+            MessageHeader.New<AllocationBody>(_source), new AllocationBody(outcome.Epoch, [.. outcome.Decisions.Select(d => d.After)]))));
+        if (outcome.Epoch % _settings.CheckpointEvery == 0 && _checkpoints is { } checkpoints && Policy.SaveWeights() is { } weights)
         {
-            checkpoints.SaveAsync(Guid.NewGuid(), _epoch, _policy.Name, weights, CancellationToken.None)
+            checkpoints.SaveAsync(Guid.NewGuid(), outcome.Epoch, Policy.Name, weights, CancellationToken.None)
                 .PipeTo(Self, success: () => Akka.Done.Instance);
         }
     }
@@ -228,5 +190,4 @@ public static class GovernorProtocol
     }
 
     public sealed record Status(long Epoch, string Policy, int PresentNpcs, IReadOnlyDictionary<string, long> Rejected, long LimitFailures, IReadOnlyDictionary<int, NpcAllocation> Allocations);
-
 }

@@ -136,11 +136,11 @@ public static class AkkaComposition
                 // rates and gates (over NATS) and trails, and their quotas once hosts are addressed
                 // across the cluster (the multi-host issue).
                 var governor = options.Governor;
-                IGovernorPolicy policy = governor.Policy == GovernorSettings.EqualShare
+                IGovernorPolicy NewPolicy() => governor.Policy == GovernorSettings.EqualShare
                     ? new EqualSharePolicy(options.Npc.TickRateHz)
                     : new LearnedPolicy(governor.Exploration, governor.LearningRate, governor.Seed);
                 var governorProps = GovernorActor.Props(
-                    governor.ToSettings(options.World.Citizens, options.Npc), bridge, subjects, policy, resolver.GetService<IDecisionTrails>(),
+                    governor.ToSettings(options.World.Citizens, options.Npc), bridge, subjects, NewPolicy, resolver.GetService<IDecisionTrails>(),
                     host => host == options.HostName && registry.TryGet<NpcHostActor>(out var npcHost) ? npcHost : null,
                     options.HostName, checkpoints: resolver.GetService<IGovernorCheckpoints>());
                 var singleton = system.ActorOf(

@@ -62,10 +62,12 @@ public sealed class GovernorActorSpec : AkkaSpec
         _trails = new Trails();
     }
 
-    private IActorRef Governor(IGovernorPolicy policy, double budget = 100) =>
+    private IActorRef Governor(IGovernorPolicy policy, double budget = 100) => Governor(() => policy, budget);
+
+    private IActorRef Governor(Func<IGovernorPolicy> newPolicy, double budget = 100) =>
         Sys.ActorOf(GovernorActor.Props(
             AllocationPlannerTests.Settings(budget) with { Epoch = TimeSpan.FromHours(1) }, // epochs run when the test says
-            _bridge.Ref, Dev, policy, _trails, host => host == "theia" ? _npcHost.Ref : null, "theia", _clock));
+            _bridge.Ref, Dev, newPolicy, _trails, host => host == "theia" ? _npcHost.Ref : null, "theia", _clock));
 
     private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5) =>
         new($"dev.npc.{npcId}.state", new Envelope<NpcStateBody>(
@@ -163,6 +165,28 @@ public sealed class GovernorActorSpec : AkkaSpec
         var status = StatusOf(governor);
         Assert.That(status.Allocations.Keys, Is.EqualTo(new[] { 2 }));
         Assert.That(status.Allocations[2].CpuQuotaPercent, Is.EqualTo(60), "towards the whole budget, a step of 10 from its half");
+    }
+
+    [Test]
+    public void A_governor_restarted_after_a_failure_decides_again_with_a_policy_of_its_own()
+    {
+        var policies = new List<WantingPolicy>();
+        var governor = Governor(() =>
+        {
+            // The first incarnation's policy fails at its first decision.
+            var first = policies.Count == 0;
+            var policy = new WantingPolicy(id => first ? throw new InvalidOperationException("a broken policy") : new NpcAllocation(id, 5, 25, false, 5));
+            policies.Add(policy);
+            return policy;
+        });
+        governor.Tell(State(1), TestActor);
+
+        EventFilter.Exception<InvalidOperationException>().ExpectOne(() => governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor));
+        governor.Tell(State(1), TestActor); // what it knew died with the failed incarnation
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+
+        Assert.That(StatusOf(governor).Allocations.Keys, Is.EqualTo(new[] { 1 }));
+        Assert.That(policies, Has.Count.EqualTo(2), "each incarnation made its own policy");
     }
 
     [Test]

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Nimmerverse.Brains.Contracts;
+
+namespace Nimmerverse.Actors.Governor;
+
+/// <summary>
+/// The governor's thinking without its messaging: what it knows of the NPCs, its policy, and the
+/// last allocation of each. One <see cref="RunEpoch"/> is the whole decision of an epoch: the
+/// present NPCs' features and the reward of the epoch that ended, the policy's lesson and choice,
+/// then the planner's rules (clamp, steps, gate hold) and each host's budget. The actor actuates
+/// what it returns; the benchmark times exactly this.
+/// </summary>
+public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy policy, string defaultHost)
+{
+    private readonly AllocationPlanner _planner = new(settings);
+    private readonly Dictionary<int, NpcAllocation> _allocations = [];
+
+    /// <summary>One NPC's decision: its features, and its allocation before (null the first time) and now.</summary>
+    public sealed record Decision(int NpcId, string Host, float[] Inputs, NpcAllocation? Before, NpcAllocation After);
+
+    /// <param name="Epoch">The epoch's number, from 1.</param>
+    /// <param name="Reward">The village's reward per CPU-second over the epoch that ended.</param>
+    /// <param name="Decisions">One per present NPC, by NPC id.</param>
+    /// <param name="OvercommittedHosts">Hosts whose NPCs exceed the budget even at the minimum quota.</param>
+    /// <param name="LatencyMs">Time the epoch's decision took.</param>
+    public sealed record Outcome(long Epoch, double Reward, IReadOnlyList<Decision> Decisions, IReadOnlyList<string> OvercommittedHosts, double LatencyMs);
+
+    public NpcObservations Observations { get; } = new(settings.KnownNpcIds, defaultHost);
+
+    public IGovernorPolicy Policy => policy;
+
+    public long Epoch { get; private set; }
+
+    /// <summary>The last allocation of each present NPC.</summary>
+    public IReadOnlyDictionary<int, NpcAllocation> Allocations => _allocations;
+
+    public Outcome RunEpoch(DateTimeOffset now)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var present = Observations.Present(now, settings.SilenceTimeout);
+        var presentIds = present.Select(p => p.NpcId).ToHashSet();
+        foreach (var absent in _allocations.Keys.Where(id => !presentIds.Contains(id)).ToList())
+        {
+            _allocations.Remove(absent);
+        }
+
+        var view = GovernorFeatures.Build(present, _allocations, settings.HostCpuBudgetPercent, now);
+        policy.Learn(view.Reward, view.NpcRewards);
+        Epoch++;
+        if (present.Count == 0)
+        {
+            return new Outcome(Epoch, view.Reward, [], [], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+
+        var wanted = policy.Decide([.. present.Select(p => p.NpcId)], view.Features, settings.HostCpuBudgetPercent);
+        var planned = new Dictionary<int, NpcAllocation>(present.Count);
+        var overcommitted = new List<string>();
+        foreach (var host in present.Select((p, i) => (p.Observation.Host, Wanted: wanted[i])).GroupBy(h => h.Host))
+        {
+            var limited = host.Select(h => _planner.Limit(h.Wanted, _allocations.GetValueOrDefault(h.Wanted.NpcId))).ToList();
+            var (fitted, overrun) = AllocationPlanner.FitToBudget(limited, settings.HostCpuBudgetPercent);
+            if (overrun)
+            {
+                overcommitted.Add(host.Key);
+            }
+
+            foreach (var allocation in fitted)
+            {
+                planned[allocation.NpcId] = allocation;
+            }
+        }
+
+        var decisions = present.Select((p, i) => new Decision(p.NpcId, p.Observation.Host, view.Features[i], _allocations.GetValueOrDefault(p.NpcId), planned[p.NpcId])).ToList();
+        foreach (var decision in decisions)
+        {
+            _allocations[decision.NpcId] = decision.After;
+        }
+
+        return new Outcome(Epoch, view.Reward, decisions, overcommitted, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+}
