@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Nimmerverse.Actors.Linux;
 
 namespace Nimmerverse.Actors.Npc;
 
@@ -55,7 +56,6 @@ internal sealed partial class AdoptedBrain : BrainProcess
 {
     private const long SysPidfdSendSignal = 424; // the same number on every architecture (since 5.1)
     private const long SysPidfdOpen = 434;       // (since 5.3)
-    private const short PollIn = 0x1;
 
     private readonly int _pidfd;
     private bool _exited;
@@ -70,7 +70,7 @@ internal sealed partial class AdoptedBrain : BrainProcess
 
     public override bool IsAdopted => true;
 
-    public override bool HasExited => _exited || (_exited = IsReadable(_pidfd));
+    public override bool HasExited => _exited || (_exited = FileDescriptors.IsReadable(_pidfd));
 
     public override int? ExitCode => null;
 
@@ -83,29 +83,9 @@ internal sealed partial class AdoptedBrain : BrainProcess
 
     public override bool Signal(int signal) => !HasExited && Syscall(SysPidfdSendSignal, _pidfd, signal, 0, 0) == 0; // no siginfo, no flags
 
-    public override void Dispose() => _ = Close(_pidfd);
-
-    private static unsafe bool IsReadable(int fd)
-    {
-        var poll = new PollFd { Fd = fd, Events = PollIn };
-        return Poll(&poll, 1, 0) == 1 && (poll.Revents & PollIn) != 0;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
+    public override void Dispose() => FileDescriptors.Close(_pidfd);
 
     /// <summary>syscall(2) with every argument register given, so no stray value reaches a flags argument.</summary>
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, long a, long b, long c, long d);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

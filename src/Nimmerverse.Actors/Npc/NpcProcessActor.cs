@@ -20,8 +20,8 @@ namespace Nimmerverse.Actors.Npc;
 /// scope cannot be made is killed (it must not run without its limits) and restarted with backoff.
 /// A brain found running in its scope when the supervisor starts (an earlier supervisor's: a crash,
 /// an upgrade, <c>systemctl restart</c>) is adopted instead: held by a pidfd, its limits applied
-/// again, watched like a child; its exit is noticed within a second and its exit status is
-/// systemd's. A scope that is still there when a new brain is about to start is stopped first, so
+/// again, watched like a child; its end is announced by systemd (the scope's PropertiesChanged,
+/// with a pidfd poll each second as the backstop) and its exit status is systemd's. A scope that is still there when a new brain is about to start is stopped first, so
 /// no NPC ever runs twice. On cgroup v1 an OOM kill is seen through the memory cgroup's own
 /// notification (<see cref="ISystemdScopes.WatchOomKills"/>), on v2 through the scope's Result.
 /// A brain in its scope outlives this actor (it is adopted by the next supervisor); one without a
@@ -61,7 +61,6 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
     private IDisposable? _oomWatch;
     private IDisposable? _stateWatch;
     private int _starts;
-    private int? _lastExitCode;
     private bool _gaveUp;
     private IActorRef? _stopRequester;
     private DateTimeOffset _startedAt;
@@ -101,8 +100,7 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<Subscribed>(_ => { });
         Receive<Inbound<NpcStateBody>>(_ => OnState());
         Receive<CheckHeartbeat>(_ => CheckHeartbeatNow());
-        Receive<SetTickRate>(set => _bridge.Tell(new Publish<NpcCommandBody>(_commands, new Envelope<NpcCommandBody>(
-            MessageHeader.New<NpcCommandBody>(_source), new NpcCommandBody("set_tick_rate", set.TickRateHz)))));
+        Receive<SetTickRate>(set => Command(new NpcCommandBody("set_tick_rate", set.TickRateHz)));
         Receive<StopGracefully>(_ => BeginStop());
         Receive<KillNow>(_ => Kill());
     }
@@ -129,7 +127,8 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         _stateWatch?.Dispose();
-        if (_brain is { HasExited: false } brain && (_scoped || _detached))
+        _oomWatch?.Dispose();
+        if (_brain is { HasExited: false } brain && _scoped)
         {
             _log.Info("NPC {NpcId}'s brain (PID {Pid}) keeps running in {Unit} for the next supervisor to adopt", _npcId, brain.Pid, _unit.Value);
             return;
@@ -402,16 +401,16 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
         }
 
         var pid = exited.Brain.Pid;
-        _lastExitCode = exited.Brain.ExitCode;
+        var exitCode = exited.Brain.ExitCode;
         var adopted = exited.Brain.IsAdopted;
         (_brain, _scoped) = (null, false);
         _stateWatch?.Dispose();
         _stateWatch = null;
         exited.Brain.Dispose();
         // .NET reports a death by signal N as 128 + N.
-        int? signal = _lastExitCode is > 128 and <= 128 + 64 ? _lastExitCode - 128 : null;
+        int? signal = exitCode is > 128 and <= 128 + 64 ? exitCode - 128 : null;
         var detail = adopted ? JoinDetail(_killedBecause, "adopted: its exit status went to systemd, not to this supervisor") : _killedBecause;
-        Publish("exited", pid: pid, exitCode: signal is null ? _lastExitCode : null, signal: signal, detail: detail);
+        Publish("exited", pid: pid, exitCode: signal is null ? exitCode : null, signal: signal, detail: detail);
         if (_scopes is { } scopes)
         {
             // The scope says whether the kernel's OOM killer ended it; a failed scope is then forgotten.
@@ -436,12 +435,12 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
         if (_stopRequester is { } requester)
         {
             Timers.Cancel("kill");
-            _log.Info("The brain of NPC {NpcId} stopped with exit code {ExitCode}", _npcId, _lastExitCode);
+            _log.Info("The brain of NPC {NpcId} stopped with exit code {ExitCode}", _npcId, exitCode);
             requester.Tell(new Stopped(_npcId));
             return;
         }
 
-        ScheduleRestart(signal is { } s ? $"killed by signal {s}" : _lastExitCode is { } code ? $"exit code {code}" : "ended (adopted)");
+        ScheduleRestart(signal is { } s ? $"killed by signal {s}" : exitCode is { } code ? $"exit code {code}" : "ended (adopted)");
     }
 
     private static string JoinDetail(string? first, string second) => first is null ? second : $"{first}; {second}";
@@ -495,7 +494,7 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
 
         _detached = true;
         Timers.Cancel("restart");
-        _bridge.Tell(new Publish<NpcCommandBody>(_commands, new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(_source), new NpcCommandBody("checkpoint"))));
+        Command(new NpcCommandBody("checkpoint"));
         _log.Info("Leaving the brain of NPC {NpcId} (PID {Pid}) running in {Unit} for the next supervisor", _npcId, brain.Pid, _unit.Value);
         Sender.Tell(new Stopped(_npcId));
     }
@@ -508,6 +507,10 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
             brain.Signal(SigKill);
         }
     }
+
+    /// <summary>A command to the brain on <c>{env}.npc.{id}.command</c>.</summary>
+    private void Command(NpcCommandBody command) =>
+        _bridge.Tell(new Publish<NpcCommandBody>(_commands, new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(_source), command)));
 
     private void Publish(string lifecycleEvent, int? pid = null, int? exitCode = null, int? signal = null, string? detail = null) =>
         _bridge.Tell(new Publish<NpcLifecycleBody>(_events, new Envelope<NpcLifecycleBody>(

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Nimmerverse.Actors.Linux;
 
 namespace Nimmerverse.Supervisor.Systemd;
 
@@ -17,7 +18,6 @@ namespace Nimmerverse.Supervisor.Systemd;
 public sealed partial class CgroupOomWatcher : IDisposable
 {
     private const string CgroupRoot = "/sys/fs/cgroup";
-    private const short PollIn = 0x1;
     private const int EfdCloexec = 0x80000;
     private const int Eintr = 4;
 
@@ -117,7 +117,7 @@ public sealed partial class CgroupOomWatcher : IDisposable
         _ = Write(_wake, ref one, sizeof(ulong));
     }
 
-    private unsafe void Run()
+    private void Run()
     {
         while (!_disposed)
         {
@@ -127,18 +127,14 @@ public sealed partial class CgroupOomWatcher : IDisposable
             }
 
             var watches = _watches.Values.ToArray();
-            var fds = new PollFd[watches.Length + 1];
-            fds[0] = new PollFd { Fd = _wake, Events = PollIn };
+            var fds = new FileDescriptors.PollFd[watches.Length + 1];
+            fds[0] = FileDescriptors.PollFd.ForReading(_wake);
             for (var i = 0; i < watches.Length; i++)
             {
-                fds[i + 1] = new PollFd { Fd = watches[i].EventFd, Events = PollIn };
+                fds[i + 1] = FileDescriptors.PollFd.ForReading(watches[i].EventFd);
             }
 
-            int ready;
-            fixed (PollFd* pointer = fds)
-            {
-                ready = Poll(pointer, (nuint)fds.Length, -1);
-            }
+            var ready = FileDescriptors.Poll(fds, -1);
 
             if (ready < 0)
             {
@@ -151,14 +147,14 @@ public sealed partial class CgroupOomWatcher : IDisposable
                 continue;
             }
 
-            if ((fds[0].Revents & PollIn) != 0)
+            if (fds[0].IsReadable)
             {
                 _ = Read(_wake, out _, sizeof(ulong));
             }
 
             for (var i = 0; i < watches.Length; i++)
             {
-                if ((fds[i + 1].Revents & PollIn) != 0)
+                if (fds[i + 1].IsReadable)
                 {
                     watches[i].Signalled();
                 }
@@ -166,15 +162,7 @@ public sealed partial class CgroupOomWatcher : IDisposable
         }
     }
 
-    private static void Close(int fd) => _ = CloseFd(fd);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
+    private static void Close(int fd) => FileDescriptors.Close(fd);
 
     private sealed class Registration(CgroupOomWatcher owner, int eventFd, string directory, Action onOomKill) : IDisposable
     {
@@ -219,15 +207,10 @@ public sealed partial class CgroupOomWatcher : IDisposable
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     private static partial int EventFd(uint initial, int flags);
 
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);
-
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static partial nint Read(int fd, out ulong value, nint count);
 
     [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
     private static partial nint Write(int fd, ref ulong value, nint count);
 
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int CloseFd(int fd);
 }
