@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using System.Globalization;
 using NATS.Client.Core;
@@ -48,23 +47,17 @@ internal static class GovernorLearningBenchmark
             await create.ExecuteNonQueryAsync();
         }
 
-        var environment = new Hashtable
-        {
-            ["NIMMERVERSE_NATS__URL"] = nats.Url,
-            ["NIMMERVERSE_POSTGRES__CONNECTIONSTRING"] = postgres.ConnectionString.Replace("Database=postgres", $"Database={database}", StringComparison.Ordinal),
-            ["NIMMERVERSE_AKKA__PORT"] = "0",
-            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
-            ["NIMMERVERSE_LOGGING__TARGET"] = "console",
-            ["NIMMERVERSE_LOGGING__MINIMUMLEVEL"] = "Warning",
-            ["NIMMERVERSE_NPC__POPULATION"] = population.ToString(CultureInfo.InvariantCulture),
-            ["NIMMERVERSE_NPC__BRAINPATH"] = RepositoryPaths.BrainExecutable,
-            ["NIMMERVERSE_NPC__BACKEND"] = "none",
-            ["NIMMERVERSE_NPC__TICKRATEHZ"] = tickRateHz.ToString(CultureInfo.InvariantCulture),
-            ["NIMMERVERSE_GOVERNOR__POLICY"] = policy,
-            ["NIMMERVERSE_GOVERNOR__SEED"] = "1",
-            ["NIMMERVERSE_WORLD__SEED"] = "1",
-            ["NIMMERVERSE_TRAILS__SPOOLPATH"] = Path.Combine(Path.GetTempPath(), $"{database}.spool"),
-        };
+        var environment = SupervisorEnvironment.Local(nats.Url, postgres.ConnectionString.Replace("Database=postgres", $"Database={database}", StringComparison.Ordinal),
+            ("NIMMERVERSE_LOGGING__TARGET", "console"),
+            ("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "Warning"),
+            ("NIMMERVERSE_NPC__POPULATION", population.ToString(CultureInfo.InvariantCulture)),
+            ("NIMMERVERSE_NPC__BRAINPATH", RepositoryPaths.BrainExecutable),
+            ("NIMMERVERSE_NPC__BACKEND", "none"),
+            ("NIMMERVERSE_NPC__TICKRATEHZ", tickRateHz.ToString(CultureInfo.InvariantCulture)),
+            ("NIMMERVERSE_GOVERNOR__POLICY", policy),
+            ("NIMMERVERSE_GOVERNOR__SEED", "1"),
+            ("NIMMERVERSE_WORLD__SEED", "1"),
+            ("NIMMERVERSE_TRAILS__SPOOLPATH", Path.Combine(Path.GetTempPath(), $"{database}.spool")));
         var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
         await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().MinimumLevel.Warning().CreateLogger());
         await app.StartAsync();

@@ -1,4 +1,3 @@
-using System.Collections;
 using Microsoft.AspNetCore.Builder;
 using NATS.Client.Core;
 using Nimmerverse.Actors.World;
@@ -57,23 +56,16 @@ public sealed class BrainWorld : IAsyncDisposable
             throw;
         }
 
-        var environment = new Hashtable
-        {
-            ["NIMMERVERSE_NATS__URL"] = nats.Url,
-            ["NIMMERVERSE_POSTGRES__CONNECTIONSTRING"] = database.ConnectionString,
-            ["NIMMERVERSE_AKKA__PORT"] = "0",
-            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
-            ["NIMMERVERSE_NPC__POPULATION"] = "0",
+        var environment = SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
             // The brains under test take their tick rates from the test, not from a governor.
-            ["NIMMERVERSE_ROLES__0"] = "world",
-            ["NIMMERVERSE_ROLES__1"] = "cells",
-            ["NIMMERVERSE_ROLES__2"] = "npc-host",
-            ["NIMMERVERSE_WORLD__CITIZENS"] = Arena.Citizens.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["NIMMERVERSE_WORLD__MAXLEVEL"] = "0",
-            ["NIMMERVERSE_WORLD__OWNHOMESHARE"] = "1",
-            ["NIMMERVERSE_WORLD__QUIZEVERY"] = Arena.QuizEvery.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["NIMMERVERSE_WORLD__SEED"] = Arena.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
+            ("NIMMERVERSE_ROLES__0", "world"),
+            ("NIMMERVERSE_ROLES__1", "cells"),
+            ("NIMMERVERSE_ROLES__2", "npc-host"),
+            ("NIMMERVERSE_WORLD__CITIZENS", Arena.Citizens.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("NIMMERVERSE_WORLD__MAXLEVEL", "0"),
+            ("NIMMERVERSE_WORLD__OWNHOMESHARE", "1"),
+            ("NIMMERVERSE_WORLD__QUIZEVERY", Arena.QuizEvery.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("NIMMERVERSE_WORLD__SEED", Arena.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         foreach (var (name, value) in settings)
         {
             environment[name] = value;

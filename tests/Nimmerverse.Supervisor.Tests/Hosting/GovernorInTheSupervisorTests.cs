@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using NATS.Client.Core;
@@ -26,20 +25,13 @@ public sealed class GovernorInTheSupervisorTests
     {
         await using var nats = await NatsServer.StartAsync();
         await using var database = await PostgresTestDatabase.CreateAsync();
-        var environment = new Hashtable
-        {
-            ["NIMMERVERSE_NATS__URL"] = nats.Url,
-            ["NIMMERVERSE_POSTGRES__CONNECTIONSTRING"] = database.ConnectionString,
-            ["NIMMERVERSE_AKKA__PORT"] = "0",
-            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
-            ["NIMMERVERSE_LOGGING__TARGET"] = "console",
-            ["NIMMERVERSE_NPC__POPULATION"] = "0",
-            ["NIMMERVERSE_ROLES__0"] = "governor",
-            ["NIMMERVERSE_GOVERNOR__EPOCH"] = "00:00:00.200",
-            ["NIMMERVERSE_GOVERNOR__POLICY"] = "equal-share",
-            ["NIMMERVERSE_GOVERNOR__HOSTCPUBUDGETPERCENT"] = "90",
-            ["NIMMERVERSE_TRAILS__SPOOLPATH"] = Path.Combine(Path.GetTempPath(), $"nv-trails-{Guid.NewGuid():N}.spool"),
-        };
+        var environment = SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
+            ("NIMMERVERSE_LOGGING__TARGET", "console"),
+            ("NIMMERVERSE_ROLES__0", "governor"),
+            ("NIMMERVERSE_GOVERNOR__EPOCH", "00:00:00.200"),
+            ("NIMMERVERSE_GOVERNOR__POLICY", "equal-share"),
+            ("NIMMERVERSE_GOVERNOR__HOSTCPUBUDGETPERCENT", "90"),
+            ("NIMMERVERSE_TRAILS__SPOOLPATH", Path.Combine(Path.GetTempPath(), $"nv-trails-{Guid.NewGuid():N}.spool")));
         var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
         await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().CreateLogger());
         await app.StartAsync();

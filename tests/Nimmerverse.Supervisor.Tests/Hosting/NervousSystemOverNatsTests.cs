@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -31,16 +30,10 @@ public sealed class NervousSystemOverNatsTests
     public async Task StartSupervisor()
     {
         _nats = await NatsServer.StartAsync();
-        var environment = new Hashtable
-        {
-            ["NIMMERVERSE_NATS__URL"] = _nats.Url,
-            ["NIMMERVERSE_AKKA__PORT"] = "0",
-            ["NIMMERVERSE_NPC__POPULATION"] = "0",
-            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
-            ["NIMMERVERSE_NATS__REJECTIONLOGINTERVAL"] = "00:01:00",
-            ["NIMMERVERSE_CELLS__SENSOR__PATH"] = SensorFile,
-            ["NIMMERVERSE_CELLS__SENSOR__POLLINTERVAL"] = "00:00:00.05",
-        };
+        var environment = SupervisorEnvironment.Local(_nats.Url, null,
+            ("NIMMERVERSE_NATS__REJECTIONLOGINTERVAL", "00:01:00"),
+            ("NIMMERVERSE_CELLS__SENSOR__PATH", SensorFile),
+            ("NIMMERVERSE_CELLS__SENSOR__POLLINTERVAL", "00:00:00.05"));
         await File.WriteAllTextAsync(SensorFile, "45");
         var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
         Log.Logger = new LoggerConfiguration().WriteTo.Sink(new Nimmerverse.Supervisor.Logging.PriorityConsoleSink(TestContext.Progress)).CreateLogger();

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net;
 using System.Text.Json;
 using Akka.Actor;
@@ -31,18 +30,7 @@ public sealed class SupervisorHostTests
 
     private async Task<(WebApplication App, HttpClient Http)> StartAsync(params (string Name, string Value)[] settings)
     {
-        var environment = new Hashtable
-        {
-            ["NIMMERVERSE_NATS__URL"] = _nats.Url,
-            ["NIMMERVERSE_AKKA__PORT"] = "0",
-            ["NIMMERVERSE_NPC__POPULATION"] = "0",
-            ["NIMMERVERSE_HTTP__LISTEN"] = $"http://127.0.0.1:{Ports.FreeTcpPort()}",
-            ["NIMMERVERSE_LOGGING__TARGET"] = "console",
-        };
-        foreach (var (name, value) in settings)
-        {
-            environment[name] = value;
-        }
+        var environment = SupervisorEnvironment.Local(_nats.Url, null, [("NIMMERVERSE_LOGGING__TARGET", "console"), .. settings]);
 
         var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
         var logger = new LoggerConfiguration().CreateLogger();

@@ -1,70 +1,51 @@
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Persistence;
-using Nimmerverse.Testing.Postgres;
-using Npgsql;
 
 namespace Nimmerverse.Supervisor.Tests.Persistence;
 
 /// <summary>Schema migrations and the checkpoint store against a real PostgreSQL, each test on a fresh database.</summary>
-public sealed class CheckpointPersistenceTests
+public sealed class CheckpointPersistenceTests : FreshDatabaseTest
 {
-    private PostgresTestDatabase _database = null!;
-    private NpgsqlDataSource _dataSource = null!;
-
-    [SetUp]
-    public async Task CreateDatabase()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        _dataSource = _database.DataSource();
-    }
-
-    [TearDown]
-    public async Task DropDatabase()
-    {
-        await _dataSource.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
     private static NpcCheckpointBody Checkpoint(int npcId, long sequence) =>
         new(npcId, sequence, "medium", "torchsharp-dqn/test", [(byte)sequence, 1, 2], sequence * 100, sequence * 10, 0.5);
 
     [Test]
     public async Task Migrations_bring_an_empty_database_to_the_latest_version_once()
     {
-        Assert.That(await SchemaMigrations.CurrentVersionAsync(_dataSource, default), Is.Zero);
+        Assert.That(await SchemaMigrations.CurrentVersionAsync(DataSource, default), Is.Zero);
 
-        var first = await SchemaMigrations.ApplyAsync(_dataSource, default);
-        var second = await SchemaMigrations.ApplyAsync(_dataSource, default);
+        var first = await SchemaMigrations.ApplyAsync(DataSource, default);
+        var second = await SchemaMigrations.ApplyAsync(DataSource, default);
 
         Assert.That(first, Is.EqualTo(SchemaMigrations.All.Select(m => m.Version)));
         Assert.That(second, Is.Empty);
-        Assert.That(await SchemaMigrations.CurrentVersionAsync(_dataSource, default), Is.EqualTo(SchemaMigrations.LatestVersion));
+        Assert.That(await SchemaMigrations.CurrentVersionAsync(DataSource, default), Is.EqualTo(SchemaMigrations.LatestVersion));
     }
 
     [Test]
     public async Task Two_supervisors_migrating_at_once_apply_each_migration_exactly_once()
     {
-        await using var other = _database.DataSource();
+        await using var other = Database.DataSource();
 
-        var results = await Task.WhenAll(SchemaMigrations.ApplyAsync(_dataSource, default), SchemaMigrations.ApplyAsync(other, default));
+        var results = await Task.WhenAll(SchemaMigrations.ApplyAsync(DataSource, default), SchemaMigrations.ApplyAsync(other, default));
 
         Assert.That(results.SelectMany(r => r), Is.EquivalentTo(SchemaMigrations.All.Select(m => m.Version)));
-        await using var count = _dataSource.CreateCommand("select count(*) from schema_version");
+        await using var count = DataSource.CreateCommand("select count(*) from schema_version");
         Assert.That(await count.ExecuteScalarAsync(), Is.EqualTo((long)SchemaMigrations.All.Count));
     }
 
     [Test]
     public async Task A_checkpoint_saved_twice_under_one_message_id_is_stored_once_and_the_latest_is_returned()
     {
-        await SchemaMigrations.ApplyAsync(_dataSource, default);
-        var store = new PostgresCheckpointStore(_dataSource);
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        var store = new PostgresCheckpointStore(DataSource);
         var retried = Guid.NewGuid();
 
         await store.SaveAsync(Checkpoint(3, 1), Guid.NewGuid(), default);
         await store.SaveAsync(Checkpoint(3, 2), retried, default);
         await store.SaveAsync(Checkpoint(3, 2), retried, default);
 
-        await using var count = _dataSource.CreateCommand("select count(*) from npc_checkpoints where npc_id = 3");
+        await using var count = DataSource.CreateCommand("select count(*) from npc_checkpoints where npc_id = 3");
         Assert.That(await count.ExecuteScalarAsync(), Is.EqualTo(2L));
         Assert.That(await store.LatestAsync(3, default), Is.EqualTo(Checkpoint(3, 2)).Using<NpcCheckpointBody>((a, b) => a.Sequence == b.Sequence && a.Weights.SequenceEqual(b.Weights) && a.Steps == b.Steps));
         Assert.That(await store.LatestAsync(4, default), Is.Null);
@@ -73,8 +54,8 @@ public sealed class CheckpointPersistenceTests
     [Test]
     public async Task Only_the_latest_checkpoints_of_each_npc_are_kept()
     {
-        await SchemaMigrations.ApplyAsync(_dataSource, default);
-        var store = new PostgresCheckpointStore(_dataSource);
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        var store = new PostgresCheckpointStore(DataSource);
 
         for (var sequence = 1; sequence <= 8; sequence++)
         {
@@ -83,7 +64,7 @@ public sealed class CheckpointPersistenceTests
 
         await store.SaveAsync(Checkpoint(2, 1), Guid.NewGuid(), default);
 
-        await using var kept = _dataSource.CreateCommand("select npc_id, array_agg(sequence order by sequence) from npc_checkpoints group by npc_id order by npc_id");
+        await using var kept = DataSource.CreateCommand("select npc_id, array_agg(sequence order by sequence) from npc_checkpoints group by npc_id order by npc_id");
         await using var reader = await kept.ExecuteReaderAsync();
         var rows = new List<(int, long[])>();
         while (await reader.ReadAsync())

@@ -1,47 +1,28 @@
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Persistence;
-using Nimmerverse.Testing.Postgres;
-using Npgsql;
 
 namespace Nimmerverse.Supervisor.Tests.Persistence;
 
 /// <summary>The trails schema and the COPY writer against a real PostgreSQL, each test on a fresh database.</summary>
-public sealed class DecisionTrailStoreTests
+public sealed class DecisionTrailStoreTests : FreshDatabaseTest
 {
-    private PostgresTestDatabase _database = null!;
-    private NpgsqlDataSource _dataSource = null!;
-
-    [SetUp]
-    public async Task CreateDatabase()
-    {
-        _database = await PostgresTestDatabase.CreateAsync();
-        _dataSource = _database.DataSource();
-    }
-
-    [TearDown]
-    public async Task DropDatabase()
-    {
-        await _dataSource.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
     private async Task<long> CountAsync(string sql = "select count(*) from decision_trails")
     {
-        await using var command = _dataSource.CreateCommand(sql);
+        await using var command = DataSource.CreateCommand(sql);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
     [Test]
     public async Task A_database_at_the_previous_version_is_migrated_and_keeps_its_checkpoints()
     {
-        Assert.That(await SchemaMigrations.ApplyAsync(_dataSource, default, upTo: 1), Is.EqualTo(new[] { 1 }));
-        await new PostgresCheckpointStore(_dataSource).SaveAsync(new NpcCheckpointBody(3, 1, "medium", "f", [1, 2, 3], 10, 1, 0.5), Guid.NewGuid(), default);
+        Assert.That(await SchemaMigrations.ApplyAsync(DataSource, default, upTo: 1), Is.EqualTo(new[] { 1 }));
+        await new PostgresCheckpointStore(DataSource).SaveAsync(new NpcCheckpointBody(3, 1, "medium", "f", [1, 2, 3], 10, 1, 0.5), Guid.NewGuid(), default);
 
-        var applied = await SchemaMigrations.ApplyAsync(_dataSource, default);
+        var applied = await SchemaMigrations.ApplyAsync(DataSource, default);
 
         Assert.That(applied, Is.EqualTo(new[] { 2 }));
-        Assert.That(await SchemaMigrations.CurrentVersionAsync(_dataSource, default), Is.EqualTo(2));
+        Assert.That(await SchemaMigrations.CurrentVersionAsync(DataSource, default), Is.EqualTo(2));
         Assert.That(await CountAsync("select count(*) from npc_checkpoints"), Is.EqualTo(1));
         Assert.That(await CountAsync("select count(*) from information_schema.tables where table_name in ('decision_trails', 'gate_transitions', 'governor_checkpoints')"), Is.EqualTo(3));
     }
@@ -49,15 +30,15 @@ public sealed class DecisionTrailStoreTests
     [Test]
     public async Task A_batch_is_copied_with_every_field_intact()
     {
-        await SchemaMigrations.ApplyAsync(_dataSource, default);
-        var store = new PostgresDecisionTrailStore(_dataSource);
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        var store = new PostgresDecisionTrailStore(DataSource);
         var batch = Trails.Many(1000);
 
         Assert.That(await store.WriteAsync(batch, default), Is.EqualTo(1000));
 
         Assert.That(await CountAsync(), Is.EqualTo(1000));
         var sample = batch[777];
-        await using var read = _dataSource.CreateCommand(
+        await using var read = DataSource.CreateCommand(
             "select epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms from decision_trails where message_id = $1");
         read.Parameters.AddWithValue(sample.MessageId);
         await using var row = await read.ExecuteReaderAsync();
@@ -73,8 +54,8 @@ public sealed class DecisionTrailStoreTests
     [Test]
     public async Task Records_written_again_are_stored_once_and_only_the_new_ones_count()
     {
-        await SchemaMigrations.ApplyAsync(_dataSource, default);
-        var store = new PostgresDecisionTrailStore(_dataSource);
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        var store = new PostgresDecisionTrailStore(DataSource);
         var first = Trails.Many(500);
         await store.WriteAsync(first, default);
         var fresh = Trails.Many(200, firstEpoch: 100);
@@ -90,8 +71,8 @@ public sealed class DecisionTrailStoreTests
     [Test]
     public async Task Governor_weights_are_kept_once_per_message_id_and_the_newest_comes_back()
     {
-        await SchemaMigrations.ApplyAsync(_dataSource, default);
-        var checkpoints = new PostgresGovernorCheckpoints(_dataSource);
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        var checkpoints = new PostgresGovernorCheckpoints(DataSource);
         var first = Guid.NewGuid();
 
         await checkpoints.SaveAsync(first, 60, "learned", [1, 2, 3], default);
