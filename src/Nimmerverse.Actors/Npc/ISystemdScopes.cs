@@ -32,7 +32,7 @@ public interface ISystemdScopes : IAsyncDisposable
     /// <summary>The scope's state, or null when systemd does not know it (never started, or gone).</summary>
     Task<ScopeStatus?> GetStatusAsync(NpcScopeName unit, CancellationToken cancellationToken);
 
-    /// <summary>Every loaded NPC scope.</summary>
+    /// <summary>Every active NPC scope (the brains an earlier supervisor left running).</summary>
     Task<IReadOnlyList<NpcScopeName>> ListScopesAsync(CancellationToken cancellationToken);
 
     /// <summary>The PIDs in a scope (a brain's scope holds the brain alone); empty when it is gone.</summary>

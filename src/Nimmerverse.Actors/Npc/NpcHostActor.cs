@@ -70,8 +70,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         var found = new Dictionary<int, int>();
         foreach (var unit in await scopes.ListScopesAsync(CancellationToken.None).ConfigureAwait(false))
         {
-            if (await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false) is { ActiveState: "active" }
-                && await scopes.GetProcessesAsync(unit, CancellationToken.None).ConfigureAwait(false) is [var pid, ..])
+            if (await scopes.GetProcessesAsync(unit, CancellationToken.None).ConfigureAwait(false) is [var pid, ..])
             {
                 found[unit.Id] = pid;
             }

@@ -146,7 +146,8 @@ public sealed class DBusSystemdScopes : ISystemdScopes
         Connection.CallMethodAsync(
             Method("ListUnitsByPatterns", "asas", (ref MessageWriter writer) =>
             {
-                writer.WriteArray(Array.Empty<string>());
+                // systemd filters by state itself: no status call per unit afterwards.
+                writer.WriteArray(new[] { "active" });
                 writer.WriteArray(new[] { NpcScopeName.Pattern });
             }),
             static (message, _) =>
