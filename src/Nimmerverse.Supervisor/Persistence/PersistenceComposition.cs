@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Nimmerverse.Actors.Governor;
+using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Supervisor.Configuration;
 using Npgsql;
@@ -28,9 +29,21 @@ public static class PersistenceComposition
             .AddSingleton<IDecisionTrails>(provider => provider.GetRequiredService<DecisionTrailRecorder>())
             .AddTrailsStatus(options);
 
-    /// <summary>Where the governor runs, its trails have their say in the STATUS line.</summary>
+    /// <summary>
+    /// Where the governor runs, its trails have their say in the STATUS line, and the gate
+    /// transitions of the whole cluster are recorded from JetStream.
+    /// </summary>
     private static IServiceCollection AddTrailsStatus(this IServiceCollection services, NimmerverseOptions options) =>
-        options.EffectiveRoles.Contains(SupervisorRoles.Governor) ? services.AddSingleton<Systemd.IStatusContributor, TrailsStatusContributor>() : services;
+        options.EffectiveRoles.Contains(SupervisorRoles.Governor)
+            ? services
+                .AddSingleton<Systemd.IStatusContributor, TrailsStatusContributor>()
+                .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<DatabaseStartup>()))
+                .AddSingleton(provider => new GateRecorderSettings(
+                    provider.GetRequiredService<NatsBridgeSettings>().GateStreamName, BatchSize: Math.Min(options.Trails.BatchSize, 1000), RetryInterval: options.Trails.RetryInterval))
+                .AddSingleton<GateTransitionRecorder>()
+                .AddSingleton<Systemd.IStatusContributor>(provider => provider.GetRequiredService<GateTransitionRecorder>())
+                .AddHostedService(provider => provider.GetRequiredService<GateTransitionRecorder>())
+            : services;
 
     /// <summary>A relative spool path is under systemd's StateDirectory= ($STATE_DIRECTORY, /var/lib/nimmerverse) when there is one, else the working directory.</summary>
     private static string SpoolPath(string configured) =>

@@ -133,6 +133,9 @@ public sealed class NpcSupervisionTests
         await Sandbox.SystemctlAsync("start", Unit);
         Assert.That(await Eventually.TrueAsync(() => Task.FromResult(ScopePids(0).Length == 1 && ScopePids(1).Length == 1), TimeSpan.FromSeconds(30)), Is.True, await JournalAsync());
         var brains = new[] { ScopePids(0)[0], ScopePids(1)[0] };
+        // The events travel on their own: wait for both before the kill, or a slow machine kills the
+        // supervisor with them still unsent and the check below cannot tell "spawned again" apart.
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(_events.Count(e => e.Event == "spawned") == 2), TimeSpan.FromSeconds(30)), Is.True, Events(_events));
 
         // SIGKILL to everything in the service's cgroup: the supervisor alone, the brains are in their scopes.
         var kill = await Sandbox.SystemctlAsync("kill", "--signal=KILL", Unit);

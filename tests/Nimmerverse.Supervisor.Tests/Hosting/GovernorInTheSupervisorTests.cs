@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Builder;
 using NATS.Client.Core;
+using NATS.Client.JetStream;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
@@ -15,7 +16,7 @@ namespace Nimmerverse.Supervisor.Tests.Hosting;
 /// <summary>
 /// The governor inside a whole supervisor, with a real NATS and a real PostgreSQL: NPC states go
 /// in over NATS, decisions come out as commands and allocations, and every decision lands in
-/// <c>decision_trails</c>.
+/// <c>decision_trails</c>; the cluster's gate transitions land in <c>gate_transitions</c>.
 /// </summary>
 public sealed class GovernorInTheSupervisorTests
 {
@@ -91,6 +92,30 @@ public sealed class GovernorInTheSupervisorTests
         Assert.That(stored, Is.True, $"{trails} trails");
         await using var strangers = dataSource.CreateCommand("select count(*) from decision_trails where npc_id = 3");
         Assert.That(await strangers.ExecuteScalarAsync(), Is.Zero);
+
+        // The governor's host records the cluster's gate transitions from JetStream.
+        var jetStream = new NatsJSContext(client);
+        var transition = new Envelope<GateTransitionBody>(
+            MessageHeader.New<GateTransitionBody>(new MessageSource("thalamus@elsewhere", "thalamus", 1)),
+            new GateTransitionBody("vision.edges", "vision", GateState.Stable, GateState.Open, 0.95, 0.7, [], 3));
+        Assert.That(await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                // The bridge declares the stream once it is connected; the message id makes a retry harmless.
+                var ack = await jetStream.PublishAsync("dev.thalamus.gate.open", WireCodec.Default.Encode(transition), opts: new NatsJSPubOpts { MsgId = transition.Header.MessageId.ToString() });
+                return ack.Error is null;
+            }
+            catch (NatsJSException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(10)), Is.True, "the gate stream exists");
+        Assert.That(await Eventually.TrueAsync(async () =>
+        {
+            await using var recorded = dataSource.CreateCommand($"select count(*) from gate_transitions where message_id = '{transition.Header.MessageId}' and to_state = 'OPEN'");
+            return (long)(await recorded.ExecuteScalarAsync())! == 1;
+        }, TimeSpan.FromSeconds(10)), Is.True, "the transition in gate_transitions");
 
         await stop.CancelAsync();
         await app.StopAsync();

@@ -1,0 +1,191 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Supervisor.Systemd;
+
+namespace Nimmerverse.Supervisor.Persistence;
+
+/// <summary>Where gate transitions are read from and how they are stored.</summary>
+/// <param name="StreamName">The JetStream stream the NATS bridge publishes gate transitions to.</param>
+/// <param name="ConsumerName">The durable consumer; every recorder in the cluster shares it, so each transition is handed to one of them.</param>
+/// <param name="BatchSize">Most transitions per fetch and per write.</param>
+/// <param name="RetryInterval">How long to wait after a failed write or fetch before trying again.</param>
+public sealed record GateRecorderSettings(string StreamName, string ConsumerName = "gate-transitions-recorder", int BatchSize = 500, TimeSpan? RetryInterval = null)
+{
+    public TimeSpan Retry => RetryInterval ?? TimeSpan.FromSeconds(2);
+}
+
+/// <summary>
+/// Records every gate transition (the thalamus's gates and the governor's LLM gates) in
+/// <c>gate_transitions</c>. They are published durably to JetStream, so the stream is the spool:
+/// this reads them through a durable pull consumer and acknowledges a batch only once PostgreSQL
+/// has committed it. While PostgreSQL is away the batch is retried and everything after it waits
+/// in the stream; a redelivery (an ack lost, a recorder restarted) is skipped by the store, so
+/// each transition is stored exactly once. A message that is not a valid gate transition is
+/// counted, logged and acknowledged: it stays in the stream for inspection but cannot block the
+/// ones after it.
+/// </summary>
+public sealed class GateTransitionRecorder(
+    INatsConnection nats, PostgresGateTransitionStore store, DatabaseStartup startup, GateRecorderSettings settings, ILogger<GateTransitionRecorder> logger)
+    : BackgroundService, IStatusContributor
+{
+    private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan FetchWait = TimeSpan.FromSeconds(1);
+
+    private long _recorded;
+    private long _malformed;
+    private volatile string? _waitingFor;
+    private DateTimeOffset _lastProblemLogged = DateTimeOffset.MinValue;
+
+    /// <summary>Transitions newly stored since start.</summary>
+    public long Recorded => Interlocked.Read(ref _recorded);
+
+    /// <summary>Messages on the gate subjects that were not valid gate transitions.</summary>
+    public long Malformed => Interlocked.Read(ref _malformed);
+
+    public int Order => 35;
+
+    public string Describe()
+    {
+        var text = _waitingFor is { } waiting ? $"gates: waiting for {waiting}, {Recorded} recorded" : $"gates: {Recorded} recorded";
+        return Malformed > 0 ? $"{text}, {Malformed} malformed" : text;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _waitingFor = "the PostgreSQL schema";
+        await startup.WhenReady.WaitAsync(stoppingToken).ConfigureAwait(false);
+        var jetStream = new NatsJSContext((NatsConnection)nats);
+        var consumer = await AttachAsync(jetStream, stoppingToken).ConfigureAwait(false);
+        _waitingFor = null;
+        logger.LogInformation("Recording gate transitions from JetStream stream {Stream} (durable consumer {Consumer}) into gate_transitions", settings.StreamName, settings.ConsumerName);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var (transitions, last) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
+            if (last is not { } newest)
+            {
+                continue;
+            }
+
+            await StoreAsync(transitions, stoppingToken).ConfigureAwait(false);
+            // The consumer acknowledges cumulatively: the newest message covers the whole batch.
+            await newest.AckAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The durable consumer, once the stream exists (the NATS bridge creates it) and NATS answers.</summary>
+    private async Task<INatsJSConsumer> AttachAsync(NatsJSContext jetStream, CancellationToken stoppingToken)
+    {
+        var config = new ConsumerConfig(settings.ConsumerName)
+        {
+            AckPolicy = ConsumerConfigAckPolicy.All,
+            DeliverPolicy = ConsumerConfigDeliverPolicy.All,
+            // Longer than a usual PostgreSQL hiccup; a redelivery after it is harmless anyway.
+            AckWait = TimeSpan.FromMinutes(2),
+            Description = "nimmerverse: gate transitions into PostgreSQL",
+        };
+        while (true)
+        {
+            try
+            {
+                return await jetStream.CreateOrUpdateConsumerAsync(settings.StreamName, config, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NatsJSException or NatsException or TimeoutException)
+            {
+                _waitingFor = $"JetStream stream {settings.StreamName}";
+                if (TimeToLogProblem())
+                {
+                    logger.LogWarning("Gate transitions cannot be read yet from {Stream}: {Error}; retrying every {Retry}", settings.StreamName, e.Message, settings.Retry);
+                }
+
+                await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<(List<Envelope<GateTransitionBody>> Transitions, INatsJSMsg<byte[]>? Last)> FetchAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
+    {
+        var transitions = new List<Envelope<GateTransitionBody>>();
+        INatsJSMsg<byte[]>? last = null;
+        try
+        {
+            await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = settings.BatchSize, Expires = FetchWait }, cancellationToken: stoppingToken).ConfigureAwait(false))
+            {
+                last = message;
+                var decoded = WireCodec.Default.Decode<GateTransitionBody>(message.Data);
+                if (decoded.Envelope is { } envelope)
+                {
+                    transitions.Add(envelope);
+                }
+                else
+                {
+                    var count = Interlocked.Increment(ref _malformed);
+                    if (TimeToLogProblem())
+                    {
+                        logger.LogWarning("Not recorded: a message on {Subject} is not a valid gate transition ({Reason}: {Detail}); {Count} so far",
+                            message.Subject, decoded.Rejection?.Reason.ToString() ?? "empty", decoded.Rejection?.Detail ?? "no payload", count);
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is NatsJSException or NatsException or TimeoutException && !stoppingToken.IsCancellationRequested)
+        {
+            // NATS away: what was fetched is stored now, the rest is fetched again after reconnecting.
+            if (TimeToLogProblem())
+            {
+                logger.LogWarning("Fetching gate transitions from {Stream} failed: {Error}; retrying every {Retry}", settings.StreamName, e.Message, settings.Retry);
+            }
+
+            if (last is null)
+            {
+                await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
+            }
+        }
+
+        return (transitions, last);
+    }
+
+    /// <summary>Until PostgreSQL has it: nothing after this batch is acknowledged before.</summary>
+    private async Task StoreAsync(List<Envelope<GateTransitionBody>> transitions, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                Interlocked.Add(ref _recorded, await store.WriteAsync(transitions, stoppingToken).ConfigureAwait(false));
+                if (_waitingFor is not null)
+                {
+                    logger.LogInformation("PostgreSQL is back: gate transitions are recorded again");
+                    _waitingFor = null;
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+            {
+                _waitingFor = "PostgreSQL";
+                if (TimeToLogProblem())
+                {
+                    logger.LogWarning("{Count} gate transitions wait in JetStream: PostgreSQL failed ({Error}); retrying every {Retry}", transitions.Count, e.Message, settings.Retry);
+                }
+
+                await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Problems repeat while they last: each kind is logged at most once a minute.</summary>
+    private bool TimeToLogProblem()
+    {
+        if (DateTimeOffset.UtcNow - _lastProblemLogged < LogEvery)
+        {
+            return false;
+        }
+
+        _lastProblemLogged = DateTimeOffset.UtcNow;
+        return true;
+    }
+}

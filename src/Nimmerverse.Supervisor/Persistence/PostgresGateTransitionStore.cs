@@ -1,0 +1,63 @@
+using Nimmerverse.Brains.Contracts;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nimmerverse.Supervisor.Persistence;
+
+/// <summary>
+/// Gate transitions into <c>gate_transitions</c>, each message id once. Transitions are rare (a
+/// gate changes state a few times a second at most), so a batch is one round trip of single-row
+/// inserts with <c>on conflict (message_id) do nothing</c>: a redelivered transition is skipped.
+/// With <paramref name="startup"/>, writes fail at once until the schema is migrated.
+/// </summary>
+public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource, DatabaseStartup? startup = null)
+{
+    private const string Insert = """
+        insert into gate_transitions
+            (message_id, gate_id, domain, from_state, to_state, state_value, correlation_score, trigger_waves, routed_to_tier, occurred_at)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        on conflict (message_id) do nothing
+        """;
+
+    /// <returns>How many were new.</returns>
+    public async Task<int> WriteAsync(IReadOnlyList<Envelope<GateTransitionBody>> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        if (startup is { Ready: false })
+        {
+            throw new InvalidOperationException("the PostgreSQL schema is not ready yet (migrations pending)");
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var inserts = new NpgsqlBatch(connection);
+        foreach (var (header, body) in batch.Select(e => (e.Header, e.Body)))
+        {
+            inserts.BatchCommands.Add(new NpgsqlBatchCommand(Insert)
+            {
+                Parameters =
+                {
+                    new() { Value = header.MessageId, NpgsqlDbType = NpgsqlDbType.Uuid },
+                    new() { Value = body.GateId, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = body.Domain, NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = WireName(body.FromState), NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = WireName(body.ToState), NpgsqlDbType = NpgsqlDbType.Text },
+                    new() { Value = body.StateValue, NpgsqlDbType = NpgsqlDbType.Double },
+                    new() { Value = body.CorrelationScore, NpgsqlDbType = NpgsqlDbType.Double },
+                    new() { Value = body.TriggerWaves.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                    new() { Value = (short)body.RoutedToTier, NpgsqlDbType = NpgsqlDbType.Smallint },
+                    new() { Value = header.Timestamp.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                },
+            });
+        }
+
+        // A batch is one implicit transaction: all of it is stored, or none and it is tried again.
+        return await inserts.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The state as the protocol spells it (<c>CLOSED</c>, <c>STABLE</c>, <c>OPEN</c>), so SQL reads like the wire.</summary>
+    private static string WireName(GateState state) => state.ToString().ToUpperInvariant();
+}

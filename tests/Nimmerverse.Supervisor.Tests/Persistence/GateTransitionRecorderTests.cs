@@ -1,0 +1,164 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Supervisor.Persistence;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Nats;
+using Nimmerverse.Testing.Postgres;
+using Npgsql;
+
+namespace Nimmerverse.Supervisor.Tests.Persistence;
+
+/// <summary>
+/// Gate transitions from the JetStream stream into <c>gate_transitions</c>, against a real
+/// nats-server and a real PostgreSQL: each exactly once, malformed ones counted, and nothing lost
+/// while PostgreSQL is away.
+/// </summary>
+public sealed class GateTransitionRecorderTests
+{
+    private static readonly NatsBridgeSettings Bridge = new("dev");
+    private static readonly MessageSource Thalamus = new("thalamus@test", "thalamus", 1);
+
+    private NatsServer _nats = null!;
+    private NatsConnection _client = null!;
+    private NatsJSContext _jetStream = null!;
+
+    [SetUp]
+    public async Task StartNatsWithTheGateStream()
+    {
+        _nats = await NatsServer.StartAsync();
+        _client = new NatsConnection(new NatsOpts { Url = _nats.Url });
+        _jetStream = new NatsJSContext(_client);
+        // The stream as the NATS bridge declares it.
+        await _jetStream.CreateStreamAsync(new StreamConfig(Bridge.GateStreamName, [Bridge.GateStreamSubjects]));
+    }
+
+    [TearDown]
+    public async Task StopNats()
+    {
+        await _client.DisposeAsync();
+        await _nats.DisposeAsync();
+    }
+
+    private static Envelope<GateTransitionBody> Transition(int n) => new(
+        MessageHeader.New<GateTransitionBody>(Thalamus),
+        new GateTransitionBody($"gate-{n % 3}", "vision", GateState.Closed, GateState.Open, 0.9, 0.8, [Guid.NewGuid()], 3));
+
+    private async Task PublishAsync(Envelope<GateTransitionBody> transition) =>
+        (await _jetStream.PublishAsync($"dev.thalamus.gate.{(transition.Body.ToState == GateState.Open ? "open" : "close")}", WireCodec.Default.Encode(transition))).EnsureSuccess();
+
+    private static async Task<GateTransitionRecorder> StartRecorderAsync(INatsConnection nats, NpgsqlDataSource dataSource)
+    {
+        var startup = new DatabaseStartup(dataSource, NullLogger<DatabaseStartup>.Instance);
+        await startup.StartAsync(CancellationToken.None);
+        await startup.WhenReady;
+        var recorder = new GateTransitionRecorder(
+            nats, new PostgresGateTransitionStore(dataSource, startup), startup,
+            new GateRecorderSettings(Bridge.GateStreamName, RetryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<GateTransitionRecorder>.Instance);
+        await recorder.StartAsync(CancellationToken.None);
+        return recorder;
+    }
+
+    private static async Task<Dictionary<Guid, long>> StoredAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand("select message_id, count(*) from gate_transitions group by message_id");
+        await using var reader = await command.ExecuteReaderAsync();
+        var stored = new Dictionary<Guid, long>();
+        while (await reader.ReadAsync())
+        {
+            stored[reader.GetGuid(0)] = reader.GetInt64(1);
+        }
+
+        return stored;
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Transitions_before_and_after_the_start_are_stored_once_each_and_malformed_ones_are_counted()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        var sent = Enumerable.Range(0, 40).Select(Transition).ToList();
+        foreach (var transition in sent.Take(20))
+        {
+            await PublishAsync(transition);
+        }
+
+        var recorder = await StartRecorderAsync(_client, dataSource);
+        foreach (var transition in sent.Skip(20))
+        {
+            await PublishAsync(transition);
+        }
+
+        // The same transition twice in the stream (republished after JetStream's duplicate window), and one that is not a transition.
+        await PublishAsync(sent[5]);
+        (await _jetStream.PublishAsync("dev.thalamus.gate.open", "{\"header\":{}}"u8.ToArray())).EnsureSuccess();
+
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 40 && recorder.Malformed == 1, TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
+        var stored = await StoredAsync(dataSource);
+        Assert.That(stored.Keys, Is.EquivalentTo(sent.Select(t => t.Header.MessageId)));
+        Assert.That(stored.Values, Is.All.EqualTo(1));
+        Assert.That(recorder.Recorded, Is.EqualTo(40), "the repeat was not counted as recorded");
+        Assert.That(recorder.Describe(), Is.EqualTo("gates: 40 recorded, 1 malformed"));
+
+        await using (var row = dataSource.CreateCommand("select gate_id, domain, from_state, to_state, routed_to_tier, trigger_waves from gate_transitions where message_id = $1"))
+        {
+            row.Parameters.Add(new NpgsqlParameter { Value = sent[7].Header.MessageId });
+            await using var reader = await row.ExecuteReaderAsync();
+            Assert.That(await reader.ReadAsync(), Is.True);
+            Assert.That((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt16(4)), Is.EqualTo(("gate-1", "vision", "CLOSED", "OPEN", (short)3)));
+            Assert.That(reader.GetFieldValue<Guid[]>(5), Is.EqualTo(sent[7].Body.TriggerWaves));
+        }
+
+        // Acknowledged: a recorder started later has nothing left to read.
+        await recorder.StopAsync(CancellationToken.None);
+        var consumer = await _jetStream.GetConsumerAsync(Bridge.GateStreamName, "gate-transitions-recorder");
+        Assert.That(await Eventually.TrueAsync(async () =>
+        {
+            await consumer.RefreshAsync();
+            return consumer.Info is { NumPending: 0, NumAckPending: 0 };
+        }, TimeSpan.FromSeconds(10)), Is.True, $"pending {consumer.Info.NumPending}, unacknowledged {consumer.Info.NumAckPending}");
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Transitions_published_through_a_PostgreSQL_outage_of_12_seconds_are_all_stored_exactly_once()
+    {
+        await using var server = await PrivatePostgres.StartAsync();
+        await using var dataSource = NpgsqlDataSource.Create(server.ConnectionString);
+        var recorder = await StartRecorderAsync(_client, dataSource);
+        var sent = new List<Guid>();
+        string? statusDuringOutage = null;
+
+        // Twenty transitions a second for 20 s; PostgreSQL is down from 4 s to 16 s.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outage = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            await server.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(12));
+            statusDuringOutage = recorder.Describe();
+            await server.StartAgainAsync();
+        });
+        for (var n = 0; clock.Elapsed < TimeSpan.FromSeconds(20); n++)
+        {
+            var transition = Transition(n);
+            await PublishAsync(transition);
+            sent.Add(transition.Header.MessageId);
+            await Task.Delay(50);
+        }
+
+        await outage;
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == sent.Count, TimeSpan.FromSeconds(30)), Is.True, recorder.Describe());
+        var stored = await StoredAsync(dataSource);
+        Assert.That(stored.Keys, Is.EquivalentTo(sent));
+        Assert.That(stored.Values, Is.All.EqualTo(1));
+        Assert.That(statusDuringOutage, Does.StartWith("gates: waiting for PostgreSQL"));
+        Assert.That(recorder.Describe(), Is.EqualTo($"gates: {sent.Count} recorded"));
+        TestContext.Out.WriteLine($"{sent.Count} gate transitions through a 12 s outage, all stored once; during it: {statusDuringOutage}");
+        await recorder.StopAsync(CancellationToken.None);
+    }
+}
