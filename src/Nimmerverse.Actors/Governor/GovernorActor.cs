@@ -15,7 +15,8 @@ namespace Nimmerverse.Actors.Governor;
 /// NPC. The reward of each epoch (the village's outcome per CPU-second) teaches the policy about
 /// the decisions of the epoch before.
 /// Actuation: tick rate as an <c>npc_command</c> on <c>{env}.npc.{id}.command</c>; CPU quota to the
-/// NPC host that runs the NPC (<see cref="NpcHostProtocol.SetLimits"/>, then systemd); gate as a
+/// NPC host that runs the NPC, on whichever member of the cluster that is (<c>npcHostOf</c> finds it
+/// by host name; <see cref="NpcHostProtocol.SetLimits"/>, then systemd there); gate as a
 /// <c>gate_transition</c> on <c>{env}.thalamus.gate.open|close</c>; the allocation on
 /// <c>{env}.thalamus.governor.allocate</c>.
 /// </summary>
@@ -28,7 +29,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private readonly Subjects _subjects;
     private readonly GovernorDecisions _decisions;
     private readonly IDecisionTrails _trails;
-    private readonly Func<string, IActorRef?> _npcHostOf;
+    private readonly Func<string, ICanTell?> _npcHostOf;
     private readonly string _hostName;
     private readonly TimeProvider _clock;
     private readonly IGovernorCheckpoints? _checkpoints;
@@ -38,7 +39,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private long _limitFailures;
 
     /// <summary>The governor; <c>newPolicy</c> makes each incarnation's own policy, since a restarted actor must not reuse the one its predecessor disposed.</summary>
-    public GovernorActor(GovernorSettings settings, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
+    public GovernorActor(GovernorSettings settings, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, ICanTell?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
     {
         _settings = settings;
         _bridge = bridge;
@@ -72,7 +73,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
     private IGovernorPolicy Policy => _decisions.Policy;
 
-    public static Props Props(GovernorSettings settings, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, IActorRef?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null) =>
+    public static Props Props(GovernorSettings settings, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, ICanTell?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null) =>
         Akka.Actor.Props.Create(() => new GovernorActor(settings, bridge, subjects, newPolicy, trails, npcHostOf, hostName, clock, checkpoints));
 
     protected override void PreStart()
@@ -156,9 +157,17 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
                 MessageHeader.New<NpcCommandBody>(_source), new NpcCommandBody("set_tick_rate", now.TickRateHz))));
         }
 
-        if ((before is null || Math.Abs(now.CpuQuotaPercent - before.CpuQuotaPercent) >= 0.1) && _npcHostOf(host) is { } npcHost)
+        if (before is null || Math.Abs(now.CpuQuotaPercent - before.CpuQuotaPercent) >= 0.1)
         {
-            npcHost.Tell(new NpcHostProtocol.SetLimits(now.NpcId, new ScopeLimits(now.CpuQuotaPercent, _settings.MemoryMaxBytes, _settings.TasksMax)), Self);
+            if (_npcHostOf(host) is { } npcHost)
+            {
+                npcHost.Tell(new NpcHostProtocol.SetLimits(now.NpcId, new ScopeLimits(now.CpuQuotaPercent, _settings.MemoryMaxBytes, _settings.TasksMax)), Self);
+            }
+            else
+            {
+                _limitFailures++;
+                _problems.Warning($"no-npc-host:{host}", "No NPC host for host {Host} in the cluster: the CPU quota of NPC {NpcId} waits ({Failures} quotas not applied so far)", host, now.NpcId, _limitFailures);
+            }
         }
 
         // Every NPC's LLM gate starts closed.

@@ -52,7 +52,8 @@ public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy
             return new Outcome(Epoch, view.Reward, [], [], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        var wanted = policy.Decide([.. present.Select(p => p.NpcId)], view.Features, settings.HostCpuBudgetPercent);
+        var npcsOnHost = present.CountBy(p => p.Observation.Host).ToDictionary();
+        var wanted = policy.Decide([.. present.Select(p => p.NpcId)], view.Features, [.. present.Select(p => settings.HostCpuBudgetPercent / npcsOnHost[p.Observation.Host])]);
         var planned = new Dictionary<int, NpcAllocation>(present.Count);
         var overcommitted = new List<string>();
         foreach (var host in present.Select((p, i) => (p.Observation.Host, Wanted: wanted[i])).GroupBy(h => h.Host))

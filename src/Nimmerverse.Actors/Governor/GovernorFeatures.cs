@@ -9,7 +9,7 @@ namespace Nimmerverse.Actors.Governor;
 /// </summary>
 public static class GovernorFeatures
 {
-    /// <summary>Per-NPC features, then the village context: 12 + 3.</summary>
+    /// <summary>Per-NPC features, then the context: the village's mean reward, its host's load, the village's size (12 + 3).</summary>
     public const int Count = 15;
 
     /// <summary>Lifeforce burnt per point of reward per CPU-second.</summary>
@@ -33,7 +33,10 @@ public static class GovernorFeatures
         double rewardPerSecond = 0, cpuSeconds = 0, lifeforceBurnt = 0, seconds = 0;
         var npcRewards = new Dictionary<int, double>();
         var meanReward = present.Count == 0 ? 0 : present.Average(p => Math.Clamp(p.Observation.Latest.RewardRate, -1, 1));
-        var load = previous.Values.Sum(a => a.CpuQuotaPercent) / Math.Max(hostBudgetPercent, 1);
+        // Each host's load: the quotas its present NPCs hold against its budget.
+        var quotaOnHost = present
+            .GroupBy(p => p.Observation.Host)
+            .ToDictionary(h => h.Key, h => h.Sum(p => previous.TryGetValue(p.NpcId, out var a) ? a.CpuQuotaPercent : 0));
         for (var i = 0; i < present.Count; i++)
         {
             var (npcId, o) = present[i];
@@ -59,7 +62,7 @@ public static class GovernorFeatures
                 allocation?.GateOpen == true ? 1 : 0,
                 0, // LLM queue depth: no cortex yet
                 (float)meanReward,
-                (float)Math.Clamp(load, 0, 2),
+                (float)Math.Clamp(quotaOnHost[o.Host] / Math.Max(hostBudgetPercent, 1), 0, 2),
                 present.Count / 100f,
             ];
 

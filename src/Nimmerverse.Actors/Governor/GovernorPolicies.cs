@@ -9,8 +9,12 @@ public interface IGovernorPolicy : IDisposable
 {
     string Name { get; }
 
-    /// <summary>One allocation per row of <paramref name="features"/>, for the NPCs in <paramref name="npcIds"/> (same order).</summary>
-    IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent);
+    /// <summary>
+    /// One allocation per row of <paramref name="features"/>, for the NPCs in <paramref name="npcIds"/>
+    /// (same order); <paramref name="fairSharePercent"/> is each one's equal share of its own host's
+    /// CPU budget (hosts differ in how many NPCs they run).
+    /// </summary>
+    IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent);
 
     /// <summary>
     /// The rewards of the epoch that followed the last <see cref="Decide"/>: the village's, and each
@@ -29,11 +33,8 @@ public sealed class EqualSharePolicy(double tickRateHz) : IGovernorPolicy
 {
     public string Name => GovernorSettings.EqualShare;
 
-    public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent)
-    {
-        var share = npcIds.Count == 0 ? 0 : Math.Min(AllocationPlanner.MaxQuotaPercent, hostBudgetPercent / npcIds.Count);
-        return [.. npcIds.Select(id => new NpcAllocation(id, tickRateHz, share, false, 5))];
-    }
+    public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
+        [.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(AllocationPlanner.MaxQuotaPercent, fairSharePercent[i]), false, 5))];
 
     public void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
     {
@@ -98,7 +99,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// <summary>Updates made so far.</summary>
     public long Updates { get; private set; }
 
-    public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent)
+    public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
     {
         _lastInputs?.Dispose();
         _lastActions?.Dispose();

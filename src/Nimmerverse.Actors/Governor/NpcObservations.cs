@@ -11,6 +11,8 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
 {
     private readonly Dictionary<int, Observation> _npcs = [];
     private readonly Dictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    /// <summary>Which host runs each NPC, kept apart from the observations: a brain's "spawned" comes before its first state.</summary>
+    private readonly Dictionary<int, string> _hosts = [];
 
     public sealed class Observation(NpcStateBody state, DateTimeOffset at, string host)
     {
@@ -46,7 +48,7 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
         }
         else
         {
-            _npcs[state.NpcId] = new Observation(state, at, defaultHost);
+            _npcs[state.NpcId] = new Observation(state, at, _hosts.GetValueOrDefault(state.NpcId, defaultHost));
         }
 
         return null;
@@ -55,6 +57,12 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
     /// <summary>Records which host runs an NPC (from the hosts' lifecycle events).</summary>
     public void Place(int npcId, string host)
     {
+        if (npcId < 0 || npcId >= knownNpcIds)
+        {
+            return;
+        }
+
+        _hosts[npcId] = host;
         if (_npcs.TryGetValue(npcId, out var known))
         {
             known.Host = host;

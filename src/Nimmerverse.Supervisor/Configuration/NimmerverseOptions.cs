@@ -84,6 +84,12 @@ public static class SupervisorRoles
     public const string Organs = "organs";
 
     public static readonly IReadOnlyList<string> All = [Cells, Nerves, Thalamus, Governor, World, NpcHost, Cortex, Organs];
+
+    /// <summary>
+    /// The cluster role every member takes besides its configured ones, so that others find it by
+    /// its host name (the governor sends a host's CPU quotas to that member's NPC host).
+    /// </summary>
+    public static string OfHost(string hostName) => $"host:{hostName}";
 }
 
 /// <summary>Section <c>Nimmerverse:Nats</c>.</summary>

@@ -54,7 +54,7 @@ public static class AkkaComposition
             })
             .WithClustering(new ClusterOptions
             {
-                Roles = [.. options.EffectiveRoles],
+                Roles = [.. options.EffectiveRoles, SupervisorRoles.OfHost(options.HostName)],
                 SeedNodes = options.Akka.SeedNodes.Length == 0 ? null : options.Akka.SeedNodes,
                 SplitBrainResolver = new KeepMajorityOption(),
             });
@@ -132,16 +132,15 @@ public static class AkkaComposition
             if (options.EffectiveRoles.Contains(SupervisorRoles.Governor))
             {
                 // One governor per cluster: a singleton on the oldest member with the governor role.
-                // CPU quotas reach the NPC host of this member; NPCs on other hosts get their tick
-                // rates and gates (over NATS) and trails, and their quotas once hosts are addressed
-                // across the cluster (the multi-host issue).
+                // Tick rates and gates go over NATS; CPU quotas to the NPC host of the member that
+                // runs the NPC, found by its host role.
                 var governor = options.Governor;
                 IGovernorPolicy NewPolicy() => governor.Policy == GovernorSettings.EqualShare
                     ? new EqualSharePolicy(options.Npc.TickRateHz)
                     : new LearnedPolicy(governor.Exploration, governor.LearningRate, governor.Seed);
                 var governorProps = GovernorActor.Props(
                     governor.ToSettings(options.World.Citizens, options.Npc), bridge, subjects, NewPolicy, resolver.GetService<IDecisionTrails>(),
-                    host => host == options.HostName && registry.TryGet<NpcHostActor>(out var npcHost) ? npcHost : null,
+                    new ClusterNpcHosts(system, options.HostName, () => registry.TryGet<NpcHostActor>(out var npcHost) ? npcHost : null).Find,
                     options.HostName, checkpoints: resolver.GetService<IGovernorCheckpoints>());
                 var singleton = system.ActorOf(
                     Akka.Cluster.Tools.Singleton.ClusterSingletonManager.Props(governorProps, Akka.Actor.PoisonPill.Instance,
@@ -154,7 +153,7 @@ public static class AkkaComposition
             {
                 var npcSettings = options.Npc.ToSettings(options.Nats.Url, options.Environment);
                 var backend = resolver.GetService<NpcBackend>();
-                var npcHost = system.ActorOf(NpcHostActor.Props(npcSettings, bridge, subjects, options.HostName, backend.Scopes), "npc-host");
+                var npcHost = system.ActorOf(NpcHostActor.Props(npcSettings, bridge, subjects, options.HostName, backend.Scopes), ClusterNpcHosts.ActorName);
                 registry.Register<NpcHostActor>(npcHost);
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over
                 // its checkpoint (through the bridge, still running in this phase). When systemd is

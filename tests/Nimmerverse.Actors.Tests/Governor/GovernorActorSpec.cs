@@ -33,7 +33,7 @@ public sealed class GovernorActorSpec : AkkaSpec
 
         public string Name => "wanting";
 
-        public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, double hostBudgetPercent) => [.. npcIds.Select(want)];
+        public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) => [.. npcIds.Select(want)];
 
         public List<IReadOnlyDictionary<int, double>?> NpcRewards { get; } = [];
 
@@ -64,10 +64,10 @@ public sealed class GovernorActorSpec : AkkaSpec
 
     private IActorRef Governor(IGovernorPolicy policy, double budget = 100) => Governor(() => policy, budget);
 
-    private IActorRef Governor(Func<IGovernorPolicy> newPolicy, double budget = 100) =>
+    private IActorRef Governor(Func<IGovernorPolicy> newPolicy, double budget = 100, Func<string, ICanTell?>? npcHostOf = null) =>
         Sys.ActorOf(GovernorActor.Props(
             AllocationPlannerTests.Settings(budget) with { Epoch = TimeSpan.FromHours(1) }, // epochs run when the test says
-            _bridge.Ref, Dev, newPolicy, _trails, host => host == "theia" ? _npcHost.Ref : null, "theia", _clock));
+            _bridge.Ref, Dev, newPolicy, _trails, npcHostOf ?? (host => host == "theia" ? _npcHost.Ref : null), "theia", _clock));
 
     private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5) =>
         new($"dev.npc.{npcId}.state", new Envelope<NpcStateBody>(
@@ -128,6 +128,32 @@ public sealed class GovernorActorSpec : AkkaSpec
         Assert.That(gates.Select(g => (g.Subject.Value, g.Envelope.Body.GateId, g.Envelope.Body.ToState)), Is.EquivalentTo(
             Enumerable.Range(0, 3).Select(id => ("dev.thalamus.gate.open", $"governor.npc.{id}.llm", GateState.Open))), "each gate opened once, not again");
         Assert.That(gates.Select(g => g.Envelope.Body.Problem()), Is.All.Null);
+    }
+
+    [Test]
+    public void Each_quota_goes_to_the_npc_host_of_the_host_its_npc_runs_on_and_a_host_without_one_is_counted()
+    {
+        var hyperion = CreateTestProbe();
+        var governor = Governor(() => new EqualSharePolicy(5), npcHostOf: host => host switch
+        {
+            "theia" => _npcHost.Ref,
+            "hyperion" => hyperion.Ref,
+            _ => null, // a host that left the cluster
+        });
+        foreach (var (id, host) in new[] { (0, "theia"), (1, "hyperion"), (2, "hyperion"), (3, "rhea") })
+        {
+            governor.Tell(new Inbound<NpcLifecycleBody>($"dev.supervisor.{host}.npc", new Envelope<NpcLifecycleBody>(
+                MessageHeader.New<NpcLifecycleBody>(new MessageSource($"supervisor@{host}", "supervisor", 1)), new NpcLifecycleBody(id, "spawned", 100 + id)), null), TestActor);
+            governor.Tell(State(id), TestActor);
+        }
+
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+
+        // Each host's budget (100 %) is shared by its own NPCs.
+        var theia = _npcHost.ExpectMsg<NpcHostProtocol.SetLimits>();
+        Assert.That((theia.NpcId, theia.Limits.CpuQuotaPercent), Is.EqualTo((0, 100.0)));
+        Assert.That(hyperion.ReceiveN(2).Cast<NpcHostProtocol.SetLimits>().Select(l => (l.NpcId, l.Limits.CpuQuotaPercent)), Is.EquivalentTo(new[] { (1, 50.0), (2, 50.0) }));
+        Assert.That(StatusOf(governor).LimitFailures, Is.EqualTo(1), "NPC 3's quota had nowhere to go");
     }
 
     [Test]

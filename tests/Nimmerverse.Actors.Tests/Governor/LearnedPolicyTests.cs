@@ -5,6 +5,9 @@ namespace Nimmerverse.Actors.Tests.Governor;
 /// <summary>The learned policy with its real network (TorchSharp): it decides within the ranges, it learns from reward, and its weights round-trip.</summary>
 public sealed class LearnedPolicyTests
 {
+    /// <summary>Fair shares for the policy's signature; the learned policy decides its quotas from its features alone.</summary>
+    private static double[] Shares(int npcs) => [.. Enumerable.Repeat(100.0 / npcs, npcs)];
+
     private static float[][] SameFeatures(int npcs) => [.. Enumerable.Range(0, npcs).Select(i => Enumerable.Range(0, GovernorFeatures.Count).Select(f => (float)((i + f) % 5) / 5).ToArray())];
 
     [Test]
@@ -16,7 +19,7 @@ public sealed class LearnedPolicyTests
         var means = new List<double>();
         for (var epoch = 0; epoch < 400; epoch++)
         {
-            var decided = policy.Decide(ids, features, 200);
+            var decided = policy.Decide(ids, features, Shares(ids.Length));
             var meanTick = decided.Average(d => d.TickRateHz);
             means.Add(meanTick);
             policy.Learn(meanTick / 20); // a village that thrives on fast ticks
@@ -39,7 +42,7 @@ public sealed class LearnedPolicyTests
         var last = new List<(double Fast, double Slow)>();
         for (var epoch = 0; epoch < 500; epoch++)
         {
-            var decided = policy.Decide(ids, features, 400);
+            var decided = policy.Decide(ids, features, Shares(ids.Length));
             var own = decided.ToDictionary(d => d.NpcId, d => d.NpcId % 2 == 0 ? d.TickRateHz / 20 : 1 - (d.TickRateHz / 20));
             policy.Learn(own.Values.Average(), own);
             if (epoch >= 450)
@@ -57,7 +60,7 @@ public sealed class LearnedPolicyTests
     public void Its_decisions_are_within_the_ranges_and_its_weights_come_back()
     {
         using var policy = new LearnedPolicy(0.1, 0.001, seed: 3);
-        var decided = policy.Decide([4, 9], SameFeatures(2), 100);
+        var decided = policy.Decide([4, 9], SameFeatures(2), Shares(2));
 
         Assert.That(decided.Select(d => d.NpcId), Is.EqualTo(new[] { 4, 9 }));
         Assert.That(decided.Select(d => d.Problem()), Is.All.Null);
@@ -65,7 +68,7 @@ public sealed class LearnedPolicyTests
         using var other = new LearnedPolicy(0.0, 0.001, seed: 99);
         other.LoadWeights(weights);
         using var same = new LearnedPolicy(0.0, 0.001, seed: 3);
-        Assert.That(other.Decide([1], SameFeatures(1), 100)[0].CpuQuotaPercent, Is.EqualTo(same.Decide([1], SameFeatures(1), 100)[0].CpuQuotaPercent).Within(1e-6),
+        Assert.That(other.Decide([1], SameFeatures(1), Shares(1))[0].CpuQuotaPercent, Is.EqualTo(same.Decide([1], SameFeatures(1), Shares(1))[0].CpuQuotaPercent).Within(1e-6),
             "loaded weights decide like the ones saved (no exploration)");
     }
 }

@@ -1,0 +1,28 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Nimmerverse.Supervisor.Configuration;
+
+namespace Nimmerverse.Supervisor.Hosting;
+
+/// <summary>
+/// Finds the NPC host actor that runs a host's NPCs: this member's own, or the one at
+/// <c>/user/npc-host</c> on the member that is up with the role <see cref="SupervisorRoles.OfHost"/>
+/// of that host name. Null when no such member is up (a host that left, or not yet joined).
+/// </summary>
+public sealed class ClusterNpcHosts(ActorSystem system, string localHostName, Func<IActorRef?> localNpcHost)
+{
+    /// <summary>The NPC host actor's name under <c>/user</c> on every member.</summary>
+    public const string ActorName = "npc-host";
+
+    public ICanTell? Find(string hostName)
+    {
+        if (hostName == localHostName)
+        {
+            return localNpcHost();
+        }
+
+        var role = SupervisorRoles.OfHost(hostName);
+        var member = Cluster.Get(system).State.Members.FirstOrDefault(m => m.Status == MemberStatus.Up && m.HasRole(role));
+        return member is null ? null : system.ActorSelection(new RootActorPath(member.Address) / "user" / ActorName);
+    }
+}
