@@ -118,11 +118,19 @@ internal static class NatsBridgeBenchmark
         var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, new NatsBridgeSettings("dev", SubscriptionBuffer: total + 1_000), new BridgeCounters()));
         system.ActorOf(ThalamusActor.Props(bridge, new Subjects("dev"), gates, "bench"));
 
-        var driver = Process.Start(new ProcessStartInfo(Environment.ProcessPath!)
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
         {
-            ArgumentList = { "drive", url, rate.ToString(CultureInfo.InvariantCulture), duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), triggerEvery.ToString(CultureInfo.InvariantCulture), raw ? "raw" : "gates" },
-            RedirectStandardOutput = true,
-        })!;
+            // Started as "dotnet Nimmerverse.Bench.dll": the driver is this same assembly.
+            start.ArgumentList.Add(typeof(NatsBridgeBenchmark).Assembly.Location);
+        }
+
+        foreach (var argument in new[] { "drive", url, rate.ToString(CultureInfo.InvariantCulture), duration.TotalSeconds.ToString(CultureInfo.InvariantCulture), triggerEvery.ToString(CultureInfo.InvariantCulture), raw ? "raw" : "gates" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var driver = Process.Start(start)!;
         var output = await driver.StandardOutput.ReadToEndAsync();
         await driver.WaitForExitAsync();
         await system.Terminate();
