@@ -13,7 +13,7 @@ namespace Nimmerverse.Actors.Governor;
 /// priority), makes the decisions safe (clamped, rate-limited, fitted to each host's CPU budget),
 /// actuates what changed, publishes the whole allocation, and records one decision trail per
 /// NPC. The reward of each epoch (the village's outcome per CPU-second) teaches the policy about
-/// the decisions of the epoch before.
+/// the decisions of the epoch before; it learns once the epoch's decisions are on their way.
 /// Actuation: tick rate as an <c>npc_command</c> on <c>{env}.npc.{id}.command</c>; CPU quota to the
 /// NPC host that runs the NPC, on whichever member of the cluster that is (<c>npcHostOf</c> finds it
 /// by host name; <see cref="NpcHostProtocol.SetLimits"/>, then systemd there); gate as a
@@ -86,7 +86,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         _log.Info("Governor up on {HostName}: policy {Policy}, an epoch every {Epoch}, a host's CPU budget {Budget}%", _hostName, Policy.Name, _settings.Epoch, _settings.HostCpuBudgetPercent);
     }
 
-    protected override void PostStop() => Policy.Dispose();
+    protected override void PostStop() => _decisions.Dispose();
 
     private void OnState(Inbound<NpcStateBody> inbound)
     {
@@ -128,6 +128,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
         if (outcome.Decisions.Count == 0)
         {
+            _decisions.Learn();
             return;
         }
 
@@ -144,6 +145,9 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
             checkpoints.SaveAsync(Guid.NewGuid(), outcome.Epoch, Policy.Name, weights, CancellationToken.None)
                 .PipeTo(Self, success: () => Akka.Done.Instance);
         }
+
+        // After the actuation: the lesson shapes the next epoch's decision, not this one's.
+        _decisions.Learn();
     }
 
     private sealed record Restored(long Epoch, byte[] Weights);

@@ -6,14 +6,20 @@ namespace Nimmerverse.Actors.Governor;
 /// <summary>
 /// The governor's thinking without its messaging: what it knows of the NPCs, its policy, and the
 /// last allocation of each. One <see cref="RunEpoch"/> is the whole decision of an epoch: the
-/// present NPCs' features and the reward of the epoch that ended, the policy's lesson and choice,
-/// then the planner's rules (clamp, steps, gate hold) and each host's budget. The actor actuates
-/// what it returns; the benchmark times exactly this.
+/// present NPCs' features and the reward of the epoch that ended, the policy's choice, then the
+/// planner's rules (clamp, steps, gate hold) and each host's budget. The actor actuates what it
+/// returns and only then calls <see cref="Learn"/>: the policy's lesson from the epoch that ended
+/// changes the next decision, not this one, so it need not delay this one's actuation. The
+/// benchmark times both.
 /// </summary>
-public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy policy, string defaultHost)
+public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy policy, string defaultHost) : IDisposable
 {
     private readonly AllocationPlanner _planner = new(settings);
     private readonly Dictionary<int, NpcAllocation> _allocations = [];
+    /// <summary>The last decision, whose reward comes with the next epoch's states.</summary>
+    private PolicyDecision? _awaitingReward;
+    /// <summary>A decision whose reward is known, for <see cref="Learn"/>.</summary>
+    private (PolicyDecision Decision, double Reward, IReadOnlyDictionary<int, double> NpcRewards)? _lesson;
 
     /// <summary>One NPC's decision: its features, and its allocation before (null the first time) and now.</summary>
     public sealed record Decision(int NpcId, string Host, float[] Inputs, NpcAllocation? Before, NpcAllocation After);
@@ -22,7 +28,7 @@ public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy
     /// <param name="Reward">The village's reward per CPU-second over the epoch that ended.</param>
     /// <param name="Decisions">One per present NPC, by NPC id.</param>
     /// <param name="OvercommittedHosts">Hosts whose NPCs exceed the budget even at the minimum quota.</param>
-    /// <param name="LatencyMs">Time the epoch's decision took.</param>
+    /// <param name="LatencyMs">Time the epoch's decision took (features, forward pass, planning).</param>
     public sealed record Outcome(long Epoch, double Reward, IReadOnlyList<Decision> Decisions, IReadOnlyList<string> OvercommittedHosts, double LatencyMs);
 
     public NpcObservations Observations { get; } = new(settings.KnownNpcIds, defaultHost);
@@ -45,7 +51,13 @@ public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy
         }
 
         var view = GovernorFeatures.Build(present, _allocations, settings.HostCpuBudgetPercent, now);
-        policy.Learn(view.Reward, view.NpcRewards);
+        if (_awaitingReward is { } rewarded)
+        {
+            _lesson?.Decision.Dispose(); // never learnt from: Learn was not called after the last epoch
+            _lesson = (rewarded, view.Reward, view.NpcRewards);
+            _awaitingReward = null;
+        }
+
         Epoch++;
         if (present.Count == 0)
         {
@@ -53,7 +65,8 @@ public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy
         }
 
         var npcsOnHost = present.CountBy(p => p.Observation.Host).ToDictionary();
-        var wanted = policy.Decide([.. present.Select(p => p.NpcId)], view.Features, [.. present.Select(p => settings.HostCpuBudgetPercent / npcsOnHost[p.Observation.Host])]);
+        _awaitingReward = policy.Decide([.. present.Select(p => p.NpcId)], view.Features, [.. present.Select(p => settings.HostCpuBudgetPercent / npcsOnHost[p.Observation.Host])]);
+        var wanted = _awaitingReward.Allocations;
         var planned = new Dictionary<int, NpcAllocation>(present.Count);
         var overcommitted = new List<string>();
         foreach (var host in present.Select((p, i) => (p.Observation.Host, Wanted: wanted[i])).GroupBy(h => h.Host))
@@ -78,5 +91,31 @@ public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy
         }
 
         return new Outcome(Epoch, view.Reward, decisions, overcommitted, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Frees the policy and the decisions it still held for learning.</summary>
+    public void Dispose()
+    {
+        _awaitingReward?.Dispose();
+        _lesson?.Decision.Dispose();
+        policy.Dispose();
+    }
+
+    /// <summary>The policy learns from the last decision whose reward is known; returns the milliseconds it took.</summary>
+    public double Learn()
+    {
+        if (_lesson is not { } lesson)
+        {
+            return 0;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        _lesson = null;
+        using (lesson.Decision)
+        {
+            policy.Learn(lesson.Decision, lesson.Reward, lesson.NpcRewards);
+        }
+
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 }

@@ -4,6 +4,21 @@ using static TorchSharp.torch;
 
 namespace Nimmerverse.Actors.Governor;
 
+/// <summary>
+/// What a policy decided, and what it needs to learn from that decision once its reward is known
+/// (a learning policy's inputs and sampled actions; nothing for a fixed one). Disposed once learnt
+/// from, or when it never will be.
+/// </summary>
+public sealed class PolicyDecision(IReadOnlyList<NpcAllocation> allocations, IDisposable? memory = null) : IDisposable
+{
+    public IReadOnlyList<NpcAllocation> Allocations { get; } = allocations;
+
+    /// <summary>The policy's own record of the decision, for its <see cref="IGovernorPolicy.Learn"/>.</summary>
+    public IDisposable? Memory { get; } = memory;
+
+    public void Dispose() => Memory?.Dispose();
+}
+
 /// <summary>What decides the allocations: given the epoch's features, one wanted allocation per NPC; told the reward that followed.</summary>
 public interface IGovernorPolicy : IDisposable
 {
@@ -14,13 +29,14 @@ public interface IGovernorPolicy : IDisposable
     /// (same order); <paramref name="fairSharePercent"/> is each one's equal share of its own host's
     /// CPU budget (hosts differ in how many NPCs they run).
     /// </summary>
-    IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent);
+    PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent);
 
     /// <summary>
-    /// The rewards of the epoch that followed the last <see cref="Decide"/>: the village's, and each
-    /// NPC's own (its reward per CPU-second) by id; a learning policy learns from them.
+    /// The rewards of the epoch that followed <paramref name="decision"/>: the village's, and each
+    /// NPC's own (its reward per CPU-second) by id; a learning policy learns from them. The caller
+    /// disposes the decision afterwards.
     /// </summary>
-    void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null);
+    void Learn(PolicyDecision decision, double reward, IReadOnlyDictionary<int, double>? npcRewards = null);
 
     /// <summary>The policy's weights (null for one without any).</summary>
     byte[]? SaveWeights();
@@ -33,10 +49,10 @@ public sealed class EqualSharePolicy(double tickRateHz) : IGovernorPolicy
 {
     public string Name => GovernorSettings.EqualShare;
 
-    public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
-        [.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(AllocationPlanner.MaxQuotaPercent, fairSharePercent[i]), false, 5))];
+    public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
+        new([.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(AllocationPlanner.MaxQuotaPercent, fairSharePercent[i]), false, 5))]);
 
-    public void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
+    public void Learn(PolicyDecision decision, double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
     {
     }
 
@@ -70,9 +86,6 @@ public sealed class LearnedPolicy : IGovernorPolicy
     private readonly optim.Optimizer _optimizer;
     private readonly double _sigma;
     private readonly Random _random;
-    private Tensor? _lastInputs;
-    private Tensor? _lastActions;
-    private int[] _lastIds = [];
     private double _baseline;
     private double _scale = 1;
     private bool _haveBaseline;
@@ -99,14 +112,27 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// <summary>Updates made so far.</summary>
     public long Updates { get; private set; }
 
-    public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
+    /// <summary>What a decision leaves for learning: who, what they saw, what was done (tensors, freed on dispose).</summary>
+    private sealed class Memory(int[] ids, Tensor inputs, Tensor actions) : IDisposable
     {
-        _lastInputs?.Dispose();
-        _lastActions?.Dispose();
-        (_lastInputs, _lastActions) = (null, null);
+        public int[] Ids { get; } = ids;
+
+        public Tensor Inputs { get; } = inputs;
+
+        public Tensor Actions { get; } = actions;
+
+        public void Dispose()
+        {
+            Inputs.Dispose();
+            Actions.Dispose();
+        }
+    }
+
+    public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
+    {
         if (npcIds.Count == 0)
         {
-            return [];
+            return new PolicyDecision([]);
         }
 
         var flat = new float[npcIds.Count * GovernorFeatures.Count];
@@ -120,7 +146,8 @@ public sealed class LearnedPolicy : IGovernorPolicy
         float[] means;
         using (no_grad())
         {
-            means = sigmoid(_network.forward(inputs)).data<float>().ToArray();
+            // A contiguous result read as one block: the element accessor walks it one index at a time.
+            means = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(sigmoid(_network.forward(inputs)).contiguous().bytes).ToArray();
         }
 
         var actions = new float[means.Length];
@@ -144,21 +171,19 @@ public sealed class LearnedPolicy : IGovernorPolicy
                 (int)Math.Round(a[3] * 10));
         }
 
-        _lastIds = [.. npcIds];
-        _lastInputs = inputs.MoveToOuterDisposeScope();
-        _lastActions = tensor(actions, [npcIds.Count, Outputs]).MoveToOuterDisposeScope();
-        return decided;
+        return new PolicyDecision(decided, new Memory(
+            [.. npcIds], inputs.MoveToOuterDisposeScope(), tensor(actions, [npcIds.Count, Outputs]).MoveToOuterDisposeScope()));
     }
 
-    public void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
+    public void Learn(PolicyDecision decision, double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
     {
-        if (_lastInputs is null || _lastActions is null || !double.IsFinite(reward))
+        if (decision.Memory is not Memory memory || !double.IsFinite(reward))
         {
             return;
         }
 
-        // One return per row of the last decision: the NPC's own where known, else the village's.
-        var returns = _lastIds.Select(id => npcRewards is not null && npcRewards.TryGetValue(id, out var own) && double.IsFinite(own) ? own : reward).ToArray();
+        // One return per row of the decision: the NPC's own where known, else the village's.
+        var returns = memory.Ids.Select(id => npcRewards is not null && npcRewards.TryGetValue(id, out var own) && double.IsFinite(own) ? own : reward).ToArray();
         var mean = returns.Average();
         var spread = Math.Sqrt(returns.Average(r => (r - mean) * (r - mean)));
         if (!_haveBaseline)
@@ -173,7 +198,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         using var scope = NewDisposeScope();
         // The gradient from a random sample of the NPCs: the same estimate in expectation, and an
         // epoch of 2,500 NPCs stays within its time.
-        var (inputs, actions, advantage) = (_lastInputs, _lastActions, tensor(advantages));
+        var (inputs, actions, advantage) = (memory.Inputs, memory.Actions, tensor(advantages));
         if (inputs.shape[0] > LearningSample)
         {
             var sample = randperm(inputs.shape[0]).narrow(0, 0, LearningSample);
@@ -213,8 +238,6 @@ public sealed class LearnedPolicy : IGovernorPolicy
 
     public void Dispose()
     {
-        _lastInputs?.Dispose();
-        _lastActions?.Dispose();
         _optimizer.Dispose();
         _network.Dispose();
     }

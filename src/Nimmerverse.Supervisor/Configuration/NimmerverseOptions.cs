@@ -87,9 +87,10 @@ public static class SupervisorRoles
 
     /// <summary>
     /// The cluster role every member takes besides its configured ones, so that others find it by
-    /// its host name (the governor sends a host's CPU quotas to that member's NPC host).
+    /// its host name (the governor sends a host's CPU quotas to that member's NPC host). A host name
+    /// is lower-case letters, digits and '-', so the role needs no quoting in the cluster's HOCON.
     /// </summary>
-    public static string OfHost(string hostName) => $"host:{hostName}";
+    public static string OfHost(string hostName) => $"host-{hostName}";
 }
 
 /// <summary>Section <c>Nimmerverse:Nats</c>.</summary>

@@ -33,12 +33,15 @@ public sealed class GovernorActorSpec : AkkaSpec
 
         public string Name => "wanting";
 
-        public IReadOnlyList<NpcAllocation> Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) => [.. npcIds.Select(want)];
+        public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) => new([.. npcIds.Select(want)]);
 
         public List<IReadOnlyDictionary<int, double>?> NpcRewards { get; } = [];
 
-        public void Learn(double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
+        public List<PolicyDecision> Learnt { get; } = [];
+
+        public void Learn(PolicyDecision decision, double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
         {
+            Learnt.Add(decision);
             Rewards.Add(reward);
             NpcRewards.Add(npcRewards);
         }
@@ -229,9 +232,10 @@ public sealed class GovernorActorSpec : AkkaSpec
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
         StatusOf(governor);
 
-        Assert.That(policy.Rewards, Has.Count.EqualTo(2));
-        Assert.That(policy.Rewards[0], Is.Zero, "no epoch to judge yet");
-        Assert.That(policy.Rewards[1], Is.EqualTo(4).Within(1e-9), "1 reward per second for 0.25 CPU-seconds per second");
-        Assert.That(policy.NpcRewards[1]![1], Is.EqualTo(4).Within(1e-9), "and the NPC's own, the only one");
+        // The first epoch had no decision before it to learn about; the second teaches the first's.
+        Assert.That(policy.Rewards, Has.Count.EqualTo(1));
+        Assert.That(policy.Rewards[0], Is.EqualTo(4).Within(1e-9), "1 reward per second for 0.25 CPU-seconds per second");
+        Assert.That(policy.NpcRewards[0]![1], Is.EqualTo(4).Within(1e-9), "and the NPC's own, the only one");
+        Assert.That(policy.Learnt.Single().Allocations, Is.EqualTo(new[] { new NpcAllocation(1, 5, 25, false, 5) }), "the lesson is about the first epoch's decision");
     }
 }

@@ -19,10 +19,10 @@ public sealed class LearnedPolicyTests
         var means = new List<double>();
         for (var epoch = 0; epoch < 400; epoch++)
         {
-            var decided = policy.Decide(ids, features, Shares(ids.Length));
-            var meanTick = decided.Average(d => d.TickRateHz);
+            using var decision = policy.Decide(ids, features, Shares(ids.Length));
+            var meanTick = decision.Allocations.Average(d => d.TickRateHz);
             means.Add(meanTick);
-            policy.Learn(meanTick / 20); // a village that thrives on fast ticks
+            policy.Learn(decision, meanTick / 20); // a village that thrives on fast ticks
         }
 
         var (early, late) = (means.Take(20).Average(), means.Skip(350).Average());
@@ -42,9 +42,10 @@ public sealed class LearnedPolicyTests
         var last = new List<(double Fast, double Slow)>();
         for (var epoch = 0; epoch < 500; epoch++)
         {
-            var decided = policy.Decide(ids, features, Shares(ids.Length));
+            using var decision = policy.Decide(ids, features, Shares(ids.Length));
+            var decided = decision.Allocations;
             var own = decided.ToDictionary(d => d.NpcId, d => d.NpcId % 2 == 0 ? d.TickRateHz / 20 : 1 - (d.TickRateHz / 20));
-            policy.Learn(own.Values.Average(), own);
+            policy.Learn(decision, own.Values.Average(), own);
             if (epoch >= 450)
             {
                 last.Add((decided.Where(d => d.NpcId % 2 == 0).Average(d => d.TickRateHz), decided.Where(d => d.NpcId % 2 == 1).Average(d => d.TickRateHz)));
@@ -60,7 +61,7 @@ public sealed class LearnedPolicyTests
     public void Its_decisions_are_within_the_ranges_and_its_weights_come_back()
     {
         using var policy = new LearnedPolicy(0.1, 0.001, seed: 3);
-        var decided = policy.Decide([4, 9], SameFeatures(2), Shares(2));
+        var decided = policy.Decide([4, 9], SameFeatures(2), Shares(2)).Allocations;
 
         Assert.That(decided.Select(d => d.NpcId), Is.EqualTo(new[] { 4, 9 }));
         Assert.That(decided.Select(d => d.Problem()), Is.All.Null);
@@ -68,7 +69,7 @@ public sealed class LearnedPolicyTests
         using var other = new LearnedPolicy(0.0, 0.001, seed: 99);
         other.LoadWeights(weights);
         using var same = new LearnedPolicy(0.0, 0.001, seed: 3);
-        Assert.That(other.Decide([1], SameFeatures(1), Shares(1))[0].CpuQuotaPercent, Is.EqualTo(same.Decide([1], SameFeatures(1), Shares(1))[0].CpuQuotaPercent).Within(1e-6),
+        Assert.That(other.Decide([1], SameFeatures(1), Shares(1)).Allocations[0].CpuQuotaPercent, Is.EqualTo(same.Decide([1], SameFeatures(1), Shares(1)).Allocations[0].CpuQuotaPercent).Within(1e-6),
             "loaded weights decide like the ones saved (no exploration)");
     }
 }

@@ -63,7 +63,7 @@ public sealed class SupervisorHostTests
 
             Assert.That(status.GetProperty("host_name").GetString(), Is.EqualTo("theia"));
             Assert.That(status.GetProperty("members")[0].GetProperty("status").GetString(), Is.EqualTo("Up"));
-            Assert.That(status.GetProperty("members")[0].GetProperty("roles").EnumerateArray().Select(r => r.GetString()), Is.EqualTo(new[] { "cells" }));
+            Assert.That(status.GetProperty("members")[0].GetProperty("roles").EnumerateArray().Select(r => r.GetString()), Is.EqualTo(new[] { "cells", "host-theia" }), "its role, and the role that names its host");
             // No systemd as init here: the brains would run without limits, and the line says so.
             Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("running; cluster: 1 member (1 up); nats: open; npcs: none (no limits)"));
             Assert.That(await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)), Is.EqualTo("ok\n"));
