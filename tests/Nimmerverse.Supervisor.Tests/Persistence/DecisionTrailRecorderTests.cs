@@ -37,14 +37,10 @@ public sealed class DecisionTrailRecorderTests
 
         // 25 NPCs decided every 50 ms (500 decisions a second) for 20 s; PostgreSQL is down from 4 s to 16 s.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var outage = Task.Run(async () =>
+        var outage = server.OutageAsync(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(12), () =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(4));
-            await server.StopAsync();
-            await Task.Delay(TimeSpan.FromSeconds(12));
             spooledDuringOutage = recorder.Spooled;
             statusDuringOutage = recorder.Describe();
-            await server.StartAgainAsync();
         });
         for (var epoch = 0L; clock.Elapsed < TimeSpan.FromSeconds(20); epoch++)
         {

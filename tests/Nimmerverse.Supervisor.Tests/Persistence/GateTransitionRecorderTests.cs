@@ -135,14 +135,7 @@ public sealed class GateTransitionRecorderTests
 
         // Twenty transitions a second for 20 s; PostgreSQL is down from 4 s to 16 s.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var outage = Task.Run(async () =>
-        {
-            await Task.Delay(TimeSpan.FromSeconds(4));
-            await server.StopAsync();
-            await Task.Delay(TimeSpan.FromSeconds(12));
-            statusDuringOutage = recorder.Describe();
-            await server.StartAgainAsync();
-        });
+        var outage = server.OutageAsync(TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(12), () => statusDuringOutage = recorder.Describe());
         for (var n = 0; clock.Elapsed < TimeSpan.FromSeconds(20); n++)
         {
             var transition = Transition(n);

@@ -42,6 +42,20 @@ public sealed class PrivatePostgres : IAsyncDisposable
         "-u", "postgres", "--", Path.Combine(_bin, "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "postgres.log"), "-w",
         "-o", string.Create(CultureInfo.InvariantCulture, $"-p {Port} -k {_directory} -c listen_addresses=127.0.0.1"), "start"]);
 
+    /// <summary>
+    /// An outage on a schedule, running beside the test: the server stops after <paramref name="after"/>
+    /// and starts again <paramref name="length"/> later; <paramref name="beforeRestart"/> runs just before
+    /// the restart, to see what the outage did.
+    /// </summary>
+    public Task OutageAsync(TimeSpan after, TimeSpan length, Action? beforeRestart = null) => Task.Run(async () =>
+    {
+        await Task.Delay(after).ConfigureAwait(false);
+        await StopAsync().ConfigureAwait(false);
+        await Task.Delay(length).ConfigureAwait(false);
+        beforeRestart?.Invoke();
+        await StartAgainAsync().ConfigureAwait(false);
+    });
+
     /// <summary>Stops the server (fast shutdown: open sessions are ended), as an outage would.</summary>
     public Task StopAsync() => RunAsync("runuser", ["-u", "postgres", "--", Path.Combine(_bin, "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-m", "fast", "-w", "stop"]);
 
