@@ -44,7 +44,7 @@ internal static class NatsBridgeBenchmark
     }
 
     private static byte[] Wave(string domain, double confidence) =>
-        WireCodec.Default.Encode(new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Source), new WaveBody(domain, confidence, JsonDocument.Parse("""{"reading": 0.42}""").RootElement, 0.1)));
+        WireCodec.Default.Encode(Envelopes.Of(Source, new WaveBody(domain, confidence, JsonDocument.Parse("""{"reading": 0.42}""").RootElement, 0.1)));
 
     private static async Task<double> RawThroughputAsync(string url, byte[][] payloads)
     {
@@ -179,7 +179,7 @@ internal static class NatsBridgeBenchmark
         {
             var trigger = i % triggerEvery == 0;
             subjects[i] = trigger ? triggerSubject : "dev.nervous.cells.bench.wave";
-            var envelope = new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Source), trigger
+            var envelope = Envelopes.Of(Source, trigger
                 ? new WaveBody($"w{i}", 1, JsonDocument.Parse("{}").RootElement, 0.1)
                 : new WaveBody($"background{i % 64}", 0.5, JsonDocument.Parse("{}").RootElement, 0.1));
             if (trigger)

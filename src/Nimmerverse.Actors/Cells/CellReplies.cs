@@ -24,9 +24,8 @@ public sealed class CellReplies(IActorRef bridge, Subjects subjects, string cell
 
     public void Answer(Inbound<CellRequestBody> request, double? result, string? error)
     {
-        var response = new Envelope<CellResponseBody>(
-            MessageHeader.New<CellResponseBody>(source, request.Envelope.Header.MessageId),
-            new CellResponseBody(result, error));
+        var response = Envelopes.Of(source,
+            new CellResponseBody(result, error), correlationId: request.Envelope.Header.MessageId);
         if (request.ReplyTo is { } replyTo)
         {
             bridge.Tell(new Reply<CellResponseBody>(replyTo, response));
@@ -37,9 +36,8 @@ public sealed class CellReplies(IActorRef bridge, Subjects subjects, string cell
 
     /// <summary>Emits a wave; <paramref name="causedBy"/> is the message that led to it (a request), if any.</summary>
     public void Wave(string domain, double confidence, JsonElement content, double lifeforceCost, Guid? causedBy = null) =>
-        bridge.Tell(new Publish<WaveBody>(subjects.CellWave(cell), new Envelope<WaveBody>(
-            MessageHeader.New<WaveBody>(source, causedBy),
-            new WaveBody(domain, Math.Clamp(confidence, 0, 1), content, lifeforceCost))));
+        bridge.Tell(new Publish<WaveBody>(subjects.CellWave(cell), Envelopes.Of(source,
+            new WaveBody(domain, Math.Clamp(confidence, 0, 1), content, lifeforceCost), correlationId: causedBy)));
 
     /// <summary>Subscribes <paramref name="self"/> to the cell's request subject, in a queue group shared by every host.</summary>
     public void Listen(IActorRef self) =>

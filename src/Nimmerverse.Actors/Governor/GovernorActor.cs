@@ -138,8 +138,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
             _trails.Record(new DecisionTrail(Guid.NewGuid(), outcome.Epoch, decision.NpcId, decision.Host, Policy.Name, now, decision.Inputs, decision.After, outcome.Reward, outcome.LatencyMs));
         }
 
-        _bridge.Tell(new Publish<AllocationBody>(_subjects.Allocation, new Envelope<AllocationBody>(
-            MessageHeader.New<AllocationBody>(_source), new AllocationBody(outcome.Epoch, [.. outcome.Decisions.Select(d => d.After)]))));
+        _bridge.Tell(new Publish<AllocationBody>(_subjects.Allocation, Envelopes.Of(_source, new AllocationBody(outcome.Epoch, [.. outcome.Decisions.Select(d => d.After)]))));
         if (outcome.Epoch % _settings.CheckpointEvery == 0 && _checkpoints is { } checkpoints && Policy.SaveWeights() is { } weights)
         {
             checkpoints.SaveAsync(Guid.NewGuid(), outcome.Epoch, Policy.Name, weights, CancellationToken.None)
@@ -157,8 +156,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     {
         if (before is null || Math.Abs(now.TickRateHz - before.TickRateHz) >= 0.01)
         {
-            _bridge.Tell(new Publish<NpcCommandBody>(_subjects.NpcCommand(now.NpcId), new Envelope<NpcCommandBody>(
-                MessageHeader.New<NpcCommandBody>(_source), new NpcCommandBody("set_tick_rate", now.TickRateHz))));
+            _bridge.Tell(new Publish<NpcCommandBody>(_subjects.NpcCommand(now.NpcId), Envelopes.Of(_source, new NpcCommandBody("set_tick_rate", now.TickRateHz))));
         }
 
         if (before is null || Math.Abs(now.CpuQuotaPercent - before.CpuQuotaPercent) >= 0.1)
@@ -182,8 +180,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
                 $"governor.npc.{now.NpcId}.llm", "llm",
                 wasOpen ? GateState.Open : GateState.Closed, now.GateOpen ? GateState.Open : GateState.Closed,
                 now.GateOpen ? 1 : -1, 0, [], now.GateOpen ? 3 : 2);
-            _bridge.Tell(new PublishDurable<GateTransitionBody>(_subjects.GateTransition(now.GateOpen), new Envelope<GateTransitionBody>(
-                MessageHeader.New<GateTransitionBody>(_source), transition)));
+            _bridge.Tell(new PublishDurable<GateTransitionBody>(_subjects.GateTransition(now.GateOpen), Envelopes.Of(_source, transition)));
         }
     }
 }

@@ -118,14 +118,12 @@ public sealed class CollisionAvoidanceNerveActor : ReceiveActor
         var cost = Move(CollisionState.Evade);
         Command("evade");
         var source = new MessageSource(_entityId, reflex ? "reflex" : "nerve", reflex ? 0 : 2);
-        _bridge.Tell(new Publish<WaveBody>(_subjects.NerveWave(CollisionAvoidanceSettings.NerveName), new Envelope<WaveBody>(
-            MessageHeader.New<WaveBody>(source),
+        _bridge.Tell(new Publish<WaveBody>(_subjects.NerveWave(CollisionAvoidanceSettings.NerveName), Envelopes.Of(source,
             new WaveBody(CollisionAvoidanceSettings.NerveName, 1, CellReplies.Content(("distance_cm", distance), ("reflex", reflex)), cost))));
     }
 
     private void Command(string operation) =>
-        _bridge.Tell(new Publish<CellRequestBody>(_subjects.CellRequest(CollisionAvoidanceSettings.MotorCell), new Envelope<CellRequestBody>(
-            MessageHeader.New<CellRequestBody>(new MessageSource(_entityId, IsReflex ? "reflex" : "nerve", IsReflex ? 0 : 2)),
+        _bridge.Tell(new Publish<CellRequestBody>(_subjects.CellRequest(CollisionAvoidanceSettings.MotorCell), Envelopes.Of(new MessageSource(_entityId, IsReflex ? "reflex" : "nerve", IsReflex ? 0 : 2),
             new CellRequestBody(operation, []))));
 
     private double Move(CollisionState to) => _meter.Pay(_machine.MoveTo(to), $"{CollisionAvoidanceSettings.NerveName} -> {to}");

@@ -96,8 +96,7 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
         var direction = choices[_random.Next(choices.Length)];
         _last = direction;
         _meter.Pay(_settings.MoveCost, "move");
-        _bridge.Tell(new Publish<CellRequestBody>(_subjects.CellRequest(CollisionAvoidanceSettings.MotorCell), new Envelope<CellRequestBody>(
-            MessageHeader.New<CellRequestBody>(_source),
+        _bridge.Tell(new Publish<CellRequestBody>(_subjects.CellRequest(CollisionAvoidanceSettings.MotorCell), Envelopes.Of(_source,
             new CellRequestBody("move", [(double)direction]))));
     }
 

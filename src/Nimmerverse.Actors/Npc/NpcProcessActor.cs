@@ -510,11 +510,10 @@ public sealed class NpcProcessActor : ReceiveActor, IWithTimers
 
     /// <summary>A command to the brain on <c>{env}.npc.{id}.command</c>.</summary>
     private void Command(NpcCommandBody command) =>
-        _bridge.Tell(new Publish<NpcCommandBody>(_commands, new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(_source), command)));
+        _bridge.Tell(new Publish<NpcCommandBody>(_commands, Envelopes.Of(_source, command)));
 
     private void Publish(string lifecycleEvent, int? pid = null, int? exitCode = null, int? signal = null, string? detail = null) =>
-        _bridge.Tell(new Publish<NpcLifecycleBody>(_events, new Envelope<NpcLifecycleBody>(
-            MessageHeader.New<NpcLifecycleBody>(_source),
+        _bridge.Tell(new Publish<NpcLifecycleBody>(_events, Envelopes.Of(_source,
             new NpcLifecycleBody(_npcId, lifecycleEvent, pid, exitCode, signal, _restarts.RecentRestarts, _scopes is null ? null : _unit.Value, detail))));
 
     private sealed record Start

@@ -90,7 +90,7 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
         }
 
         _log.Info("Gate {GateId} went {FromState} -> {ToState} at {StateValue:F3}, routed to tier {RoutedToTier}", transition.GateId, transition.FromState, transition.ToState, transition.StateValue, transition.RoutedToTier);
-        var envelope = new Envelope<GateTransitionBody>(MessageHeader.New<GateTransitionBody>(_source), transition);
+        var envelope = Envelopes.Of(_source, transition);
         _bridge.Tell(new PublishDurable<GateTransitionBody>(_subjects.GateTransition(open: transition.ToState == GateState.Open), envelope));
     }
 }

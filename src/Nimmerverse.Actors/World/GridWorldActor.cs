@@ -92,7 +92,7 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
     {
         if (replyTo is not null)
         {
-            _bridge.Tell(new Reply<TBody>(replyTo, new Envelope<TBody>(MessageHeader.New<TBody>(_source, requestId), body)));
+            _bridge.Tell(new Reply<TBody>(replyTo, Envelopes.Of(_source, body, correlationId: requestId)));
         }
     }
 

@@ -34,6 +34,15 @@ public sealed record MessageHeader(
 public sealed record Envelope<TBody>(MessageHeader Header, TBody Body)
     where TBody : IMessageBody;
 
+/// <summary>Envelopes for new messages.</summary>
+public static class Envelopes
+{
+    /// <summary><paramref name="body"/> in a fresh envelope from <paramref name="source"/>, its header's type the body's.</summary>
+    public static Envelope<TBody> Of<TBody>(MessageSource source, TBody body, Guid? correlationId = null, TimeProvider? clock = null)
+        where TBody : IMessageBody =>
+        new(MessageHeader.New<TBody>(source, correlationId, clock), body);
+}
+
 /// <summary>A message body: its wire type name and its own semantic checks.</summary>
 public interface IMessageBody
 {

@@ -171,7 +171,7 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
             return Fail($"--env '{environment}' is not one of {string.Join(", ", Subject.Environments)}");
         }
 
-        var request = new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(CliSource), new CellRequestBody(positional[1], operands));
+        var request = Envelopes.Of(CliSource, new CellRequestBody(positional[1], operands));
         return await RequestAsync(connection, new Subjects(environment).CellRequest("math").Value, WireCodec.Default.Encode(request), timeout, cancellationToken).ConfigureAwait(false);
     }
 

@@ -11,7 +11,7 @@ internal static class CellRequests
 {
     public static Inbound<CellRequestBody> Request(string cell, string operation) =>
         new($"dev.nervous.cells.{cell}.request",
-            new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(new MessageSource("asker", "test", 1)), new CellRequestBody(operation, [])),
+            Envelopes.Of(new MessageSource("asker", "test", 1), new CellRequestBody(operation, [])),
             "_INBOX.asker");
 }
 

@@ -12,7 +12,7 @@ public sealed class MathCellActorSpec : AkkaSpec
 
     private static Inbound<CellRequestBody> Request(string operation, double[] operands, string? replyTo = "_INBOX.asker") =>
         new("dev.nervous.cells.math.request",
-            new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(new MessageSource("asker", "test", 1)), new CellRequestBody(operation, operands)),
+            Envelopes.Of(new MessageSource("asker", "test", 1), new CellRequestBody(operation, operands)),
             replyTo);
 
     private (Akka.TestKit.TestProbe Bridge, Akka.TestKit.TestProbe Ledger, Akka.Actor.IActorRef Cell) StartCell()

@@ -73,8 +73,7 @@ public sealed class GovernorActorSpec : AkkaSpec
             _bridge.Ref, Dev, newPolicy, _trails, npcHostOf ?? (host => host == "theia" ? _npcHost.Ref : null), "theia", _clock));
 
     private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5) =>
-        new($"dev.npc.{npcId}.state", new Envelope<NpcStateBody>(
-            MessageHeader.New<NpcStateBody>(new MessageSource($"npc-{npcId}", "npc", 1)),
+        new($"dev.npc.{npcId}.state", Envelopes.Of(new MessageSource($"npc-{npcId}", "npc", 1),
             new NpcStateBody(npcId, 10, tickRate, measured, 1, 0, 3, 0.5, rewardRate, 0.1, 50, cpuMs)), null);
 
     private GovernorProtocol.Status StatusOf(IActorRef governor)
@@ -145,8 +144,7 @@ public sealed class GovernorActorSpec : AkkaSpec
         });
         foreach (var (id, host) in new[] { (0, "theia"), (1, "hyperion"), (2, "hyperion"), (3, "rhea") })
         {
-            governor.Tell(new Inbound<NpcLifecycleBody>($"dev.supervisor.{host}.npc", new Envelope<NpcLifecycleBody>(
-                MessageHeader.New<NpcLifecycleBody>(new MessageSource($"supervisor@{host}", "supervisor", 1)), new NpcLifecycleBody(id, "spawned", 100 + id)), null), TestActor);
+            governor.Tell(new Inbound<NpcLifecycleBody>($"dev.supervisor.{host}.npc", Envelopes.Of(new MessageSource($"supervisor@{host}", "supervisor", 1), new NpcLifecycleBody(id, "spawned", 100 + id)), null), TestActor);
             governor.Tell(State(id), TestActor);
         }
 

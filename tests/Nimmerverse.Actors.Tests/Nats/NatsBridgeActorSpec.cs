@@ -45,7 +45,7 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
         Sys.ActorOf(NatsBridgeActor.Props(_bridgeConnection, new NatsBridgeSettings(environment, RejectionLogInterval: TimeSpan.FromMinutes(1)), _counters));
 
     private static byte[] RequestBytes(string operation, params double[] operands) =>
-        WireCodec.Default.Encode(new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(Tester), new CellRequestBody(operation, operands)));
+        WireCodec.Default.Encode(Envelopes.Of(Tester, new CellRequestBody(operation, operands)));
 
     private Akka.TestKit.TestProbe SubscribedProbe(IActorRef bridge, SubjectPattern pattern)
     {
@@ -102,14 +102,14 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
         bridge.Tell(new Subscribe<CellRequestBody>(Dev.CellRequest("echo"), requester.Ref));
         requester.ExpectMsg<Subscribed>();
 
-        var wave = new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Tester), new WaveBody("math", 1, JsonDocument.Parse("{}").RootElement, 0.1));
+        var wave = Envelopes.Of(Tester, new WaveBody("math", 1, JsonDocument.Parse("{}").RootElement, 0.1));
         bridge.Tell(new Publish<WaveBody>(Dev.CellWave("math"), wave));
         var received = await waves.Msgs.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.That(WireCodec.Default.Decode<WaveBody>(received.Data).Envelope!.Header.MessageId, Is.EqualTo(wave.Header.MessageId));
 
         var answer = _outside.RequestAsync<byte[], byte[]>(Dev.CellRequest("echo").Value, RequestBytes("add", 1), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(5) });
         var inbound = requester.ExpectMsg<Inbound<CellRequestBody>>(TimeSpan.FromSeconds(5));
-        var response = new Envelope<CellResponseBody>(MessageHeader.New<CellResponseBody>(Tester, inbound.Envelope.Header.MessageId), CellResponseBody.Success(1));
+        var response = Envelopes.Of(Tester, CellResponseBody.Success(1), correlationId: inbound.Envelope.Header.MessageId);
         bridge.Tell(new Reply<CellResponseBody>(inbound.ReplyTo!, response));
         var decoded = WireCodec.Default.Decode<CellResponseBody>((await answer).Data);
         Assert.That(decoded.Envelope!.Header.CorrelationId, Is.EqualTo(inbound.Envelope.Header.MessageId));
@@ -125,9 +125,9 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
         {
             var request = await responder.Msgs.ReadAsync();
             var id = WireCodec.Default.Decode<CellRequestBody>(request.Data).Envelope!.Header.MessageId;
-            await _outside.PublishAsync(request.ReplyTo!, WireCodec.Default.Encode(new Envelope<CellResponseBody>(MessageHeader.New<CellResponseBody>(Tester, id), CellResponseBody.Success(42))));
+            await _outside.PublishAsync(request.ReplyTo!, WireCodec.Default.Encode(Envelopes.Of(Tester, CellResponseBody.Success(42), correlationId: id)));
         });
-        var question = new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(Tester), new CellRequestBody("ask", []));
+        var question = Envelopes.Of(Tester, new CellRequestBody("ask", []));
 
         bridge.Tell(new Request<CellRequestBody, CellResponseBody>(Dev.CellRequest("oracle"), question, TimeSpan.FromSeconds(5)), TestActor);
         var answer = ExpectMsg<Response<CellResponseBody>>(TimeSpan.FromSeconds(5));
@@ -154,7 +154,7 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
 
         await _outside.PublishAsync("prod.nervous.cells.math.request", RequestBytes("add", 1));
         await _outside.PublishAsync("dev.nervous.cells.math.request", RequestBytes("sub", 1));
-        var wave = new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Tester), new WaveBody("math", 1, JsonDocument.Parse("{}").RootElement, 0.1));
+        var wave = Envelopes.Of(Tester, new WaveBody("math", 1, JsonDocument.Parse("{}").RootElement, 0.1));
         bridge.Tell(new Publish<WaveBody>(new Subjects("prod").CellWave("math"), wave));
 
         Assert.That(devProbe.ExpectMsg<Inbound<CellRequestBody>>(TimeSpan.FromSeconds(5)).Envelope.Body.Operation, Is.EqualTo("sub"));
@@ -170,8 +170,7 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
     {
         var bridge = Bridge();
         var subject = Dev.GateTransition(open: true);
-        var transition = new Envelope<GateTransitionBody>(
-            MessageHeader.New<GateTransitionBody>(Tester),
+        var transition = Envelopes.Of(Tester,
             new GateTransitionBody("gate-math", "math", GateState.Stable, GateState.Open, 0.6, 0.9, [], 2));
         await Eventually.TrueAsync(async () =>
         {

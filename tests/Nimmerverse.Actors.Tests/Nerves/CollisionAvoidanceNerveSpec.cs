@@ -13,11 +13,11 @@ public sealed class CollisionAvoidanceNerveSpec : AkkaSpec
     private static readonly MessageSource Thalamus = new("thalamus", "thalamus", 2);
 
     private static Inbound<GateTransitionBody> GateOpened(string domain) =>
-        new("dev.thalamus.gate.open", new Envelope<GateTransitionBody>(MessageHeader.New<GateTransitionBody>(Thalamus),
+        new("dev.thalamus.gate.open", Envelopes.Of(Thalamus,
             new GateTransitionBody($"gate-{domain}", domain, GateState.Stable, GateState.Open, 0.6, 1, [], 2)), null);
 
     private static Inbound<WaveBody> Distance(double centimetres) =>
-        new("dev.nervous.cells.sensor.wave", new Envelope<WaveBody>(MessageHeader.New<WaveBody>(new MessageSource("sensor", "cell", 1)),
+        new("dev.nervous.cells.sensor.wave", Envelopes.Of(new MessageSource("sensor", "cell", 1),
             new WaveBody("proximity", 0.5, JsonSerializer.SerializeToElement(new Dictionary<string, double> { ["distance_cm"] = centimetres }), 0.4)), null);
 
     private (Akka.TestKit.TestProbe Bridge, Akka.TestKit.TestProbe Ledger, Akka.Actor.IActorRef Nerve) StartNerve(int reflexAfter = 10)

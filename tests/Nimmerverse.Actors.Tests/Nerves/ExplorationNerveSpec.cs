@@ -11,8 +11,7 @@ public sealed class ExplorationNerveSpec : AkkaSpec
     private static readonly Subjects Dev = new("dev");
 
     private static Inbound<GateTransitionBody> Gate(string domain, GateState to) =>
-        new($"dev.thalamus.gate.{(to == GateState.Open ? "open" : "close")}", new Envelope<GateTransitionBody>(
-            MessageHeader.New<GateTransitionBody>(new MessageSource("thalamus", "thalamus", 2)),
+        new($"dev.thalamus.gate.{(to == GateState.Open ? "open" : "close")}", Envelopes.Of(new MessageSource("thalamus", "thalamus", 2),
             new GateTransitionBody($"gate-{domain}", domain, to == GateState.Open ? GateState.Stable : GateState.Open, to, 0, 1, [], 2)), null);
 
     private (Akka.TestKit.TestProbe Bridge, Akka.TestKit.TestProbe Ledger, Akka.Actor.IActorRef Nerve) StartExploring()

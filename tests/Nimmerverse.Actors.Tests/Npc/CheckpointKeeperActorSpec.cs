@@ -37,7 +37,7 @@ public sealed class CheckpointKeeperActorSpec : AkkaSpec
 
     private static Inbound<TBody> Request<TBody>(string subject, TBody body)
         where TBody : IMessageBody =>
-        new(subject, new Envelope<TBody>(MessageHeader.New<TBody>(new MessageSource("npc-4", "npc", 1)), body), "_INBOX.npc4");
+        new(subject, Envelopes.Of(new MessageSource("npc-4", "npc", 1), body), "_INBOX.npc4");
 
     [Test]
     public void A_checkpoint_is_acknowledged_once_stored_and_is_then_the_latest()

@@ -89,7 +89,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
 
     private static Inbound<NpcStateBody> StateOf(int npcId) => new(
         $"dev.npc.{npcId}.state",
-        new Envelope<NpcStateBody>(MessageHeader.New<NpcStateBody>(new MessageSource($"npc-{npcId}", "npc", 1)), new NpcStateBody(npcId, 1, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0)),
+        Envelopes.Of(new MessageSource($"npc-{npcId}", "npc", 1), new NpcStateBody(npcId, 1, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0)),
         null);
 
     private NpcLifecycleBody ExpectEvent(Akka.TestKit.TestProbe bridge, string lifecycleEvent, TimeSpan? within = null)

@@ -13,7 +13,7 @@ public sealed class ThalamusActorSpec : AkkaSpec
 
     private static Inbound<WaveBody> Wave(string domain, double confidence) =>
         new($"dev.nervous.cells.{domain}.wave",
-            new Envelope<WaveBody>(MessageHeader.New<WaveBody>(new MessageSource("cell", "cell", 1)), new WaveBody(domain, confidence, JsonDocument.Parse("{}").RootElement, 0.1)),
+            Envelopes.Of(new MessageSource("cell", "cell", 1), new WaveBody(domain, confidence, JsonDocument.Parse("{}").RootElement, 0.1)),
             null);
 
     [Test]

@@ -25,7 +25,7 @@ public sealed class GridWorldActorSpec : AkkaSpec
 
     private static Inbound<TBody> Request<TBody>(string subject, TBody body)
         where TBody : IMessageBody =>
-        new(subject, new Envelope<TBody>(MessageHeader.New<TBody>(Npc), body), "_INBOX.npc0");
+        new(subject, Envelopes.Of(Npc, body), "_INBOX.npc0");
 
     [Test]
     public void A_step_is_answered_on_the_reply_subject_with_the_request_as_correlation()

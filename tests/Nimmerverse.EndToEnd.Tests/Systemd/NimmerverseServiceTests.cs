@@ -66,8 +66,7 @@ public sealed class NimmerverseServiceTests
     {
         await Sandbox.SystemctlAsync("start", Unit);
         await using var client = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = SandboxSetUp.Nats.Url });
-        var request = WireCodec.Default.Encode(new Envelope<CellRequestBody>(
-            MessageHeader.New<CellRequestBody>(new MessageSource("e2e", "test", 1)), new CellRequestBody("div", [84, 2])));
+        var request = WireCodec.Default.Encode(Envelopes.Of(new MessageSource("e2e", "test", 1), new CellRequestBody("div", [84, 2])));
 
         Decoded<CellResponseBody> answer = default;
         var answered = await Eventually.TrueAsync(async () =>

@@ -84,7 +84,7 @@ public sealed class BrainWorld : IAsyncDisposable
     public Task CommandAsync(int npcId, string command, double? tickRateHz = null) =>
         Client.PublishAsync(
             new Subjects("dev").NpcCommand(npcId).Value,
-            WireCodec.Default.Encode(new Envelope<NpcCommandBody>(MessageHeader.New<NpcCommandBody>(new MessageSource("governor", "governor", 2)), new NpcCommandBody(command, tickRateHz)))).AsTask();
+            WireCodec.Default.Encode(Envelopes.Of(new MessageSource("governor", "governor", 2), new NpcCommandBody(command, tickRateHz)))).AsTask();
 
     /// <summary>Checkpoints stored for an NPC.</summary>
     public async Task<long> CheckpointsOfAsync(int npcId)

@@ -68,7 +68,7 @@ public sealed class GovernorInTheSupervisorTests
             foreach (var id in new[] { 0, 1, 2, 3 })
             {
                 var state = new NpcStateBody(id, round, 5, id == 3 ? -1 : 5, 1, 0, 1, 0.5, 0.1, 0.1, 10, round * 20.0);
-                await client.PublishAsync($"dev.npc.{id}.state", WireCodec.Default.Encode(new Envelope<NpcStateBody>(MessageHeader.New<NpcStateBody>(new MessageSource($"npc-{id}", "npc", 1)), state)));
+                await client.PublishAsync($"dev.npc.{id}.state", WireCodec.Default.Encode(Envelopes.Of(new MessageSource($"npc-{id}", "npc", 1), state)));
             }
 
             await Task.Delay(100);
@@ -95,8 +95,7 @@ public sealed class GovernorInTheSupervisorTests
 
         // The governor's host records the cluster's gate transitions from JetStream.
         var jetStream = new NatsJSContext(client);
-        var transition = new Envelope<GateTransitionBody>(
-            MessageHeader.New<GateTransitionBody>(new MessageSource("thalamus@elsewhere", "thalamus", 1)),
+        var transition = Envelopes.Of(new MessageSource("thalamus@elsewhere", "thalamus", 1),
             new GateTransitionBody("vision.edges", "vision", GateState.Stable, GateState.Open, 0.95, 0.7, [], 3));
         Assert.That(await Eventually.TrueAsync(async () =>
         {

@@ -58,7 +58,7 @@ public sealed class NervousSystemOverNatsTests
     }
 
     private static byte[] Request(string operation, params double[] operands) =>
-        WireCodec.Default.Encode(new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(Outsider), new CellRequestBody(operation, operands)));
+        WireCodec.Default.Encode(Envelopes.Of(Outsider, new CellRequestBody(operation, operands)));
 
     private async Task<Decoded<CellResponseBody>> AskAsync(string operation, double a, double b, TimeSpan? timeout = null, string environment = "dev")
     {
@@ -106,7 +106,7 @@ public sealed class NervousSystemOverNatsTests
         var waves = new List<Guid>();
         for (var i = 0; i < 3; i++)
         {
-            var wave = new Envelope<WaveBody>(MessageHeader.New<WaveBody>(new MessageSource("camera-1", "cell", 1)), new WaveBody("vision", 1, JsonDocument.Parse("""{"object": "fox"}""").RootElement, 8));
+            var wave = Envelopes.Of(new MessageSource("camera-1", "cell", 1), new WaveBody("vision", 1, JsonDocument.Parse("""{"object": "fox"}""").RootElement, 8));
             waves.Add(wave.Header.MessageId);
             await _client.PublishAsync("dev.nervous.cells.camera.wave", WireCodec.Default.Encode(wave));
         }
@@ -124,7 +124,7 @@ public sealed class NervousSystemOverNatsTests
     {
         async Task<CellResponseBody?> AskCellAsync(string cell, string operation)
         {
-            var request = WireCodec.Default.Encode(new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(Outsider), new CellRequestBody(operation, [])));
+            var request = WireCodec.Default.Encode(Envelopes.Of(Outsider, new CellRequestBody(operation, [])));
             var reply = await _client.RequestAsync<byte[], byte[]>($"dev.nervous.cells.{cell}.request", request, replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(5) });
             return WireCodec.Default.Decode<CellResponseBody>(reply.Data).Envelope?.Body;
         }
@@ -186,7 +186,7 @@ public sealed class NervousSystemOverNatsTests
     {
         var before = await NatsStatusAsync();
         var random = new Random(20261129);
-        var wave = WireCodec.Default.Encode(new Envelope<WaveBody>(MessageHeader.New<WaveBody>(Outsider), new WaveBody("fuzz", 0.5, JsonDocument.Parse("{}").RootElement, 0.1)));
+        var wave = WireCodec.Default.Encode(Envelopes.Of(Outsider, new WaveBody("fuzz", 0.5, JsonDocument.Parse("{}").RootElement, 0.1)));
         (string Subject, byte[] Valid)[] subscribed =
         [
             ("dev.nervous.cells.math.request", Request("add", 20, 22)),

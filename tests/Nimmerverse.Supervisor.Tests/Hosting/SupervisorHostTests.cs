@@ -106,8 +106,7 @@ public sealed class SupervisorHostTests
 
             await using var nats = await NatsServer.StartAsync(natsPort);
             await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-            var request = WireCodec.Default.Encode(new Envelope<CellRequestBody>(
-                MessageHeader.New<CellRequestBody>(new MessageSource("late", "test", 1)),
+            var request = WireCodec.Default.Encode(Envelopes.Of(new MessageSource("late", "test", 1),
                 new CellRequestBody("add", [40, 2])));
             double? result = null;
             var answered = await Eventually.TrueAsync(async () =>
