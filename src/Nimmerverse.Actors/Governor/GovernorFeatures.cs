@@ -15,6 +15,12 @@ public static class GovernorFeatures
     /// <summary>Lifeforce burnt per point of reward per CPU-second.</summary>
     public const double LifeforceWeight = 0.01;
 
+    /// <summary>
+    /// What a curriculum level gained is worth, in points of reward: as much as fifty goals reached.
+    /// A level-up is rare (every citizen must pass its quiz) and is what the village exists for.
+    /// </summary>
+    public const double LevelReward = 50;
+
     /// <param name="Features">One row per present NPC, in their order.</param>
     /// <param name="Reward">The village's reward per CPU-second over the epoch that ended.</param>
     /// <param name="CpuSeconds">CPU the brains used over it.</param>
@@ -30,7 +36,7 @@ public static class GovernorFeatures
     public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now)
     {
         var features = new float[present.Count][];
-        double rewardPerSecond = 0, cpuSeconds = 0, lifeforceBurnt = 0, seconds = 0;
+        double rewardPerSecond = 0, cpuSeconds = 0, lifeforceBurnt = 0, seconds = 0, levelProgress = 0;
         var npcRewards = new Dictionary<int, double>();
         var meanReward = present.Count == 0 ? 0 : present.Average(p => Math.Clamp(p.Observation.Latest.RewardRate, -1, 1));
         // Each host's load: the quotas its present NPCs hold against its budget.
@@ -69,18 +75,21 @@ public static class GovernorFeatures
             if (elapsed > 0)
             {
                 var burnt = Math.Max(before!.Lifeforce - s.Lifeforce, 0);
+                var levelsGained = Math.Max(s.Level - before.Level, 0);
                 rewardPerSecond += s.RewardRate * s.MeasuredRateHz;
                 cpuSeconds += cpu;
                 seconds = Math.Max(seconds, elapsed);
                 lifeforceBurnt += burnt;
-                npcRewards[npcId] = (s.RewardRate * s.MeasuredRateHz * elapsed / Math.Max(cpu, 0.01)) - (LifeforceWeight * burnt);
+                levelProgress += levelsGained;
+                npcRewards[npcId] = (((s.RewardRate * s.MeasuredRateHz * elapsed) + (LevelReward * levelsGained)) / Math.Max(cpu, 0.01)) - (LifeforceWeight * burnt);
             }
 
             (o.AtLastEpoch, o.LastEpochAt) = (s, now);
         }
 
-        // The village's outcome per CPU-second spent, minus the lifeforce it burnt.
-        var reward = cpuSeconds > 0 ? (rewardPerSecond * seconds / Math.Max(cpuSeconds, 0.01)) - (LifeforceWeight * lifeforceBurnt) : 0;
+        // The village's outcome (its rewards and the levels it gained) per CPU-second spent, minus the
+        // lifeforce it burnt. LLM latency joins it once there is a cortex to wait for.
+        var reward = cpuSeconds > 0 ? (((rewardPerSecond * seconds) + (LevelReward * levelProgress)) / Math.Max(cpuSeconds, 0.01)) - (LifeforceWeight * lifeforceBurnt) : 0;
         return new Epoch(features, reward, cpuSeconds, rewardPerSecond, npcRewards);
     }
 }

@@ -72,9 +72,9 @@ public sealed class GovernorActorSpec : AkkaSpec
             AllocationPlannerTests.Settings(budget) with { Epoch = TimeSpan.FromHours(1) }, // epochs run when the test says
             _bridge.Ref, Dev, newPolicy, _trails, npcHostOf ?? (host => host == "theia" ? _npcHost.Ref : null), "theia", _clock));
 
-    private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5) =>
+    private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5, int level = 0) =>
         new($"dev.npc.{npcId}.state", Envelopes.Of(new MessageSource($"npc-{npcId}", "npc", 1),
-            new NpcStateBody(npcId, 10, tickRate, measured, 1, 0, 3, 0.5, rewardRate, 0.1, 50, cpuMs)), null);
+            new NpcStateBody(npcId, 10, tickRate, measured, 1, 0, 3, 0.5, rewardRate, 0.1, 50, cpuMs, Level: level)), null);
 
     private GovernorProtocol.Status StatusOf(IActorRef governor)
     {
@@ -235,5 +235,24 @@ public sealed class GovernorActorSpec : AkkaSpec
         Assert.That(policy.Rewards[0], Is.EqualTo(4).Within(1e-9), "1 reward per second for 0.25 CPU-seconds per second");
         Assert.That(policy.NpcRewards[0]![1], Is.EqualTo(4).Within(1e-9), "and the NPC's own, the only one");
         Assert.That(policy.Learnt.Single().Allocations, Is.EqualTo(new[] { new NpcAllocation(1, 5, 25, false, 5) }), "the lesson is about the first epoch's decision");
+    }
+
+    [Test]
+    public void A_level_gained_counts_in_the_reward_as_fifty_goals()
+    {
+        var policy = new WantingPolicy(id => new NpcAllocation(id, 5, 25, false, 5));
+        var governor = Governor(policy);
+        governor.Tell(State(1, cpuMs: 1000, rewardRate: 0.2, measured: 5), TestActor);
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        StatusOf(governor);
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        governor.Tell(State(1, cpuMs: 1250, rewardRate: 0.2, measured: 5, level: 1), TestActor); // the village levelled up
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        StatusOf(governor);
+
+        // (1 reward + 50 for the level) over 0.25 CPU-seconds.
+        Assert.That(policy.Rewards.Single(), Is.EqualTo((1 + GovernorFeatures.LevelReward) / 0.25).Within(1e-9));
+        Assert.That(policy.NpcRewards.Single()![1], Is.EqualTo((1 + GovernorFeatures.LevelReward) / 0.25).Within(1e-9));
     }
 }
