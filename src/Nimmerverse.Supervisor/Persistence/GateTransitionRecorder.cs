@@ -34,11 +34,13 @@ public sealed class GateTransitionRecorder(
 {
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan FetchWait = TimeSpan.FromSeconds(1);
+    private const string WaitingForPostgres = "PostgreSQL";
 
     private long _recorded;
     private long _malformed;
     private volatile string? _waitingFor;
-    private DateTimeOffset _lastProblemLogged = DateTimeOffset.MinValue;
+    /// <summary>When each kind of problem was last logged (only the recorder's own loop touches it).</summary>
+    private readonly Dictionary<string, DateTimeOffset> _lastLogged = [];
 
     /// <summary>Transitions newly stored since start.</summary>
     public long Recorded => Interlocked.Read(ref _recorded);
@@ -60,19 +62,33 @@ public sealed class GateTransitionRecorder(
         await startup.WhenReady.WaitAsync(stoppingToken).ConfigureAwait(false);
         var jetStream = new NatsJSContext((NatsConnection)nats);
         var consumer = await AttachAsync(jetStream, stoppingToken).ConfigureAwait(false);
-        _waitingFor = null;
         logger.LogInformation("Recording gate transitions from JetStream stream {Stream} (durable consumer {Consumer}) into gate_transitions", settings.StreamName, settings.ConsumerName);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var (transitions, last) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
-            if (last is not { } newest)
+            try
             {
-                continue;
-            }
+                var (transitions, last) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
+                if (last is not { } newest)
+                {
+                    continue;
+                }
 
-            await StoreAsync(transitions, stoppingToken).ConfigureAwait(false);
-            // The consumer acknowledges cumulatively: the newest message covers the whole batch.
-            await newest.AckAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
+                await StoreAsync(transitions, stoppingToken).ConfigureAwait(false);
+                // The consumer acknowledges cumulatively: the newest message covers the whole batch.
+                await newest.AckAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // NATS away, the consumer deleted, an ack lost: nothing unacknowledged is lost (it
+                // comes again and the store skips what it has); the daemon must not stop for it.
+                if (TimeToLog("reading"))
+                {
+                    logger.LogWarning("Reading gate transitions from {Stream} failed ({Error}); attaching again every {Retry}", settings.StreamName, e.Message, settings.Retry);
+                }
+
+                await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
+                consumer = await AttachAsync(jetStream, stoppingToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -91,12 +107,14 @@ public sealed class GateTransitionRecorder(
         {
             try
             {
-                return await jetStream.CreateOrUpdateConsumerAsync(settings.StreamName, config, stoppingToken).ConfigureAwait(false);
+                var consumer = await jetStream.CreateOrUpdateConsumerAsync(settings.StreamName, config, stoppingToken).ConfigureAwait(false);
+                _waitingFor = null;
+                return consumer;
             }
             catch (Exception e) when (e is NatsJSException or NatsException or TimeoutException)
             {
                 _waitingFor = $"JetStream stream {settings.StreamName}";
-                if (TimeToLogProblem())
+                if (TimeToLog("attach"))
                 {
                     logger.LogWarning("Gate transitions cannot be read yet from {Stream}: {Error}; retrying every {Retry}", settings.StreamName, e.Message, settings.Retry);
                 }
@@ -110,38 +128,22 @@ public sealed class GateTransitionRecorder(
     {
         var transitions = new List<Envelope<GateTransitionBody>>();
         INatsJSMsg<byte[]>? last = null;
-        try
+        await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = settings.BatchSize, Expires = FetchWait }, cancellationToken: stoppingToken).ConfigureAwait(false))
         {
-            await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = settings.BatchSize, Expires = FetchWait }, cancellationToken: stoppingToken).ConfigureAwait(false))
+            last = message;
+            var decoded = WireCodec.Default.Decode<GateTransitionBody>(message.Data);
+            if (decoded.Envelope is { } envelope)
             {
-                last = message;
-                var decoded = WireCodec.Default.Decode<GateTransitionBody>(message.Data);
-                if (decoded.Envelope is { } envelope)
-                {
-                    transitions.Add(envelope);
-                }
-                else
-                {
-                    var count = Interlocked.Increment(ref _malformed);
-                    if (TimeToLogProblem())
-                    {
-                        logger.LogWarning("Not recorded: a message on {Subject} is not a valid gate transition ({Reason}: {Detail}); {Count} so far",
-                            message.Subject, decoded.Rejection?.Reason.ToString() ?? "empty", decoded.Rejection?.Detail ?? "no payload", count);
-                    }
-                }
+                transitions.Add(envelope);
             }
-        }
-        catch (Exception e) when (e is NatsJSException or NatsException or TimeoutException && !stoppingToken.IsCancellationRequested)
-        {
-            // NATS away: what was fetched is stored now, the rest is fetched again after reconnecting.
-            if (TimeToLogProblem())
+            else
             {
-                logger.LogWarning("Fetching gate transitions from {Stream} failed: {Error}; retrying every {Retry}", settings.StreamName, e.Message, settings.Retry);
-            }
-
-            if (last is null)
-            {
-                await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
+                var count = Interlocked.Increment(ref _malformed);
+                if (TimeToLog("malformed"))
+                {
+                    logger.LogWarning("Not recorded: a message on {Subject} is not a valid gate transition ({Reason}: {Detail}); {Count} so far",
+                        message.Subject, decoded.Rejection?.Reason.ToString() ?? "empty", decoded.Rejection?.Detail ?? "no payload", count);
+                }
             }
         }
 
@@ -156,7 +158,7 @@ public sealed class GateTransitionRecorder(
             try
             {
                 Interlocked.Add(ref _recorded, await store.WriteAsync(transitions, stoppingToken).ConfigureAwait(false));
-                if (_waitingFor is not null)
+                if (_waitingFor == WaitingForPostgres)
                 {
                     logger.LogInformation("PostgreSQL is back: gate transitions are recorded again");
                     _waitingFor = null;
@@ -166,8 +168,8 @@ public sealed class GateTransitionRecorder(
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
-                _waitingFor = "PostgreSQL";
-                if (TimeToLogProblem())
+                _waitingFor = WaitingForPostgres;
+                if (TimeToLog("postgres"))
                 {
                     logger.LogWarning("{Count} gate transitions wait in JetStream: PostgreSQL failed ({Error}); retrying every {Retry}", transitions.Count, e.Message, settings.Retry);
                 }
@@ -178,14 +180,15 @@ public sealed class GateTransitionRecorder(
     }
 
     /// <summary>Problems repeat while they last: each kind is logged at most once a minute.</summary>
-    private bool TimeToLogProblem()
+    private bool TimeToLog(string kind)
     {
-        if (DateTimeOffset.UtcNow - _lastProblemLogged < LogEvery)
+        var now = DateTimeOffset.UtcNow;
+        if (_lastLogged.TryGetValue(kind, out var last) && now - last < LogEvery)
         {
             return false;
         }
 
-        _lastProblemLogged = DateTimeOffset.UtcNow;
+        _lastLogged[kind] = now;
         return true;
     }
 }

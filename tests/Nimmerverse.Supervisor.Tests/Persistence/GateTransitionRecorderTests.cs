@@ -124,6 +124,58 @@ public sealed class GateTransitionRecorderTests
     }
 
     [Test]
+    [CancelAfter(90_000)]
+    public async Task A_restarted_nats_server_and_a_deleted_consumer_only_delay_the_record()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        var recorder = await StartRecorderAsync(_client, dataSource);
+        var sent = Enumerable.Range(0, 30).Select(Transition).ToList();
+        foreach (var transition in sent.Take(10))
+        {
+            await PublishAsync(transition);
+        }
+
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 10, TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
+
+        // The server goes away and comes back (its JetStream store kept on disk).
+        await _nats.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await _nats.RestartAsync();
+        await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                await PublishAsync(sent[10]);
+                return true;
+            }
+            catch (NatsException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20));
+        foreach (var transition in sent.Skip(11).Take(9))
+        {
+            await PublishAsync(transition);
+        }
+
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 20, TimeSpan.FromSeconds(30)), Is.True, recorder.Describe());
+
+        // Someone deletes the durable consumer: the recorder makes it again and reads on.
+        await _jetStream.DeleteConsumerAsync(Bridge.GateStreamName, "gate-transitions-recorder");
+        foreach (var transition in sent.Skip(20))
+        {
+            await PublishAsync(transition);
+        }
+
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 30, TimeSpan.FromSeconds(30)), Is.True, recorder.Describe());
+        var stored = await StoredAsync(dataSource);
+        Assert.That(stored.Keys, Is.EquivalentTo(sent.Select(t => t.Header.MessageId)));
+        Assert.That(stored.Values, Is.All.EqualTo(1), "the new consumer read the stream from the start; what was stored was skipped");
+        await recorder.StopAsync(CancellationToken.None);
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task Transitions_published_through_a_PostgreSQL_outage_of_12_seconds_are_all_stored_exactly_once()
     {
