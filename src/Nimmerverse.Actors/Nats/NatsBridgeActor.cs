@@ -226,6 +226,7 @@ public sealed class NatsBridgeActor : ReceiveActor
         var config = new StreamConfig(_settings.GateStreamName, [_settings.GateStreamSubjects])
         {
             DuplicateWindow = _settings.EffectiveDuplicateWindow,
+            MaxAge = _settings.EffectiveGateStreamMaxAge,
             Storage = StreamConfigStorage.File,
         };
         jetStream.CreateOrUpdateStreamAsync(config, _stopping.Token).AsTask().ContinueWith<object>(

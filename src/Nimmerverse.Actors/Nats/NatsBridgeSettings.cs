@@ -13,13 +13,23 @@ namespace Nimmerverse.Actors.Nats;
 /// </param>
 /// <param name="RejectionLogInterval">A given rejection reason is logged at most once per interval per subscription.</param>
 /// <param name="DurableStreamDuplicateWindow">How long JetStream remembers message ids to drop duplicates.</param>
+/// <param name="GateStreamMaxAge">
+/// How long the gate stream keeps a transition. It is the spool of the transitions on their way to
+/// PostgreSQL (the governor's host records them), so it must outlast any outage worth riding out;
+/// past it the stream would otherwise grow for ever.
+/// </param>
 public sealed record NatsBridgeSettings(
     string Environment,
     int MaxPayloadBytes = WireCodec.DefaultMaxPayloadBytes,
     int SubscriptionBuffer = NatsBridgeSettings.DefaultSubscriptionBuffer,
     TimeSpan? RejectionLogInterval = null,
-    TimeSpan? DurableStreamDuplicateWindow = null)
+    TimeSpan? DurableStreamDuplicateWindow = null,
+    TimeSpan? GateStreamMaxAge = null)
 {
+    public static readonly TimeSpan DefaultGateStreamMaxAge = TimeSpan.FromDays(7);
+
+    public TimeSpan EffectiveGateStreamMaxAge => GateStreamMaxAge ?? DefaultGateStreamMaxAge;
+
     public const int DefaultSubscriptionBuffer = 65_536;
 
     public static readonly TimeSpan DefaultRejectionLogInterval = TimeSpan.FromSeconds(10);

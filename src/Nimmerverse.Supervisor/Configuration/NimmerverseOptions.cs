@@ -108,7 +108,10 @@ public sealed class NatsOptions
     /// <summary>Each rejection reason is logged at most once per interval per subject. Default 10 s.</summary>
     public TimeSpan RejectionLogInterval { get; init; } = NatsBridgeSettings.DefaultRejectionLogInterval;
 
-    public NatsBridgeSettings ToSettings(string environment) => new(environment, MaxPayloadBytes, SubscriptionBuffer, RejectionLogInterval);
+    /// <summary>How long the JetStream gate stream keeps a transition (the spool on its way to PostgreSQL). Default 7 days.</summary>
+    public TimeSpan GateStreamMaxAge { get; init; } = NatsBridgeSettings.DefaultGateStreamMaxAge;
+
+    public NatsBridgeSettings ToSettings(string environment) => new(environment, MaxPayloadBytes, SubscriptionBuffer, RejectionLogInterval, GateStreamMaxAge: GateStreamMaxAge);
 }
 
 /// <summary>Section <c>Nimmerverse:Thalamus</c>: how the gates move (see README, "Gates").</summary>

@@ -13,6 +13,9 @@ public static partial class OptionsValidator
 
     private const string Root = NimmerverseOptions.SectionName;
 
+    /// <summary>The gate stream must keep transitions through a PostgreSQL outage; an hour is the least that makes sense.</summary>
+    private static readonly TimeSpan MinGateStreamMaxAge = TimeSpan.FromHours(1);
+
     public static IReadOnlyList<ConfigurationError> Validate(NimmerverseOptions options)
     {
         var errors = new List<ConfigurationError>();
@@ -54,6 +57,11 @@ public static partial class OptionsValidator
         if (options.Nats.RejectionLogInterval <= TimeSpan.Zero)
         {
             Fail("Nats:RejectionLogInterval", $"{options.Nats.RejectionLogInterval} must be positive");
+        }
+
+        if (options.Nats.GateStreamMaxAge < MinGateStreamMaxAge)
+        {
+            Fail("Nats:GateStreamMaxAge", $"{options.Nats.GateStreamMaxAge} is shorter than {MinGateStreamMaxAge}: gate transitions wait in the stream while PostgreSQL is away");
         }
 
         var cells = options.Cells;

@@ -191,6 +191,7 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
         Assert.That(await Eventually.TrueAsync(() => Task.FromResult(_counters.Snapshot().DurablePublished == 2), TimeSpan.FromSeconds(10)), Is.True);
         var stream = await _outside.CreateJetStreamContext().GetStreamAsync("NIMMERVERSE_DEV_GATES");
         Assert.That(stream.Info.State.Messages, Is.EqualTo(1));
+        Assert.That(stream.Info.Config.MaxAge, Is.EqualTo(TimeSpan.FromDays(7)), "bounded: kept a week, long past the transition's recording");
         Assert.That(_counters.Snapshot().DurableDuplicates, Is.EqualTo(1));
     }
 

@@ -30,6 +30,7 @@ public sealed class OptionsValidatorTests
         yield return Case("NIMMERVERSE_NATS__MAXPAYLOADBYTES", "10", "Nimmerverse:Nats:MaxPayloadBytes");
         yield return Case("NIMMERVERSE_NATS__SUBSCRIPTIONBUFFER", "0", "Nimmerverse:Nats:SubscriptionBuffer");
         yield return Case("NIMMERVERSE_NATS__REJECTIONLOGINTERVAL", "00:00:00", "Nimmerverse:Nats:RejectionLogInterval");
+        yield return Case("NIMMERVERSE_NATS__GATESTREAMMAXAGE", "00:10:00", "Nimmerverse:Nats:GateStreamMaxAge");
         yield return Case("NIMMERVERSE_CELLS__MATH__COMPUTECOST", "-1", "Nimmerverse:Cells:Math:ComputeCost");
         yield return Case("NIMMERVERSE_CELLS__MATH__REPORTCOST", "NaN", "Nimmerverse:Cells:Math:ReportCost");
         yield return Case("NIMMERVERSE_THALAMUS__CORRELATIONWINDOW", "00:00:00", "Nimmerverse:Thalamus:CorrelationWindow");
