@@ -97,13 +97,17 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Which host runs which NPC: <c>{env}.supervisor.{host}.npc</c> says.</summary>
+    /// <summary>
+    /// Which host runs which NPC: <c>{env}.supervisor.{host}.npc</c> says; and a brain that (re)started
+    /// runs on the configured settings until the governor actuates its allocation again.
+    /// </summary>
     private void OnLifecycle(Inbound<NpcLifecycleBody> inbound)
     {
         var tokens = inbound.Subject.Split('.');
         if (tokens.Length == 4 && inbound.Envelope.Body.Event is "spawned" or "restarted" or "adopted")
         {
             _decisions.Observations.Place(inbound.Envelope.Body.NpcId, tokens[2]);
+            _decisions.Forget(inbound.Envelope.Body.NpcId);
         }
     }
 

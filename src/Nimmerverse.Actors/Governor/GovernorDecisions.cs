@@ -40,6 +40,13 @@ public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy
     /// <summary>The last allocation of each present NPC.</summary>
     public IReadOnlyDictionary<int, NpcAllocation> Allocations => _allocations;
 
+    /// <summary>
+    /// A new brain process for the NPC (spawned, restarted after a crash, adopted by a new
+    /// supervisor) starts with the configured tick rate and limits, not the governor's: its last
+    /// allocation is forgotten, so the next epoch decides it afresh and actuates all of it.
+    /// </summary>
+    public void Forget(int npcId) => _allocations.Remove(npcId);
+
     public Outcome RunEpoch(DateTimeOffset now)
     {
         var started = Stopwatch.GetTimestamp();

@@ -255,4 +255,27 @@ public sealed class GovernorActorSpec : AkkaSpec
         Assert.That(policy.Rewards.Single(), Is.EqualTo((1 + GovernorFeatures.LevelReward) / 0.25).Within(1e-9));
         Assert.That(policy.NpcRewards.Single()![1], Is.EqualTo((1 + GovernorFeatures.LevelReward) / 0.25).Within(1e-9));
     }
+
+    [Test]
+    public void A_restarted_brain_gets_its_allocation_again_though_the_decision_did_not_change()
+    {
+        var governor = Governor(new EqualSharePolicy(5));
+        governor.Tell(State(4), TestActor);
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        Assert.That(_npcHost.ExpectMsg<NpcHostProtocol.SetLimits>().Limits.CpuQuotaPercent, Is.EqualTo(100));
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        _npcHost.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the same decision: nothing to send
+
+        // The brain crashed and its NPC host started a new one, on the configured quota and rate.
+        governor.Tell(new Inbound<NpcLifecycleBody>("dev.supervisor.theia.npc", Envelopes.Of(
+            new MessageSource("supervisor@theia", "supervisor", 1), new NpcLifecycleBody(4, "restarted", 4242, Restarts: 1)), null), TestActor);
+        _bridge.ReceiveWhile(TimeSpan.FromMilliseconds(200), m => m); // what the first epochs sent
+        governor.Tell(State(4), TestActor);
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+
+        var limits = _npcHost.ExpectMsg<NpcHostProtocol.SetLimits>();
+        Assert.That((limits.NpcId, limits.Limits.CpuQuotaPercent), Is.EqualTo((4, 100.0)), "the quota sent again");
+        var command = (Publish<NpcCommandBody>)_bridge.FishForMessage(m => m is Publish<NpcCommandBody>);
+        Assert.That((command.Subject.Value, command.Envelope.Body), Is.EqualTo(("dev.npc.4.command", new NpcCommandBody("set_tick_rate", 5))));
+    }
 }
