@@ -5,7 +5,7 @@ namespace Nimmerverse.Actors.Governor;
 /// <param name="Policy"><c>learned</c> (its network, learning online) or <c>equal-share</c> (the fixed baseline).</param>
 /// <param name="HostCpuBudgetPercent">The sum of CPU quotas one host may hand out, in percent of a core (200 = two cores).</param>
 /// <param name="KnownNpcIds">NPC ids 0..KnownNpcIds-1 exist (the village's citizens); states of others are rejected.</param>
-/// <param name="DefaultTickRateHz">The equal-share tick rate, and every NPC's assumed rate before its first decision.</param>
+/// <param name="DefaultTickRateHz">The equal-share policy's tick rate (the NPCs' configured rate).</param>
 /// <param name="MemoryMaxBytes">MemoryMax sent along with every quota change (the governor steers CPU only).</param>
 /// <param name="TasksMax">TasksMax sent along with every quota change.</param>
 /// <param name="SilenceTimeout">An NPC without a state for this long is absent: no decision, no trail.</param>
@@ -37,4 +37,9 @@ public sealed record GovernorSettings(
     public const string EqualShare = "equal-share";
 
     public static readonly IReadOnlyList<string> Policies = [Learned, EqualShare];
+
+    /// <summary>A new policy as configured (each governor incarnation makes its own).</summary>
+    public IGovernorPolicy NewPolicy() => Policy == EqualShare
+        ? new EqualSharePolicy(DefaultTickRateHz)
+        : new LearnedPolicy(Exploration, LearningRate, Seed);
 }

@@ -14,7 +14,7 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
     /// <summary>Which host runs each NPC, kept apart from the observations: a brain's "spawned" comes before its first state.</summary>
     private readonly Dictionary<int, string> _hosts = [];
 
-    public sealed class Observation(NpcStateBody state, DateTimeOffset at, string host)
+    public sealed class Observation(NpcStateBody state, DateTimeOffset at, NpcObservations owner)
     {
         public NpcStateBody Latest { get; set; } = state;
 
@@ -25,7 +25,8 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
 
         public DateTimeOffset? LastEpochAt { get; set; }
 
-        public string Host { get; set; } = host;
+        /// <summary>The host that runs the NPC, as its hosts' lifecycle events last said.</summary>
+        public string Host => owner.HostOf(Latest.NpcId);
     }
 
     /// <summary>Rejected states by reason (a reason names the field, never the value, so there are few).</summary>
@@ -48,7 +49,7 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
         }
         else
         {
-            _npcs[state.NpcId] = new Observation(state, at, _hosts.GetValueOrDefault(state.NpcId, defaultHost));
+            _npcs[state.NpcId] = new Observation(state, at, this);
         }
 
         return null;
@@ -63,11 +64,10 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
         }
 
         _hosts[npcId] = host;
-        if (_npcs.TryGetValue(npcId, out var known))
-        {
-            known.Host = host;
-        }
     }
+
+    /// <summary>The host that runs an NPC: the last one a lifecycle event named, else this governor's own.</summary>
+    public string HostOf(int npcId) => _hosts.GetValueOrDefault(npcId, defaultHost);
 
     /// <summary>NPCs heard from within <paramref name="silence"/>, by id; the silent ones are absent and forgotten.</summary>
     public IReadOnlyList<(int NpcId, Observation Observation)> Present(DateTimeOffset now, TimeSpan silence)

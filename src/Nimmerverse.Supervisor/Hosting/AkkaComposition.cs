@@ -134,12 +134,9 @@ public static class AkkaComposition
                 // One governor per cluster: a singleton on the oldest member with the governor role.
                 // Tick rates and gates go over NATS; CPU quotas to the NPC host of the member that
                 // runs the NPC, found by its host role.
-                var governor = options.Governor;
-                IGovernorPolicy NewPolicy() => governor.Policy == GovernorSettings.EqualShare
-                    ? new EqualSharePolicy(options.Npc.TickRateHz)
-                    : new LearnedPolicy(governor.Exploration, governor.LearningRate, governor.Seed);
+                var governor = options.Governor.ToSettings(options.World.Citizens, options.Npc);
                 var governorProps = GovernorActor.Props(
-                    governor.ToSettings(options.World.Citizens, options.Npc), bridge, subjects, NewPolicy, resolver.GetService<IDecisionTrails>(),
+                    governor, bridge, subjects, governor.NewPolicy, resolver.GetService<IDecisionTrails>(),
                     new ClusterNpcHosts(system, options.HostName, () => registry.TryGet<NpcHostActor>(out var npcHost) ? npcHost : null).Find,
                     options.HostName, checkpoints: resolver.GetService<IGovernorCheckpoints>());
                 var singleton = system.ActorOf(
