@@ -71,14 +71,24 @@ public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy
             return new Outcome(Epoch, view.Reward, [], [], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
-        var npcsOnHost = present.CountBy(p => p.Observation.Host).ToDictionary();
-        _awaitingReward = policy.Decide([.. present.Select(p => p.NpcId)], view.Features, [.. present.Select(p => settings.HostCpuBudgetPercent / npcsOnHost[p.Observation.Host])]);
+        // Each host's NPCs (by index into present): their fair shares, then their budget.
+        var hosts = Enumerable.Range(0, present.Count).GroupBy(i => present[i].Observation.Host).ToList();
+        var fairShares = new double[present.Count];
+        foreach (var host in hosts)
+        {
+            foreach (var i in host)
+            {
+                fairShares[i] = settings.HostCpuBudgetPercent / host.Count();
+            }
+        }
+
+        _awaitingReward = policy.Decide([.. present.Select(p => p.NpcId)], view.Features, fairShares);
         var wanted = _awaitingReward.Allocations;
         var planned = new Dictionary<int, NpcAllocation>(present.Count);
         var overcommitted = new List<string>();
-        foreach (var host in present.Select((p, i) => (p.Observation.Host, Wanted: wanted[i])).GroupBy(h => h.Host))
+        foreach (var host in hosts)
         {
-            var limited = host.Select(h => _planner.Limit(h.Wanted, _allocations.GetValueOrDefault(h.Wanted.NpcId))).ToList();
+            var limited = host.Select(i => _planner.Limit(wanted[i], _allocations.GetValueOrDefault(wanted[i].NpcId))).ToList();
             var (fitted, overrun) = AllocationPlanner.FitToBudget(limited, settings.HostCpuBudgetPercent);
             if (overrun)
             {
