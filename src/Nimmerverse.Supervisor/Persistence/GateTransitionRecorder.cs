@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
+using NATS.Net;
 using Nimmerverse.Brains.Contracts;
 using Nimmerverse.Supervisor.Systemd;
 
@@ -60,7 +61,7 @@ public sealed class GateTransitionRecorder(
     {
         _waitingFor = "the PostgreSQL schema";
         await startup.WhenReady.WaitAsync(stoppingToken).ConfigureAwait(false);
-        var jetStream = new NatsJSContext((NatsConnection)nats);
+        var jetStream = nats.CreateJetStreamContext();
         var consumer = await AttachAsync(jetStream, stoppingToken).ConfigureAwait(false);
         logger.LogInformation("Recording gate transitions from JetStream stream {Stream} (durable consumer {Consumer}) into gate_transitions", settings.StreamName, settings.ConsumerName);
         while (!stoppingToken.IsCancellationRequested)
@@ -93,7 +94,7 @@ public sealed class GateTransitionRecorder(
     }
 
     /// <summary>The durable consumer, once the stream exists (the NATS bridge creates it) and NATS answers.</summary>
-    private async Task<INatsJSConsumer> AttachAsync(NatsJSContext jetStream, CancellationToken stoppingToken)
+    private async Task<INatsJSConsumer> AttachAsync(INatsJSContext jetStream, CancellationToken stoppingToken)
     {
         var config = new ConsumerConfig(settings.ConsumerName)
         {
@@ -166,7 +167,7 @@ public sealed class GateTransitionRecorder(
 
                 return;
             }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
             {
                 _waitingFor = WaitingForPostgres;
                 if (TimeToLog("postgres"))

@@ -37,7 +37,7 @@ public static class PersistenceComposition
         options.EffectiveRoles.Contains(SupervisorRoles.Governor)
             ? services
                 .AddSingleton<Systemd.IStatusContributor, TrailsStatusContributor>()
-                .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<DatabaseStartup>()))
+                .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>()))
                 .AddSingleton(provider => new GateRecorderSettings(
                     provider.GetRequiredService<NatsBridgeSettings>().GateStreamName, BatchSize: Math.Min(options.Trails.BatchSize, 1000), RetryInterval: options.Trails.RetryInterval))
                 .AddSingleton<GateTransitionRecorder>()

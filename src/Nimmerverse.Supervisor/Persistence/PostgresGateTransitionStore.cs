@@ -8,9 +8,9 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// Gate transitions into <c>gate_transitions</c>, each message id once. Transitions are rare (a
 /// gate changes state a few times a second at most), so a batch is one round trip of single-row
 /// inserts with <c>on conflict (message_id) do nothing</c>: a redelivered transition is skipped.
-/// With <paramref name="startup"/>, writes fail at once until the schema is migrated.
+/// Its recorder writes only once the schema is migrated.
 /// </summary>
-public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource, DatabaseStartup? startup = null)
+public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource)
 {
     private const string Insert = """
         insert into gate_transitions
@@ -25,11 +25,6 @@ public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource, Dat
         if (batch.Count == 0)
         {
             return 0;
-        }
-
-        if (startup is { Ready: false })
-        {
-            throw new InvalidOperationException("the PostgreSQL schema is not ready yet (migrations pending)");
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -56,7 +56,7 @@ public sealed class GateTransitionRecorderTests
         await startup.StartAsync(CancellationToken.None);
         await startup.WhenReady;
         var recorder = new GateTransitionRecorder(
-            nats, new PostgresGateTransitionStore(dataSource, startup), startup,
+            nats, new PostgresGateTransitionStore(dataSource), startup,
             new GateRecorderSettings(Bridge.GateStreamName, RetryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<GateTransitionRecorder>.Instance);
         await recorder.StartAsync(CancellationToken.None);
         return recorder;
