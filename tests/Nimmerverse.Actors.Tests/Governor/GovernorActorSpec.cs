@@ -216,8 +216,11 @@ public sealed class GovernorActorSpec : AkkaSpec
         Assert.That(policies, Has.Count.EqualTo(2), "each incarnation made its own policy");
     }
 
-    [Test]
-    public void The_reward_is_the_villages_outcome_per_cpu_second()
+    /// <summary>
+    /// NPC 1 over two epochs a second apart: 1 s of CPU so far, then 0.25 CPU-s more at a reward
+    /// rate of 0.2 and 5 ticks/s (1 reward/s), at <paramref name="levelThen"/>. Returns the policy that learnt.
+    /// </summary>
+    private WantingPolicy TwoEpochsOfNpc1(int levelThen = 0)
     {
         var policy = new WantingPolicy(id => new NpcAllocation(id, 5, 25, false, 5));
         var governor = Governor(policy);
@@ -226,9 +229,16 @@ public sealed class GovernorActorSpec : AkkaSpec
         StatusOf(governor); // the epoch has run before the clock moves
 
         _clock.Advance(TimeSpan.FromSeconds(1));
-        governor.Tell(State(1, cpuMs: 1250, rewardRate: 0.2, measured: 5), TestActor); // 0.25 CPU-s in 1 s, 1 reward/s
+        governor.Tell(State(1, cpuMs: 1250, rewardRate: 0.2, measured: 5, level: levelThen), TestActor);
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
         StatusOf(governor);
+        return policy;
+    }
+
+    [Test]
+    public void The_reward_is_the_villages_outcome_per_cpu_second()
+    {
+        var policy = TwoEpochsOfNpc1();
 
         // The first epoch had no decision before it to learn about; the second teaches the first's.
         Assert.That(policy.Rewards, Has.Count.EqualTo(1));
@@ -240,16 +250,7 @@ public sealed class GovernorActorSpec : AkkaSpec
     [Test]
     public void A_level_gained_counts_in_the_reward_as_fifty_goals()
     {
-        var policy = new WantingPolicy(id => new NpcAllocation(id, 5, 25, false, 5));
-        var governor = Governor(policy);
-        governor.Tell(State(1, cpuMs: 1000, rewardRate: 0.2, measured: 5), TestActor);
-        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
-        StatusOf(governor);
-
-        _clock.Advance(TimeSpan.FromSeconds(1));
-        governor.Tell(State(1, cpuMs: 1250, rewardRate: 0.2, measured: 5, level: 1), TestActor); // the village levelled up
-        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
-        StatusOf(governor);
+        var policy = TwoEpochsOfNpc1(levelThen: 1); // the village levelled up
 
         // (1 reward + 50 for the level) over 0.25 CPU-seconds.
         Assert.That(policy.Rewards.Single(), Is.EqualTo((1 + GovernorFeatures.LevelReward) / 0.25).Within(1e-9));
