@@ -136,9 +136,16 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
             return;
         }
 
+        // Each host's NPC host looked up once an epoch, not once per NPC (in a cluster, a scan of its members).
+        var npcHosts = new Dictionary<string, ICanTell?>();
         foreach (var decision in outcome.Decisions)
         {
-            Actuate(decision.After, decision.Before, decision.Host);
+            if (!npcHosts.TryGetValue(decision.Host, out var npcHost))
+            {
+                npcHosts[decision.Host] = npcHost = _npcHostOf(decision.Host);
+            }
+
+            Actuate(decision.After, decision.Before, decision.Host, npcHost);
             _trails.Record(new DecisionTrail(Guid.NewGuid(), outcome.Epoch, decision.NpcId, decision.Host, Policy.Name, now, decision.Inputs, decision.After, outcome.Reward, outcome.LatencyMs));
         }
 
@@ -156,7 +163,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private sealed record Restored(long Epoch, byte[] Weights);
 
     /// <summary>Sends only what changed: a tick rate, a quota (by at least a tenth of a percent), a gate.</summary>
-    private void Actuate(NpcAllocation now, NpcAllocation? before, string host)
+    private void Actuate(NpcAllocation now, NpcAllocation? before, string host, ICanTell? npcHost)
     {
         if (before is null || Math.Abs(now.TickRateHz - before.TickRateHz) >= 0.01)
         {
@@ -165,7 +172,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
         if (before is null || Math.Abs(now.CpuQuotaPercent - before.CpuQuotaPercent) >= 0.1)
         {
-            if (_npcHostOf(host) is { } npcHost)
+            if (npcHost is not null)
             {
                 npcHost.Tell(new NpcHostProtocol.SetLimits(now.NpcId, new ScopeLimits(now.CpuQuotaPercent, _settings.MemoryMaxBytes, _settings.TasksMax)), Self);
             }
