@@ -7,7 +7,7 @@ using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Actors.World;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Nats;
 

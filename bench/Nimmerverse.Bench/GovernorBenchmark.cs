@@ -1,6 +1,6 @@
 using System.Globalization;
 using Nimmerverse.Actors.Governor;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Bench;
 

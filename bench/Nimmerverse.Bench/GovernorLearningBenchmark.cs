@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using NATS.Client.Core;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;

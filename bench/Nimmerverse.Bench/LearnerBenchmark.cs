@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Brains.Learning;
 using TorchSharp;
 

@@ -5,7 +5,7 @@ using Akka.Actor;
 using NATS.Client.Core;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Thalamus;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.Nats;
 using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;
 

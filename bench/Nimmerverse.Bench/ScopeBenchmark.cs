@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using NATS.Client.Core;
 using Nimmerverse.Actors.Npc;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Systemd;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Nats;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Nimmerverse.Actors.Governor;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Persistence;
 using Nimmerverse.Testing.Postgres;
 using Npgsql;

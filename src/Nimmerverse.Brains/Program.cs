@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Nimmerverse.Brains.Runtime;
+using Nimmerverse.Protocol;
 using TorchSharp;
 
 namespace Nimmerverse.Brains;
@@ -17,10 +18,10 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
-        var (arguments, error) = BrainArguments.Parse(args);
+        var (arguments, error) = BrainCommandLine.Parse(args);
         if (arguments is null)
         {
-            Console.Error.WriteLine($"nimmerverse-brain: {error}\n\n{BrainArguments.Usage}");
+            Console.Error.WriteLine($"nimmerverse-brain: {error}\n\n{BrainCommandLine.Usage}");
             return ExitUsage;
         }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Akka.Actor;
 using Nimmerverse.Actors.Lifeforce;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 
 namespace Nimmerverse.Actors.Cells;

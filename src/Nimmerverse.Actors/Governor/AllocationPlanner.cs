@@ -1,4 +1,4 @@
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Governor;
 
@@ -9,19 +9,14 @@ namespace Nimmerverse.Actors.Governor;
 /// </summary>
 public sealed class AllocationPlanner(GovernorSettings settings)
 {
-    public const double MinTickRateHz = 1;
-    public const double MaxTickRateHz = 20;
-    public const double MinQuotaPercent = 5;
-    public const double MaxQuotaPercent = 100;
-
     private readonly Dictionary<int, int> _gateHeld = [];
 
     /// <summary>One NPC: clamp, then limit the change from <paramref name="previous"/>.</summary>
     public NpcAllocation Limit(NpcAllocation wanted, NpcAllocation? previous)
     {
-        var tick = Clamp(wanted.TickRateHz, MinTickRateHz, MaxTickRateHz);
-        var quota = Clamp(wanted.CpuQuotaPercent, MinQuotaPercent, MaxQuotaPercent);
-        var priority = Math.Clamp(wanted.LlmPriority, 0, 10);
+        var tick = Clamp(wanted.TickRateHz, TickRates.MinHz, TickRates.MaxHz);
+        var quota = Clamp(wanted.CpuQuotaPercent, CpuQuotas.MinPercent, CpuQuotas.MaxPercent);
+        var priority = Math.Clamp(wanted.LlmPriority, LlmPriorities.Min, LlmPriorities.Max);
         var gate = wanted.GateOpen;
         if (previous is { } p)
         {
@@ -64,16 +59,16 @@ public sealed class AllocationPlanner(GovernorSettings settings)
                 if (!pinned[i])
                 {
                     quotas[i] *= factor;
-                    if (quotas[i] <= MinQuotaPercent)
+                    if (quotas[i] <= CpuQuotas.MinPercent)
                     {
-                        (quotas[i], pinned[i]) = (MinQuotaPercent, true);
+                        (quotas[i], pinned[i]) = (CpuQuotas.MinPercent, true);
                     }
                 }
             }
         }
 
         // Rounded down to a tenth, so rounding never takes a host over its budget.
-        var fitted = host.Select((a, i) => a with { CpuQuotaPercent = Math.Max(MinQuotaPercent, Math.Floor(quotas[i] * 10) / 10) }).ToList();
+        var fitted = host.Select((a, i) => a with { CpuQuotaPercent = Math.Max(CpuQuotas.MinPercent, Math.Floor(quotas[i] * 10) / 10) }).ToList();
         return (fitted, fitted.Sum(a => a.CpuQuotaPercent) > budgetPercent + 1e-9);
     }
 

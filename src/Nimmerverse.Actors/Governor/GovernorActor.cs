@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 
 namespace Nimmerverse.Actors.Governor;
@@ -127,7 +127,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         var outcome = _decisions.RunEpoch(now);
         foreach (var host in outcome.OvercommittedHosts)
         {
-            _log.Warning("Host {Host}'s NPCs exceed its budget of {Budget}% even at {Min}% each", host, _settings.HostCpuBudgetPercent, AllocationPlanner.MinQuotaPercent);
+            _log.Warning("Host {Host}'s NPCs exceed its budget of {Budget}% even at {Min}% each", host, _settings.HostCpuBudgetPercent, CpuQuotas.MinPercent);
         }
 
         if (outcome.Decisions.Count == 0)

@@ -1,4 +1,4 @@
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Governor;
 
@@ -55,7 +55,7 @@ public static class GovernorFeatures
             var progress = before is null ? 0 : s.SuccessRate - before.SuccessRate;
             features[i] =
             [
-                (float)(s.TickRateHz / AllocationPlanner.MaxTickRateHz),
+                (float)(s.TickRateHz / TickRates.MaxHz),
                 (float)Math.Clamp(s.MeasuredRateHz / Math.Max(s.TickRateHz, 1), 0, 2),
                 (float)Math.Clamp(s.TickLagMs / 1000, 0, 1),
                 (float)Math.Clamp(cpuShare, 0, 2),

@@ -1,4 +1,4 @@
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -50,7 +50,7 @@ public sealed class EqualSharePolicy(double tickRateHz) : IGovernorPolicy
     public string Name => GovernorSettings.EqualShare;
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
-        new([.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(AllocationPlanner.MaxQuotaPercent, fairSharePercent[i]), false, 5))]);
+        new([.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(CpuQuotas.MaxPercent, fairSharePercent[i]), false, 5))]);
 
     public void Learn(PolicyDecision decision, double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
     {
@@ -165,8 +165,8 @@ public sealed class LearnedPolicy : IGovernorPolicy
             var a = actions.AsSpan(i * Outputs, Outputs);
             decided[i] = new NpcAllocation(
                 npcIds[i],
-                AllocationPlanner.MinTickRateHz + (a[0] * (AllocationPlanner.MaxTickRateHz - AllocationPlanner.MinTickRateHz)),
-                AllocationPlanner.MinQuotaPercent + (a[1] * (AllocationPlanner.MaxQuotaPercent - AllocationPlanner.MinQuotaPercent)),
+                TickRates.MinHz + (a[0] * (TickRates.MaxHz - TickRates.MinHz)),
+                CpuQuotas.MinPercent + (a[1] * (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
                 a[2] > 0.5f,
                 (int)Math.Round(a[3] * 10));
         }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Nats;
 

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Nats;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using NATS.Client.Core;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 
 namespace Nimmerverse.Actors.Nats;

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Npc.NpcHostProtocol;
 
 namespace Nimmerverse.Actors.Npc;

@@ -1,3 +1,5 @@
+using Nimmerverse.Protocol;
+
 namespace Nimmerverse.Actors.Npc;
 
 /// <summary>How this host runs its NPC population; bound from <c>Nimmerverse:Npc</c>.</summary>
@@ -51,8 +53,6 @@ public sealed record NpcHostSettings(
 
     public const double DefaultStartupCpuQuotaPercent = 100;
     public const int DefaultPopulation = 25;
-    public const double DefaultTickRateHz = 5;
-    public const string DefaultRole = "medium";
     public static readonly TimeSpan DefaultRestartDelay = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultSpawnInterval = TimeSpan.FromMilliseconds(500);
@@ -64,11 +64,5 @@ public sealed record NpcHostSettings(
 
     /// <summary>The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium</c>.</summary>
     public IReadOnlyList<string> ArgumentsFor(int npcId) =>
-    [
-        "--id", npcId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        "--tick-rate", TickRateHz.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        "--env", Environment,
-        "--nats", NatsUrl,
-        "--role", Role,
-    ];
+        BrainCommandLine.For(npcId, TickRateHz, Environment, new Uri(NatsUrl), Role).ToArguments();
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 using static Nimmerverse.Actors.Npc.NpcHostProtocol;
 

@@ -1,4 +1,4 @@
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Thalamus;
 
@@ -66,7 +66,7 @@ public sealed class Gate(string domain, GateSettings settings, TimeProvider cloc
         var routedTo = next switch
         {
             // Escalate one tier above the waves that opened it; suppress to reflexes; otherwise stay.
-            GateState.Open => Math.Min(highestTier + 1, MessageSource.MaxTier),
+            GateState.Open => Math.Min(highestTier + 1, Tiers.Max),
             GateState.Closed => 0,
             _ => highestTier,
         };

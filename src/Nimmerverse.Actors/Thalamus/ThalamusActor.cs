@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;
 

@@ -14,5 +14,7 @@ public sealed record BrainRole(string Name, IReadOnlyList<int> HiddenLayers, int
 
     public static readonly IReadOnlyList<BrainRole> All = [Small, Medium, Large];
 
-    public static BrainRole? Named(string name) => All.FirstOrDefault(r => r.Name == name);
+    /// <summary>The role of a name the brain's command line accepted (<see cref="Nimmerverse.Protocol.BrainCommandLine.Roles"/>).</summary>
+    public static BrainRole Of(string name) =>
+        All.FirstOrDefault(r => r.Name == name) ?? throw new ArgumentException($"'{name}' is not a brain role", nameof(name));
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Brains.Learning;
 
 namespace Nimmerverse.Brains.Runtime;
@@ -10,7 +10,7 @@ namespace Nimmerverse.Brains.Runtime;
 /// weights to the supervisor periodically, on command and when it stops. Losing NATS does not
 /// stop the ticks: steps fail, nothing is learned from them, and the state says so.
 /// </summary>
-public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log) : IDisposable
+public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog log) : IDisposable
 {
     /// <summary>
     /// How long a brain keeps asking for its checkpoint before it starts to learn from nothing. Long,
@@ -24,7 +24,7 @@ public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(5);
     private const int ProgressEveryEpisodes = 100;
 
-    private readonly DqnLearner _learner = new(ObservationEncoder.Length, arguments.Role, arguments.Seed);
+    private readonly DqnLearner _learner = new(ObservationEncoder.Length, BrainRole.Of(arguments.Role), arguments.Seed);
     private readonly TickClock _clock = new(arguments.TickRateHz);
     private readonly RateMeter _rate = new();
     private readonly EpisodeStats _stats = new();
@@ -61,7 +61,7 @@ public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log
         var commands = ListenAsync(running.Token);
         var restore = RestoreAsync(running.Token);
 
-        log.Info($"alive: {arguments.Role.Name} network, {arguments.TickRateHz} Hz, seed {arguments.Seed}, {arguments.Environment} via {arguments.NatsUrl}");
+        log.Info($"alive: {arguments.Role} network, {arguments.TickRateHz} Hz, seed {arguments.Seed}, {arguments.Environment} via {arguments.NatsUrl}");
         try
         {
             while (!stopping.IsCancellationRequested && !_stopRequested)
@@ -328,7 +328,7 @@ public sealed class Brain(BrainArguments arguments, BrainLink link, BrainLog log
 
     private async Task CheckpointAsync(string why)
     {
-        var checkpoint = new NpcCheckpointBody(arguments.Id, ++_sequence, arguments.Role.Name, _learner.Format, _learner.SaveWeights(), _learner.Steps, _stats.Episodes, _learner.Epsilon);
+        var checkpoint = new NpcCheckpointBody(arguments.Id, ++_sequence, arguments.Role, _learner.Format, _learner.SaveWeights(), _learner.Steps, _stats.Episodes, _learner.Epsilon);
         (_lastCheckpoint, _stepsAtLastCheckpoint) = (DateTimeOffset.UtcNow, _learner.Steps);
         try
         {

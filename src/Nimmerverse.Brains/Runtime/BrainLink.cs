@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using NATS.Client.Core;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Brains.Runtime;
 
@@ -17,7 +17,7 @@ public sealed class BrainLink : IAsyncDisposable
     private readonly int _npcId;
     private readonly WireCodec _codec = new(NpcCheckpointBody.MaxPayloadBytes);
 
-    public BrainLink(BrainArguments arguments)
+    public BrainLink(BrainCommandLine arguments)
     {
         _npcId = arguments.Id;
         _subjects = new Subjects(arguments.Environment);

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using NATS.Client.Core;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Supervisor.Cli;
 
@@ -165,10 +165,10 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
             operands.Add(number);
         }
 
-        var environment = options.GetValueOrDefault("--env", "dev");
-        if (!Subject.Environments.Contains(environment))
+        var environment = options.GetValueOrDefault("--env", Environments.Default);
+        if (!Environments.IsKnown(environment))
         {
-            return Fail($"--env '{environment}' is not one of {string.Join(", ", Subject.Environments)}");
+            return Fail($"--env '{environment}' is not one of {Environments.Listed}");
         }
 
         var request = Envelopes.Of(CliSource, new CellRequestBody(positional[1], operands));

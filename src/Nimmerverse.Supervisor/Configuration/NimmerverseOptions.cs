@@ -7,7 +7,7 @@ using Nimmerverse.Actors.Nerves;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Actors.World;
 using Nimmerverse.Actors.Thalamus;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Supervisor.Configuration;
 
@@ -29,7 +29,7 @@ public sealed class NimmerverseOptions
     /// <summary>This host's name in subjects, logs and the cluster. Lower-case letters, digits and '-'. Default: the machine name.</summary>
     public string HostName { get; init; } = DefaultHostName();
 
-    /// <summary>Cluster roles this host takes (see <see cref="SupervisorRoles"/>). Empty (the default) means every role.</summary>
+    /// <summary>Cluster roles this host takes (see <see cref="ClusterRoles"/>). Empty (the default) means every role.</summary>
     public string[] Roles { get; init; } = [];
 
     public NatsOptions Nats { get; init; } = new();
@@ -61,7 +61,7 @@ public sealed class NimmerverseOptions
     public TestingOptions Testing { get; init; } = new();
 
     /// <summary>The roles in force: the configured ones, or all of them when none are configured.</summary>
-    public IReadOnlyList<string> EffectiveRoles => Roles.Length == 0 ? SupervisorRoles.All : Roles;
+    public IReadOnlyList<string> EffectiveRoles => Roles.Length == 0 ? ClusterRoles.All : Roles;
 
     internal static string DefaultHostName()
     {
@@ -69,28 +69,6 @@ public sealed class NimmerverseOptions
         var cleaned = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
         return cleaned.Length == 0 ? "localhost" : cleaned;
     }
-}
-
-/// <summary>The cluster roles a supervisor can take.</summary>
-public static class SupervisorRoles
-{
-    public const string Cells = "cells";
-    public const string Nerves = "nerves";
-    public const string Thalamus = "thalamus";
-    public const string Governor = "governor";
-    public const string World = "world";
-    public const string NpcHost = "npc-host";
-    public const string Cortex = "cortex";
-    public const string Organs = "organs";
-
-    public static readonly IReadOnlyList<string> All = [Cells, Nerves, Thalamus, Governor, World, NpcHost, Cortex, Organs];
-
-    /// <summary>
-    /// The cluster role every member takes besides its configured ones, so that others find it by
-    /// its host name (the governor sends a host's CPU quotas to that member's NPC host). A host name
-    /// is lower-case letters, digits and '-', so the role needs no quoting in the cluster's HOCON.
-    /// </summary>
-    public static string OfHost(string hostName) => $"host-{hostName}";
 }
 
 /// <summary>Section <c>Nimmerverse:Nats</c>.</summary>
@@ -296,10 +274,10 @@ public sealed class NpcOptions
     public int Population { get; init; } = NpcHostSettings.DefaultPopulation;
 
     /// <summary>Each brain's tick rate at start, 1-20 Hz. Default 5.</summary>
-    public double TickRateHz { get; init; } = NpcHostSettings.DefaultTickRateHz;
+    public double TickRateHz { get; init; } = TickRates.DefaultHz;
 
     /// <summary>small, medium or large. Default medium.</summary>
-    public string Role { get; init; } = NpcHostSettings.DefaultRole;
+    public string Role { get; init; } = BrainCommandLine.DefaultRole;
 
     /// <summary>The brain executable. Default <c>brain/nimmerverse-brain</c> beside the supervisor.</summary>
     public string BrainPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "brain", "nimmerverse-brain");

@@ -1,14 +1,13 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
 using Serilog.Events;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Supervisor.Configuration;
 
 /// <summary>Checks every option in one place; each problem names its full key.</summary>
 public static partial class OptionsValidator
 {
-    public static readonly IReadOnlyList<string> Environments = ["dev", "staging", "prod"];
-
     public static readonly IReadOnlyList<string> LoggingTargets = ["auto", "journald", "console"];
 
     private const string Root = NimmerverseOptions.SectionName;
@@ -21,9 +20,9 @@ public static partial class OptionsValidator
         var errors = new List<ConfigurationError>();
         void Fail(string key, string problem) => errors.Add(new ConfigurationError($"{Root}:{key}", problem));
 
-        if (!Environments.Contains(options.Environment))
+        if (!Environments.IsKnown(options.Environment))
         {
-            Fail("Environment", $"'{options.Environment}' is not one of {string.Join(", ", Environments)}");
+            Fail("Environment", $"'{options.Environment}' is not one of {Environments.Listed}");
         }
 
         if (!HostNamePattern().IsMatch(options.HostName))
@@ -33,9 +32,9 @@ public static partial class OptionsValidator
 
         for (var i = 0; i < options.Roles.Length; i++)
         {
-            if (!SupervisorRoles.All.Contains(options.Roles[i]))
+            if (!ClusterRoles.All.Contains(options.Roles[i]))
             {
-                Fail($"Roles:{i}", $"'{options.Roles[i]}' is not a role; roles are {string.Join(", ", SupervisorRoles.All)}");
+                Fail($"Roles:{i}", $"'{options.Roles[i]}' is not a role; roles are {string.Join(", ", ClusterRoles.All)}");
             }
         }
 
@@ -234,7 +233,7 @@ public static partial class OptionsValidator
         {
             if (side is < 2 or > 10)
             {
-                fail(key, $"{side} is outside 2..10 (each level adds two, up to {Brains.Contracts.TraitCatalogue.MaxSide})");
+                fail(key, $"{side} is outside 2..10 (each level adds two, up to {TraitCatalogue.MaxSide})");
             }
         }
 
@@ -280,14 +279,14 @@ public static partial class OptionsValidator
             fail("Npc:Population", $"{npc.Population} is outside 0..{world.Citizens} (World:Citizens: every NPC is a citizen)");
         }
 
-        if (!double.IsFinite(npc.TickRateHz) || npc.TickRateHz is < 1 or > 20)
+        if (!TickRates.IsValid(npc.TickRateHz))
         {
-            fail("Npc:TickRateHz", $"{npc.TickRateHz} is outside 1..20 Hz");
+            fail("Npc:TickRateHz", $"{npc.TickRateHz} is outside {TickRates.MinHz}..{TickRates.MaxHz} Hz");
         }
 
-        if (Brains.Learning.BrainRole.Named(npc.Role) is null)
+        if (!BrainCommandLine.Roles.Contains(npc.Role))
         {
-            fail("Npc:Role", $"'{npc.Role}' is not one of {string.Join(", ", Brains.Learning.BrainRole.All.Select(r => r.Name))}");
+            fail("Npc:Role", $"'{npc.Role}' is not one of {string.Join(", ", BrainCommandLine.Roles)}");
         }
 
         if (!Path.IsPathFullyQualified(npc.BrainPath))
@@ -315,14 +314,14 @@ public static partial class OptionsValidator
             fail("Npc:SystemBus", $"'{bus}' is not a D-Bus address such as unix:path=/run/dbus/system_bus_socket");
         }
 
-        if (!double.IsFinite(npc.CpuQuotaPercent) || npc.CpuQuotaPercent is < 5 or > 100)
+        if (!CpuQuotas.IsValid(npc.CpuQuotaPercent))
         {
-            fail("Npc:CpuQuotaPercent", $"{npc.CpuQuotaPercent} is outside 5..100 (percent of one core)");
+            fail("Npc:CpuQuotaPercent", $"{npc.CpuQuotaPercent} is outside {CpuQuotas.MinPercent}..{CpuQuotas.MaxPercent} (percent of one core)");
         }
 
-        if (!double.IsFinite(npc.StartupCpuQuotaPercent) || npc.StartupCpuQuotaPercent is < 5 or > 100)
+        if (!CpuQuotas.IsValid(npc.StartupCpuQuotaPercent))
         {
-            fail("Npc:StartupCpuQuotaPercent", $"{npc.StartupCpuQuotaPercent} is outside 5..100 (percent of one core)");
+            fail("Npc:StartupCpuQuotaPercent", $"{npc.StartupCpuQuotaPercent} is outside {CpuQuotas.MinPercent}..{CpuQuotas.MaxPercent} (percent of one core)");
         }
 
         if (npc.MemoryMaxMiB is < 32 or > 65536)
@@ -374,7 +373,7 @@ public static partial class OptionsValidator
     public static IReadOnlyList<ConfigurationError> ValidateInstallation(NimmerverseOptions options)
     {
         var npc = options.Npc;
-        return options.EffectiveRoles.Contains(SupervisorRoles.NpcHost) && npc.Population > 0 && !File.Exists(npc.BrainPath)
+        return options.EffectiveRoles.Contains(ClusterRoles.NpcHost) && npc.Population > 0 && !File.Exists(npc.BrainPath)
             ? [new ConfigurationError($"{Root}:Npc:BrainPath", $"'{npc.BrainPath}' does not exist (./nimmerverse install puts the brain in brain/ beside the supervisor; Npc:Population 0 runs no brains)")]
             : [];
     }

@@ -18,7 +18,7 @@ using Nimmerverse.Actors.Nerves;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Actors.World;
 using Nimmerverse.Actors.Thalamus;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Systemd;
 
@@ -54,7 +54,7 @@ public static class AkkaComposition
             })
             .WithClustering(new ClusterOptions
             {
-                Roles = [.. options.EffectiveRoles, SupervisorRoles.OfHost(options.HostName)],
+                Roles = [.. options.EffectiveRoles, ClusterRoles.OfHost(options.HostName)],
                 SeedNodes = options.Akka.SeedNodes.Length == 0 ? null : options.Akka.SeedNodes,
                 SplitBrainResolver = new KeepMajorityOption(),
             });
@@ -98,12 +98,12 @@ public static class AkkaComposition
 
             var subjects = new Subjects(options.Environment);
             registry.Register<CheckpointKeeperActor>(system.ActorOf(CheckpointKeeperActor.Props(bridge, subjects, resolver.GetService<ICheckpointStore>(), options.HostName), "checkpoints"));
-            if (options.EffectiveRoles.Contains(SupervisorRoles.Thalamus))
+            if (options.EffectiveRoles.Contains(ClusterRoles.Thalamus))
             {
                 registry.Register<ThalamusActor>(system.ActorOf(ThalamusActor.Props(bridge, subjects, options.Thalamus.ToSettings(), options.HostName), "thalamus"));
             }
 
-            if (options.EffectiveRoles.Contains(SupervisorRoles.Nerves))
+            if (options.EffectiveRoles.Contains(ClusterRoles.Nerves))
             {
                 var nerves = options.Nerves;
                 registry.Register<CollisionAvoidanceNerveActor>(system.ActorOf(CollisionAvoidanceNerveActor.Props(bridge, ledger, subjects, nerves.CollisionAvoidance.ToSettings(), options.HostName), "nerve-collision"));
@@ -113,7 +113,7 @@ public static class AkkaComposition
                 }
             }
 
-            if (options.EffectiveRoles.Contains(SupervisorRoles.Cells))
+            if (options.EffectiveRoles.Contains(ClusterRoles.Cells))
             {
                 var cells = options.Cells;
                 registry.Register<MathCellActor>(system.ActorOf(MathCellActor.Props(bridge, ledger, subjects, cells.Math.ToSettings(), options.HostName), "cell-math"));
@@ -124,12 +124,12 @@ public static class AkkaComposition
                 }
             }
 
-            if (options.EffectiveRoles.Contains(SupervisorRoles.World))
+            if (options.EffectiveRoles.Contains(ClusterRoles.World))
             {
                 registry.Register<GridWorldActor>(system.ActorOf(GridWorldActor.Props(bridge, ledger, subjects, options.World.ToSettings(), options.HostName), "world"));
             }
 
-            if (options.EffectiveRoles.Contains(SupervisorRoles.Governor))
+            if (options.EffectiveRoles.Contains(ClusterRoles.Governor))
             {
                 // One governor per cluster: a singleton on the oldest member with the governor role.
                 // Tick rates and gates go over NATS; CPU quotas to the NPC host of the member that
@@ -141,12 +141,12 @@ public static class AkkaComposition
                     options.HostName, checkpoints: resolver.GetService<IGovernorCheckpoints>());
                 var singleton = system.ActorOf(
                     Akka.Cluster.Tools.Singleton.ClusterSingletonManager.Props(governorProps, Akka.Actor.PoisonPill.Instance,
-                        Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(SupervisorRoles.Governor).WithSingletonName("governor")),
+                        Akka.Cluster.Tools.Singleton.ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Governor).WithSingletonName("governor")),
                     "governor");
                 registry.Register<GovernorActor>(singleton);
             }
 
-            if (options.EffectiveRoles.Contains(SupervisorRoles.NpcHost) && options.Npc.Population > 0)
+            if (options.EffectiveRoles.Contains(ClusterRoles.NpcHost) && options.Npc.Population > 0)
             {
                 var npcSettings = options.Npc.ToSettings(options.Nats.Url, options.Environment);
                 var backend = resolver.GetService<NpcBackend>();

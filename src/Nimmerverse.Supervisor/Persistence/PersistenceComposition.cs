@@ -5,6 +5,7 @@ using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Supervisor.Configuration;
 using Npgsql;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Supervisor.Persistence;
 
@@ -34,7 +35,7 @@ public static class PersistenceComposition
     /// transitions of the whole cluster are recorded from JetStream.
     /// </summary>
     private static IServiceCollection AddTrailsStatus(this IServiceCollection services, NimmerverseOptions options) =>
-        options.EffectiveRoles.Contains(SupervisorRoles.Governor)
+        options.EffectiveRoles.Contains(ClusterRoles.Governor)
             ? services
                 .AddSingleton<Systemd.IStatusContributor, TrailsStatusContributor>()
                 .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>()))

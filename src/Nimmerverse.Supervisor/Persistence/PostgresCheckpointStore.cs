@@ -1,5 +1,5 @@
 using Nimmerverse.Actors.Npc;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,7 +1,7 @@
 using Nimmerverse.Actors.Cells.Battery;
 using Nimmerverse.Actors.Cells.Sensor;
 using Nimmerverse.Actors.Lifeforce;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 

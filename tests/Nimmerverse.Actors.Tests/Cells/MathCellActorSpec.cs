@@ -1,6 +1,6 @@
 using Nimmerverse.Actors.Cells.MathCell;
 using Nimmerverse.Actors.Lifeforce;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 

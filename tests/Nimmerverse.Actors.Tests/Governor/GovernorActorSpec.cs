@@ -4,7 +4,7 @@ using Akka.TestKit;
 using Microsoft.Extensions.Time.Testing;
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Actors.Npc;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 

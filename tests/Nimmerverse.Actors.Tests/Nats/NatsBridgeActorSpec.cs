@@ -4,7 +4,7 @@ using Akka.Actor;
 using NATS.Client.Core;
 using NATS.Net;
 using Nimmerverse.Actors.Nats;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Nats;
 using Nimmerverse.Testing.TestKit;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nerves;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Nimmerverse.Actors.Npc;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Nimmerverse.Actors.Thalamus;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;

@@ -1,6 +1,6 @@
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.World;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Nimmerverse.Actors.World;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Tests.World;
 

@@ -1,4 +1,4 @@
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Brains.Learning;
 
 namespace Nimmerverse.Brains.Tests.Learning;

@@ -28,7 +28,7 @@ public sealed class InstallCommandTests
 
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(File.Exists(Path.Combine(_root, "srv/nv/bin/nimmerverse")), Is.True);
-        Assert.That(File.Exists(Path.Combine(_root, "srv/nv/bin/nimmerverse-brain.dll")), Is.True, "the brain ships beside the supervisor that spawns it");
+        Assert.That(File.Exists(Path.Combine(_root, "srv/nv/bin/brain/nimmerverse-brain")), Is.True, "the brain ships beside the supervisor that spawns it, where Npc:BrainPath looks by default");
         var unit = await File.ReadAllTextAsync(Path.Combine(_root, "etc/systemd/system/nimmerverse.service"));
         Assert.That(unit, Does.Contain("ExecStart=/srv/nv/bin/nimmerverse run --config /etc/nimmerverse/nimmerverse.json"));
         Assert.That(unit, Does.Not.Contain("/opt/nimmerverse"));

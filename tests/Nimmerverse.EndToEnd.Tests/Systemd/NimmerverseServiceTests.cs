@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Systemd;
 

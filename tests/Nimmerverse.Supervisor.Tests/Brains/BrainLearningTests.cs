@@ -1,5 +1,5 @@
 using Nimmerverse.Actors.World;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing.Brains;
 
 namespace Nimmerverse.Supervisor.Tests.Brains;

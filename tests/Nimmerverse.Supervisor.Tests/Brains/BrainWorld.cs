@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using NATS.Client.Core;
 using Nimmerverse.Actors.World;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;

@@ -1,5 +1,6 @@
 using System.Collections;
 using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Supervisor.Tests.Configuration;
 
@@ -38,7 +39,7 @@ public sealed class ConfigurationLoaderTests
         Assert.That(options.Postgres.ConnectionString, Is.EqualTo("Host=127.0.0.1;Port=5432;Database=nimmerverse;Username=nimmerverse"));
         Assert.That(options.Akka.Port, Is.EqualTo(4053));
         Assert.That(options.Akka.SeedNodes, Is.Empty);
-        Assert.That(options.EffectiveRoles, Is.EquivalentTo(SupervisorRoles.All));
+        Assert.That(options.EffectiveRoles, Is.EquivalentTo(ClusterRoles.All));
     }
 
     [Test]

@@ -5,6 +5,7 @@ using Nimmerverse.Actors.Npc;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Supervisor.Tests.Hosting;
 
@@ -36,8 +37,8 @@ public sealed class ClusterNpcHostsTests
     [CancelAfter(60_000)]
     public async Task A_quota_for_an_NPC_on_another_host_reaches_that_hosts_NPC_host_and_its_answer_comes_back()
     {
-        using var alpha = ActorSystem.Create("nimmerverse", Member(SupervisorRoles.Governor, SupervisorRoles.OfHost("alpha")));
-        using var beta = ActorSystem.Create("nimmerverse", Member(SupervisorRoles.NpcHost, SupervisorRoles.OfHost("beta")));
+        using var alpha = ActorSystem.Create("nimmerverse", Member(ClusterRoles.Governor, ClusterRoles.OfHost("alpha")));
+        using var beta = ActorSystem.Create("nimmerverse", Member(ClusterRoles.NpcHost, ClusterRoles.OfHost("beta")));
         var received = new TaskCompletionSource<NpcHostProtocol.SetLimits>(TaskCreationOptions.RunContinuationsAsynchronously);
         beta.ActorOf(Props.Create(() => new AnsweringNpcHost(received)), ClusterNpcHosts.ActorName);
         var localNpcHost = alpha.ActorOf(Props.Empty, "local-npc-host");

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NATS.Client.Core;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;

@@ -1,4 +1,4 @@
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Persistence;
 
 namespace Nimmerverse.Supervisor.Tests.Persistence;

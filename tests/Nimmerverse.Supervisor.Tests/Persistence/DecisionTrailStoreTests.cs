@@ -1,5 +1,5 @@
 using Nimmerverse.Actors.Governor;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Persistence;
 
 namespace Nimmerverse.Supervisor.Tests.Persistence;

@@ -3,7 +3,7 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using Nimmerverse.Actors.Nats;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Persistence;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Nats;

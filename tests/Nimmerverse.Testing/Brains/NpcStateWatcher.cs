@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using NATS.Client.Core;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Testing.Brains;
 

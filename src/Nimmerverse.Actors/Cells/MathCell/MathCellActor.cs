@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Lifeforce;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 
 namespace Nimmerverse.Actors.Cells.MathCell;

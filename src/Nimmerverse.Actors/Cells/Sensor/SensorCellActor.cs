@@ -2,7 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Lifeforce;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 
 namespace Nimmerverse.Actors.Cells.Sensor;

@@ -1,9 +1,9 @@
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
-/// <summary>The organism's subjects within one environment (DOMAIN.md, "Subjects").</summary>
+/// <summary>The organism's subjects within one environment.</summary>
 public sealed class Subjects(string environment)
 {
-    public string Environment { get; } = Subject.Environments.Contains(environment)
+    public string Environment { get; } = Environments.IsKnown(environment)
         ? environment
         : throw new ArgumentException($"'{environment}' is not an environment", nameof(environment));
 

@@ -1,13 +1,10 @@
 using System.Text.Json;
 
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>Who sent a message: an entity (cell, nerve, npc, governor...) and the tier it works at.</summary>
-public sealed record MessageSource(string EntityId, string EntityType, int Tier)
-{
-    /// <summary>Tiers by latency budget: 0 reflex, 1 cells, 2 nerves, 3 Function Gemma, 4 cortex.</summary>
-    public const int MaxTier = 4;
-}
+/// <remarks><see cref="Tier"/> is one of <see cref="Tiers"/>.</remarks>
+public sealed record MessageSource(string EntityId, string EntityType, int Tier);
 
 /// <summary>
 /// The header every message carries. <see cref="CorrelationId"/> is set on a message that answers

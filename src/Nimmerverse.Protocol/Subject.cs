@@ -1,4 +1,4 @@
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>
 /// A NATS subject of the form <c>{environment}.{domain}.{service}.{detail...}</c>, validated
@@ -10,8 +10,6 @@ public readonly record struct Subject
     public const int MaxLength = 256;
 
     public const int MinTokens = 4;
-
-    public static readonly IReadOnlyList<string> Environments = ["dev", "staging", "prod"];
 
     private Subject(string value) => Value = value;
 
@@ -82,7 +80,7 @@ public readonly record struct Subject
             }
         }
 
-        return Environments.Contains(tokens[0]) ? null : $"'{Shown(tokens[0])}' is not an environment ({string.Join(", ", Environments)})";
+        return Environments.IsKnown(tokens[0]) ? null : $"'{Shown(tokens[0])}' is not an environment ({Environments.Listed})";
     }
 
     private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_';

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>Why an incoming message was refused. Each is counted separately.</summary>
 public enum RejectionReason
@@ -116,7 +116,7 @@ public sealed class WireCodec(int maxPayloadBytes = WireCodec.DefaultMaxPayloadB
             header.MessageId == Guid.Empty ? "message_id is empty" : null,
             Checks.NotEmpty("source.entity_id", header.Source.EntityId),
             Checks.NotEmpty("source.entity_type", header.Source.EntityType),
-            header.Source.Tier is < 0 or > MessageSource.MaxTier ? $"source.tier {header.Source.Tier} is outside 0..{MessageSource.MaxTier}" : null);
+            !Tiers.IsValid(header.Source.Tier) ? $"source.tier {header.Source.Tier} is outside 0..{Tiers.Max}" : null);
         return problem is null ? null : Reject<TBody>(RejectionReason.InvalidHeader, problem);
     }
 

@@ -1,4 +1,4 @@
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>
 /// A brain's learned state (<c>npc_checkpoint</c>), handed to the supervisor over NATS

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Json.Schema;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 using Nimmerverse.Testing;
 
-namespace Nimmerverse.Brains.Tests.Contracts;
+namespace Nimmerverse.Protocol.Tests;
 
 /// <summary>The JSON Schema files in docs/protocol are what other languages build against; what we send must conform.</summary>
 public sealed class WireSchemaTests

@@ -1,4 +1,4 @@
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>
 /// The traits a house can have, by kind, shared by the world (which assigns them) and the brains

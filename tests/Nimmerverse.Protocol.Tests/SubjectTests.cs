@@ -1,6 +1,6 @@
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
-namespace Nimmerverse.Brains.Tests.Contracts;
+namespace Nimmerverse.Protocol.Tests;
 
 public sealed class SubjectTests
 {

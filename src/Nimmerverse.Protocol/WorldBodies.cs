@@ -1,4 +1,4 @@
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>The four moves along a grid edge. On the wire: <c>N</c>, <c>S</c>, <c>E</c>, <c>W</c>.</summary>
 public static class Moves

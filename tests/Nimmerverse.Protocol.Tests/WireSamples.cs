@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
-namespace Nimmerverse.Brains.Tests.Contracts;
+namespace Nimmerverse.Protocol.Tests;
 
 /// <summary>One valid message of every type, for round trips and schema checks.</summary>
 internal static class WireSamples

@@ -1,4 +1,4 @@
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>
 /// A subscription subject: like <see cref="Subject"/>, but a token after the environment may be
@@ -21,9 +21,9 @@ public readonly record struct SubjectPattern
     public static SubjectPattern Parse(string text)
     {
         var tokens = text.Split('.');
-        if (tokens.Length < 2 || !Subject.Environments.Contains(tokens[0]))
+        if (tokens.Length < 2 || !Environments.IsKnown(tokens[0]))
         {
-            throw new ArgumentException($"'{text}' does not start with an environment ({string.Join(", ", Subject.Environments)})", nameof(text));
+            throw new ArgumentException($"'{text}' does not start with an environment ({Environments.Listed})", nameof(text));
         }
 
         for (var i = 1; i < tokens.Length; i++)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>A confidence-tagged signal from a cell (<c>wave</c>).</summary>
 public sealed record WaveBody(string Domain, double Confidence, JsonElement Content, double LifeforceCost) : IMessageBody
@@ -46,7 +46,7 @@ public sealed record GateTransitionBody(
         Checks.NotEmpty("domain", Domain),
         Checks.InRange("state_value", StateValue, -1, 1),
         Checks.InRange("correlation_score", CorrelationScore, -1, 1),
-        RoutedToTier is < 0 or > MessageSource.MaxTier ? $"routed_to_tier {RoutedToTier} is outside 0..{MessageSource.MaxTier}" : null);
+        !Tiers.IsValid(RoutedToTier) ? $"routed_to_tier {RoutedToTier} is outside 0..{Tiers.Max}" : null);
 }
 
 /// <summary>

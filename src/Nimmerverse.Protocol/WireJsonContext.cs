@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Nimmerverse.Brains.Contracts;
+namespace Nimmerverse.Protocol;
 
 /// <summary>
 /// Source-generated JSON for every wire type: snake_case, UTF-8, required constructor

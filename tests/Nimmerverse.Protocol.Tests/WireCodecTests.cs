@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
-using Nimmerverse.Brains.Contracts;
+using Nimmerverse.Protocol;
 
-namespace Nimmerverse.Brains.Tests.Contracts;
+namespace Nimmerverse.Protocol.Tests;
 
 public sealed class WireCodecTests
 {

@@ -1,0 +1,166 @@
+using System.Globalization;
+
+namespace Nimmerverse.Protocol;
+
+/// <summary>
+/// The command line of <c>nimmerverse-brain</c>, built by the supervisor's NPC process actor and
+/// parsed by the brain: <c>--id 7 --tick-rate 5 --env dev --nats nats://127.0.0.1:4222 --role medium</c>.
+/// </summary>
+/// <param name="Id">The NPC's id, 0 to <see cref="MaxId"/>.</param>
+/// <param name="TickRateHz">Its tick rate at start, within <see cref="TickRates"/>.</param>
+/// <param name="Environment">The subject environment, one of <see cref="Environments"/>.</param>
+/// <param name="NatsUrl">The NATS server.</param>
+/// <param name="Seed">Seed of the initial weights and of exploration (the id unless given).</param>
+/// <param name="Role">The brain's network size, one of <see cref="Roles"/>.</param>
+/// <param name="CheckpointEvery">How often the brain hands its weights to the supervisor.</param>
+public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery)
+{
+    public const int MaxId = 1_000_000;
+
+    public const string DefaultNatsUrl = "nats://127.0.0.1:4222";
+
+    public const string DefaultRole = "medium";
+
+    /// <summary>The network sizes a brain can have, smallest first.</summary>
+    public static readonly IReadOnlyList<string> Roles = ["small", DefaultRole, "large"];
+
+    public static readonly TimeSpan DefaultCheckpointEvery = TimeSpan.FromSeconds(30);
+
+    private const double MinCheckpointSeconds = 5;
+    private const double MaxCheckpointSeconds = 3600;
+
+    public const string Usage = """
+        usage: nimmerverse-brain --id N [--tick-rate HZ] [--env dev|staging|prod] [--nats URL]
+                                 [--seed S] [--role small|medium|large] [--checkpoint-every SECONDS]
+
+          --id N                    the NPC's id, 0-1000000 (required)
+          --tick-rate HZ            ticks per second, 1-20 (default 5)
+          --env ENV                 subject environment: dev, staging or prod (default dev)
+          --nats URL                NATS server (default nats://127.0.0.1:4222)
+          --seed S                  seed of the network's initial weights and of exploration
+                                    (default: the id)
+          --role ROLE               network size: small, medium or large (default medium)
+          --checkpoint-every SECS   hand the weights to the supervisor this often, 5-3600
+                                    (default 30; also on the checkpoint command and on SIGTERM)
+        """;
+
+    /// <summary>A brain's command line with every default but the id, the rate, the bus and the role.</summary>
+    public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role) =>
+        new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery);
+
+    /// <summary>The arguments that <see cref="Parse"/> reads back as this record.</summary>
+    public IReadOnlyList<string> ToArguments()
+    {
+        var arguments = new List<string>
+        {
+            "--id", Id.ToString(CultureInfo.InvariantCulture),
+            "--tick-rate", TickRateHz.ToString(CultureInfo.InvariantCulture),
+            "--env", Environment,
+            "--nats", NatsUrl.ToString(),
+            "--role", Role,
+        };
+        if (Seed != Id)
+        {
+            arguments.AddRange(["--seed", Seed.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (CheckpointEvery != DefaultCheckpointEvery)
+        {
+            arguments.AddRange(["--checkpoint-every", CheckpointEvery.TotalSeconds.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        return arguments;
+    }
+
+    /// <summary>Parses the arguments, or returns the sentence that says what is wrong (the brain exits 64 with <see cref="Usage"/>).</summary>
+    public static (BrainCommandLine? Parsed, string? Error) Parse(IReadOnlyList<string> args)
+    {
+        int? id = null;
+        var tickRate = TickRates.DefaultHz;
+        var environment = Environments.Default;
+        var nats = DefaultNatsUrl;
+        int? seed = null;
+        var role = DefaultRole;
+        var checkpointSeconds = DefaultCheckpointEvery.TotalSeconds;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every"))
+            {
+                return (null, $"unknown argument '{name}'");
+            }
+
+            if (i + 1 >= args.Count)
+            {
+                return (null, $"{name} needs a value");
+            }
+
+            var value = args[++i];
+            switch (name)
+            {
+                case "--id":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsedId) || parsedId > MaxId)
+                    {
+                        return (null, $"--id '{value}' is not a whole number from 0 to {MaxId}");
+                    }
+
+                    id = parsedId;
+                    break;
+                case "--tick-rate":
+                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out tickRate) || !TickRates.IsValid(tickRate))
+                    {
+                        return (null, $"--tick-rate '{value}' is not a rate from {TickRates.MinHz} to {TickRates.MaxHz} Hz");
+                    }
+
+                    break;
+                case "--env":
+                    if (!Environments.IsKnown(value))
+                    {
+                        return (null, $"--env '{value}' is not one of {Environments.Listed}");
+                    }
+
+                    environment = value;
+                    break;
+                case "--seed":
+                    if (!int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsedSeed))
+                    {
+                        return (null, $"--seed '{value}' is not a whole number");
+                    }
+
+                    seed = parsedSeed;
+                    break;
+                case "--role":
+                    if (!Roles.Contains(value))
+                    {
+                        return (null, $"--role '{value}' is not one of {string.Join(", ", Roles)}");
+                    }
+
+                    role = value;
+                    break;
+                case "--checkpoint-every":
+                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out checkpointSeconds) || !double.IsFinite(checkpointSeconds)
+                        || checkpointSeconds is < MinCheckpointSeconds or > MaxCheckpointSeconds)
+                    {
+                        return (null, $"--checkpoint-every '{value}' is not a number of seconds from {MinCheckpointSeconds} to {MaxCheckpointSeconds}");
+                    }
+
+                    break;
+                default:
+                    nats = value;
+                    break;
+            }
+        }
+
+        if (id is null)
+        {
+            return (null, "--id is required");
+        }
+
+        if (!Uri.TryCreate(nats, UriKind.Absolute, out var natsUrl) || natsUrl.Scheme is not ("nats" or "tls" or "ws" or "wss"))
+        {
+            return (null, $"--nats '{nats}' is not a NATS URL such as {DefaultNatsUrl}");
+        }
+
+        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds)), null);
+    }
+}

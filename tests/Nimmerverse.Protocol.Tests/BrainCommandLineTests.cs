@@ -1,0 +1,67 @@
+namespace Nimmerverse.Protocol.Tests;
+
+public sealed class BrainCommandLineTests
+{
+    [Test]
+    public void The_lab_command_line_is_understood()
+    {
+        var (parsed, error) = BrainCommandLine.Parse(["--id", "7", "--tick-rate", "5", "--env", "staging", "--nats", "nats://10.0.0.2:4222", "--seed", "-3", "--role", "large", "--checkpoint-every", "60"]);
+
+        Assert.That(error, Is.Null);
+        Assert.That(parsed, Is.EqualTo(new BrainCommandLine(7, 5, "staging", new Uri("nats://10.0.0.2:4222"), -3, "large", TimeSpan.FromMinutes(1))));
+    }
+
+    [Test]
+    public void Only_the_id_is_required()
+    {
+        var (parsed, _) = BrainCommandLine.Parse(["--id", "0"]);
+
+        Assert.That(parsed, Is.EqualTo(new BrainCommandLine(0, 5, "dev", new Uri(BrainCommandLine.DefaultNatsUrl), 0, "medium", TimeSpan.FromSeconds(30))));
+    }
+
+    [Test]
+    public void What_the_supervisor_builds_the_brain_parses_back_unchanged()
+    {
+        BrainCommandLine[] lines =
+        [
+            BrainCommandLine.For(7, 12.5, "prod", new Uri("nats://10.0.0.2:4222"), "small"),
+            new(1_000_000, TickRates.MinHz, "staging", new Uri("tls://nats.lab:4443"), -42, "large", TimeSpan.FromSeconds(3600)),
+        ];
+
+        foreach (var line in lines)
+        {
+            var (parsed, error) = BrainCommandLine.Parse(line.ToArguments());
+
+            Assert.That(error, Is.Null, string.Join(' ', line.ToArguments()));
+            Assert.That(parsed, Is.EqualTo(line));
+        }
+    }
+
+    [Test]
+    public void A_default_seed_and_checkpoint_interval_are_left_off_the_command_line()
+    {
+        var arguments = BrainCommandLine.For(3, 5, "dev", new Uri("nats://127.0.0.1:4222"), "medium").ToArguments();
+
+        Assert.That(arguments, Is.EqualTo(new[] { "--id", "3", "--tick-rate", "5", "--env", "dev", "--nats", "nats://127.0.0.1:4222/", "--role", "medium" }));
+    }
+
+    [TestCase(new string[0], "--id is required")]
+    [TestCase(new[] { "--id", "-1" }, "--id '-1' is not a whole number from 0 to 1000000")]
+    [TestCase(new[] { "--id", "../x" }, "--id '../x' is not a whole number from 0 to 1000000")]
+    [TestCase(new[] { "--id", "7", "--tick-rate", "0.5" }, "--tick-rate '0.5' is not a rate from 1 to 20 Hz")]
+    [TestCase(new[] { "--id", "7", "--tick-rate", "NaN" }, "--tick-rate 'NaN' is not a rate from 1 to 20 Hz")]
+    [TestCase(new[] { "--id", "7", "--env", "qa" }, "--env 'qa' is not one of dev, staging, prod")]
+    [TestCase(new[] { "--id", "7", "--nats", "http://x" }, "--nats 'http://x' is not a NATS URL such as nats://127.0.0.1:4222")]
+    [TestCase(new[] { "--id" }, "--id needs a value")]
+    [TestCase(new[] { "--id", "7", "--turbo", "1" }, "unknown argument '--turbo'")]
+    [TestCase(new[] { "--id", "7", "--role", "huge" }, "--role 'huge' is not one of small, medium, large")]
+    [TestCase(new[] { "--id", "7", "--seed", "1.5" }, "--seed '1.5' is not a whole number")]
+    [TestCase(new[] { "--id", "7", "--checkpoint-every", "1" }, "--checkpoint-every '1' is not a number of seconds from 5 to 3600")]
+    public void Bad_arguments_are_refused_with_a_reason(string[] args, string reason)
+    {
+        var (parsed, error) = BrainCommandLine.Parse(args);
+
+        Assert.That(parsed, Is.Null);
+        Assert.That(error, Is.EqualTo(reason));
+    }
+}
