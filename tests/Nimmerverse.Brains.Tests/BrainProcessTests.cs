@@ -4,6 +4,7 @@ using Nimmerverse.Testing;
 
 namespace Nimmerverse.Brains.Tests;
 
+[Category(TestTier.Unit)]
 public sealed class BrainProcessTests
 {
     [Test]

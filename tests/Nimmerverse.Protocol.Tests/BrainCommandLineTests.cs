@@ -1,5 +1,8 @@
+using Nimmerverse.Testing;
+
 namespace Nimmerverse.Protocol.Tests;
 
+[Category(TestTier.Unit)]
 public sealed class BrainCommandLineTests
 {
     [Test]

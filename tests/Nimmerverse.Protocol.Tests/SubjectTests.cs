@@ -1,7 +1,9 @@
 using Nimmerverse.Protocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Protocol.Tests;
 
+[Category(TestTier.Unit)]
 public sealed class SubjectTests
 {
     [TestCase("dev.nervous.cells.math.request", "dev")]

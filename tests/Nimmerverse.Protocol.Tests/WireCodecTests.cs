@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Nimmerverse.Protocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Protocol.Tests;
 
+[Category(TestTier.Unit)]
 public sealed class WireCodecTests
 {
     private static readonly WireCodec Codec = WireCodec.Default;
@@ -154,6 +156,7 @@ public sealed class WireCodecTests
 }
 
 /// <summary>Decoding is the first thing network garbage meets; it must refuse, never throw.</summary>
+[Category(TestTier.Unit)]
 public sealed class WireCodecFuzzTests
 {
     [Test]

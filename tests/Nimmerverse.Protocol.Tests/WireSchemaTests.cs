@@ -6,6 +6,7 @@ using Nimmerverse.Testing;
 namespace Nimmerverse.Protocol.Tests;
 
 /// <summary>The JSON Schema files in docs/protocol are what other languages build against; what we send must conform.</summary>
+[Category(TestTier.Unit)]
 public sealed class WireSchemaTests
 {
     private static readonly string ProtocolDirectory = Path.Combine(RepositoryPaths.Root, "docs", "protocol");

@@ -5,9 +5,8 @@ public sealed class InvalidCellTransitionException(string cell, string from, str
     : InvalidOperationException($"cell {cell} cannot go from {from} to {to}");
 
 /// <summary>
-/// A cell's states and the lifeforce each transition costs (DOMAIN.md, "Cells as state
-/// machines"). Only listed transitions are allowed; any state may fall to the error state at
-/// no cost, and the error state may only go back to the initial one (recovery, also free).
+/// A cell's states and the lifeforce each transition costs (docs/domain.md). Only listed
+/// transitions are allowed; any state may fall to the error state at no cost, and the error state may only go back to the initial one (recovery, also free).
 /// Not thread-safe: it lives inside one actor.
 /// </summary>
 public sealed class CellStateMachine<TState>

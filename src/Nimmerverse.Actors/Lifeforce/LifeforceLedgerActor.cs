@@ -5,7 +5,7 @@ using static Nimmerverse.Actors.Lifeforce.LifeforceProtocol;
 namespace Nimmerverse.Actors.Lifeforce;
 
 /// <summary>
-/// The organism's lifeforce account (DOMAIN.md, "Lifeforce"): a stock that starts at
+/// The organism's lifeforce account (docs/domain.md): a stock that starts at
 /// <see cref="InitialStock"/>, grows by income and shrinks by every transition and call.
 /// Income and spending are kept over a sliding window so vitality reflects the present.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Nimmerverse.Actors.Nerves;
 
-/// <summary>Collision avoidance (DOMAIN.md): IDLE -> DETECT -> EVALUATE -> EVADE -> RESUME -> IDLE; any state may fall to ERROR.</summary>
+/// <summary>Collision avoidance: IDLE -> DETECT -> EVALUATE -> EVADE -> RESUME -> IDLE; any state may fall to ERROR.</summary>
 public enum CollisionState
 {
     Idle,
@@ -12,8 +12,8 @@ public enum CollisionState
 }
 
 /// <summary>The collision avoidance nerve's settings; bound from <c>Nimmerverse:Nerves:CollisionAvoidance</c>.</summary>
-/// <param name="DangerCm">Under this distance it evades (DOMAIN.md: 30 cm).</param>
-/// <param name="ClearCm">At or over this distance it resumes (DOMAIN.md: 50 cm).</param>
+/// <param name="DangerCm">Under this distance it evades (default 30 cm).</param>
+/// <param name="ClearCm">At or over this distance it resumes (default 50 cm).</param>
 /// <param name="ReflexAfter">After this many successful evasions it becomes a reflex. Default 10.</param>
 /// <param name="DetectCost">IDLE -> DETECT. Default 0.1 LF.</param>
 /// <param name="EvaluateCost">DETECT -> EVALUATE. Default 0.2 LF.</param>

@@ -8,7 +8,7 @@ public enum ExplorationState
     Error,
 }
 
-/// <summary>The grid's four moves (DOMAIN.md, "The grid world"), as the operand of a motor <c>move</c> command.</summary>
+/// <summary>The grid's four moves (docs/domain.md), as the operand of a motor <c>move</c> command.</summary>
 public enum Direction
 {
     North = 0,
@@ -19,11 +19,11 @@ public enum Direction
 
 /// <summary>The exploration nerve's settings; bound from <c>Nimmerverse:Nerves:Exploration</c>.</summary>
 /// <param name="StepInterval">One move per interval while exploring.</param>
-/// <param name="MoveCost">Lifeforce per move (DOMAIN.md: a motor move 0.3 per tick).</param>
+/// <param name="MoveCost">Lifeforce per move (default a motor move 0.3 per tick).</param>
 /// <param name="Seed">Seed of the random walk; null for a different walk each run.</param>
 public sealed record ExplorationSettings(TimeSpan StepInterval, double MoveCost = ExplorationSettings.DefaultMoveCost, int? Seed = null)
 {
-    /// <summary>DOMAIN.md: a motor move costs 0.3 LF per tick.</summary>
+    /// <summary>A motor move costs 0.3 LF per tick by default.</summary>
     public const double DefaultMoveCost = 0.3;
 
     public const string NerveName = "exploration";

@@ -3,7 +3,7 @@ using Nimmerverse.Protocol;
 namespace Nimmerverse.Actors.Thalamus;
 
 /// <summary>
-/// A ternary gate for one domain (DOMAIN.md, "Gates"). Each wave carries evidence
+/// A ternary gate for one domain (docs/domain.md). Each wave carries evidence
 /// <c>e = 2 * confidence - 1</c> (a confident wave argues for escalation, a doubtful one for
 /// suppression). Its correlation <c>ρ</c> is the share of the domain's waves inside the
 /// correlation window, itself included, whose evidence has the same sign: a lone wave or a

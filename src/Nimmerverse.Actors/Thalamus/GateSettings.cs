@@ -1,6 +1,6 @@
 namespace Nimmerverse.Actors.Thalamus;
 
-/// <summary>How thalamus gates move; bound from <c>Nimmerverse:Thalamus</c> (defaults from DOMAIN.md).</summary>
+/// <summary>How thalamus gates move; bound from <c>Nimmerverse:Thalamus</c> (defaults in docs/configuration.md).</summary>
 /// <param name="CorrelationWindow">Waves of one domain within this window are correlated. Default 1.5 s.</param>
 /// <param name="Decay">Each step the gate value is multiplied by this. Default 0.95.</param>
 /// <param name="StepInterval">How often gates decay. Default 100 ms.</param>

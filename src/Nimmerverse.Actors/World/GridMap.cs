@@ -1,7 +1,7 @@
 namespace Nimmerverse.Actors.World;
 
 /// <summary>
-/// A node-intersection grid (DOMAIN.md): <see cref="Rows"/> x <see cref="Columns"/> nodes, ids
+/// A node-intersection grid: <see cref="Rows"/> x <see cref="Columns"/> nodes, ids
 /// row-major from 0 at the top-left; a move follows one edge north, south, east or west. Corner
 /// nodes have two neighbours, edge nodes three, the others four.
 /// </summary>

@@ -4,6 +4,7 @@ using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Cells;
 
@@ -15,6 +16,7 @@ internal static class CellRequests
             "_INBOX.asker");
 }
 
+[Category(TestTier.Unit)]
 public sealed class BatteryCellActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");
@@ -70,6 +72,7 @@ public sealed class BatteryCellActorSpec : AkkaSpec
     }
 }
 
+[Category(TestTier.Unit)]
 public sealed class SensorCellActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");

@@ -1,7 +1,9 @@
 using Nimmerverse.Actors.Cells;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Cells;
 
+[Category(TestTier.Unit)]
 public sealed class CellStateMachineTests
 {
     private enum Sensor

@@ -3,9 +3,11 @@ using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Cells;
 
+[Category(TestTier.Unit)]
 public sealed class MathCellActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");
@@ -79,6 +81,7 @@ public sealed class MathCellActorSpec : AkkaSpec
     }
 }
 
+[Category(TestTier.Unit)]
 public sealed class MathOperationsTests
 {
     [TestCase("add", new[] { 1.0, 2, 3 }, 6)]

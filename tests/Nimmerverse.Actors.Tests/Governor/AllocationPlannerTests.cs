@@ -1,8 +1,10 @@
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Protocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Governor;
 
+[Category(TestTier.Unit)]
 public sealed class AllocationPlannerTests
 {
     internal static GovernorSettings Settings(double budget = 100, int gateHold = 5) =>

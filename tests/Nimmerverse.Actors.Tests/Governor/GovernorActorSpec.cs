@@ -7,10 +7,12 @@ using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Governor;
 
 /// <summary>The governor between a bridge probe and an NPC host probe: what it takes in, what it decides, what it actuates and records.</summary>
+[Category(TestTier.Unit)]
 public sealed class GovernorActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");

@@ -1,8 +1,10 @@
 using Nimmerverse.Actors.Governor;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Governor;
 
 /// <summary>The learned policy with its real network (TorchSharp): it decides within the ranges, it learns from reward, and its weights round-trip.</summary>
+[Category(TestTier.Unit)]
 public sealed class LearnedPolicyTests
 {
     /// <summary>Fair shares for the policy's signature; the learned policy decides its quotas from its features alone.</summary>

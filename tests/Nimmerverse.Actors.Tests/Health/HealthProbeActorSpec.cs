@@ -1,9 +1,11 @@
 using Nimmerverse.Actors.Health;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Health.HealthProbeProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Health;
 
+[Category(TestTier.Unit)]
 public sealed class HealthProbeActorSpec : AkkaSpec
 {
     [Test]
@@ -35,6 +37,7 @@ public sealed class HealthProbeActorSpec : AkkaSpec
 }
 
 /// <summary>The test-only fault switch: after the delay the probe blocks its thread and answers nothing more.</summary>
+[Category(TestTier.Unit)]
 public sealed class WedgedHealthProbeActorSpec : AkkaSpec
 {
     protected override bool VerifySystemShutdown => false;

@@ -2,9 +2,11 @@ using Microsoft.Extensions.Time.Testing;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Lifeforce.LifeforceProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Lifeforce;
 
+[Category(TestTier.Unit)]
 public sealed class LifeforceLedgerSpec : AkkaSpec
 {
     [Test]

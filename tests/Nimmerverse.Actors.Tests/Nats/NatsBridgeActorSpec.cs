@@ -13,6 +13,7 @@ using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 namespace Nimmerverse.Actors.Tests.Nats;
 
 /// <summary>The bridge against a real nats-server: typed delivery, rejection, publishing, isolation, durability, outages.</summary>
+[Category(TestTier.Integration)]
 public sealed class NatsBridgeActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");

@@ -4,9 +4,11 @@ using Nimmerverse.Actors.Nerves;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Nerves;
 
+[Category(TestTier.Unit)]
 public sealed class CollisionAvoidanceNerveSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");

@@ -3,10 +3,12 @@ using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Npc;
 
 /// <summary>The keeper's protocol, over an in-memory store; the PostgreSQL store has its own tests against a real server.</summary>
+[Category(TestTier.Unit)]
 public sealed class CheckpointKeeperActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");

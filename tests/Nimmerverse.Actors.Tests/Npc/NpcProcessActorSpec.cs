@@ -4,6 +4,7 @@ using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 using static Nimmerverse.Actors.Npc.NpcHostProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Npc;
 
@@ -12,6 +13,7 @@ namespace Nimmerverse.Actors.Tests.Npc;
 /// which crashes, is killed, or stops on SIGTERM (the brain's own behaviour is tested with the
 /// brain). What is checked is the supervision: events, backoff, giving up, graceful stop.
 /// </summary>
+[Category(TestTier.Unit)]
 public sealed class NpcProcessActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");

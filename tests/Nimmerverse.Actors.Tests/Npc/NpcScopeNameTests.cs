@@ -1,7 +1,9 @@
 using Nimmerverse.Actors.Npc;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Npc;
 
+[Category(TestTier.Unit)]
 public sealed class NpcScopeNameTests
 {
     [Test]

@@ -1,7 +1,9 @@
 using Nimmerverse.Actors.Npc;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Npc;
 
+[Category(TestTier.Unit)]
 public sealed class RestartPolicyTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);

@@ -1,9 +1,11 @@
 using Akka.Actor;
 using Nimmerverse.Testing.TestKit;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.TestKit;
 
 /// <summary>The NUnit adapter must turn the test kit's verdicts into NUnit's, both ways.</summary>
+[Category(TestTier.Unit)]
 public sealed class NUnitAssertionsSpec : AkkaSpec
 {
     private sealed class Echo : ReceiveActor
@@ -75,6 +77,7 @@ public sealed class NUnitAssertionsSpec : AkkaSpec
 }
 
 /// <summary>Each test gets its own ActorSystem: nothing one test does is seen by the next.</summary>
+[Category(TestTier.Unit)]
 public sealed class AkkaSpecIsolationSpec : AkkaSpec
 {
     private static readonly List<ActorSystem> Seen = [];

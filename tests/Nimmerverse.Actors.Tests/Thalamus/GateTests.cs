@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Time.Testing;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Protocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Thalamus;
 
+[Category(TestTier.Unit)]
 public sealed class GateTests
 {
     private readonly FakeTimeProvider _clock = new();

@@ -4,9 +4,11 @@ using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
 using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Thalamus;
 
+[Category(TestTier.Unit)]
 public sealed class ThalamusActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");

@@ -3,9 +3,11 @@ using Nimmerverse.Actors.World;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
 using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.World;
 
+[Category(TestTier.Unit)]
 public sealed class GridWorldActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Time.Testing;
 using Nimmerverse.Actors.World;
 using Nimmerverse.Protocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.World;
 
+[Category(TestTier.Unit)]
 public sealed class GridWorldTests
 {
     private static readonly GridWorldSettings Small = GridWorldSettings.Default with { Citizens = 3, QuizEvery = 2, MaxLevel = 1, Seed = 3 };

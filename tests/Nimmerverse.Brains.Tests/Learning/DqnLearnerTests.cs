@@ -1,8 +1,10 @@
 using Nimmerverse.Protocol;
 using Nimmerverse.Brains.Learning;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Brains.Tests.Learning;
 
+[Category(TestTier.Unit)]
 public sealed class DqnLearnerTests
 {
     private static WorldObservation At(int node, params string[] open) =>

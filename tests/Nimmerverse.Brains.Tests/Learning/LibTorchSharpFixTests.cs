@@ -9,6 +9,7 @@ namespace Nimmerverse.Brains.Tests.Learning;
 /// library from the NuGet cache: it patches once, then recognises its own work, and leaves the
 /// library alone where the system's libstdc++ is new enough.
 /// </summary>
+[Category(TestTier.Unit)]
 public sealed class LibTorchSharpFixTests
 {
     private static readonly string Script = Path.Combine(RepositoryPaths.Root, "build", "libtorchsharp-glibcxx", "fix-libtorchsharp");

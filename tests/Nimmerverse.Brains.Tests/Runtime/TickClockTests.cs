@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Nimmerverse.Brains.Runtime;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Brains.Tests.Runtime;
 
+[Category(TestTier.Unit)]
 public sealed class TickClockTests
 {
     [Test]

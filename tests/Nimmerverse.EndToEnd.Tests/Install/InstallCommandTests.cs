@@ -3,6 +3,7 @@ using Nimmerverse.Testing;
 namespace Nimmerverse.EndToEnd.Tests.Install;
 
 /// <summary><c>./nimmerverse install --root DIR</c>: the files a package would ship, laid out under DIR.</summary>
+[Category(TestTier.Integration)]
 public sealed class InstallCommandTests
 {
     private string _root = null!;

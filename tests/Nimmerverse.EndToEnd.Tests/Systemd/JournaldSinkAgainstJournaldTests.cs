@@ -9,6 +9,7 @@ using Serilog.Parsing;
 namespace Nimmerverse.EndToEnd.Tests.Systemd;
 
 /// <summary>Our journald sink against the real journald of the sandbox, read back with journalctl.</summary>
+[Category(TestTier.System)]
 public sealed class JournaldSinkAgainstJournaldTests
 {
     private static SystemdSandbox Sandbox => SandboxSetUp.Sandbox;

@@ -9,6 +9,7 @@ namespace Nimmerverse.EndToEnd.Tests.Systemd;
 /// <summary>
 /// nimmerverse.service under a real systemd: what a user sees with systemctl and journalctl.
 /// </summary>
+[Category(TestTier.System)]
 [NonParallelizable]
 public sealed class NimmerverseServiceTests
 {

@@ -11,6 +11,7 @@ namespace Nimmerverse.EndToEnd.Tests.Systemd;
 /// crashes, and the supervisor's own death and restart, seen through systemctl, the kernel's
 /// cgroup files and the lifecycle events on NATS.
 /// </summary>
+[Category(TestTier.System)]
 [NonParallelizable]
 public sealed class NpcSupervisionTests
 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.EndToEnd.Tests.Systemd;
 
@@ -9,6 +10,7 @@ namespace Nimmerverse.EndToEnd.Tests.Systemd;
 /// <c>/proc/PID/root</c>): scopes, limits in the kernel's own cgroup files, runtime changes,
 /// listing, stopping, and errors that say what failed.
 /// </summary>
+[Category(TestTier.System)]
 public sealed class SystemdScopesTests
 {
     private static readonly long MiB = 1024 * 1024;

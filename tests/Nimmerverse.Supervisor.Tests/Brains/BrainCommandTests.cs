@@ -1,10 +1,12 @@
 using System.Text;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.Brains;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Brains;
 
 /// <summary>A brain process obeys its commands from the next tick on, and stops cleanly on a command or SIGTERM.</summary>
+[Category(TestTier.Integration)]
 [Parallelizable(ParallelScope.Self)]
 public sealed class BrainCommandTests
 {

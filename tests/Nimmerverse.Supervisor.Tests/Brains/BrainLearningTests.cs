@@ -1,6 +1,7 @@
 using Nimmerverse.Actors.World;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.Brains;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Brains;
 
@@ -10,6 +11,7 @@ namespace Nimmerverse.Supervisor.Tests.Brains;
 /// learned survives a kill -9 through its checkpoint in PostgreSQL. The brain is trained once,
 /// in the set-up, at the fastest tick rate (20 Hz); both tests read that one training.
 /// </summary>
+[Category(TestTier.Integration)]
 [Parallelizable(ParallelScope.Self)]
 public sealed class BrainLearningTests
 {

@@ -1,8 +1,10 @@
 using Nimmerverse.Testing.Brains;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Brains;
 
 /// <summary>A brain that loses NATS keeps ticking at its last rate, reconnects by itself, and keeps what it learned.</summary>
+[Category(TestTier.Integration)]
 [Parallelizable(ParallelScope.Self)]
 public sealed class BrainOutageTests
 {

@@ -5,6 +5,7 @@ using Nimmerverse.Testing.Brains;
 namespace Nimmerverse.Supervisor.Tests.Brains;
 
 /// <summary>The supervisor runs its configured population as child processes and stops them gracefully with itself.</summary>
+[Category(TestTier.Integration)]
 [Parallelizable(ParallelScope.Self)]
 public sealed class PopulationTests
 {

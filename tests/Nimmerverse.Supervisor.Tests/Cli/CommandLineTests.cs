@@ -1,7 +1,9 @@
 using Nimmerverse.Supervisor.Cli;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Cli;
 
+[Category(TestTier.Unit)]
 public sealed class CommandLineTests
 {
     [Test]

@@ -1,9 +1,11 @@
 using System.Collections;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Protocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Configuration;
 
+[Category(TestTier.Unit)]
 public sealed class ConfigurationLoaderTests
 {
     private string _directory = null!;

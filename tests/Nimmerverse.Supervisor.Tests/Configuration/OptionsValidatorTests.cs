@@ -1,8 +1,10 @@
 using System.Collections;
 using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Configuration;
 
+[Category(TestTier.Unit)]
 public sealed class OptionsValidatorTests
 {
     private static IEnumerable<TestCaseData> BadValues()

@@ -13,6 +13,7 @@ namespace Nimmerverse.Supervisor.Tests.Hosting;
 /// Two members of a real Akka cluster over loopback remoting: the governor's member finds the NPC
 /// host of another host by its host role, a quota travels there and the answer comes back.
 /// </summary>
+[Category(TestTier.Integration)]
 public sealed class ClusterNpcHostsTests
 {
     private static Config Member(params string[] roles) => ConfigurationFactory.ParseString($$"""

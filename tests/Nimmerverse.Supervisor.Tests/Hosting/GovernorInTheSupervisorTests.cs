@@ -18,6 +18,7 @@ namespace Nimmerverse.Supervisor.Tests.Hosting;
 /// in over NATS, decisions come out as commands and allocations, and every decision lands in
 /// <c>decision_trails</c>; the cluster's gate transitions land in <c>gate_transitions</c>.
 /// </summary>
+[Category(TestTier.Integration)]
 public sealed class GovernorInTheSupervisorTests
 {
     [Test]

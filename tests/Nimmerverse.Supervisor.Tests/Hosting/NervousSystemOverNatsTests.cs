@@ -17,6 +17,7 @@ namespace Nimmerverse.Supervisor.Tests.Hosting;
 /// The supervisor as the lab's other components see it: a real nats-server, plain NATS clients,
 /// the math cell answering, and garbage that cannot hurt it.
 /// </summary>
+[Category(TestTier.Integration)]
 public sealed class NervousSystemOverNatsTests
 {
     private static readonly MessageSource Outsider = new("python-cell", "cell", 1);

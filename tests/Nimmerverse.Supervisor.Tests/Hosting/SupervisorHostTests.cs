@@ -18,6 +18,7 @@ namespace Nimmerverse.Supervisor.Tests.Hosting;
 /// The whole composition in-process, with the production extension methods and test settings:
 /// a real ActorSystem that forms a one-member cluster, and the real HTTP endpoints.
 /// </summary>
+[Category(TestTier.Integration)]
 public sealed class SupervisorHostTests
 {
     private NatsServer _nats = null!;

@@ -2,9 +2,11 @@ using System.Text;
 using Nimmerverse.Supervisor.Logging;
 using Serilog.Events;
 using Serilog.Parsing;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Logging;
 
+[Category(TestTier.Unit)]
 public sealed class JournalFieldsTests
 {
     [TestCase("NpcId", "NPC_ID")]

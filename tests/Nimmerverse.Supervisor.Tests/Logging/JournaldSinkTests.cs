@@ -3,6 +3,7 @@ using Nimmerverse.Supervisor.Logging;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Parsing;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Logging;
 
@@ -10,6 +11,7 @@ namespace Nimmerverse.Supervisor.Tests.Logging;
 /// The sink against a Unix datagram socket bound by the test and decoded as journald does.
 /// The end-to-end suite repeats the important cases against the real journald.
 /// </summary>
+[Category(TestTier.Unit)]
 public sealed class JournaldSinkTests
 {
     private string _socketPath = null!;

@@ -2,9 +2,11 @@ using Nimmerverse.Supervisor.Logging;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Logging;
 
+[Category(TestTier.Unit)]
 public sealed class NpcUnitEnricherTests
 {
     private sealed class Collect : ILogEventSink

@@ -1,9 +1,11 @@
 using Nimmerverse.Supervisor.Logging;
 using Serilog.Events;
 using Serilog.Parsing;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Logging;
 
+[Category(TestTier.Unit)]
 public sealed class PriorityConsoleSinkTests
 {
     [Test]

@@ -1,9 +1,11 @@
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Persistence;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Persistence;
 
 /// <summary>Schema migrations and the checkpoint store against a real PostgreSQL, each test on a fresh database.</summary>
+[Category(TestTier.Integration)]
 public sealed class CheckpointPersistenceTests : FreshDatabaseTest
 {
     private static NpcCheckpointBody Checkpoint(int npcId, long sequence) =>

@@ -9,6 +9,7 @@ using Npgsql;
 namespace Nimmerverse.Supervisor.Tests.Persistence;
 
 /// <summary>The recorder: batching, the spool while PostgreSQL is away, replay without duplicates, and loud loss when the spool is full.</summary>
+[Category(TestTier.Integration)]
 public sealed class DecisionTrailRecorderTests
 {
     private string _spoolDirectory = null!;

@@ -1,10 +1,12 @@
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Persistence;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Persistence;
 
 /// <summary>The trails schema and the COPY writer against a real PostgreSQL, each test on a fresh database.</summary>
+[Category(TestTier.Integration)]
 public sealed class DecisionTrailStoreTests : FreshDatabaseTest
 {
     private async Task<long> CountAsync(string sql = "select count(*) from decision_trails")

@@ -17,6 +17,7 @@ namespace Nimmerverse.Supervisor.Tests.Persistence;
 /// nats-server and a real PostgreSQL: each exactly once, malformed ones counted, and nothing lost
 /// while PostgreSQL is away.
 /// </summary>
+[Category(TestTier.Integration)]
 public sealed class GateTransitionRecorderTests
 {
     private static readonly NatsBridgeSettings Bridge = new("dev");

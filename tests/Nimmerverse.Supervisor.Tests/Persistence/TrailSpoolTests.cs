@@ -1,8 +1,10 @@
 using Nimmerverse.Supervisor.Persistence;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Persistence;
 
 /// <summary>The durable spool on a real file: order, restarts, torn frames, its bound.</summary>
+[Category(TestTier.Unit)]
 public sealed class TrailSpoolTests
 {
     private string _path = null!;

@@ -1,10 +1,12 @@
 using System.Net.Sockets;
 using System.Text;
 using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Supervisor.Tests.Systemd;
 
 /// <summary>The sd_notify protocol, received on a socket bound the way systemd binds $NOTIFY_SOCKET.</summary>
+[Category(TestTier.Unit)]
 public sealed class SystemdNotifierTests
 {
     private static string Receive(Socket socket)
@@ -64,6 +66,7 @@ public sealed class SystemdNotifierTests
     }
 }
 
+[Category(TestTier.Unit)]
 public sealed class WatchdogSettingsTests
 {
     private static Func<string, string?> Variables(string? usec, string? pid) => name => name switch
@@ -99,6 +102,7 @@ public sealed class WatchdogSettingsTests
     }
 }
 
+[Category(TestTier.Unit)]
 public sealed class StatusLineTests
 {
     private sealed class Fixed(int order, string text) : IStatusContributor

@@ -1,6 +1,6 @@
 namespace Nimmerverse.Actors.Cells.Sensor;
 
-/// <summary>The sensor cell's states (DOMAIN.md): IDLE -> POLLING -> READING -> REPORTING -> IDLE; any state may fall to ERROR at no cost.</summary>
+/// <summary>The sensor cell's states: IDLE -> POLLING -> READING -> REPORTING -> IDLE; any state may fall to ERROR at no cost.</summary>
 public enum SensorCellState
 {
     Idle,
@@ -17,10 +17,10 @@ public enum SensorCellState
 /// </param>
 /// <param name="PollInterval">How often it is read. Default 200 ms.</param>
 /// <param name="Scale">Raw value times this is centimetres (IIO's <c>in_distance_scale</c>). Default 1.</param>
-/// <param name="DangerCm">At or under this distance the wave's confidence is 1 (DOMAIN.md: 30 cm).</param>
-/// <param name="ClearCm">At or over this distance it is 0 (DOMAIN.md: 50 cm); linear in between.</param>
-/// <param name="PollCost">Lifeforce for IDLE -> POLLING (DOMAIN.md: 0.1).</param>
-/// <param name="ReadCost">Lifeforce for POLLING -> READING (DOMAIN.md: 0.3).</param>
+/// <param name="DangerCm">At or under this distance the wave's confidence is 1 (default 30 cm).</param>
+/// <param name="ClearCm">At or over this distance it is 0 (default 50 cm); linear in between.</param>
+/// <param name="PollCost">Lifeforce for IDLE -> POLLING (default 0.1).</param>
+/// <param name="ReadCost">Lifeforce for POLLING -> READING (default 0.3).</param>
 public sealed record SensorCellSettings(
     string Path,
     TimeSpan PollInterval,
