@@ -7,7 +7,7 @@ using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.Nats;
-using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;
+using static Nimmerverse.Actors.Thalamus.ThalamusMessages;
 
 namespace Nimmerverse.Bench;
 

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Akka.Actor;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Cells;
 

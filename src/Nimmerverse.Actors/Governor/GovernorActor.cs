@@ -1,9 +1,10 @@
 using Akka.Actor;
 using Akka.Event;
+using Nimmerverse.Actors.Logging;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Governor;
 
@@ -16,7 +17,7 @@ namespace Nimmerverse.Actors.Governor;
 /// the decisions of the epoch before; it learns once the epoch's decisions are on their way.
 /// Actuation: tick rate as an <c>npc_command</c> on <c>{env}.npc.{id}.command</c>; CPU quota to the
 /// NPC host that runs the NPC, on whichever member of the cluster that is (<c>npcHostOf</c> finds it
-/// by host name; <see cref="NpcHostProtocol.SetLimits"/>, then systemd there); gate as a
+/// by host name; <see cref="NpcHostMessages.SetLimits"/>, then systemd there); gate as a
 /// <c>gate_transition</c> on <c>{env}.thalamus.gate.open|close</c>; the allocation on
 /// <c>{env}.thalamus.governor.allocate</c>.
 /// </summary>
@@ -58,7 +59,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         Receive<GovernorProtocol.RunEpoch>(_ => RunEpoch());
         Receive<GovernorProtocol.GetStatus>(_ => Sender.Tell(new GovernorProtocol.Status(
             _decisions.Epoch, Policy.Name, _decisions.Observations.Count, new Dictionary<string, long>(_decisions.Observations.Rejected), _limitFailures, new Dictionary<int, NpcAllocation>(_decisions.Allocations))));
-        Receive<NpcHostProtocol.LimitsSet>(OnLimitsSet);
+        Receive<NpcHostMessages.LimitsSet>(OnLimitsSet);
         Receive<Subscribed>(_ => { });
         Receive<Akka.Done>(_ => { }); // a checkpoint stored, or none to restore
         Receive<Restored>(restored =>
@@ -111,7 +112,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void OnLimitsSet(NpcHostProtocol.LimitsSet set)
+    private void OnLimitsSet(NpcHostMessages.LimitsSet set)
     {
         if (!set.Applied)
         {
@@ -174,7 +175,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         {
             if (npcHost is not null)
             {
-                npcHost.Tell(new NpcHostProtocol.SetLimits(now.NpcId, new ScopeLimits(now.CpuQuotaPercent, _settings.MemoryMaxBytes, _settings.TasksMax)), Self);
+                npcHost.Tell(new NpcHostMessages.SetLimits(now.NpcId, new ScopeLimits(now.CpuQuotaPercent, _settings.MemoryMaxBytes, _settings.TasksMax)), Self);
             }
             else
             {

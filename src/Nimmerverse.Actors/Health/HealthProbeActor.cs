@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using static Nimmerverse.Actors.Health.HealthProbeProtocol;
+using static Nimmerverse.Actors.Health.HealthProbeMessages;
 
 namespace Nimmerverse.Actors.Health;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using static Nimmerverse.Actors.Lifeforce.LifeforceProtocol;
+using static Nimmerverse.Actors.Lifeforce.LifeforceLedgerMessages;
 
 namespace Nimmerverse.Actors.Lifeforce;
 

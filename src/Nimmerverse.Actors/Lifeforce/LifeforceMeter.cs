@@ -10,7 +10,7 @@ public sealed class LifeforceMeter(IActorRef ledger, string entityId)
     {
         if (cost > 0)
         {
-            ledger.Tell(new LifeforceProtocol.Spend(cost, entityId, reason));
+            ledger.Tell(new LifeforceLedgerMessages.Spend(cost, entityId, reason));
         }
 
         return cost;

@@ -4,8 +4,9 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Net;
+using Nimmerverse.Actors.Logging;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Nats;
 

@@ -1,7 +1,8 @@
 using Akka.Actor;
 using NATS.Client.Core;
+using Nimmerverse.Actors.Logging;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Nats;
 

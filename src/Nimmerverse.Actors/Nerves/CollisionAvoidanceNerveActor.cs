@@ -4,9 +4,20 @@ using Akka.Event;
 using Nimmerverse.Actors.Cells;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Nerves;
+
+/// <summary>Collision avoidance: IDLE -> DETECT -> EVALUATE -> EVADE -> RESUME -> IDLE; any state may fall to ERROR.</summary>
+public enum CollisionState
+{
+    Idle,
+    Detect,
+    Evaluate,
+    Evade,
+    Resume,
+    Error,
+}
 
 /// <summary>
 /// The collision avoidance nerve. As a nerve, it wakes when the thalamus opens the proximity

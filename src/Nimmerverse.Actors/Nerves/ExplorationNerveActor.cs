@@ -3,9 +3,26 @@ using Akka.Event;
 using Nimmerverse.Actors.Cells;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Nerves;
+
+/// <summary>Exploration: EXPLORING (a step every interval) or PAUSED (danger or a low reserve); ERROR as for every machine.</summary>
+public enum ExplorationState
+{
+    Exploring,
+    Paused,
+    Error,
+}
+
+/// <summary>The grid's four moves (docs/domain.md), as the operand of a motor <c>move</c> command.</summary>
+public enum Direction
+{
+    North = 0,
+    East = 1,
+    South = 2,
+    West = 3,
+}
 
 /// <summary>
 /// The exploration nerve: a random walk over the grid, one <c>move</c> command to the motor cell

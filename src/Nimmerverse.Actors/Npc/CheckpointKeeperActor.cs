@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Npc;
 

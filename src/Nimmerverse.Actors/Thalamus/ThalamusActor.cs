@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
-using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
+using static Nimmerverse.Actors.Thalamus.ThalamusMessages;
 
 namespace Nimmerverse.Actors.Thalamus;
 

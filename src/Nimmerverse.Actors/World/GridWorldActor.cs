@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.World;
 
@@ -101,12 +101,12 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         var (earned, spent) = _world.TakeLifeforce();
         if (earned > 0)
         {
-            _ledger.Tell(new LifeforceProtocol.Earn(earned, _source.EntityId, "goals reached by NPCs"));
+            _ledger.Tell(new LifeforceLedgerMessages.Earn(earned, _source.EntityId, "goals reached by NPCs"));
         }
 
         if (spent > 0)
         {
-            _ledger.Tell(new LifeforceProtocol.Spend(spent, _source.EntityId, "NPC moves"));
+            _ledger.Tell(new LifeforceLedgerMessages.Spend(spent, _source.EntityId, "NPC moves"));
         }
     }
 

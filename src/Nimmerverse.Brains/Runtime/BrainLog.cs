@@ -3,7 +3,7 @@ namespace Nimmerverse.Brains.Runtime;
 /// <summary>
 /// The brain's log: one line per event on standard error, with the syslog priority prefix
 /// (<c>&lt;6&gt;</c>) that journald reads when the brain runs under systemd (the supervisor's
-/// children inherit its journal stream). Repeated warnings of one kind are kept to one a minute.
+/// children inherit its journal stream). Repeated warnings of one kind are kept to one a minute (its own throttle: the brain references neither Akka nor the actors).
 /// </summary>
 public sealed class BrainLog(int npcId)
 {

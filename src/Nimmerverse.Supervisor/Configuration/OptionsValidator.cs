@@ -304,9 +304,9 @@ public static partial class OptionsValidator
             fail("Npc:StopTimeout", $"{npc.StopTimeout} must be positive");
         }
 
-        if (!Systemd.NpcBackend.Choices.Contains(npc.Backend))
+        if (!NpcScopes.NpcBackend.Choices.Contains(npc.Backend))
         {
-            fail("Npc:Backend", $"'{npc.Backend}' is not one of {string.Join(", ", Systemd.NpcBackend.Choices)}");
+            fail("Npc:Backend", $"'{npc.Backend}' is not one of {string.Join(", ", NpcScopes.NpcBackend.Choices)}");
         }
 
         if (npc.SystemBus is { } bus && !bus.StartsWith("unix:", StringComparison.Ordinal) && !bus.StartsWith("tcp:", StringComparison.Ordinal))

@@ -20,7 +20,8 @@ using Nimmerverse.Actors.World;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
-using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Supervisor.Lifecycle;
+using Nimmerverse.Supervisor.NpcScopes;
 
 namespace Nimmerverse.Supervisor.Hosting;
 
@@ -159,7 +160,7 @@ public static class AkkaComposition
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-npc-brains", async () =>
                 {
                     var restarting = await backend.IsSupervisorRestartingAsync(warning => system.Log.Warning(warning)).ConfigureAwait(false);
-                    await npcHost.Ask<NpcHostProtocol.AllStopped>(new NpcHostProtocol.StopAll(restarting), npcSettings.StopTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    await npcHost.Ask<NpcHostMessages.AllStopped>(new NpcHostMessages.StopAll(restarting), npcSettings.StopTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                     return Akka.Done.Instance;
                 });
             }

@@ -16,7 +16,7 @@ public sealed class HealthProbe(IRequiredActor<HealthProbeActor> probeActor)
         try
         {
             var actor = await probeActor.GetAsync(cancellationToken).ConfigureAwait(false);
-            var pong = await actor.Ask<HealthProbeProtocol.Pong>(new HealthProbeProtocol.Ping(sequence), timeout, cancellationToken).ConfigureAwait(false);
+            var pong = await actor.Ask<HealthProbeMessages.Pong>(new HealthProbeMessages.Ping(sequence), timeout, cancellationToken).ConfigureAwait(false);
             return pong.Sequence == sequence;
         }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)

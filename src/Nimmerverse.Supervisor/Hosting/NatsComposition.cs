@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Supervisor.Configuration;
-using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Supervisor.Lifecycle;
 
 namespace Nimmerverse.Supervisor.Hosting;
 
@@ -30,27 +30,4 @@ public static class NatsComposition
             .AddSingleton<BridgeCounters>()
             .AddSingleton(options.Nats.ToSettings(options.Environment))
             .AddSingleton<IStatusContributor, NatsStatusContributor>();
-}
-
-/// <summary>"nats: open, 12 rejected" in systemd's STATUS= line.</summary>
-public sealed class NatsStatusContributor(INatsConnection connection, BridgeCounters counters) : IStatusContributor
-{
-    public int Order => 10;
-
-    public string Describe()
-    {
-        var stats = counters.Snapshot();
-        var text = $"nats: {connection.ConnectionState.ToString().ToLowerInvariant()}";
-        if (stats.RejectedTotal > 0)
-        {
-            text += $", {stats.RejectedTotal} rejected";
-        }
-
-        if (stats.DroppedTotal > 0)
-        {
-            text += $", {stats.DroppedTotal} dropped";
-        }
-
-        return text;
-    }
 }

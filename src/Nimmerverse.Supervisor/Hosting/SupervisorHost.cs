@@ -8,7 +8,8 @@ using Microsoft.Extensions.Logging;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Http;
 using Nimmerverse.Supervisor.Persistence;
-using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Supervisor.Lifecycle;
+using Nimmerverse.Supervisor.NpcScopes;
 using Serilog;
 
 namespace Nimmerverse.Supervisor.Hosting;

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
-using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Supervisor.Lifecycle;
 
 namespace Nimmerverse.Supervisor.Http;
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Nimmerverse.Actors.Logging;
 using Nimmerverse.Actors.Governor;
 
 namespace Nimmerverse.Supervisor.Persistence;
@@ -48,7 +49,7 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
     private long _lost;
     private long _spooled;
     private DateTime _lastReplayAttempt = DateTime.MinValue;
-    private DateTime _lastAlarm = DateTime.MinValue;
+    private readonly LogThrottle _alarms = new(AlarmInterval);
     private string? _storeError;
 
     public DecisionTrailRecorder(IDecisionTrailStore store, TrailRecorderSettings settings, ILogger<DecisionTrailRecorder> logger)
@@ -249,12 +250,11 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
 
     private void Alarm(string why)
     {
-        if (DateTime.UtcNow - _lastAlarm < AlarmInterval)
+        if (!_alarms.ShouldLog("lost", out _))
         {
             return;
         }
 
-        _lastAlarm = DateTime.UtcNow;
         _logger.LogError("Decision trails are being LOST: {Reason}; {Lost} lost so far. Bring PostgreSQL back or raise the bound", why, Lost);
     }
 }

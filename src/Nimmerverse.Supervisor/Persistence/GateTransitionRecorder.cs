@@ -4,8 +4,9 @@ using NATS.Client.Core;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using NATS.Net;
+using Nimmerverse.Actors.Logging;
 using Nimmerverse.Protocol;
-using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Supervisor.Lifecycle;
 
 namespace Nimmerverse.Supervisor.Persistence;
 
@@ -33,6 +34,7 @@ public sealed class GateTransitionRecorder(
     INatsConnection nats, PostgresGateTransitionStore store, DatabaseStartup startup, GateRecorderSettings settings, ILogger<GateTransitionRecorder> logger)
     : BackgroundService, IStatusContributor
 {
+    /// <summary>Problems repeat while they last: each kind is logged at most once a minute.</summary>
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan FetchWait = TimeSpan.FromSeconds(1);
     private const string WaitingForPostgres = "PostgreSQL";
@@ -41,7 +43,7 @@ public sealed class GateTransitionRecorder(
     private long _malformed;
     private volatile string? _waitingFor;
     /// <summary>When each kind of problem was last logged (only the recorder's own loop touches it).</summary>
-    private readonly Dictionary<string, DateTimeOffset> _lastLogged = [];
+    private readonly LogThrottle _problems = new(LogEvery);
 
     /// <summary>Transitions newly stored since start.</summary>
     public long Recorded => Interlocked.Read(ref _recorded);
@@ -82,7 +84,7 @@ public sealed class GateTransitionRecorder(
             {
                 // NATS away, the consumer deleted, an ack lost: nothing unacknowledged is lost (it
                 // comes again and the store skips what it has); the daemon must not stop for it.
-                if (TimeToLog("reading"))
+                if (_problems.ShouldLog("reading", out _))
                 {
                     logger.LogWarning("Reading gate transitions from {Stream} failed ({Error}); attaching again every {Retry}", settings.StreamName, e.Message, settings.Retry);
                 }
@@ -115,7 +117,7 @@ public sealed class GateTransitionRecorder(
             catch (Exception e) when (e is NatsJSException or NatsException or TimeoutException)
             {
                 _waitingFor = $"JetStream stream {settings.StreamName}";
-                if (TimeToLog("attach"))
+                if (_problems.ShouldLog("attach", out _))
                 {
                     logger.LogWarning("Gate transitions cannot be read yet from {Stream}: {Error}; retrying every {Retry}", settings.StreamName, e.Message, settings.Retry);
                 }
@@ -140,7 +142,7 @@ public sealed class GateTransitionRecorder(
             else
             {
                 var count = Interlocked.Increment(ref _malformed);
-                if (TimeToLog("malformed"))
+                if (_problems.ShouldLog("malformed", out _))
                 {
                     logger.LogWarning("Not recorded: a message on {Subject} is not a valid gate transition ({Reason}: {Detail}); {Count} so far",
                         message.Subject, decoded.Rejection?.Reason.ToString() ?? "empty", decoded.Rejection?.Detail ?? "no payload", count);
@@ -170,7 +172,7 @@ public sealed class GateTransitionRecorder(
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
             {
                 _waitingFor = WaitingForPostgres;
-                if (TimeToLog("postgres"))
+                if (_problems.ShouldLog("postgres", out _))
                 {
                     logger.LogWarning("{Count} gate transitions wait in JetStream: PostgreSQL failed ({Error}); retrying every {Retry}", transitions.Count, e.Message, settings.Retry);
                 }
@@ -178,18 +180,5 @@ public sealed class GateTransitionRecorder(
                 await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
             }
         }
-    }
-
-    /// <summary>Problems repeat while they last: each kind is logged at most once a minute.</summary>
-    private bool TimeToLog(string kind)
-    {
-        var now = DateTimeOffset.UtcNow;
-        if (_lastLogged.TryGetValue(kind, out var last) && now - last < LogEvery)
-        {
-            return false;
-        }
-
-        _lastLogged[kind] = now;
-        return true;
     }
 }

@@ -37,24 +37,16 @@ public static class PersistenceComposition
     private static IServiceCollection AddTrailsStatus(this IServiceCollection services, NimmerverseOptions options) =>
         options.EffectiveRoles.Contains(ClusterRoles.Governor)
             ? services
-                .AddSingleton<Systemd.IStatusContributor, TrailsStatusContributor>()
+                .AddSingleton<Lifecycle.IStatusContributor, Lifecycle.TrailsStatusContributor>()
                 .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>()))
                 .AddSingleton(provider => new GateRecorderSettings(
                     provider.GetRequiredService<NatsBridgeSettings>().GateStreamName, BatchSize: Math.Min(options.Trails.BatchSize, 1000), RetryInterval: options.Trails.RetryInterval))
                 .AddSingleton<GateTransitionRecorder>()
-                .AddSingleton<Systemd.IStatusContributor>(provider => provider.GetRequiredService<GateTransitionRecorder>())
+                .AddSingleton<Lifecycle.IStatusContributor>(provider => provider.GetRequiredService<GateTransitionRecorder>())
                 .AddHostedService(provider => provider.GetRequiredService<GateTransitionRecorder>())
             : services;
 
     /// <summary>A relative spool path is under systemd's StateDirectory= ($STATE_DIRECTORY, /var/lib/nimmerverse) when there is one, else the working directory.</summary>
     private static string SpoolPath(string configured) =>
         Path.GetFullPath(configured, Environment.GetEnvironmentVariable("STATE_DIRECTORY")?.Split(':')[0] is { Length: > 0 } state ? state : Directory.GetCurrentDirectory());
-}
-
-/// <summary>"trails: ok", "trails: spooling N (…)" or "trails: SPOOL FULL, N lost" in systemd's STATUS= line.</summary>
-public sealed class TrailsStatusContributor(DecisionTrailRecorder recorder) : Systemd.IStatusContributor
-{
-    public int Order => 30;
-
-    public string Describe() => recorder.Describe();
 }

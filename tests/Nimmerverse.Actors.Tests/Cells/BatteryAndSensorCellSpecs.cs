@@ -3,7 +3,7 @@ using Nimmerverse.Actors.Cells.Sensor;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Cells;
@@ -42,12 +42,12 @@ public sealed class BatteryCellActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var ledger = Sys.ActorOf(LifeforceLedgerActor.Props());
-        ledger.Tell(new LifeforceProtocol.Spend(90, "test", "drain"), TestActor);
+        ledger.Tell(new LifeforceLedgerMessages.Spend(90, "test", "drain"), TestActor);
         Sys.ActorOf(BatteryCellActor.Props(bridge.Ref, ledger, Dev, BatteryCellSettings.Default with { PollInterval = TimeSpan.FromMilliseconds(50), ReadCost = 0 }, "theia"));
         bridge.ExpectMsg<Subscribe<CellRequestBody>>();
 
         var wave = bridge.ExpectMsg<Publish<WaveBody>>();
-        ledger.Tell(new LifeforceProtocol.Spend(10, "test", "drain"), TestActor);
+        ledger.Tell(new LifeforceLedgerMessages.Spend(10, "test", "drain"), TestActor);
         var emptier = bridge.FishForMessage<Publish<WaveBody>>(w => w.Envelope.Body.Content.GetProperty("reserve").GetDouble() <= 0);
 
         Assert.That(wave.Subject.Value, Is.EqualTo("dev.nervous.cells.battery.wave"));
@@ -65,9 +65,9 @@ public sealed class BatteryCellActorSpec : AkkaSpec
 
         battery.Tell(CellRequests.Request("battery", "level"), TestActor);
 
-        Assert.That(ledger.ExpectMsg<LifeforceProtocol.Spend>().Amount, Is.EqualTo(0.01));
-        ledger.ExpectMsg<LifeforceProtocol.GetBalance>();
-        ledger.Reply(new LifeforceProtocol.Balance(42, 0, 0.01, null, new Dictionary<string, double>()));
+        Assert.That(ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount, Is.EqualTo(0.01));
+        ledger.ExpectMsg<LifeforceLedgerMessages.GetBalance>();
+        ledger.Reply(new LifeforceLedgerMessages.Balance(42, 0, 0.01, null, new Dictionary<string, double>()));
         Assert.That(bridge.FishForMessage<Reply<CellResponseBody>>(_ => true).Envelope.Body.Result, Is.EqualTo(42));
     }
 }
@@ -117,8 +117,8 @@ public sealed class SensorCellActorSpec : AkkaSpec
         var (bridge, ledger, cell) = StartSensor(scale: 0.1);
 
         Assert.That(bridge.ExpectMsg<Publish<WaveBody>>().Envelope.Body.Content.GetProperty("distance_cm").GetDouble(), Is.EqualTo(35).Within(1e-9));
-        Assert.That(ledger.ExpectMsg<LifeforceProtocol.Spend>().Amount, Is.EqualTo(0.1));
-        Assert.That(ledger.ExpectMsg<LifeforceProtocol.Spend>().Amount, Is.EqualTo(0.3));
+        Assert.That(ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount, Is.EqualTo(0.1));
+        Assert.That(ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount, Is.EqualTo(0.3));
         cell.Tell(CellRequests.Request("sensor", "read"), TestActor);
         Assert.That(bridge.FishForMessage<Reply<CellResponseBody>>(_ => true).Envelope.Body.Result, Is.EqualTo(35).Within(1e-9));
     }

@@ -2,7 +2,7 @@ using Nimmerverse.Actors.Cells.MathCell;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Cells;
@@ -48,8 +48,8 @@ public sealed class MathCellActorSpec : AkkaSpec
         Assert.That(wave.Envelope.Body.Confidence, Is.EqualTo(1.0));
         Assert.That(wave.Envelope.Body.LifeforceCost, Is.EqualTo(0.15).Within(1e-9));
         Assert.That(wave.Envelope.Body.Content.GetProperty("result").GetDouble(), Is.EqualTo(5));
-        Assert.That(ledger.ExpectMsg<LifeforceProtocol.Spend>().Amount, Is.EqualTo(0.1));
-        Assert.That(ledger.ExpectMsg<LifeforceProtocol.Spend>().Amount, Is.EqualTo(0.05));
+        Assert.That(ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount, Is.EqualTo(0.1));
+        Assert.That(ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount, Is.EqualTo(0.05));
     }
 
     [Test]

@@ -6,7 +6,7 @@ using Nimmerverse.Actors.Governor;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Governor;
@@ -99,7 +99,7 @@ public sealed class GovernorActorSpec : AkkaSpec
         Assert.That(allocation.Subject.Value, Is.EqualTo("dev.thalamus.governor.allocate"));
         Assert.That(allocation.Envelope.Body.Problem(), Is.Null);
         Assert.That(allocation.Envelope.Body.Npcs, Is.EqualTo(Enumerable.Range(0, 4).Select(id => new NpcAllocation(id, 5, 25, false, 5))));
-        var limits = _npcHost.ReceiveN(4).Cast<NpcHostProtocol.SetLimits>().ToList();
+        var limits = _npcHost.ReceiveN(4).Cast<NpcHostMessages.SetLimits>().ToList();
         Assert.That(limits.Select(l => (l.NpcId, l.Limits.CpuQuotaPercent)), Is.EquivalentTo(Enumerable.Range(0, 4).Select(id => (id, 25.0))));
         Assert.That(_trails.Recorded.Select(t => (t.Epoch, t.NpcId, t.Policy, t.Output.CpuQuotaPercent)), Is.EqualTo(Enumerable.Range(0, 4).Select(id => (1L, id, "equal-share", 25.0))));
         Assert.That(_trails.Recorded.Select(t => t.Inputs.Length), Is.All.EqualTo(GovernorFeatures.Count));
@@ -153,9 +153,9 @@ public sealed class GovernorActorSpec : AkkaSpec
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
 
         // Each host's budget (100 %) is shared by its own NPCs.
-        var theia = _npcHost.ExpectMsg<NpcHostProtocol.SetLimits>();
+        var theia = _npcHost.ExpectMsg<NpcHostMessages.SetLimits>();
         Assert.That((theia.NpcId, theia.Limits.CpuQuotaPercent), Is.EqualTo((0, 100.0)));
-        Assert.That(hyperion.ReceiveN(2).Cast<NpcHostProtocol.SetLimits>().Select(l => (l.NpcId, l.Limits.CpuQuotaPercent)), Is.EquivalentTo(new[] { (1, 50.0), (2, 50.0) }));
+        Assert.That(hyperion.ReceiveN(2).Cast<NpcHostMessages.SetLimits>().Select(l => (l.NpcId, l.Limits.CpuQuotaPercent)), Is.EquivalentTo(new[] { (1, 50.0), (2, 50.0) }));
         Assert.That(StatusOf(governor).LimitFailures, Is.EqualTo(1), "NPC 3's quota had nowhere to go");
     }
 
@@ -265,7 +265,7 @@ public sealed class GovernorActorSpec : AkkaSpec
         var governor = Governor(new EqualSharePolicy(5));
         governor.Tell(State(4), TestActor);
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
-        Assert.That(_npcHost.ExpectMsg<NpcHostProtocol.SetLimits>().Limits.CpuQuotaPercent, Is.EqualTo(100));
+        Assert.That(_npcHost.ExpectMsg<NpcHostMessages.SetLimits>().Limits.CpuQuotaPercent, Is.EqualTo(100));
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
         _npcHost.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the same decision: nothing to send
 
@@ -276,7 +276,7 @@ public sealed class GovernorActorSpec : AkkaSpec
         governor.Tell(State(4), TestActor);
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
 
-        var limits = _npcHost.ExpectMsg<NpcHostProtocol.SetLimits>();
+        var limits = _npcHost.ExpectMsg<NpcHostMessages.SetLimits>();
         Assert.That((limits.NpcId, limits.Limits.CpuQuotaPercent), Is.EqualTo((4, 100.0)), "the quota sent again");
         var command = (Publish<NpcCommandBody>)_bridge.FishForMessage(m => m is Publish<NpcCommandBody>);
         Assert.That((command.Subject.Value, command.Envelope.Body), Is.EqualTo(("dev.npc.4.command", new NpcCommandBody("set_tick_rate", 5))));

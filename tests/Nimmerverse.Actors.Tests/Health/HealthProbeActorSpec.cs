@@ -1,6 +1,6 @@
 using Nimmerverse.Actors.Health;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Health.HealthProbeProtocol;
+using static Nimmerverse.Actors.Health.HealthProbeMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Health;

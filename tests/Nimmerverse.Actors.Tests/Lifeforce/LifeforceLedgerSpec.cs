@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Lifeforce.LifeforceProtocol;
+using static Nimmerverse.Actors.Lifeforce.LifeforceLedgerMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Lifeforce;

@@ -8,7 +8,7 @@ using Nimmerverse.Protocol;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Nats;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Tests.Nats;
 

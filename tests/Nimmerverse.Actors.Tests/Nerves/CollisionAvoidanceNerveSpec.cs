@@ -3,7 +3,7 @@ using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nerves;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Nerves;
@@ -55,7 +55,7 @@ public sealed class CollisionAvoidanceNerveSpec : AkkaSpec
         Assert.That(MotorCommand(bridge), Is.EqualTo("resume"));
         Assert.That(wave.Subject.Value, Is.EqualTo("dev.nervous.nerves.collision.wave"));
         Assert.That(wave.Envelope.Header.Source.Tier, Is.EqualTo(2));
-        var spent = Enumerable.Range(0, 4).Select(_ => ledger.ExpectMsg<LifeforceProtocol.Spend>().Amount).ToList();
+        var spent = Enumerable.Range(0, 4).Select(_ => ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount).ToList();
         Assert.That(spent, Is.EqualTo(new[] { 0.1, 0.2, 0.3, 0.1 }), "detect, evaluate, evade, resume");
     }
 
@@ -105,6 +105,6 @@ public sealed class CollisionAvoidanceNerveSpec : AkkaSpec
         var reflexWave = bridge.ExpectMsg<Publish<WaveBody>>();
         Assert.That(reflexWave.Envelope.Header.Source.Tier, Is.Zero);
         Assert.That(reflexWave.Envelope.Header.Source.EntityType, Is.EqualTo("reflex"));
-        Assert.That(ledger.ExpectMsg<LifeforceProtocol.Spend>().Amount, Is.EqualTo(0.3), "only the evasion is paid; no detect or evaluate");
+        Assert.That(ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount, Is.EqualTo(0.3), "only the evasion is paid; no detect or evaluate");
     }
 }

@@ -2,7 +2,7 @@ using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nerves;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Nerves;
@@ -42,7 +42,7 @@ public sealed class ExplorationNerveSpec : AkkaSpec
 
         Assert.That(moves.Zip(moves.Skip(1)).Any(pair => (int)pair.Second == ((int)pair.First + 2) % 4), Is.False);
         Assert.That(moves.Distinct().Count(), Is.EqualTo(4), "a walk of 40 steps uses every direction");
-        Assert.That(ledger.ExpectMsg<LifeforceProtocol.Spend>().Amount, Is.EqualTo(0.3));
+        Assert.That(ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount, Is.EqualTo(0.3));
     }
 
     [Test]

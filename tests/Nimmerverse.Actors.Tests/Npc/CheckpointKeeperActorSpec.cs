@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Npc;

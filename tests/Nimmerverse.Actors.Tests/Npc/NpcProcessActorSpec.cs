@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
-using static Nimmerverse.Actors.Npc.NpcHostProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
+using static Nimmerverse.Actors.Npc.NpcHostMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Npc;

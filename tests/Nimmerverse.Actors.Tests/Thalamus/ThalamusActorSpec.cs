@@ -2,8 +2,8 @@ using System.Text.Json;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
-using static Nimmerverse.Actors.Thalamus.ThalamusProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
+using static Nimmerverse.Actors.Thalamus.ThalamusMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Thalamus;

@@ -2,7 +2,7 @@ using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.World;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.World;
@@ -80,7 +80,7 @@ public sealed class GridWorldActorSpec : AkkaSpec
 
         world.Tell(Request("dev.world.grid.step", new WorldStepBody(0, observation.OpenMoves[0])), TestActor);
 
-        var spent = ledger.ExpectMsg<LifeforceProtocol.Spend>(TimeSpan.FromSeconds(3));
+        var spent = ledger.ExpectMsg<LifeforceLedgerMessages.Spend>(TimeSpan.FromSeconds(3));
         Assert.That(spent.Amount, Is.EqualTo(GridWorldSettings.Default.MoveCost).Within(1e-9));
         Assert.That(spent.Source, Is.EqualTo("grid@theia"));
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Nimmerverse.Actors.Npc;
-using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Supervisor.Lifecycle;
+using Nimmerverse.Supervisor.NpcScopes;
 using Nimmerverse.Testing;
 
 namespace Nimmerverse.EndToEnd.Tests.Systemd;

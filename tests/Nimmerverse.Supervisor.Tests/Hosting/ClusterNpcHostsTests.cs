@@ -26,11 +26,11 @@ public sealed class ClusterNpcHostsTests
     /// <summary>Stands in for the NPC host of the other member (the real one needs a population and systemd): answers as it does.</summary>
     private sealed class AnsweringNpcHost : ReceiveActor
     {
-        public AnsweringNpcHost(TaskCompletionSource<NpcHostProtocol.SetLimits> received) =>
-            Receive<NpcHostProtocol.SetLimits>(set =>
+        public AnsweringNpcHost(TaskCompletionSource<NpcHostMessages.SetLimits> received) =>
+            Receive<NpcHostMessages.SetLimits>(set =>
             {
                 received.TrySetResult(set);
-                Sender.Tell(new NpcHostProtocol.LimitsSet(set.NpcId, true));
+                Sender.Tell(new NpcHostMessages.LimitsSet(set.NpcId, true));
             });
     }
 
@@ -40,7 +40,7 @@ public sealed class ClusterNpcHostsTests
     {
         using var alpha = ActorSystem.Create("nimmerverse", Member(ClusterRoles.Governor, ClusterRoles.OfHost("alpha")));
         using var beta = ActorSystem.Create("nimmerverse", Member(ClusterRoles.NpcHost, ClusterRoles.OfHost("beta")));
-        var received = new TaskCompletionSource<NpcHostProtocol.SetLimits>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var received = new TaskCompletionSource<NpcHostMessages.SetLimits>(TaskCreationOptions.RunContinuationsAsynchronously);
         beta.ActorOf(Props.Create(() => new AnsweringNpcHost(received)), ClusterNpcHosts.ActorName);
         var localNpcHost = alpha.ActorOf(Props.Empty, "local-npc-host");
         Cluster.Get(alpha).Join(Cluster.Get(alpha).SelfAddress);
@@ -53,10 +53,10 @@ public sealed class ClusterNpcHostsTests
         var remote = hosts.Find("beta");
         Assert.That(remote, Is.InstanceOf<ActorSelection>());
 
-        var quota = new NpcHostProtocol.SetLimits(7, new ScopeLimits(42.5, 512L * 1024 * 1024, 64));
-        var answer = await ((ActorSelection)remote!).Ask<NpcHostProtocol.LimitsSet>(quota, TimeSpan.FromSeconds(10));
+        var quota = new NpcHostMessages.SetLimits(7, new ScopeLimits(42.5, 512L * 1024 * 1024, 64));
+        var answer = await ((ActorSelection)remote!).Ask<NpcHostMessages.LimitsSet>(quota, TimeSpan.FromSeconds(10));
         Assert.That(await received.Task, Is.EqualTo(quota), "the same quota, serialized across the cluster");
-        Assert.That(answer, Is.EqualTo(new NpcHostProtocol.LimitsSet(7, true)));
+        Assert.That(answer, Is.EqualTo(new NpcHostMessages.LimitsSet(7, true)));
 
         await Task.WhenAll(CoordinatedShutdown.Get(beta).Run(CoordinatedShutdown.ClrExitReason.Instance), CoordinatedShutdown.Get(alpha).Run(CoordinatedShutdown.ClrExitReason.Instance));
     }

@@ -162,7 +162,7 @@ public sealed class SupervisorHostTests
                 using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
                 await app.WaitForShutdownAsync(deadline.Token);
                 Assert.That(deadline.IsCancellationRequested, Is.False, "the host stopped by itself");
-                Assert.That(Environment.ExitCode, Is.EqualTo(Nimmerverse.Supervisor.Systemd.SystemdLifecycleService.ActorSystemDiedExitCode));
+                Assert.That(Environment.ExitCode, Is.EqualTo(Nimmerverse.Supervisor.Lifecycle.SystemdLifecycleService.ActorSystemDiedExitCode));
             }
             finally
             {

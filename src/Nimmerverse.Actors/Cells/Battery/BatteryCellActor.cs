@@ -2,9 +2,18 @@ using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Cells.Battery;
+
+/// <summary>The battery cell's states: IDLE -> READING -> REPORTING -> IDLE; any state may fall to ERROR.</summary>
+public enum BatteryCellState
+{
+    Idle,
+    Reading,
+    Reporting,
+    Error,
+}
 
 /// <summary>
 /// The battery cell: its capability is the organism's energy reserve, the lifeforce stock kept by
@@ -33,7 +42,7 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
         public static readonly Poll Instance = new();
     }
 
-    private sealed record Reading(LifeforceProtocol.Balance Balance);
+    private sealed record Reading(LifeforceLedgerMessages.Balance Balance);
 
     private sealed record ReadingFailed(Exception Error);
 
@@ -96,7 +105,7 @@ public sealed class BatteryCellActor : ReceiveActor, IWithTimers
         }
 
         _meter.Pay(_machine.MoveTo(BatteryCellState.Reading), "battery reading");
-        _ledger.Ask<LifeforceProtocol.Balance>(LifeforceProtocol.GetBalance.Instance, ReadTimeout)
+        _ledger.Ask<LifeforceLedgerMessages.Balance>(LifeforceLedgerMessages.GetBalance.Instance, ReadTimeout)
             .PipeTo(Self, success: balance => new Reading(balance), failure: error => new ReadingFailed(error));
     }
 

@@ -2,9 +2,18 @@ using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Cells.MathCell;
+
+/// <summary>The math cell's states: IDLE -> COMPUTING -> REPORTING -> IDLE; any state may fall to ERROR.</summary>
+public enum MathCellState
+{
+    Idle,
+    Computing,
+    Reporting,
+    Error,
+}
 
 /// <summary>
 /// The math cell: answers <c>{env}.nervous.cells.math.request</c> with a <c>cell_response</c>

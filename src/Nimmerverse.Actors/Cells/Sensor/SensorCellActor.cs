@@ -3,9 +3,19 @@ using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Nats.NatsBridgeProtocol;
+using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 
 namespace Nimmerverse.Actors.Cells.Sensor;
+
+/// <summary>The sensor cell's states: IDLE -> POLLING -> READING -> REPORTING -> IDLE; any state may fall to ERROR at no cost.</summary>
+public enum SensorCellState
+{
+    Idle,
+    Polling,
+    Reading,
+    Reporting,
+    Error,
+}
 
 /// <summary>
 /// A distance sensor cell. Every poll it reads its sensor file and sends a <c>proximity</c> wave

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.Lifecycle;
 
 /// <summary>
 /// The sd_notify(3) protocol: datagrams of <c>KEY=value</c> lines to <c>$NOTIFY_SOCKET</c>.

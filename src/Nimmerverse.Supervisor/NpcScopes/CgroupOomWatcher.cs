@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Nimmerverse.Actors.Linux;
 
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.NpcScopes;
 
 /// <summary>
 /// OOM kills in NPC scopes on cgroup v1, where systemd cannot see them (it reads <c>memory.events</c>,

@@ -1,7 +1,7 @@
 namespace Nimmerverse.Actors.Health;
 
 /// <summary>Messages understood by <see cref="HealthProbeActor"/>.</summary>
-public static class HealthProbeProtocol
+public static class HealthProbeMessages
 {
     /// <summary>Asks the probe to answer; the sequence number ties the answer to the question.</summary>
     public sealed record Ping(long Sequence);

@@ -4,7 +4,7 @@ using Nimmerverse.Protocol;
 namespace Nimmerverse.Actors.Nats;
 
 /// <summary>Messages understood by <see cref="NatsBridgeActor"/>, and what it delivers.</summary>
-public static class NatsBridgeProtocol
+public static class NatsBridgeMessages
 {
     /// <summary>A subscription request; the bridge runs it until it stops.</summary>
     public interface ISubscribe

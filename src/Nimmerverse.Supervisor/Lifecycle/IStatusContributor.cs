@@ -1,4 +1,4 @@
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.Lifecycle;
 
 /// <summary>
 /// A part of the daemon that has something to say in systemd's STATUS= line (cluster members,

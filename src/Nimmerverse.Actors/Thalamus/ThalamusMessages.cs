@@ -3,7 +3,7 @@ using Nimmerverse.Protocol;
 namespace Nimmerverse.Actors.Thalamus;
 
 /// <summary>Messages understood by <see cref="ThalamusActor"/>.</summary>
-public static class ThalamusProtocol
+public static class ThalamusMessages
 {
     /// <summary>Ask for every gate's state; answered with <see cref="GateStates"/>.</summary>
     public sealed record GetGates

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Nimmerverse.Supervisor.Hosting;
 
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.Lifecycle;
 
 /// <summary>
 /// Sends WATCHDOG=1 only after a health probe went through the actor system and came back.

@@ -1,4 +1,4 @@
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.Lifecycle;
 
 /// <summary>Composes the STATUS= line from every <see cref="IStatusContributor"/>.</summary>
 public sealed class StatusLine(IEnumerable<IStatusContributor> contributors)

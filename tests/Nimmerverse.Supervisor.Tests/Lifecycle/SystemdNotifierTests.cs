@@ -1,9 +1,9 @@
 using System.Net.Sockets;
 using System.Text;
-using Nimmerverse.Supervisor.Systemd;
+using Nimmerverse.Supervisor.Lifecycle;
 using Nimmerverse.Testing;
 
-namespace Nimmerverse.Supervisor.Tests.Systemd;
+namespace Nimmerverse.Supervisor.Tests.Lifecycle;
 
 /// <summary>The sd_notify protocol, received on a socket bound the way systemd binds $NOTIFY_SOCKET.</summary>
 [Category(TestTier.Unit)]

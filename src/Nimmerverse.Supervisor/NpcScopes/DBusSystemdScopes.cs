@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Nimmerverse.Actors.Npc;
 using Tmds.DBus.Protocol;
 
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.NpcScopes;
 
 /// <summary>
 /// <see cref="ISystemdScopes"/> over systemd's D-Bus API (<c>org.freedesktop.systemd1.Manager</c>),

@@ -1,4 +1,4 @@
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.Lifecycle;
 
 /// <summary>
 /// The watchdog systemd asked for (<c>$WATCHDOG_USEC</c>, meant for us when <c>$WATCHDOG_PID</c>

@@ -1,15 +1,5 @@
 namespace Nimmerverse.Actors.Cells.Sensor;
 
-/// <summary>The sensor cell's states: IDLE -> POLLING -> READING -> REPORTING -> IDLE; any state may fall to ERROR at no cost.</summary>
-public enum SensorCellState
-{
-    Idle,
-    Polling,
-    Reading,
-    Reporting,
-    Error,
-}
-
 /// <summary>A distance sensor cell's settings; bound from <c>Nimmerverse:Cells:Sensor</c>.</summary>
 /// <param name="Path">
 /// The reading: a file holding one number, as Linux IIO exposes a proximity or distance sensor

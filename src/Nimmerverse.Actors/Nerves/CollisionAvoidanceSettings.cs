@@ -1,16 +1,5 @@
 namespace Nimmerverse.Actors.Nerves;
 
-/// <summary>Collision avoidance: IDLE -> DETECT -> EVALUATE -> EVADE -> RESUME -> IDLE; any state may fall to ERROR.</summary>
-public enum CollisionState
-{
-    Idle,
-    Detect,
-    Evaluate,
-    Evade,
-    Resume,
-    Error,
-}
-
 /// <summary>The collision avoidance nerve's settings; bound from <c>Nimmerverse:Nerves:CollisionAvoidance</c>.</summary>
 /// <param name="DangerCm">Under this distance it evades (default 30 cm).</param>
 /// <param name="ClearCm">At or over this distance it resumes (default 50 cm).</param>

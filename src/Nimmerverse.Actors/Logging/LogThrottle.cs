@@ -1,14 +1,14 @@
 using System.Collections.Concurrent;
-using Akka.Event;
 
-namespace Nimmerverse.Actors.Nats;
+namespace Nimmerverse.Actors.Logging;
 
 /// <summary>
-/// Logs a problem the first time it is seen for a key, then at most once per interval with the
-/// number of occurrences suppressed since: a flood of garbage costs a few log lines, not the
-/// journal. Thread-safe; used from subscription loops outside any actor.
+/// Decides whether a repeated problem is logged now: the first time for a key, then at most once
+/// per interval, with the number held back since. A flood of one problem costs a few log lines,
+/// and one kind of problem cannot hide another (each key has its own slot). Thread-safe.
+/// Every rate-limited log of the supervisor goes through one of these, whatever the logger.
 /// </summary>
-public sealed class RateLimitedLog(ILoggingAdapter log, TimeSpan interval, TimeProvider? clock = null)
+public sealed class LogThrottle(TimeSpan interval, TimeProvider? clock = null)
 {
     private sealed class Slot
     {
@@ -19,8 +19,8 @@ public sealed class RateLimitedLog(ILoggingAdapter log, TimeSpan interval, TimeP
     private readonly ConcurrentDictionary<string, Slot> _slots = new();
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    /// <summary>Logs a warning for <paramref name="key"/> unless one was logged within the interval; returns whether it logged.</summary>
-    public bool Warning(string key, string template, params object[] args)
+    /// <summary>True when <paramref name="key"/> may be logged now; <paramref name="suppressed"/> is how many were held back since the last time.</summary>
+    public bool ShouldLog(string key, out long suppressed)
     {
         var slot = _slots.GetOrAdd(key, _ => new Slot());
         var now = _clock.GetTimestamp();
@@ -29,13 +29,13 @@ public sealed class RateLimitedLog(ILoggingAdapter log, TimeSpan interval, TimeP
             if (slot.LastLoggedTicks != long.MinValue && _clock.GetElapsedTime(slot.LastLoggedTicks, now) < interval)
             {
                 slot.Suppressed++;
+                suppressed = 0;
                 return false;
             }
 
-            var suppressed = slot.Suppressed;
+            suppressed = slot.Suppressed;
             slot.Suppressed = 0;
             slot.LastLoggedTicks = now;
-            log.Warning(template + " ({SuppressedSinceLast} more like it since the last report)", [.. args, suppressed]);
             return true;
         }
     }

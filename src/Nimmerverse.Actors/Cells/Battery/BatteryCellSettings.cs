@@ -1,14 +1,5 @@
 namespace Nimmerverse.Actors.Cells.Battery;
 
-/// <summary>The battery cell's states: IDLE -> READING -> REPORTING -> IDLE; any state may fall to ERROR.</summary>
-public enum BatteryCellState
-{
-    Idle,
-    Reading,
-    Reporting,
-    Error,
-}
-
 /// <summary>The battery cell's settings; bound from <c>Nimmerverse:Cells:Battery</c>.</summary>
 /// <param name="PollInterval">How often the reserve is read. Default 5 s.</param>
 /// <param name="LowReserve">Below this stock (LF) the cell sends waves: the reserve is low. Default 20.</param>

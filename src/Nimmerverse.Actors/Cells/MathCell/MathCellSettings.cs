@@ -1,14 +1,5 @@
 namespace Nimmerverse.Actors.Cells.MathCell;
 
-/// <summary>The math cell's states: IDLE -> COMPUTING -> REPORTING -> IDLE; any state may fall to ERROR.</summary>
-public enum MathCellState
-{
-    Idle,
-    Computing,
-    Reporting,
-    Error,
-}
-
 /// <summary>The math cell's settings; bound from <c>Nimmerverse:Cells:Math</c>.</summary>
 /// <param name="ComputeCost">Lifeforce for IDLE -> COMPUTING. Default 0.1 (a sensor poll's cost).</param>
 /// <param name="ReportCost">Lifeforce for COMPUTING -> REPORTING (the response and the wave). Default 0.05.</param>

@@ -1,7 +1,7 @@
 namespace Nimmerverse.Actors.Npc;
 
 /// <summary>Messages of <see cref="NpcHostActor"/> and <see cref="NpcProcessActor"/>.</summary>
-public static class NpcHostProtocol
+public static class NpcHostMessages
 {
     /// <summary>
     /// Stop every brain gracefully (SIGTERM, time to checkpoint, then SIGKILL); answered with

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Supervisor.Configuration;
 
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.NpcScopes;
 
 /// <summary>
 /// How this host runs its brains: <c>systemd</c> (each in a transient scope with its CPU and memory
@@ -74,12 +74,4 @@ public sealed record NpcBackend(string Name, DBusSystemdScopes? Scopes, string R
             backend.Reason);
         return backend;
     }
-}
-
-/// <summary>"npcs: systemd" or "npcs: none (no limits)" in systemd's STATUS= line.</summary>
-public sealed class NpcBackendStatusContributor(NpcBackend backend) : IStatusContributor
-{
-    public int Order => 20;
-
-    public string Describe() => backend.Scopes is null ? $"npcs: {backend.Name} (no limits)" : $"npcs: {backend.Name}";
 }

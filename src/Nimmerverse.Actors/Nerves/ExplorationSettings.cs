@@ -1,22 +1,5 @@
 namespace Nimmerverse.Actors.Nerves;
 
-/// <summary>Exploration: EXPLORING (a step every interval) or PAUSED (danger or a low reserve); ERROR as for every machine.</summary>
-public enum ExplorationState
-{
-    Exploring,
-    Paused,
-    Error,
-}
-
-/// <summary>The grid's four moves (docs/domain.md), as the operand of a motor <c>move</c> command.</summary>
-public enum Direction
-{
-    North = 0,
-    East = 1,
-    South = 2,
-    West = 3,
-}
-
 /// <summary>The exploration nerve's settings; bound from <c>Nimmerverse:Nerves:Exploration</c>.</summary>
 /// <param name="StepInterval">One move per interval while exploring.</param>
 /// <param name="MoveCost">Lifeforce per move (default a motor move 0.3 per tick).</param>

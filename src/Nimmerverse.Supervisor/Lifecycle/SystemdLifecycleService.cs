@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Nimmerverse.Supervisor.Configuration;
 
-namespace Nimmerverse.Supervisor.Systemd;
+namespace Nimmerverse.Supervisor.Lifecycle;
 
 /// <summary>
 /// Tells systemd where the daemon stands: READY=1 only once this node is Up in the cluster

@@ -1,7 +1,7 @@
 namespace Nimmerverse.Actors.Lifeforce;
 
 /// <summary>Messages understood by <see cref="LifeforceLedgerActor"/>.</summary>
-public static class LifeforceProtocol
+public static class LifeforceLedgerMessages
 {
     /// <summary>Spend lifeforce (a transition, a call). <paramref name="Source"/> is the entity that spent it.</summary>
     public sealed record Spend(double Amount, string Source, string Reason);

@@ -1,0 +1,68 @@
+using Akka.Actor;
+using Akka.Cluster;
+using NATS.Client.Core;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Supervisor.NpcScopes;
+using Nimmerverse.Supervisor.Persistence;
+
+namespace Nimmerverse.Supervisor.Lifecycle;
+
+/// <summary>"cluster: 3 members (3 up)" from this node's view of the membership.</summary>
+public sealed class ClusterStatusContributor(IServiceProvider services) : IStatusContributor
+{
+    public int Order => 0;
+
+    public string Describe()
+    {
+        if (services.GetService(typeof(ActorSystem)) is not ActorSystem system)
+        {
+            return "cluster: starting";
+        }
+
+        var state = Cluster.Get(system).State;
+        var members = state.Members.Count;
+        var up = state.Members.Count(m => m.Status == MemberStatus.Up);
+        var unreachable = state.Unreachable.Count;
+        var text = $"cluster: {members} member{(members == 1 ? "" : "s")} ({up} up";
+        return unreachable > 0 ? $"{text}, {unreachable} unreachable)" : text + ")";
+    }
+}
+
+/// <summary>"nats: open, 12 rejected" in systemd's STATUS= line.</summary>
+public sealed class NatsStatusContributor(INatsConnection connection, BridgeCounters counters) : IStatusContributor
+{
+    public int Order => 10;
+
+    public string Describe()
+    {
+        var stats = counters.Snapshot();
+        var text = $"nats: {connection.ConnectionState.ToString().ToLowerInvariant()}";
+        if (stats.RejectedTotal > 0)
+        {
+            text += $", {stats.RejectedTotal} rejected";
+        }
+
+        if (stats.DroppedTotal > 0)
+        {
+            text += $", {stats.DroppedTotal} dropped";
+        }
+
+        return text;
+    }
+}
+
+/// <summary>"npcs: systemd" or "npcs: none (no limits)" in systemd's STATUS= line.</summary>
+public sealed class NpcBackendStatusContributor(NpcBackend backend) : IStatusContributor
+{
+    public int Order => 20;
+
+    public string Describe() => backend.Scopes is null ? $"npcs: {backend.Name} (no limits)" : $"npcs: {backend.Name}";
+}
+
+/// <summary>"trails: ok", "trails: spooling N (…)" or "trails: SPOOL FULL, N lost" in systemd's STATUS= line.</summary>
+public sealed class TrailsStatusContributor(DecisionTrailRecorder recorder) : IStatusContributor
+{
+    public int Order => 30;
+
+    public string Describe() => recorder.Describe();
+}
