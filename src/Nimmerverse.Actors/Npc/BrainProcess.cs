@@ -9,7 +9,7 @@ namespace Nimmerverse.Actors.Npc;
 /// supervisor, its exit status known) or an adopted one (found in its scope after a supervisor
 /// restart: its parent is now systemd, which alone learns its exit status).
 /// </summary>
-internal abstract class BrainProcess : IDisposable
+public abstract class BrainProcess : IDisposable
 {
     public abstract int Pid { get; }
 
@@ -34,14 +34,21 @@ internal sealed partial class ChildBrain(Process process) : BrainProcess
 
     public override bool IsAdopted => false;
 
-    public override bool HasExited => process.HasExited;
+    private bool _disposed;
 
-    public override int? ExitCode => process.HasExited ? process.ExitCode : null;
+    /// <summary>Disposed only once it has exited (the actor disposes it after its exit): then it stays exited.</summary>
+    public override bool HasExited => _disposed || process.HasExited;
+
+    public override int? ExitCode => !_disposed && process.HasExited ? process.ExitCode : null;
 
     /// <summary>An unreaped child keeps its PID, so kill(2) cannot reach a stranger.</summary>
-    public override bool Signal(int signal) => !process.HasExited && Kill(Pid, signal) == 0;
+    public override bool Signal(int signal) => !HasExited && Kill(Pid, signal) == 0;
 
-    public override void Dispose() => process.Dispose();
+    public override void Dispose()
+    {
+        _disposed = true;
+        process.Dispose();
+    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Protocol;
-using static Nimmerverse.Actors.Npc.NpcHostProtocol;
+using static Nimmerverse.Actors.Npc.NpcHostMessages;
 
 namespace Nimmerverse.Actors.Npc;
 
@@ -21,13 +21,15 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     private readonly Subjects _subjects;
     private readonly string _hostName;
     private readonly ISystemdScopes? _scopes;
+    private readonly IBrainLauncher? _launcher;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, IActorRef> _npcs = [];
     private int _nextId;
 
-    public NpcHostActor(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes)
+    public NpcHostActor(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null)
     {
         _scopes = scopes;
+        _launcher = launcher;
         _settings = settings;
         _bridge = bridge;
         _subjects = subjects;
@@ -41,9 +43,12 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The host; <paramref name="scopes"/> is systemd, to run each brain in its scope with its limits (null runs plain child processes).</summary>
-    public static Props Props(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes) =>
-        Akka.Actor.Props.Create(() => new NpcHostActor(settings, bridge, subjects, hostName, scopes));
+    /// <summary>
+    /// The host; <paramref name="scopes"/> is systemd, to run each brain in its scope with its limits (null runs plain child
+    /// processes); <paramref name="launcher"/> starts and adopts the brains (real processes unless a spec says otherwise).
+    /// </summary>
+    public static Props Props(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null) =>
+        Akka.Actor.Props.Create(() => new NpcHostActor(settings, bridge, subjects, hostName, scopes, launcher));
 
     protected override void PreStart()
     {
@@ -93,7 +98,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
                 continue;
             }
 
-            _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _bridge, _subjects, _hostName, _scopes, adoptPid: pid), $"npc-{id}");
+            _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _bridge, _subjects, _hostName, _scopes, adoptPid: pid, launcher: _launcher), $"npc-{id}");
         }
 
         if (_npcs.Count > 0)
@@ -117,7 +122,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _npcs[_nextId] = Context.ActorOf(NpcProcessActor.Props(_nextId, _settings, _bridge, _subjects, _hostName, _scopes), $"npc-{_nextId}");
+        _npcs[_nextId] = Context.ActorOf(NpcProcessActor.Props(_nextId, _settings, _bridge, _subjects, _hostName, _scopes, launcher: _launcher), $"npc-{_nextId}");
         Timers.StartSingleTimer("spawn", SpawnNext.Instance, _settings.SpawnInterval);
     }
 

@@ -20,7 +20,11 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     private string _directory = null!;
 
     [SetUp]
-    public void MakeDirectory() => _directory = Directory.CreateTempSubdirectory("nimmerverse-npc-").FullName;
+    public void MakeDirectory()
+    {
+        _directory = Directory.CreateTempSubdirectory("nimmerverse-npc-").FullName;
+        _launcher = new RecordingLauncher();
+    }
 
     private readonly List<System.Diagnostics.Process> _orphans = [];
 
@@ -38,37 +42,42 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         }
 
         _orphans.Clear();
-        KillStandInsOf(_directory);
+        _launcher.KillAll();
         Directory.Delete(_directory, recursive: true);
     }
 
     /// <summary>
-    /// A brain "in its scope" outlives its actor by design (the next supervisor adopts it); with
-    /// recorded scopes there is no systemd to stop it, so the test ends its stand-ins itself.
+    /// Real processes, with the ones the actors started remembered: a brain "in its scope" outlives
+    /// its actor by design (the next supervisor adopts it), and with recorded scopes there is no
+    /// systemd to stop it, so the test ends its stand-ins itself.
     /// </summary>
-    private static void KillStandInsOf(string directory)
+    private sealed class RecordingLauncher : IBrainLauncher
     {
-        foreach (var proc in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(proc), out var pid) || pid == Environment.ProcessId)
-            {
-                continue;
-            }
+        private readonly ConcurrentQueue<BrainProcess> _started = new();
+        private int _starts;
 
-            try
+        public int Starts => Volatile.Read(ref _starts);
+
+        public BrainProcess Start(string brainPath, IReadOnlyList<string> arguments, Action<BrainProcess> onExit)
+        {
+            var brain = ProcessBrainLauncher.Instance.Start(brainPath, arguments, onExit);
+            Interlocked.Increment(ref _starts);
+            _started.Enqueue(brain);
+            return brain;
+        }
+
+        public BrainProcess? Adopt(int pid) => ProcessBrainLauncher.Instance.Adopt(pid);
+
+        public void KillAll()
+        {
+            while (_started.TryDequeue(out var brain))
             {
-                if (File.ReadAllText(Path.Combine(proc, "cmdline")).Contains(directory, StringComparison.Ordinal))
-                {
-                    using var standIn = System.Diagnostics.Process.GetProcessById(pid);
-                    standIn.Kill();
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
-            {
-                // gone meanwhile
+                brain.Signal(9);
             }
         }
     }
+
+    private RecordingLauncher _launcher = null!;
 
     private string Script(string body)
     {
@@ -111,7 +120,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void A_crashing_brain_is_restarted_with_growing_delays_then_given_up()
     {
         var bridge = CreateTestProbe();
-        Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("exit 3")), bridge.Ref, Dev, "theia"));
+        Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("exit 3")), bridge.Ref, Dev, "theia", launcher: _launcher));
 
         var spawned = ExpectEvent(bridge, "spawned");
         Assert.That(spawned.Pid, Is.GreaterThan(0));
@@ -142,7 +151,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void A_brain_killed_by_a_signal_is_reported_with_the_signal()
     {
         var bridge = CreateTestProbe();
-        Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("kill -9 $$")), bridge.Ref, Dev, "theia"));
+        Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("kill -9 $$")), bridge.Ref, Dev, "theia", launcher: _launcher));
 
         ExpectEvent(bridge, "spawned");
         var exited = ExpectEvent(bridge, "exited");
@@ -156,7 +165,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         var bridge = CreateTestProbe();
         var marker = Path.Combine(_directory, "terminated");
         var ready = Path.Combine(_directory, "ready");
-        var npc = Sys.ActorOf(NpcProcessActor.Props(6, Settings(Script($"trap 'touch {marker}; exit 0' TERM\ntouch {ready}\nwhile true; do sleep 0.1; done")), bridge.Ref, Dev, "theia"));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(6, Settings(Script($"trap 'touch {marker}; exit 0' TERM\ntouch {ready}\nwhile true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         AwaitCondition(() => File.Exists(ready), TimeSpan.FromSeconds(5)); // its trap is set
 
@@ -173,7 +182,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var ready = Path.Combine(_directory, "ready");
-        var npc = Sys.ActorOf(NpcProcessActor.Props(7, Settings(Script($"trap '' TERM\ntouch {ready}\nwhile true; do sleep 0.1; done")), bridge.Ref, Dev, "theia"));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(7, Settings(Script($"trap '' TERM\ntouch {ready}\nwhile true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         AwaitCondition(() => File.Exists(ready), TimeSpan.FromSeconds(5)); // SIGTERM is ignored from here on
 
@@ -262,7 +271,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         scopes.LeftRunning(0, survivor.Id);
         scopes.LeftRunning(7, StartOrphan("while true; do sleep 0.1; done").Id); // beyond a population of 2
 
-        Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")) with { Population = 2 }, bridge.Ref, Dev, "theia", scopes));
+        Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")) with { Population = 2 }, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
 
         // The two NPC actors run side by side: their first events come in either order.
         var events = new[] { NextEvent(bridge), NextEvent(bridge) }.OrderBy(e => e.NpcId).ToArray();
@@ -280,7 +289,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
         var survivor = StartOrphan("while true; do sleep 0.1; done");
-        Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes, adoptPid: survivor.Id));
+        Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes, adoptPid: survivor.Id, launcher: _launcher));
         Assert.That(ExpectEvent(bridge, "adopted").Pid, Is.EqualTo(survivor.Id));
 
         survivor.Kill();
@@ -297,7 +306,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
-        Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes));
+        Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         var spawned = ExpectEvent(bridge, "spawned");
         AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5));
 
@@ -313,7 +322,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("while true; do sleep 0.1; done"), startupQuota: 100), bridge.Ref, Dev, "theia", scopes));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("while true; do sleep 0.1; done"), startupQuota: 100), bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5)); // in its scope
         Assert.That(scopes.Calls.Single(c => c.Call == "start").Limits, Is.EqualTo(ScopeLimits.Default with { CpuQuotaPercent = 100 }));
@@ -332,7 +341,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         var pid = ExpectEvent(bridge, "spawned").Pid!.Value;
         AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5)); // it is in its scope
 
@@ -356,7 +365,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
         var go = Path.Combine(_directory, "go");
-        var npc = Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script($"while [ ! -f {go} ]; do sleep 0.05; done\nexit 1")), bridge.Ref, Dev, "theia", scopes));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script($"while [ ! -f {go} ]; do sleep 0.05; done\nexit 1")), bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         AwaitCondition(() => scopes.Calls.Any(c => c.Call == "start"), TimeSpan.FromSeconds(5));
         var governed = new ScopeLimits(60, 300L * 1024 * 1024, 64);
@@ -378,7 +387,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void Without_systemd_a_quota_change_says_it_is_not_enforced()
     {
         var bridge = CreateTestProbe();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia"));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
 
         npc.Tell(new SetLimits(2, ScopeLimits.Default), TestActor);
@@ -392,7 +401,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void A_tick_rate_change_goes_to_the_brain_as_an_npc_command()
     {
         var bridge = CreateTestProbe();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(1, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia"));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(1, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
 
         npc.Tell(new SetTickRate(1, 12), TestActor);
@@ -407,7 +416,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void The_host_routes_actuation_to_its_npcs_and_answers_for_one_it_does_not_run()
     {
         var bridge = CreateTestProbe();
-        var host = Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", null));
+        var host = Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", null, launcher: _launcher));
         ExpectEvent(bridge, "spawned");
 
         host.Tell(new SetTickRate(0, 7), TestActor);
@@ -423,7 +432,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void A_brain_that_falls_silent_is_killed_and_restarted_and_its_states_keep_it_alive()
     {
         var bridge = CreateTestProbe();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(9, Settings(Script("while true; do sleep 0.1; done"), startup: TimeSpan.FromSeconds(3)), bridge.Ref, Dev, "theia"));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(9, Settings(Script("while true; do sleep 0.1; done"), startup: TimeSpan.FromSeconds(3)), bridge.Ref, Dev, "theia", launcher: _launcher));
         var subscribe = bridge.ExpectMsg<Subscribe<NpcStateBody>>();
         Assert.That(subscribe.Pattern.Value, Is.EqualTo("dev.npc.9.state"));
         ExpectEvent(bridge, "spawned");
@@ -440,5 +449,22 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         Assert.That(exited.Signal, Is.EqualTo(9));
         Assert.That(exited.Detail, Does.StartWith("no state for"));
         ExpectEvent(bridge, "restarted");
+    }
+
+    [Test]
+    public void A_stop_while_waiting_to_restart_is_answered_at_once_and_no_brain_starts_again()
+    {
+        var bridge = CreateTestProbe();
+        var settings = Settings(Script("exit 1")) with { RestartDelay = TimeSpan.FromSeconds(2), MaxRestartDelay = TimeSpan.FromSeconds(2) };
+        var npc = Sys.ActorOf(NpcProcessActor.Props(8, settings, bridge.Ref, Dev, "theia", launcher: _launcher));
+        ExpectEvent(bridge, "spawned");
+        ExpectEvent(bridge, "exited");
+
+        npc.Tell(StopGracefully.Instance, TestActor);
+
+        ExpectMsg<Stopped>(TimeSpan.FromSeconds(1));
+        var later = bridge.ReceiveWhile<object>(TimeSpan.FromSeconds(3), m => m);
+        Assert.That(later.OfType<Publish<NpcLifecycleBody>>().Select(p => p.Envelope.Body.Event), Does.Not.Contain("restarted"));
+        Assert.That(_launcher.Starts, Is.EqualTo(1));
     }
 }
