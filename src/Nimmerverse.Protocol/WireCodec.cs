@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using System.Text.Json.Serialization.Metadata;
 
 namespace Nimmerverse.Protocol;
@@ -133,6 +134,13 @@ public sealed class WireCodec(int maxPayloadBytes = WireCodec.DefaultMaxPayloadB
     private static Decoded<TBody> Classify<TBody>(ReadOnlySpan<byte> payload, JsonException error)
         where TBody : IMessageBody
     {
+        // The reader checks UTF-8 only where it reads a string's value, and reports it as that
+        // field's error; bad bytes are bad text wherever they are.
+        if (!Utf8.IsValid(payload))
+        {
+            return Reject<TBody>(RejectionReason.MalformedJson, $"not valid UTF-8 ({error.Path ?? "$"})");
+        }
+
         JsonDocument document;
         try
         {

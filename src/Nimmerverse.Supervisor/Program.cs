@@ -56,7 +56,7 @@ public static class Program
             return await new NatsCommand(Console.Out, Console.Error).RunAsync(command.Rest, loaded.Options.Nats.Url, cancel.Token).ConfigureAwait(false);
         }
 
-        if (command.Verb is "run" or "check-config" && OptionsValidator.ValidateInstallation(loaded.Options) is { Count: > 0 } missing)
+        if (command.Verb is "run" or "check-config" && loaded.Options.ValidateInstallation() is { Count: > 0 } missing)
         {
             ReportConfigurationErrors(new ConfigurationException(missing), command.Verb);
             return ExitConfig;

@@ -127,13 +127,32 @@ public sealed class WireCodecTests
         Assert.That(decoded.Rejection!.Reason, Is.EqualTo(RejectionReason.Oversized));
     }
 
-    [Test]
-    public void Invalid_utf8_is_malformed()
+    /// <summary>The wave's domain "math" with its 'a' replaced by <paramref name="bytes"/>: the bytes sit inside a string value, where a codec that replaced bad UTF-8 would still see a valid wave.</summary>
+    private static byte[] WaveWithDomainBytes(byte[] bytes)
     {
-        var payload = Encoding.UTF8.GetBytes(WaveWith(GoodBody));
-        payload[payload.Length / 2] = 0xFF;
+        var text = WaveWith(GoodBody);
+        var at = text.IndexOf("math", StringComparison.Ordinal) + 1;
+        return [.. Encoding.UTF8.GetBytes(text[..at]), .. bytes, .. Encoding.UTF8.GetBytes(text[(at + 1)..])];
+    }
 
-        Assert.That(Codec.Decode<WaveBody>(payload).Rejection!.Reason, Is.AnyOf(RejectionReason.MalformedJson, RejectionReason.InvalidBody, RejectionReason.InvalidHeader));
+    [TestCase(new byte[] { 0xFF }, TestName = "a byte never valid in UTF-8")]
+    [TestCase(new byte[] { 0x80 }, TestName = "a lone continuation byte")]
+    [TestCase(new byte[] { 0xC0, 0xAF }, TestName = "an overlong encoding")]
+    [TestCase(new byte[] { 0xED, 0xA0, 0x80 }, TestName = "a UTF-16 surrogate encoded as UTF-8")]
+    public void Invalid_utf8_inside_a_string_is_malformed_not_replaced(byte[] bad)
+    {
+        var decoded = Codec.Decode<WaveBody>(WaveWithDomainBytes(bad));
+
+        Assert.That(decoded.Envelope, Is.Null, "a replacing decoder would have accepted this wave");
+        Assert.That(decoded.Rejection!.Reason, Is.EqualTo(RejectionReason.MalformedJson));
+    }
+
+    [Test]
+    public void Valid_multibyte_utf8_in_the_same_place_is_accepted()
+    {
+        var decoded = Codec.Decode<WaveBody>(WaveWithDomainBytes(Encoding.UTF8.GetBytes("ä")));
+
+        Assert.That(decoded.Envelope?.Body.Domain, Is.EqualTo("mäth"), decoded.Rejection?.ToString());
     }
 
     [TestCase("""{"operation": "add", "operands": [1, "2"]}""")]

@@ -46,6 +46,7 @@ public sealed class NatsBridgeActor : ReceiveActor
         Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, _settings.GateStreamSubjects));
         Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _settings.GateStreamName));
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot()));
+        Receive<GetSubscriptions>(_ => Sender.Tell(new Subscriptions([.. _subscriptions.Select(s => (s.Pattern, s.MessageType, s.Target.Path.ToString()))])));
     }
 
     public static Props Props(INatsConnection connection, NatsBridgeSettings settings, BridgeCounters counters) =>

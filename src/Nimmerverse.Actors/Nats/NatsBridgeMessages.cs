@@ -44,46 +44,51 @@ public static class NatsBridgeMessages
     /// <summary>Sent back to the subscriber once its subscription is live on the server.</summary>
     public sealed record Subscribed(SubjectPattern Pattern);
 
-    /// <summary>Publish an envelope on a subject of this process's environment (core NATS, at most once).</summary>
-    public sealed record Publish<TBody>(Subject Subject, Envelope<TBody> Envelope) : IOutbound
+    /// <summary>An envelope on its way out: the bridge encodes it once, off the sender's thread.</summary>
+    public abstract record Outbound<TBody>(Envelope<TBody> Envelope) : IOutbound
         where TBody : IMessageBody
     {
-        OutboundKind IOutbound.Kind => OutboundKind.Core;
+        private protected abstract OutboundKind Kind { get; }
 
-        string IOutbound.Destination => Subject.Value;
+        private protected abstract string Destination { get; }
+
+        OutboundKind IOutbound.Kind => Kind;
+
+        string IOutbound.Destination => Destination;
 
         Guid IOutbound.MessageId => Envelope.Header.MessageId;
 
         byte[] IOutbound.Encode(WireCodec codec) => codec.Encode(Envelope);
     }
 
-    /// <summary>Answer a request on its reply inbox (which NATS names, so it is not a <see cref="Subject"/>).</summary>
-    public sealed record Reply<TBody>(string ReplyTo, Envelope<TBody> Envelope) : IOutbound
+    /// <summary>Publish an envelope on a subject of this process's environment (core NATS, at most once).</summary>
+    public sealed record Publish<TBody>(Subject Subject, Envelope<TBody> Envelope) : Outbound<TBody>(Envelope)
         where TBody : IMessageBody
     {
-        OutboundKind IOutbound.Kind => OutboundKind.Reply;
+        private protected override OutboundKind Kind => OutboundKind.Core;
 
-        string IOutbound.Destination => ReplyTo;
+        private protected override string Destination => Subject.Value;
+    }
 
-        Guid IOutbound.MessageId => Envelope.Header.MessageId;
+    /// <summary>Answer a request on its reply inbox (which NATS names, so it is not a <see cref="Subject"/>).</summary>
+    public sealed record Reply<TBody>(string ReplyTo, Envelope<TBody> Envelope) : Outbound<TBody>(Envelope)
+        where TBody : IMessageBody
+    {
+        private protected override OutboundKind Kind => OutboundKind.Reply;
 
-        byte[] IOutbound.Encode(WireCodec codec) => codec.Encode(Envelope);
+        private protected override string Destination => ReplyTo;
     }
 
     /// <summary>
     /// Publish to JetStream, for what must not be lost (gate transitions): acknowledged by the
     /// server and de-duplicated on the header's message id (<c>Nats-Msg-Id</c>).
     /// </summary>
-    public sealed record PublishDurable<TBody>(Subject Subject, Envelope<TBody> Envelope) : IOutbound
+    public sealed record PublishDurable<TBody>(Subject Subject, Envelope<TBody> Envelope) : Outbound<TBody>(Envelope)
         where TBody : IMessageBody
     {
-        OutboundKind IOutbound.Kind => OutboundKind.Durable;
+        private protected override OutboundKind Kind => OutboundKind.Durable;
 
-        string IOutbound.Destination => Subject.Value;
-
-        Guid IOutbound.MessageId => Envelope.Header.MessageId;
-
-        byte[] IOutbound.Encode(WireCodec codec) => codec.Encode(Envelope);
+        private protected override string Destination => Subject.Value;
     }
 
     /// <summary>How an outgoing message travels.</summary>
@@ -147,6 +152,15 @@ public static class NatsBridgeMessages
 
     /// <summary>Why a <see cref="Request{TRequest,TResponse}"/> with id <paramref name="RequestId"/> has no answer.</summary>
     public sealed record RequestFailed(Guid RequestId, string Reason);
+
+    /// <summary>Ask which subscriptions the bridge runs; answered with <see cref="Subscriptions"/>.</summary>
+    public sealed record GetSubscriptions
+    {
+        public static readonly GetSubscriptions Instance = new();
+    }
+
+    /// <summary>Every subscription the bridge runs: the subject pattern, the message type expected on it, and who gets it.</summary>
+    public sealed record Subscriptions(IReadOnlyList<(SubjectPattern Pattern, string MessageType, string Target)> All);
 
     /// <summary>Ask for the counters; answered with <see cref="BridgeStats"/>.</summary>
     public sealed record GetStats

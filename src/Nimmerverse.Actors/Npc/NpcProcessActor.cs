@@ -55,6 +55,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private DateTimeOffset _startedAt;
     private DateTimeOffset? _lastStateAt;
     private string? _killedBecause;
+    private int? _lastOomPid;
 
     public NpcProcessActor(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null)
     {
@@ -173,8 +174,11 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     {
         Receive<SetLimits>(ApplyLimits);
         Receive<SetTickRate>(set => Command(new NpcCommandBody("set_tick_rate", set.TickRateHz)));
-        Receive<Oom>(oom =>
+        // One report per brain process: the kernel may kill twice in one episode (a child of the brain
+        // first), and on cgroup v2 the scope's Result tells the same story again.
+        Receive<Oom>(oom => oom.Pid != _lastOomPid, oom =>
         {
+            _lastOomPid = oom.Pid;
             _log.Warning("The brain of NPC {NpcId} (PID {Pid}) ran out of memory: {How}", _npcId, oom.Pid, oom.How);
             Publish("oom", pid: oom.Pid, detail: oom.How);
         });

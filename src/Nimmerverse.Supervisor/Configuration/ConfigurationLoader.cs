@@ -62,7 +62,7 @@ public static partial class ConfigurationLoader
                 key.Success ? $"'{value}' cannot be read as {key.Groups["type"].Value.Replace("System.", "", StringComparison.Ordinal)}" : e.Message));
         }
 
-        errors.AddRange(OptionsValidator.Validate(options));
+        errors.AddRange(options.Validate());
         if (errors.Count > 0)
         {
             throw new ConfigurationException(errors);

@@ -43,7 +43,7 @@ public static class SupervisorHost
             .AddNimmerverseNats(options)
             .AddNimmerversePersistence(options);
 
-        builder.Services.AddAkka(OptionsValidator.AkkaSystemName, akka => akka
+        builder.Services.AddAkka(AkkaOptions.SystemName, akka => akka
             .ConfigureNimmerverseLogging()
             .ConfigureNimmerverseCluster(options)
             .WithNimmerverseActors(options));

@@ -13,7 +13,7 @@ public static class SchemaMigrations
     public sealed record Migration(int Version, string Description, string Sql);
 
     /// <summary>Arbitrary, fixed: the advisory lock that serialises migrations across supervisors.</summary>
-    private const long LockKey = 0x6e696d6d6572; // "nimmer"
+    internal const long LockKey = 0x6e696d6d6572; // "nimmer"
 
     public static readonly IReadOnlyList<Migration> All =
     [

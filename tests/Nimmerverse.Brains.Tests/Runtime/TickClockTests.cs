@@ -12,15 +12,20 @@ public sealed class TickClockTests
     {
         var clock = new TickClock(50);
         var watch = Stopwatch.StartNew();
+        double lastLate = 0, lastTickAt = 0;
         for (var i = 0; i < 25; i++)
         {
-            await clock.WaitAsync(CancellationToken.None);
+            lastLate = await clock.WaitAsync(CancellationToken.None);
+            lastTickAt = watch.Elapsed.TotalMilliseconds;
             Thread.Sleep(15); // work inside the tick: a loop that sleeps a period after the work would take 25 x 35 = 875 ms
         }
 
-        // 25 ticks at 50 Hz are due at 0..480 ms; the last one ends 15 ms later. The upper bound
-        // leaves room for a busy machine and still fails a drifting schedule.
-        Assert.That(watch.ElapsedMilliseconds, Is.InRange(480, 800));
+        // Tick n is due n - 1 periods after the start, whatever the work took; ticks a stall made the
+        // clock skip count too. So the last tick, less how late it reported itself, is due at
+        // (24 + skipped) x 20 ms. The 10 ms allow for a preemption between the two readings; a
+        // clock that drifted half a millisecond a tick would be 12 ms off.
+        var due = (24 + clock.Skipped) * 20.0;
+        Assert.That(lastTickAt - lastLate, Is.EqualTo(due).Within(10), $"skipped {clock.Skipped}, last {lastLate:F1} ms late");
     }
 
     [Test]

@@ -40,6 +40,18 @@ public sealed partial class RepositoryLayoutTests
     }
 
     [Test]
+    public void No_source_file_is_over_400_lines()
+    {
+        var tooLong = Directory.EnumerateFiles(Path.Combine(Root, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/obj/", StringComparison.Ordinal) && !f.Contains("/bin/", StringComparison.Ordinal))
+            .Select(f => (File: Path.GetRelativePath(Root, f), Lines: File.ReadLines(f).Count()))
+            .Where(f => f.Lines > 400)
+            .ToList();
+
+        Assert.That(tooLong, Is.Empty);
+    }
+
+    [Test]
     public void The_readme_is_at_most_200_lines()
     {
         Assert.That(File.ReadAllLines(Path.Combine(Root, "README.md")), Has.Length.AtMost(200));

@@ -112,7 +112,7 @@ public sealed class NpcSupervisionTests
     }
 
     [Test]
-    public async Task A_killed_brain_is_restarted_in_a_new_scope()
+    public async Task A_brain_killed_with_SIGKILL_is_restarted_in_a_new_scope_and_not_reported_as_out_of_memory()
     {
         await ConfigureAsync("NIMMERVERSE_NPC__POPULATION=1\nNIMMERVERSE_NPC__RESTARTDELAY=00:00:00.500");
         await Sandbox.SystemctlAsync("start", Unit);
@@ -125,6 +125,10 @@ public sealed class NpcSupervisionTests
         Assert.That(restarted, Is.True, Events(_events) + "\n" + await JournalAsync());
         Assert.That(await Eventually.TrueAsync(() => Task.FromResult(_events.Any(e => e.Event == "restarted")), TimeSpan.FromSeconds(5)), Is.True);
         Assert.That(_events.Single(e => e.Event == "exited").Signal, Is.EqualTo(9), Events(_events));
+        // The OOM test's negative control: the same SIGKILL, not from the kernel's OOM killer, is no OOM kill
+        // (the watcher and the scope's Result would have said so within this time).
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.That(_events.Where(e => e.Event == "oom"), Is.Empty, Events(_events));
     }
 
     [Test]

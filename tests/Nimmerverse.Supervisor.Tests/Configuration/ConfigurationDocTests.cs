@@ -93,17 +93,10 @@ public sealed partial class ConfigurationDocTests
     {
         null => "unset",
         Array { Length: 0 } => "none",
-        TimeSpan t => $"`{Shown(t)}`",
+        TimeSpan t => $"`{OptionProblems.Shown(t)}`",
         IFormattable f => $"`{f.ToString(null, CultureInfo.InvariantCulture)}`",
         _ => $"`{value}`",
     };
-
-    /// <summary>As written in the doc and in configuration files: <c>00:00:00.2</c>, not <c>00:00:00.2000000</c>.</summary>
-    private static string Shown(TimeSpan t)
-    {
-        var text = t.ToString("c", CultureInfo.InvariantCulture);
-        return text.IndexOf('.', text.LastIndexOf(':')) > 0 ? text.TrimEnd('0') : text;
-    }
 
     [GeneratedRegex(@"^\| `(?<key>[A-Za-z]+(:[A-Za-z]+)*)` \| (?<default>[^|]+) \|")]
     private static partial Regex Row();

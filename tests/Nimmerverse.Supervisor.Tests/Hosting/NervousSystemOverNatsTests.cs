@@ -1,8 +1,14 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
 using NATS.Net;
+using Nimmerverse.Actors.Nats;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Cli;
 using Nimmerverse.Supervisor.Configuration;
@@ -116,8 +122,24 @@ public sealed class NervousSystemOverNatsTests
         Assert.That(transition.Body.GateId, Is.EqualTo("gate-vision"));
         Assert.That(transition.Body.ToState, Is.EqualTo(GateState.Open));
         Assert.That(transition.Body.TriggerWaves, Is.EqualTo(waves));
+        // This very transition, by its message id (the stream's de-duplication id), not just any message in the stream.
         var stream = _client.CreateJetStreamContext();
-        Assert.That(await Eventually.TrueAsync(async () => (await stream.GetStreamAsync("NIMMERVERSE_DEV_GATES")).Info.State.Messages >= 1, TimeSpan.FromSeconds(5)), Is.True);
+        async Task<bool> KeptAsync()
+        {
+            var consumer = await stream.CreateOrderedConsumerAsync("NIMMERVERSE_DEV_GATES", new NatsJSOrderedConsumerOpts { FilterSubjects = ["dev.thalamus.gate.open"] });
+            await foreach (var kept in consumer.FetchNoWaitAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 10_000 }))
+            {
+                if (kept.Headers?["Nats-Msg-Id"].ToString() == transition.Header.MessageId.ToString()
+                    && WireCodec.Default.Decode<GateTransitionBody>(kept.Data).Envelope?.Header.MessageId == transition.Header.MessageId)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        Assert.That(await Eventually.TrueAsync(KeptAsync, TimeSpan.FromSeconds(5)), Is.True, $"transition {transition.Header.MessageId} in NIMMERVERSE_DEV_GATES");
     }
 
     [Test]
@@ -168,11 +190,15 @@ public sealed class NervousSystemOverNatsTests
         WireCodec.Default.Decode<CellRequestBody>((await motor.Msgs.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(15))).Data).Envelope!;
 
     [Test]
-    public async Task A_request_on_a_prod_subject_is_never_seen_by_a_dev_supervisor()
+    public async Task A_dev_supervisor_subscribes_only_to_dev_subjects_and_never_answers_on_prod()
     {
+        var bridge = await _app.Services.GetRequiredService<IRequiredActor<NatsBridgeActor>>().GetAsync();
+        var subscriptions = (await bridge.Ask<NatsBridgeMessages.Subscriptions>(NatsBridgeMessages.GetSubscriptions.Instance, TimeSpan.FromSeconds(5))).All;
         var prod = await AskAsync("add", 2, 2, TimeSpan.FromSeconds(1), environment: "prod");
         var dev = await AskAsync("add", 2, 2);
 
+        Assert.That(subscriptions.Select(s => s.Pattern.Value), Does.Contain("dev.nervous.cells.math.request"), "the math cell's own subscription is listed");
+        Assert.That(subscriptions.Select(s => s.Pattern.Environment), Is.All.EqualTo("dev"), string.Join(", ", subscriptions.Select(s => s.Pattern.Value)));
         Assert.That(prod.Envelope, Is.Null, "nobody answers on prod");
         Assert.That(dev.Envelope!.Body.Result, Is.EqualTo(4));
     }
@@ -248,7 +274,7 @@ public sealed class NervousSystemOverNatsTests
     }
 
     [Test]
-    public async Task The_cli_wraps_a_body_in_a_fresh_envelope_and_sub_shows_what_pub_sent()
+    public async Task The_cli_wraps_a_body_in_a_fresh_envelope_and_sub_shows_what_req_and_pub_sent()
     {
         var watching = CliAsync("sub", "dev.nervous.cells.math.wave", "--count", "1");
         await Task.Delay(500);
@@ -260,6 +286,20 @@ public sealed class NervousSystemOverNatsTests
         Assert.That(JsonDocument.Parse(output).RootElement.GetProperty("body").GetProperty("result").GetDouble(), Is.EqualTo(42));
         Assert.That(subExit, Is.Zero);
         Assert.That(waves, Does.StartWith("[dev.nervous.cells.math.wave] {"));
+
+        // pub, then sub shows that very message.
+        var probe = CliAsync("sub", "dev.nervous.nerves.cli-probe.wave", "--count", "1");
+        await Task.Delay(500);
+        var (pubExit, _, pubError) = await CliAsync("pub", "dev.nervous.nerves.cli-probe.wave", """{"domain": "cli-probe", "confidence": 0.25, "content": {"n": 7}, "lifeforce_cost": 0}""", "--wrap", "wave");
+        var (probeExit, seen, _) = await probe;
+
+        Assert.That(pubExit, Is.Zero, pubError);
+        Assert.That(probeExit, Is.Zero);
+        Assert.That(seen, Does.StartWith("[dev.nervous.nerves.cli-probe.wave] {"));
+        var message = JsonDocument.Parse(seen[seen.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
+        Assert.That(message.GetProperty("header").GetProperty("message_type").GetString(), Is.EqualTo("wave"));
+        Assert.That(message.GetProperty("body").GetProperty("domain").GetString(), Is.EqualTo("cli-probe"));
+        Assert.That(message.GetProperty("body").GetProperty("content").GetProperty("n").GetInt32(), Is.EqualTo(7));
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using Nimmerverse.Protocol;
+using Npgsql;
 using Nimmerverse.Supervisor.Persistence;
 using Nimmerverse.Testing;
 
@@ -28,8 +29,28 @@ public sealed class CheckpointPersistenceTests : FreshDatabaseTest
     public async Task Two_supervisors_migrating_at_once_apply_each_migration_exactly_once()
     {
         await using var other = Database.DataSource();
+        // Hold the migrations' lock so that both runs are surely under way at once, each waiting for it.
+        await using var holder = await DataSource.OpenConnectionAsync();
+        await using (var take = new NpgsqlCommand($"select pg_advisory_lock({SchemaMigrations.LockKey})", holder))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
 
-        var results = await Task.WhenAll(SchemaMigrations.ApplyAsync(DataSource, default), SchemaMigrations.ApplyAsync(other, default));
+        var first = SchemaMigrations.ApplyAsync(DataSource, default);
+        var second = SchemaMigrations.ApplyAsync(other, default);
+        async Task<long> WaitingAsync()
+        {
+            await using var waiting = DataSource.CreateCommand("select count(*) from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())");
+            return (long)(await waiting.ExecuteScalarAsync())!;
+        }
+
+        Assert.That(await Eventually.TrueAsync(async () => await WaitingAsync() == 2, TimeSpan.FromSeconds(10)), Is.True, "both migration runs wait for the lock");
+        await using (var release = new NpgsqlCommand($"select pg_advisory_unlock({SchemaMigrations.LockKey})", holder))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+
+        var results = await Task.WhenAll(first, second);
 
         Assert.That(results.SelectMany(r => r), Is.EquivalentTo(SchemaMigrations.All.Select(m => m.Version)));
         await using var count = DataSource.CreateCommand("select count(*) from schema_version");

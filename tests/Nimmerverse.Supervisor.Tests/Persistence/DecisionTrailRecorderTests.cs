@@ -72,6 +72,49 @@ public sealed class DecisionTrailRecorderTests
         Assert.That(await missing.ExecuteScalarAsync(), Is.Zero, "and every one of those sent");
     }
 
+    /// <summary>PostgreSQL's store, whose first write commits but whose answer is then lost, as when the connection drops after the commit.</summary>
+    private sealed class AnswerLostOnceStore(IDecisionTrailStore real) : IDecisionTrailStore
+    {
+        private int _writes;
+
+        public ConcurrentQueue<(Guid[] Sent, int Inserted)> Writes { get; } = new();
+
+        public async Task<int> WriteAsync(IReadOnlyList<DecisionTrail> batch, CancellationToken cancellationToken)
+        {
+            var inserted = await real.WriteAsync(batch, cancellationToken);
+            Writes.Enqueue(([.. batch.Select(t => t.MessageId)], inserted));
+            if (Interlocked.Increment(ref _writes) == 1)
+            {
+                throw new NpgsqlException("the connection dropped after the commit (test)");
+            }
+
+            return inserted;
+        }
+    }
+
+    [Test]
+    public async Task A_batch_whose_answer_was_lost_is_sent_again_and_the_records_already_stored_are_skipped()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        await SchemaMigrations.ApplyAsync(dataSource, default);
+        var store = new AnswerLostOnceStore(new PostgresDecisionTrailStore(dataSource));
+        var recorder = new DecisionTrailRecorder(store, Settings(), NullLogger<DecisionTrailRecorder>.Instance);
+        var batch = Trails.Many(100);
+
+        batch.ForEach(recorder.Record);
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(store.Writes.Count >= 2 && recorder.Spooled == 0), TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
+        await recorder.DisposeAsync();
+
+        var writes = store.Writes.ToArray();
+        var resent = writes.Skip(1).SelectMany(w => w.Sent).Intersect(writes[0].Sent).Count();
+        Assert.That(writes[0].Inserted, Is.EqualTo(writes[0].Sent.Length), "the first write was stored");
+        Assert.That(resent, Is.EqualTo(writes[0].Sent.Length), "every record of the lost answer was sent again");
+        Assert.That(writes.Skip(1).Sum(w => w.Inserted), Is.EqualTo(batch.Count - writes[0].Sent.Length), "the ones already stored were skipped");
+        await using var count = dataSource.CreateCommand("select count(*) from decision_trails");
+        Assert.That(await count.ExecuteScalarAsync(), Is.EqualTo((long)batch.Count));
+    }
+
     [Test]
     public async Task A_spool_left_by_a_crash_is_replayed_at_the_next_start()
     {

@@ -55,32 +55,50 @@ public sealed class TrailSpoolTests
         Assert.That(reopened.ReadAll(100).SelectMany(c => c).Count(), Is.EqualTo(10));
     }
 
-    [Test]
-    public void A_corrupted_frame_ends_the_readable_records_there()
+    /// <summary>Bytes of one record's frame (the test records are all the same size).</summary>
+    private long FrameBytes()
     {
+        var path = _path + ".one";
+        using var one = new TrailSpool(path, 1 << 20);
+        one.Append(Trails.Many(1));
+        var bytes = one.Bytes;
+        one.Clear();
+        return bytes;
+    }
+
+    [TestCase(9, 9, TestName = "A corrupted last frame is dropped and the nine before it are kept")]
+    [TestCase(4, 4, TestName = "A corrupted middle frame ends the readable records there, the four before it kept")]
+    [TestCase(0, 0, TestName = "A corrupted first frame leaves nothing readable")]
+    public void A_corrupted_frame_ends_the_readable_records_there(int damagedFrame, int readable)
+    {
+        var frame = FrameBytes();
         using (var spool = new TrailSpool(_path, 1 << 20))
         {
             spool.Append(Trails.Many(10));
         }
 
         var bytes = File.ReadAllBytes(_path);
-        bytes[^5] ^= 0xFF; // inside the last record
+        Assert.That(bytes, Has.Length.EqualTo(10 * frame), "ten frames of equal size");
+        bytes[(damagedFrame * frame) + (frame / 2)] ^= 0xFF; // inside that frame's record
         File.WriteAllBytes(_path, bytes);
 
         using var reopened = new TrailSpool(_path, 1 << 20);
 
-        Assert.That(reopened.Records, Is.EqualTo(9), "the damaged last frame fails its CRC");
+        Assert.That(reopened.Records, Is.EqualTo(readable), "the damaged frame fails its CRC");
+        Assert.That(reopened.ReadAll(100).SelectMany(c => c).Select(t => t.NpcId), Is.EqualTo(Enumerable.Range(0, readable)));
     }
 
     [Test]
-    public void A_full_spool_takes_what_fits_and_says_how_many()
+    public void A_full_spool_takes_exactly_the_frames_that_fit_and_says_how_many()
     {
-        using var spool = new TrailSpool(_path, 1000);
+        var frame = FrameBytes();
+        const int maxBytes = 1000;
+        using var spool = new TrailSpool(_path, maxBytes);
 
         var taken = spool.Append(Trails.Many(100));
 
-        Assert.That(taken, Is.InRange(1, 99));
-        Assert.That(spool.Bytes, Is.LessThanOrEqualTo(1000));
+        Assert.That(taken, Is.EqualTo(maxBytes / frame), $"{frame}-byte frames under {maxBytes} bytes");
+        Assert.That(spool.Bytes, Is.EqualTo(taken * frame));
         Assert.That(spool.Append(Trails.Many(5)), Is.Zero);
         spool.Clear();
         Assert.That((spool.IsEmpty, spool.Records), Is.EqualTo((true, 0L)));

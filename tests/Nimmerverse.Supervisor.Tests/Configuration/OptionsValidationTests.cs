@@ -5,7 +5,7 @@ using Nimmerverse.Testing;
 namespace Nimmerverse.Supervisor.Tests.Configuration;
 
 [Category(TestTier.Unit)]
-public sealed class OptionsValidatorTests
+public sealed class OptionsValidationTests
 {
     private static IEnumerable<TestCaseData> BadValues()
     {

@@ -1,0 +1,48 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Npc;
+using Nimmerverse.Protocol;
+using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.NpcScopes;
+
+namespace Nimmerverse.Supervisor.Hosting;
+
+/// <summary>
+/// The checkpoint keeper (every member answers the brains' checkpoint requests in one queue group)
+/// and, on the members with the <c>npc-host</c> role and a population, the NPC host with its brains.
+/// </summary>
+public static class NpcHostComposition
+{
+    public static AkkaConfigurationBuilder WithNpcHost(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
+        builder
+            // The brains' graceful stop runs in this phase; Akka's default 5 s would cut it short.
+            .AddHocon(
+                $"akka.coordinated-shutdown.phases.service-unbind.timeout = {(int)Math.Ceiling(options.Npc.StopTimeout.TotalSeconds) + 5}s",
+                HoconAddMode.Prepend)
+            .WithActors((system, registry, resolver) =>
+            {
+                var (bridge, subjects) = (registry.Get<NatsBridgeActor>(), new Subjects(options.Environment));
+                registry.Register<CheckpointKeeperActor>(system.ActorOf(CheckpointKeeperActor.Props(bridge, subjects, resolver.GetService<ICheckpointStore>(), options.HostName), "checkpoints"));
+                if (!options.EffectiveRoles.Contains(ClusterRoles.NpcHost) || options.Npc.Population == 0)
+                {
+                    return;
+                }
+
+                var settings = options.Npc.ToSettings(options.Nats.Url, options.Environment);
+                var backend = resolver.GetService<NpcBackend>();
+                var npcHost = system.ActorOf(NpcHostActor.Props(settings, bridge, subjects, options.HostName, backend.Scopes), ClusterNpcHosts.ActorName);
+                registry.Register<NpcHostActor>(npcHost);
+                // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over its
+                // checkpoint (through the bridge, still running in this phase). When systemd is restarting
+                // the supervisor (systemctl restart, an upgrade), brains in their scopes checkpoint and keep
+                // running instead, for the next supervisor to adopt.
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-npc-brains", async () =>
+                {
+                    var restarting = await backend.IsSupervisorRestartingAsync(warning => system.Log.Warning(warning)).ConfigureAwait(false);
+                    await npcHost.Ask<NpcHostMessages.AllStopped>(new NpcHostMessages.StopAll(restarting), settings.StopTimeout + TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    return Akka.Done.Instance;
+                });
+            });
+}
