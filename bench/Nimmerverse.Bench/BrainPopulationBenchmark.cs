@@ -41,7 +41,7 @@ public static class BrainPopulationBenchmark
         await using var server = await NatsServer.StartAsync();
         using var system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
         await using var bridgeConnection = new NatsConnection(new NatsOpts { Url = server.Url });
-        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, new NatsBridgeSettings("dev"), new BridgeCounters()));
+        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, NatsBridgeSettings.Default, "dev", new BridgeCounters()));
         var subjects = new Subjects("dev");
         var ledger = system.ActorOf(LifeforceLedgerActor.Props());
         var side = (int)Math.Ceiling(Math.Sqrt(Math.Max(n, 25)));

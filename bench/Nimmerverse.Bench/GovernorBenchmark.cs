@@ -31,8 +31,8 @@ internal static class GovernorBenchmark
 
     private static (double[] Decide, double[] Learn) Measure(int npcs, int epochs, IGovernorPolicy policy)
     {
-        var settings = new GovernorSettings(TimeSpan.FromSeconds(1), policy.Name, 200, npcs, 5, 256L << 20, 64, TimeSpan.FromSeconds(5));
-        using var governor = new GovernorDecisions(settings, policy, "host-0");
+        var settings = new GovernorSettings { Policy = policy.Name, HostCpuBudgetPercent = 200 };
+        using var governor = new GovernorDecisions(settings, npcs, policy, "host-0");
         var hosts = Math.Max(1, npcs / 25);
         var random = new Random(5);
         var (decide, learn) = (new List<double>(), new List<double>());

@@ -77,7 +77,7 @@ internal static class NatsBridgeBenchmark
         await using var publisher = new NatsConnection(new NatsOpts { Url = url });
         await using var bridgeConnection = new NatsConnection(new NatsOpts { Url = url });
         var counters = new BridgeCounters();
-        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, new NatsBridgeSettings("dev", SubscriptionBuffer: payloads.Length), counters));
+        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, NatsBridgeSettings.Default with { SubscriptionBuffer = payloads.Length }, "dev", counters));
         var thalamus = system.ActorOf(ThalamusActor.Props(bridge, new Subjects("dev"), GateSettings.Default, "bench"));
         // Warm up until the subscription is live and the path is compiled: a wave reaches a gate.
         await WaitUntilAsync(async () =>
@@ -115,7 +115,7 @@ internal static class NatsBridgeBenchmark
         var total = (int)(rate * duration.TotalSeconds);
         // A gate per trigger wave that opens on its first wave: weight 0.6 > the 0.5 threshold; no decay steps.
         var gates = GateSettings.Default with { WaveWeight = 0.6, MaxGates = total + 1_000, StepInterval = TimeSpan.FromHours(1) };
-        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, new NatsBridgeSettings("dev", SubscriptionBuffer: total + 1_000), new BridgeCounters()));
+        var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, NatsBridgeSettings.Default with { SubscriptionBuffer = total + 1_000 }, "dev", new BridgeCounters()));
         system.ActorOf(ThalamusActor.Props(bridge, new Subjects("dev"), gates, "bench"));
 
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };

@@ -23,7 +23,7 @@ namespace Nimmerverse.Bench;
 /// </summary>
 internal static class ScopeBenchmark
 {
-    private static readonly ScopeLimits Limits = ScopeLimits.Default;
+    private static readonly ScopeLimits Limits = NpcHostSettings.Default.Limits;
 
     /// <summary>On the host: boots the sandbox and a nats-server, and runs <see cref="InsideAsync"/> inside the sandbox.</summary>
     public static async Task<int> RunAsync(int brains, int changes)

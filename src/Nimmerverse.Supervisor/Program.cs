@@ -5,6 +5,8 @@ using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Supervisor.Logging;
 using Serilog;
 
+using Nimmerverse.Actors.Configuration;
+
 namespace Nimmerverse.Supervisor;
 
 public static class Program

@@ -26,6 +26,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan ProblemLogInterval = TimeSpan.FromMinutes(1);
 
     private readonly GovernorSettings _settings;
+    private readonly GovernedNpcs _npcs;
     private readonly IActorRef _bridge;
     private readonly Subjects _subjects;
     private readonly GovernorDecisions _decisions;
@@ -40,12 +41,13 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private long _limitFailures;
 
     /// <summary>The governor; <c>newPolicy</c> makes each incarnation's own policy, since a restarted actor must not reuse the one its predecessor disposed.</summary>
-    public GovernorActor(GovernorSettings settings, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, ICanTell?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
+    public GovernorActor(GovernorSettings settings, GovernedNpcs npcs, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, ICanTell?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
     {
         _settings = settings;
+        _npcs = npcs;
         _bridge = bridge;
         _subjects = subjects;
-        _decisions = new GovernorDecisions(settings, newPolicy(), hostName);
+        _decisions = new GovernorDecisions(settings, npcs.Citizens, newPolicy(), hostName);
         _trails = trails;
         _npcHostOf = npcHostOf;
         _hostName = hostName;
@@ -74,8 +76,8 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
     private IGovernorPolicy Policy => _decisions.Policy;
 
-    public static Props Props(GovernorSettings settings, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, ICanTell?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null) =>
-        Akka.Actor.Props.Create(() => new GovernorActor(settings, bridge, subjects, newPolicy, trails, npcHostOf, hostName, clock, checkpoints));
+    public static Props Props(GovernorSettings settings, GovernedNpcs npcs, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, ICanTell?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null) =>
+        Akka.Actor.Props.Create(() => new GovernorActor(settings, npcs, bridge, subjects, newPolicy, trails, npcHostOf, hostName, clock, checkpoints));
 
     protected override void PreStart()
     {
@@ -175,7 +177,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         {
             if (npcHost is not null)
             {
-                npcHost.Tell(new NpcHostMessages.SetLimits(now.NpcId, new ScopeLimits(now.CpuQuotaPercent, _settings.MemoryMaxBytes, _settings.TasksMax)), Self);
+                npcHost.Tell(new NpcHostMessages.SetLimits(now.NpcId, new ScopeLimits(now.CpuQuotaPercent, _npcs.MemoryMaxBytes, _npcs.TasksMax)), Self);
             }
             else
             {

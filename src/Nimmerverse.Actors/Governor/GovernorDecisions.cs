@@ -12,7 +12,7 @@ namespace Nimmerverse.Actors.Governor;
 /// changes the next decision, not this one, so it need not delay this one's actuation. The
 /// benchmark times both.
 /// </summary>
-public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy policy, string defaultHost) : IDisposable
+public sealed class GovernorDecisions(GovernorSettings settings, int citizens, IGovernorPolicy policy, string defaultHost) : IDisposable
 {
     private readonly AllocationPlanner _planner = new(settings);
     private readonly Dictionary<int, NpcAllocation> _allocations = [];
@@ -31,7 +31,7 @@ public sealed class GovernorDecisions(GovernorSettings settings, IGovernorPolicy
     /// <param name="LatencyMs">Time the epoch's decision took (features, forward pass, planning).</param>
     public sealed record Outcome(long Epoch, double Reward, IReadOnlyList<Decision> Decisions, IReadOnlyList<string> OvercommittedHosts, double LatencyMs);
 
-    public NpcObservations Observations { get; } = new(settings.KnownNpcIds, defaultHost);
+    public NpcObservations Observations { get; } = new(citizens, defaultHost);
 
     public IGovernorPolicy Policy => policy;
 

@@ -1,45 +1,107 @@
+using Nimmerverse.Actors.Configuration;
+using Nimmerverse.Protocol;
+
 namespace Nimmerverse.Actors.Governor;
 
-/// <summary>The governor's settings; bound from <c>Nimmerverse:Governor</c>.</summary>
-/// <param name="Epoch">How often it decides. Default 1 s.</param>
-/// <param name="Policy"><c>learned</c> (its network, learning online) or <c>equal-share</c> (the fixed baseline).</param>
-/// <param name="HostCpuBudgetPercent">The sum of CPU quotas one host may hand out, in percent of a core (200 = two cores).</param>
-/// <param name="KnownNpcIds">NPC ids 0..KnownNpcIds-1 exist (the village's citizens); states of others are rejected.</param>
-/// <param name="DefaultTickRateHz">The equal-share policy's tick rate (the NPCs' configured rate).</param>
-/// <param name="MemoryMaxBytes">MemoryMax sent along with every quota change (the governor steers CPU only).</param>
-/// <param name="TasksMax">TasksMax sent along with every quota change.</param>
-/// <param name="SilenceTimeout">An NPC without a state for this long is absent: no decision, no trail.</param>
-/// <param name="MaxTickRateStep">Most a tick rate may move in one epoch (Hz). Default 2.</param>
-/// <param name="MaxQuotaStep">Most a CPU quota may move in one epoch (percentage points). Default 10.</param>
-/// <param name="GateHoldEpochs">A gate stays as it is for at least this many epochs after a change. Default 5.</param>
-/// <param name="Exploration">Standard deviation of the learned policy's exploration noise (on 0..1 outputs). Default 0.1.</param>
-/// <param name="LearningRate">The learned policy's step size. Default 0.001.</param>
-/// <param name="Seed">Seeds the network and the exploration: the same seed, the same decisions.</param>
-/// <param name="CheckpointEvery">Epochs between checkpoints of the learned policy's weights. Default 60.</param>
-public sealed record GovernorSettings(
-    TimeSpan Epoch,
-    string Policy,
-    double HostCpuBudgetPercent,
-    int KnownNpcIds,
-    double DefaultTickRateHz,
-    long MemoryMaxBytes,
-    long TasksMax,
-    TimeSpan SilenceTimeout,
-    double MaxTickRateStep = 2,
-    double MaxQuotaStep = 10,
-    int GateHoldEpochs = 5,
-    double Exploration = 0.1,
-    double LearningRate = 0.001,
-    int Seed = 1,
-    int CheckpointEvery = 60)
+/// <summary>The thalamus governor: section <c>Nimmerverse:Governor</c>.</summary>
+public sealed record GovernorSettings : IOptionsSection
 {
     public const string Learned = "learned";
     public const string EqualShare = "equal-share";
 
     public static readonly IReadOnlyList<string> Policies = [Learned, EqualShare];
 
-    /// <summary>A new policy as configured (each governor incarnation makes its own).</summary>
-    public IGovernorPolicy NewPolicy() => Policy == EqualShare
-        ? new EqualSharePolicy(DefaultTickRateHz)
+    public static GovernorSettings Default { get; } = new();
+
+    /// <summary>How often it decides. Default 1 s.</summary>
+    public TimeSpan Epoch { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary><c>learned</c> (its network, learning online) or <c>equal-share</c> (the fixed baseline). Default learned.</summary>
+    public string Policy { get; init; } = Learned;
+
+    /// <summary>The sum of CPU quotas one host may hand out, in percent of a core. Default: 75 % of the host's cores.</summary>
+    public double HostCpuBudgetPercent { get; init; } = 75.0 * Environment.ProcessorCount;
+
+    /// <summary>An NPC without a state for this long is absent. Default 5 s.</summary>
+    public TimeSpan SilenceTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most a tick rate moves per epoch, in Hz. Default 2.</summary>
+    public double MaxTickRateStep { get; init; } = 2;
+
+    /// <summary>Most a CPU quota moves per epoch, in percentage points. Default 10.</summary>
+    public double MaxQuotaStep { get; init; } = 10;
+
+    /// <summary>Epochs a gate holds after a change. Default 5.</summary>
+    public int GateHoldEpochs { get; init; } = 5;
+
+    /// <summary>Exploration noise of the learned policy (on 0..1 outputs). Default 0.1.</summary>
+    public double Exploration { get; init; } = 0.1;
+
+    /// <summary>The learned policy's step size. Default 0.001.</summary>
+    public double LearningRate { get; init; } = 0.001;
+
+    /// <summary>Seeds the network and its exploration. Default 1.</summary>
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Epochs between checkpoints of the learned weights. Default 60.</summary>
+    public int CheckpointEvery { get; init; } = 60;
+
+    /// <summary>A fresh policy of the configured kind; the equal-share one steers every NPC at <paramref name="npcs"/>' start rate.</summary>
+    public IGovernorPolicy NewPolicy(GovernedNpcs npcs) => Policy == EqualShare
+        ? new EqualSharePolicy(npcs.StartTickRateHz)
         : new LearnedPolicy(Exploration, LearningRate, Seed);
+
+    public void Validate(OptionProblems problems)
+    {
+        if (Epoch < TimeSpan.FromMilliseconds(100) || Epoch > TimeSpan.FromMinutes(10))
+        {
+            problems.Add("Epoch", $"{Epoch} is outside 00:00:00.1..00:10:00");
+        }
+
+        if (!GovernorSettings.Policies.Contains(Policy))
+        {
+            problems.Add("Policy", $"'{Policy}' is not one of {string.Join(", ", GovernorSettings.Policies)}");
+        }
+
+        if (!double.IsFinite(HostCpuBudgetPercent) || HostCpuBudgetPercent < CpuQuotas.MinPercent)
+        {
+            problems.Add("HostCpuBudgetPercent", $"{HostCpuBudgetPercent} is below {CpuQuotas.MinPercent} (one NPC's minimum quota)");
+        }
+
+        problems.Positive("SilenceTimeout", SilenceTimeout);
+        foreach (var (key, step) in new[] { ("MaxTickRateStep", MaxTickRateStep), ("MaxQuotaStep", MaxQuotaStep) })
+        {
+            if (!double.IsFinite(step) || step <= 0)
+            {
+                problems.Add(key, $"{step} must be positive");
+            }
+        }
+
+        if (GateHoldEpochs < 0)
+        {
+            problems.Add("GateHoldEpochs", $"{GateHoldEpochs} must not be negative");
+        }
+
+        if (!double.IsFinite(Exploration) || Exploration is < 0 or > 1)
+        {
+            problems.Add("Exploration", $"{Exploration} is outside 0..1");
+        }
+
+        if (!double.IsFinite(LearningRate) || LearningRate is <= 0 or > 1)
+        {
+            problems.Add("LearningRate", $"{LearningRate} is outside (0, 1]");
+        }
+
+        if (CheckpointEvery < 1)
+        {
+            problems.Add("CheckpointEvery", $"{CheckpointEvery} must be at least 1");
+        }
+    }
 }
+
+/// <summary>What the governor knows of the NPCs it steers, from the world's and the NPC hosts' sections.</summary>
+/// <param name="Citizens">NPC ids 0..Citizens-1 exist (<c>World:Citizens</c>); states of others are rejected.</param>
+/// <param name="StartTickRateHz">The brains' configured rate (<c>Npc:TickRateHz</c>), the equal-share policy's.</param>
+/// <param name="MemoryMaxBytes">MemoryMax sent along with every quota change (the governor steers CPU only).</param>
+/// <param name="TasksMax">TasksMax sent along with every quota change.</param>
+public sealed record GovernedNpcs(int Citizens, double StartTickRateHz, long MemoryMaxBytes, long TasksMax);

@@ -17,7 +17,7 @@ public sealed class HealthProbeActor : ReceiveActor, IWithTimers
     }
 
     /// <param name="wedgeAfter">
-    /// Test-only fault switch (setting <c>Nimmerverse:Testing:WedgeActorSystemAfter</c>): after this
+    /// Test-only fault switch (<c>NV_FAULT_WEDGE_ACTOR_SYSTEM_AFTER</c>, see the supervisor's FaultInjection): after this
     /// time the probe blocks its dispatcher thread for good, as a deadlocked actor would, so tests
     /// can prove that systemd's watchdog kills and restarts a wedged supervisor. Null in production.
     /// </param>

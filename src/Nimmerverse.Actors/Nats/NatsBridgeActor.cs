@@ -21,6 +21,8 @@ public sealed class NatsBridgeActor : ReceiveActor
 {
     private readonly INatsConnection _connection;
     private readonly NatsBridgeSettings _settings;
+    private readonly string _environment;
+    private readonly string _gateStream;
     private readonly BridgeCounters _counters;
     private readonly WireCodec _codec;
     private readonly CancellationTokenSource _stopping = new();
@@ -33,28 +35,31 @@ public sealed class NatsBridgeActor : ReceiveActor
 
     private sealed record DurableStreamFailed(Exception Error);
 
-    public NatsBridgeActor(INatsConnection connection, NatsBridgeSettings settings, BridgeCounters counters)
+    public NatsBridgeActor(INatsConnection connection, NatsBridgeSettings settings, string environment, BridgeCounters counters)
     {
         _connection = connection;
         _settings = settings;
+        _environment = environment;
+        _gateStream = NatsBridgeSettings.GateStreamName(environment);
         _counters = counters;
         _codec = new WireCodec(settings.MaxPayloadBytes);
 
         Receive<ISubscribe>(StartSubscription);
         Receive<IOutbound>(Send);
         Receive<IRequest>(SendRequest);
-        Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, _settings.GateStreamSubjects));
-        Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _settings.GateStreamName));
+        Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, NatsBridgeSettings.GateStreamSubjects(_environment)));
+        Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _gateStream));
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot()));
         Receive<GetSubscriptions>(_ => Sender.Tell(new Subscriptions([.. _subscriptions.Select(s => (s.Pattern, s.MessageType, s.Target.Path.ToString()))])));
     }
 
-    public static Props Props(INatsConnection connection, NatsBridgeSettings settings, BridgeCounters counters) =>
-        Akka.Actor.Props.Create(() => new NatsBridgeActor(connection, settings, counters));
+    /// <summary>The bridge of a process of <paramref name="environment"/>: it subscribes and publishes under that environment only.</summary>
+    public static Props Props(INatsConnection connection, NatsBridgeSettings settings, string environment, BridgeCounters counters) =>
+        Akka.Actor.Props.Create(() => new NatsBridgeActor(connection, settings, environment, counters));
 
     protected override void PreStart()
     {
-        _problems = new RateLimitedLog(_log, _settings.EffectiveRejectionLogInterval);
+        _problems = new RateLimitedLog(_log, _settings.RejectionLogInterval);
         _connection.MessageDropped += OnMessageDropped;
         _connection.ConnectionDisconnected += OnDisconnected;
         _connection.ConnectionOpened += OnOpened;
@@ -83,9 +88,9 @@ public sealed class NatsBridgeActor : ReceiveActor
 
     private void StartSubscription(ISubscribe subscribe)
     {
-        if (subscribe.Pattern.Environment != _settings.Environment)
+        if (subscribe.Pattern.Environment != _environment)
         {
-            _log.Error("Refused a subscription to {Subject}: this process serves only {Environment}", subscribe.Pattern, _settings.Environment);
+            _log.Error("Refused a subscription to {Subject}: this process serves only {Environment}", subscribe.Pattern, _environment);
             return;
         }
 
@@ -103,9 +108,9 @@ public sealed class NatsBridgeActor : ReceiveActor
     private void Send(IOutbound outbound)
     {
         var destination = outbound.Destination;
-        if (outbound.Kind != OutboundKind.Reply && !destination.StartsWith(_settings.Environment + ".", StringComparison.Ordinal))
+        if (outbound.Kind != OutboundKind.Reply && !destination.StartsWith(_environment + ".", StringComparison.Ordinal))
         {
-            _log.Error("Refused to publish on {Subject}: this process serves only {Environment}", destination, _settings.Environment);
+            _log.Error("Refused to publish on {Subject}: this process serves only {Environment}", destination, _environment);
             return;
         }
 
@@ -146,9 +151,9 @@ public sealed class NatsBridgeActor : ReceiveActor
 
     private void SendRequest(IRequest request)
     {
-        if (request.Subject.Environment != _settings.Environment)
+        if (request.Subject.Environment != _environment)
         {
-            Sender.Tell(new RequestFailed(request.RequestId, $"{request.Subject} is not a subject of {_settings.Environment}"));
+            Sender.Tell(new RequestFailed(request.RequestId, $"{request.Subject} is not a subject of {_environment}"));
             return;
         }
 
@@ -225,14 +230,14 @@ public sealed class NatsBridgeActor : ReceiveActor
     {
         var jetStream = _connection.CreateJetStreamContext();
         _jetStream = jetStream;
-        var config = new StreamConfig(_settings.GateStreamName, [_settings.GateStreamSubjects])
+        var config = new StreamConfig(_gateStream, [NatsBridgeSettings.GateStreamSubjects(_environment)])
         {
-            DuplicateWindow = _settings.EffectiveDuplicateWindow,
-            MaxAge = _settings.EffectiveGateStreamMaxAge,
+            DuplicateWindow = _settings.GateStreamDuplicateWindow,
+            MaxAge = _settings.GateStreamMaxAge,
             Storage = StreamConfigStorage.File,
         };
         jetStream.CreateOrUpdateStreamAsync(config, _stopping.Token).AsTask().ContinueWith<object>(
-            t => t.IsCompletedSuccessfully ? new DurableStreamReady(_settings.GateStreamName) : new DurableStreamFailed(t.Exception!.GetBaseException()),
+            t => t.IsCompletedSuccessfully ? new DurableStreamReady(_gateStream) : new DurableStreamFailed(t.Exception!.GetBaseException()),
             TaskScheduler.Default).PipeTo(Self);
     }
 

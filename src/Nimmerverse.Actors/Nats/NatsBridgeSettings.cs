@@ -1,45 +1,65 @@
+using Nimmerverse.Actors.Configuration;
 using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Nats;
 
-/// <summary>How the bridge treats traffic; bound from <c>Nimmerverse:Nats</c>.</summary>
-/// <param name="Environment">The only environment whose subjects this process touches.</param>
-/// <param name="MaxPayloadBytes">Larger messages are rejected (<see cref="RejectionReason.Oversized"/>).</param>
-/// <param name="SubscriptionBuffer">
-/// Messages a subscription may hold before the bridge reads them. Backpressure policy: when full,
-/// NATS.Net drops the newest and the bridge counts each one (<see cref="DropReason.SubscriptionBufferFull"/>)
-/// and logs it rate-limited. Waiting instead would stall the socket and get the whole connection
-/// cut by the server as a slow consumer, which loses more.
-/// </param>
-/// <param name="RejectionLogInterval">A given rejection reason is logged at most once per interval per subscription.</param>
-/// <param name="DurableStreamDuplicateWindow">How long JetStream remembers message ids to drop duplicates.</param>
-/// <param name="GateStreamMaxAge">
-/// How long the gate stream keeps a transition. It is the spool of the transitions on their way to
-/// PostgreSQL (the governor's host records them), so it must outlast any outage worth riding out;
-/// past it the stream would otherwise grow for ever.
-/// </param>
-public sealed record NatsBridgeSettings(
-    string Environment,
-    int MaxPayloadBytes = WireCodec.DefaultMaxPayloadBytes,
-    int SubscriptionBuffer = NatsBridgeSettings.DefaultSubscriptionBuffer,
-    TimeSpan? RejectionLogInterval = null,
-    TimeSpan? DurableStreamDuplicateWindow = null,
-    TimeSpan? GateStreamMaxAge = null)
+/// <summary>This process's link to NATS: section <c>Nimmerverse:Nats</c>. The bridge serves the process's own environment only.</summary>
+public sealed record NatsBridgeSettings : IOptionsSection
 {
-    public static readonly TimeSpan DefaultGateStreamMaxAge = TimeSpan.FromDays(7);
+    /// <summary>Gate transitions wait in the stream while PostgreSQL is away: it must keep them at least this long.</summary>
+    public static readonly TimeSpan MinGateStreamMaxAge = TimeSpan.FromHours(1);
 
-    public TimeSpan EffectiveGateStreamMaxAge => GateStreamMaxAge ?? DefaultGateStreamMaxAge;
+    public static NatsBridgeSettings Default { get; } = new();
 
-    public const int DefaultSubscriptionBuffer = 65_536;
+    /// <summary>The NATS server (<c>nats</c>, <c>tls</c>, <c>ws</c>, <c>wss</c>); the process's one connection dials it. Default <c>nats://127.0.0.1:4222</c>.</summary>
+    public string Url { get; init; } = BrainCommandLine.DefaultNatsUrl;
 
-    public static readonly TimeSpan DefaultRejectionLogInterval = TimeSpan.FromSeconds(10);
+    /// <summary>Larger incoming messages are rejected and counted. Default 65536 bytes.</summary>
+    public int MaxPayloadBytes { get; init; } = WireCodec.DefaultMaxPayloadBytes;
 
-    public TimeSpan EffectiveRejectionLogInterval => RejectionLogInterval ?? DefaultRejectionLogInterval;
+    /// <summary>
+    /// Messages one subscription may buffer before the newest are dropped (and counted). NATS.Net's default
+    /// would drop silently; waiting instead would get the whole connection cut as a slow consumer. Default 65536.
+    /// </summary>
+    public int SubscriptionBuffer { get; init; } = 65_536;
 
-    public TimeSpan EffectiveDuplicateWindow => DurableStreamDuplicateWindow ?? TimeSpan.FromMinutes(2);
+    /// <summary>Each rejection reason is logged at most once per interval per subject. Default 10 s.</summary>
+    public TimeSpan RejectionLogInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The JetStream stream that keeps gate transitions (<c>{env}.thalamus.gate.&gt;</c>).</summary>
-    public string GateStreamName => $"NIMMERVERSE_{Environment.ToUpperInvariant()}_GATES";
+    /// <summary>How long the JetStream gate stream keeps a transition (the spool on its way to PostgreSQL). Default 7 days.</summary>
+    public TimeSpan GateStreamMaxAge { get; init; } = TimeSpan.FromDays(7);
 
-    public string GateStreamSubjects => $"{Environment}.thalamus.gate.>";
+    /// <summary>Within this window a transition published twice (same message id) is stored once. Default 2 minutes.</summary>
+    public TimeSpan GateStreamDuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The JetStream stream of an environment's gate transitions.</summary>
+    public static string GateStreamName(string environment) => $"NIMMERVERSE_{environment.ToUpperInvariant()}_GATES";
+
+    /// <summary>The subjects that stream keeps.</summary>
+    public static string GateStreamSubjects(string environment) => $"{environment}.thalamus.gate.>";
+
+    public void Validate(OptionProblems problems)
+    {
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var nats) || nats.Scheme is not ("nats" or "tls" or "ws" or "wss") || string.IsNullOrEmpty(nats.Host))
+        {
+            problems.Add("Url", $"'{Url}' is not a NATS URL such as nats://127.0.0.1:4222");
+        }
+
+        if (MaxPayloadBytes is < 256 or > 8 * 1024 * 1024)
+        {
+            problems.Add("MaxPayloadBytes", $"{MaxPayloadBytes} is outside 256..8388608");
+        }
+
+        if (SubscriptionBuffer is < 16 or > 10_000_000)
+        {
+            problems.Add("SubscriptionBuffer", $"{SubscriptionBuffer} is outside 16..10000000");
+        }
+
+        problems.Positive("RejectionLogInterval", RejectionLogInterval);
+        if (GateStreamMaxAge < MinGateStreamMaxAge)
+        {
+            problems.Add("GateStreamMaxAge", $"{GateStreamMaxAge} is shorter than {MinGateStreamMaxAge}: gate transitions wait in the stream while PostgreSQL is away");
+        }
+        problems.Positive("GateStreamDuplicateWindow", GateStreamDuplicateWindow);
+    }
 }

@@ -35,6 +35,7 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
     private readonly LifeforceMeter _meter;
     private readonly Subjects _subjects;
     private readonly ExplorationSettings _settings;
+    private readonly TimeSpan _stepInterval;
     private readonly MessageSource _source;
     private readonly Random _random;
     private readonly HashSet<string> _openPausingGates = new(StringComparer.Ordinal);
@@ -49,6 +50,7 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
 
     public ExplorationNerveActor(IActorRef bridge, IActorRef ledger, Subjects subjects, ExplorationSettings settings, string hostName)
     {
+        _stepInterval = settings.StepInterval ?? throw new ArgumentException("an exploration nerve needs its step interval (Nerves:Exploration:StepInterval)", nameof(settings));
         _bridge = bridge;
         _subjects = subjects;
         _settings = settings;
@@ -74,7 +76,7 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _bridge.Tell(new Subscribe<GateTransitionBody>(_subjects.GateTransitions, Self));
-        Timers.StartPeriodicTimer(nameof(Step), Step.Instance, _settings.StepInterval);
+        Timers.StartPeriodicTimer(nameof(Step), Step.Instance, _stepInterval);
     }
 
     private void OnGateTransition(Inbound<GateTransitionBody> transition)

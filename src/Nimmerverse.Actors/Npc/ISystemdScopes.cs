@@ -6,9 +6,6 @@ namespace Nimmerverse.Actors.Npc;
 /// </summary>
 public sealed record ScopeLimits(double CpuQuotaPercent, long MemoryMaxBytes, long TasksMax)
 {
-    /// <summary>The lab's defaults for a brain: CPUQuota=25%, MemoryMax=256M, 64 tasks.</summary>
-    public static readonly ScopeLimits Default = new(25, 256L * 1024 * 1024, 64);
-
     /// <summary>CPUQuotaPerSecUSec: microseconds of CPU per second of wall time.</summary>
     public ulong CpuQuotaPerSecUSec => (ulong)Math.Round(CpuQuotaPercent * 10_000);
 }

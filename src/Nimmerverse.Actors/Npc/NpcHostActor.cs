@@ -22,14 +22,16 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     private readonly string _hostName;
     private readonly ISystemdScopes? _scopes;
     private readonly IBrainLauncher? _launcher;
+    private readonly string _natsUrl;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, IActorRef> _npcs = [];
     private int _nextId;
 
-    public NpcHostActor(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null)
+    public NpcHostActor(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null)
     {
         _scopes = scopes;
         _launcher = launcher;
+        _natsUrl = natsUrl;
         _settings = settings;
         _bridge = bridge;
         _subjects = subjects;
@@ -47,8 +49,8 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     /// The host; <paramref name="scopes"/> is systemd, to run each brain in its scope with its limits (null runs plain child
     /// processes); <paramref name="launcher"/> starts and adopts the brains (real processes unless a spec says otherwise).
     /// </summary>
-    public static Props Props(NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null) =>
-        Akka.Actor.Props.Create(() => new NpcHostActor(settings, bridge, subjects, hostName, scopes, launcher));
+    public static Props Props(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null) =>
+        Akka.Actor.Props.Create(() => new NpcHostActor(settings, natsUrl, bridge, subjects, hostName, scopes, launcher));
 
     protected override void PreStart()
     {
@@ -98,7 +100,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
                 continue;
             }
 
-            _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _bridge, _subjects, _hostName, _scopes, adoptPid: pid, launcher: _launcher), $"npc-{id}");
+            _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _natsUrl, _bridge, _subjects, _hostName, _scopes, adoptPid: pid, launcher: _launcher), $"npc-{id}");
         }
 
         if (_npcs.Count > 0)
@@ -122,7 +124,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _npcs[_nextId] = Context.ActorOf(NpcProcessActor.Props(_nextId, _settings, _bridge, _subjects, _hostName, _scopes, launcher: _launcher), $"npc-{_nextId}");
+        _npcs[_nextId] = Context.ActorOf(NpcProcessActor.Props(_nextId, _settings, _natsUrl, _bridge, _subjects, _hostName, _scopes, launcher: _launcher), $"npc-{_nextId}");
         Timers.StartSingleTimer("spawn", SpawnNext.Instance, _settings.SpawnInterval);
     }
 

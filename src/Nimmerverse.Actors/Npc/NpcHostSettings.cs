@@ -1,68 +1,157 @@
+using Nimmerverse.Actors.Configuration;
 using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Npc;
 
-/// <summary>How this host runs its NPC population; bound from <c>Nimmerverse:Npc</c>.</summary>
-/// <param name="BrainPath">The <c>nimmerverse-brain</c> executable.</param>
-/// <param name="Population">Brains this host runs, ids 0..Population-1. Default 25 (the arena's citizens).</param>
-/// <param name="TickRateHz">Each brain's tick rate at start (1-20). Default 5.</param>
-/// <param name="Role">Network size: small, medium or large. Default medium.</param>
-/// <param name="NatsUrl">The NATS server the brains connect to (the supervisor's own).</param>
-/// <param name="Environment">Subject environment of the brains (the supervisor's own).</param>
-/// <param name="RestartDelay">Wait before a brain that exited is first started again; it doubles with each further restart in the window. Default 1 s.</param>
-/// <param name="StopTimeout">After SIGTERM, time a brain has to hand over its checkpoint before SIGKILL. Default 10 s.</param>
-/// <param name="MaxRestartDelay">The longest wait between restarts. Default 30 s.</param>
-/// <param name="MaxRestarts">Restarts allowed within <paramref name="RestartWindow"/>; one more and the host gives the brain up. Default 5.</param>
-/// <param name="RestartWindow">The window of the restart intensity. Default 60 s.</param>
-/// <param name="Limits">Each brain's CPU quota, MemoryMax and TasksMax in its systemd scope. Default 25 %, 256 MiB, 64.</param>
-/// <param name="HeartbeatTimeout">A running brain silent (no <c>npc_state</c>) this long is killed and restarted. Default 10 s.</param>
-/// <param name="StartupTimeout">Time a new brain has for its first state. Default 90 s.</param>
-/// <param name="StartupCpuQuotaPercent">A new brain's CPU quota until its first state (never below its own). Default 100.</param>
-/// <param name="SpawnInterval">Brains are started one after another this far apart: each spends about 1.5 s of CPU
-/// loading LibTorch, and all at once they starve the host (and the checkpoint answers they wait for). Default 0.5 s.</param>
-public sealed record NpcHostSettings(
-    string BrainPath,
-    int Population,
-    double TickRateHz,
-    string Role,
-    string NatsUrl,
-    string Environment,
-    TimeSpan RestartDelay,
-    TimeSpan StopTimeout,
-    TimeSpan SpawnInterval,
-    TimeSpan MaxRestartDelay,
-    int MaxRestarts,
-    TimeSpan RestartWindow,
-    ScopeLimits? Limits = null,
-    TimeSpan? HeartbeatTimeout = null,
-    TimeSpan? StartupTimeout = null,
-    double? StartupCpuQuotaPercent = null)
+/// <summary>How this host runs its NPC brains: section <c>Nimmerverse:Npc</c>.</summary>
+public sealed record NpcHostSettings : IOptionsSection
 {
-    /// <summary>A brain that has published no state for this long is killed (and restarted with backoff). Default 10 s.</summary>
-    public TimeSpan Heartbeat => HeartbeatTimeout ?? TimeSpan.FromSeconds(10);
+    /// <summary><c>auto</c> (systemd when it is the init system and answers on the bus), <c>systemd</c> or <c>none</c> (no limits).</summary>
+    public static readonly IReadOnlyList<string> Backends = ["auto", "systemd", "none"]; // the supervisor's NpcBackend acts on them
 
-    /// <summary>Time a new brain has for its first state (loading LibTorch, restoring its checkpoint). Default 90 s.</summary>
-    public TimeSpan Startup => StartupTimeout ?? TimeSpan.FromSeconds(90);
+    public static NpcHostSettings Default { get; } = new();
 
-    /// <summary>Each brain's scope limits (used where systemd runs the brains).</summary>
-    public ScopeLimits ScopeLimits => Limits ?? ScopeLimits.Default;
+    /// <summary>Brains this host runs, ids 0..Population-1; at most World:Citizens. Default 25 (the arena's citizens); 0 runs none.</summary>
+    public int Population { get; init; } = 25;
+
+    /// <summary>Each brain's tick rate at start, 1-20 Hz; the governor retunes it. Default 5.</summary>
+    public double TickRateHz { get; init; } = TickRates.DefaultHz;
+
+    /// <summary>Network size: small, medium or large. Default medium.</summary>
+    public string Role { get; init; } = BrainCommandLine.DefaultRole;
+
+    /// <summary>The brain executable. Default <c>brain/nimmerverse-brain</c> beside the supervisor.</summary>
+    public string BrainPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "brain", "nimmerverse-brain");
+
+    /// <summary>Wait before an exited brain is first started again; it doubles with each restart in the window. Default 1 s.</summary>
+    public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Time a brain has after SIGTERM to hand over its checkpoint, before SIGKILL. Default 10 s.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Brains start one after another this far apart: each spends about 1.5 s of CPU loading LibTorch, and
+    /// all at once they starve the host (and the checkpoint answers they wait for). Default 0.5 s.
+    /// </summary>
+    public TimeSpan SpawnInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary><c>auto</c> (the default), <c>systemd</c> or <c>none</c>: see <see cref="Backends"/>.</summary>
+    public string Backend { get; init; } = "auto";
+
+    /// <summary>D-Bus address of systemd's bus, e.g. <c>unix:path=/run/dbus/system_bus_socket</c>. Default: the system bus.</summary>
+    public string? SystemBus { get; init; }
+
+    /// <summary>Each brain's CPUQuota, in percent of one core (5-100); where a brain starts, the governor retunes it. Default 25.</summary>
+    public double CpuQuotaPercent { get; init; } = 25;
+
+    /// <summary>Each brain's MemoryMax, in MiB. Default 256.</summary>
+    public int MemoryMaxMiB { get; init; } = 256;
+
+    /// <summary>Each brain's TasksMax. Default 64.</summary>
+    public int TasksMax { get; init; } = 64;
+
+    /// <summary>
+    /// A new brain's CPUQuota until its first state (5-100; never below CpuQuotaPercent). Loading LibTorch
+    /// costs about a second of CPU, which at 25 % takes four. Default 100.
+    /// </summary>
+    public double StartupCpuQuotaPercent { get; init; } = 100;
+
+    /// <summary>The longest wait between restarts (the delay doubles from RestartDelay). Default 30 s.</summary>
+    public TimeSpan MaxRestartDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Restarts allowed within RestartWindow; one more and the brain is given up. Default 5.</summary>
+    public int MaxRestarts { get; init; } = 5;
+
+    /// <summary>The window of the restart intensity. Default 60 s.</summary>
+    public TimeSpan RestartWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A running brain that has published no state for this long is killed and restarted. Default 10 s.</summary>
+    public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time a new brain has for its first state (LibTorch, its checkpoint). Default 90 s.</summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Each brain's scope limits (enforced where systemd runs the brains).</summary>
+    public ScopeLimits Limits => new(CpuQuotaPercent, MemoryMaxMiB * 1024L * 1024, TasksMax);
 
     /// <summary>The scope limits a new brain starts with: its own, with the start-up CPU quota if that is higher (until its first state).</summary>
     public ScopeLimits StartupLimits(ScopeLimits limits) =>
-        limits with { CpuQuotaPercent = Math.Max(limits.CpuQuotaPercent, StartupCpuQuotaPercent ?? DefaultStartupCpuQuotaPercent) };
-
-    public const double DefaultStartupCpuQuotaPercent = 100;
-    public const int DefaultPopulation = 25;
-    public static readonly TimeSpan DefaultRestartDelay = TimeSpan.FromSeconds(1);
-    public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(10);
-    public static readonly TimeSpan DefaultSpawnInterval = TimeSpan.FromMilliseconds(500);
-    public static readonly TimeSpan DefaultMaxRestartDelay = TimeSpan.FromSeconds(30);
-    public const int DefaultMaxRestarts = 5;
-    public static readonly TimeSpan DefaultRestartWindow = TimeSpan.FromSeconds(60);
+        limits with { CpuQuotaPercent = Math.Max(limits.CpuQuotaPercent, StartupCpuQuotaPercent) };
 
     public RestartPolicy NewRestartPolicy(Random random) => new(RestartDelay, MaxRestartDelay, MaxRestarts, RestartWindow, random);
 
     /// <summary>The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium</c>.</summary>
-    public IReadOnlyList<string> ArgumentsFor(int npcId) =>
-        BrainCommandLine.For(npcId, TickRateHz, Environment, new Uri(NatsUrl), Role).ToArguments();
+    public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment) =>
+        BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role).ToArguments();
+
+    public void Validate(OptionProblems problems)
+    {
+        if (!TickRates.IsValid(TickRateHz))
+        {
+            problems.Add("TickRateHz", $"{TickRateHz} is outside {TickRates.MinHz}..{TickRates.MaxHz} Hz");
+        }
+
+        if (!BrainCommandLine.Roles.Contains(Role))
+        {
+            problems.Add("Role", $"'{Role}' is not one of {string.Join(", ", BrainCommandLine.Roles)}");
+        }
+
+        if (!Path.IsPathFullyQualified(BrainPath))
+        {
+            problems.Add("BrainPath", $"'{BrainPath}' is not an absolute path");
+        }
+
+        problems.NotNegative("RestartDelay", RestartDelay);
+        problems.Positive("StopTimeout", StopTimeout);
+        if (!Backends.Contains(Backend))
+        {
+            problems.Add("Backend", $"'{Backend}' is not one of {string.Join(", ", Backends)}");
+        }
+
+        if (SystemBus is { } bus && !bus.StartsWith("unix:", StringComparison.Ordinal) && !bus.StartsWith("tcp:", StringComparison.Ordinal))
+        {
+            problems.Add("SystemBus", $"'{bus}' is not a D-Bus address such as unix:path=/run/dbus/system_bus_socket");
+        }
+
+        foreach (var (key, quota) in new[] { ("CpuQuotaPercent", CpuQuotaPercent), ("StartupCpuQuotaPercent", StartupCpuQuotaPercent) })
+        {
+            if (!CpuQuotas.IsValid(quota))
+            {
+                problems.Add(key, $"{quota} is outside {CpuQuotas.MinPercent}..{CpuQuotas.MaxPercent} (percent of one core)");
+            }
+        }
+
+        if (MemoryMaxMiB is < 32 or > 65536)
+        {
+            problems.Add("MemoryMaxMiB", $"{MemoryMaxMiB} is outside 32..65536 MiB");
+        }
+
+        if (TasksMax is < 8 or > 4096)
+        {
+            problems.Add("TasksMax", $"{TasksMax} is outside 8..4096");
+        }
+
+        if (MaxRestartDelay < RestartDelay)
+        {
+            problems.Add("MaxRestartDelay", $"{MaxRestartDelay} is shorter than RestartDelay ({RestartDelay})");
+        }
+
+        if (MaxRestarts < 0)
+        {
+            problems.Add("MaxRestarts", $"{MaxRestarts} must not be negative");
+        }
+
+        problems.Positive("RestartWindow", RestartWindow);
+        if (HeartbeatTimeout < TimeSpan.FromSeconds(1))
+        {
+            problems.Add("HeartbeatTimeout", $"{HeartbeatTimeout} is shorter than a second (a brain ticks at 1 Hz at the slowest)");
+        }
+
+        if (StartupTimeout < TimeSpan.FromSeconds(5))
+        {
+            problems.Add("StartupTimeout", $"{StartupTimeout} is shorter than 5 s (a brain needs about one to load LibTorch, more on a busy host)");
+        }
+
+        problems.NotNegative("SpawnInterval", SpawnInterval);
+    }
 }

@@ -28,7 +28,7 @@ public sealed partial class NpcProcessActor
         try
         {
             var self = Self;
-            brain = _launcher.Start(_settings.BrainPath, _settings.ArgumentsFor(_npcId), b => self.Tell(new Exited(b)));
+            brain = _launcher.Start(_settings.BrainPath, _arguments, b => self.Tell(new Exited(b)));
         }
         catch (Exception e)
         {
@@ -82,7 +82,7 @@ public sealed partial class NpcProcessActor
             return;
         }
 
-        var (since, allowed) = _lastStateAt is { } last ? (last, _settings.Heartbeat) : (_startedAt, _settings.Startup);
+        var (since, allowed) = _lastStateAt is { } last ? (last, _settings.HeartbeatTimeout) : (_startedAt, _settings.StartupTimeout);
         var silence = _clock.GetUtcNow() - since;
         if (silence <= allowed)
         {

@@ -43,6 +43,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private readonly int? _adoptPid;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _stopRequesters = [];
+    private readonly IReadOnlyList<string> _arguments;
     private ScopeLimits _limits;
 
     // The brain of the current Running or Stopping state.
@@ -57,9 +58,10 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private string? _killedBecause;
     private int? _lastOomPid;
 
-    public NpcProcessActor(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null)
+    public NpcProcessActor(int npcId, NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null)
     {
-        (_npcId, _settings, _bridge, _adoptPid, _limits) = (npcId, settings, bridge, adoptPid, settings.ScopeLimits);
+        (_npcId, _settings, _bridge, _adoptPid, _limits) = (npcId, settings, bridge, adoptPid, settings.Limits);
+        _arguments = settings.ArgumentsFor(npcId, natsUrl, subjects.Environment);
         (_events, _commands, _states) = (subjects.SupervisorNpc(hostName), subjects.NpcCommand(npcId), subjects.NpcState(npcId));
         _source = new MessageSource($"npc-host@{hostName}", "supervisor", Tiers.Cells);
         _clock = clock ?? TimeProvider.System;
@@ -74,8 +76,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private string Unit => NpcScopeName.For(_npcId).Value;
 
     /// <summary>The actor of one NPC; with <paramref name="adoptPid"/> it adopts that brain, already running in its scope, instead of starting one.</summary>
-    public static Props Props(int npcId, NpcHostSettings settings, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null) =>
-        Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings, bridge, subjects, hostName, scopes, clock, adoptPid, launcher));
+    public static Props Props(int npcId, NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null) =>
+        Akka.Actor.Props.Create(() => new NpcProcessActor(npcId, settings, natsUrl, bridge, subjects, hostName, scopes, clock, adoptPid, launcher));
 
     protected override void PreStart()
     {

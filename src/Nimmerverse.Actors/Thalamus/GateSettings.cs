@@ -1,23 +1,64 @@
+using Nimmerverse.Actors.Configuration;
+
 namespace Nimmerverse.Actors.Thalamus;
 
-/// <summary>How thalamus gates move; bound from <c>Nimmerverse:Thalamus</c> (defaults in docs/configuration.md).</summary>
-/// <param name="CorrelationWindow">Waves of one domain within this window are correlated. Default 1.5 s.</param>
-/// <param name="Decay">Each step the gate value is multiplied by this. Default 0.95.</param>
-/// <param name="StepInterval">How often gates decay. Default 100 ms.</param>
-/// <param name="OpenThreshold">Above it the gate is OPEN (escalate). Default +0.5.</param>
-/// <param name="CloseThreshold">Below it the gate is CLOSED (suppress). Default -0.5.</param>
-/// <param name="WaveWeight">How far one fully correlated, fully confident wave moves the gate. Default 0.25.</param>
-/// <param name="MaxGates">Domains come from data; past this many gates a wave of a new domain is refused and counted. Default 256.</param>
-public sealed record GateSettings(
-    TimeSpan CorrelationWindow,
-    double Decay = 0.95,
-    TimeSpan? StepInterval = null,
-    double OpenThreshold = 0.5,
-    double CloseThreshold = -0.5,
-    double WaveWeight = 0.25,
-    int MaxGates = 256)
+/// <summary>How thalamus gates move: section <c>Nimmerverse:Thalamus</c>.</summary>
+public sealed record GateSettings : IOptionsSection
 {
-    public static readonly GateSettings Default = new(TimeSpan.FromSeconds(1.5));
+    public static GateSettings Default { get; } = new();
 
-    public TimeSpan EffectiveStepInterval => StepInterval ?? TimeSpan.FromMilliseconds(100);
+    /// <summary>Waves of one domain within this window are correlated. Default 1.5 s.</summary>
+    public TimeSpan CorrelationWindow { get; init; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Each step the gate value is multiplied by this (0..1). Default 0.95.</summary>
+    public double Decay { get; init; } = 0.95;
+
+    /// <summary>How often gates decay. Default 100 ms.</summary>
+    public TimeSpan StepInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Above it a gate is OPEN (escalate). Default 0.5.</summary>
+    public double OpenThreshold { get; init; } = 0.5;
+
+    /// <summary>Below it a gate is CLOSED (suppress). Default -0.5.</summary>
+    public double CloseThreshold { get; init; } = -0.5;
+
+    /// <summary>How far one fully correlated, fully confident wave moves a gate. Default 0.25.</summary>
+    public double WaveWeight { get; init; } = 0.25;
+
+    /// <summary>Domains come from data: past this many gates a wave of a new domain is refused and counted. Default 256.</summary>
+    public int MaxGates { get; init; } = 256;
+
+    public void Validate(OptionProblems problems)
+    {
+        problems.Positive("CorrelationWindow", CorrelationWindow);
+        if (StepInterval < TimeSpan.FromMilliseconds(1))
+        {
+            problems.Add("StepInterval", $"{StepInterval} is shorter than 1 ms");
+        }
+
+        if (!double.IsFinite(Decay) || Decay is <= 0 or >= 1)
+        {
+            problems.Add("Decay", $"{Decay} is not between 0 and 1 (exclusive)");
+        }
+
+        if (!double.IsFinite(OpenThreshold) || OpenThreshold is <= 0 or >= 1)
+        {
+            problems.Add("OpenThreshold", $"{OpenThreshold} is not between 0 and 1 (exclusive)");
+        }
+
+        if (!double.IsFinite(CloseThreshold) || CloseThreshold is <= -1 or >= 0)
+        {
+            problems.Add("CloseThreshold", $"{CloseThreshold} is not between -1 and 0 (exclusive)");
+        }
+
+        if (!double.IsFinite(WaveWeight) || WaveWeight is <= 0 or > 1)
+        {
+            problems.Add("WaveWeight", $"{WaveWeight} is not in (0, 1]");
+        }
+
+        if (MaxGates is < 1 or > 100_000)
+        {
+            problems.Add("MaxGates", $"{MaxGates} is outside 1..100000");
+        }
+    }
 }

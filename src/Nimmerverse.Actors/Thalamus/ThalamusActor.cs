@@ -53,7 +53,7 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _bridge.Tell(new Subscribe<WaveBody>(WavePattern(_subjects), Self));
-        Timers.StartPeriodicTimer(nameof(StepGates), StepGates.Instance, _settings.EffectiveStepInterval);
+        Timers.StartPeriodicTimer(nameof(StepGates), StepGates.Instance, _settings.StepInterval);
     }
 
     private void OnWave(Inbound<WaveBody> wave)

@@ -214,7 +214,7 @@ public sealed class GridWorld
     /// <summary>Citizens other than <paramref name="self"/> standing on <paramref name="node"/> and seen recently.</summary>
     private int Occupants(int node, Citizen self)
     {
-        var present = _clock.GetUtcNow() - _settings.Absence;
+        var present = _clock.GetUtcNow() - _settings.AbsentAfter;
         var count = 0;
         foreach (var other in _citizens)
         {

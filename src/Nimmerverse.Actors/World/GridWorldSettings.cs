@@ -1,46 +1,111 @@
+using Nimmerverse.Actors.Configuration;
+using Nimmerverse.Protocol;
+
 namespace Nimmerverse.Actors.World;
 
-/// <summary>The grid world's settings; bound from <c>Nimmerverse:World</c>.</summary>
-/// <param name="Rows">Node rows of the level-0 arena. Default 5.</param>
-/// <param name="Columns">Node columns of the level-0 arena. Default 5.</param>
-/// <param name="Citizens">NPCs living in the world, ids 0..Citizens-1, each with a home. Default 25.</param>
-/// <param name="MaxLevel">The last curriculum level; each adds two rows and columns and a trait kind. Default 3.</param>
-/// <param name="NodeCapacity">NPCs that fit on one node; a move into a full node is a collision. Default 2.</param>
-/// <param name="OwnHomeShare">Share of training episodes whose goal is the NPC's own home; the rest seek other citizens' homes. Default 0.5.</param>
-/// <param name="QuizEvery">Training episodes between two quiz rounds of one NPC. Default 50.</param>
-/// <param name="GoalReward">Reward for reaching the goal. Default 1.</param>
-/// <param name="StepCost">Reward subtracted for every step (it favours short paths). Default 0.01.</param>
-/// <param name="BumpPenalty">Reward subtracted for a move off the grid (the NPC stays). Default 0.1.</param>
-/// <param name="CollisionPenalty">Reward subtracted for a move into a full node (the NPC stays). Default 0.2.</param>
-/// <param name="GoalIncome">Lifeforce earned by the NPC and the organism for a goal reached. Default 1.</param>
-/// <param name="MoveCost">Lifeforce a move costs. Default 0.02.</param>
-/// <param name="InitialLifeforce">An NPC's lifeforce when it is born. Default 10.</param>
-/// <param name="AbsentAfter">An NPC that has not stepped for this long no longer occupies its node. Default 10 s.</param>
-/// <param name="Seed">Seed of the houses, homes and starts: the same seed builds the same village. Default 1.</param>
-public sealed record GridWorldSettings(
-    int Rows = 5,
-    int Columns = 5,
-    int Citizens = 25,
-    int MaxLevel = 3,
-    int NodeCapacity = 2,
-    double OwnHomeShare = 0.5,
-    int QuizEvery = 50,
-    double GoalReward = 1,
-    double StepCost = 0.01,
-    double BumpPenalty = 0.1,
-    double CollisionPenalty = 0.2,
-    double GoalIncome = 1,
-    double MoveCost = 0.02,
-    double InitialLifeforce = 10,
-    TimeSpan? AbsentAfter = null,
-    int Seed = 1)
+/// <summary>The grid world: section <c>Nimmerverse:World</c>.</summary>
+public sealed record GridWorldSettings : IOptionsSection
 {
-    public static readonly GridWorldSettings Default = new();
+    public static GridWorldSettings Default { get; } = new();
 
-    public TimeSpan Absence => AbsentAfter ?? TimeSpan.FromSeconds(10);
+    /// <summary>Node rows of the level-0 arena, 2-10. Default 5.</summary>
+    public int Rows { get; init; } = 5;
+
+    /// <summary>Node columns of the level-0 arena, 2-10. Default 5.</summary>
+    public int Columns { get; init; } = 5;
+
+    /// <summary>NPCs living in the world, ids 0..Citizens-1, each with a home. Default 25.</summary>
+    public int Citizens { get; init; } = 25;
+
+    /// <summary>The last curriculum level, 0-3; each adds two rows and columns and a trait kind. Default 3.</summary>
+    public int MaxLevel { get; init; } = 3;
+
+    /// <summary>NPCs that fit on one node; a move into a full node is a collision. Default 2.</summary>
+    public int NodeCapacity { get; init; } = 2;
+
+    /// <summary>Share of training episodes whose goal is the NPC's own home; the rest seek other citizens' homes. Default 0.5.</summary>
+    public double OwnHomeShare { get; init; } = 0.5;
+
+    /// <summary>Training episodes between two quiz rounds of one NPC. Default 50.</summary>
+    public int QuizEvery { get; init; } = 50;
+
+    /// <summary>Reward for reaching the goal. Default 1.</summary>
+    public double GoalReward { get; init; } = 1;
+
+    /// <summary>Reward subtracted for every step (it favours short paths). Default 0.01.</summary>
+    public double StepCost { get; init; } = 0.01;
+
+    /// <summary>Reward subtracted for a move off the grid (the NPC stays). Default 0.1.</summary>
+    public double BumpPenalty { get; init; } = 0.1;
+
+    /// <summary>Reward subtracted for a move into a full node (the NPC stays). Default 0.2.</summary>
+    public double CollisionPenalty { get; init; } = 0.2;
+
+    /// <summary>Lifeforce earned by the NPC and the organism for a goal reached. Default 1.</summary>
+    public double GoalIncome { get; init; } = 1;
+
+    /// <summary>Lifeforce a move costs. Default 0.02.</summary>
+    public double MoveCost { get; init; } = 0.02;
+
+    /// <summary>An NPC's lifeforce when it is born. Default 10.</summary>
+    public double InitialLifeforce { get; init; } = 10;
+
+    /// <summary>An NPC that has not stepped for this long no longer occupies its node. Default 10 s.</summary>
+    public TimeSpan AbsentAfter { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Seed of the houses, homes and starts: the same seed builds the same village. Default 1.</summary>
+    public int Seed { get; init; } = 1;
 
     public Curriculum Curriculum => new(Rows, Columns, MaxLevel);
 
     /// <summary>The step budget of an episode whose goal is <paramref name="distance"/> edges away: twice the shortest path, plus four.</summary>
     public static int StepBudget(int distance) => (2 * distance) + 4;
+
+    public void Validate(OptionProblems problems)
+    {
+        foreach (var (key, side) in new[] { ("Rows", Rows), ("Columns", Columns) })
+        {
+            if (side is < 2 or > 10)
+            {
+                problems.Add(key, $"{side} is outside 2..10 (each level adds two, up to {TraitCatalogue.MaxSide})");
+            }
+        }
+
+        if (MaxLevel is < 0 or > 3)
+        {
+            problems.Add("MaxLevel", $"{MaxLevel} is outside 0..3");
+        }
+
+        var homes = System.Math.Min(Rows * Columns, Curriculum.DistinctHousesAt(0));
+        if (Citizens < 1 || Citizens > homes)
+        {
+            problems.Add("Citizens", $"{Citizens} is outside 1..{homes} (one home per node, each told apart by its traits)");
+        }
+
+        if (NodeCapacity < 1)
+        {
+            problems.Add("NodeCapacity", $"{NodeCapacity} must be at least 1");
+        }
+
+        if (QuizEvery < 1)
+        {
+            problems.Add("QuizEvery", $"{QuizEvery} must be at least 1");
+        }
+
+        if (!double.IsFinite(OwnHomeShare) || OwnHomeShare is < 0 or > 1)
+        {
+            problems.Add("OwnHomeShare", $"{OwnHomeShare} is not a share between 0 and 1");
+        }
+
+        problems.Cost("GoalIncome", GoalIncome);
+        problems.Cost("MoveCost", MoveCost);
+        foreach (var (key, amount) in new[] { ("GoalReward", GoalReward), ("StepCost", StepCost), ("BumpPenalty", BumpPenalty), ("CollisionPenalty", CollisionPenalty) })
+        {
+            problems.NotNegative(key, amount);
+        }
+
+        problems.Cost("InitialLifeforce", InitialLifeforce);
+
+        problems.Positive("AbsentAfter", AbsentAfter);
+    }
 }

@@ -1,10 +1,6 @@
-namespace Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Actors.Configuration;
 
-/// <summary>One bad configuration value: the full key (<c>Nimmerverse:Akka:Port</c>) and what is wrong with it.</summary>
-public sealed record ConfigurationError(string Key, string Problem)
-{
-    public override string ToString() => $"{Key}: {Problem}";
-}
+namespace Nimmerverse.Supervisor.Configuration;
 
 /// <summary>
 /// Raised when the configuration cannot be used. The daemon turns it into exit code 78

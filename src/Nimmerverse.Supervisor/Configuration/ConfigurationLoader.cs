@@ -3,6 +3,8 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
+using Nimmerverse.Actors.Configuration;
+
 namespace Nimmerverse.Supervisor.Configuration;
 
 /// <summary>

@@ -1,5 +1,13 @@
 using System.Text.RegularExpressions;
+using Nimmerverse.Actors.Governor;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Npc;
+using Nimmerverse.Actors.Thalamus;
+using Nimmerverse.Actors.World;
 using Nimmerverse.Protocol;
+using Nimmerverse.Supervisor.Persistence;
+
+using Nimmerverse.Actors.Configuration;
 
 namespace Nimmerverse.Supervisor.Configuration;
 
@@ -11,7 +19,7 @@ namespace Nimmerverse.Supervisor.Configuration;
 /// Every default here is the conventional local one, so an installed daemon works beside
 /// locally installed services. Each section checks its own values (<see cref="Validate"/>), at start.
 /// </summary>
-public sealed partial class NimmerverseOptions
+public sealed partial record NimmerverseOptions
 {
     public const string SectionName = "Nimmerverse";
 
@@ -24,23 +32,23 @@ public sealed partial class NimmerverseOptions
     /// <summary>Cluster roles this host takes (see <see cref="ClusterRoles"/>). Empty (the default) means every role.</summary>
     public string[] Roles { get; init; } = [];
 
-    public NatsOptions Nats { get; init; } = new();
+    public NatsBridgeSettings Nats { get; init; } = new();
 
     public CellsOptions Cells { get; init; } = new();
 
-    public ThalamusOptions Thalamus { get; init; } = new();
+    public GateSettings Thalamus { get; init; } = new();
 
     public NervesOptions Nerves { get; init; } = new();
 
     public PostgresOptions Postgres { get; init; } = new();
 
-    public WorldOptions World { get; init; } = new();
+    public GridWorldSettings World { get; init; } = new();
 
-    public NpcOptions Npc { get; init; } = new();
+    public NpcHostSettings Npc { get; init; } = new();
 
-    public GovernorOptions Governor { get; init; } = new();
+    public GovernorSettings Governor { get; init; } = new();
 
-    public TrailsOptions Trails { get; init; } = new();
+    public TrailRecorderSettings Trails { get; init; } = new();
 
     public AkkaOptions Akka { get; init; } = new();
 
@@ -50,14 +58,15 @@ public sealed partial class NimmerverseOptions
 
     public LoggingOptions Logging { get; init; } = new();
 
-    public TestingOptions Testing { get; init; } = new();
+    // Each section starts as a fresh instance, never a shared Default: the configuration binder
+    // binds into the instance it finds.
 
     /// <summary>Every section under its key.</summary>
     private IEnumerable<(string Name, IOptionsSection Section)> Sections =>
     [
         (nameof(Nats), Nats), (nameof(Cells), Cells), (nameof(Thalamus), Thalamus), (nameof(Nerves), Nerves), (nameof(Postgres), Postgres),
         (nameof(World), World), (nameof(Npc), Npc), (nameof(Governor), Governor), (nameof(Trails), Trails), (nameof(Akka), Akka),
-        (nameof(Http), Http), (nameof(Systemd), Systemd), (nameof(Logging), Logging), (nameof(Testing), Testing),
+        (nameof(Http), Http), (nameof(Systemd), Systemd), (nameof(Logging), Logging),
     ];
 
     /// <summary>The roles in force: the configured ones, or all of them when none are configured.</summary>

@@ -4,6 +4,7 @@ using Nimmerverse.Actors.Health;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Lifecycle;
 
 namespace Nimmerverse.Supervisor.Hosting;
 
@@ -16,10 +17,10 @@ public static class CoreComposition
     public static AkkaConfigurationBuilder WithSupervisorCore(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
         builder.WithActors((system, registry, resolver) =>
         {
-            registry.Register<HealthProbeActor>(system.ActorOf(HealthProbeActor.Props(options.Testing.WedgeActorSystemAfter), "health-probe"));
+            registry.Register<HealthProbeActor>(system.ActorOf(HealthProbeActor.Props(FaultInjection.WedgeActorSystemAfter), "health-probe"));
             registry.Register<LifeforceLedgerActor>(system.ActorOf(LifeforceLedgerActor.Props(), "lifeforce"));
             registry.Register<NatsBridgeActor>(system.ActorOf(
-                NatsBridgeActor.Props(resolver.GetService<INatsConnection>(), resolver.GetService<NatsBridgeSettings>(), resolver.GetService<BridgeCounters>()),
+                NatsBridgeActor.Props(resolver.GetService<INatsConnection>(), options.Nats, options.Environment, resolver.GetService<BridgeCounters>()),
                 "nats-bridge"));
         });
 }

@@ -25,10 +25,11 @@ public static class GovernorComposition
                 SingletonName,
                 (system, registry, resolver) =>
                 {
-                    var settings = options.Governor.ToSettings(options.World.Citizens, options.Npc);
+                    var (settings, npc) = (options.Governor, options.Npc);
+                    var npcs = new GovernedNpcs(options.World.Citizens, npc.TickRateHz, npc.Limits.MemoryMaxBytes, npc.Limits.TasksMax);
                     var npcHosts = new ClusterNpcHosts(system, options.HostName, () => registry.TryGet<NpcHostActor>(out var npcHost) ? npcHost : null);
                     return GovernorActor.Props(
-                        settings, registry.Get<NatsBridgeActor>(), new Subjects(options.Environment), settings.NewPolicy, resolver.GetService<IDecisionTrails>(),
+                        settings, npcs, registry.Get<NatsBridgeActor>(), new Subjects(options.Environment), () => settings.NewPolicy(npcs), resolver.GetService<IDecisionTrails>(),
                         npcHosts.Find, options.HostName, checkpoints: resolver.GetService<IGovernorCheckpoints>());
                 },
                 new ClusterSingletonOptions { Role = ClusterRoles.Governor },

@@ -28,6 +28,6 @@ public static class NatsComposition
                 LoggerFactory = provider.GetRequiredService<ILoggerFactory>(),
             }))
             .AddSingleton<BridgeCounters>()
-            .AddSingleton(options.Nats.ToSettings(options.Environment))
+            .AddSingleton(options.Nats)
             .AddSingleton<IStatusContributor, NatsStatusContributor>();
 }

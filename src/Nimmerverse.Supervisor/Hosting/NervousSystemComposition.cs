@@ -21,14 +21,14 @@ public static class NervousSystemComposition
             var subjects = new Subjects(options.Environment);
             if (options.EffectiveRoles.Contains(ClusterRoles.Thalamus))
             {
-                registry.Register<ThalamusActor>(system.ActorOf(ThalamusActor.Props(bridge, subjects, options.Thalamus.ToSettings(), options.HostName), "thalamus"));
+                registry.Register<ThalamusActor>(system.ActorOf(ThalamusActor.Props(bridge, subjects, options.Thalamus, options.HostName), "thalamus"));
             }
 
             if (options.EffectiveRoles.Contains(ClusterRoles.Nerves))
             {
                 var nerves = options.Nerves;
-                registry.Register<CollisionAvoidanceNerveActor>(system.ActorOf(CollisionAvoidanceNerveActor.Props(bridge, ledger, subjects, nerves.CollisionAvoidance.ToSettings(), options.HostName), "nerve-collision"));
-                if (nerves.Exploration.ToSettings() is { } exploration)
+                registry.Register<CollisionAvoidanceNerveActor>(system.ActorOf(CollisionAvoidanceNerveActor.Props(bridge, ledger, subjects, nerves.CollisionAvoidance, options.HostName), "nerve-collision"));
+                if (nerves.Exploration is { StepInterval: not null } exploration)
                 {
                     registry.Register<ExplorationNerveActor>(system.ActorOf(ExplorationNerveActor.Props(bridge, ledger, subjects, exploration, options.HostName), "nerve-exploration"));
                 }
@@ -37,9 +37,9 @@ public static class NervousSystemComposition
             if (options.EffectiveRoles.Contains(ClusterRoles.Cells))
             {
                 var cells = options.Cells;
-                registry.Register<MathCellActor>(system.ActorOf(MathCellActor.Props(bridge, ledger, subjects, cells.Math.ToSettings(), options.HostName), "cell-math"));
-                registry.Register<BatteryCellActor>(system.ActorOf(BatteryCellActor.Props(bridge, ledger, subjects, cells.Battery.ToSettings(), options.HostName), "cell-battery"));
-                if (cells.Sensor.ToSettings() is { } sensor)
+                registry.Register<MathCellActor>(system.ActorOf(MathCellActor.Props(bridge, ledger, subjects, cells.Math, options.HostName), "cell-math"));
+                registry.Register<BatteryCellActor>(system.ActorOf(BatteryCellActor.Props(bridge, ledger, subjects, cells.Battery, options.HostName), "cell-battery"));
+                if (cells.Sensor is { Path: not null } sensor)
                 {
                     registry.Register<SensorCellActor>(system.ActorOf(SensorCellActor.Props(bridge, ledger, subjects, sensor, options.HostName), "cell-sensor"));
                 }

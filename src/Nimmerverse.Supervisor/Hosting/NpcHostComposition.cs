@@ -30,9 +30,9 @@ public static class NpcHostComposition
                     return;
                 }
 
-                var settings = options.Npc.ToSettings(options.Nats.Url, options.Environment);
+                var settings = options.Npc;
                 var backend = resolver.GetService<NpcBackend>();
-                var npcHost = system.ActorOf(NpcHostActor.Props(settings, bridge, subjects, options.HostName, backend.Scopes), ClusterNpcHosts.ActorName);
+                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes), ClusterNpcHosts.ActorName);
                 registry.Register<NpcHostActor>(npcHost);
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over its
                 // checkpoint (through the bridge, still running in this phase). When systemd is restarting

@@ -14,6 +14,6 @@ public static class WorldComposition
         !options.EffectiveRoles.Contains(ClusterRoles.World)
             ? builder
             : builder.WithActors((system, registry) => registry.Register<GridWorldActor>(system.ActorOf(
-                GridWorldActor.Props(registry.Get<NatsBridgeActor>(), registry.Get<LifeforceLedgerActor>(), new Subjects(options.Environment), options.World.ToSettings(), options.HostName),
+                GridWorldActor.Props(registry.Get<NatsBridgeActor>(), registry.Get<LifeforceLedgerActor>(), new Subjects(options.Environment), options.World, options.HostName),
                 "world")));
 }

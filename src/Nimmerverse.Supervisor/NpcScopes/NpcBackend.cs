@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Nimmerverse.Actors.Npc;
-using Nimmerverse.Supervisor.Configuration;
 
 namespace Nimmerverse.Supervisor.NpcScopes;
 
@@ -15,12 +14,10 @@ public sealed record NpcBackend(string Name, DBusSystemdScopes? Scopes, string R
     public const string None = "none";
     public const string Auto = "auto";
 
-    public static readonly IReadOnlyList<string> Choices = [Auto, Systemd, None];
-
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Selects the backend; a configured <c>systemd</c> that cannot be reached is an error (the daemon must not run brains without the limits it was told to enforce).</summary>
-    public static async Task<NpcBackend> SelectAsync(NpcOptions options, ILogger logger)
+    public static async Task<NpcBackend> SelectAsync(NpcHostSettings options, ILogger logger)
     {
         if (options.Backend == None)
         {

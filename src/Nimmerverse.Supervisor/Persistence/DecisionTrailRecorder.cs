@@ -1,28 +1,63 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Nimmerverse.Actors.Logging;
+using Nimmerverse.Actors.Configuration;
 using Nimmerverse.Actors.Governor;
 
 namespace Nimmerverse.Supervisor.Persistence;
 
-/// <summary>How the recorder batches and where it spools; bound from <c>Nimmerverse:Trails</c>.</summary>
-/// <param name="SpoolPath">The spool file (fsync'd, bounded) that holds trails while PostgreSQL is away.</param>
-/// <param name="SpoolMaxBytes">The spool's bound; past it records are lost, counted and alarmed about.</param>
-/// <param name="BatchSize">Most records per COPY.</param>
-/// <param name="FlushInterval">How long a short batch waits for more records.</param>
-/// <param name="RetryInterval">How often a waiting spool is tried against PostgreSQL.</param>
-/// <param name="QueueCapacity">Records the governor may hand over faster than they are stored; past it they are lost and counted.</param>
-public sealed record TrailRecorderSettings(
-    string SpoolPath,
-    long SpoolMaxBytes = 256L * 1024 * 1024,
-    int BatchSize = 5000,
-    TimeSpan? FlushInterval = null,
-    TimeSpan? RetryInterval = null,
-    int QueueCapacity = 200_000)
+/// <summary>How decision trails reach PostgreSQL, batched, and where they wait while it is away: section <c>Nimmerverse:Trails</c>.</summary>
+public sealed record TrailRecorderSettings : IOptionsSection
 {
-    public TimeSpan Flush => FlushInterval ?? TimeSpan.FromMilliseconds(200);
+    public static TrailRecorderSettings Default { get; } = new();
 
-    public TimeSpan Retry => RetryInterval ?? TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// The spool file (fsync'd, bounded) that keeps trails while PostgreSQL is away; a relative path is under
+    /// systemd's <c>$STATE_DIRECTORY</c> (the service's is <c>/var/lib/nimmerverse</c>), else the working directory. Default <c>trails.spool</c>.
+    /// </summary>
+    public string SpoolPath { get; init; } = "trails.spool";
+
+    /// <summary>The spool's bound; past it trails are lost, counted and alarmed about. Default 256.</summary>
+    public double SpoolMaxMiB { get; init; } = 256;
+
+    /// <summary>Most trails per binary COPY. Default 5000.</summary>
+    public int BatchSize { get; init; } = 5000;
+
+    /// <summary>How long a short batch waits for more. Default 200 ms.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How often a waiting spool is tried against PostgreSQL. Default 2 s.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Trails the governor may hand over faster than they are stored; past it they are lost and counted. Default 200000.</summary>
+    public int QueueCapacity { get; init; } = 200_000;
+
+    public long SpoolMaxBytes => (long)Math.Round(SpoolMaxMiB * 1024 * 1024);
+
+    public void Validate(OptionProblems problems)
+    {
+        if (string.IsNullOrWhiteSpace(SpoolPath))
+        {
+            problems.Add("SpoolPath", "must not be empty");
+        }
+
+        if (!double.IsFinite(SpoolMaxMiB) || SpoolMaxMiB is < 1 or > 1_048_576)
+        {
+            problems.Add("SpoolMaxMiB", $"{SpoolMaxMiB} is outside 1..1048576");
+        }
+
+        if (BatchSize is < 1 or > 100_000)
+        {
+            problems.Add("BatchSize", $"{BatchSize} is outside 1..100000");
+        }
+
+        problems.Positive("FlushInterval", FlushInterval);
+        problems.Positive("RetryInterval", RetryInterval);
+        if (QueueCapacity is < 1 or > 10_000_000)
+        {
+            problems.Add("QueueCapacity", $"{QueueCapacity} is outside 1..10000000");
+        }
+    }
 }
 
 /// <summary>
@@ -127,7 +162,7 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
                 // While records wait in the spool, wake up to retry it even if nothing new comes.
                 more = SpoolIsEmpty
                     ? await reader.WaitToReadAsync().ConfigureAwait(false)
-                    : await reader.WaitToReadAsync().AsTask().WaitAsync(_settings.Retry).ConfigureAwait(false);
+                    : await reader.WaitToReadAsync().AsTask().WaitAsync(_settings.RetryInterval).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -153,7 +188,7 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
     /// <summary>Takes what is there, and if that is short of a batch waits up to the flush interval for more.</summary>
     private async Task FillAsync(ChannelReader<DecisionTrail> reader, List<DecisionTrail> batch)
     {
-        var deadline = DateTime.UtcNow + _settings.Flush;
+        var deadline = DateTime.UtcNow + _settings.FlushInterval;
         while (batch.Count < _settings.BatchSize)
         {
             while (batch.Count < _settings.BatchSize && reader.TryRead(out var trail))
@@ -219,7 +254,7 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
 
     private async Task TryReplayAsync()
     {
-        if (_spool is not { IsEmpty: false } spool || DateTime.UtcNow - _lastReplayAttempt < _settings.Retry)
+        if (_spool is not { IsEmpty: false } spool || DateTime.UtcNow - _lastReplayAttempt < _settings.RetryInterval)
         {
             return;
         }

@@ -23,9 +23,7 @@ public static class PersistenceComposition
             .AddSingleton<IGovernorCheckpoints, PostgresGovernorCheckpoints>()
             .AddSingleton(provider => new DecisionTrailRecorder(
                 provider.GetRequiredService<IDecisionTrailStore>(),
-                new TrailRecorderSettings(
-                    SpoolPath(options.Trails.SpoolPath), options.Trails.SpoolMaxMiB * 1024L * 1024, options.Trails.BatchSize,
-                    options.Trails.FlushInterval, options.Trails.RetryInterval),
+                options.Trails with { SpoolPath = SpoolPath(options.Trails.SpoolPath) },
                 provider.GetRequiredService<ILogger<DecisionTrailRecorder>>()))
             .AddSingleton<IDecisionTrails>(provider => provider.GetRequiredService<DecisionTrailRecorder>())
             .AddTrailsStatus(options);
@@ -40,7 +38,7 @@ public static class PersistenceComposition
                 .AddSingleton<Lifecycle.IStatusContributor, Lifecycle.TrailsStatusContributor>()
                 .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>()))
                 .AddSingleton(provider => new GateRecorderSettings(
-                    provider.GetRequiredService<NatsBridgeSettings>().GateStreamName, BatchSize: Math.Min(options.Trails.BatchSize, 1000), RetryInterval: options.Trails.RetryInterval))
+                    NatsBridgeSettings.GateStreamName(options.Environment), BatchSize: Math.Min(options.Trails.BatchSize, 1000), RetryInterval: options.Trails.RetryInterval))
                 .AddSingleton<GateTransitionRecorder>()
                 .AddSingleton<Lifecycle.IStatusContributor>(provider => provider.GetRequiredService<GateTransitionRecorder>())
                 .AddHostedService(provider => provider.GetRequiredService<GateTransitionRecorder>())

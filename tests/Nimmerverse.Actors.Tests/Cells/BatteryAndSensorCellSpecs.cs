@@ -88,7 +88,7 @@ public sealed class SensorCellActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var ledger = CreateTestProbe();
-        var cell = Sys.ActorOf(SensorCellActor.Props(bridge.Ref, ledger.Ref, Dev, new SensorCellSettings(_sensorFile, TimeSpan.FromMilliseconds(50), scale), "theia"));
+        var cell = Sys.ActorOf(SensorCellActor.Props(bridge.Ref, ledger.Ref, Dev, new SensorCellSettings { Path = _sensorFile, PollInterval = TimeSpan.FromMilliseconds(50), Scale = scale }, "theia"));
         bridge.ExpectMsg<Subscribe<CellRequestBody>>();
         return (bridge, ledger, cell);
     }

@@ -21,7 +21,7 @@ public sealed class MathCellActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var ledger = CreateTestProbe();
-        var cell = Sys.ActorOf(MathCellActor.Props(bridge.Ref, ledger.Ref, Dev, new MathCellSettings(ComputeCost: 0.1, ReportCost: 0.05), "theia"));
+        var cell = Sys.ActorOf(MathCellActor.Props(bridge.Ref, ledger.Ref, Dev, new MathCellSettings { ComputeCost = 0.1, ReportCost = 0.05 }, "theia"));
         var subscribe = bridge.ExpectMsg<Subscribe<CellRequestBody>>();
         Assert.That(subscribe.Pattern.Value, Is.EqualTo("dev.nervous.cells.math.request"));
         Assert.That(subscribe.QueueGroup, Is.EqualTo("nimmerverse-math"));

@@ -8,7 +8,10 @@ namespace Nimmerverse.Actors.Tests.Governor;
 public sealed class AllocationPlannerTests
 {
     internal static GovernorSettings Settings(double budget = 100, int gateHold = 5) =>
-        new(TimeSpan.FromSeconds(1), GovernorSettings.EqualShare, budget, 25, 5, 256L << 20, 64, TimeSpan.FromSeconds(5), GateHoldEpochs: gateHold);
+        new() { Policy = GovernorSettings.EqualShare, HostCpuBudgetPercent = budget, GateHoldEpochs = gateHold };
+
+    /// <summary>The village the specs govern: 25 citizens at 5 Hz, 256 MiB and 64 tasks each.</summary>
+    internal static readonly GovernedNpcs Village = new(25, 5, 256L << 20, 64);
 
     [Test]
     public void Wanted_values_are_clamped_to_the_protocols_ranges()

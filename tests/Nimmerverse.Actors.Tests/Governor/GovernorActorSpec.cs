@@ -72,7 +72,7 @@ public sealed class GovernorActorSpec : AkkaSpec
     private IActorRef Governor(Func<IGovernorPolicy> newPolicy, double budget = 100, Func<string, ICanTell?>? npcHostOf = null) =>
         Sys.ActorOf(GovernorActor.Props(
             AllocationPlannerTests.Settings(budget) with { Epoch = TimeSpan.FromHours(1) }, // epochs run when the test says
-            _bridge.Ref, Dev, newPolicy, _trails, npcHostOf ?? (host => host == "theia" ? _npcHost.Ref : null), "theia", _clock));
+            AllocationPlannerTests.Village, _bridge.Ref, Dev, newPolicy, _trails, npcHostOf ?? (host => host == "theia" ? _npcHost.Ref : null), "theia", _clock));
 
     private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5, int level = 0) =>
         new($"dev.npc.{npcId}.state", Envelopes.Of(new MessageSource($"npc-{npcId}", "npc", 1),

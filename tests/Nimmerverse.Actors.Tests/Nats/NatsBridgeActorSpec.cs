@@ -43,7 +43,7 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
     }
 
     private IActorRef Bridge(string environment = "dev") =>
-        Sys.ActorOf(NatsBridgeActor.Props(_bridgeConnection, new NatsBridgeSettings(environment, RejectionLogInterval: TimeSpan.FromMinutes(1)), _counters));
+        Sys.ActorOf(NatsBridgeActor.Props(_bridgeConnection, NatsBridgeSettings.Default with { RejectionLogInterval = TimeSpan.FromMinutes(1) }, environment, _counters));
 
     private static byte[] RequestBytes(string operation, params double[] operands) =>
         WireCodec.Default.Encode(Envelopes.Of(Tester, new CellRequestBody(operation, operands)));

@@ -20,7 +20,7 @@ public sealed class ExplorationNerveSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var ledger = CreateTestProbe();
-        var nerve = Sys.ActorOf(ExplorationNerveActor.Props(bridge.Ref, ledger.Ref, Dev, new ExplorationSettings(TimeSpan.FromMilliseconds(30), Seed: 7), "theia"));
+        var nerve = Sys.ActorOf(ExplorationNerveActor.Props(bridge.Ref, ledger.Ref, Dev, new ExplorationSettings { StepInterval = TimeSpan.FromMilliseconds(30), Seed = 7 }, "theia"));
         bridge.ExpectMsg<Subscribe<GateTransitionBody>>();
         return (bridge, ledger, nerve);
     }

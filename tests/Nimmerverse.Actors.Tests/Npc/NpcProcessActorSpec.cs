@@ -92,11 +92,16 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     }
 
     /// <summary>Settings for the stand-in brains; the start-up CPU quota is off (5 %, below any brain's own) unless a test is about it.</summary>
-    private static NpcHostSettings Settings(string brain, int maxRestarts = 3, TimeSpan? startup = null, double startupQuota = 5) => new(
-        brain, 1, 5, "small", "nats://127.0.0.1:4222", "dev",
-        RestartDelay: TimeSpan.FromMilliseconds(100), StopTimeout: TimeSpan.FromSeconds(3), SpawnInterval: TimeSpan.Zero,
-        MaxRestartDelay: TimeSpan.FromSeconds(1), MaxRestarts: maxRestarts, RestartWindow: TimeSpan.FromSeconds(30),
-        HeartbeatTimeout: TimeSpan.FromSeconds(2), StartupTimeout: startup ?? TimeSpan.FromSeconds(60), StartupCpuQuotaPercent: startupQuota);
+    private static NpcHostSettings Settings(string brain, int maxRestarts = 3, TimeSpan? startup = null, double startupQuota = 5) => new()
+    {
+        BrainPath = brain, Population = 1, Role = "small",
+        RestartDelay = TimeSpan.FromMilliseconds(100), StopTimeout = TimeSpan.FromSeconds(3), SpawnInterval = TimeSpan.Zero,
+        MaxRestartDelay = TimeSpan.FromSeconds(1), MaxRestarts = maxRestarts, RestartWindow = TimeSpan.FromSeconds(30),
+        HeartbeatTimeout = TimeSpan.FromSeconds(2), StartupTimeout = startup ?? TimeSpan.FromSeconds(60), StartupCpuQuotaPercent = startupQuota,
+    };
+
+    /// <summary>The NATS server the stand-ins are told about (they never dial it).</summary>
+    private const string Nats = "nats://127.0.0.1:4222";
 
     private static Inbound<NpcStateBody> StateOf(int npcId) => new(
         $"dev.npc.{npcId}.state",
@@ -120,7 +125,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void A_crashing_brain_is_restarted_with_growing_bounded_delays_then_given_up()
     {
         var bridge = CreateTestProbe();
-        Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("exit 3")), bridge.Ref, Dev, "theia", launcher: _launcher));
+        Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("exit 3")), Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
 
         var spawned = ExpectEvent(bridge, "spawned");
         Assert.That(spawned.Pid, Is.GreaterThan(0));
@@ -156,7 +161,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void A_brain_killed_by_a_signal_is_reported_with_the_signal()
     {
         var bridge = CreateTestProbe();
-        Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("kill -9 $$")), bridge.Ref, Dev, "theia", launcher: _launcher));
+        Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("kill -9 $$")), Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
 
         ExpectEvent(bridge, "spawned");
         var exited = ExpectEvent(bridge, "exited");
@@ -170,7 +175,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         var bridge = CreateTestProbe();
         var marker = Path.Combine(_directory, "terminated");
         var ready = Path.Combine(_directory, "ready");
-        var npc = Sys.ActorOf(NpcProcessActor.Props(6, Settings(Script($"trap 'touch {marker}; exit 0' TERM\ntouch {ready}\nwhile true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(6, Settings(Script($"trap 'touch {marker}; exit 0' TERM\ntouch {ready}\nwhile true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         AwaitCondition(() => File.Exists(ready), TimeSpan.FromSeconds(5)); // its trap is set
 
@@ -187,7 +192,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var ready = Path.Combine(_directory, "ready");
-        var npc = Sys.ActorOf(NpcProcessActor.Props(7, Settings(Script($"trap '' TERM\ntouch {ready}\nwhile true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(7, Settings(Script($"trap '' TERM\ntouch {ready}\nwhile true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         AwaitCondition(() => File.Exists(ready), TimeSpan.FromSeconds(5)); // SIGTERM is ignored from here on
 
@@ -276,14 +281,14 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         scopes.LeftRunning(0, survivor.Id);
         scopes.LeftRunning(7, StartOrphan("while true; do sleep 0.1; done").Id); // beyond a population of 2
 
-        Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")) with { Population = 2 }, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
+        Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")) with { Population = 2 }, Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
 
         // The two NPC actors run side by side: their first events come in either order.
         var events = new[] { NextEvent(bridge), NextEvent(bridge) }.OrderBy(e => e.NpcId).ToArray();
         Assert.That((events[0].NpcId, events[0].Event, events[0].Pid), Is.EqualTo((0, "adopted", (int?)survivor.Id)));
         Assert.That((events[1].NpcId, events[1].Event), Is.EqualTo((1, "spawned")), "NPC 0 was not started a second time");
         AwaitCondition(() => scopes.Calls.Any(c => c.Call == "stop nimmerverse-npc-7.scope"), TimeSpan.FromSeconds(5));
-        Assert.That(scopes.Calls.Where(c => c.Call == "set").Select(c => c.Limits), Is.EqualTo(new[] { ScopeLimits.Default }), "the adopted brain got its limits again");
+        Assert.That(scopes.Calls.Where(c => c.Call == "set").Select(c => c.Limits), Is.EqualTo(new[] { NpcHostSettings.Default.Limits }), "the adopted brain got its limits again");
         var later = bridge.ReceiveWhile(TimeSpan.FromMilliseconds(700), m => m).OfType<Publish<NpcLifecycleBody>>().Select(p => p.Envelope.Body);
         Assert.That(later, Is.Empty, "no NPC was started twice");
     }
@@ -294,7 +299,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
         var survivor = StartOrphan("while true; do sleep 0.1; done");
-        Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes, adoptPid: survivor.Id, launcher: _launcher));
+        Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script("while true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", scopes, adoptPid: survivor.Id, launcher: _launcher));
         Assert.That(ExpectEvent(bridge, "adopted").Pid, Is.EqualTo(survivor.Id));
 
         survivor.Kill();
@@ -311,7 +316,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
-        Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
+        Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         var spawned = ExpectEvent(bridge, "spawned");
         AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5));
 
@@ -330,10 +335,10 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("while true; do sleep 0.1; done"), startupQuota: 100), bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(5, Settings(Script("while true; do sleep 0.1; done"), startupQuota: 100), Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5)); // in its scope
-        Assert.That(scopes.Calls.Single(c => c.Call == "start").Limits, Is.EqualTo(ScopeLimits.Default with { CpuQuotaPercent = 100 }));
+        Assert.That(scopes.Calls.Single(c => c.Call == "start").Limits, Is.EqualTo(NpcHostSettings.Default.Limits with { CpuQuotaPercent = 100 }));
         Assert.That(scopes.Calls.Any(c => c.Call == "set"), Is.False, "no change before the brain is up");
 
         npc.Tell(StateOf(5), TestActor);
@@ -341,7 +346,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
 
         AwaitCondition(() => scopes.Calls.Any(c => c.Call == "set"), TimeSpan.FromSeconds(5));
         Thread.Sleep(200);
-        Assert.That(scopes.Calls.Where(c => c.Call == "set").Select(c => c.Limits), Is.EqualTo(new[] { ScopeLimits.Default }), "its own 25 %, once");
+        Assert.That(scopes.Calls.Where(c => c.Call == "set").Select(c => c.Limits), Is.EqualTo(new[] { NpcHostSettings.Default.Limits }), "its own 25 %, once");
     }
 
     [Test]
@@ -349,7 +354,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(4, Settings(Script("while true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         var pid = ExpectEvent(bridge, "spawned").Pid!.Value;
         AwaitCondition(() => scopes.OomWatch is not null, TimeSpan.FromSeconds(5)); // it is in its scope
 
@@ -373,7 +378,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
         var go = Path.Combine(_directory, "go");
-        var npc = Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script($"while [ ! -f {go} ]; do sleep 0.05; done\nexit 1")), bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script($"while [ ! -f {go} ]; do sleep 0.05; done\nexit 1")), Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         AwaitCondition(() => scopes.Calls.Any(c => c.Call == "start"), TimeSpan.FromSeconds(5));
         var governed = new ScopeLimits(60, 300L * 1024 * 1024, 64);
@@ -386,7 +391,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         ExpectEvent(bridge, "restarted");
         AwaitCondition(() => scopes.Calls.Count(c => c.Call == "start") == 2, TimeSpan.FromSeconds(5));
         var starts = scopes.Calls.Where(c => c.Call == "start").Select(c => c.Limits).ToArray();
-        Assert.That(starts[0], Is.EqualTo(ScopeLimits.Default), "the first start had the configured limits");
+        Assert.That(starts[0], Is.EqualTo(NpcHostSettings.Default.Limits), "the first start had the configured limits");
         Assert.That(scopes.Calls.Single(c => c.Call == "set").Limits, Is.EqualTo(governed));
         Assert.That(starts[1], Is.EqualTo(governed), "the restarted brain kept the governor's limits");
     }
@@ -395,10 +400,10 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void Without_systemd_a_quota_change_says_it_is_not_enforced()
     {
         var bridge = CreateTestProbe();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(2, Settings(Script("while true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
 
-        npc.Tell(new SetLimits(2, ScopeLimits.Default), TestActor);
+        npc.Tell(new SetLimits(2, NpcHostSettings.Default.Limits), TestActor);
 
         var answer = ExpectMsg<LimitsSet>();
         Assert.That(answer.Applied, Is.False);
@@ -409,7 +414,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void A_tick_rate_change_goes_to_the_brain_as_an_npc_command()
     {
         var bridge = CreateTestProbe();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(1, Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(1, Settings(Script("while true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
 
         npc.Tell(new SetTickRate(1, 12), TestActor);
@@ -424,11 +429,11 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void The_host_routes_actuation_to_its_npcs_and_answers_for_one_it_does_not_run()
     {
         var bridge = CreateTestProbe();
-        var host = Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")), bridge.Ref, Dev, "theia", null, launcher: _launcher));
+        var host = Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", null, launcher: _launcher));
         ExpectEvent(bridge, "spawned");
 
         host.Tell(new SetTickRate(0, 7), TestActor);
-        host.Tell(new SetLimits(5, ScopeLimits.Default), TestActor);
+        host.Tell(new SetLimits(5, NpcHostSettings.Default.Limits), TestActor);
 
         Assert.That(((Publish<NpcCommandBody>)bridge.FishForMessage(m => m is Publish<NpcCommandBody>)).Subject.Value, Is.EqualTo("dev.npc.0.command"));
         Assert.That(ExpectMsg<LimitsSet>(), Is.EqualTo(new LimitsSet(5, false, "NPC 5 does not run on this host")));
@@ -440,7 +445,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     public void A_brain_that_falls_silent_is_killed_and_restarted_and_its_states_keep_it_alive()
     {
         var bridge = CreateTestProbe();
-        var npc = Sys.ActorOf(NpcProcessActor.Props(9, Settings(Script("while true; do sleep 0.1; done"), startup: TimeSpan.FromSeconds(3)), bridge.Ref, Dev, "theia", launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(9, Settings(Script("while true; do sleep 0.1; done"), startup: TimeSpan.FromSeconds(3)), Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
         var subscribe = bridge.ExpectMsg<Subscribe<NpcStateBody>>();
         Assert.That(subscribe.Pattern.Value, Is.EqualTo("dev.npc.9.state"));
         ExpectEvent(bridge, "spawned");
@@ -464,7 +469,7 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var settings = Settings(Script("exit 1")) with { RestartDelay = TimeSpan.FromSeconds(2), MaxRestartDelay = TimeSpan.FromSeconds(2) };
-        var npc = Sys.ActorOf(NpcProcessActor.Props(8, settings, bridge.Ref, Dev, "theia", launcher: _launcher));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(8, settings, Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
         ExpectEvent(bridge, "spawned");
         ExpectEvent(bridge, "exited");
 

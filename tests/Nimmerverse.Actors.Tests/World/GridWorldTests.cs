@@ -127,7 +127,7 @@ public sealed class GridWorldTests
         Assert.That(collided.Reward, Is.EqualTo(-Small.StepCost - Small.CollisionPenalty).Within(1e-9));
         Assert.That(world.Collisions, Is.EqualTo(1));
 
-        clock.Advance(Small.Absence + TimeSpan.FromSeconds(1));
+        clock.Advance(Small.AbsentAfter + TimeSpan.FromSeconds(1));
         var moved = world.Step(1, policy(collided.Node, target, [])).Observation!;
         Assert.That(moved.Collision, Is.False, "a has not stepped for longer than AbsentAfter: its node is free");
     }

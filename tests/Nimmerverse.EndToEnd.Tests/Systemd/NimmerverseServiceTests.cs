@@ -169,7 +169,7 @@ public sealed class NimmerverseServiceTests
         await Sandbox.WriteFileAsync($"{DropInDirectory}/wedge.conf", """
             [Service]
             WatchdogSec=3s
-            Environment=NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER=00:00:04
+            Environment=NV_FAULT_WEDGE_ACTOR_SYSTEM_AFTER=00:00:04
             LimitCORE=0
             """);
         await Sandbox.SystemctlAsync("daemon-reload");

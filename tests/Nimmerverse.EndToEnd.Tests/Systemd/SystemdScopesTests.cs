@@ -118,7 +118,7 @@ public sealed class SystemdScopesTests
     {
         var unit = NpcScopeName.For(8);
         var pid = await StartSleeperAsync();
-        await _scopes.StartScopeAsync(unit, [pid], ScopeLimits.Default, "NPC 8 brain (test)", default);
+        await _scopes.StartScopeAsync(unit, [pid], NpcHostSettings.Default.Limits, "NPC 8 brain (test)", default);
 
         var states = new System.Collections.Concurrent.ConcurrentQueue<string>();
         using var watch = await _scopes.WatchStateAsync(unit, states.Enqueue, default);
@@ -136,7 +136,7 @@ public sealed class SystemdScopesTests
     public void A_scope_for_a_process_that_does_not_exist_fails_with_systemds_reason()
     {
         var error = Assert.ThrowsAsync<Tmds.DBus.Protocol.DBusErrorReplyException>(() =>
-            _scopes.StartScopeAsync(NpcScopeName.For(9), [999_999], ScopeLimits.Default, "nobody", default))!;
+            _scopes.StartScopeAsync(NpcScopeName.For(9), [999_999], NpcHostSettings.Default.Limits, "nobody", default))!;
 
         Assert.That(error.Message, Does.Contain("999999").Or.Contain("PID"));
     }

@@ -4,6 +4,8 @@ using System.Text.RegularExpressions;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Testing;
 
+using Nimmerverse.Actors.Configuration;
+
 namespace Nimmerverse.Supervisor.Tests.Configuration;
 
 /// <summary>docs/configuration.md is the reference of every option: each key has a row with its real default.</summary>

@@ -1,4 +1,6 @@
 using System.Collections;
+using Nimmerverse.Actors.Npc;
+using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing;
@@ -30,6 +32,16 @@ public sealed class ConfigurationLoaderTests
 
     private ConfigurationException LoadFails(string? json = null, IDictionary? environment = null) =>
         Assert.Throws<ConfigurationException>(() => Load(json, environment))!;
+
+    [Test]
+    public void Loading_a_configuration_leaves_the_settings_defaults_alone()
+    {
+        var options = Load("""{"Nimmerverse": {"Thalamus": {"Decay": 0.5}, "Npc": {"Population": 3}}}""").Options;
+
+        Assert.That((options.Thalamus.Decay, options.Npc.Population), Is.EqualTo((0.5, 3)));
+        Assert.That((GateSettings.Default.Decay, NpcHostSettings.Default.Population), Is.EqualTo((0.95, 25)), "the binder bound into fresh sections, not the shared defaults");
+        Assert.That(Load().Options.Thalamus.Decay, Is.EqualTo(0.95));
+    }
 
     [Test]
     public void Defaults_are_valid_and_the_conventional_local_ones()

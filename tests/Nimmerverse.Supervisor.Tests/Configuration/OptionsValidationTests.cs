@@ -28,7 +28,11 @@ public sealed class OptionsValidationTests
         yield return Case("NIMMERVERSE_LOGGING__TARGET", "syslog", "Nimmerverse:Logging:Target");
         yield return Case("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "Chatty", "Nimmerverse:Logging:MinimumLevel");
         yield return Case("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "3", "Nimmerverse:Logging:MinimumLevel");
-        yield return Case("NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER", "-00:00:01", "Nimmerverse:Testing:WedgeActorSystemAfter");
+        yield return Case("NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER", "00:00:05", "Nimmerverse:TESTING"); // the fault switch is no option: an unknown key
+        yield return Case("NIMMERVERSE_NATS__GATESTREAMDUPLICATEWINDOW", "00:00:00", "Nimmerverse:Nats:GateStreamDuplicateWindow");
+        yield return Case("NIMMERVERSE_NERVES__COLLISIONAVOIDANCE__EVADECOST", "-1", "Nimmerverse:Nerves:CollisionAvoidance:EvadeCost");
+        yield return Case("NIMMERVERSE_WORLD__ABSENTAFTER", "00:00:00", "Nimmerverse:World:AbsentAfter");
+        yield return Case("NIMMERVERSE_TRAILS__QUEUECAPACITY", "0", "Nimmerverse:Trails:QueueCapacity");
         yield return Case("NIMMERVERSE_NATS__MAXPAYLOADBYTES", "10", "Nimmerverse:Nats:MaxPayloadBytes");
         yield return Case("NIMMERVERSE_NATS__SUBSCRIPTIONBUFFER", "0", "Nimmerverse:Nats:SubscriptionBuffer");
         yield return Case("NIMMERVERSE_NATS__REJECTIONLOGINTERVAL", "00:00:00", "Nimmerverse:Nats:RejectionLogInterval");
@@ -73,7 +77,7 @@ public sealed class OptionsValidationTests
     [TestCase("NIMMERVERSE_AKKA__PORT", "0")]
     [TestCase("NIMMERVERSE_AKKA__SEEDNODES__0", "akka.tcp://nimmerverse@10.0.0.5:4053")]
     [TestCase("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "debug")]
-    [TestCase("NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER", "00:00:05")]
+    [TestCase("NIMMERVERSE_WORLD__STEPCOST", "0.05")]
     public void A_good_value_is_accepted(string variable, string value)
     {
         Assert.DoesNotThrow(() => ConfigurationLoader.Load(null, new Hashtable { [variable] = value }, AppContext.BaseDirectory));

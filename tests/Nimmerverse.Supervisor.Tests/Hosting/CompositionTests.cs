@@ -72,7 +72,7 @@ public sealed class CompositionTests
         HostName = "alpha",
         Roles = roles,
         Akka = new AkkaOptions { Port = 0 },
-        Npc = new NpcOptions { Population = 0 },
+        Npc = new NpcHostSettings { Population = 0 },
     };
 
     [Test]

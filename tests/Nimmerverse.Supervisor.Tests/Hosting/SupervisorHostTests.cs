@@ -8,6 +8,7 @@ using NATS.Client.Core;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
+using Nimmerverse.Supervisor.Lifecycle;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Nats;
 using Serilog;
@@ -176,7 +177,19 @@ public sealed class SupervisorHostTests
     [Test]
     public async Task Healthz_turns_unavailable_once_the_actor_system_is_wedged()
     {
-        var (app, http) = await StartAsync(("NIMMERVERSE_TESTING__WEDGEACTORSYSTEMAFTER", "00:00:02"));
+        // The fault switch is the process's environment, not an option: it is read where the health probe is made.
+        Environment.SetEnvironmentVariable(FaultInjection.WedgeVariable, "00:00:02");
+        WebApplication app;
+        HttpClient http;
+        try
+        {
+            (app, http) = await StartAsync();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(FaultInjection.WedgeVariable, null);
+        }
+
         using (http)
         {
             Assert.That((await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode, Is.EqualTo(HttpStatusCode.OK));

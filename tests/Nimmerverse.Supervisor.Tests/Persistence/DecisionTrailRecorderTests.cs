@@ -20,9 +20,11 @@ public sealed class DecisionTrailRecorderTests
     [TearDown]
     public void Remove() => Directory.Delete(_spoolDirectory, recursive: true);
 
-    private TrailRecorderSettings Settings(long spoolMaxBytes = 64L * 1024 * 1024) =>
-        new(Path.Combine(_spoolDirectory, "trails.spool"), spoolMaxBytes, BatchSize: 500,
-            FlushInterval: TimeSpan.FromMilliseconds(50), RetryInterval: TimeSpan.FromMilliseconds(500));
+    private TrailRecorderSettings Settings(long spoolMaxBytes = 64L * 1024 * 1024) => new()
+    {
+        SpoolPath = Path.Combine(_spoolDirectory, "trails.spool"), SpoolMaxMiB = spoolMaxBytes / (1024.0 * 1024), BatchSize = 500,
+        FlushInterval = TimeSpan.FromMilliseconds(50), RetryInterval = TimeSpan.FromMilliseconds(500),
+    };
 
     [Test]
     [CancelAfter(120_000)]

@@ -20,7 +20,7 @@ namespace Nimmerverse.Supervisor.Tests.Persistence;
 [Category(TestTier.Integration)]
 public sealed class GateTransitionRecorderTests
 {
-    private static readonly NatsBridgeSettings Bridge = new("dev");
+    private static readonly string Stream = NatsBridgeSettings.GateStreamName("dev");
     private static readonly MessageSource Thalamus = new("thalamus@test", "thalamus", 1);
 
     private NatsServer _nats = null!;
@@ -34,7 +34,7 @@ public sealed class GateTransitionRecorderTests
         _client = new NatsConnection(new NatsOpts { Url = _nats.Url });
         _jetStream = new NatsJSContext(_client);
         // The stream as the NATS bridge declares it.
-        await _jetStream.CreateStreamAsync(new StreamConfig(Bridge.GateStreamName, [Bridge.GateStreamSubjects]));
+        await _jetStream.CreateStreamAsync(new StreamConfig(Stream, [NatsBridgeSettings.GateStreamSubjects("dev")]));
     }
 
     [TearDown]
@@ -58,7 +58,7 @@ public sealed class GateTransitionRecorderTests
         await startup.WhenReady;
         var recorder = new GateTransitionRecorder(
             nats, new PostgresGateTransitionStore(dataSource), startup,
-            new GateRecorderSettings(Bridge.GateStreamName, RetryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<GateTransitionRecorder>.Instance);
+            new GateRecorderSettings(Stream, RetryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<GateTransitionRecorder>.Instance);
         await recorder.StartAsync(CancellationToken.None);
         return recorder;
     }
@@ -116,7 +116,7 @@ public sealed class GateTransitionRecorderTests
 
         // Acknowledged: a recorder started later has nothing left to read.
         await recorder.StopAsync(CancellationToken.None);
-        var consumer = await _jetStream.GetConsumerAsync(Bridge.GateStreamName, "gate-transitions-recorder");
+        var consumer = await _jetStream.GetConsumerAsync(Stream, "gate-transitions-recorder");
         Assert.That(await Eventually.TrueAsync(async () =>
         {
             await consumer.RefreshAsync();
@@ -163,7 +163,7 @@ public sealed class GateTransitionRecorderTests
         Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 20, TimeSpan.FromSeconds(30)), Is.True, recorder.Describe());
 
         // Someone deletes the durable consumer: the recorder makes it again and reads on.
-        await _jetStream.DeleteConsumerAsync(Bridge.GateStreamName, "gate-transitions-recorder");
+        await _jetStream.DeleteConsumerAsync(Stream, "gate-transitions-recorder");
         foreach (var transition in sent.Skip(20))
         {
             await PublishAsync(transition);

@@ -1,11 +1,23 @@
+using Nimmerverse.Actors.Configuration;
+
 namespace Nimmerverse.Actors.Cells.MathCell;
 
-/// <summary>The math cell's settings; bound from <c>Nimmerverse:Cells:Math</c>.</summary>
-/// <param name="ComputeCost">Lifeforce for IDLE -> COMPUTING. Default 0.1 (a sensor poll's cost).</param>
-/// <param name="ReportCost">Lifeforce for COMPUTING -> REPORTING (the response and the wave). Default 0.05.</param>
-public sealed record MathCellSettings(double ComputeCost = 0.1, double ReportCost = 0.05)
+/// <summary>The lifeforce the math cell spends per transition: section <c>Nimmerverse:Cells:Math</c>.</summary>
+public sealed record MathCellSettings : IOptionsSection
 {
     public const string CellName = "math";
 
-    public static readonly MathCellSettings Default = new();
+    public static MathCellSettings Default { get; } = new();
+
+    /// <summary>IDLE -> COMPUTING. Default 0.1 LF.</summary>
+    public double ComputeCost { get; init; } = 0.1;
+
+    /// <summary>COMPUTING -> REPORTING. Default 0.05 LF.</summary>
+    public double ReportCost { get; init; } = 0.05;
+
+    public void Validate(OptionProblems problems)
+    {
+        problems.Cost("ComputeCost", ComputeCost);
+        problems.Cost("ReportCost", ReportCost);
+    }
 }

@@ -27,6 +27,7 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
 {
     private readonly LifeforceMeter _meter;
     private readonly SensorCellSettings _settings;
+    private readonly string _path;
     private readonly CellReplies _replies;
     private readonly CellStateMachine<SensorCellState> _machine;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -45,6 +46,7 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
     public SensorCellActor(IActorRef bridge, IActorRef ledger, Subjects subjects, SensorCellSettings settings, string hostName)
     {
         _settings = settings;
+        _path = settings.Path ?? throw new ArgumentException("a sensor cell needs the path of its reading (Cells:Sensor:Path)", nameof(settings));
         _replies = CellReplies.ForCell(bridge, subjects, SensorCellSettings.CellName, hostName);
         _meter = _replies.Meter(ledger);
         _machine = new CellStateMachine<SensorCellState>(SensorCellSettings.CellName, SensorCellState.Idle, SensorCellState.Error, new Dictionary<(SensorCellState, SensorCellState), double>
@@ -55,7 +57,7 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
             [(SensorCellState.Reporting, SensorCellState.Idle)] = 0,
         });
 
-        Receive<Subscribed>(s => _log.Info("Sensor cell reading {SensorPath}, listening on {Subject}", _settings.Path, s.Pattern));
+        Receive<Subscribed>(s => _log.Info("Sensor cell reading {SensorPath}, listening on {Subject}", _path, s.Pattern));
         Receive<Poll>(_ => StartPoll());
         Receive<RawReading>(OnRawReading);
         Receive<ReadFailed>(failed => Fail(failed.Problem));
@@ -86,7 +88,7 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
         }
 
         _meter.Pay(_machine.MoveTo(SensorCellState.Polling), "sensor poll");
-        File.ReadAllTextAsync(_settings.Path).PipeTo(Self,
+        File.ReadAllTextAsync(_path).PipeTo(Self,
             success: text => new RawReading(text),
             failure: error => new ReadFailed(error.GetBaseException().Message));
     }
@@ -125,7 +127,7 @@ public sealed class SensorCellActor : ReceiveActor, IWithTimers
     {
         if (_lastError != problem)
         {
-            _log.Warning("Sensor cell cannot read {SensorPath}: {Problem}", _settings.Path, problem);
+            _log.Warning("Sensor cell cannot read {SensorPath}: {Problem}", _path, problem);
         }
 
         _lastError = problem;

@@ -1,34 +1,61 @@
+using Nimmerverse.Actors.Configuration;
+
 namespace Nimmerverse.Actors.Cells.Sensor;
 
-/// <summary>A distance sensor cell's settings; bound from <c>Nimmerverse:Cells:Sensor</c>.</summary>
-/// <param name="Path">
-/// The reading: a file holding one number, as Linux IIO exposes a proximity or distance sensor
-/// (<c>/sys/bus/iio/devices/iio:device0/in_distance_raw</c>).
-/// </param>
-/// <param name="PollInterval">How often it is read. Default 200 ms.</param>
-/// <param name="Scale">Raw value times this is centimetres (IIO's <c>in_distance_scale</c>). Default 1.</param>
-/// <param name="DangerCm">At or under this distance the wave's confidence is 1 (default 30 cm).</param>
-/// <param name="ClearCm">At or over this distance it is 0 (default 50 cm); linear in between.</param>
-/// <param name="PollCost">Lifeforce for IDLE -> POLLING (default 0.1).</param>
-/// <param name="ReadCost">Lifeforce for POLLING -> READING (default 0.3).</param>
-public sealed record SensorCellSettings(
-    string Path,
-    TimeSpan PollInterval,
-    double Scale = 1,
-    double DangerCm = 30,
-    double ClearCm = 50,
-    double PollCost = 0.1,
-    double ReadCost = 0.3)
+/// <summary>A distance sensor read from a file, Linux IIO style: section <c>Nimmerverse:Cells:Sensor</c>.</summary>
+public sealed record SensorCellSettings : IOptionsSection
 {
     public const string CellName = "sensor";
 
-    /// <summary>The defaults of every parameter but the path, which has none.</summary>
-    public static readonly SensorCellSettings Defaults = new("", TimeSpan.FromMilliseconds(200));
-
-    /// <summary>The wave domain of distance readings.</summary>
+    /// <summary>The wave domain of a reading.</summary>
     public const string Domain = "proximity";
 
-    /// <summary>How strongly a distance argues for attention: 1 at danger, 0 when clear.</summary>
+    public static SensorCellSettings Default { get; } = new();
+
+    /// <summary>The reading file, e.g. <c>/sys/bus/iio/devices/iio:device0/in_distance_raw</c>. Unset (the default): no sensor cell.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>How often the sensor is read. Default 200 ms.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Raw value times this is centimetres. Default 1.</summary>
+    public double Scale { get; init; } = 1;
+
+    /// <summary>At or under this distance a reading's confidence is 1. Default 30 cm.</summary>
+    public double DangerCm { get; init; } = 30;
+
+    /// <summary>At or over this distance it is 0; linear in between. Default 50 cm.</summary>
+    public double ClearCm { get; init; } = 50;
+
+    /// <summary>Lifeforce for IDLE -> POLLING. Default 0.1.</summary>
+    public double PollCost { get; init; } = 0.1;
+
+    /// <summary>Lifeforce for POLLING -> READING. Default 0.3.</summary>
+    public double ReadCost { get; init; } = 0.3;
+
+    /// <summary>A reading's urgency, the wave's confidence: 1 at the danger distance or closer, 0 at the clear one or farther.</summary>
     public double Urgency(double distanceCm) =>
         Math.Clamp((ClearCm - distanceCm) / (ClearCm - DangerCm), 0, 1);
+
+    public void Validate(OptionProblems problems)
+    {
+        if (Path is { } path && !System.IO.Path.IsPathFullyQualified(path))
+        {
+            problems.Add("Path", $"'{path}' is not an absolute path");
+        }
+
+        problems.AtLeast("PollInterval", PollInterval, Battery.BatteryCellSettings.MinPollInterval);
+        if (!double.IsFinite(Scale) || Scale <= 0)
+        {
+            problems.Add("Scale", $"{Scale} must be positive");
+        }
+
+        if (!double.IsFinite(DangerCm) || !double.IsFinite(ClearCm) || DangerCm < 0 || ClearCm <= DangerCm)
+        {
+            problems.Add("ClearCm", $"{ClearCm} must be greater than DangerCm ({DangerCm}), both >= 0");
+        }
+
+        problems.Cost("PollCost", PollCost);
+        problems.Cost("ReadCost", ReadCost);
+    }
 }

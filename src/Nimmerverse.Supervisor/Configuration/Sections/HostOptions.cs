@@ -1,9 +1,11 @@
 using Serilog.Events;
 
+using Nimmerverse.Actors.Configuration;
+
 namespace Nimmerverse.Supervisor.Configuration;
 
 /// <summary>Section <c>Nimmerverse:Akka</c>: remoting and cluster membership.</summary>
-public sealed class AkkaOptions : IOptionsSection
+public sealed record AkkaOptions : IOptionsSection
 {
     /// <summary>The ActorSystem's name; every member of the cluster must use the same.</summary>
     public const string SystemName = "nimmerverse";
@@ -52,7 +54,7 @@ public sealed class AkkaOptions : IOptionsSection
 }
 
 /// <summary>Section <c>Nimmerverse:Http</c>: health endpoint, status API and (later) the dashboard.</summary>
-public sealed class HttpOptions : IOptionsSection
+public sealed record HttpOptions : IOptionsSection
 {
     /// <summary>Listen address. Default <c>http://127.0.0.1:8480</c>.</summary>
     public string Listen { get; init; } = "http://127.0.0.1:8480";
@@ -67,7 +69,7 @@ public sealed class HttpOptions : IOptionsSection
 }
 
 /// <summary>Section <c>Nimmerverse:Systemd</c>.</summary>
-public sealed class SystemdOptions : IOptionsSection
+public sealed record SystemdOptions : IOptionsSection
 {
     /// <summary>How often the STATUS= line is refreshed (it is sent only when it changed). Default 5 s.</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromSeconds(5);
@@ -83,7 +85,7 @@ public sealed class SystemdOptions : IOptionsSection
 }
 
 /// <summary>Section <c>Nimmerverse:Logging</c>.</summary>
-public sealed class LoggingOptions : IOptionsSection
+public sealed record LoggingOptions : IOptionsSection
 {
     public static readonly IReadOnlyList<string> Targets = ["auto", "journald", "console"];
 
@@ -110,21 +112,6 @@ public sealed class LoggingOptions : IOptionsSection
         if (!Enum.TryParse<LogEventLevel>(MinimumLevel, ignoreCase: true, out _) || int.TryParse(MinimumLevel, out _))
         {
             problems.Add("MinimumLevel", $"'{MinimumLevel}' is not one of {string.Join(", ", Enum.GetNames<LogEventLevel>())}");
-        }
-    }
-}
-
-/// <summary>Section <c>Nimmerverse:Testing</c>: fault switches for the test suites. Never set in production.</summary>
-public sealed class TestingOptions : IOptionsSection
-{
-    /// <summary>When set, the actor system wedges this long after start (the health probe blocks its thread), so tests can watch systemd's watchdog act.</summary>
-    public TimeSpan? WedgeActorSystemAfter { get; init; }
-
-    public void Validate(OptionProblems problems)
-    {
-        if (WedgeActorSystemAfter is { } wedge && wedge <= TimeSpan.Zero)
-        {
-            problems.Add("WedgeActorSystemAfter", $"{wedge} must be positive when set");
         }
     }
 }

@@ -1,9 +1,11 @@
 using System.Data.Common;
 
+using Nimmerverse.Actors.Configuration;
+
 namespace Nimmerverse.Supervisor.Configuration;
 
 /// <summary>Section <c>Nimmerverse:Postgres</c> (phoebe).</summary>
-public sealed class PostgresOptions : IOptionsSection
+public sealed record PostgresOptions : IOptionsSection
 {
     /// <summary>Npgsql connection string. Default <c>Host=127.0.0.1;Port=5432;Database=nimmerverse;Username=nimmerverse</c>.</summary>
     public string ConnectionString { get; init; } = "Host=127.0.0.1;Port=5432;Database=nimmerverse;Username=nimmerverse";

@@ -1,6 +1,15 @@
-namespace Nimmerverse.Supervisor.Configuration;
+namespace Nimmerverse.Actors.Configuration;
 
-/// <summary>A section of the options tree: it checks its own values, with keys relative to it.</summary>
+/// <summary>One bad configuration value: the full key (<c>Nimmerverse:Akka:Port</c>) and what is wrong with it.</summary>
+public sealed record ConfigurationError(string Key, string Problem)
+{
+    public override string ToString() => $"{Key}: {Problem}";
+}
+
+/// <summary>
+/// A section of the options tree (<c>Nimmerverse:X</c>): it checks its own values, with keys relative
+/// to it. The actors' settings are sections themselves, so each value and its default is written once.
+/// </summary>
 public interface IOptionsSection
 {
     void Validate(OptionProblems problems);
@@ -50,6 +59,15 @@ public sealed class OptionProblems
         if (value < minimum)
         {
             Add(key, $"{Shown(value)} is shorter than the {Shown(minimum)} minimum");
+        }
+    }
+
+    /// <summary>A number that must be finite and not negative (a reward, a penalty).</summary>
+    public void NotNegative(string key, double value)
+    {
+        if (!double.IsFinite(value) || value < 0)
+        {
+            Add(key, $"{value} is not a finite number >= 0");
         }
     }
 
