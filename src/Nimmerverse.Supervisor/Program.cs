@@ -4,7 +4,6 @@ using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Supervisor.Logging;
 using Serilog;
-
 using Nimmerverse.Actors.Configuration;
 
 namespace Nimmerverse.Supervisor;

@@ -1,8 +1,7 @@
 using System.Collections;
 using System.Reflection;
-using System.Text.RegularExpressions;
+using System.ComponentModel;
 using Microsoft.Extensions.Configuration;
-
 using Nimmerverse.Actors.Configuration;
 
 namespace Nimmerverse.Supervisor.Configuration;
@@ -11,7 +10,7 @@ namespace Nimmerverse.Supervisor.Configuration;
 /// Builds the configuration from its three sources, binds <see cref="NimmerverseOptions"/> and
 /// validates it. Every problem is reported with the full key it concerns; nothing is guessed.
 /// </summary>
-public static partial class ConfigurationLoader
+public static class ConfigurationLoader
 {
     public const string DefaultConfigFile = "/etc/nimmerverse/nimmerverse.json";
 
@@ -48,22 +47,14 @@ public static partial class ConfigurationLoader
 
         var section = configuration.GetSection(NimmerverseOptions.SectionName);
         var errors = new List<ConfigurationError>();
-        FindUnknownKeys(section, typeof(NimmerverseOptions), errors);
+        var unreadable = CheckKeysAndTypes(section, NimmerverseOptions.SectionName, typeof(NimmerverseOptions), errors);
+        if (unreadable > 0)
+        {
+            throw new ConfigurationException(errors); // the binder would fail on exactly these values
+        }
 
         var options = new NimmerverseOptions();
-        try
-        {
-            section.Bind(options);
-        }
-        catch (InvalidOperationException e)
-        {
-            var key = BinderKey().Match(e.Message);
-            var value = section.GetSection(key.Success ? key.Groups["key"].Value[(NimmerverseOptions.SectionName.Length + 1)..] : "").Value;
-            errors.Add(new ConfigurationError(
-                key.Success ? key.Groups["key"].Value : NimmerverseOptions.SectionName,
-                key.Success ? $"'{value}' cannot be read as {key.Groups["type"].Value.Replace("System.", "", StringComparison.Ordinal)}" : e.Message));
-        }
-
+        section.Bind(options); // unknown keys, already reported, are left alone by it
         errors.AddRange(options.Validate());
         if (errors.Count > 0)
         {
@@ -74,11 +65,15 @@ public static partial class ConfigurationLoader
     }
 
     /// <summary>
-    /// A misspelt key would otherwise be ignored silently and its default used; that is how
-    /// a production host ends up talking to the wrong database.
+    /// Every key must be an option, and every value readable as its option's type, before anything
+    /// is bound: a misspelt key would otherwise be ignored silently and its default used (that is how
+    /// a production host ends up talking to the wrong database), and a value of the wrong type would
+    /// surface as the binder's exception, whose text no one should have to parse.
     /// </summary>
-    private static void FindUnknownKeys(IConfigurationSection section, Type type, List<ConfigurationError> errors)
+    /// <returns>How many values cannot be read as their option's type.</returns>
+    private static int CheckKeysAndTypes(IConfigurationSection section, string key, Type type, List<ConfigurationError> errors)
     {
+        var unreadable = 0;
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite)
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
@@ -86,18 +81,55 @@ public static partial class ConfigurationLoader
         {
             if (!properties.TryGetValue(child.Key, out var property))
             {
-                errors.Add(new ConfigurationError(child.Path, $"unknown key; known keys here: {string.Join(", ", properties.Keys)}"));
+                errors.Add(new ConfigurationError($"{key}:{child.Key}", $"unknown key; known keys here: {string.Join(", ", properties.Keys)}"));
                 continue;
             }
 
+            // Errors name the key as the documentation writes it, whatever the case it was given in.
+            var path = $"{key}:{property.Name}";
             var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            if (propertyType.IsClass && propertyType != typeof(string) && !propertyType.IsArray)
+            if (propertyType.IsArray)
             {
-                FindUnknownKeys(child, propertyType, errors);
+                unreadable += child.GetChildren().Count(element => !Readable(element.Value, propertyType.GetElementType()!, $"{path}:{element.Key}", errors));
+            }
+            else if (propertyType.IsClass && propertyType != typeof(string))
+            {
+                unreadable += CheckKeysAndTypes(child, path, propertyType, errors);
+            }
+            else if (!Readable(child.Value, propertyType, path, errors))
+            {
+                unreadable++;
             }
         }
+
+        return unreadable;
     }
 
-    [GeneratedRegex("at '(?<key>[^']+)' to type '(?<type>[^']+)'")]
-    private static partial Regex BinderKey();
+    /// <summary>The binder reads a value with its type's converter, invariant culture; so does this check.</summary>
+    private static bool Readable(string? value, Type type, string key, List<ConfigurationError> errors)
+    {
+        if (value is null || type == typeof(string))
+        {
+            return true;
+        }
+
+        bool readable;
+        try
+        {
+            readable = TypeDescriptor.GetConverter(type).ConvertFromInvariantString(value) is not null;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException or OverflowException || e.InnerException is FormatException or OverflowException)
+        {
+            readable = false;
+        }
+
+        if (!readable)
+        {
+            errors.Add(new ConfigurationError(key, $"'{value}' cannot be read as {TypeName(type)}"));
+        }
+
+        return readable;
+    }
+
+    private static string TypeName(Type type) => type == typeof(TimeSpan) ? "a duration ([d.]hh:mm:ss[.fff])" : type == typeof(bool) ? "true or false" : $"a number ({type.Name})";
 }

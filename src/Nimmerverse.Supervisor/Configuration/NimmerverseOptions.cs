@@ -6,7 +6,6 @@ using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Actors.World;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Persistence;
-
 using Nimmerverse.Actors.Configuration;
 
 namespace Nimmerverse.Supervisor.Configuration;

@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Testing;
-
 using Nimmerverse.Actors.Configuration;
 
 namespace Nimmerverse.Supervisor.Tests.Configuration;

@@ -107,13 +107,16 @@ public sealed class ConfigurationLoaderTests
         Assert.That(error.Errors[0].Problem, Does.Contain("Url"));
     }
 
-    [Test]
-    public void A_value_of_the_wrong_type_is_named_with_its_key()
+    [TestCase("NIMMERVERSE_AKKA__PORT", "four thousand", "Nimmerverse:Akka:Port")]
+    [TestCase("NIMMERVERSE_NPC__STOPTIMEOUT", "soon", "Nimmerverse:Npc:StopTimeout")]
+    [TestCase("NIMMERVERSE_THALAMUS__DECAY", "0,95", "Nimmerverse:Thalamus:Decay")]
+    [TestCase("NIMMERVERSE_CELLS__SENSOR__POLLINTERVAL", "200ms", "Nimmerverse:Cells:Sensor:PollInterval")]
+    public void A_value_of_the_wrong_type_is_named_with_its_key_as_documented(string variable, string value, string key)
     {
-        var error = LoadFails(environment: new Hashtable { ["NIMMERVERSE_AKKA__PORT"] = "four thousand" });
+        var error = LoadFails(environment: new Hashtable { [variable] = value });
 
-        Assert.That(error.Errors.Single().Key, Is.EqualTo("Nimmerverse:Akka:Port"));
-        Assert.That(error.Errors.Single().Problem, Does.Contain("four thousand"));
+        Assert.That(error.Errors.Single().Key, Is.EqualTo(key));
+        Assert.That(error.Errors.Single().Problem, Does.Contain($"'{value}' cannot be read as"));
     }
 
     [Test]

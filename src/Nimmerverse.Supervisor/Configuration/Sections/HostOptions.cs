@@ -1,5 +1,4 @@
 using Serilog.Events;
-
 using Nimmerverse.Actors.Configuration;
 
 namespace Nimmerverse.Supervisor.Configuration;

@@ -1,5 +1,4 @@
 using System.Data.Common;
-
 using Nimmerverse.Actors.Configuration;
 
 namespace Nimmerverse.Supervisor.Configuration;
