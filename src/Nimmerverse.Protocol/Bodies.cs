@@ -11,6 +11,7 @@ public sealed record WaveBody(string Domain, double Confidence, JsonElement Cont
     public string? Problem() => Checks.First(
         Checks.NotEmpty("domain", Domain),
         Checks.InRange("confidence", Confidence, 0, 1),
+        Content.ValueKind != JsonValueKind.Object ? $"content is {Content.ValueKind.ToString().ToLowerInvariant()}, not an object" : null,
         Checks.InRange("lifeforce_cost", LifeforceCost, 0, double.MaxValue));
 }
 

@@ -103,6 +103,9 @@ public sealed class WireCodecTests
         yield return Case("negative cost", WaveWith(GoodBody.Replace("0.1", "-0.1", StringComparison.Ordinal)), RejectionReason.InvalidBody);
         yield return Case("missing domain", WaveWith(GoodBody.Replace("\"domain\": \"math\", ", "", StringComparison.Ordinal)), RejectionReason.InvalidBody);
         yield return Case("null domain", WaveWith(GoodBody.Replace("\"math\"", "null", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("content a number", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": 42", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("content a string", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": \"fox\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("content null", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": null", StringComparison.Ordinal)), RejectionReason.InvalidBody);
     }
 
     [TestCaseSource(nameof(BadPayloads))]

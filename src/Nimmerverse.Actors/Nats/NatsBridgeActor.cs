@@ -26,10 +26,12 @@ public sealed class NatsBridgeActor : ReceiveActor
     private readonly BridgeCounters _counters;
     private readonly WireCodec _codec;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<ISubscribe> _subscriptions = [];
+    /// <summary>One subscription per target, pattern, message type and queue group: a restarted actor (the same ref) that subscribes again gets no second one.</summary>
+    private readonly Dictionary<(IActorRef Target, string Pattern, string MessageType, string? QueueGroup), (ISubscribe Subscribe, CancellationTokenSource Stop)> _subscriptions = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private RateLimitedLog _problems = null!;
     private INatsJSContext? _jetStream;
+    private Akka.Event.EventStream _eventStream = null!;
 
     private sealed record DurableStreamReady(string Stream);
 
@@ -50,7 +52,8 @@ public sealed class NatsBridgeActor : ReceiveActor
         Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, NatsBridgeSettings.GateStreamSubjects(_environment)));
         Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _gateStream));
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot()));
-        Receive<GetSubscriptions>(_ => Sender.Tell(new Subscriptions([.. _subscriptions.Select(s => (s.Pattern, s.MessageType, s.Target.Path.ToString()))])));
+        Receive<GetSubscriptions>(_ => Sender.Tell(new Subscriptions([.. _subscriptions.Values.Select(s => (s.Subscribe.Pattern, s.Subscribe.MessageType, s.Subscribe.Target.Path.ToString()))])));
+        Receive<Terminated>(terminated => EndSubscriptionsOf(terminated.ActorRef));
     }
 
     /// <summary>The bridge of a process of <paramref name="environment"/>: it subscribes and publishes under that environment only.</summary>
@@ -60,6 +63,7 @@ public sealed class NatsBridgeActor : ReceiveActor
     protected override void PreStart()
     {
         _problems = new RateLimitedLog(_log, _settings.RejectionLogInterval);
+        _eventStream = Context.System.EventStream; // the connection's events come on its own threads
         _connection.MessageDropped += OnMessageDropped;
         _connection.ConnectionDisconnected += OnDisconnected;
         _connection.ConnectionOpened += OnOpened;
@@ -69,7 +73,7 @@ public sealed class NatsBridgeActor : ReceiveActor
     /// <summary>A restarted bridge would forget its subscribers; they are handed to the new instance.</summary>
     protected override void PreRestart(Exception reason, object message)
     {
-        foreach (var subscription in _subscriptions)
+        foreach (var (subscription, _) in _subscriptions.Values)
         {
             Self.Tell(subscription, subscription.Target);
         }
@@ -84,6 +88,23 @@ public sealed class NatsBridgeActor : ReceiveActor
         _connection.ConnectionOpened -= OnOpened;
         _stopping.Cancel();
         _stopping.Dispose();
+        foreach (var (_, stop) in _subscriptions.Values)
+        {
+            stop.Dispose();
+        }
+    }
+
+    private void EndSubscriptionsOf(IActorRef target)
+    {
+        var ended = _subscriptions.Where(s => s.Key.Target.Equals(target)).ToList();
+        foreach (var (key, (_, stop)) in ended)
+        {
+            stop.Cancel();
+            stop.Dispose();
+            _subscriptions.Remove(key);
+        }
+
+        _log.Info("Ended {Count} subscriptions of {Target}: it stopped", ended.Count, target.Path);
     }
 
     private void StartSubscription(ISubscribe subscribe)
@@ -94,14 +115,28 @@ public sealed class NatsBridgeActor : ReceiveActor
             return;
         }
 
-        _subscriptions.Add(subscribe);
+        var key = (subscribe.Target, subscribe.Pattern.Value, subscribe.MessageType, subscribe.QueueGroup);
+        if (_subscriptions.ContainsKey(key))
+        {
+            _log.Debug("{Target} is subscribed to {Subject} already (a restart subscribes again); keeping the one subscription", subscribe.Target.Path, subscribe.Pattern);
+            subscribe.Target.Tell(new Subscribed(subscribe.Pattern), Self);
+            return;
+        }
+
+        if (!_subscriptions.Keys.Any(k => k.Target.Equals(subscribe.Target)))
+        {
+            Context.Watch(subscribe.Target); // its subscriptions end with it
+        }
+
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        _subscriptions[key] = (subscribe, stop);
         var options = new NatsSubOpts
         {
             ChannelOpts = new NatsSubChannelOpts { Capacity = _settings.SubscriptionBuffer, FullMode = System.Threading.Channels.BoundedChannelFullMode.DropNewest },
         };
         var context = new SubscriptionContext(_connection, _codec, _counters, _problems, options, Self);
-        // Runs until the bridge stops; it retries on its own, so its task is not awaited here.
-        _ = subscribe.RunAsync(context, _stopping.Token);
+        // Runs until its target or the bridge stops; it retries on its own, so its task is not awaited here.
+        _ = subscribe.RunAsync(context, stop.Token);
         _log.Info("Subscribing {Target} to {Subject} ({MessageType})", subscribe.Target.Path, subscribe.Pattern, subscribe.MessageType);
     }
 
@@ -251,6 +286,7 @@ public sealed class NatsBridgeActor : ReceiveActor
     private ValueTask OnDisconnected(object? sender, NatsEventArgs args)
     {
         _counters.Disconnected();
+        _eventStream.Publish(new NatsConnectionChanged(false));
         _log.Warning("NATS connection lost ({Reason}); reconnecting, actors keep running", args.Message);
         return ValueTask.CompletedTask;
     }
@@ -258,6 +294,7 @@ public sealed class NatsBridgeActor : ReceiveActor
     private ValueTask OnOpened(object? sender, NatsEventArgs args)
     {
         _counters.Reconnected();
+        _eventStream.Publish(new NatsConnectionChanged(true));
         _log.Info("NATS connection open ({Reason})", args.Message);
         return ValueTask.CompletedTask;
     }

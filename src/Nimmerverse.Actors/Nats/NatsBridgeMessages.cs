@@ -162,6 +162,12 @@ public static class NatsBridgeMessages
     /// <summary>Every subscription the bridge runs: the subject pattern, the message type expected on it, and who gets it.</summary>
     public sealed record Subscriptions(IReadOnlyList<(SubjectPattern Pattern, string MessageType, string Target)> All);
 
+    /// <summary>
+    /// Published on the actor system's event stream when the process's NATS connection closes or opens
+    /// again: while it is closed no message can arrive, so silence then proves nothing about a sender.
+    /// </summary>
+    public sealed record NatsConnectionChanged(bool Open);
+
     /// <summary>Ask for the counters; answered with <see cref="BridgeStats"/>.</summary>
     public sealed record GetStats
     {

@@ -86,7 +86,8 @@ public sealed class CollisionAvoidanceNerveActor : ReceiveActor
 
     private void OnReading(Inbound<WaveBody> wave)
     {
-        if (!wave.Envelope.Body.Content.TryGetProperty("distance_cm", out var value) || value.ValueKind != JsonValueKind.Number || !double.IsFinite(value.GetDouble()))
+        var content = wave.Envelope.Body.Content;
+        if (content.ValueKind != JsonValueKind.Object || !content.TryGetProperty("distance_cm", out var value) || value.ValueKind != JsonValueKind.Number || !double.IsFinite(value.GetDouble()))
         {
             return;
         }

@@ -71,7 +71,7 @@ public sealed partial class NpcProcessActor
     private void Began(BrainProcess brain)
     {
         (_brain, _scoped, _starts) = (brain, false, _starts + 1);
-        (_startedAt, _lastStateAt, _killedBecause) = (_clock.GetUtcNow(), null, null);
+        (_startedAt, _lastStateAt, _killedBecause, _lastCheck) = (_clock.GetUtcNow(), null, null, 0);
     }
 
     /// <summary>Kills a brain that fell silent: no first state within the start-up time, or none for the heartbeat timeout since.</summary>
@@ -82,8 +82,25 @@ public sealed partial class NpcProcessActor
             return;
         }
 
-        var (since, allowed) = _lastStateAt is { } last ? (last, _settings.HeartbeatTimeout) : (_startedAt, _settings.StartupTimeout);
-        var silence = _clock.GetUtcNow() - since;
+        var now = _clock.GetUtcNow();
+        var checkedAt = _clock.GetTimestamp();
+        var sinceLastCheck = _lastCheck == 0 ? TimeSpan.Zero : _clock.GetElapsedTime(_lastCheck, checkedAt);
+        _lastCheck = checkedAt;
+        if (sinceLastCheck > OwnStallAfter)
+        {
+            _judgeFrom = now;
+            _log.Info("This supervisor was stalled for {Stall}; NPC {NpcId}'s silence is judged from now, not held against its brain", sinceLastCheck, _npcId);
+            return;
+        }
+
+        if (!_busOpen)
+        {
+            return; // no state could arrive
+        }
+
+        var (last, allowed) = _lastStateAt is { } state ? (state, _settings.HeartbeatTimeout) : (_startedAt, _settings.StartupTimeout);
+        var since = last > _judgeFrom ? last : _judgeFrom;
+        var silence = now - since;
         if (silence <= allowed)
         {
             return;

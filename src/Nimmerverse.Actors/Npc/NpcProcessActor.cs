@@ -29,6 +29,11 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private const int SigTerm = 15;
     private const int SigKill = 9;
 
+    private static readonly TimeSpan HeartbeatCheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Checks this far apart mean this supervisor itself was stalled (SIGSTOP, a starved host), not its brain.</summary>
+    private static readonly TimeSpan OwnStallAfter = 3 * HeartbeatCheckInterval;
+
     private readonly int _npcId;
     private readonly NpcHostSettings _settings;
     private readonly IActorRef _bridge;
@@ -56,6 +61,12 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private DateTimeOffset _startedAt;
     private DateTimeOffset? _lastStateAt;
     private string? _killedBecause;
+
+    // Silence is the brain's own only while this supervisor could have heard it: its NATS
+    // connection open, and this process not stalled; silence before _judgeFrom does not count.
+    private bool _busOpen = true;
+    private DateTimeOffset _judgeFrom = DateTimeOffset.MinValue;
+    private long _lastCheck;
     private int? _lastOomPid;
 
     public NpcProcessActor(int npcId, NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null)
@@ -82,7 +93,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _bridge.Tell(new Subscribe<NpcStateBody>(_states, Self)); // the brain's heartbeat
-        Timers.StartPeriodicTimer("heartbeat", CheckHeartbeat.Instance, TimeSpan.FromSeconds(1));
+        Timers.StartPeriodicTimer("heartbeat", CheckHeartbeat.Instance, HeartbeatCheckInterval);
+        Context.System.EventStream.Subscribe<NatsConnectionChanged>(Self);
         if (_adoptPid is { } pid && _scope is not null)
         {
             Adopt(pid);
@@ -96,6 +108,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     /// <summary>A brain in its scope outlives the actor (the next supervisor adopts it); one without must not run unwatched.</summary>
     protected override void PostStop()
     {
+        Context.System.EventStream.Unsubscribe(Self);
         _stateWatch?.Dispose();
         _oomWatch?.Dispose();
         if (_brain is { HasExited: false } brain && _scoped)
@@ -185,6 +198,14 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             Publish("oom", pid: oom.Pid, detail: oom.How);
         });
         Receive<ScopeReady>(stale => stale.StateWatch.Dispose());
+        Receive<NatsConnectionChanged>(changed =>
+        {
+            _busOpen = changed.Open;
+            if (changed.Open)
+            {
+                _judgeFrom = _clock.GetUtcNow(); // states flow again from now
+            }
+        });
         ReceiveAny(_ => { }); // a brain's late exit, states, ticks and timers of a state that has passed
     }
 

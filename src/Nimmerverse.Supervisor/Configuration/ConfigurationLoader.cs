@@ -47,15 +47,22 @@ public static class ConfigurationLoader
 
         var section = configuration.GetSection(NimmerverseOptions.SectionName);
         var errors = new List<ConfigurationError>();
-        var unreadable = CheckKeysAndTypes(section, NimmerverseOptions.SectionName, typeof(NimmerverseOptions), errors);
-        if (unreadable > 0)
+        var unreadable = new List<string>();
+        CheckKeysAndTypes(section, NimmerverseOptions.SectionName, typeof(NimmerverseOptions), errors, unreadable);
+        if (unreadable.Count > 0)
         {
-            throw new ConfigurationException(errors); // the binder would fail on exactly these values
+            // The binder would fail on these values: they are reported, and taken out (keys match without
+            // regard to case) so that every other value is still bound and checked, and all problems told at once.
+            section = new ConfigurationBuilder()
+                .AddConfiguration(configuration)
+                .AddInMemoryCollection(unreadable.Select(key => new KeyValuePair<string, string?>(key, null)))
+                .Build()
+                .GetSection(NimmerverseOptions.SectionName);
         }
 
         var options = new NimmerverseOptions();
         section.Bind(options); // unknown keys, already reported, are left alone by it
-        errors.AddRange(options.Validate());
+        errors.AddRange(options.Validate().Where(e => !unreadable.Contains(e.Key, StringComparer.OrdinalIgnoreCase))); // one error per key
         if (errors.Count > 0)
         {
             throw new ConfigurationException(errors);
@@ -66,14 +73,12 @@ public static class ConfigurationLoader
 
     /// <summary>
     /// Every key must be an option, and every value readable as its option's type, before anything
-    /// is bound: a misspelt key would otherwise be ignored silently and its default used (that is how
+    /// is bound (the keys of unreadable values are added to <c>unreadable</c>): a misspelt key would otherwise be ignored silently and its default used (that is how
     /// a production host ends up talking to the wrong database), and a value of the wrong type would
     /// surface as the binder's exception, whose text no one should have to parse.
     /// </summary>
-    /// <returns>How many values cannot be read as their option's type.</returns>
-    private static int CheckKeysAndTypes(IConfigurationSection section, string key, Type type, List<ConfigurationError> errors)
+    private static void CheckKeysAndTypes(IConfigurationSection section, string key, Type type, List<ConfigurationError> errors, List<string> unreadable)
     {
-        var unreadable = 0;
         var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite)
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
@@ -90,19 +95,23 @@ public static class ConfigurationLoader
             var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             if (propertyType.IsArray)
             {
-                unreadable += child.GetChildren().Count(element => !Readable(element.Value, propertyType.GetElementType()!, $"{path}:{element.Key}", errors));
+                foreach (var element in child.GetChildren())
+                {
+                    if (!Readable(element.Value, propertyType.GetElementType()!, $"{path}:{element.Key}", errors))
+                    {
+                        unreadable.Add($"{path}:{element.Key}");
+                    }
+                }
             }
             else if (propertyType.IsClass && propertyType != typeof(string))
             {
-                unreadable += CheckKeysAndTypes(child, path, propertyType, errors);
+                CheckKeysAndTypes(child, path, propertyType, errors, unreadable);
             }
             else if (!Readable(child.Value, propertyType, path, errors))
             {
-                unreadable++;
+                unreadable.Add(path);
             }
         }
-
-        return unreadable;
     }
 
     /// <summary>The binder reads a value with its type's converter, invariant culture; so does this check.</summary>

@@ -213,4 +213,54 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
         ExpectNoMsg(TimeSpan.FromMilliseconds(100));
         Assert.That(_counters.Snapshot().Disconnects, Is.GreaterThanOrEqualTo(1));
     }
+
+    /// <summary>Subscribes in PreStart, as every actor does; forwards what it gets; throws on "crash".</summary>
+    private sealed class Subscriber : ReceiveActor
+    {
+        private readonly IActorRef _bridge;
+
+        public Subscriber(IActorRef bridge, IActorRef forwardTo)
+        {
+            _bridge = bridge;
+            Receive<Subscribed>(_ => { });
+            Receive<Inbound<CellRequestBody>>(inbound =>
+            {
+                if (inbound.Envelope.Body.Operation == "crash")
+                {
+                    throw new InvalidOperationException("a poison message (test)");
+                }
+
+                forwardTo.Tell(inbound);
+            });
+        }
+
+        protected override void PreStart() => _bridge.Tell(new Subscribe<CellRequestBody>(Dev.CellRequest("math"), Self));
+    }
+
+    [Test]
+    public async Task An_actor_restarted_three_times_keeps_one_subscription_and_a_stopped_one_none()
+    {
+        var bridge = Bridge();
+        var probe = CreateTestProbe();
+        var subscriber = Sys.ActorOf(Props.Create(() => new Subscriber(bridge, probe.Ref)));
+        async Task<int> SubscriptionsAsync() =>
+            (await bridge.Ask<Subscriptions>(GetSubscriptions.Instance, TimeSpan.FromSeconds(5))).All.Count(s => s.Target == subscriber.Path.ToString());
+        AwaitCondition(() => SubscriptionsAsync().Result == 1, TimeSpan.FromSeconds(5));
+        await Task.Delay(300); // the subscription is in force
+
+        for (var i = 0; i < 3; i++)
+        {
+            await _outside.PublishAsync(Dev.CellRequest("math").Value, RequestBytes("crash", 1, 1));
+        }
+
+        await Task.Delay(500);
+        await _outside.PublishAsync(Dev.CellRequest("math").Value, RequestBytes("add", 2, 3));
+
+        Assert.That(probe.ExpectMsg<Inbound<CellRequestBody>>(TimeSpan.FromSeconds(5)).Envelope.Body.Operation, Is.EqualTo("add"));
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // not once per restart
+        Assert.That(await SubscriptionsAsync(), Is.EqualTo(1));
+
+        Sys.Stop(subscriber);
+        AwaitCondition(() => SubscriptionsAsync().Result == 0, TimeSpan.FromSeconds(5));
+    }
 }

@@ -107,4 +107,21 @@ public sealed class CollisionAvoidanceNerveSpec : AkkaSpec
         Assert.That(reflexWave.Envelope.Header.Source.EntityType, Is.EqualTo("reflex"));
         Assert.That(ledger.ExpectMsg<LifeforceLedgerMessages.Spend>().Amount, Is.EqualTo(0.3), "only the evasion is paid; no detect or evaluate");
     }
+
+    [Test]
+    public void A_reading_whose_content_is_not_an_object_is_ignored_without_a_restart()
+    {
+        var (bridge, _, nerve) = StartNerve();
+        var numeric = new Inbound<WaveBody>("dev.nervous.cells.sensor.wave", Envelopes.Of(new MessageSource("sensor", "cell", 1),
+            new WaveBody("proximity", 0.5, JsonSerializer.SerializeToElement(42), 0.4)), null);
+
+        nerve.Tell(GateOpened("proximity"), TestActor);
+        nerve.Tell(numeric, TestActor);
+        nerve.Tell(Distance(20), TestActor);
+
+        // A restart would subscribe again; a crash would have lost the open gate and never evaded.
+        Assert.That(MotorCommand(bridge), Is.EqualTo("evade"));
+        bridge.FishForMessage(m => m is Publish<WaveBody>);
+        bridge.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
 }

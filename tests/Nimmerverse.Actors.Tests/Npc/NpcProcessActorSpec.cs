@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Time.Testing;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
@@ -479,5 +480,55 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         var later = bridge.ReceiveWhile<object>(TimeSpan.FromSeconds(3), m => m);
         Assert.That(later.OfType<Publish<NpcLifecycleBody>>().Select(p => p.Envelope.Body.Event), Does.Not.Contain("restarted"));
         Assert.That(_launcher.Starts, Is.EqualTo(1));
+    }
+
+    /// <summary>Moves the fake clock a second at a time, letting a real heartbeat check (one a second) see each step.</summary>
+    private static void Live(FakeTimeProvider clock, int seconds)
+    {
+        for (var i = 0; i < seconds; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            Thread.Sleep(1100);
+        }
+    }
+
+    [Test]
+    public void A_stall_of_the_supervisor_itself_kills_no_brain_and_real_silence_after_it_still_does()
+    {
+        var bridge = CreateTestProbe();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var npc = Sys.ActorOf(NpcProcessActor.Props(11, Settings(Script("while true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", clock: clock, launcher: _launcher));
+        ExpectEvent(bridge, "spawned");
+        npc.Tell(StateOf(11), TestActor);
+        Thread.Sleep(1100);
+
+        clock.Advance(TimeSpan.FromSeconds(20)); // 20 s between two checks: this process was stopped, not the brain silent
+        Thread.Sleep(1500);
+        Live(clock, 1);
+        Assert.That(bridge.ReceiveWhile<object>(TimeSpan.FromMilliseconds(200), m => m).OfType<Publish<NpcLifecycleBody>>(), Is.Empty, "no brain killed for the supervisor's own stall");
+
+        Live(clock, 3); // silence of its own, beyond the 2 s heartbeat timeout
+        var exited = ExpectEvent(bridge, "exited", TimeSpan.FromSeconds(5));
+        Assert.That(exited.Detail, Does.StartWith("no state for"));
+    }
+
+    [Test]
+    public void While_the_bus_is_down_no_brain_is_killed_for_silence_and_after_it_is_back_silence_counts_again()
+    {
+        var bridge = CreateTestProbe();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var npc = Sys.ActorOf(NpcProcessActor.Props(12, Settings(Script("while true; do sleep 0.1; done")), Nats, bridge.Ref, Dev, "theia", clock: clock, launcher: _launcher));
+        ExpectEvent(bridge, "spawned");
+        npc.Tell(StateOf(12), TestActor);
+        Thread.Sleep(300);
+
+        Sys.EventStream.Publish(new NatsConnectionChanged(false));
+        Live(clock, 4); // twice the heartbeat timeout without a state: the bus could not carry one
+        Assert.That(bridge.ReceiveWhile<object>(TimeSpan.FromMilliseconds(200), m => m).OfType<Publish<NpcLifecycleBody>>(), Is.Empty, "no brain killed while NATS is down");
+
+        Sys.EventStream.Publish(new NatsConnectionChanged(true));
+        Live(clock, 4); // still silent, now that it could be heard
+        var exited = ExpectEvent(bridge, "exited", TimeSpan.FromSeconds(5));
+        Assert.That(exited.Detail, Does.StartWith("no state for"));
     }
 }

@@ -137,6 +137,14 @@ public sealed class ConfigurationLoaderTests
     }
 
     [Test]
+    public void A_value_of_the_wrong_type_and_a_bad_value_are_both_reported_each_once()
+    {
+        var error = LoadFails("""{"Nimmerverse": {"Environment": "qa", "Systemd": {"JoinTimeout": "soon"}}}""");
+
+        Assert.That(error.Errors.Select(e => e.Key), Is.EquivalentTo(new[] { "Nimmerverse:Environment", "Nimmerverse:Systemd:JoinTimeout" }));
+    }
+
+    [Test]
     public void Every_problem_is_reported_at_once()
     {
         var error = LoadFails("""{"Nimmerverse": {"Environment": "qa", "Nats": {"Url": "http://x"}, "Bogus": 1}}""");
