@@ -125,7 +125,7 @@ public sealed record NpcStateBody(
     int Level = 0,
     long Steps = 0,
     double Epsilon = 0,
-    long CheckpointSequence = 0) : IMessageBody
+    long CheckpointSequence = 0) : IMessageBody, INpcMessage
 {
     public static string MessageType => "npc_state";
 
@@ -209,4 +209,17 @@ public sealed record AllocationBody(long Epoch, IReadOnlyList<NpcAllocation> Npc
     public string? Problem() => Epoch < 0
         ? $"epoch {Epoch} is negative"
         : Npcs.Select((npc, i) => npc.Problem() is { } problem ? $"npcs[{i}]: {problem}" : null).FirstOrDefault(p => p is not null);
+}
+
+/// <summary>
+/// The answer to a request that was refused before any actor saw it (<c>rejected</c>): the reason, as
+/// counted (<c>malformed_json</c>, <c>invalid_body</c>, <c>subject_mismatch</c>...), and a short detail. Sent to
+/// the request's reply subject, with the request's message id as correlation id when it could be read,
+/// so that a requester hears at once why instead of waiting for its timeout.
+/// </summary>
+public sealed record RejectedBody(string Reason, string Detail) : IMessageBody
+{
+    public static string MessageType => "rejected";
+
+    public string? Problem() => Checks.First(Checks.NotEmpty("reason", Reason));
 }

@@ -13,7 +13,7 @@ public sealed record NpcCheckpointBody(
     byte[] Weights,
     long Steps,
     long Episodes,
-    double Epsilon) : IMessageBody
+    double Epsilon) : IMessageBody, INpcMessage
 {
     /// <summary>Checkpoints are larger than waves; they travel up to NATS's own default maximum payload.</summary>
     public const int MaxPayloadBytes = 1024 * 1024;
@@ -39,7 +39,7 @@ public sealed record CheckpointSavedBody(int NpcId, long Sequence, string? Error
 }
 
 /// <summary>Ask for an NPC's latest checkpoint (<c>checkpoint_query</c>, on <c>{env}.supervisor.checkpoints.load</c>).</summary>
-public sealed record CheckpointQueryBody(int NpcId) : IMessageBody
+public sealed record CheckpointQueryBody(int NpcId) : IMessageBody, INpcMessage
 {
     public static string MessageType => "checkpoint_query";
 

@@ -50,6 +50,15 @@ public interface IMessageBody
     string? Problem();
 }
 
+/// <summary>
+/// A body about one NPC. On a subject that names an NPC (<c>{env}.npc.{id}.*</c>) the two must agree,
+/// or the message is refused (<see cref="RejectionReason.SubjectMismatch"/>).
+/// </summary>
+public interface INpcMessage
+{
+    int NpcId { get; }
+}
+
 /// <summary>The message types of wire version 1.</summary>
 public static class MessageTypes
 {
@@ -59,7 +68,7 @@ public static class MessageTypes
         NpcStateBody.MessageType, NpcCommandBody.MessageType, AllocationBody.MessageType,
         WorldStepBody.MessageType, WorldStepResultBody.MessageType, QuizQueryBody.MessageType, QuizReportBody.MessageType,
         NpcCheckpointBody.MessageType, CheckpointSavedBody.MessageType, CheckpointQueryBody.MessageType, CheckpointFoundBody.MessageType,
-        NpcLifecycleBody.MessageType,
+        NpcLifecycleBody.MessageType, RejectedBody.MessageType,
     };
 }
 

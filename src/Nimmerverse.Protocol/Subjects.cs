@@ -28,6 +28,15 @@ public sealed class Subjects(string environment)
     /// <summary><c>{env}.thalamus.governor.allocate</c>: the governor's allocation per epoch.</summary>
     public Subject Allocation => Subject.Create(Environment, "thalamus", "governor", "allocate");
 
+    /// <summary>The NPC a subject of the form <c>{env}.npc.{id}.{...}</c> names, or null for any other subject.</summary>
+    public static int? NpcIdOf(string subject)
+    {
+        var tokens = subject.Split('.');
+        return tokens.Length >= 4 && tokens[1] == "npc" && int.TryParse(tokens[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? id
+            : null;
+    }
+
     /// <summary><c>{env}.npc.{id}.state</c>: an NPC's state, every tick.</summary>
     public Subject NpcState(int npcId) => Subject.Create(Environment, "npc", npcId.ToString(System.Globalization.CultureInfo.InvariantCulture), "state");
 

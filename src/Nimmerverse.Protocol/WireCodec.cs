@@ -30,6 +30,9 @@ public enum RejectionReason
 
     /// <summary>A subject that is not <c>{env}.{domain}.{service}.{detail}</c>, or of another environment.</summary>
     BadSubject,
+
+    /// <summary>A body about another NPC than the one its subject names.</summary>
+    SubjectMismatch,
 }
 
 /// <summary>A refused message: the reason (counted) and a bounded, printable detail (logged).</summary>
@@ -67,6 +70,38 @@ public sealed class WireCodec(int maxPayloadBytes = WireCodec.DefaultMaxPayloadB
     public byte[] Encode<TBody>(Envelope<TBody> envelope)
         where TBody : IMessageBody =>
         JsonSerializer.SerializeToUtf8Bytes(envelope, TypeInfo<TBody>());
+
+    /// <summary>
+    /// Decodes a message that arrived on <paramref name="subject"/>: besides everything <see cref="Decode{TBody}(ReadOnlySpan{byte})"/>
+    /// checks, a body about one NPC must be about the NPC its subject names.
+    /// </summary>
+    public Decoded<TBody> Decode<TBody>(ReadOnlySpan<byte> payload, string subject)
+        where TBody : IMessageBody
+    {
+        var decoded = Decode<TBody>(payload);
+        return decoded.Envelope is { Body: INpcMessage about } && Subjects.NpcIdOf(subject) is { } named && named != about.NpcId
+            ? Reject<TBody>(RejectionReason.SubjectMismatch, $"the body is about NPC {about.NpcId}, the subject {subject} about NPC {named}")
+            : decoded;
+    }
+
+    /// <summary>The header's message id of a payload, if it can be read at all (for the correlation id of a refusal).</summary>
+    public static Guid? MessageIdOf(ReadOnlySpan<byte> payload)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { MaxDepth = MaxDepth });
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("header", out var header) && header.ValueKind == JsonValueKind.Object
+                && header.TryGetProperty("message_id", out var id) && id.ValueKind == JsonValueKind.String && id.TryGetGuid(out var guid)
+                ? guid
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     public Decoded<TBody> Decode<TBody>(ReadOnlySpan<byte> payload)
         where TBody : IMessageBody

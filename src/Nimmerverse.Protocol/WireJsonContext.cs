@@ -33,6 +33,7 @@ namespace Nimmerverse.Protocol;
 [JsonSerializable(typeof(Envelope<CheckpointQueryBody>))]
 [JsonSerializable(typeof(Envelope<CheckpointFoundBody>))]
 [JsonSerializable(typeof(Envelope<NpcLifecycleBody>))]
+[JsonSerializable(typeof(Envelope<RejectedBody>))]
 [JsonSerializable(typeof(MessageHeader))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 

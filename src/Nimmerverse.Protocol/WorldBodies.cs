@@ -19,7 +19,7 @@ public static class Moves
 /// An NPC's step in the grid world (<c>world_step</c>, a request on <c>{env}.world.grid.step</c>).
 /// <see cref="Action"/> is a move, or absent to only look (a brain that starts or restarts).
 /// </summary>
-public sealed record WorldStepBody(int NpcId, string? Action = null) : IMessageBody
+public sealed record WorldStepBody(int NpcId, string? Action = null) : IMessageBody, INpcMessage
 {
     public static string MessageType => "world_step";
 

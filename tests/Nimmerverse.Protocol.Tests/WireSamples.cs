@@ -52,5 +52,6 @@ internal static class WireSamples
         yield return new TestCaseData("checkpoint_found", codec.Encode(Envelope(new CheckpointFoundBody()))).SetArgDisplayNames("checkpoint_found none");
         yield return new TestCaseData("npc_lifecycle", codec.Encode(Envelope(new NpcLifecycleBody(7, "exited", 4242, Signal: 9, Restarts: 2, Unit: "nimmerverse-npc-7.scope")))).SetArgDisplayNames("npc_lifecycle exited");
         yield return new TestCaseData("npc_lifecycle", codec.Encode(Envelope(new NpcLifecycleBody(7, "gave-up", Restarts: 5, Detail: "5 restarts within 00:01:00")))).SetArgDisplayNames("npc_lifecycle gave-up");
+        yield return new TestCaseData("rejected", codec.Encode(Envelope(new RejectedBody("invalid_body", "$.body.npc_id: not an integer"), Guid.NewGuid()))).SetArgDisplayNames("rejected");
     }
 }

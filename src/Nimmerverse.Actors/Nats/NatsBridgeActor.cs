@@ -23,6 +23,7 @@ public sealed class NatsBridgeActor : ReceiveActor
     private readonly NatsBridgeSettings _settings;
     private readonly string _environment;
     private readonly string _gateStream;
+    private readonly MessageSource _source = new("nats-bridge", "supervisor", Tiers.Cells);
     private readonly BridgeCounters _counters;
     private readonly WireCodec _codec;
     private readonly CancellationTokenSource _stopping = new();
@@ -134,7 +135,7 @@ public sealed class NatsBridgeActor : ReceiveActor
         {
             ChannelOpts = new NatsSubChannelOpts { Capacity = _settings.SubscriptionBuffer, FullMode = System.Threading.Channels.BoundedChannelFullMode.DropNewest },
         };
-        var context = new SubscriptionContext(_connection, _codec, _counters, _problems, options, Self);
+        var context = new SubscriptionContext(_connection, _codec, _counters, _problems, options, Self, _source);
         // Runs until its target or the bridge stops; it retries on its own, so its task is not awaited here.
         _ = subscribe.RunAsync(context, stop.Token);
         _log.Info("Subscribing {Target} to {Subject} ({MessageType})", subscribe.Target.Path, subscribe.Pattern, subscribe.MessageType);

@@ -7,7 +7,7 @@ using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 namespace Nimmerverse.Actors.Nats;
 
 /// <summary>What a subscription loop needs from its bridge.</summary>
-internal sealed record SubscriptionContext(INatsConnection Connection, WireCodec Codec, BridgeCounters Counters, RateLimitedLog RejectionLog, NatsSubOpts SubscriptionOptions, IActorRef Bridge);
+internal sealed record SubscriptionContext(INatsConnection Connection, WireCodec Codec, BridgeCounters Counters, RateLimitedLog RejectionLog, NatsSubOpts SubscriptionOptions, IActorRef Bridge, MessageSource Source);
 
 /// <summary>
 /// One subscription: raw bytes from NATS, decoded and checked, then told to the target actor.
@@ -61,7 +61,7 @@ internal static class SubscriptionLoop
             Decoded<TBody> decoded;
             try
             {
-                decoded = codec.Decode<TBody>(message.Data ?? []);
+                decoded = codec.Decode<TBody>(message.Data ?? [], message.Subject);
             }
             catch (Exception e)
             {
@@ -83,6 +83,25 @@ internal static class SubscriptionLoop
                 $"{subscribe.Pattern}:{rejection.Reason}",
                 "Rejected a message on {Subject}: {RejectionReason}: {RejectionDetail}",
                 message.Subject, rejection.Reason, rejection.Detail);
+            if (message.ReplyTo is { } replyTo)
+            {
+                await AnswerRefusalAsync(context, replyTo, message.Data ?? [], rejection, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A refused request is still answered, with why: its requester need not wait for a timeout.</summary>
+    private static async Task AnswerRefusalAsync(SubscriptionContext context, string replyTo, byte[] request, Rejection rejection, CancellationToken cancellationToken)
+    {
+        var reason = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(rejection.Reason.ToString());
+        var refusal = Envelopes.Of(context.Source, new RejectedBody(reason, rejection.Detail), correlationId: WireCodec.MessageIdOf(request));
+        try
+        {
+            await context.Connection.PublishAsync(replyTo, context.Codec.Encode(refusal), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or ArgumentException)
+        {
+            context.RejectionLog.Warning($"reply:{e.GetType().Name}", "Could not answer a refused request on {ReplyTo}: {Error}", replyTo, e.Message);
         }
     }
 }

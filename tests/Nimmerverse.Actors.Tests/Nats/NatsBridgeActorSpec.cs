@@ -263,4 +263,41 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
         Sys.Stop(subscriber);
         AwaitCondition(() => SubscriptionsAsync().Result == 0, TimeSpan.FromSeconds(5));
     }
+
+    [TestCase("-1", "invalid_body", TestName = "A world step for NPC -1 is answered with its refusal")]
+    [TestCase("9223372036854775808", "invalid_body", TestName = "A world step for NPC 2^63 is answered with its refusal")]
+    [TestCase("\"5\"", "invalid_body", TestName = "A world step for NPC \"5\" (a string) is answered with its refusal")]
+    public async Task A_refused_request_is_answered_with_the_reason(string npcId, string reason)
+    {
+        var bridge = Bridge();
+        var world = CreateTestProbe();
+        bridge.Tell(new Subscribe<WorldStepBody>(Dev.WorldStep, world.Ref));
+        world.ExpectMsg<Subscribed>(TimeSpan.FromSeconds(5));
+        var requestId = Guid.NewGuid();
+        var request = $$$"""{"header": {"message_id": "{{{requestId}}}", "message_type": "world_step", "version": 1, "timestamp": "2026-12-02T07:00:00Z", "source": {"entity_id": "npc-5", "entity_type": "npc", "tier": 1}}, "body": {"npc_id": {{{npcId}}}, "action": "N"}}""";
+
+        var reply = await _outside.RequestAsync<byte[], byte[]>(Dev.WorldStep.Value, Encoding.UTF8.GetBytes(request), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(2) });
+
+        var refusal = WireCodec.Default.Decode<RejectedBody>(reply.Data).Envelope!;
+        Assert.That(refusal.Body.Reason, Is.EqualTo(reason), refusal.Body.Detail);
+        Assert.That(refusal.Header.CorrelationId, Is.EqualTo(requestId));
+        world.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // the world never saw it
+    }
+
+    [Test]
+    public async Task A_state_about_another_npc_than_its_subject_is_rejected_and_counted_and_the_right_one_delivered()
+    {
+        var bridge = Bridge();
+        var npc = CreateTestProbe();
+        bridge.Tell(new Subscribe<NpcStateBody>(Dev.NpcState(5), npc.Ref));
+        npc.ExpectMsg<Subscribed>(TimeSpan.FromSeconds(5));
+        byte[] State(int npcId) => WireCodec.Default.Encode(Envelopes.Of(Tester, new NpcStateBody(npcId, 1, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0)));
+
+        await _outside.PublishAsync(Dev.NpcState(5).Value, State(7));
+        await _outside.PublishAsync(Dev.NpcState(5).Value, State(5));
+
+        Assert.That(npc.ExpectMsg<Inbound<NpcStateBody>>(TimeSpan.FromSeconds(5)).Envelope.Body.NpcId, Is.EqualTo(5));
+        npc.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        Assert.That(_counters.Snapshot().Rejected.GetValueOrDefault(RejectionReason.SubjectMismatch), Is.EqualTo(1));
+    }
 }
