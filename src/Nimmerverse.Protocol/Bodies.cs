@@ -188,7 +188,9 @@ public sealed record NpcLifecycleBody(
         !Events.Contains(Event) ? $"event '{Event}' is not one of {string.Join(", ", Events)}" : null,
         Pid <= 0 ? $"pid {Pid} is not positive" : null,
         Signal is < 1 or > 64 ? $"signal {Signal} is outside 1..64" : null,
-        Restarts < 0 ? $"restarts {Restarts} is negative" : null);
+        Restarts < 0 ? $"restarts {Restarts} is negative" : null,
+        Checks.Printable("unit", Unit),
+        Checks.Printable("detail", Detail));
 }
 
 /// <summary>What the governor gives one NPC for the coming epoch.</summary>
@@ -221,5 +223,5 @@ public sealed record RejectedBody(string Reason, string Detail) : IMessageBody
 {
     public static string MessageType => "rejected";
 
-    public string? Problem() => Checks.First(Checks.NotEmpty("reason", Reason));
+    public string? Problem() => Checks.First(Checks.NotEmpty("reason", Reason), Checks.Printable("detail", Detail));
 }

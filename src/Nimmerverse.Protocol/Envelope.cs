@@ -80,8 +80,51 @@ internal static class Checks
     public static string? InRange(string field, double value, double min, double max) =>
         Finite(field, value) ?? (value < min || value > max ? $"{field} {value} is outside {min}..{max}" : null);
 
+    /// <summary>The longest text field a message may carry (a lifecycle's detail is the longest in use).</summary>
+    public const int MaxTextLength = 4096;
+
+    /// <summary>Required text: present, and <see cref="Printable"/>.</summary>
     public static string? NotEmpty(string field, string? value) =>
-        string.IsNullOrWhiteSpace(value) ? $"{field} is empty" : null;
+        string.IsNullOrWhiteSpace(value) ? $"{field} is empty" : Printable(field, value);
+
+    /// <summary>
+    /// Text that can go to PostgreSQL and into a log line as it is: no control characters (PostgreSQL
+    /// refuses NUL outright, and a newline would forge a log line), no lone UTF-16 surrogates (the JSON
+    /// escape <c>\ud800</c> is valid JSON but no text), and a bounded length. Null is fine (optional fields).
+    /// </summary>
+    public static string? Printable(string field, string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Length > MaxTextLength)
+        {
+            return $"{field} is {value.Length} characters long, more than {MaxTextLength}";
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsControl(c))
+            {
+                return $"{field} holds the control character U+{(int)c:X4} at {i}";
+            }
+
+            if (char.IsHighSurrogate(c) && (i + 1 == value.Length || !char.IsLowSurrogate(value[i + 1])))
+            {
+                return $"{field} holds a lone surrogate at {i}";
+            }
+
+            if (char.IsLowSurrogate(c) && (i == 0 || !char.IsHighSurrogate(value[i - 1])))
+            {
+                return $"{field} holds a lone surrogate at {i}";
+            }
+        }
+
+        return null;
+    }
 
     public static string? First(params string?[] problems) => problems.FirstOrDefault(p => p is not null);
 

@@ -103,6 +103,11 @@ public sealed class WireCodecTests
         yield return Case("negative cost", WaveWith(GoodBody.Replace("0.1", "-0.1", StringComparison.Ordinal)), RejectionReason.InvalidBody);
         yield return Case("missing domain", WaveWith(GoodBody.Replace("\"domain\": \"math\", ", "", StringComparison.Ordinal)), RejectionReason.InvalidBody);
         yield return Case("null domain", WaveWith(GoodBody.Replace("\"math\"", "null", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("NUL in the domain", WaveWith(GoodBody.Replace("\"math\"", "\"ma\\u0000th\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("a newline in the domain", WaveWith(GoodBody.Replace("\"math\"", "\"math\\nINF forged log line\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("a lone surrogate in the domain", WaveWith(GoodBody.Replace("\"math\"", "\"ma\\ud800th\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("a domain of 5000 characters", WaveWith(GoodBody.Replace("\"math\"", $"\"{new string('m', 5000)}\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("a control character in the source", WaveWith(GoodBody, GoodHeader.Replace("\"entity_id\": \"c\"", "\"entity_id\": \"c\\u0007\"", StringComparison.Ordinal)), RejectionReason.InvalidHeader);
         yield return Case("content a number", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": 42", StringComparison.Ordinal)), RejectionReason.InvalidBody);
         yield return Case("content a string", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": \"fox\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
         yield return Case("content null", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": null", StringComparison.Ordinal)), RejectionReason.InvalidBody);
@@ -148,6 +153,14 @@ public sealed class WireCodecTests
 
         Assert.That(decoded.Envelope, Is.Null, "a replacing decoder would have accepted this wave");
         Assert.That(decoded.Rejection!.Reason, Is.EqualTo(RejectionReason.MalformedJson));
+    }
+
+    [Test]
+    public void A_surrogate_pair_escaped_in_json_is_text_and_accepted()
+    {
+        var decoded = Codec.Decode<WaveBody>(Encoding.UTF8.GetBytes(WaveWith(GoodBody.Replace("\"math\"", "\"m\\ud83e\\udde0th\"", StringComparison.Ordinal))));
+
+        Assert.That(decoded.Envelope?.Body.Domain, Is.EqualTo("m\U0001F9E0th"), decoded.Rejection?.ToString());
     }
 
     [Test]

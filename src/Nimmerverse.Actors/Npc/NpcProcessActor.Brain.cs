@@ -204,5 +204,5 @@ public sealed partial class NpcProcessActor
 
     private void Publish(string lifecycleEvent, int? pid = null, int? exitCode = null, int? signal = null, string? detail = null) =>
         _bridge.Tell(new Publish<NpcLifecycleBody>(_events, Envelopes.Of(_source,
-            new NpcLifecycleBody(_npcId, lifecycleEvent, pid, exitCode, signal, _restarts.RecentRestarts, _scope is null ? null : Unit, detail))));
+            new NpcLifecycleBody(_npcId, lifecycleEvent, pid, exitCode, signal, _restarts.RecentRestarts, _scope is null ? null : Unit, detail?.ReplaceLineEndings(" ")))));
 }

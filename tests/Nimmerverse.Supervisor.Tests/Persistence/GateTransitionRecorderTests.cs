@@ -78,6 +78,27 @@ public sealed class GateTransitionRecorderTests
 
     [Test]
     [CancelAfter(60_000)]
+    public async Task A_transition_whose_gate_id_holds_a_NUL_is_set_aside_and_the_next_one_is_stored()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        var recorder = await StartRecorderAsync(_client, dataSource);
+        var poison = Transition(0) with { Body = Transition(0).Body with { GateId = "gate-\0vision" } };
+        var next = Transition(1);
+
+        await PublishAsync(poison); // PostgreSQL refuses NUL in text (22021): stored, it would stall the record for good
+        await PublishAsync(next);
+
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).ContainsKey(next.Header.MessageId), TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
+        Assert.That((await StoredAsync(dataSource)).Keys, Is.EqualTo(new[] { next.Header.MessageId }));
+        Assert.That(recorder.Malformed, Is.EqualTo(1), "the poison was counted, not retried");
+        var consumer = await _jetStream.GetConsumerAsync(Stream, "gate-transitions-recorder");
+        Assert.That(await Eventually.TrueAsync(async () => { await consumer.RefreshAsync(); return consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0; }, TimeSpan.FromSeconds(10)), Is.True, "nothing waits in the stream");
+        await recorder.StopAsync(CancellationToken.None);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
     public async Task Transitions_before_and_after_the_start_are_stored_once_each_and_malformed_ones_are_counted()
     {
         await using var database = await PostgresTestDatabase.CreateAsync();
