@@ -29,10 +29,19 @@ public sealed class Subjects(string environment)
     public Subject Allocation => Subject.Create(Environment, "thalamus", "governor", "allocate");
 
     /// <summary>The NPC a subject of the form <c>{env}.npc.{id}.{...}</c> names, or null for any other subject.</summary>
+    /// <remarks>Asked of every NPC message the bridge decodes, so it reads the subject in place.</remarks>
     public static int? NpcIdOf(string subject)
     {
-        var tokens = subject.Split('.');
-        return tokens.Length >= 4 && tokens[1] == "npc" && int.TryParse(tokens[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+        var rest = subject.AsSpan();
+        var afterEnvironment = rest.IndexOf('.');
+        if (afterEnvironment < 0 || !rest[(afterEnvironment + 1)..].StartsWith("npc.", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        rest = rest[(afterEnvironment + "npc.".Length + 1)..];
+        var end = rest.IndexOf('.');
+        return end > 0 && int.TryParse(rest[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
             ? id
             : null;
     }

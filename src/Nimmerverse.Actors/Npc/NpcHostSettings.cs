@@ -6,8 +6,17 @@ namespace Nimmerverse.Actors.Npc;
 /// <summary>How this host runs its NPC brains: section <c>Nimmerverse:Npc</c>.</summary>
 public sealed record NpcHostSettings : IOptionsSection
 {
-    /// <summary><c>auto</c> (systemd when it is the init system and answers on the bus), <c>systemd</c> or <c>none</c> (no limits).</summary>
-    public static readonly IReadOnlyList<string> Backends = ["auto", "systemd", "none"]; // the supervisor's NpcBackend acts on them
+    /// <summary>Each brain in a systemd scope with its limits.</summary>
+    public const string SystemdBackend = "systemd";
+
+    /// <summary>Plain child processes, limits not enforced.</summary>
+    public const string NoBackend = "none";
+
+    /// <summary>systemd when it is the init system and answers on the bus, else none.</summary>
+    public const string AutoBackend = "auto";
+
+    /// <summary>The backends <see cref="Backend"/> may name; the supervisor's NpcBackend acts on them.</summary>
+    public static readonly IReadOnlyList<string> Backends = [AutoBackend, SystemdBackend, NoBackend];
 
     public static NpcHostSettings Default { get; } = new();
 
@@ -36,7 +45,7 @@ public sealed record NpcHostSettings : IOptionsSection
     public TimeSpan SpawnInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary><c>auto</c> (the default), <c>systemd</c> or <c>none</c>: see <see cref="Backends"/>.</summary>
-    public string Backend { get; init; } = "auto";
+    public string Backend { get; init; } = AutoBackend;
 
     /// <summary>D-Bus address of systemd's bus, e.g. <c>unix:path=/run/dbus/system_bus_socket</c>. Default: the system bus.</summary>
     public string? SystemBus { get; init; }

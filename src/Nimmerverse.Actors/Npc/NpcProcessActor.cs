@@ -77,14 +77,17 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         _source = new MessageSource($"npc-host@{hostName}", "supervisor", Tiers.Cells);
         _clock = clock ?? TimeProvider.System;
         _restarts = settings.NewRestartPolicy(new Random(HashCode.Combine(npcId, Environment.ProcessId)));
-        _scope = scopes is null ? null : new BrainScope(scopes, NpcScopeName.For(npcId), _log);
+        var unit = NpcScopeName.For(npcId);
+        Unit = unit.Value;
+        _scope = scopes is null ? null : new BrainScope(scopes, unit, _log);
         _launcher = launcher ?? ProcessBrainLauncher.Instance;
         Common();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private string Unit => NpcScopeName.For(_npcId).Value;
+    /// <summary>The brain's scope unit, named in logs and events.</summary>
+    private string Unit { get; }
 
     /// <summary>The actor of one NPC; with <paramref name="adoptPid"/> it adopts that brain, already running in its scope, instead of starting one.</summary>
     public static Props Props(int npcId, NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null) =>

@@ -73,9 +73,10 @@ public static class ConfigurationLoader
 
     /// <summary>
     /// Every key must be an option, and every value readable as its option's type, before anything
-    /// is bound (the keys of unreadable values are added to <c>unreadable</c>): a misspelt key would otherwise be ignored silently and its default used (that is how
-    /// a production host ends up talking to the wrong database), and a value of the wrong type would
-    /// surface as the binder's exception, whose text no one should have to parse.
+    /// is bound (the keys of unreadable values go to <c>unreadable</c>): a misspelt key would otherwise
+    /// be ignored silently and its default used (that is how a production host ends up talking to the
+    /// wrong database), and a value of the wrong type would surface as the binder's exception, whose
+    /// text no one should have to parse.
     /// </summary>
     private static void CheckKeysAndTypes(IConfigurationSection section, string key, Type type, List<ConfigurationError> errors, List<string> unreadable)
     {
@@ -97,29 +98,26 @@ public static class ConfigurationLoader
             {
                 foreach (var element in child.GetChildren())
                 {
-                    if (!Readable(element.Value, propertyType.GetElementType()!, $"{path}:{element.Key}", errors))
-                    {
-                        unreadable.Add($"{path}:{element.Key}");
-                    }
+                    CheckValue(element.Value, propertyType.GetElementType()!, $"{path}:{element.Key}", errors, unreadable);
                 }
             }
             else if (propertyType.IsClass && propertyType != typeof(string))
             {
                 CheckKeysAndTypes(child, path, propertyType, errors, unreadable);
             }
-            else if (!Readable(child.Value, propertyType, path, errors))
+            else
             {
-                unreadable.Add(path);
+                CheckValue(child.Value, propertyType, path, errors, unreadable);
             }
         }
     }
 
     /// <summary>The binder reads a value with its type's converter, invariant culture; so does this check.</summary>
-    private static bool Readable(string? value, Type type, string key, List<ConfigurationError> errors)
+    private static void CheckValue(string? value, Type type, string key, List<ConfigurationError> errors, List<string> unreadable)
     {
         if (value is null || type == typeof(string))
         {
-            return true;
+            return;
         }
 
         bool readable;
@@ -135,9 +133,8 @@ public static class ConfigurationLoader
         if (!readable)
         {
             errors.Add(new ConfigurationError(key, $"'{value}' cannot be read as {TypeName(type)}"));
+            unreadable.Add(key);
         }
-
-        return readable;
     }
 
     private static string TypeName(Type type) => type == typeof(TimeSpan) ? "a duration ([d.]hh:mm:ss[.fff])" : type == typeof(bool) ? "true or false" : $"a number ({type.Name})";

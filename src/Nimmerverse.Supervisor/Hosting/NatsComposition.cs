@@ -28,6 +28,5 @@ public static class NatsComposition
                 LoggerFactory = provider.GetRequiredService<ILoggerFactory>(),
             }))
             .AddSingleton<BridgeCounters>()
-            .AddSingleton(options.Nats)
             .AddSingleton<IStatusContributor, NatsStatusContributor>();
 }

@@ -10,9 +10,9 @@ namespace Nimmerverse.Supervisor.NpcScopes;
 /// </summary>
 public sealed record NpcBackend(string Name, DBusSystemdScopes? Scopes, string Reason)
 {
-    public const string Systemd = "systemd";
-    public const string None = "none";
-    public const string Auto = "auto";
+    public const string Systemd = NpcHostSettings.SystemdBackend;
+    public const string None = NpcHostSettings.NoBackend;
+    public const string Auto = NpcHostSettings.AutoBackend;
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
