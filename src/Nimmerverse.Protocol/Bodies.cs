@@ -11,7 +11,7 @@ public sealed record WaveBody(string Domain, double Confidence, JsonElement Cont
     public string? Problem() => Checks.First(
         Checks.NotEmpty("domain", Domain),
         Checks.InRange("confidence", Confidence, 0, 1),
-        Content.ValueKind != JsonValueKind.Object ? $"content is {Content.ValueKind.ToString().ToLowerInvariant()}, not an object" : null,
+        Content.ValueKind != JsonValueKind.Object ? $"content is {Content.ValueKind.ToString().ToLowerInvariant()}, not an object" : Checks.Json("content", Content),
         Checks.InRange("lifeforce_cost", LifeforceCost, 0, double.MaxValue));
 }
 
@@ -47,7 +47,8 @@ public sealed record GateTransitionBody(
         Checks.NotEmpty("domain", Domain),
         Checks.InRange("state_value", StateValue, -1, 1),
         Checks.InRange("correlation_score", CorrelationScore, -1, 1),
-        !Tiers.IsValid(RoutedToTier) ? $"routed_to_tier {RoutedToTier} is outside 0..{Tiers.Max}" : null);
+        !Tiers.IsValid(RoutedToTier) ? $"routed_to_tier {RoutedToTier} is outside 0..{Tiers.Max}" : null,
+        Checks.AtMostItems("trigger_waves", TriggerWaves));
 }
 
 /// <summary>
@@ -56,7 +57,7 @@ public sealed record GateTransitionBody(
 /// </summary>
 public sealed record CellRequestBody(string Operation, IReadOnlyList<double> Operands) : IMessageBody
 {
-    public const int MaxOperands = 1024;
+    public const int MaxOperands = Checks.MaxItems;
 
     public static string MessageType => "cell_request";
 
@@ -208,9 +209,13 @@ public sealed record AllocationBody(long Epoch, IReadOnlyList<NpcAllocation> Npc
 {
     public static string MessageType => "allocation";
 
+    /// <summary>The most NPCs one allocation names (a village of thousands is split by host long before this).</summary>
+    public const int MaxNpcs = 10_000;
+
     public string? Problem() => Epoch < 0
         ? $"epoch {Epoch} is negative"
-        : Npcs.Select((npc, i) => npc.Problem() is { } problem ? $"npcs[{i}]: {problem}" : null).FirstOrDefault(p => p is not null);
+        : Checks.AtMostItems("npcs", Npcs, MaxNpcs)
+            ?? Npcs.Select((npc, i) => npc is null ? $"npcs[{i}] is null" : npc.Problem() is { } problem ? $"npcs[{i}]: {problem}" : null).FirstOrDefault(p => p is not null);
 }
 
 /// <summary>

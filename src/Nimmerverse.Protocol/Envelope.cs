@@ -128,5 +128,67 @@ internal static class Checks
 
     public static string? First(params string?[] problems) => problems.FirstOrDefault(p => p is not null);
 
-    public static bool IsObjectOrScalar(JsonElement element) => element.ValueKind != JsonValueKind.Undefined;
+    /// <summary>The most items a list in a message may hold (a payload's size bounds it too; this says so plainly).</summary>
+    public const int MaxItems = 1024;
+
+    public static string? AtMostItems<T>(string field, IReadOnlyCollection<T> items, int max = MaxItems) =>
+        items.Count > max ? $"{field} has {items.Count} items; at most {max}" : null;
+
+    /// <summary>
+    /// Free-form JSON (a wave's content) as carefully as typed fields: every string and property
+    /// name <see cref="Printable"/>, every number finite as a double, every array at most
+    /// <see cref="MaxItems"/> long. Depth is already bounded by the reader.
+    /// </summary>
+    public static string? Json(string field, JsonElement element)
+    {
+        try
+        {
+            return JsonElementProblem(field, element);
+        }
+        catch (InvalidOperationException)
+        {
+            // The JSON escape of a lone surrogate (\udc00) parses, but is no text to read back.
+            return $"{field} holds text that is not valid UTF-16";
+        }
+    }
+
+    private static string? JsonElementProblem(string field, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Printable(field, element.GetString());
+            case JsonValueKind.Number:
+                return element.TryGetDouble(out var number) && double.IsFinite(number) ? null : $"{field} is not a finite number";
+            case JsonValueKind.Array:
+                var length = element.GetArrayLength();
+                if (length > MaxItems)
+                {
+                    return $"{field} has {length} items; at most {MaxItems}";
+                }
+
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (JsonElementProblem($"{field}[{index++}]", item) is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if ((Printable($"a property name in {field}", property.Name) ?? JsonElementProblem($"{field}.{property.Name}", property.Value)) is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
+        }
+    }
 }

@@ -111,6 +111,34 @@ public sealed class WireCodecTests
         yield return Case("content a number", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": 42", StringComparison.Ordinal)), RejectionReason.InvalidBody);
         yield return Case("content a string", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": \"fox\"", StringComparison.Ordinal)), RejectionReason.InvalidBody);
         yield return Case("content null", WaveWith(GoodBody.Replace("\"content\": {}", "\"content\": null", StringComparison.Ordinal)), RejectionReason.InvalidBody);
+        yield return Case("a NUL deep in the content", WaveWithContent("""{"a": {"b": ["ok", "x\u0000y"]}}"""), RejectionReason.InvalidBody);
+        yield return Case("a newline in a content key", WaveWithContent("""{"a\nINF forged": 1}"""), RejectionReason.InvalidBody);
+        yield return Case("a lone surrogate in a content key", WaveWithContent("""{"\udc00": 1}"""), RejectionReason.InvalidBody);
+        yield return Case("an infinite number in the content", WaveWithContent("""{"distance_cm": 1e400}"""), RejectionReason.InvalidBody);
+        yield return Case("a content array of 1025 items", WaveWithContent($$"""{"a": [{{string.Join(",", Enumerable.Repeat("0", 1025))}}]}"""), RejectionReason.InvalidBody);
+        yield return Case("a content string of 5000 characters", WaveWithContent($$"""{"a": [["{{new string('x', 5000)}}"]]}"""), RejectionReason.InvalidBody);
+    }
+
+    private static string WaveWithContent(string content) => WaveWith(GoodBody.Replace("\"content\": {}", $"\"content\": {content}", StringComparison.Ordinal));
+
+    [Test]
+    public void Nested_content_within_the_bounds_is_accepted()
+    {
+        var decoded = Codec.Decode<WaveBody>(Encoding.UTF8.GetBytes(WaveWithContent($$"""{"a": {"b": [1.5, "ok", true, null, [{{string.Join(",", Enumerable.Repeat("0", 1024))}}]]}, "ünïcode 🦊": "fine"}""")));
+
+        Assert.That(decoded.Rejection, Is.Null);
+    }
+
+    [Test]
+    public void Lists_in_typed_bodies_are_bounded()
+    {
+        var waves = Enumerable.Range(0, 1025).Select(_ => Guid.NewGuid()).ToArray();
+        var gate = new GateTransitionBody("g", "math", GateState.Closed, GateState.Open, 0.9, 0.5, waves, 2);
+        var allocation = new AllocationBody(1, [.. Enumerable.Range(0, AllocationBody.MaxNpcs + 1).Select(i => new NpcAllocation(i, 5, 25, false, 5))]);
+
+        Assert.That(gate.Problem(), Does.Contain("trigger_waves has 1025 items"));
+        Assert.That((gate with { TriggerWaves = waves[..1024] }).Problem(), Is.Null);
+        Assert.That(allocation.Problem(), Does.Contain($"npcs has {AllocationBody.MaxNpcs + 1} items"));
     }
 
     [TestCaseSource(nameof(BadPayloads))]
