@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Nimmerverse.Actors.Supervision;
 using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Npc.NpcHostMessages;
 
@@ -51,6 +52,9 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     /// </summary>
     public static Props Props(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null) =>
         Akka.Actor.Props.Create(() => new NpcHostActor(settings, natsUrl, bridge, subjects, hostName, scopes, launcher));
+
+    /// <summary>An NPC's actor that keeps failing is stopped like any other (its brain's own crashes are the restart policy's, not this).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new BoundedRestartStrategy();
 
     protected override void PreStart()
     {

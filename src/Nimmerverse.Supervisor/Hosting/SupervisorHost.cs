@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Nimmerverse.Actors.Supervision;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Http;
 using Nimmerverse.Supervisor.Persistence;
@@ -38,6 +39,8 @@ public static class SupervisorHost
             .AddSingleton<HealthProbe>()
             .AddSingleton<StatusLine>()
             .AddSingleton<IStatusContributor, ClusterStatusContributor>()
+            .AddSingleton<SupervisionCounters>()
+            .AddSingleton<IStatusContributor, SupervisionStatusContributor>()
             .AddSingleton(provider => NpcBackend.SelectAsync(options.Npc, provider.GetRequiredService<ILoggerFactory>().CreateLogger<NpcBackend>()).GetAwaiter().GetResult())
             .AddSingleton<IStatusContributor, NpcBackendStatusContributor>()
             .AddNimmerverseNats(options)

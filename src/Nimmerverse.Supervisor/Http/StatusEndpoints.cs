@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using NATS.Client.Core;
 using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Supervision;
 using Akka.Actor;
 using Akka.Cluster;
 using Microsoft.AspNetCore.Builder;
@@ -38,6 +39,12 @@ public sealed record NatsReport(
         stats.Dropped.ToDictionary(d => JsonNamingPolicy.SnakeCaseLower.ConvertName(d.Key.ToString()), d => d.Value));
 }
 
+/// <summary>The supervisor's own actors as <c>/api/status</c> reports them: restarts per actor, and those stopped for good.</summary>
+public sealed record ActorsReport(long Restarts, IReadOnlyDictionary<string, long> RestartsByActor, IReadOnlyList<StoppedActor> Stopped)
+{
+    public static ActorsReport From(SupervisionStats stats) => new(stats.Restarts, stats.RestartsByActor, stats.Stopped);
+}
+
 /// <summary>The body of <c>/api/status</c>.</summary>
 public sealed record StatusReport(
     string Environment,
@@ -46,7 +53,8 @@ public sealed record StatusReport(
     string ClusterAddress,
     string Status,
     IReadOnlyList<MemberReport> Members,
-    NatsReport Nats);
+    NatsReport Nats,
+    ActorsReport Actors);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(StatusReport))]
@@ -64,13 +72,13 @@ public static class StatusEndpoints
                 ? Results.Text("ok\n")
                 : Results.Text("the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
-        endpoints.MapGet("/api/status", (ActorSystem system, NimmerverseOptions options, StatusLine statusLine, INatsConnection nats, BridgeCounters counters) =>
+        endpoints.MapGet("/api/status", (ActorSystem system, NimmerverseOptions options, StatusLine statusLine, INatsConnection nats, BridgeCounters counters, SupervisionCounters supervision) =>
         {
             var cluster = Cluster.Get(system);
             var members = cluster.State.Members
                 .Select(m => new MemberReport(m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order()]))
                 .ToList();
-            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot()));
+            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot()), ActorsReport.From(supervision.Snapshot()));
             return Results.Json(report, StatusJsonContext.Default.StatusReport);
         });
         return endpoints;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using NATS.Client.Core;
 using Nimmerverse.Actors.Nats;
+using Nimmerverse.Actors.Supervision;
 using Nimmerverse.Supervisor.NpcScopes;
 using Nimmerverse.Supervisor.Persistence;
 
@@ -65,4 +66,22 @@ public sealed class TrailsStatusContributor(DecisionTrailRecorder recorder) : IS
     public int Order => 30;
 
     public string Describe() => recorder.Describe();
+}
+
+/// <summary>"actors: 3 restarts, STOPPED /user/nerve-collision" in systemd's STATUS= line; nothing while no actor has failed.</summary>
+public sealed class SupervisionStatusContributor(SupervisionCounters counters) : IStatusContributor
+{
+    public int Order => 5;
+
+    public string? Describe()
+    {
+        var stats = counters.Snapshot();
+        if (stats.Restarts == 0 && stats.Stopped.Count == 0)
+        {
+            return null;
+        }
+
+        var text = $"actors: {stats.Restarts} restart{(stats.Restarts == 1 ? "" : "s")}";
+        return stats.Stopped.Count == 0 ? text : $"{text}, STOPPED {string.Join(' ', stats.Stopped.Select(s => s.Path))}";
+    }
 }

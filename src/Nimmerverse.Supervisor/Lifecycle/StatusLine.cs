@@ -6,5 +6,5 @@ public sealed class StatusLine(IEnumerable<IStatusContributor> contributors)
     private readonly IReadOnlyList<IStatusContributor> _contributors = [.. contributors.OrderBy(c => c.Order)];
 
     public string Compose(string phase) =>
-        string.Join("; ", _contributors.Select(c => c.Describe()).Prepend(phase)).ReplaceLineEndings(" ");
+        string.Join("; ", _contributors.Select(c => c.Describe()).OfType<string>().Prepend(phase)).ReplaceLineEndings(" ");
 }
