@@ -49,7 +49,7 @@ internal static class TrailBenchmark
     private static async Task<double> OursAsync(NpgsqlDataSource dataSource, List<DecisionTrail> trails, string spool)
     {
         var clock = Stopwatch.StartNew();
-        var recorder = new DecisionTrailRecorder(new PostgresDecisionTrailStore(dataSource), new TrailRecorderSettings { SpoolPath = spool, BatchSize = 5000, QueueCapacity = trails.Count }, NullLogger<DecisionTrailRecorder>.Instance);
+        var recorder = new DecisionTrailRecorder(new PostgresDecisionTrailStore(dataSource, new PostgresDeadLetters(dataSource)), new TrailRecorderSettings { SpoolPath = spool, BatchSize = 5000, QueueCapacity = trails.Count }, NullLogger<DecisionTrailRecorder>.Instance);
         foreach (var trail in trails)
         {
             recorder.Record(trail);

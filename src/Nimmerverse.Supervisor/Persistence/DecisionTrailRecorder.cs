@@ -228,8 +228,8 @@ public sealed class DecisionTrailRecorder : IDecisionTrails, IAsyncDisposable
 
         try
         {
-            await _store.WriteAsync(batch, CancellationToken.None).ConfigureAwait(false);
-            Interlocked.Add(ref _stored, batch.Count);
+            // What the store took: a record PostgreSQL refused was set aside, not stored.
+            Interlocked.Add(ref _stored, await _store.WriteAsync(batch, CancellationToken.None).ConfigureAwait(false));
         }
         catch (Exception e)
         {

@@ -28,7 +28,7 @@ public sealed record GateRecorderSettings(string StreamName, string ConsumerName
 /// in the stream; a redelivery (an ack lost, a recorder restarted) is skipped by the store, so
 /// each transition is stored exactly once. A message that is not a valid gate transition is
 /// counted, logged and acknowledged: it stays in the stream for inspection but cannot block the
-/// ones after it.
+/// ones after it; so does a valid one that PostgreSQL refuses (the store sets it aside in <c>dead_letters</c>).
 /// </summary>
 public sealed class GateTransitionRecorder(
     INatsConnection nats, PostgresGateTransitionStore store, DatabaseStartup startup, GateRecorderSettings settings, ILogger<GateTransitionRecorder> logger)

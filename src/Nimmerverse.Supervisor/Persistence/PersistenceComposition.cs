@@ -18,6 +18,8 @@ public static class PersistenceComposition
                 .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
                 .Build())
             .AddSingleton<DatabaseStartup>()
+            .AddSingleton<PostgresDeadLetters>()
+            .AddSingleton<Lifecycle.IStatusContributor>(provider => provider.GetRequiredService<PostgresDeadLetters>())
             .AddSingleton<ICheckpointStore, PostgresCheckpointStore>()
             .AddSingleton<IDecisionTrailStore, PostgresDecisionTrailStore>()
             .AddSingleton<IGovernorCheckpoints, PostgresGovernorCheckpoints>()
@@ -36,7 +38,7 @@ public static class PersistenceComposition
         options.EffectiveRoles.Contains(ClusterRoles.Governor)
             ? services
                 .AddSingleton<Lifecycle.IStatusContributor, Lifecycle.TrailsStatusContributor>()
-                .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>()))
+                .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<PostgresDeadLetters>()))
                 .AddSingleton(provider => new GateRecorderSettings(
                     NatsBridgeSettings.GateStreamName(options.Environment), BatchSize: Math.Min(options.Trails.BatchSize, 1000), RetryInterval: options.Trails.RetryInterval))
                 .AddSingleton<GateTransitionRecorder>()

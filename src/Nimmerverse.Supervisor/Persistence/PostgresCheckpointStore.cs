@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
 using Npgsql;
@@ -10,12 +11,28 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// store because phoebe already keeps the lab's decision trails and governor checkpoints: one
 /// backup, one retention policy, and checkpoints joinable with the trails they explain. Each save
 /// is keyed by its message id (a retried save is stored once); the last <see cref="Keep"/> per NPC are kept.
+/// A checkpoint PostgreSQL refuses is set aside in <c>dead_letters</c> and the save fails (the brain
+/// hears why, keeps what it learned and saves again later).
 /// </summary>
-public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource) : ICheckpointStore
+public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters) : ICheckpointStore
 {
     public const int Keep = 5;
 
     public async Task SaveAsync(NpcCheckpointBody checkpoint, Guid messageId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await InsertAsync(checkpoint, messageId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (PostgresDeadLetters.Refused(e))
+        {
+            await deadLetters.SetAsideAsync(PostgresDeadLetters.CheckpointPath, messageId,
+                JsonSerializer.SerializeToUtf8Bytes(checkpoint, WireJsonContext.Default.NpcCheckpointBody), e, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task InsertAsync(NpcCheckpointBody checkpoint, Guid messageId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);

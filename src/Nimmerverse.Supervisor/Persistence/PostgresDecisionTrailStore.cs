@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Nimmerverse.Actors.Governor;
 using Npgsql;
 using NpgsqlTypes;
@@ -10,18 +12,19 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// takes rows. Only when the copy hits a message id already there (a batch replayed from the spool
 /// after a write whose answer was lost) does the batch go the careful way: copied into a temporary
 /// table, then inserted with <c>on conflict (message_id) do nothing</c>, in one transaction.
-/// With <paramref name="startup"/>, writes fail at once until the schema is migrated.
+/// With <paramref name="startup"/>, writes fail at once until the schema is migrated. A trail
+/// PostgreSQL refuses is set aside in <c>dead_letters</c> (as JSON), so it cannot hold up the spool.
 /// </summary>
-public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, DatabaseStartup? startup = null) : IDecisionTrailStore
+public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters, DatabaseStartup? startup = null) : IDecisionTrailStore
 {
     private const string Columns =
         "message_id, epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms";
 
-    public async Task<int> WriteAsync(IReadOnlyList<DecisionTrail> batch, CancellationToken cancellationToken)
+    public Task<int> WriteAsync(IReadOnlyList<DecisionTrail> batch, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {
-            return 0;
+            return Task.FromResult(0);
         }
 
         // Before the migrations the table may not exist: fail at once, so the batch is spooled and replayed.
@@ -30,6 +33,12 @@ public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, Data
             throw new InvalidOperationException("the PostgreSQL schema is not ready yet (migrations pending)");
         }
 
+        return deadLetters.WriteAsync(PostgresDeadLetters.TrailPath, batch, records => CopyAsync(records, cancellationToken),
+            trail => (trail.MessageId, JsonSerializer.SerializeToUtf8Bytes(trail, DeadLetterJsonContext.Default.DecisionTrail)), cancellationToken);
+    }
+
+    private async Task<int> CopyAsync(IReadOnlyList<DecisionTrail> batch, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -87,3 +96,8 @@ public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, Data
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
     }
 }
+
+/// <summary>How a refused decision trail is kept in <c>dead_letters</c>: readable JSON.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(DecisionTrail))]
+internal sealed partial class DeadLetterJsonContext : JsonSerializerContext;

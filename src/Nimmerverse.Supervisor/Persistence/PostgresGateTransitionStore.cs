@@ -8,9 +8,10 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// Gate transitions into <c>gate_transitions</c>, each message id once. Transitions are rare (a
 /// gate changes state a few times a second at most), so a batch is one round trip of single-row
 /// inserts with <c>on conflict (message_id) do nothing</c>: a redelivered transition is skipped.
-/// Its recorder writes only once the schema is migrated.
+/// Its recorder writes only once the schema is migrated. A transition PostgreSQL refuses is set
+/// aside in <c>dead_letters</c>, so it cannot hold up the ones behind it.
 /// </summary>
-public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource)
+public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters)
 {
     private const string Insert = """
         insert into gate_transitions
@@ -20,13 +21,13 @@ public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource)
         """;
 
     /// <returns>How many were new.</returns>
-    public async Task<int> WriteAsync(IReadOnlyList<Envelope<GateTransitionBody>> batch, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0)
-        {
-            return 0;
-        }
+    public Task<int> WriteAsync(IReadOnlyList<Envelope<GateTransitionBody>> batch, CancellationToken cancellationToken) =>
+        batch.Count == 0
+            ? Task.FromResult(0)
+            : deadLetters.WriteAsync(PostgresDeadLetters.GatePath, batch, records => InsertAsync(records, cancellationToken), e => (e.Header.MessageId, WireCodec.Default.Encode(e)), cancellationToken);
 
+    private async Task<int> InsertAsync(IReadOnlyList<Envelope<GateTransitionBody>> batch, CancellationToken cancellationToken)
+    {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var inserts = new NpgsqlBatch(connection);
         foreach (var (header, body) in batch.Select(e => (e.Header, e.Body)))

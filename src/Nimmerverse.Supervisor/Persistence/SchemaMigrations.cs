@@ -76,6 +76,18 @@ public static class SchemaMigrations
                 stored_at   timestamptz not null default now()
             );
             """),
+        new(3, "Dead letters: records PostgreSQL refused, set aside with the reason", """
+            create table dead_letters (
+                id            bigserial primary key,
+                path          text not null,
+                message_id    uuid,
+                payload       bytea not null,
+                reason        text not null,
+                sql_state     text not null,
+                set_aside_at  timestamptz not null default now()
+            );
+            create index dead_letters_path on dead_letters (path, id);
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

@@ -61,7 +61,7 @@ public sealed class CheckpointPersistenceTests : FreshDatabaseTest
     public async Task A_checkpoint_saved_twice_under_one_message_id_is_stored_once_and_the_latest_is_returned()
     {
         await SchemaMigrations.ApplyAsync(DataSource, default);
-        var store = new PostgresCheckpointStore(DataSource);
+        var store = new PostgresCheckpointStore(DataSource, new PostgresDeadLetters(DataSource));
         var retried = Guid.NewGuid();
 
         await store.SaveAsync(Checkpoint(3, 1), Guid.NewGuid(), default);
@@ -75,10 +75,37 @@ public sealed class CheckpointPersistenceTests : FreshDatabaseTest
     }
 
     [Test]
+    public async Task A_checkpoint_PostgreSQL_refuses_is_set_aside_and_the_save_fails_with_the_reason()
+    {
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        await using (var rule = DataSource.CreateCommand("alter table npc_checkpoints add constraint known_roles check (role in ('small', 'medium', 'large'))"))
+        {
+            await rule.ExecuteNonQueryAsync();
+        }
+
+        var deadLetters = new PostgresDeadLetters(DataSource);
+        var store = new PostgresCheckpointStore(DataSource, deadLetters);
+        var refused = Checkpoint(6, 1) with { Role = "gigantic" };
+        var id = Guid.NewGuid();
+
+        var error = Assert.ThrowsAsync<PostgresException>(() => store.SaveAsync(refused, id, default));
+
+        Assert.That(error!.SqlState, Is.EqualTo("23514"));
+        Assert.That(deadLetters.SetAside, Is.EqualTo(new Dictionary<string, long> { ["npc_checkpoints"] = 1 }));
+        await using var letter = DataSource.CreateCommand("select message_id, convert_from(payload, 'UTF8')::jsonb ->> 'role' from dead_letters where path = 'npc_checkpoints'");
+        await using var row = await letter.ExecuteReaderAsync();
+        Assert.That(await row.ReadAsync(), Is.True);
+        Assert.That((row.GetGuid(0), row.GetString(1)), Is.EqualTo((id, "gigantic")));
+        await row.DisposeAsync();
+        await store.SaveAsync(Checkpoint(6, 2), Guid.NewGuid(), default);
+        Assert.That((await store.LatestAsync(6, default))?.Sequence, Is.EqualTo(2), "the next save is stored");
+    }
+
+    [Test]
     public async Task Only_the_latest_checkpoints_of_each_npc_are_kept()
     {
         await SchemaMigrations.ApplyAsync(DataSource, default);
-        var store = new PostgresCheckpointStore(DataSource);
+        var store = new PostgresCheckpointStore(DataSource, new PostgresDeadLetters(DataSource));
 
         for (var sequence = 1; sequence <= 8; sequence++)
         {

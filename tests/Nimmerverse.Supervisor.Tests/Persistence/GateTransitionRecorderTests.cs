@@ -57,7 +57,7 @@ public sealed class GateTransitionRecorderTests
         await startup.StartAsync(CancellationToken.None);
         await startup.WhenReady;
         var recorder = new GateTransitionRecorder(
-            nats, new PostgresGateTransitionStore(dataSource), startup,
+            nats, new PostgresGateTransitionStore(dataSource, new PostgresDeadLetters(dataSource)), startup,
             new GateRecorderSettings(Stream, RetryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<GateTransitionRecorder>.Instance);
         await recorder.StartAsync(CancellationToken.None);
         return recorder;
@@ -92,6 +92,44 @@ public sealed class GateTransitionRecorderTests
         Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).ContainsKey(next.Header.MessageId), TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
         Assert.That((await StoredAsync(dataSource)).Keys, Is.EqualTo(new[] { next.Header.MessageId }));
         Assert.That(recorder.Malformed, Is.EqualTo(1), "the poison was counted, not retried");
+        var consumer = await _jetStream.GetConsumerAsync(Stream, "gate-transitions-recorder");
+        Assert.That(await Eventually.TrueAsync(async () => { await consumer.RefreshAsync(); return consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0; }, TimeSpan.FromSeconds(10)), Is.True, "nothing waits in the stream");
+        await recorder.StopAsync(CancellationToken.None);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_valid_transition_that_PostgreSQL_refuses_is_set_aside_with_its_reason_and_the_batch_around_it_is_stored()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        var recorder = await StartRecorderAsync(_client, dataSource);
+        // A rule the database holds and the wire does not know (as a later schema might): this one
+        // passes every check at decode time and is refused only by the insert.
+        await using (var rule = dataSource.CreateCommand("alter table gate_transitions add constraint no_gate_13 check (gate_id <> 'gate-13')"))
+        {
+            await rule.ExecuteNonQueryAsync();
+        }
+
+        var poison = Transition(0) with { Body = Transition(0).Body with { GateId = "gate-13" } };
+        var around = Enumerable.Range(1, 6).Select(Transition).ToList();
+        foreach (var transition in around.Take(3).Append(poison).Concat(around.Skip(3)))
+        {
+            await PublishAsync(transition);
+        }
+
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 6, TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
+        Assert.That((await StoredAsync(dataSource)).Keys, Is.EquivalentTo(around.Select(t => t.Header.MessageId)));
+        await using (var letters = dataSource.CreateCommand("select path, message_id, sql_state, reason, payload from dead_letters"))
+        await using (var reader = await letters.ExecuteReaderAsync())
+        {
+            Assert.That(await reader.ReadAsync(), Is.True, "the refused transition is in dead_letters");
+            Assert.That((reader.GetString(0), reader.GetGuid(1), reader.GetString(2)), Is.EqualTo(("gate_transitions", poison.Header.MessageId, "23514")));
+            Assert.That(reader.GetString(3), Does.Contain("no_gate_13"));
+            Assert.That(WireCodec.Default.Decode<GateTransitionBody>(reader.GetFieldValue<byte[]>(4)).Envelope?.Body.GateId, Is.EqualTo("gate-13"), "kept as it came, to be replayed once the rule is mended");
+            Assert.That(await reader.ReadAsync(), Is.False);
+        }
+
         var consumer = await _jetStream.GetConsumerAsync(Stream, "gate-transitions-recorder");
         Assert.That(await Eventually.TrueAsync(async () => { await consumer.RefreshAsync(); return consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0; }, TimeSpan.FromSeconds(10)), Is.True, "nothing waits in the stream");
         await recorder.StopAsync(CancellationToken.None);

@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Nimmerverse.Actors.Logging;
+using Nimmerverse.Supervisor.Lifecycle;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Nimmerverse.Supervisor.Persistence;
+
+/// <summary>
+/// The durable paths' way past a record PostgreSQL refuses (a data exception or a violated
+/// constraint: retrying it would fail forever and hold up everything behind it). The batch is
+/// written record by record, and each refused one goes to <c>dead_letters</c> with its path, its
+/// message id, its payload as it came and PostgreSQL's reason; the rest is stored and the path
+/// flows on. Set-aside records are counted (STATUS line) and logged at Error, at most once a minute
+/// per path. Any other failure (PostgreSQL away, a timeout) is passed on to the caller, which
+/// retries or spools as before: nothing is set aside for an outage.
+/// </summary>
+public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<PostgresDeadLetters>? logger = null) : IStatusContributor
+{
+    public const string GatePath = "gate_transitions";
+    public const string TrailPath = "decision_trails";
+    public const string CheckpointPath = "npc_checkpoints";
+
+    private readonly ILogger _logger = logger ?? NullLogger<PostgresDeadLetters>.Instance;
+    private readonly ConcurrentDictionary<string, long> _setAside = new();
+    private readonly LogThrottle _throttle = new(TimeSpan.FromMinutes(1));
+
+    /// <summary>Whether PostgreSQL refused the data itself (SQLSTATE class 22 or 23), not failed to take it.</summary>
+    public static bool Refused(Exception e) => e is PostgresException { SqlState: ['2', '2' or '3', ..] };
+
+    /// <summary>Records set aside since start, by path.</summary>
+    public IReadOnlyDictionary<string, long> SetAside => _setAside.ToDictionary(p => p.Key, p => p.Value);
+
+    public int Order => 40;
+
+    public string? Describe()
+    {
+        var total = _setAside.Values.Sum();
+        return total == 0 ? null : $"dead letters: {total} set aside ({string.Join(", ", _setAside.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))})";
+    }
+
+    /// <summary>
+    /// <paramref name="write"/> the batch; if PostgreSQL refuses it, each record alone, setting aside
+    /// those it refuses. Returns what <paramref name="write"/> returned, summed.
+    /// </summary>
+    public async Task<int> WriteAsync<T>(
+        string path, IReadOnlyList<T> batch, Func<IReadOnlyList<T>, Task<int>> write, Func<T, (Guid? MessageId, byte[] Payload)> describe, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await write(batch).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Refused(e))
+        {
+            // Which one? Found out record by record below.
+        }
+
+        var written = 0;
+        foreach (var record in batch)
+        {
+            try
+            {
+                written += await write([record]).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (Refused(e))
+            {
+                var (messageId, payload) = describe(record);
+                await SetAsideAsync(path, messageId, payload, e, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return written;
+    }
+
+    public async Task SetAsideAsync(string path, Guid? messageId, byte[] payload, PostgresException why, CancellationToken cancellationToken)
+    {
+        var reason = Printable(why.MessageText);
+        await using (var insert = dataSource.CreateCommand("insert into dead_letters (path, message_id, payload, reason, sql_state) values ($1, $2, $3, $4, $5)"))
+        {
+            insert.Parameters.Add(new NpgsqlParameter { Value = path, NpgsqlDbType = NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)messageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            insert.Parameters.Add(new NpgsqlParameter { Value = payload, NpgsqlDbType = NpgsqlDbType.Bytea });
+            insert.Parameters.Add(new NpgsqlParameter { Value = reason, NpgsqlDbType = NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = why.SqlState, NpgsqlDbType = NpgsqlDbType.Text });
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var count = _setAside.AddOrUpdate(path, 1, (_, n) => n + 1);
+        if (_throttle.ShouldLog(path, out var suppressed))
+        {
+            _logger.LogError(
+                "PostgreSQL refused a record on the {Path} path ({SqlState}: {Reason}); it is set aside in dead_letters (message {MessageId}) and the rest flows on; {Count} set aside on this path so far ({Suppressed} since the last report)",
+                path, why.SqlState, reason, messageId, count, suppressed);
+        }
+    }
+
+    /// <summary>The reason goes into a text column and a log line: no control characters, bounded.</summary>
+    private static string Printable(string text)
+    {
+        var cleaned = string.Create(Math.Min(text.Length, 1000), text, (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) || char.IsSurrogate(source[i]) ? '?' : source[i];
+            }
+        });
+        return cleaned;
+    }
+}
