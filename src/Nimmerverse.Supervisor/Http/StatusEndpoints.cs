@@ -5,6 +5,7 @@ using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Supervision;
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -17,7 +18,10 @@ namespace Nimmerverse.Supervisor.Http;
 /// <summary>A member as <c>/api/status</c> reports it.</summary>
 public sealed record MemberReport(string Address, string Status, IReadOnlyList<string> Roles);
 
-/// <summary>The NATS bridge as <c>/api/status</c> reports it: connection state and every counter, rejections and drops by reason.</summary>
+/// <summary>One subscription of the bridge: the subject pattern, the message type it carries, the actor it feeds.</summary>
+public sealed record SubscriptionReport(string Subject, string MessageType, string Actor);
+
+/// <summary>The NATS bridge as <c>/api/status</c> reports it: connection state and every counter, rejections and drops by reason, and what it subscribes to.</summary>
 public sealed record NatsReport(
     string State,
     long Received,
@@ -26,9 +30,10 @@ public sealed record NatsReport(
     long DurablePublished,
     long Disconnects,
     IReadOnlyDictionary<string, long> Rejected,
-    IReadOnlyDictionary<string, long> Dropped)
+    IReadOnlyDictionary<string, long> Dropped,
+    IReadOnlyList<SubscriptionReport> Subscriptions)
 {
-    public static NatsReport From(INatsConnection connection, BridgeStats stats) => new(
+    public static NatsReport From(INatsConnection connection, BridgeStats stats, IReadOnlyList<SubscriptionReport> subscriptions) => new(
         connection.ConnectionState.ToString().ToLowerInvariant(),
         stats.Received,
         stats.Delivered,
@@ -36,7 +41,8 @@ public sealed record NatsReport(
         stats.DurablePublished,
         stats.Disconnects,
         stats.Rejected.ToDictionary(r => JsonNamingPolicy.SnakeCaseLower.ConvertName(r.Key.ToString()), r => r.Value),
-        stats.Dropped.ToDictionary(d => JsonNamingPolicy.SnakeCaseLower.ConvertName(d.Key.ToString()), d => d.Value));
+        stats.Dropped.ToDictionary(d => JsonNamingPolicy.SnakeCaseLower.ConvertName(d.Key.ToString()), d => d.Value),
+        subscriptions);
 }
 
 /// <summary>The supervisor's own actors as <c>/api/status</c> reports them: restarts per actor, and those stopped for good.</summary>
@@ -64,6 +70,7 @@ internal sealed partial class StatusJsonContext : JsonSerializerContext;
 public static class StatusEndpoints
 {
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan SubscriptionsTimeout = TimeSpan.FromMilliseconds(500);
 
     public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -72,15 +79,30 @@ public static class StatusEndpoints
                 ? Results.Text("ok\n")
                 : Results.Text("the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
-        endpoints.MapGet("/api/status", (ActorSystem system, NimmerverseOptions options, StatusLine statusLine, INatsConnection nats, BridgeCounters counters, SupervisionCounters supervision) =>
+        endpoints.MapGet("/api/status", async (ActorSystem system, ActorRegistry registry, NimmerverseOptions options, StatusLine statusLine, INatsConnection nats, BridgeCounters counters, SupervisionCounters supervision) =>
         {
+            var subscriptions = await SubscriptionsAsync(registry).ConfigureAwait(false);
             var cluster = Cluster.Get(system);
             var members = cluster.State.Members
                 .Select(m => new MemberReport(m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order()]))
                 .ToList();
-            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot()), ActorsReport.From(supervision.Snapshot()));
+            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot(), subscriptions), ActorsReport.From(supervision.Snapshot()));
             return Results.Json(report, StatusJsonContext.Default.StatusReport);
         });
         return endpoints;
+    }
+
+    /// <summary>The bridge's subscriptions; empty if it does not answer in time (the status must answer even then).</summary>
+    private static async Task<IReadOnlyList<SubscriptionReport>> SubscriptionsAsync(ActorRegistry registry)
+    {
+        try
+        {
+            var answer = await registry.Get<NatsBridgeActor>().Ask<NatsBridgeMessages.Subscriptions>(NatsBridgeMessages.GetSubscriptions.Instance, SubscriptionsTimeout).ConfigureAwait(false);
+            return [.. answer.All.Select(s => new SubscriptionReport(s.Pattern.ToString(), s.MessageType, s.Target)).OrderBy(s => s.Subject, StringComparer.Ordinal).ThenBy(s => s.Actor, StringComparer.Ordinal)];
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or MissingActorRegistryEntryException)
+        {
+            return [];
+        }
     }
 }

@@ -69,6 +69,8 @@ public sealed class SupervisorHostTests
             // No systemd as init here: the brains would run without limits, and the line says so.
             Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("running; cluster: 1 member (1 up); nats: open; npcs: none (no limits)"));
             Assert.That(await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)), Is.EqualTo("ok\n"));
+            Assert.That(status.GetProperty("nats").GetProperty("subscriptions").EnumerateArray().Select(s => (s.GetProperty("subject").GetString(), s.GetProperty("message_type").GetString())),
+                Does.Contain(("dev.nervous.cells.math.request", "cell_request")), "what the bridge subscribes to, for operators and the hostile-input fuzzer");
             Assert.That(status.GetProperty("actors").GetProperty("restarts").GetInt64(), Is.Zero);
             Assert.That(status.GetProperty("actors").GetProperty("stopped").GetArrayLength(), Is.Zero);
             Assert.That(app.Services.GetRequiredService<ActorSystem>().Settings.SupervisorStrategyClass, Does.StartWith(typeof(Nimmerverse.Actors.Supervision.BoundedRestartConfigurator).FullName!), "every top-level actor has bounded restarts");

@@ -1,0 +1,176 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Nimmerverse.Testing;
+
+/// <summary>
+/// The published supervisor as its own process (what <c>./nimmerverse up</c> runs), for tests that
+/// need a process to pause (SIGSTOP), to measure (RSS) or to count the log lines of. Its output is
+/// kept line by line; its brains are found as its child processes.
+/// </summary>
+public sealed class SupervisorProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log = new();
+
+    private SupervisorProcess(Process process, string httpListen)
+    {
+        _process = process;
+        Http = new HttpClient { BaseAddress = new Uri(httpListen), Timeout = TimeSpan.FromSeconds(5) };
+        _process.ErrorDataReceived += (_, line) => Keep(line.Data);
+        _process.OutputDataReceived += (_, line) => Keep(line.Data);
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+    }
+
+    public int Pid => _process.Id;
+
+    public HttpClient Http { get; }
+
+    /// <summary>What it wrote so far, one line per entry.</summary>
+    public IReadOnlyList<string> Log => [.. _log];
+
+    public int LogLines => _log.Count;
+
+    /// <param name="environment">Its <c>NIMMERVERSE_*</c> variables (<see cref="SupervisorEnvironment.Local"/>); logs go to the console.</param>
+    public static SupervisorProcess Start(Hashtable environment)
+    {
+        var executable = Path.Combine(RepositoryPaths.PublishDirectory, "nimmerverse");
+        if (!File.Exists(executable))
+        {
+            throw new InvalidOperationException($"no published supervisor at {executable}: run ./nimmerverse test");
+        }
+
+        var start = new ProcessStartInfo(executable) { RedirectStandardError = true, RedirectStandardOutput = true, ArgumentList = { "run" } };
+        foreach (DictionaryEntry variable in environment)
+        {
+            start.Environment[(string)variable.Key] = (string?)variable.Value;
+        }
+
+        start.Environment["NIMMERVERSE_LOGGING__TARGET"] = "console";
+        var listen = (string)environment["NIMMERVERSE_HTTP__LISTEN"]!;
+        return new SupervisorProcess(Process.Start(start) ?? throw new InvalidOperationException("the supervisor did not start"), listen);
+    }
+
+    /// <summary><c>/api/status</c>, once it answers.</summary>
+    public async Task<JsonElement> StatusAsync(CancellationToken cancellationToken = default)
+    {
+        var text = await Http.GetStringAsync(new Uri("/api/status", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Waits until <c>/api/status</c> answers and the cluster member is up.</summary>
+    public async Task WaitUntilUpAsync(TimeSpan timeout)
+    {
+        var up = await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                var status = await StatusAsync().ConfigureAwait(false);
+                return status.GetProperty("members").EnumerateArray().Any(m => m.GetProperty("status").GetString() == "Up");
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, timeout).ConfigureAwait(false);
+        if (!up)
+        {
+            throw new TimeoutException($"the supervisor did not come up within {timeout}:\n{string.Join('\n', Log.TakeLast(40))}");
+        }
+    }
+
+    /// <summary>Its brains: the child processes running <c>nimmerverse-brain</c>, by NPC id (from <c>--id</c>).</summary>
+    public IReadOnlyDictionary<int, int> BrainPids()
+    {
+        var brains = new Dictionary<int, int>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{Pid}/task"))
+        {
+            string children;
+            try
+            {
+                children = File.ReadAllText(Path.Combine(task, "children"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            foreach (var pid in children.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
+            {
+                if (NpcIdOf(pid) is { } id)
+                {
+                    brains[id] = pid;
+                }
+            }
+        }
+
+        return brains;
+    }
+
+    /// <summary>Resident memory now, in MiB (<c>VmRSS</c>).</summary>
+    public double ResidentMiB()
+    {
+        var line = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    /// <summary>SIGSTOP: the whole process stands still, as under a debugger, a swap storm or a frozen VM.</summary>
+    public void Pause() => Signal("STOP");
+
+    public void Resume() => Signal("CONT");
+
+    public bool HasExited => _process.HasExited;
+
+    public override string ToString() => string.Join('\n', _log);
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (!_process.HasExited)
+        {
+            Signal("CONT");
+            Signal("TERM");
+            try
+            {
+                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync().ConfigureAwait(false);
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    private static int? NpcIdOf(int pid)
+    {
+        try
+        {
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            var at = Array.IndexOf(arguments, "--id");
+            return arguments.Any(a => a.EndsWith("nimmerverse-brain", StringComparison.Ordinal) || a.EndsWith("nimmerverse-brain.dll", StringComparison.Ordinal)) && at >= 0 && at + 1 < arguments.Length
+                ? int.Parse(arguments[at + 1], CultureInfo.InvariantCulture)
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private void Signal(string name) => Process.Start("kill", [$"-{name}", Pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            _log.Enqueue(line);
+        }
+    }
+}
