@@ -83,40 +83,11 @@ public sealed class SupervisorProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Its brains: the child processes running <c>nimmerverse-brain</c>, by NPC id (from <c>--id</c>).</summary>
-    public IReadOnlyDictionary<int, int> BrainPids()
-    {
-        var brains = new Dictionary<int, int>();
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{Pid}/task"))
-        {
-            string children;
-            try
-            {
-                children = File.ReadAllText(Path.Combine(task, "children"));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
+    /// <summary>Its brains by NPC id (<see cref="ProcessTree.BrainsOf"/>).</summary>
+    public IReadOnlyDictionary<int, int> BrainPids() => ProcessTree.BrainsOf(Pid);
 
-            foreach (var pid in children.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
-            {
-                if (NpcIdOf(pid) is { } id)
-                {
-                    brains[id] = pid;
-                }
-            }
-        }
-
-        return brains;
-    }
-
-    /// <summary>Resident memory now, in MiB (<c>VmRSS</c>).</summary>
-    public double ResidentMiB()
-    {
-        var line = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-    }
+    /// <summary>Resident memory now, in MiB.</summary>
+    public double ResidentMiB() => ProcessTree.ResidentMiB(Pid);
 
     /// <summary>SIGSTOP: the whole process stands still, as under a debugger, a swap storm or a frozen VM.</summary>
     public void Pause() => Signal("STOP");
@@ -146,22 +117,6 @@ public sealed class SupervisorProcess : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static int? NpcIdOf(int pid)
-    {
-        try
-        {
-            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
-            var at = Array.IndexOf(arguments, "--id");
-            return arguments.Any(a => a.EndsWith("nimmerverse-brain", StringComparison.Ordinal) || a.EndsWith("nimmerverse-brain.dll", StringComparison.Ordinal)) && at >= 0 && at + 1 < arguments.Length
-                ? int.Parse(arguments[at + 1], CultureInfo.InvariantCulture)
-                : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 
     private void Signal(string name) => Process.Start("kill", [$"-{name}", Pid.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();

@@ -1,0 +1,58 @@
+using System.Globalization;
+
+namespace Nimmerverse.Testing;
+
+/// <summary>What <c>/proc</c> says about a supervisor process: its brains and its memory.</summary>
+public static class ProcessTree
+{
+    /// <summary>The child processes of <paramref name="pid"/> that run <c>nimmerverse-brain</c>, by NPC id (from <c>--id</c>).</summary>
+    public static IReadOnlyDictionary<int, int> BrainsOf(int pid)
+    {
+        var brains = new Dictionary<int, int>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string children;
+            try
+            {
+                children = File.ReadAllText(Path.Combine(task, "children"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
+            {
+                if (NpcIdOf(child) is { } id)
+                {
+                    brains[id] = child;
+                }
+            }
+        }
+
+        return brains;
+    }
+
+    /// <summary>Resident memory now, in MiB (<c>VmRSS</c>).</summary>
+    public static double ResidentMiB(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    private static int? NpcIdOf(int pid)
+    {
+        try
+        {
+            var arguments = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            var at = Array.IndexOf(arguments, "--id");
+            return arguments.Any(a => a.EndsWith("nimmerverse-brain", StringComparison.Ordinal) || a.EndsWith("nimmerverse-brain.dll", StringComparison.Ordinal)) && at >= 0 && at + 1 < arguments.Length
+                ? int.Parse(arguments[at + 1], CultureInfo.InvariantCulture)
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}
