@@ -8,6 +8,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ]   (as root: a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- trails [ROWS]   (as root: starts a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- scopes [BRAINS] [CHANGES]   (as root: boots the systemd sandbox)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]   (against a running ./nimmerverse up)
 var what = args.Length > 0 ? args[0] : "nats";
 switch (what)
 {
@@ -52,7 +53,13 @@ switch (what)
         // What the scopes benchmark runs inside the sandbox.
         await ScopeBenchmark.InsideAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
         return 0;
+    case "fuzz":
+        return await FuzzBenchmark.RunAsync(
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5000,
+            args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 500,
+            args.Length > 3 ? args[3] : "http://127.0.0.1:8480",
+            args.Length > 4 ? args[4] : null);
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]");
         return 64;
 }

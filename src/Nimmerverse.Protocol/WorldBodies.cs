@@ -62,7 +62,7 @@ public sealed record WorldObservation(
         Rows is < 2 or > TraitCatalogue.MaxSide || Columns is < 2 or > TraitCatalogue.MaxSide ? $"grid {Rows}x{Columns} is outside 2..{TraitCatalogue.MaxSide}" : null,
         Node < 0 || Node >= Rows * Columns ? $"node {Node} is not on the {Rows}x{Columns} grid" : null,
         TraitCatalogue.Problem(GoalTraits),
-        OpenMoves.Count + BlockedMoves.Count > Moves.All.Count || OpenMoves.Concat(BlockedMoves).Any(m => Moves.IndexOf(m) < 0) ? "a move is not one of N, S, E, W" : null,
+        OpenMoves.Count > Moves.All.Count || BlockedMoves.Count > Moves.All.Count || OpenMoves.Concat(BlockedMoves).Any(m => Moves.IndexOf(m) < 0) ? "a move is not one of N, S, E, W" : null,
         Checks.Finite("reward", Reward),
         Checks.Finite("lifeforce", Lifeforce),
         StepsLeft < 0 ? $"steps_left {StepsLeft} is negative" : null);

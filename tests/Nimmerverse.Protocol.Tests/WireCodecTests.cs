@@ -32,6 +32,33 @@ public sealed class WireCodecTests
         Assert.That(Codec.Decode<AllocationBody>(Codec.Encode(allocation)).Envelope!.Body.Npcs, Is.EqualTo(allocation.Body.Npcs));
     }
 
+    /// <summary>Every valid sample passes every check of its type: a check that is too strict breaks the organism (a bound on moves once refused every observation with a blocked move).</summary>
+    [TestCaseSource(typeof(WireSamples), nameof(WireSamples.Encoded))]
+    public void Every_valid_sample_is_accepted(string messageType, byte[] payload) =>
+        Assert.That(RejectionOf(messageType, payload), Is.Null);
+
+    private static Rejection? RejectionOf(string messageType, byte[] payload) => messageType switch
+    {
+        "wave" => Codec.Decode<WaveBody>(payload).Rejection,
+        "gate_transition" => Codec.Decode<GateTransitionBody>(payload).Rejection,
+        "cell_request" => Codec.Decode<CellRequestBody>(payload).Rejection,
+        "cell_response" => Codec.Decode<CellResponseBody>(payload).Rejection,
+        "npc_state" => Codec.Decode<NpcStateBody>(payload).Rejection,
+        "npc_command" => Codec.Decode<NpcCommandBody>(payload).Rejection,
+        "allocation" => Codec.Decode<AllocationBody>(payload).Rejection,
+        "world_step" => Codec.Decode<WorldStepBody>(payload).Rejection,
+        "world_step_result" => Codec.Decode<WorldStepResultBody>(payload).Rejection,
+        "quiz_query" => Codec.Decode<QuizQueryBody>(payload).Rejection,
+        "quiz_report" => Codec.Decode<QuizReportBody>(payload).Rejection,
+        "npc_checkpoint" => Codec.Decode<NpcCheckpointBody>(payload).Rejection,
+        "checkpoint_saved" => Codec.Decode<CheckpointSavedBody>(payload).Rejection,
+        "checkpoint_query" => Codec.Decode<CheckpointQueryBody>(payload).Rejection,
+        "checkpoint_found" => Codec.Decode<CheckpointFoundBody>(payload).Rejection,
+        "npc_lifecycle" => Codec.Decode<NpcLifecycleBody>(payload).Rejection,
+        "rejected" => Codec.Decode<RejectedBody>(payload).Rejection,
+        _ => throw new ArgumentOutOfRangeException(nameof(messageType), messageType, "a message type without a decoder here"),
+    };
+
     [Test]
     public void The_wire_form_is_snake_case_with_a_utc_timestamp_and_no_null_fields()
     {
