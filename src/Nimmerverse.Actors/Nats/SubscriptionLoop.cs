@@ -79,8 +79,10 @@ internal static class SubscriptionLoop
 
             var rejection = decoded.Rejection!;
             context.Counters.Rejected(rejection.Reason);
+            // Keyed by type and reason, not by subscription: with one subscription per NPC, a
+            // flood over dev.npc.*.state would otherwise be logged once per NPC.
             context.RejectionLog.Warning(
-                $"{subscribe.Pattern}:{rejection.Reason}",
+                $"{subscribe.MessageType}:{rejection.Reason}",
                 "Rejected a message on {Subject}: {RejectionReason}: {RejectionDetail}",
                 message.Subject, rejection.Reason, rejection.Detail);
             if (message.ReplyTo is { } replyTo)

@@ -25,7 +25,16 @@ public static class HostileFuzzer
             .Append(new FuzzTarget($"{environment}.thalamus.gate.open", "gate_transition"))
             .Distinct()
             .ToList();
-        return targets;
+        // One NPC's own subscription (dev.npc.5.state) is fuzzed through the wildcard that covers it
+        // (dev.npc.*.state), which reaches it too; otherwise 25 of them would crowd out the rest.
+        return [.. targets.Where(t => !targets.Any(other => other != t && other.MessageType == t.MessageType && Covers(other.SubjectPattern, t.SubjectPattern)))];
+    }
+
+    private static bool Covers(string pattern, string subject)
+    {
+        var (patternTokens, subjectTokens) = (pattern.Split('.'), subject.Split('.'));
+        return patternTokens.Length == subjectTokens.Length
+            && patternTokens.Zip(subjectTokens).All(p => p.First == p.Second || (p.First == "*" && p.Second != "*"));
     }
 
     public static async Task<FuzzSent> RunAsync(INatsConnection connection, IReadOnlyList<FuzzTarget> targets, int count, double perSecond, int seed, int population, CancellationToken cancellationToken = default)
