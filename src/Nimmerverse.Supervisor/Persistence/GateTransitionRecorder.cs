@@ -26,12 +26,12 @@ public sealed record GateRecorderSettings(string StreamName, string ConsumerName
 /// this reads them through a durable pull consumer and acknowledges a batch only once PostgreSQL
 /// has committed it. While PostgreSQL is away the batch is retried and everything after it waits
 /// in the stream; a redelivery (an ack lost, a recorder restarted) is skipped by the store, so
-/// each transition is stored exactly once. A message that is not a valid gate transition is
-/// counted, logged and acknowledged: it stays in the stream for inspection but cannot block the
-/// ones after it; so does a valid one that PostgreSQL refuses (the store sets it aside in <c>dead_letters</c>).
+/// each transition is stored exactly once. A message that is not a valid gate transition, and a
+/// valid one that PostgreSQL refuses, is set aside in <c>dead_letters</c> with its reason, counted
+/// and acknowledged with its batch: it cannot block the ones after it.
 /// </summary>
 public sealed class GateTransitionRecorder(
-    INatsConnection nats, PostgresGateTransitionStore store, DatabaseStartup startup, GateRecorderSettings settings, ILogger<GateTransitionRecorder> logger)
+    INatsConnection nats, PostgresGateTransitionStore store, PostgresDeadLetters deadLetters, DatabaseStartup startup, GateRecorderSettings settings, ILogger<GateTransitionRecorder> logger)
     : BackgroundService, IStatusContributor
 {
     /// <summary>Problems repeat while they last: each kind is logged at most once a minute.</summary>
@@ -70,13 +70,13 @@ public sealed class GateTransitionRecorder(
         {
             try
             {
-                var (transitions, last) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
+                var (transitions, malformed, last) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
                 if (last is not { } newest)
                 {
                     continue;
                 }
 
-                await StoreAsync(transitions, stoppingToken).ConfigureAwait(false);
+                await StoreAsync(transitions, malformed, stoppingToken).ConfigureAwait(false);
                 // The consumer acknowledges cumulatively: the newest message covers the whole batch.
                 await newest.AckAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
             }
@@ -127,9 +127,13 @@ public sealed class GateTransitionRecorder(
         }
     }
 
-    private async Task<(List<Envelope<GateTransitionBody>> Transitions, INatsJSMsg<byte[]>? Last)> FetchAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
+    /// <summary>A message on the gate subjects that is no valid gate transition: kept as it came, with the rejection.</summary>
+    private sealed record NotATransition(byte[] Payload, string Subject, Rejection? Rejection);
+
+    private async Task<(List<Envelope<GateTransitionBody>> Transitions, List<NotATransition> Malformed, INatsJSMsg<byte[]>? Last)> FetchAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
     {
         var transitions = new List<Envelope<GateTransitionBody>>();
+        var malformed = new List<NotATransition>();
         INatsJSMsg<byte[]>? last = null;
         await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = settings.BatchSize, Expires = FetchWait }, cancellationToken: stoppingToken).ConfigureAwait(false))
         {
@@ -141,25 +145,29 @@ public sealed class GateTransitionRecorder(
             }
             else
             {
-                var count = Interlocked.Increment(ref _malformed);
-                if (_problems.ShouldLog("malformed", out _))
-                {
-                    logger.LogWarning("Not recorded: a message on {Subject} is not a valid gate transition ({Reason}: {Detail}); {Count} so far",
-                        message.Subject, decoded.Rejection?.Reason.ToString() ?? "empty", decoded.Rejection?.Detail ?? "no payload", count);
-                }
+                malformed.Add(new NotATransition(message.Data ?? [], message.Subject, decoded.Rejection));
             }
         }
 
-        return (transitions, last);
+        return (transitions, malformed, last);
     }
 
-    /// <summary>Until PostgreSQL has it: nothing after this batch is acknowledged before.</summary>
-    private async Task StoreAsync(List<Envelope<GateTransitionBody>> transitions, CancellationToken stoppingToken)
+    /// <summary>Until PostgreSQL has it, the malformed set aside: nothing after this batch is acknowledged before.</summary>
+    private async Task StoreAsync(List<Envelope<GateTransitionBody>> transitions, List<NotATransition> malformed, CancellationToken stoppingToken)
     {
         while (true)
         {
             try
             {
+                while (malformed.Count > 0)
+                {
+                    var (payload, subject, rejection) = malformed[^1];
+                    await deadLetters.SetAsideAsync(PostgresDeadLetters.GatePath, WireCodec.MessageIdOf(payload), payload,
+                        $"not a valid gate transition on {subject}: {rejection?.Reason.ToString() ?? "empty"}: {rejection?.Detail ?? "no payload"}", null, stoppingToken).ConfigureAwait(false);
+                    malformed.RemoveAt(malformed.Count - 1);
+                    Interlocked.Increment(ref _malformed);
+                }
+
                 Interlocked.Add(ref _recorded, await store.WriteAsync(transitions, stoppingToken).ConfigureAwait(false));
                 if (_waitingFor == WaitingForPostgres)
                 {

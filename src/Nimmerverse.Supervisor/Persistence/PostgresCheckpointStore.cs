@@ -27,7 +27,7 @@ public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, Postgre
         catch (PostgresException e) when (PostgresDeadLetters.Refused(e))
         {
             await deadLetters.SetAsideAsync(PostgresDeadLetters.CheckpointPath, messageId,
-                JsonSerializer.SerializeToUtf8Bytes(checkpoint, WireJsonContext.Default.NpcCheckpointBody), e, cancellationToken).ConfigureAwait(false);
+                JsonSerializer.SerializeToUtf8Bytes(checkpoint, WireJsonContext.Default.NpcCheckpointBody), e.MessageText, e.SqlState, cancellationToken).ConfigureAwait(false);
             throw;
         }
     }

@@ -9,7 +9,7 @@ using NpgsqlTypes;
 namespace Nimmerverse.Supervisor.Persistence;
 
 /// <summary>
-/// The durable paths' way past a record PostgreSQL refuses (a data exception or a violated
+/// The durable paths' way past a record that cannot be stored: one PostgreSQL refuses (a data exception or a violated
 /// constraint: retrying it would fail forever and hold up everything behind it). The batch is
 /// written record by record, and each refused one goes to <c>dead_letters</c> with its path, its
 /// message id, its payload as it came and PostgreSQL's reason; the rest is stored and the path
@@ -67,23 +67,24 @@ public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<Pos
             catch (PostgresException e) when (Refused(e))
             {
                 var (messageId, payload) = describe(record);
-                await SetAsideAsync(path, messageId, payload, e, cancellationToken).ConfigureAwait(false);
+                await SetAsideAsync(path, messageId, payload, e.MessageText, e.SqlState, cancellationToken).ConfigureAwait(false);
             }
         }
 
         return written;
     }
 
-    public async Task SetAsideAsync(string path, Guid? messageId, byte[] payload, PostgresException why, CancellationToken cancellationToken)
+    /// <summary>Keeps <paramref name="payload"/> in <c>dead_letters</c> with why: PostgreSQL's refusal (with its SQLSTATE), or a rejection at decode time (without).</summary>
+    public async Task SetAsideAsync(string path, Guid? messageId, byte[] payload, string why, string? sqlState, CancellationToken cancellationToken)
     {
-        var reason = Printable(why.MessageText);
+        var reason = Printable(why);
         await using (var insert = dataSource.CreateCommand("insert into dead_letters (path, message_id, payload, reason, sql_state) values ($1, $2, $3, $4, $5)"))
         {
             insert.Parameters.Add(new NpgsqlParameter { Value = path, NpgsqlDbType = NpgsqlDbType.Text });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)messageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
             insert.Parameters.Add(new NpgsqlParameter { Value = payload, NpgsqlDbType = NpgsqlDbType.Bytea });
             insert.Parameters.Add(new NpgsqlParameter { Value = reason, NpgsqlDbType = NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = why.SqlState, NpgsqlDbType = NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)sqlState ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -91,8 +92,8 @@ public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<Pos
         if (_throttle.ShouldLog(path, out var suppressed))
         {
             _logger.LogError(
-                "PostgreSQL refused a record on the {Path} path ({SqlState}: {Reason}); it is set aside in dead_letters (message {MessageId}) and the rest flows on; {Count} set aside on this path so far ({Suppressed} since the last report)",
-                path, why.SqlState, reason, messageId, count, suppressed);
+                "A record on the {Path} path is set aside in dead_letters (message {MessageId}): {Reason}{SqlState}; the rest flows on; {Count} set aside on this path so far ({Suppressed} since the last report)",
+                path, messageId, reason, sqlState is null ? "" : $" (SQLSTATE {sqlState})", count, suppressed);
         }
     }
 

@@ -76,14 +76,14 @@ public static class SchemaMigrations
                 stored_at   timestamptz not null default now()
             );
             """),
-        new(3, "Dead letters: records PostgreSQL refused, set aside with the reason", """
+        new(3, "Dead letters: records set aside with the reason (refused by PostgreSQL, or not valid at all)", """
             create table dead_letters (
                 id            bigserial primary key,
                 path          text not null,
                 message_id    uuid,
                 payload       bytea not null,
                 reason        text not null,
-                sql_state     text not null,
+                sql_state     text,
                 set_aside_at  timestamptz not null default now()
             );
             create index dead_letters_path on dead_letters (path, id);

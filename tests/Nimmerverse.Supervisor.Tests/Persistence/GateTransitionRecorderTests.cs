@@ -56,8 +56,9 @@ public sealed class GateTransitionRecorderTests
         var startup = new DatabaseStartup(dataSource, NullLogger<DatabaseStartup>.Instance);
         await startup.StartAsync(CancellationToken.None);
         await startup.WhenReady;
+        var deadLetters = new PostgresDeadLetters(dataSource);
         var recorder = new GateTransitionRecorder(
-            nats, new PostgresGateTransitionStore(dataSource, new PostgresDeadLetters(dataSource)), startup,
+            nats, new PostgresGateTransitionStore(dataSource, deadLetters), deadLetters, startup,
             new GateRecorderSettings(Stream, RetryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<GateTransitionRecorder>.Instance);
         await recorder.StartAsync(CancellationToken.None);
         return recorder;
@@ -92,6 +93,15 @@ public sealed class GateTransitionRecorderTests
         Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).ContainsKey(next.Header.MessageId), TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
         Assert.That((await StoredAsync(dataSource)).Keys, Is.EqualTo(new[] { next.Header.MessageId }));
         Assert.That(recorder.Malformed, Is.EqualTo(1), "the poison was counted, not retried");
+        await using (var letter = dataSource.CreateCommand("select message_id, reason, sql_state is null from dead_letters where path = 'gate_transitions'"))
+        await using (var row = await letter.ExecuteReaderAsync())
+        {
+            Assert.That(await row.ReadAsync(), Is.True, "set aside where it can be seen");
+            Assert.That(row.GetGuid(0), Is.EqualTo(poison.Header.MessageId));
+            Assert.That(row.GetString(1), Does.Contain("InvalidBody: gate_id holds the control character U+0000"));
+            Assert.That(row.GetBoolean(2), Is.True, "refused at decode time, not by PostgreSQL");
+        }
+
         var consumer = await _jetStream.GetConsumerAsync(Stream, "gate-transitions-recorder");
         Assert.That(await Eventually.TrueAsync(async () => { await consumer.RefreshAsync(); return consumer.Info.NumAckPending == 0 && consumer.Info.NumPending == 0; }, TimeSpan.FromSeconds(10)), Is.True, "nothing waits in the stream");
         await recorder.StopAsync(CancellationToken.None);
