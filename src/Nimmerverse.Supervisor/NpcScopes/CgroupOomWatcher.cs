@@ -85,7 +85,29 @@ public sealed partial class CgroupOomWatcher : IDisposable
         var watch = new Registration(this, eventFd, directory, onOomKill);
         _watches[eventFd] = watch;
         WakePoller();
+        // A brain that allocates at once can be killed before the watch is in place (its scope is
+        // made, then watched); the cgroup's own count of OOM kills tells. A kill in between may be
+        // reported twice: the actor reports one per brain.
+        if (OomKillsSoFar(directory) > 0)
+        {
+            onOomKill();
+        }
+
         return watch;
+    }
+
+    /// <summary>The <c>oom_kill</c> count of <c>memory.oom_control</c> (kernels since 4.13), 0 where it cannot be read.</summary>
+    private static long OomKillsSoFar(string directory)
+    {
+        try
+        {
+            var line = File.ReadLines(Path.Combine(directory, "memory.oom_control")).FirstOrDefault(l => l.StartsWith("oom_kill ", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line["oom_kill ".Length..], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     public void Dispose()
