@@ -16,9 +16,19 @@ public static class Program
     /// <summary>sysexits(3): an internal error.</summary>
     public const int ExitSoftware = 70;
 
+    /// <summary>sysexits(3): a configuration error (the environment named two ways).</summary>
+    public const int ExitConfig = 78;
+
     public static async Task<int> Main(string[] args)
     {
-        var (arguments, error) = BrainCommandLine.Parse(args);
+        var environmentSwitch = Environment.GetEnvironmentVariable(Environments.Variable);
+        if (BrainCommandLine.EnvironmentConflict(args, environmentSwitch) is { } conflict)
+        {
+            Console.Error.WriteLine($"nimmerverse-brain: {conflict}");
+            return ExitConfig;
+        }
+
+        var (arguments, error) = BrainCommandLine.Parse(args, environmentSwitch);
         if (arguments is null)
         {
             Console.Error.WriteLine($"nimmerverse-brain: {error}\n\n{BrainCommandLine.Usage}");

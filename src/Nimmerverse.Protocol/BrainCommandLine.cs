@@ -72,12 +72,43 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         return arguments;
     }
 
-    /// <summary>Parses the arguments, or returns the sentence that says what is wrong (the brain exits 64 with <see cref="Usage"/>).</summary>
-    public static (BrainCommandLine? Parsed, string? Error) Parse(IReadOnlyList<string> args)
+    /// <summary>
+    /// Why <c>NIMMERVERSE_ENV</c> cannot be used with these arguments (not an environment, or
+    /// <c>--env</c> names another), or null. The brain exits 78 with it, naming both.
+    /// </summary>
+    public static string? EnvironmentConflict(IReadOnlyList<string> args, string? environmentSwitch)
+    {
+        if (string.IsNullOrEmpty(environmentSwitch))
+        {
+            return null;
+        }
+
+        if (!Environments.IsKnown(environmentSwitch))
+        {
+            return $"{Environments.Variable} '{environmentSwitch}' is not one of {Environments.Listed}";
+        }
+
+        for (var i = 0; i + 1 < args.Count; i++)
+        {
+            if (args[i] == "--env" && args[i + 1] != environmentSwitch)
+            {
+                return $"--env '{args[i + 1]}' and {Environments.Variable} '{environmentSwitch}' disagree; give one, or both alike";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Parses the arguments, or returns the sentence that says what is wrong (the brain exits 64 with
+    /// <see cref="Usage"/>). <paramref name="environmentSwitch"/> (<c>NIMMERVERSE_ENV</c>) names the
+    /// environment when <c>--env</c> does not; see <see cref="EnvironmentConflict"/> for when both do.
+    /// </summary>
+    public static (BrainCommandLine? Parsed, string? Error) Parse(IReadOnlyList<string> args, string? environmentSwitch = null)
     {
         int? id = null;
         var tickRate = TickRates.DefaultHz;
-        var environment = Environments.Default;
+        var environment = string.IsNullOrEmpty(environmentSwitch) ? Environments.Default : environmentSwitch;
         var nats = DefaultNatsUrl;
         int? seed = null;
         var role = DefaultRole;

@@ -12,6 +12,9 @@ public static class Environments
 
     public const string Default = Dev;
 
+    /// <summary>The variable that names the environment in every process the project ships: "same image everywhere, only NIMMERVERSE_ENV changes".</summary>
+    public const string Variable = "NIMMERVERSE_ENV";
+
     public static readonly IReadOnlyList<string> All = [Dev, Staging, Prod];
 
     public static bool IsKnown(string? name) => name is Dev or Staging or Prod;

@@ -67,4 +67,20 @@ public sealed class BrainCommandLineTests
         Assert.That(parsed, Is.Null);
         Assert.That(error, Is.EqualTo(reason));
     }
+
+    [Test]
+    public void NIMMERVERSE_ENV_names_the_environment_when_the_arguments_do_not()
+    {
+        Assert.That(BrainCommandLine.Parse(["--id", "3"], "prod").Parsed!.Environment, Is.EqualTo("prod"));
+        Assert.That(BrainCommandLine.Parse(["--id", "3"]).Parsed!.Environment, Is.EqualTo("dev"));
+        Assert.That(BrainCommandLine.EnvironmentConflict(["--id", "3", "--env", "prod"], "prod"), Is.Null, "both alike");
+        Assert.That(BrainCommandLine.EnvironmentConflict(["--id", "3", "--env", "prod"], null), Is.Null);
+    }
+
+    [Test]
+    public void NIMMERVERSE_ENV_and_env_disagreeing_or_an_unknown_environment_is_named()
+    {
+        Assert.That(BrainCommandLine.EnvironmentConflict(["--id", "3", "--env", "dev"], "prod"), Is.EqualTo("--env 'dev' and NIMMERVERSE_ENV 'prod' disagree; give one, or both alike"));
+        Assert.That(BrainCommandLine.EnvironmentConflict(["--id", "3"], "moon"), Is.EqualTo("NIMMERVERSE_ENV 'moon' is not one of dev, staging, prod"));
+    }
 }

@@ -45,6 +45,7 @@ public static class ConfigurationLoader
             throw new ConfigurationException([new ConfigurationError(configFile, $"not valid JSON: {e.InnerException?.Message ?? e.Message}")]);
         }
 
+        configuration = WithEnvironmentSwitch(configuration, environmentVariables[NimmerverseEnvironmentVariables.EnvironmentSwitch] as string);
         var section = configuration.GetSection(NimmerverseOptions.SectionName);
         var errors = new List<ConfigurationError>();
         var unreadable = new List<string>();
@@ -69,6 +70,36 @@ public static class ConfigurationLoader
         }
 
         return new Loaded(configuration, options, File.Exists(configFile) ? Path.GetFullPath(configFile) : null);
+    }
+
+    /// <summary>
+    /// <c>NIMMERVERSE_ENV</c> sets <c>Nimmerverse:Environment</c>. The key may be set too (in the file,
+    /// or as <c>NIMMERVERSE_ENVIRONMENT</c>); if both are set they must agree: a host whose file says
+    /// prod while its unit says dev is a mistake to stop at, not a precedence rule to look up.
+    /// </summary>
+    private static IConfigurationRoot WithEnvironmentSwitch(IConfigurationRoot configuration, string? environmentSwitch)
+    {
+        if (string.IsNullOrEmpty(environmentSwitch))
+        {
+            return configuration;
+        }
+
+        var key = ConfigurationPath.Combine(NimmerverseOptions.SectionName, nameof(NimmerverseOptions.Environment));
+        if (!Protocol.Environments.IsKnown(environmentSwitch))
+        {
+            throw new ConfigurationException([new ConfigurationError(NimmerverseEnvironmentVariables.EnvironmentSwitch, $"'{environmentSwitch}' is not one of {Protocol.Environments.Listed}")]);
+        }
+
+        if (configuration[key] is { } configured && configured != environmentSwitch)
+        {
+            throw new ConfigurationException([new ConfigurationError(NimmerverseEnvironmentVariables.EnvironmentSwitch,
+                $"is '{environmentSwitch}' but {key} is '{configured}' (from the configuration file or NIMMERVERSE_ENVIRONMENT); set one of them, or both alike")]);
+        }
+
+        return new ConfigurationBuilder()
+            .AddConfiguration(configuration)
+            .AddInMemoryCollection([new KeyValuePair<string, string?>(key, environmentSwitch)])
+            .Build();
     }
 
     /// <summary>

@@ -14,13 +14,21 @@ internal static class NimmerverseEnvironmentVariables
     /// <summary>Names the config file, not an option, so it is not mapped into the tree.</summary>
     public const string ConfigFileVariable = "NIMMERVERSE_CONFIG";
 
+    /// <summary>
+    /// The environment switch of every process the project ships ("same image everywhere, only
+    /// NIMMERVERSE_ENV changes"): <c>Nimmerverse:Environment</c>, checked against the file's value.
+    /// </summary>
+    public const string EnvironmentSwitch = Protocol.Environments.Variable;
+
     public static IConfigurationBuilder AddNimmerverseEnvironmentVariables(this IConfigurationBuilder builder, IDictionary variables)
     {
         var mapped = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry entry in variables)
         {
             var name = (string)entry.Key;
-            if (!name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) || name.Equals(ConfigFileVariable, StringComparison.OrdinalIgnoreCase))
+            if (!name.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+                || name.Equals(ConfigFileVariable, StringComparison.OrdinalIgnoreCase)
+                || name.Equals(EnvironmentSwitch, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }

@@ -23,7 +23,7 @@ public sealed partial record NimmerverseOptions
     public const string SectionName = "Nimmerverse";
 
     /// <summary><c>dev</c>, <c>staging</c> or <c>prod</c>: the first token of every subject this process touches. Default <c>dev</c>.</summary>
-    public string Environment { get; init; } = "dev";
+    public string Environment { get; init; } = Environments.Default;
 
     /// <summary>This host's name in subjects, logs and the cluster. Lower-case letters, digits and '-'. Default: the machine name.</summary>
     public string HostName { get; init; } = DefaultHostName();

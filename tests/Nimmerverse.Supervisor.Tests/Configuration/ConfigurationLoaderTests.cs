@@ -57,6 +57,28 @@ public sealed class ConfigurationLoaderTests
     }
 
     [Test]
+    public void NIMMERVERSE_ENV_names_the_environment_and_the_shipped_file_leaves_it_to_it()
+    {
+        var shipped = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "systemd", "nimmerverse.json"));
+
+        Assert.That(Load(shipped, new Hashtable { ["NIMMERVERSE_ENV"] = "prod" }).Options.Environment, Is.EqualTo("prod"), "same image everywhere, only NIMMERVERSE_ENV changes");
+        Assert.That(Load(shipped).Options.Environment, Is.EqualTo("dev"));
+        Assert.That(Load("""{"Nimmerverse": {"Environment": "staging"}}""", new Hashtable { ["NIMMERVERSE_ENV"] = "staging" }).Options.Environment, Is.EqualTo("staging"), "both alike is fine");
+    }
+
+    [Test]
+    public void NIMMERVERSE_ENV_and_the_Environment_key_disagreeing_is_an_error_naming_both()
+    {
+        var fromFile = LoadFails("""{"Nimmerverse": {"Environment": "dev"}}""", new Hashtable { ["NIMMERVERSE_ENV"] = "prod" });
+        var fromVariable = LoadFails(environment: new Hashtable { ["NIMMERVERSE_ENV"] = "prod", ["NIMMERVERSE_ENVIRONMENT"] = "staging" });
+        var unknown = LoadFails(environment: new Hashtable { ["NIMMERVERSE_ENV"] = "moon" });
+
+        Assert.That(fromFile.Errors.Single().ToString(), Is.EqualTo("NIMMERVERSE_ENV: is 'prod' but Nimmerverse:Environment is 'dev' (from the configuration file or NIMMERVERSE_ENVIRONMENT); set one of them, or both alike"));
+        Assert.That(fromVariable.Errors.Single().Problem, Does.Contain("'staging'"));
+        Assert.That(unknown.Errors.Single().ToString(), Is.EqualTo("NIMMERVERSE_ENV: 'moon' is not one of dev, staging, prod"));
+    }
+
+    [Test]
     public void The_config_file_overrides_appsettings_and_environment_variables_override_both()
     {
         File.WriteAllText(Path.Combine(_directory, "appsettings.json"), """{"Nimmerverse": {"Environment": "staging", "Nats": {"Url": "nats://from-appsettings:4222"}}}""");

@@ -79,6 +79,22 @@ public sealed class SupervisorHostTests
     }
 
     [Test]
+    public async Task NIMMERVERSE_ENV_prod_gives_a_prod_supervisor_on_prod_subjects()
+    {
+        var (app, http) = await StartAsync(("NIMMERVERSE_ENV", "prod"));
+        await using (app)
+        using (http)
+        {
+            var status = await StatusWhenUpAsync(http);
+
+            Assert.That(status.GetProperty("environment").GetString(), Is.EqualTo("prod"));
+            var subjects = status.GetProperty("nats").GetProperty("subscriptions").EnumerateArray().Select(s => s.GetProperty("subject").GetString()!).ToList();
+            Assert.That(subjects, Is.Not.Empty.And.All.StartsWith("prod."));
+            await app.StopAsync();
+        }
+    }
+
+    [Test]
     public async Task A_host_with_seed_nodes_joins_them_and_both_see_two_members_up()
     {
         var seedPort = Ports.FreeTcpPort();
