@@ -52,6 +52,7 @@ public static class Program
         // SIGTERM (systemd, the supervisor) and SIGINT: stop ticking, hand over the weights, exit 0.
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var parentWatch = arguments.Parent is { } parent ? ParentWatch.Start(parent, log, stopping.Cancel) : null;
 
         try
         {

@@ -13,7 +13,12 @@ namespace Nimmerverse.Protocol;
 /// <param name="Seed">Seed of the initial weights and of exploration (the id unless given).</param>
 /// <param name="Role">The brain's network size, one of <see cref="Roles"/>.</param>
 /// <param name="CheckpointEvery">How often the brain hands its weights to the supervisor.</param>
-public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery)
+/// <param name="Parent">
+/// The supervisor that nothing will replace as this brain's keeper (no systemd to keep its scope
+/// for a successor): the brain ends when that process is no longer its parent. Null under systemd,
+/// where a restarted supervisor adopts the brains.
+/// </param>
+public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null)
 {
     public const int MaxId = 1_000_000;
 
@@ -32,6 +37,7 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
     public const string Usage = """
         usage: nimmerverse-brain --id N [--tick-rate HZ] [--env dev|staging|prod] [--nats URL]
                                  [--seed S] [--role small|medium|large] [--checkpoint-every SECONDS]
+                                 [--parent PID]
 
           --id N                    the NPC's id, 0-1000000 (required)
           --tick-rate HZ            ticks per second, 1-20 (default 5)
@@ -42,11 +48,13 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
           --role ROLE               network size: small, medium or large (default medium)
           --checkpoint-every SECS   hand the weights to the supervisor this often, 5-3600
                                     (default 30; also on the checkpoint command and on SIGTERM)
+          --parent PID              end when process PID is no longer this brain's parent
+                                    (the supervisor, when nothing would adopt an orphan)
         """;
 
-    /// <summary>A brain's command line with every default but the id, the rate, the bus and the role.</summary>
-    public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role) =>
-        new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery);
+    /// <summary>A brain's command line with every default but the id, the rate, the bus, the role and the parent to end with.</summary>
+    public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role, int? parent = null) =>
+        new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery, parent);
 
     /// <summary>The arguments that <see cref="Parse"/> reads back as this record.</summary>
     public IReadOnlyList<string> ToArguments()
@@ -67,6 +75,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         if (CheckpointEvery != DefaultCheckpointEvery)
         {
             arguments.AddRange(["--checkpoint-every", CheckpointEvery.TotalSeconds.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (Parent is { } parent)
+        {
+            arguments.AddRange(["--parent", parent.ToString(CultureInfo.InvariantCulture)]);
         }
 
         return arguments;
@@ -113,10 +126,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         int? seed = null;
         var role = DefaultRole;
         var checkpointSeconds = DefaultCheckpointEvery.TotalSeconds;
+        int? parent = null;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every"))
+            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent"))
             {
                 return (null, $"unknown argument '{name}'");
             }
@@ -176,6 +190,14 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
                     }
 
                     break;
+                case "--parent":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsedParent) || parsedParent < 2)
+                    {
+                        return (null, $"--parent '{value}' is not a process id");
+                    }
+
+                    parent = parsedParent;
+                    break;
                 default:
                     nats = value;
                     break;
@@ -192,6 +214,6 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
             return (null, $"--nats '{nats}' is not a NATS URL such as {DefaultNatsUrl}");
         }
 
-        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds)), null);
+        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent), null);
     }
 }

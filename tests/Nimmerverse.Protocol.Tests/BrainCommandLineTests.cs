@@ -83,4 +83,15 @@ public sealed class BrainCommandLineTests
         Assert.That(BrainCommandLine.EnvironmentConflict(["--id", "3", "--env", "dev"], "prod"), Is.EqualTo("--env 'dev' and NIMMERVERSE_ENV 'prod' disagree; give one, or both alike"));
         Assert.That(BrainCommandLine.EnvironmentConflict(["--id", "3"], "moon"), Is.EqualTo("NIMMERVERSE_ENV 'moon' is not one of dev, staging, prod"));
     }
+
+    [Test]
+    public void The_parent_to_end_with_is_passed_and_read_back()
+    {
+        var line = BrainCommandLine.For(4, 5, "dev", new Uri("nats://127.0.0.1:4222"), "medium", parent: 4242);
+
+        Assert.That(line.ToArguments(), Does.Contain("--parent").And.Contain("4242"));
+        Assert.That(BrainCommandLine.Parse(line.ToArguments()).Parsed, Is.EqualTo(line));
+        Assert.That(BrainCommandLine.Parse(["--id", "4", "--parent", "1"]).Error, Is.EqualTo("--parent '1' is not a process id"));
+        Assert.That(BrainCommandLine.For(4, 5, "dev", new Uri("nats://127.0.0.1:4222"), "medium").ToArguments(), Does.Not.Contain("--parent"), "under systemd, none: a successor adopts");
+    }
 }

@@ -33,6 +33,19 @@ public static class ProcessTree
         return brains;
     }
 
+    /// <summary>Whether <paramref name="pid"/> still runs (a zombie nobody reaped does not count).</summary>
+    public static bool IsRunning(int pid)
+    {
+        try
+        {
+            return !File.ReadLines($"/proc/{pid}/status").Any(l => l.StartsWith("State:", StringComparison.Ordinal) && l.Contains("zombie", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Resident memory now, in MiB (<c>VmRSS</c>).</summary>
     public static double ResidentMiB(int pid)
     {

@@ -94,6 +94,13 @@ public sealed class SupervisorProcess : IAsyncDisposable
 
     public void Resume() => Signal("CONT");
 
+    /// <summary>SIGKILL: no goodbye, no graceful stop of its brains.</summary>
+    public async Task KillHardAsync()
+    {
+        Signal("KILL");
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+    }
+
     public bool HasExited => _process.HasExited;
 
     public override string ToString() => string.Join('\n', _log);

@@ -11,6 +11,9 @@ namespace Nimmerverse.Actors.Npc;
 /// </summary>
 public abstract class BrainProcess : IDisposable
 {
+    public const int SigTerm = 15;
+    public const int SigKill = 9;
+
     public abstract int Pid { get; }
 
     public abstract bool IsAdopted { get; }

@@ -63,7 +63,9 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             _settings.Population, _settings.Role, _settings.TickRateHz, _settings.BrainPath, _settings.SpawnInterval);
         if (_scopes is null)
         {
-            Spawn();
+            // No systemd: nothing adopts a brain an earlier supervisor left; stop it, or it runs as a twin.
+            StopStraysAsync(StrayBrains.Find(_subjects.Environment, new Uri(_natsUrl)), _launcher ?? ProcessBrainLauncher.Instance, _log)
+                .PipeTo(Self, success: () => new Survivors(new Dictionary<int, int>()), failure: _ => new Survivors(new Dictionary<int, int>()));
             return;
         }
 
@@ -73,6 +75,38 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             _log.Warning("Could not list the NPC scopes still running ({Error}); starting every brain afresh", e.GetBaseException().Message);
             return new Survivors(new Dictionary<int, int>());
         });
+    }
+
+    /// <summary>SIGTERM to each stray (held by a pidfd, so a reused PID is safe), SIGKILL to those still there after the stop timeout.</summary>
+    private async Task StopStraysAsync(IReadOnlyList<StrayBrain> strays, IBrainLauncher launcher, ILoggingAdapter log)
+    {
+        var held = new List<(StrayBrain Stray, BrainProcess Process)>();
+        foreach (var stray in strays)
+        {
+            if (launcher.Adopt(stray.Pid) is { } process)
+            {
+                log.Warning("NPC {NpcId}: a brain (PID {Pid}) of this bus and environment runs without a supervisor, left by an earlier one; stopping it so that it cannot run as a twin", stray.NpcId, stray.Pid);
+                process.Signal(BrainProcess.SigTerm);
+                held.Add((stray, process));
+            }
+        }
+
+        var deadline = DateTime.UtcNow + _settings.StopTimeout;
+        while (held.Any(h => !h.Process.HasExited) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100).ConfigureAwait(false);
+        }
+
+        foreach (var (stray, process) in held)
+        {
+            if (!process.HasExited)
+            {
+                log.Warning("NPC {NpcId}: the stray brain (PID {Pid}) did not stop within {StopTimeout}; killing it", stray.NpcId, stray.Pid, _settings.StopTimeout);
+                process.Signal(BrainProcess.SigKill);
+            }
+
+            process.Dispose();
+        }
     }
 
     /// <summary>The brains still running in their scopes, NPC id to PID.</summary>

@@ -89,9 +89,13 @@ public sealed record NpcHostSettings : IOptionsSection
 
     public RestartPolicy NewRestartPolicy(Random random) => new(RestartDelay, MaxRestartDelay, MaxRestarts, RestartWindow, random);
 
-    /// <summary>The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium</c>.</summary>
-    public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment) =>
-        BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role).ToArguments();
+    /// <summary>
+    /// The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium</c>, and
+    /// <c>--parent PID</c> when no systemd keeps its scope for a successor: an orphan would run on
+    /// unsupervised, and the next supervisor would start a twin.
+    /// </summary>
+    public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment, bool adoptable) =>
+        BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role, adoptable ? null : System.Environment.ProcessId).ToArguments();
 
     public void Validate(OptionProblems problems)
     {

@@ -108,7 +108,7 @@ public sealed partial class NpcProcessActor
 
         _killedBecause = _lastStateAt is null ? $"no first state within {allowed}" : $"no state for {silence:g} (heartbeat timeout {allowed})";
         _log.Warning("Killing the brain of NPC {NpcId} (PID {Pid}): {Reason}", _npcId, brain.Pid, _killedBecause);
-        brain.Signal(SigKill);
+        brain.Signal(BrainProcess.SigKill);
     }
 
     /// <summary>The brain of this state ended: its <c>exited</c> event, and whether the kernel's OOM killer did it. Returns why, for the log.</summary>
@@ -163,7 +163,7 @@ public sealed partial class NpcProcessActor
     private void BeginStop()
     {
         _stopRequesters.Add(Sender);
-        if (!_brain!.Signal(SigTerm))
+        if (!_brain!.Signal(BrainProcess.SigTerm))
         {
             _log.Warning("SIGTERM to the brain of NPC {NpcId} (PID {Pid}) failed: errno {Errno}", _npcId, _brain.Pid, Marshal.GetLastPInvokeError());
         }
@@ -195,7 +195,7 @@ public sealed partial class NpcProcessActor
         if (_brain is { HasExited: false } brain)
         {
             _log.Warning("Killing the brain of NPC {NpcId} (PID {Pid})", _npcId, brain.Pid);
-            brain.Signal(SigKill);
+            brain.Signal(BrainProcess.SigKill);
         }
     }
 

@@ -26,8 +26,6 @@ namespace Nimmerverse.Actors.Npc;
 /// </summary>
 public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 {
-    private const int SigTerm = 15;
-    private const int SigKill = 9;
 
     private static readonly TimeSpan HeartbeatCheckInterval = TimeSpan.FromSeconds(1);
 
@@ -72,7 +70,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     public NpcProcessActor(int npcId, NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null)
     {
         (_npcId, _settings, _bridge, _adoptPid, _limits) = (npcId, settings, bridge, adoptPid, settings.Limits);
-        _arguments = settings.ArgumentsFor(npcId, natsUrl, subjects.Environment);
+        _arguments = settings.ArgumentsFor(npcId, natsUrl, subjects.Environment, adoptable: scopes is not null);
         (_events, _commands, _states) = (subjects.SupervisorNpc(hostName), subjects.NpcCommand(npcId), subjects.NpcState(npcId));
         _source = new MessageSource($"npc-host@{hostName}", "supervisor", Tiers.Cells);
         _clock = clock ?? TimeProvider.System;

@@ -118,4 +118,55 @@ public sealed class SupervisorFaultTests
             await StopAsync(run);
         }
     }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task A_supervisor_killed_where_no_systemd_adopts_its_brains_leaves_none_running()
+    {
+        var run = await StartAsync();
+        try
+        {
+            var brains = run.Supervisor.BrainPids().Values.ToList();
+
+            await run.Supervisor.KillHardAsync();
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(!brains.Any(ProcessTree.IsRunning)), TimeSpan.FromSeconds(10)), Is.True,
+                $"every orphan ended by itself within 10 s; still running: {string.Join(' ', brains.Where(ProcessTree.IsRunning))}");
+            TestContext.Out.WriteLine($"the last orphan ended {clock.Elapsed.TotalSeconds:0.0} s after its supervisor was killed");
+        }
+        finally
+        {
+            await StopAsync(run);
+        }
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task A_stray_brain_on_the_same_bus_is_stopped_before_its_twin_starts()
+    {
+        await Published.EnsureAsync();
+        await using var nats = await NatsServer.StartAsync();
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        // A brain nobody supervises (its parent is this test, not a supervisor), as one left by an
+        // older supervisor killed without systemd; and one on another bus, which is not a twin.
+        await using var stray = BrainProcess.Start(1, nats.Url, 5);
+        await using var otherNats = await NatsServer.StartAsync();
+        await using var otherBus = BrainProcess.Start(1, otherNats.Url, 5);
+        await using (var client = new NatsConnection(new NatsOpts { Url = nats.Url }))
+        await using (var watcher = await NpcStateWatcher.StartAsync(client, 1))
+        {
+            Assert.That(await watcher.WaitForAsync(_ => true, TimeSpan.FromSeconds(60)), Is.Not.Null, "the stray runs");
+        }
+
+        await using var supervisor = SupervisorProcess.Start(SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
+            ("NIMMERVERSE_NPC__POPULATION", Brains.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("NIMMERVERSE_NPC__BACKEND", "none")));
+        await supervisor.WaitUntilUpAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(stray.HasExited), TimeSpan.FromSeconds(20)), Is.True, $"the stray was stopped\n{supervisor}");
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(supervisor.BrainPids().Count == Brains), TimeSpan.FromSeconds(60)), Is.True, supervisor.ToString());
+        Assert.That(supervisor.BrainPids()[1], Is.Not.EqualTo(stray.Pid), "NPC 1 is the supervisor's own brain");
+        Assert.That(supervisor.Log, Has.Some.Contains($"NPC 1: a brain (PID {stray.Pid}) of this bus and environment runs without a supervisor"));
+        Assert.That(otherBus.HasExited, Is.False, "a brain of another bus is no twin");
+    }
 }
