@@ -136,7 +136,7 @@ public static class BrainPopulationBenchmark
             return Task.CompletedTask;
         }
 
-        public Task<NpcCheckpointBody?> LatestAsync(int npcId, CancellationToken cancellationToken) =>
-            Task.FromResult(_latest.TryGetValue(npcId, out var checkpoint) ? checkpoint : null);
+        public Task<NpcCheckpointBody?> LatestAsync(int npcId, long? olderThanSequence, CancellationToken cancellationToken) =>
+            Task.FromResult(olderThanSequence is null && _latest.TryGetValue(npcId, out var checkpoint) ? checkpoint : null);
     }
 }

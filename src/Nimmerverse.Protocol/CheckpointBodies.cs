@@ -38,12 +38,16 @@ public sealed record CheckpointSavedBody(int NpcId, long Sequence, string? Error
     public string? Problem() => NpcId < 0 ? $"npc_id {NpcId} is negative" : null;
 }
 
-/// <summary>Ask for an NPC's latest checkpoint (<c>checkpoint_query</c>, on <c>{env}.supervisor.checkpoints.load</c>).</summary>
-public sealed record CheckpointQueryBody(int NpcId) : IMessageBody, INpcMessage
+/// <summary>
+/// Ask for an NPC's latest checkpoint (<c>checkpoint_query</c>, on <c>{env}.supervisor.checkpoints.{id}.load</c>),
+/// or, with <see cref="Before"/>, the latest one older than that sequence: a brain that cannot use its
+/// newest falls back to the one before.
+/// </summary>
+public sealed record CheckpointQueryBody(int NpcId, long? Before = null) : IMessageBody, INpcMessage
 {
     public static string MessageType => "checkpoint_query";
 
-    public string? Problem() => NpcId < 0 ? $"npc_id {NpcId} is negative" : null;
+    public string? Problem() => NpcId < 0 ? $"npc_id {NpcId} is negative" : Before < 1 ? $"before {Before} is not positive" : null;
 }
 
 /// <summary>

@@ -28,18 +28,37 @@ public sealed class Subjects(string environment)
     /// <summary><c>{env}.thalamus.governor.allocate</c>: the governor's allocation per epoch.</summary>
     public Subject Allocation => Subject.Create(Environment, "thalamus", "governor", "allocate");
 
-    /// <summary>The NPC a subject of the form <c>{env}.npc.{id}.{...}</c> names, or null for any other subject.</summary>
+    private const string NpcPrefix = "npc.";
+    private const string CheckpointsPrefix = "supervisor.checkpoints.";
+
+    /// <summary>
+    /// The NPC a subject of the form <c>{env}.npc.{id}.{...}</c> or <c>{env}.supervisor.checkpoints.{id}.{...}</c>
+    /// names, or null for any other subject.
+    /// </summary>
     /// <remarks>Asked of every NPC message the bridge decodes, so it reads the subject in place.</remarks>
     public static int? NpcIdOf(string subject)
     {
         var rest = subject.AsSpan();
         var afterEnvironment = rest.IndexOf('.');
-        if (afterEnvironment < 0 || !rest[(afterEnvironment + 1)..].StartsWith("npc.", StringComparison.Ordinal))
+        if (afterEnvironment < 0)
         {
             return null;
         }
 
-        rest = rest[(afterEnvironment + "npc.".Length + 1)..];
+        rest = rest[(afterEnvironment + 1)..];
+        if (rest.StartsWith(NpcPrefix, StringComparison.Ordinal))
+        {
+            rest = rest[NpcPrefix.Length..];
+        }
+        else if (rest.StartsWith(CheckpointsPrefix, StringComparison.Ordinal))
+        {
+            rest = rest[CheckpointsPrefix.Length..];
+        }
+        else
+        {
+            return null;
+        }
+
         var end = rest.IndexOf('.');
         return end > 0 && int.TryParse(rest[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
             ? id
@@ -58,11 +77,20 @@ public sealed class Subjects(string environment)
     /// <summary><c>{env}.world.grid.quiz</c>: the quiz standings (request/reply).</summary>
     public Subject WorldQuiz => Subject.Create(Environment, "world", "grid", "quiz");
 
-    /// <summary><c>{env}.supervisor.checkpoints.save</c>: a brain hands over its weights (request/reply).</summary>
-    public Subject CheckpointSave => Subject.Create(Environment, "supervisor", "checkpoints", "save");
+    /// <summary>
+    /// <c>{env}.supervisor.checkpoints.{id}.save</c>: a brain hands over its weights (request/reply).
+    /// The id is in the subject so that a permission on it decides who may write whose memory.
+    /// </summary>
+    public Subject CheckpointSave(int npcId) => Subject.Create(Environment, "supervisor", "checkpoints", npcId.ToString(System.Globalization.CultureInfo.InvariantCulture), "save");
 
-    /// <summary><c>{env}.supervisor.checkpoints.load</c>: a brain asks for its latest weights (request/reply).</summary>
-    public Subject CheckpointLoad => Subject.Create(Environment, "supervisor", "checkpoints", "load");
+    /// <summary><c>{env}.supervisor.checkpoints.{id}.load</c>: a brain asks for its latest weights (request/reply); read by that NPC only.</summary>
+    public Subject CheckpointLoad(int npcId) => Subject.Create(Environment, "supervisor", "checkpoints", npcId.ToString(System.Globalization.CultureInfo.InvariantCulture), "load");
+
+    /// <summary><c>{env}.supervisor.checkpoints.*.save</c>: every NPC's saves, for the checkpoint keeper.</summary>
+    public SubjectPattern CheckpointSaves => SubjectPattern.Parse($"{Environment}.supervisor.checkpoints.*.save");
+
+    /// <summary><c>{env}.supervisor.checkpoints.*.load</c>: every NPC's loads, for the checkpoint keeper.</summary>
+    public SubjectPattern CheckpointLoads => SubjectPattern.Parse($"{Environment}.supervisor.checkpoints.*.load");
 
     /// <summary><c>{env}.supervisor.{host}.npc</c>: the lifecycle events of the brains one host runs.</summary>
     public Subject SupervisorNpc(string hostName) => Subject.Create(Environment, "supervisor", hostName, "npc");

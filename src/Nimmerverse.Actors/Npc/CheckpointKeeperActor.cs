@@ -38,13 +38,40 @@ public sealed class CheckpointKeeperActor : ReceiveActor
 
     protected override void PreStart()
     {
-        _bridge.Tell(new Subscribe<NpcCheckpointBody>(_subjects.CheckpointSave, Self, "nimmerverse-checkpoints", NpcCheckpointBody.MaxPayloadBytes));
-        _bridge.Tell(new Subscribe<CheckpointQueryBody>(_subjects.CheckpointLoad, Self, "nimmerverse-checkpoints"));
+        _bridge.Tell(new Subscribe<NpcCheckpointBody>(_subjects.CheckpointSaves, Self, "nimmerverse-checkpoints", NpcCheckpointBody.MaxPayloadBytes));
+        _bridge.Tell(new Subscribe<CheckpointQueryBody>(_subjects.CheckpointLoads, Self, "nimmerverse-checkpoints"));
+    }
+
+    /// <summary>
+    /// A checkpoint is taken only from its own NPC's subject (<c>…checkpoints.{id}.save</c>, which the
+    /// NATS permissions give to that NPC alone); the bridge refuses one whose body names another NPC,
+    /// this one whose subject names none (<c>…checkpoints.x.save</c>).
+    /// </summary>
+    private bool OnItsOwnSubject<TRequest>(Inbound<TRequest> request, int npcId, Func<string, object> refusal)
+        where TRequest : IMessageBody
+    {
+        if (Subjects.NpcIdOf(request.Subject) == npcId)
+        {
+            return true;
+        }
+
+        _log.Warning("Refused a checkpoint request for NPC {NpcId} on {Subject}: not that NPC's subject", npcId, request.Subject);
+        if (request.ReplyTo is { } replyTo)
+        {
+            Answer(replyTo, request.Envelope.Header.MessageId, (IMessageBody)refusal($"refused: {request.Subject} is not NPC {npcId}'s checkpoint subject"));
+        }
+
+        return false;
     }
 
     private void Save(Inbound<NpcCheckpointBody> request)
     {
         var checkpoint = request.Envelope.Body;
+        if (!OnItsOwnSubject(request, checkpoint.NpcId, error => new CheckpointSavedBody(checkpoint.NpcId, checkpoint.Sequence, error)))
+        {
+            return;
+        }
+
         var (replyTo, requestId) = (request.ReplyTo, request.Envelope.Header.MessageId);
         var log = _log;
         Run(
@@ -61,9 +88,14 @@ public sealed class CheckpointKeeperActor : ReceiveActor
 
     private void Load(Inbound<CheckpointQueryBody> request)
     {
-        var npcId = request.Envelope.Body.NpcId;
+        var (npcId, before) = (request.Envelope.Body.NpcId, request.Envelope.Body.Before);
+        if (!OnItsOwnSubject(request, npcId, error => new CheckpointFoundBody(null, error)))
+        {
+            return;
+        }
+
         Run(
-            async token => new CheckpointFoundBody(await _store.LatestAsync(npcId, token).ConfigureAwait(false)),
+            async token => new CheckpointFoundBody(await _store.LatestAsync(npcId, before, token).ConfigureAwait(false)),
             error => new CheckpointFoundBody(null, error),
             request.ReplyTo,
             request.Envelope.Header.MessageId);

@@ -40,6 +40,7 @@ public sealed class DqnLearner : IDisposable
 
     private readonly DqnSettings _settings;
     private readonly QNetwork _online;
+    private readonly IReadOnlyList<int> _hidden;
     private readonly QNetwork _target;
     private readonly optim.Optimizer _optimizer;
     private readonly ReplayBuffer _replay;
@@ -60,6 +61,7 @@ public sealed class DqnLearner : IDisposable
         _inputs = inputs;
         _random = new Random(seed);
         torch.manual_seed(seed);
+        _hidden = role.HiddenLayers;
         _online = new QNetwork(inputs, role.HiddenLayers, Actions);
         _target = new QNetwork(inputs, role.HiddenLayers, Actions);
         _target.load_state_dict(_online.state_dict());
@@ -158,6 +160,26 @@ public sealed class DqnLearner : IDisposable
         }
 
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Why <paramref name="weights"/> would not load into this network (truncated, corrupt, of other
+    /// shapes), or null: tried on a scratch network of the same layout, so a failed load never leaves
+    /// the real one half overwritten.
+    /// </summary>
+    public string? CanLoadWeights(byte[] weights)
+    {
+        using var scratch = new QNetwork(_inputs, _hidden, Actions);
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(weights));
+            scratch.load(reader);
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or FormatException or NotImplementedException or IndexOutOfRangeException)
+        {
+            return $"the weights do not load: {e.GetType().Name}: {e.Message}";
+        }
     }
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/> and resumes the exploration schedule at <paramref name="steps"/>.</summary>

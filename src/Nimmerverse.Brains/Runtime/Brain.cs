@@ -245,6 +245,17 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         }
     }
 
+    /// <summary>Why this brain cannot take <paramref name="checkpoint"/> (another network layout, weights that do not load), or null.</summary>
+    private string? UnusableBecause(NpcCheckpointBody checkpoint)
+    {
+        if (checkpoint.Format != _learner.Format)
+        {
+            return $"a {checkpoint.Format}, this brain is a {_learner.Format}";
+        }
+
+        return _learner.CanLoadWeights(checkpoint.Weights) is { } problem ? problem : null;
+    }
+
     /// <summary>
     /// Asks the supervisor for the latest checkpoint until it answers or <see cref="RestoreFor"/>
     /// passes; meanwhile the brain ticks and publishes its state, but does not step or learn, so
@@ -255,24 +266,29 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     {
         var giveUp = DateTimeOffset.UtcNow + RestoreFor;
         string? lastProblem = null;
+        long? olderThan = null; // set once the newest proved unusable: then the one stored before it
+        var unusable = 0;
         while (!cancellationToken.IsCancellationRequested && DateTimeOffset.UtcNow < giveUp)
         {
             try
             {
-                var found = await link.LoadAsync(RestoreAttemptTimeout, cancellationToken).ConfigureAwait(false);
+                var found = await link.LoadAsync(RestoreAttemptTimeout, cancellationToken, olderThan).ConfigureAwait(false);
                 if (found.Error is { } error)
                 {
                     lastProblem = $"the checkpoint store failed: {error}";
                 }
                 else if (found.Checkpoint is not { } checkpoint)
                 {
-                    log.Info("no checkpoint stored: learning from scratch");
+                    log.Info(unusable == 0 ? "no checkpoint stored: learning from scratch" : $"none of the {unusable} stored checkpoints is usable: learning from scratch");
                     break;
                 }
-                else if (checkpoint.Format != _learner.Format)
+                else if (UnusableBecause(checkpoint) is { } why)
                 {
-                    log.Warning("restore", $"checkpoint {checkpoint.Sequence} is a {checkpoint.Format}, this brain is a {_learner.Format}: learning from scratch");
-                    break;
+                    // A checkpoint of another layout, or a corrupt one, must not cost the learning in the older ones.
+                    unusable++;
+                    log.Warning($"checkpoint {checkpoint.Sequence} is unusable ({why}); trying the one stored before it");
+                    olderThan = checkpoint.Sequence;
+                    continue;
                 }
                 else
                 {

@@ -39,10 +39,11 @@ public sealed class BrainLink : IAsyncDisposable
         RequestAsync<WorldStepBody, WorldStepResultBody>(_subjects.WorldStep, new WorldStepBody(_npcId, action), timeout, cancellationToken);
 
     public Task<CheckpointSavedBody> SaveAsync(NpcCheckpointBody checkpoint, TimeSpan timeout, CancellationToken cancellationToken) =>
-        RequestAsync<NpcCheckpointBody, CheckpointSavedBody>(_subjects.CheckpointSave, checkpoint, timeout, cancellationToken);
+        RequestAsync<NpcCheckpointBody, CheckpointSavedBody>(_subjects.CheckpointSave(_npcId), checkpoint, timeout, cancellationToken);
 
-    public Task<CheckpointFoundBody> LoadAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        RequestAsync<CheckpointQueryBody, CheckpointFoundBody>(_subjects.CheckpointLoad, new CheckpointQueryBody(_npcId), timeout, cancellationToken);
+    /// <summary>The NPC's latest checkpoint, or with <paramref name="olderThanSequence"/> the one stored before that.</summary>
+    public Task<CheckpointFoundBody> LoadAsync(TimeSpan timeout, CancellationToken cancellationToken, long? olderThanSequence = null) =>
+        RequestAsync<CheckpointQueryBody, CheckpointFoundBody>(_subjects.CheckpointLoad(_npcId), new CheckpointQueryBody(_npcId, olderThanSequence), timeout, cancellationToken);
 
     public async Task PublishStateAsync(NpcStateBody state, CancellationToken cancellationToken) =>
         await _connection.PublishAsync(_subjects.NpcState(_npcId).Value, _codec.Encode(Wrap(state)), cancellationToken: cancellationToken).ConfigureAwait(false);

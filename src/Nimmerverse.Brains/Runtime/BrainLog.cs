@@ -15,6 +15,9 @@ public sealed class BrainLog(int npcId)
 
     public void Error(string message) => Write(3, message);
 
+    /// <summary>A warning about something that cannot repeat often (each of the five kept checkpoints at most once a start).</summary>
+    public void Warning(string message) => Write(4, message);
+
     /// <summary>A warning, at most once a minute per <paramref name="kind"/>; the count of those held back is added.</summary>
     public void Warning(string kind, string message) => Limited(4, kind, message);
 

@@ -70,11 +70,22 @@ public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, Postgre
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<NpcCheckpointBody?> LatestAsync(int npcId, CancellationToken cancellationToken)
+    public async Task<NpcCheckpointBody?> LatestAsync(int npcId, long? olderThanSequence, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "select sequence, role, format, weights, steps, episodes, epsilon from npc_checkpoints where npc_id = $1 order by id desc limit 1");
+        // "Older" by when it was stored, not by its sequence: a brain that had to start afresh counts from 1 again.
+        await using var command = dataSource.CreateCommand(olderThanSequence is null
+            ? "select sequence, role, format, weights, steps, episodes, epsilon from npc_checkpoints where npc_id = $1 order by id desc limit 1"
+            : """
+              select sequence, role, format, weights, steps, episodes, epsilon from npc_checkpoints
+              where npc_id = $1 and id < (select max(id) from npc_checkpoints where npc_id = $1 and sequence = $2)
+              order by id desc limit 1
+              """);
         command.Parameters.AddWithValue(npcId);
+        if (olderThanSequence is { } sequence)
+        {
+            command.Parameters.AddWithValue(sequence);
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {

@@ -42,7 +42,7 @@ public sealed class CompositionTests
 
         public Task SaveAsync(NpcCheckpointBody checkpoint, Guid messageId, CancellationToken cancellationToken) => Task.CompletedTask;
 
-        public Task<NpcCheckpointBody?> LatestAsync(int npcId, CancellationToken cancellationToken) => Task.FromResult<NpcCheckpointBody?>(null);
+        public Task<NpcCheckpointBody?> LatestAsync(int npcId, long? olderThanSequence, CancellationToken cancellationToken) => Task.FromResult<NpcCheckpointBody?>(null);
     }
 
     private static IHost Compose(NimmerverseOptions options, ConcurrentQueue<object> bridgeSaw)

@@ -70,8 +70,8 @@ public sealed class CheckpointPersistenceTests : FreshDatabaseTest
 
         await using var count = DataSource.CreateCommand("select count(*) from npc_checkpoints where npc_id = 3");
         Assert.That(await count.ExecuteScalarAsync(), Is.EqualTo(2L));
-        Assert.That(await store.LatestAsync(3, default), Is.EqualTo(Checkpoint(3, 2)).Using<NpcCheckpointBody>((a, b) => a.Sequence == b.Sequence && a.Weights.SequenceEqual(b.Weights) && a.Steps == b.Steps));
-        Assert.That(await store.LatestAsync(4, default), Is.Null);
+        Assert.That(await store.LatestAsync(3, null, default), Is.EqualTo(Checkpoint(3, 2)).Using<NpcCheckpointBody>((a, b) => a.Sequence == b.Sequence && a.Weights.SequenceEqual(b.Weights) && a.Steps == b.Steps));
+        Assert.That(await store.LatestAsync(4, null, default), Is.Null);
     }
 
     [Test]
@@ -98,7 +98,24 @@ public sealed class CheckpointPersistenceTests : FreshDatabaseTest
         Assert.That((row.GetGuid(0), row.GetString(1)), Is.EqualTo((id, "gigantic")));
         await row.DisposeAsync();
         await store.SaveAsync(Checkpoint(6, 2), Guid.NewGuid(), default);
-        Assert.That((await store.LatestAsync(6, default))?.Sequence, Is.EqualTo(2), "the next save is stored");
+        Assert.That((await store.LatestAsync(6, null, default))?.Sequence, Is.EqualTo(2), "the next save is stored");
+    }
+
+    [Test]
+    public async Task The_checkpoint_stored_before_another_is_found_by_that_ones_sequence()
+    {
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        var store = new PostgresCheckpointStore(DataSource, new PostgresDeadLetters(DataSource));
+        foreach (var sequence in new long[] { 7, 8, 9, 1 }) // a brain that had to start afresh counts from 1 again
+        {
+            await store.SaveAsync(Checkpoint(5, sequence), Guid.NewGuid(), default);
+        }
+
+        Assert.That((await store.LatestAsync(5, null, default))?.Sequence, Is.EqualTo(1), "the newest is the last stored");
+        Assert.That((await store.LatestAsync(5, 1, default))?.Sequence, Is.EqualTo(9), "stored before sequence 1");
+        Assert.That((await store.LatestAsync(5, 8, default))?.Sequence, Is.EqualTo(7));
+        Assert.That(await store.LatestAsync(5, 7, default), Is.Null, "nothing before the oldest");
+        Assert.That(await store.LatestAsync(5, 42, default), Is.Null, "no checkpoint of that sequence");
     }
 
     [Test]
