@@ -92,6 +92,19 @@ public sealed class Subjects(string environment)
     /// <summary><c>{env}.supervisor.checkpoints.*.load</c>: every NPC's loads, for the checkpoint keeper.</summary>
     public SubjectPattern CheckpointLoads => SubjectPattern.Parse($"{Environment}.supervisor.checkpoints.*.load");
 
+    /// <summary>
+    /// <c>_INBOX.{env}.npc.{id}</c>: the prefix of the reply subjects of one NPC's requests (its
+    /// connection's inbox prefix), so that a permission can let it, and only it, read its answers.
+    /// </summary>
+    public string NpcInboxPrefix(int npcId) => $"_INBOX.{Environment}.npc.{npcId.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>What NPC <paramref name="npcId"/> may publish: its state, its steps and quiz questions, its own checkpoint saves and loads.</summary>
+    public IReadOnlyList<string> NpcMayPublish(int npcId) =>
+        [NpcState(npcId).Value, WorldStep.Value, WorldQuiz.Value, CheckpointSave(npcId).Value, CheckpointLoad(npcId).Value];
+
+    /// <summary>What NPC <paramref name="npcId"/> may subscribe to: its commands and the answers to its own requests.</summary>
+    public IReadOnlyList<string> NpcMaySubscribe(int npcId) => [NpcCommand(npcId).Value, NpcInboxPrefix(npcId) + ".>"];
+
     /// <summary><c>{env}.supervisor.{host}.npc</c>: the lifecycle events of the brains one host runs.</summary>
     public Subject SupervisorNpc(string hostName) => Subject.Create(Environment, "supervisor", hostName, "npc");
 }

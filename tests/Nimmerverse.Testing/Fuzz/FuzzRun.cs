@@ -23,6 +23,7 @@ public sealed record FuzzReport(
     TimeSpan SlowestStatus,
     TimeSpan SlowestMath,
     int Unanswered,
+    string? FirstProbeFailure,
     ulong GateMessagesWaiting)
 {
     public double LogLinesPerMinute => LogLines / Math.Max(Sent.Took.TotalMinutes, 1.0 / 60);
@@ -37,7 +38,7 @@ public sealed record FuzzReport(
         text.AppendLine(CultureInfo.InvariantCulture, $"actor restarts: {Restarts}; stopped for good: {(StoppedActors.Count == 0 ? "none" : string.Join(' ', StoppedActors))}");
         text.AppendLine(CultureInfo.InvariantCulture, $"log lines during the fuzz: {LogLines} ({LogLinesPerMinute:0} a minute)");
         text.AppendLine(CultureInfo.InvariantCulture, $"resident memory: {ResidentBeforeMiB:0} MiB before, peak {PeakResidentMiB:0} MiB");
-        text.AppendLine(CultureInfo.InvariantCulture, $"slowest answer during the fuzz: /api/status {SlowestStatus.TotalMilliseconds:0} ms, math cell {SlowestMath.TotalMilliseconds:0} ms; {Unanswered} probes unanswered in time");
+        text.AppendLine(CultureInfo.InvariantCulture, $"slowest answer during the fuzz: /api/status {SlowestStatus.TotalMilliseconds:0} ms, math cell {SlowestMath.TotalMilliseconds:0} ms; {Unanswered} probes unanswered in time{(FirstProbeFailure is null ? "" : $" (first failure: {FirstProbeFailure})")}");
         text.AppendLine(CultureInfo.InvariantCulture, $"gate transitions waiting in JetStream afterwards: {GateMessagesWaiting}");
         text.Append(CultureInfo.InvariantCulture, $"brains: {BrainsBefore} before, {BrainsKilled} killed or replaced");
         return text.ToString();
@@ -78,11 +79,14 @@ public static class FuzzRun
         var slowestStatus = TimeSpan.Zero;
         var slowestMath = TimeSpan.Zero;
         var unanswered = 0;
+        string? firstFailure = null;
         var probing = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                var (status, math) = (await TimeAsync(() => StatusAsync(http)).ConfigureAwait(false), await TimeAsync(() => AskMathAsync(nats, environment)).ConfigureAwait(false));
+                var (status, statusFailure) = await TimeAsync(() => StatusAsync(http)).ConfigureAwait(false);
+                var (math, mathFailure) = await TimeAsync(() => AskMathAsync(nats, environment)).ConfigureAwait(false);
+                firstFailure ??= statusFailure is null ? mathFailure is null ? null : $"math cell: {mathFailure}" : $"/api/status: {statusFailure}";
                 slowestStatus = Max(slowestStatus, status);
                 slowestMath = Max(slowestMath, math);
                 unanswered += (status > within ? 1 : 0) + (math > within ? 1 : 0);
@@ -113,6 +117,7 @@ public static class FuzzRun
             slowestStatus,
             slowestMath,
             unanswered,
+            firstFailure,
             await GateMessagesWaitingAsync(nats, environment).ConfigureAwait(false));
     }
 
@@ -133,18 +138,18 @@ public static class FuzzRun
         }
     }
 
-    /// <summary>How long <paramref name="probe"/> took; a failure or a timeout counts as five seconds.</summary>
-    private static async Task<TimeSpan> TimeAsync(Func<Task> probe)
+    /// <summary>How long <paramref name="probe"/> took; a failure or a timeout counts as five seconds, and says why.</summary>
+    private static async Task<(TimeSpan Took, string? Failure)> TimeAsync(Func<Task> probe)
     {
         var clock = Stopwatch.StartNew();
         try
         {
             await probe().ConfigureAwait(false);
-            return clock.Elapsed;
+            return (clock.Elapsed, null);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or NatsException or InvalidOperationException or TimeoutException)
         {
-            return TimeSpan.FromSeconds(5);
+            return (TimeSpan.FromSeconds(5), $"{e.GetType().Name}: {e.Message} after {clock.Elapsed.TotalMilliseconds:0} ms");
         }
     }
 

@@ -13,10 +13,13 @@ public sealed class NatsServer : IAsyncDisposable
     private readonly string _storeDirectory;
     private Process? _process;
 
-    private NatsServer(int port, string storeDirectory)
+    private readonly string? _config;
+
+    private NatsServer(int port, string storeDirectory, string? config = null)
     {
         Port = port;
         _storeDirectory = storeDirectory;
+        _config = config;
     }
 
     public int Port { get; }
@@ -24,9 +27,10 @@ public sealed class NatsServer : IAsyncDisposable
     public string Url => $"nats://127.0.0.1:{Port}";
 
     /// <param name="port">A port chosen beforehand (to start a server where a client already waits); default a free one.</param>
-    public static async Task<NatsServer> StartAsync(int? port = null)
+    /// <param name="config">A configuration file (the NATS identities' <c>nats-server.conf</c>: then every client must authenticate).</param>
+    public static async Task<NatsServer> StartAsync(int? port = null, string? config = null)
     {
-        var server = new NatsServer(port ?? Ports.FreeTcpPort(), Directory.CreateTempSubdirectory("nimmerverse-nats-").FullName);
+        var server = new NatsServer(port ?? Ports.FreeTcpPort(), Directory.CreateTempSubdirectory("nimmerverse-nats-").FullName, config);
         await server.StartProcessAsync().ConfigureAwait(false);
         return server;
     }
@@ -52,15 +56,23 @@ public sealed class NatsServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (_config is not null)
+        {
+            // Its listen address, port and store still come from the flags above, which win over the file.
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add(_config);
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start nats-server (apt-get install nats-server)");
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        _process.OutputDataReceived += (_, line) => { if (line.Data is { } text) { output.Enqueue(text); } };
+        _process.ErrorDataReceived += (_, line) => { if (line.Data is { } text) { output.Enqueue(text); } };
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var ready = await Eventually.TrueAsync(() => Task.FromResult(Accepts()), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50)).ConfigureAwait(false);
         if (!ready)
         {
-            throw new InvalidOperationException($"nats-server did not listen on {Url} within 10 s");
+            throw new InvalidOperationException($"nats-server did not listen on {Url} within 10 s:\n{string.Join('\n', output.Where(l => l.Contains("[ERR]", StringComparison.Ordinal) || l.Contains("[FTL]", StringComparison.Ordinal) || l.Contains("[WRN]", StringComparison.Ordinal)).Concat(output.TakeLast(3)))}");
         }
     }
 
