@@ -36,9 +36,10 @@ public sealed class HostileInputFuzzTests
             Assert.That(await watcher.WaitForAsync(_ => true, TimeSpan.FromSeconds(60)), Is.Not.Null, $"a first state from every brain\n{supervisor}");
         }
 
-        // Within 2 s here, where the other suites load both cores at once; on a quiet machine the
-        // slowest answer under a 5,000-message fuzz was 0.9 s (bench/README.md).
-        var report = await FuzzRun.RunAsync(supervisor.Pid, supervisor.Http, client, () => supervisor.LogLines, count: 3000, perSecond: 500, seed: 11, population: Brains, answerWithin: TimeSpan.FromSeconds(2));
+        // Here every probe must be answered at all (within 10 s), while the other suites load both
+        // cores at once (one run saw a status answer take 1.6 s); the within-a-second figure is the
+        // benchmark's, on a machine doing nothing else (bench/README.md: 0.9 s at worst).
+        var report = await FuzzRun.RunAsync(supervisor.Pid, supervisor.Http, client, () => supervisor.LogLines, count: 3000, perSecond: 500, seed: 11, population: Brains, answerWithin: TimeSpan.FromSeconds(10));
         TestContext.Out.WriteLine(report);
 
         Assert.Multiple(() =>
@@ -47,7 +48,7 @@ public sealed class HostileInputFuzzTests
             Assert.That(report.RejectedByReason.Values.Sum(), Is.GreaterThan(report.Sent.Messages / 2), "most of it was refused at the door");
             Assert.That(report.Restarts, Is.Zero, "nothing hostile reached an actor as an exception");
             Assert.That(report.StoppedActors, Is.Empty);
-            Assert.That(report.Unanswered, Is.Zero, $"status and math answered within 2 s throughout (slowest {report.SlowestStatus}, {report.SlowestMath})");
+            Assert.That(report.Unanswered, Is.Zero, $"status and math answered throughout (slowest {report.SlowestStatus}, {report.SlowestMath}; {report.FirstProbeFailure})");
             Assert.That(report.GateMessagesWaiting, Is.Zero, "no durable consumer stuck");
             // Each kind of problem is logged once, then at most once per interval: the count follows
             // the kinds (reasons by subject), not the 3000 messages.

@@ -123,7 +123,7 @@ public static class FuzzRun
 
     private static async Task<JsonElement> StatusAsync(HttpClient http)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var timeout = new CancellationTokenSource(ProbeTimeout);
         var text = await http.GetStringAsync(new Uri("/api/status", UriKind.Relative), timeout.Token).ConfigureAwait(false);
         return JsonDocument.Parse(text).RootElement.Clone();
     }
@@ -131,14 +131,17 @@ public static class FuzzRun
     private static async Task AskMathAsync(INatsConnection nats, string environment)
     {
         var request = WireCodec.Default.Encode(new Envelope<CellRequestBody>(MessageHeader.New<CellRequestBody>(new MessageSource("fuzz-probe", "test", 1)), new CellRequestBody("add", [40, 2])));
-        var reply = await nats.RequestAsync<byte[], byte[]>($"{environment}.nervous.cells.math.request", request, replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
+        var reply = await nats.RequestAsync<byte[], byte[]>($"{environment}.nervous.cells.math.request", request, replyOpts: new NatsSubOpts { Timeout = ProbeTimeout }).ConfigureAwait(false);
         if (WireCodec.Default.Decode<CellResponseBody>(reply.Data).Envelope?.Body.Result != 42)
         {
             throw new InvalidOperationException("the math cell answered wrongly");
         }
     }
 
-    /// <summary>How long <paramref name="probe"/> took; a failure or a timeout counts as five seconds, and says why.</summary>
+    /// <summary>How long a probe may take before it counts as failed.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long <paramref name="probe"/> took; a failure or a timeout counts as the probe timeout, and says why.</summary>
     private static async Task<(TimeSpan Took, string? Failure)> TimeAsync(Func<Task> probe)
     {
         var clock = Stopwatch.StartNew();
@@ -149,7 +152,7 @@ public static class FuzzRun
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or NatsException or InvalidOperationException or TimeoutException)
         {
-            return (TimeSpan.FromSeconds(5), $"{e.GetType().Name}: {e.Message} after {clock.Elapsed.TotalMilliseconds:0} ms");
+            return (ProbeTimeout, $"{e.GetType().Name}: {e.Message} after {clock.Elapsed.TotalMilliseconds:0} ms");
         }
     }
 
