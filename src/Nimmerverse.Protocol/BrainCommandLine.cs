@@ -18,7 +18,8 @@ namespace Nimmerverse.Protocol;
 /// for a successor): the brain ends when that process is no longer its parent. Null under systemd,
 /// where a restarted supervisor adopts the brains.
 /// </param>
-public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null)
+/// <param name="CredsFile">This NPC's NATS credentials (a <c>.creds</c> file the supervisor minted for it), or null on a bus without authentication.</param>
+public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null)
 {
     public const int MaxId = 1_000_000;
 
@@ -37,7 +38,7 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
     public const string Usage = """
         usage: nimmerverse-brain --id N [--tick-rate HZ] [--env dev|staging|prod] [--nats URL]
                                  [--seed S] [--role small|medium|large] [--checkpoint-every SECONDS]
-                                 [--parent PID]
+                                 [--parent PID] [--creds PATH]
 
           --id N                    the NPC's id, 0-1000000 (required)
           --tick-rate HZ            ticks per second, 1-20 (default 5)
@@ -50,6 +51,7 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
                                     (default 30; also on the checkpoint command and on SIGTERM)
           --parent PID              end when process PID is no longer this brain's parent
                                     (the supervisor, when nothing would adopt an orphan)
+          --creds PATH              NATS credentials of this NPC (minted by the supervisor)
         """;
 
     /// <summary>A brain's command line with every default but the id, the rate, the bus, the role and the parent to end with.</summary>
@@ -80,6 +82,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         if (Parent is { } parent)
         {
             arguments.AddRange(["--parent", parent.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (CredsFile is { } creds)
+        {
+            arguments.AddRange(["--creds", creds]);
         }
 
         return arguments;
@@ -127,10 +134,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         var role = DefaultRole;
         var checkpointSeconds = DefaultCheckpointEvery.TotalSeconds;
         int? parent = null;
+        string? creds = null;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent"))
+            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds"))
             {
                 return (null, $"unknown argument '{name}'");
             }
@@ -198,6 +206,9 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
 
                     parent = parsedParent;
                     break;
+                case "--creds":
+                    creds = value;
+                    break;
                 default:
                     nats = value;
                     break;
@@ -214,6 +225,6 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
             return (null, $"--nats '{nats}' is not a NATS URL such as {DefaultNatsUrl}");
         }
 
-        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent), null);
+        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds), null);
     }
 }

@@ -33,6 +33,8 @@ public static class Program
             case "version":
                 Console.WriteLine($"nimmerverse {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
                 return 0;
+            case "identities":
+                return InitIdentities(command.Rest[1]);
         }
 
         ConfigurationLoader.Loaded loaded;
@@ -103,5 +105,24 @@ public static class Program
         }
 
         logger.Fatal("The nimmerverse supervisor cannot {Verb}: {ErrorCount} configuration error(s); exiting with {ExitCode}", verb, e.Errors.Count, ExitConfig);
+    }
+
+    /// <summary><c>nimmerverse identities init DIR</c>: the NATS identities, kept where they exist; exit 73 (EX_CANTCREAT) naming the path when they cannot be written.</summary>
+    private static int InitIdentities(string directory)
+    {
+        try
+        {
+            var identities = Identities.NatsIdentities.Create(directory);
+            Console.WriteLine($"NATS identities in {Path.GetFullPath(directory)}");
+            Console.WriteLine($"  server:     nats-server -c {identities.ServerConfig} (operator mode, resolver MEMORY)");
+            Console.WriteLine($"  supervisor: Nats:Identities = {Path.GetFullPath(directory)} (connects as creds/supervisor-ENV.creds, mints each brain's creds)");
+            Console.WriteLine($"  people:     nimmerverse nats sub 'dev.>' --creds {identities.OperatorCreds("dev")}");
+            return 0;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"nimmerverse: {e.Message}");
+            return 73;
+        }
     }
 }

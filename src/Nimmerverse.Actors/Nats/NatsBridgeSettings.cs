@@ -14,6 +14,13 @@ public sealed record NatsBridgeSettings : IOptionsSection
     /// <summary>The NATS server (<c>nats</c>, <c>tls</c>, <c>ws</c>, <c>wss</c>); the process's one connection dials it. Default <c>nats://127.0.0.1:4222</c>.</summary>
     public string Url { get; init; } = BrainCommandLine.DefaultNatsUrl;
 
+    /// <summary>
+    /// The NATS identities directory (<c>nimmerverse identities init DIR</c>): the supervisor then
+    /// connects with its environment's <c>creds/supervisor-ENV.creds</c> and mints each brain's own
+    /// credentials with the account's signing key. Default none: a bus without authentication.
+    /// </summary>
+    public string? Identities { get; init; }
+
     /// <summary>Larger incoming messages are rejected and counted. Default 65536 bytes.</summary>
     public int MaxPayloadBytes { get; init; } = WireCodec.DefaultMaxPayloadBytes;
 
@@ -23,7 +30,7 @@ public sealed record NatsBridgeSettings : IOptionsSection
     /// </summary>
     public int SubscriptionBuffer { get; init; } = 65_536;
 
-    /// <summary>Each rejection reason is logged at most once per interval per subject. Default 10 s.</summary>
+    /// <summary>Each rejection reason is logged at most once per interval per message type. Default 10 s.</summary>
     public TimeSpan RejectionLogInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the JetStream gate stream keeps a transition (the spool on its way to PostgreSQL). Default 7 days.</summary>

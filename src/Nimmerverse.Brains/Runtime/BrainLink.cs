@@ -26,6 +26,9 @@ public sealed class BrainLink : IAsyncDisposable
         {
             Url = arguments.NatsUrl.ToString(),
             Name = $"nimmerverse-brain-{arguments.Id}",
+            AuthOpts = arguments.CredsFile is { } creds ? new NatsAuthOpts { CredsFile = creds } : NatsAuthOpts.Default,
+            // Its answers come on a prefix of its own, which its credentials let it (and only it) read.
+            InboxPrefix = _subjects.NpcInboxPrefix(arguments.Id),
             RetryOnInitialConnect = true,
             MaxReconnectRetry = -1,
             ReconnectWaitMin = TimeSpan.FromMilliseconds(250),

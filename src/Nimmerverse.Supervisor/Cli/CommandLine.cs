@@ -7,6 +7,8 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
         usage: nimmerverse [run] [--config PATH]      run the supervisor (what systemd starts)
                nimmerverse check-config [--config PATH]  validate the configuration and print it
                nimmerverse nats pub|req|sub|math ...   poke cells and watch waves (nimmerverse nats for help)
+               nimmerverse identities init DIR         make the NATS operator, accounts and users in DIR
+                                                       (kept if there), and DIR/nats-server.conf
                nimmerverse --version | --help
 
         Configuration: appsettings.json beside the binary, then /etc/nimmerverse/nimmerverse.json
@@ -14,7 +16,7 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
         (NIMMERVERSE_NATS__URL sets Nimmerverse:Nats:Url). A bad value exits 78 naming the key.
         """;
 
-    public static readonly IReadOnlyList<string> Verbs = ["run", "check-config", "nats", "help", "version"];
+    public static readonly IReadOnlyList<string> Verbs = ["run", "check-config", "nats", "identities", "help", "version"];
 
     /// <summary>Parses the arguments, or returns an error sentence for a usage message (exit 64).</summary>
     public static (CommandLine? Parsed, string? Error) Parse(IReadOnlyList<string> args)
@@ -22,6 +24,16 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
         var verb = "run";
         string? configFile = null;
         var rest = new List<string>();
+        if (args is ["identities", "init", var directory])
+        {
+            return (new CommandLine("identities", null, ["init", directory]), null);
+        }
+
+        if (args.Count > 0 && args[0] == "identities")
+        {
+            return (null, "identities takes: init DIR");
+        }
+
         if (args.Count > 0 && args[0] == "nats")
         {
             // The nats verb has arguments of its own; only --config is taken out here.

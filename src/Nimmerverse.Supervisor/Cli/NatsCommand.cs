@@ -23,6 +23,7 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
                        '{"operation": "add", "operands": [2, 3]}'); '-' reads it from standard input
           SUBJECT      e.g. dev.nervous.cells.math.request; sub takes wildcards (dev.nervous.cells.*.wave)
           --server     default: Nimmerverse:Nats:Url from the configuration
+          --creds      NATS credentials (a .creds file, e.g. creds/operator-dev.creds of the identities)
         examples:
           nimmerverse nats math add 2 3
           nimmerverse nats sub 'dev.nervous.cells.>' --count 10
@@ -42,7 +43,7 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is "--wrap" or "--server" or "--timeout" or "--count" or "--env")
+            if (args[i] is "--wrap" or "--server" or "--timeout" or "--count" or "--env" or "--creds")
             {
                 if (i + 1 >= args.Count)
                 {
@@ -63,7 +64,12 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
         }
 
         var timeout = TimeSpan.FromSeconds(options.TryGetValue("--timeout", out var t) && double.TryParse(t, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 5);
-        await using var connection = new NatsConnection(new NatsOpts { Url = options.GetValueOrDefault("--server", defaultServer), Name = "nimmerverse-cli" });
+        await using var connection = new NatsConnection(new NatsOpts
+        {
+            Url = options.GetValueOrDefault("--server", defaultServer),
+            Name = "nimmerverse-cli",
+            AuthOpts = options.TryGetValue("--creds", out var creds) ? new NatsAuthOpts { CredsFile = creds } : NatsAuthOpts.Default,
+        });
         try
         {
             await connection.ConnectAsync().ConfigureAwait(false);

@@ -111,10 +111,26 @@ public sealed partial record NimmerverseOptions
     /// What must exist on this machine for the daemon to run (checked by <c>run</c> and <c>check-config</c>,
     /// not by <see cref="Validate"/>, which judges values alone): the brain executable, when this host runs a population.
     /// </summary>
-    public IReadOnlyList<ConfigurationError> ValidateInstallation() =>
-        EffectiveRoles.Contains(ClusterRoles.NpcHost) && Npc.Population > 0 && !File.Exists(Npc.BrainPath)
-            ? [new ConfigurationError($"{SectionName}:Npc:BrainPath", $"'{Npc.BrainPath}' does not exist (./nimmerverse install puts the brain in brain/ beside the supervisor; Npc:Population 0 runs no brains)")]
-            : [];
+    public IReadOnlyList<ConfigurationError> ValidateInstallation()
+    {
+        var errors = new List<ConfigurationError>();
+        if (EffectiveRoles.Contains(ClusterRoles.NpcHost) && Npc.Population > 0 && !File.Exists(Npc.BrainPath))
+        {
+            errors.Add(new ConfigurationError($"{SectionName}:Npc:BrainPath", $"'{Npc.BrainPath}' does not exist (./nimmerverse install puts the brain in brain/ beside the supervisor; Npc:Population 0 runs no brains)"));
+        }
+
+        if (Nats.Identities is { } directory)
+        {
+            var identities = Identities.NatsIdentities.At(directory);
+            var missing = new[] { identities.SupervisorCreds(Environment), identities.SigningKey(Environment), identities.AccountJwt(Environment) }.FirstOrDefault(f => !File.Exists(f));
+            if (missing is not null)
+            {
+                errors.Add(new ConfigurationError($"{SectionName}:Nats:Identities", $"'{missing}' does not exist (nimmerverse identities init {directory} makes them)"));
+            }
+        }
+
+        return errors;
+    }
 
     internal static string DefaultHostName()
     {

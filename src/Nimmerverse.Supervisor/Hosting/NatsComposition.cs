@@ -21,6 +21,9 @@ public static class NatsComposition
             {
                 Url = options.Nats.Url,
                 Name = $"nimmerverse-{options.HostName}",
+                AuthOpts = options.Nats.Identities is { } identities
+                    ? new NatsAuthOpts { CredsFile = Identities.NatsIdentities.At(identities).SupervisorCreds(options.Environment) }
+                    : NatsAuthOpts.Default,
                 MaxReconnectRetry = -1,
                 RetryOnInitialConnect = true,
                 ReconnectWaitMin = ReconnectWaitMin,

@@ -5,6 +5,7 @@ using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Identities;
 using Nimmerverse.Supervisor.NpcScopes;
 
 namespace Nimmerverse.Supervisor.Hosting;
@@ -32,7 +33,11 @@ public static class NpcHostComposition
 
                 var settings = options.Npc;
                 var backend = resolver.GetService<NpcBackend>();
-                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes), ClusterNpcHosts.ActorName);
+                // With NATS identities, each brain starts with credentials of its own, minted at spawn.
+                IBrainLauncher? launcher = options.Nats.Identities is { } directory
+                    ? new CredentialedBrainLauncher(ProcessBrainLauncher.Instance, NatsIdentities.At(directory).Minter(subjects), NatsIdentities.At(directory).NpcCredsDirectory(options.Environment))
+                    : null;
+                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher), ClusterNpcHosts.ActorName);
                 registry.Register<NpcHostActor>(npcHost);
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over its
                 // checkpoint (through the bridge, still running in this phase). When systemd is restarting

@@ -67,6 +67,15 @@ public sealed class NatsIdentities
         return identities;
     }
 
+    /// <summary>The paths of the identities in <paramref name="directory"/>, whether or not they exist yet.</summary>
+    public static NatsIdentities At(string directory) => new(directory);
+
+    /// <summary>Where the supervisor of <paramref name="environment"/> writes the creds it mints for its brains.</summary>
+    public string NpcCredsDirectory(string environment) => Path.Combine(Directory, "npcs", environment);
+
+    /// <summary>The minter of the NPC users of <paramref name="subjects"/>' environment.</summary>
+    public NpcMinter Minter(Subjects subjects) => NpcMinter.Open(SigningKey(subjects.Environment), AccountJwt(subjects.Environment), subjects);
+
     /// <summary>The identities already in <paramref name="directory"/>.</summary>
     /// <exception cref="FileNotFoundException">When it holds none (run <c>nimmerverse identities init</c>).</exception>
     public static NatsIdentities Open(string directory)
