@@ -94,4 +94,13 @@ public sealed class BrainCommandLineTests
         Assert.That(BrainCommandLine.Parse(["--id", "4", "--parent", "1"]).Error, Is.EqualTo("--parent '1' is not a process id"));
         Assert.That(BrainCommandLine.For(4, 5, "dev", new Uri("nats://127.0.0.1:4222"), "medium").ToArguments(), Does.Not.Contain("--parent"), "under systemd, none: a successor adopts");
     }
+
+    [Test]
+    public void The_minted_credentials_are_passed_and_read_back()
+    {
+        var line = BrainCommandLine.For(4, 5, "dev", new Uri("nats://127.0.0.1:4222"), "medium") with { CredsFile = "/run/nimmerverse/npcs/dev/npc-4.creds" };
+
+        Assert.That(BrainCommandLine.Parse(line.ToArguments()).Parsed, Is.EqualTo(line));
+        Assert.That(BrainCommandLine.For(4, 5, "dev", new Uri("nats://127.0.0.1:4222"), "medium").ToArguments(), Does.Not.Contain("--creds"), "on an open bus, none");
+    }
 }
