@@ -176,7 +176,7 @@ public sealed class DqnLearner : IDisposable
             scratch.load(reader);
             return null;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or FormatException or NotImplementedException or IndexOutOfRangeException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or FormatException or IndexOutOfRangeException)
         {
             return $"the weights do not load: {e.GetType().Name}: {e.Message}";
         }

@@ -25,10 +25,17 @@ public sealed class BoundedRestartStrategySpec() : AkkaSpec(BoundedRestartStrate
         protected override void PreStart() => _observer.Tell("started");
     }
 
-    private (IActorRef Actor, TestProbe Starts, SupervisionCounters Counters, TestProbe Errors) Start()
+    /// <summary>The watcher, once it has subscribed (its first message is processed after its PreStart).</summary>
+    private SupervisionCounters StartWatcher()
     {
         var counters = new SupervisionCounters();
-        Sys.ActorOf(SupervisionWatcherActor.Props(counters), "supervision");
+        Sys.ActorOf(SupervisionWatcherActor.Props(counters), "supervision").Ask<ActorIdentity>(new Identify(null), TimeSpan.FromSeconds(5)).Wait();
+        return counters;
+    }
+
+    private (IActorRef Actor, TestProbe Starts, SupervisionCounters Counters, TestProbe Errors) Start()
+    {
+        var counters = StartWatcher();
         var errors = CreateTestProbe();
         Sys.EventStream.Subscribe(errors.Ref, typeof(Error));
         var starts = CreateTestProbe();
@@ -88,8 +95,7 @@ public sealed class BoundedRestartStrategySpec() : AkkaSpec(BoundedRestartStrate
     [Test]
     public void An_actor_that_cannot_be_built_is_stopped_at_once_not_restarted()
     {
-        var counters = new SupervisionCounters();
-        Sys.ActorOf(SupervisionWatcherActor.Props(counters), "supervision");
+        var counters = StartWatcher();
         var broken = Sys.ActorOf(Props.Create(() => new Broken()), "broken");
         Watch(broken);
 

@@ -75,7 +75,8 @@ public sealed class BrainWorld : IAsyncDisposable
         var logger = new LoggerConfiguration().WriteTo.Sink(new Nimmerverse.Supervisor.Logging.PriorityConsoleSink(TestContext.Progress)).CreateLogger();
         var app = SupervisorHost.Build(loaded, logger);
         await app.StartAsync();
-        var client = new NatsConnection(new NatsOpts { Url = nats.Url, Name = "brain-tests" });
+        // A generous connect timeout: beside the other suites, two cores can take seconds to answer.
+        var client = new NatsConnection(new NatsOpts { Url = nats.Url, Name = "brain-tests", ConnectTimeout = TimeSpan.FromSeconds(15) });
         await client.ConnectAsync();
         return new BrainWorld(nats, database, app, client, database.DataSource());
     }
