@@ -24,7 +24,9 @@ public static class FuzzBenchmark
 
         var natsUrl = (await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.State, "nats", "url")).ConfigureAwait(false)).Trim();
         using var client = new HttpClient { BaseAddress = new Uri(http) };
-        await using var nats = new NatsConnection(new NatsOpts { Url = natsUrl });
+        // `up` runs an authenticating bus: the fuzzer comes as an operator, an insider with the whole account.
+        var creds = Path.Combine(RepositoryPaths.State, "identities", "creds", "operator-dev.creds");
+        await using var nats = new NatsConnection(new NatsOpts { Url = natsUrl, AuthOpts = File.Exists(creds) ? new NatsAuthOpts { CredsFile = creds } : NatsAuthOpts.Default });
         var population = ProcessTree.BrainsOf(pid.Value).Count;
         Console.WriteLine($"fuzzing the supervisor {pid} ({population} brains) over {natsUrl}: {count} messages at {perSecond}/s");
         var report = await FuzzRun.RunAsync(pid.Value, client, nats, () => logFile is null ? 0 : File.ReadLines(logFile).Count(), count, perSecond, seed: 2026, population: Math.Max(population, 1)).ConfigureAwait(false);

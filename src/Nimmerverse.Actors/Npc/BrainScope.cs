@@ -30,9 +30,12 @@ internal sealed class BrainScope(ISystemdScopes scopes, NpcScopeName unit, ILogg
         }
     }
 
+    private long _sliceOomKillsAtStart;
+
     /// <summary>Wraps a new brain in its scope with <paramref name="limits"/>, then watches the scope.</summary>
     public async Task<ScopeReady> StartAsync(BrainProcess brain, ScopeLimits limits, string description, Action<string> onActiveState)
     {
+        _sliceOomKillsAtStart = scopes.OomKillsInSlice();
         await scopes.StartScopeAsync(unit, [brain.Pid], limits, description, CancellationToken.None).ConfigureAwait(false);
         return await WatchAsync(brain, onActiveState).ConfigureAwait(false);
     }
@@ -52,8 +55,12 @@ internal sealed class BrainScope(ISystemdScopes scopes, NpcScopeName unit, ILogg
     /// <summary>The kernel's OOM kills in the scope's memory cgroup (cgroup v1; on v2 <see cref="EndedByOomKillAsync"/> tells).</summary>
     public IDisposable WatchOomKills(ScopeStatus status, Action onOomKill) => scopes.WatchOomKills(status, onOomKill);
 
-    /// <summary>After the brain ended: whether systemd saw an OOM kill (cgroup v2); a failed scope is forgotten either way.</summary>
-    public async Task<bool> EndedByOomKillAsync()
+    /// <summary>
+    /// After the brain ended: whether systemd saw an OOM kill (cgroup v2), or, for a brain killed by
+    /// SIGKILL (<paramref name="signal"/>), whether the slice counted one while it ran (cgroup v1, when
+    /// the kill came before the scope's own watch); a failed scope is forgotten either way.
+    /// </summary>
+    public async Task<bool> EndedByOomKillAsync(int? signal)
     {
         var status = await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false);
         if (status is { ActiveState: "failed" })
@@ -61,7 +68,7 @@ internal sealed class BrainScope(ISystemdScopes scopes, NpcScopeName unit, ILogg
             await scopes.ResetFailedAsync(unit, CancellationToken.None).ConfigureAwait(false);
         }
 
-        return status?.Result == "oom-kill";
+        return status?.Result == "oom-kill" || (signal == BrainProcess.SigKill && scopes.OomKillsInSlice() > _sliceOomKillsAtStart);
     }
 
     /// <summary>The scope's status, and a watch on its state: systemd's word that it ended tells at once that an adopted brain is gone.</summary>

@@ -125,7 +125,8 @@ public sealed partial class NpcProcessActor
         if (_scope is { } scope)
         {
             var (self, log, unit) = (Self, _log, Unit);
-            scope.EndedByOomKillAsync().ContinueWith(t =>
+            // A SIGKILL this actor sent is its own doing, whatever the slice counted meanwhile.
+            scope.EndedByOomKillAsync(_killedBecause is null ? signal : null).ContinueWith(t =>
             {
                 if (t.IsFaulted)
                 {

@@ -70,7 +70,7 @@ internal sealed partial class StatusJsonContext : JsonSerializerContext;
 public static class StatusEndpoints
 {
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan SubscriptionsTimeout = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan SubscriptionsTimeout = TimeSpan.FromSeconds(2);
 
     public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder endpoints)
     {

@@ -96,6 +96,9 @@ public sealed partial class CgroupOomWatcher : IDisposable
         return watch;
     }
 
+    /// <summary>The OOM kills so far in <paramref name="controlGroup"/> and below (cgroup v1; 0 on v2, where systemd tells).</summary>
+    public long OomKillsIn(string controlGroup) => IsNeeded ? OomKillsSoFar(CgroupRoot + "/memory" + controlGroup) : 0;
+
     /// <summary>The <c>oom_kill</c> count of <c>memory.oom_control</c> (kernels since 4.13), 0 where it cannot be read.</summary>
     private static long OomKillsSoFar(string directory)
     {

@@ -159,13 +159,12 @@ public sealed class GateTransitionRecorder(
         {
             try
             {
-                while (malformed.Count > 0)
+                if (malformed.Count > 0)
                 {
-                    var (payload, subject, rejection) = malformed[^1];
-                    await deadLetters.SetAsideAsync(PostgresDeadLetters.GatePath, WireCodec.MessageIdOf(payload), payload,
-                        $"not a valid gate transition on {subject}: {rejection?.Reason.ToString() ?? "empty"}: {rejection?.Detail ?? "no payload"}", null, stoppingToken).ConfigureAwait(false);
-                    malformed.RemoveAt(malformed.Count - 1);
-                    Interlocked.Increment(ref _malformed);
+                    await deadLetters.SetAsideAsync(PostgresDeadLetters.GatePath, [.. malformed.Select(m => new PostgresDeadLetters.DeadLetter(WireCodec.MessageIdOf(m.Payload), m.Payload,
+                        $"not a valid gate transition on {m.Subject}: {m.Rejection?.Reason.ToString() ?? "empty"}: {m.Rejection?.Detail ?? "no payload"}", null))], stoppingToken).ConfigureAwait(false);
+                    Interlocked.Add(ref _malformed, malformed.Count);
+                    malformed.Clear();
                 }
 
                 Interlocked.Add(ref _recorded, await store.WriteAsync(transitions, stoppingToken).ConfigureAwait(false));

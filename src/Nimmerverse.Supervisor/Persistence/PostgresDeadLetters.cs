@@ -74,26 +74,49 @@ public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<Pos
         return written;
     }
 
+    /// <summary>A record set aside: its message id (if it has one), its payload as it came, why, and PostgreSQL's SQLSTATE when PostgreSQL refused it.</summary>
+    public sealed record DeadLetter(Guid? MessageId, byte[] Payload, string Why, string? SqlState);
+
     /// <summary>Keeps <paramref name="payload"/> in <c>dead_letters</c> with why: PostgreSQL's refusal (with its SQLSTATE), or a rejection at decode time (without).</summary>
-    public async Task SetAsideAsync(string path, Guid? messageId, byte[] payload, string why, string? sqlState, CancellationToken cancellationToken)
+    public Task SetAsideAsync(string path, Guid? messageId, byte[] payload, string why, string? sqlState, CancellationToken cancellationToken) =>
+        SetAsideAsync(path, [new DeadLetter(messageId, payload, why, sqlState)], cancellationToken);
+
+    /// <summary>Keeps every letter in <c>dead_letters</c>, in one round trip and one transaction (a flood of them must not hold a path up either).</summary>
+    public async Task SetAsideAsync(string path, IReadOnlyList<DeadLetter> letters, CancellationToken cancellationToken)
     {
-        var reason = Printable(why);
-        await using (var insert = dataSource.CreateCommand("insert into dead_letters (path, message_id, payload, reason, sql_state) values ($1, $2, $3, $4, $5)"))
+        if (letters.Count == 0)
         {
-            insert.Parameters.Add(new NpgsqlParameter { Value = path, NpgsqlDbType = NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)messageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-            insert.Parameters.Add(new NpgsqlParameter { Value = payload, NpgsqlDbType = NpgsqlDbType.Bytea });
-            insert.Parameters.Add(new NpgsqlParameter { Value = reason, NpgsqlDbType = NpgsqlDbType.Text });
-            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)sqlState ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        var count = _setAside.AddOrUpdate(path, 1, (_, n) => n + 1);
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
+        await using (var batch = new NpgsqlBatch(connection))
+        {
+            foreach (var letter in letters)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("insert into dead_letters (path, message_id, payload, reason, sql_state) values ($1, $2, $3, $4, $5)")
+                {
+                    Parameters =
+                    {
+                        new NpgsqlParameter { Value = path, NpgsqlDbType = NpgsqlDbType.Text },
+                        new NpgsqlParameter { Value = (object?)letter.MessageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid },
+                        new NpgsqlParameter { Value = letter.Payload, NpgsqlDbType = NpgsqlDbType.Bytea },
+                        new NpgsqlParameter { Value = Printable(letter.Why), NpgsqlDbType = NpgsqlDbType.Text },
+                        new NpgsqlParameter { Value = (object?)letter.SqlState ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text },
+                    },
+                });
+            }
+
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var count = _setAside.AddOrUpdate(path, letters.Count, (_, n) => n + letters.Count);
         if (_throttle.ShouldLog(path, out var suppressed))
         {
+            var first = letters[0];
             _logger.LogError(
                 "A record on the {Path} path is set aside in dead_letters (message {MessageId}): {Reason}{SqlState}; the rest flows on; {Count} set aside on this path so far ({Suppressed} since the last report)",
-                path, messageId, reason, sqlState is null ? "" : $" (SQLSTATE {sqlState})", count, suppressed);
+                path, first.MessageId, Printable(first.Why), first.SqlState is null ? "" : $" (SQLSTATE {first.SqlState})", count, suppressed + letters.Count - 1);
         }
     }
 

@@ -60,7 +60,14 @@ public static class FuzzRun
         int supervisorPid, HttpClient http, NatsConnection nats, Func<int> logLines, int count, double perSecond, int seed, int population, TimeSpan? answerWithin = null)
     {
         var within = answerWithin ?? TimeSpan.FromSeconds(1);
+        // The subscriptions are listed once the bridge answers; a busy machine may need a few tries.
         var before = await StatusAsync(http).ConfigureAwait(false);
+        for (var attempt = 0; attempt < 15 && before.GetProperty("nats").GetProperty("subscriptions").GetArrayLength() == 0; attempt++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            before = await StatusAsync(http).ConfigureAwait(false);
+        }
+
         var environment = before.GetProperty("environment").GetString()!;
         var brainsBefore = ProcessTree.BrainsOf(supervisorPid);
         var linesBefore = logLines();
