@@ -152,6 +152,15 @@ public sealed class GateTransitionRecorder(
         return (transitions, malformed, last);
     }
 
+    /// <summary>The batch's malformed messages into <c>dead_letters</c> (they also stay in the stream, acknowledged, for <c>Nats:GateStreamMaxAge</c>).</summary>
+    private async Task SetAsideAsync(List<NotATransition> malformed, CancellationToken stoppingToken)
+    {
+        await deadLetters.SetAsideAsync(PostgresDeadLetters.GatePath, [.. malformed.Select(m => new PostgresDeadLetters.DeadLetter(WireCodec.MessageIdOf(m.Payload), m.Payload,
+            $"not a valid gate transition on {m.Subject}: {m.Rejection?.Reason.ToString() ?? "empty"}: {m.Rejection?.Detail ?? "no payload"}", null))], stoppingToken).ConfigureAwait(false);
+        Interlocked.Add(ref _malformed, malformed.Count);
+        malformed.Clear();
+    }
+
     /// <summary>Until PostgreSQL has it, the malformed set aside: nothing after this batch is acknowledged before.</summary>
     private async Task StoreAsync(List<Envelope<GateTransitionBody>> transitions, List<NotATransition> malformed, CancellationToken stoppingToken)
     {
@@ -161,10 +170,7 @@ public sealed class GateTransitionRecorder(
             {
                 if (malformed.Count > 0)
                 {
-                    await deadLetters.SetAsideAsync(PostgresDeadLetters.GatePath, [.. malformed.Select(m => new PostgresDeadLetters.DeadLetter(WireCodec.MessageIdOf(m.Payload), m.Payload,
-                        $"not a valid gate transition on {m.Subject}: {m.Rejection?.Reason.ToString() ?? "empty"}: {m.Rejection?.Detail ?? "no payload"}", null))], stoppingToken).ConfigureAwait(false);
-                    Interlocked.Add(ref _malformed, malformed.Count);
-                    malformed.Clear();
+                    await SetAsideAsync(malformed, stoppingToken).ConfigureAwait(false);
                 }
 
                 Interlocked.Add(ref _recorded, await store.WriteAsync(transitions, stoppingToken).ConfigureAwait(false));

@@ -25,6 +25,7 @@ public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<Pos
 
     private readonly ILogger _logger = logger ?? NullLogger<PostgresDeadLetters>.Instance;
     private readonly ConcurrentDictionary<string, long> _setAside = new();
+    private readonly ConcurrentDictionary<string, long> _unkept = new();
     private readonly LogThrottle _throttle = new(TimeSpan.FromMinutes(1));
 
     /// <summary>Whether PostgreSQL refused the data itself (SQLSTATE class 22 or 23), not failed to take it.</summary>
@@ -37,8 +38,9 @@ public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<Pos
 
     public string? Describe()
     {
-        var total = _setAside.Values.Sum();
-        return total == 0 ? null : $"dead letters: {total} set aside ({string.Join(", ", _setAside.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))})";
+        var (total, unkept) = (_setAside.Values.Sum(), _unkept.Values.Sum());
+        var text = total == 0 ? null : $"dead letters: {total} set aside ({string.Join(", ", _setAside.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"))})";
+        return unkept == 0 ? text : $"{text ?? "dead letters: none set aside"}, {unkept} COULD NOT BE KEPT";
     }
 
     /// <summary>
@@ -89,6 +91,33 @@ public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<Pos
             return;
         }
 
+        try
+        {
+            await InsertAsync(path, letters, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (Refused(e))
+        {
+            // Even the dead letter is refused (a table that does not fit, say): not retried forever
+            // either, or the path would stall after all. Counted, and logged with what was lost.
+            _unkept.AddOrUpdate(path, letters.Count, (_, n) => n + letters.Count);
+            _logger.LogError(
+                "{Count} records of the {Path} path could not even be set aside in dead_letters ({SqlState}: {Error}); they are dropped (messages {MessageIds})",
+                letters.Count, path, e.SqlState, Printable(e.MessageText), string.Join(' ', letters.Select(l => l.MessageId?.ToString() ?? "-").Take(20)));
+            return;
+        }
+
+        var count = _setAside.AddOrUpdate(path, letters.Count, (_, n) => n + letters.Count);
+        if (_throttle.ShouldLog(path, out var suppressed))
+        {
+            var first = letters[0];
+            _logger.LogError(
+                "A record on the {Path} path is set aside in dead_letters (message {MessageId}): {Reason}{SqlState}; the rest flows on; {Count} set aside on this path so far ({Suppressed} since the last report)",
+                path, first.MessageId, Printable(first.Why), first.SqlState is null ? "" : $" (SQLSTATE {first.SqlState})", count, suppressed + letters.Count - 1);
+        }
+    }
+
+    private async Task InsertAsync(string path, IReadOnlyList<DeadLetter> letters, CancellationToken cancellationToken)
+    {
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false))
         await using (var batch = new NpgsqlBatch(connection))
         {
@@ -108,15 +137,6 @@ public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<Pos
             }
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        var count = _setAside.AddOrUpdate(path, letters.Count, (_, n) => n + letters.Count);
-        if (_throttle.ShouldLog(path, out var suppressed))
-        {
-            var first = letters[0];
-            _logger.LogError(
-                "A record on the {Path} path is set aside in dead_letters (message {MessageId}): {Reason}{SqlState}; the rest flows on; {Count} set aside on this path so far ({Suppressed} since the last report)",
-                path, first.MessageId, Printable(first.Why), first.SqlState is null ? "" : $" (SQLSTATE {first.SqlState})", count, suppressed + letters.Count - 1);
         }
     }
 

@@ -105,6 +105,33 @@ public sealed class DecisionTrailRecorderTests
         Assert.That((row.GetGuid(0), row.GetString(1), row.GetString(2)), Is.EqualTo((poison.MessageId, "23514", "-1")));
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_trail_whose_dead_letter_is_refused_too_is_counted_as_not_kept_and_the_path_still_flows()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        await SchemaMigrations.ApplyAsync(dataSource, default);
+        await using (var rule = dataSource.CreateCommand("alter table dead_letters add constraint no_trails check (path <> 'decision_trails')"))
+        {
+            await rule.ExecuteNonQueryAsync();
+        }
+
+        var deadLetters = new PostgresDeadLetters(dataSource);
+        await using var recorder = new DecisionTrailRecorder(new PostgresDecisionTrailStore(dataSource, deadLetters), Settings(), NullLogger<DecisionTrailRecorder>.Instance);
+        var trails = Trails.Many(50);
+        trails.Insert(20, Trails.One(3, -1));
+
+        foreach (var trail in trails)
+        {
+            recorder.Record(trail);
+        }
+
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(recorder.Stored == 50), TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
+        Assert.That(recorder.Spooled, Is.Zero, "no retry for ever");
+        Assert.That(deadLetters.Describe(), Is.EqualTo("dead letters: none set aside, 1 COULD NOT BE KEPT"));
+    }
+
     /// <summary>PostgreSQL's store, whose first write commits but whose answer is then lost, as when the connection drops after the commit.</summary>
     private sealed class AnswerLostOnceStore(IDecisionTrailStore real) : IDecisionTrailStore
     {
