@@ -62,13 +62,15 @@ internal sealed class BrainScope(ISystemdScopes scopes, NpcScopeName unit, ILogg
     /// </summary>
     public async Task<bool> EndedByOomKillAsync(int? signal)
     {
+        // Read now, on the actor's turn: the NPC's next start (after the restart delay) takes a new count.
+        var sliceCounted = signal == BrainProcess.SigKill && scopes.OomKillsInSlice() > _sliceOomKillsAtStart;
         var status = await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false);
         if (status is { ActiveState: "failed" })
         {
             await scopes.ResetFailedAsync(unit, CancellationToken.None).ConfigureAwait(false);
         }
 
-        return status?.Result == "oom-kill" || (signal == BrainProcess.SigKill && scopes.OomKillsInSlice() > _sliceOomKillsAtStart);
+        return status?.Result == "oom-kill" || sliceCounted;
     }
 
     /// <summary>The scope's status, and a watch on its state: systemd's word that it ended tells at once that an adopted brain is gone.</summary>
