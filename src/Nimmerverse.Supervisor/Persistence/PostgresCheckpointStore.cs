@@ -12,14 +12,25 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// backup, one retention policy, and checkpoints joinable with the trails they explain. Each save
 /// is keyed by its message id (a retried save is stored once); the last <see cref="Keep"/> per NPC are kept.
 /// A checkpoint PostgreSQL refuses is set aside in <c>dead_letters</c> and the save fails (the brain
-/// hears why, keeps what it learned and saves again later).
+/// hears why, keeps what it learned and saves again later). With <paramref name="startup"/>, every call
+/// fails at once until the schema is migrated (rather than as PostgreSQL's error for a missing table,
+/// logged with its stack by the driver for every brain that asks).
 /// </summary>
-public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters) : ICheckpointStore
+public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters, DatabaseStartup? startup = null) : ICheckpointStore
 {
     public const int Keep = 5;
 
+    private void EnsureSchema()
+    {
+        if (startup is { Ready: false })
+        {
+            throw new InvalidOperationException("the PostgreSQL schema is not ready yet (migrations pending)");
+        }
+    }
+
     public async Task SaveAsync(NpcCheckpointBody checkpoint, Guid messageId, CancellationToken cancellationToken)
     {
+        EnsureSchema();
         try
         {
             await InsertAsync(checkpoint, messageId, cancellationToken).ConfigureAwait(false);
@@ -72,6 +83,7 @@ public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, Postgre
 
     public async Task<NpcCheckpointBody?> LatestAsync(int npcId, long? olderThanSequence, CancellationToken cancellationToken)
     {
+        EnsureSchema();
         // "Older" by when it was stored, not by its sequence: a brain that had to start afresh counts from 1 again.
         await using var command = dataSource.CreateCommand(olderThanSequence is null
             ? "select sequence, role, format, weights, steps, episodes, epsilon from npc_checkpoints where npc_id = $1 order by id desc limit 1"

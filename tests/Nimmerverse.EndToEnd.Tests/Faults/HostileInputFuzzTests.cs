@@ -39,8 +39,14 @@ public sealed class HostileInputFuzzTests
         // Here every probe must be answered at all (within 10 s), while the other suites load both
         // cores at once (one run saw a status answer take 1.6 s); the within-a-second figure is the
         // benchmark's, on a machine doing nothing else (bench/README.md: 0.9 s at worst).
+        var linesBefore = supervisor.LogLines;
         var report = await FuzzRun.RunAsync(supervisor.Pid, supervisor.Http, client, () => supervisor.LogLines, count: 3000, perSecond: 500, seed: 11, population: Brains, answerWithin: TimeSpan.FromSeconds(10));
         TestContext.Out.WriteLine(report);
+        // What the log said while fuzzed, by kind (numbers and ids folded), most frequent first.
+        var kinds = supervisor.Log.Skip(linesBefore)
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l.Length > 90 ? l[..90] : l, "[0-9a-f]{8}-[0-9a-f-]{27}|[0-9]+", "N"))
+            .GroupBy(l => l).OrderByDescending(g => g.Count()).Take(8).Select(g => $"{g.Count(),5} {g.Key}");
+        TestContext.Out.WriteLine("log lines by kind:\n" + string.Join('\n', kinds));
 
         Assert.Multiple(() =>
         {
