@@ -21,8 +21,7 @@ public static class CredsFile
         return text.ToString();
     }
 
-    /// <summary>Writes <paramref name="path"/> with mode 0400; <paramref name="owner"/> (uid, gid) when another identity is to read it.</summary>
+    /// <summary>Writes <paramref name="path"/> with mode 0400.</summary>
     /// <exception cref="IOException">Naming the path, when it cannot be written.</exception>
-    public static void Write(string path, string jwt, string seed, (int Uid, int Gid)? owner = null) =>
-        Secret.Write(path, Format(jwt, seed), owner);
+    public static void Write(string path, string jwt, string seed) => Secret.Write(path, Format(jwt, seed));
 }

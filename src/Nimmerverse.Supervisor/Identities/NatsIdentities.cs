@@ -76,16 +76,6 @@ public sealed class NatsIdentities
     /// <summary>The minter of the NPC users of <paramref name="subjects"/>' environment.</summary>
     public NpcMinter Minter(Subjects subjects) => NpcMinter.Open(SigningKey(subjects.Environment), AccountJwt(subjects.Environment), subjects);
 
-    /// <summary>The identities already in <paramref name="directory"/>.</summary>
-    /// <exception cref="FileNotFoundException">When it holds none (run <c>nimmerverse identities init</c>).</exception>
-    public static NatsIdentities Open(string directory)
-    {
-        var identities = new NatsIdentities(directory);
-        return File.Exists(identities.ServerConfig)
-            ? identities
-            : throw new FileNotFoundException($"no NATS identities in {directory}: run `nimmerverse identities init {directory}`", identities.ServerConfig);
-    }
-
     private static KeyPair LoadOrCreate(string path, PrefixByte prefix)
     {
         if (File.Exists(path))
@@ -134,11 +124,11 @@ public sealed class NpcMinter(KeyPair signingKey, string accountPublicKey, Subje
         return new NpcMinter(signing, account, subjects);
     }
 
-    /// <summary>Writes NPC <paramref name="npcId"/>'s creds to <paramref name="path"/> (mode 0400, owned by <paramref name="owner"/> when given).</summary>
-    public void Mint(int npcId, string path, (int Uid, int Gid)? owner = null)
+    /// <summary>Writes NPC <paramref name="npcId"/>'s creds to <paramref name="path"/> (mode 0400).</summary>
+    public void Mint(int npcId, string path)
     {
         using var user = KeyPair.CreatePair(PrefixByte.User);
         var permissions = new NatsPermissions(subjects.NpcMayPublish(npcId), subjects.NpcMaySubscribe(npcId));
-        CredsFile.Write(path, NatsJwt.User(signingKey, accountPublicKey, user.GetPublicKey(), $"npc-{npcId}", permissions), user.GetSeed(), owner);
+        CredsFile.Write(path, NatsJwt.User(signingKey, accountPublicKey, user.GetPublicKey(), $"npc-{npcId}", permissions), user.GetSeed());
     }
 }

@@ -1,14 +1,14 @@
 namespace Nimmerverse.Supervisor.Identities;
 
-/// <summary>Files that hold a secret (a seed, a creds file): mode 0400, owned by the identity that uses them, written whole or not at all.</summary>
+/// <summary>Files that hold a secret (a seed, a creds file): mode 0400, written whole or not at all.</summary>
 public static class Secret
 {
     /// <exception cref="IOException">Naming the path, when it cannot be written.</exception>
-    public static void Write(string path, string content, (int Uid, int Gid)? owner = null)
+    public static void Write(string path, string content)
     {
         if (!OperatingSystem.IsLinux())
         {
-            throw new PlatformNotSupportedException("secret files are written with Unix modes and owners (Linux)");
+            throw new PlatformNotSupportedException("secret files are written with Unix modes (Linux)");
         }
 
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -26,25 +26,12 @@ public static class Secret
             }
 
             File.SetUnixFileMode(temporary, UnixFileMode.UserRead);
-            if (owner is { } identity)
-            {
-                Chown(temporary, identity.Uid, identity.Gid);
-            }
-
             File.Move(temporary, path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             File.Delete(temporary);
             throw new IOException($"cannot write the secret file {path}: {e.Message}", e);
-        }
-    }
-
-    private static void Chown(string path, int uid, int gid)
-    {
-        if (Native.Chown(path, uid, gid) != 0)
-        {
-            throw new IOException($"chown {uid}:{gid} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
         }
     }
 }
