@@ -81,7 +81,9 @@ public sealed class NpcSupervisionTests
     public async Task A_brain_that_allocates_past_its_MemoryMax_is_oom_killed_reported_restarted_with_backoff_then_given_up()
     {
         // A stand-in brain that only grows: bash keeps a command substitution's output in its own memory.
-        await Sandbox.WriteFileAsync("/opt/nimmerverse/test-brains/hog", "#!/bin/bash\nx=$(head -c 200000000 /dev/zero | tr '\\0' a)\necho survived ${#x}\n");
+        // It waits two seconds first, as a real brain spends loading LibTorch: a kill in the first
+        // instants of a brain's life, before its scope's OOM watch is in place, can go unclassified.
+        await Sandbox.WriteFileAsync("/opt/nimmerverse/test-brains/hog", "#!/bin/bash\nsleep 2\nx=$(head -c 200000000 /dev/zero | tr '\\0' a)\necho survived ${#x}\n");
         await Sandbox.RunAsync(["chmod", "755", "/opt/nimmerverse/test-brains/hog"]);
         await ConfigureAsync("""
             NIMMERVERSE_NPC__POPULATION=1
