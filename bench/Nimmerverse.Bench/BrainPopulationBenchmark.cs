@@ -125,18 +125,4 @@ public static class BrainPopulationBenchmark
 
         return (Field($"/proc/{pid}/smaps_rollup", "Private_Dirty"), Field($"/proc/{pid}/status", "VmRSS"));
     }
-
-    private sealed class MemoryCheckpoints : ICheckpointStore
-    {
-        private readonly ConcurrentDictionary<int, NpcCheckpointBody> _latest = new();
-
-        public Task SaveAsync(NpcCheckpointBody checkpoint, Guid messageId, CancellationToken cancellationToken)
-        {
-            _latest[checkpoint.NpcId] = checkpoint;
-            return Task.CompletedTask;
-        }
-
-        public Task<NpcCheckpointBody?> LatestAsync(int npcId, long? olderThanSequence, CancellationToken cancellationToken) =>
-            Task.FromResult(olderThanSequence is null && _latest.TryGetValue(npcId, out var checkpoint) ? checkpoint : null);
-    }
 }

@@ -16,6 +16,9 @@ public static class Program
     /// <summary>sysexits(3): an internal error.</summary>
     public const int ExitSoftware = 70;
 
+    /// <summary>sysexits(3): the bus refused this NPC's credentials (unknown, expired, revoked); its supervisor starts it again with fresh ones.</summary>
+    public const int ExitNoPermission = 77;
+
     /// <summary>sysexits(3): a configuration error (the environment named two ways).</summary>
     public const int ExitConfig = 78;
 
@@ -36,6 +39,20 @@ public static class Program
         }
 
         var log = new BrainLog(arguments.Id);
+        // Every brain of a host runs as the same user: not dumpable, no other brain may read this
+        // one's memory, descriptors or environment through /proc or ptrace (its credentials are there).
+        ProcessHardening.MakeUndumpable(log);
+        string? credentials;
+        try
+        {
+            credentials = BrainLink.ReadCredentials(arguments, Console.In);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            log.Error(e.Message);
+            return ExitNoPermission;
+        }
+
         try
         {
             // A hundred brains share a host's cores: one intra-op and one inter-op thread each.
@@ -56,9 +73,18 @@ public static class Program
 
         try
         {
-            await using var link = new BrainLink(arguments);
+            await using var link = new BrainLink(arguments, credentials, log);
             using var brain = new Brain(arguments, link, log);
-            await brain.RunAsync(stopping.Token).ConfigureAwait(false);
+            var running = brain.RunAsync(stopping.Token);
+            if (await Task.WhenAny(running, link.CredentialsRefused).ConfigureAwait(false) == link.CredentialsRefused)
+            {
+                log.Error($"the bus refused this NPC's credentials ({link.CredentialsRefused.Result}); exiting, to be started again with fresh ones");
+                await stopping.CancelAsync().ConfigureAwait(false);
+                await running.ConfigureAwait(false);
+                return ExitNoPermission;
+            }
+
+            await running.ConfigureAwait(false);
             return 0;
         }
         catch (Exception e)

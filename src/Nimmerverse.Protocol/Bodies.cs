@@ -126,7 +126,8 @@ public sealed record NpcStateBody(
     int Level = 0,
     long Steps = 0,
     double Epsilon = 0,
-    long CheckpointSequence = 0) : IMessageBody, INpcMessage
+    long CheckpointSequence = 0,
+    long PermissionViolations = 0) : IMessageBody, INpcMessage
 {
     public static string MessageType => "npc_state";
 
@@ -146,7 +147,8 @@ public sealed record NpcStateBody(
         Level < 0 ? $"level {Level} is negative" : null,
         Steps < 0 ? $"steps {Steps} is negative" : null,
         Checks.InRange("epsilon", Epsilon, 0, 1),
-        CheckpointSequence < 0 ? $"checkpoint_sequence {CheckpointSequence} is negative" : null);
+        CheckpointSequence < 0 ? $"checkpoint_sequence {CheckpointSequence} is negative" : null,
+        PermissionViolations < 0 ? $"permission_violations {PermissionViolations} is negative" : null);
 }
 
 /// <summary>A command to one NPC (<c>npc_command</c>): <c>set_tick_rate</c> (with <see cref="TickRateHz"/>), <c>pause</c>, <c>resume</c>, <c>checkpoint</c>, <c>stop</c>.</summary>

@@ -18,7 +18,11 @@ namespace Nimmerverse.Protocol;
 /// for a successor): the brain ends when that process is no longer its parent. Null under systemd,
 /// where a restarted supervisor adopts the brains.
 /// </param>
-/// <param name="CredsFile">This NPC's NATS credentials (a <c>.creds</c> file the supervisor minted for it), or null on a bus without authentication.</param>
+/// <param name="CredsFile">
+/// This NPC's NATS credentials (a <c>.creds</c> file), <see cref="CredsOnStandardInput"/> when they come on
+/// standard input (as the supervisor hands them over: never on disk, so no other process of the
+/// brains' user can read them), or null on a bus without authentication.
+/// </param>
 public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null)
 {
     public const int MaxId = 1_000_000;
@@ -26,6 +30,9 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
     public const string DefaultNatsUrl = "nats://127.0.0.1:4222";
 
     public const string DefaultRole = "medium";
+
+    /// <summary><c>--creds -</c>: the credentials are read from standard input, to its end.</summary>
+    public const string CredsOnStandardInput = "-";
 
     /// <summary>The network sizes a brain can have, smallest first.</summary>
     public static readonly IReadOnlyList<string> Roles = ["small", DefaultRole, "large"];
@@ -38,7 +45,7 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
     public const string Usage = """
         usage: nimmerverse-brain --id N [--tick-rate HZ] [--env dev|staging|prod] [--nats URL]
                                  [--seed S] [--role small|medium|large] [--checkpoint-every SECONDS]
-                                 [--parent PID] [--creds PATH]
+                                 [--parent PID] [--creds PATH|-]
 
           --id N                    the NPC's id, 0-1000000 (required)
           --tick-rate HZ            ticks per second, 1-20 (default 5)
@@ -51,7 +58,8 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
                                     (default 30; also on the checkpoint command and on SIGTERM)
           --parent PID              end when process PID is no longer this brain's parent
                                     (the supervisor, when nothing would adopt an orphan)
-          --creds PATH              NATS credentials of this NPC (minted by the supervisor)
+          --creds PATH|-            NATS credentials of this NPC (minted by the supervisor);
+                                    - reads them from standard input
         """;
 
     /// <summary>A brain's command line with every default but the id, the rate, the bus, the role and the parent to end with.</summary>

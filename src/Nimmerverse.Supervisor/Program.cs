@@ -33,8 +33,10 @@ public static class Program
             case "version":
                 Console.WriteLine($"nimmerverse {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
                 return 0;
-            case "identities":
+            case "identities" when command.Rest[0] == "init":
                 return InitIdentities(command.Rest[1]);
+            case "identities":
+                return RotateSigningKey(command.Rest[0], command.Rest[1], command.Rest[2]);
         }
 
         ConfigurationLoader.Loaded loaded;
@@ -68,7 +70,7 @@ public static class Program
         if (command.Verb == "check-config")
         {
             Console.WriteLine($"configuration is valid (file: {loaded.ConfigFile ?? "none, defaults"})");
-            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(loaded.Options, OptionsJsonContext.Default.NimmerverseOptions));
+            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(loaded.Options.Redacted(), OptionsJsonContext.Default.NimmerverseOptions));
             return 0;
         }
 
@@ -105,6 +107,43 @@ public static class Program
         }
 
         logger.Fatal("The nimmerverse supervisor cannot {Verb}: {ErrorCount} configuration error(s); exiting with {ExitCode}", verb, e.Errors.Count, ExitConfig);
+    }
+
+    /// <summary>
+    /// <c>nimmerverse identities rotate-key|retire-key DIR ENV</c>: the two steps of a signing-key rotation;
+    /// exit 65 (EX_DATAERR) when the step does not fit (one under way, or none), 73 when a file cannot be read or written.
+    /// </summary>
+    private static int RotateSigningKey(string step, string directory, string environment)
+    {
+        var identities = Identities.NatsIdentities.At(directory);
+        try
+        {
+            if (step == "rotate-key")
+            {
+                identities.RotateSigningKey(environment);
+                Console.WriteLine($"{environment}: a new signing key; the account trusts it and the previous one. Next:");
+                Console.WriteLine($"  1. reload nats-server (kill -HUP its PID) with {identities.ServerConfig}");
+                Console.WriteLine($"  2. copy {identities.SigningKey(environment)}, {identities.AccountJwt(environment)} and {identities.SupervisorCreds(environment)} to every host of {environment}; restart their supervisors");
+                Console.WriteLine($"  3. nimmerverse identities retire-key {directory} {environment}, and reload nats-server again");
+            }
+            else
+            {
+                identities.RetireSigningKey(environment);
+                Console.WriteLine($"{environment}: the previous signing key is retired. Reload nats-server: every user it signed is refused from then on.");
+            }
+
+            return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            Console.Error.WriteLine($"nimmerverse: {e.Message}");
+            return 65;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"nimmerverse: {e.Message}");
+            return 73;
+        }
     }
 
     /// <summary><c>nimmerverse identities init DIR</c>: the NATS identities, kept where they exist; exit 73 (EX_CANTCREAT) naming the path when they cannot be written.</summary>

@@ -26,11 +26,14 @@ public sealed record BridgeStats(
     long Disconnects,
     long Reconnects,
     IReadOnlyDictionary<RejectionReason, long> Rejected,
-    IReadOnlyDictionary<DropReason, long> Dropped)
+    IReadOnlyDictionary<DropReason, long> Dropped,
+    IReadOnlyDictionary<string, long> PermissionViolations)
 {
     public long RejectedTotal => Rejected.Values.Sum();
 
     public long DroppedTotal => Dropped.Values.Sum();
+
+    public long PermissionViolationsTotal => PermissionViolations.Values.Sum();
 }
 
 /// <summary>
@@ -41,6 +44,7 @@ public sealed class BridgeCounters
 {
     private readonly ConcurrentDictionary<RejectionReason, long> _rejected = new();
     private readonly ConcurrentDictionary<DropReason, long> _dropped = new();
+    private readonly ConcurrentDictionary<string, long> _permissionViolations = new(StringComparer.Ordinal);
     private long _received;
     private long _delivered;
     private long _published;
@@ -72,6 +76,9 @@ public sealed class BridgeCounters
 
     public void Dropped(DropReason reason) => _dropped.AddOrUpdate(reason, 1, (_, n) => n + 1);
 
+    /// <summary>Publishes or subscriptions the server refused <paramref name="identity"/> (<c>supervisor</c>, <c>npc-3</c>).</summary>
+    public void PermissionViolations(string identity, long count) => _permissionViolations.AddOrUpdate(identity, count, (_, n) => n + count);
+
     public BridgeStats Snapshot() => new(
         Interlocked.Read(ref _received),
         Interlocked.Read(ref _delivered),
@@ -81,5 +88,6 @@ public sealed class BridgeCounters
         Interlocked.Read(ref _disconnects),
         Interlocked.Read(ref _reconnects),
         new Dictionary<RejectionReason, long>(_rejected),
-        new Dictionary<DropReason, long>(_dropped));
+        new Dictionary<DropReason, long>(_dropped),
+        new Dictionary<string, long>(_permissionViolations, StringComparer.Ordinal));
 }

@@ -53,6 +53,7 @@ public sealed class NatsBridgeActor : ReceiveActor
         Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, NatsBridgeSettings.GateStreamSubjects(_environment)));
         Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _gateStream));
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot()));
+        Receive<NpcPermissionViolations>(reported => _counters.PermissionViolations($"npc-{reported.NpcId}", reported.Count));
         Receive<GetSubscriptions>(_ => Sender.Tell(new Subscriptions([.. _subscriptions.Values.Select(s => (s.Subscribe.Pattern, s.Subscribe.MessageType, s.Subscribe.Target.Path.ToString()))])));
         Receive<Terminated>(terminated => EndSubscriptionsOf(terminated.ActorRef));
     }
@@ -68,6 +69,8 @@ public sealed class NatsBridgeActor : ReceiveActor
         _connection.MessageDropped += OnMessageDropped;
         _connection.ConnectionDisconnected += OnDisconnected;
         _connection.ConnectionOpened += OnOpened;
+        _connection.ServerError += OnServerError;
+        _eventStream.Subscribe<NpcPermissionViolations>(Self);
         EnsureDurableStream();
     }
 
@@ -87,6 +90,8 @@ public sealed class NatsBridgeActor : ReceiveActor
         _connection.MessageDropped -= OnMessageDropped;
         _connection.ConnectionDisconnected -= OnDisconnected;
         _connection.ConnectionOpened -= OnOpened;
+        _connection.ServerError -= OnServerError;
+        _eventStream.Unsubscribe(Self);
         _stopping.Cancel();
         _stopping.Dispose();
         foreach (var (_, stop) in _subscriptions.Values)
@@ -289,6 +294,18 @@ public sealed class NatsBridgeActor : ReceiveActor
         _counters.Disconnected();
         _eventStream.Publish(new NatsConnectionChanged(false));
         _log.Warning("NATS connection lost ({Reason}); reconnecting, actors keep running", args.Message);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The server's <c>-ERR</c>: a refused publish or subscription is counted and logged (at most once a minute per kind).</summary>
+    private ValueTask OnServerError(object? sender, NatsServerErrorEventArgs error)
+    {
+        if (error.Kind == NatsServerErrorKind.PermissionsViolation)
+        {
+            _counters.PermissionViolations("supervisor", 1);
+        }
+
+        _problems.Warning($"server-error:{error.Kind}", "The NATS server answered with an error: {Error}", error.Error);
         return ValueTask.CompletedTask;
     }
 

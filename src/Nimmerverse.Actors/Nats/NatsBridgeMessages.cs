@@ -168,6 +168,12 @@ public static class NatsBridgeMessages
     /// </summary>
     public sealed record NatsConnectionChanged(bool Open);
 
+    /// <summary>
+    /// On the event stream: NPC <paramref name="NpcId"/>'s brain reported <paramref name="Count"/> more
+    /// permission violations (its credentials refused by the server); the bridge counts them.
+    /// </summary>
+    public sealed record NpcPermissionViolations(int NpcId, long Count);
+
     /// <summary>Ask for the counters; answered with <see cref="BridgeStats"/>.</summary>
     public sealed record GetStats
     {

@@ -1,10 +1,12 @@
+using System.Text.RegularExpressions;
 using Nimmerverse.Actors.Configuration;
+using Nimmerverse.Actors.Linux;
 using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Npc;
 
 /// <summary>How this host runs its NPC brains: section <c>Nimmerverse:Npc</c>.</summary>
-public sealed record NpcHostSettings : IOptionsSection
+public sealed partial record NpcHostSettings : IOptionsSection
 {
     /// <summary>Each brain in a systemd scope with its limits.</summary>
     public const string SystemdBackend = "systemd";
@@ -31,6 +33,13 @@ public sealed record NpcHostSettings : IOptionsSection
 
     /// <summary>The brain executable. Default <c>brain/nimmerverse-brain</c> beside the supervisor.</summary>
     public string BrainPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "brain", "nimmerverse-brain");
+
+    /// <summary>
+    /// The user the brains run as, with no privilege left (no capabilities, <c>no_new_privs</c>): for
+    /// example <c>nyx-nervous</c>, which <c>systemd/nimmerverse.sysusers</c> creates. Unset or empty: the
+    /// supervisor's own user. Switching needs the supervisor to run as root.
+    /// </summary>
+    public string? User { get; init; }
 
     /// <summary>Wait before an exited brain is first started again; it doubles with each restart in the window. Default 1 s.</summary>
     public TimeSpan RestartDelay { get; init; } = TimeSpan.FromSeconds(1);
@@ -87,6 +96,9 @@ public sealed record NpcHostSettings : IOptionsSection
     public ScopeLimits StartupLimits(ScopeLimits limits) =>
         limits with { CpuQuotaPercent = Math.Max(limits.CpuQuotaPercent, StartupCpuQuotaPercent) };
 
+    /// <summary>The user of <see cref="User"/> as the system knows it; null when unset (or when there is no such user: see the installation check).</summary>
+    public UnixUser? BrainUser() => string.IsNullOrEmpty(User) ? null : UnixUser.Find(User);
+
     public RestartPolicy NewRestartPolicy(Random random) => new(RestartDelay, MaxRestartDelay, MaxRestarts, RestartWindow, random);
 
     /// <summary>
@@ -112,6 +124,11 @@ public sealed record NpcHostSettings : IOptionsSection
         if (!Path.IsPathFullyQualified(BrainPath))
         {
             problems.Add("BrainPath", $"'{BrainPath}' is not an absolute path");
+        }
+
+        if (!string.IsNullOrEmpty(User) && !UserNamePattern().IsMatch(User))
+        {
+            problems.Add("User", $"'{User}' is not a user name (lower-case letters, digits, '_' and '-', at most 32)");
         }
 
         problems.NotNegative("RestartDelay", RestartDelay);
@@ -167,4 +184,7 @@ public sealed record NpcHostSettings : IOptionsSection
 
         problems.NotNegative("SpawnInterval", SpawnInterval);
     }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$")]
+    private static partial Regex UserNamePattern();
 }

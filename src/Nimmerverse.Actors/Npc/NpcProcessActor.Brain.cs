@@ -72,6 +72,8 @@ public sealed partial class NpcProcessActor
     {
         (_brain, _scoped, _starts) = (brain, false, _starts + 1);
         (_startedAt, _lastStateAt, _killedBecause, _lastCheck) = (_clock.GetUtcNow(), null, null, 0);
+        // An adopted brain has counted since its own start: its first state sets the baseline.
+        _violationsReported = brain.IsAdopted ? null : 0;
     }
 
     /// <summary>Kills a brain that fell silent: no first state within the start-up time, or none for the heartbeat timeout since.</summary>

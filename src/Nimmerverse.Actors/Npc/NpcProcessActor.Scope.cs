@@ -1,5 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
+using Nimmerverse.Actors.Logging;
+using Nimmerverse.Actors.Nats;
+using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Npc.NpcHostMessages;
 
 namespace Nimmerverse.Actors.Npc;
@@ -60,13 +63,27 @@ public sealed partial class NpcProcessActor
         }
     }
 
-    private void OnState()
+    private void OnState(NpcStateBody state)
     {
+        NoteViolations(state.PermissionViolations);
         var first = _lastStateAt is null;
         _lastStateAt = _clock.GetUtcNow();
         if (first && _scoped)
         {
             EndStartupQuota();
+        }
+    }
+
+    /// <summary>What the server refused the brain's credentials since its last state: counted by the bridge, logged here.</summary>
+    private void NoteViolations(long violations)
+    {
+        var before = _violationsReported ?? violations;
+        _violationsReported = violations;
+        if (violations > before)
+        {
+            Context.System.EventStream.Publish(new NatsBridgeMessages.NpcPermissionViolations(_npcId, violations - before));
+            _violationsLog ??= new RateLimitedLog(_log, TimeSpan.FromMinutes(1), _clock);
+            _violationsLog.Warning("violations", "The NATS server refused NPC {NpcId}'s brain publishes or subscriptions outside its permissions ({Total} since it started)", _npcId, violations);
         }
     }
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Nimmerverse.Actors.Logging;
 using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
 using static Nimmerverse.Actors.Npc.NpcHostMessages;
@@ -58,6 +59,12 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private int _starts;
     private DateTimeOffset _startedAt;
     private DateTimeOffset? _lastStateAt;
+
+    /// <summary>The permission violations this brain had reported so far (null: none heard yet from an adopted one).</summary>
+    private long? _violationsReported;
+
+    /// <summary>A brain that keeps knocking at closed subjects would otherwise log every tick.</summary>
+    private RateLimitedLog? _violationsLog;
     private string? _killedBecause;
 
     // Silence is the brain's own only while this supervisor could have heard it: its NATS
@@ -133,7 +140,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<ScopeReady>(OnScopeReady);
         Receive<ScopeStateChanged>(OnScopeStateChanged);
         Receive<ScopeFailed>(OnScopeFailed);
-        Receive<Inbound<NpcStateBody>>(_ => OnState());
+        Receive<Inbound<NpcStateBody>>(state => OnState(state.Envelope.Body));
         Receive<CheckHeartbeat>(_ => CheckHeartbeatNow());
         Receive<Exited>(exited => ReferenceEquals(exited.Brain, _brain), exited => ScheduleRestart(Ended(exited)));
         Receive<StopGracefully>(_ => BeginStop());

@@ -170,7 +170,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         var state = new NpcStateBody(
             arguments.Id, _tick, _clock.RateHz, _rate.RateHz(_clock.RateHz), lagMs, _current?.Node ?? 0, _stats.Episodes,
             _stats.SuccessRate, _stats.RewardRate(), _stats.Loss, _current?.Lifeforce ?? 0, Environment.CpuUsage.TotalTime.TotalMilliseconds,
-            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence));
+            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence), link.PermissionViolations);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -280,6 +280,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
                 else if (found.Checkpoint is not { } checkpoint)
                 {
                     log.Info(unusable == 0 ? "no checkpoint stored: learning from scratch" : $"none of the {unusable} stored checkpoints is usable: learning from scratch");
+                    lastProblem = null; // the store answered in the end: an earlier failure is no reason to complain
                     break;
                 }
                 else if (UnusableBecause(checkpoint) is { } why)

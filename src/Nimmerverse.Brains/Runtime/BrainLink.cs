@@ -16,9 +16,16 @@ public sealed class BrainLink : IAsyncDisposable
     private readonly MessageSource _source;
     private readonly int _npcId;
     private readonly WireCodec _codec = new(NpcCheckpointBody.MaxPayloadBytes);
+    private readonly TaskCompletionSource<string> _refused = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly BrainLog? _log;
+    private long _permissionViolations;
 
-    public BrainLink(BrainCommandLine arguments)
+    /// <param name="arguments">The brain's command line.</param>
+    /// <param name="credentials">The text of its <c>.creds</c>, when they came on standard input (see <see cref="ReadCredentials"/>).</param>
+    /// <param name="log">Where refused publishes and subscriptions are said (at most once a minute).</param>
+    public BrainLink(BrainCommandLine arguments, string? credentials = null, BrainLog? log = null)
     {
+        _log = log;
         _npcId = arguments.Id;
         _subjects = new Subjects(arguments.Environment);
         _source = new MessageSource($"npc-{arguments.Id}", "npc", 1);
@@ -26,7 +33,12 @@ public sealed class BrainLink : IAsyncDisposable
         {
             Url = arguments.NatsUrl.ToString(),
             Name = $"nimmerverse-brain-{arguments.Id}",
-            AuthOpts = arguments.CredsFile is { } creds ? new NatsAuthOpts { CredsFile = creds } : NatsAuthOpts.Default,
+            AuthOpts = (credentials, arguments.CredsFile) switch
+            {
+                ({ } text, _) => new NatsAuthOpts { Creds = text },
+                (null, { } path) => new NatsAuthOpts { CredsFile = path },
+                _ => NatsAuthOpts.Default,
+            },
             // Its answers come on a prefix of its own, which its credentials let it (and only it) read.
             InboxPrefix = _subjects.NpcInboxPrefix(arguments.Id),
             RetryOnInitialConnect = true,
@@ -34,9 +46,73 @@ public sealed class BrainLink : IAsyncDisposable
             ReconnectWaitMin = TimeSpan.FromMilliseconds(250),
             ReconnectWaitMax = TimeSpan.FromSeconds(2),
         });
+        _connection.ServerError += OnServerError;
     }
 
-    public Task ConnectAsync() => _connection.ConnectAsync().AsTask();
+    /// <summary>Publishes and subscriptions the server refused this NPC's credentials (<c>-ERR 'Permissions Violation ...'</c>) since the start.</summary>
+    public long PermissionViolations => Interlocked.Read(ref _permissionViolations);
+
+    /// <summary>
+    /// Completes, with the server's words, when the server refuses the credentials themselves
+    /// (unknown, expired or revoked): the brain cannot go on, and exits for its supervisor to start
+    /// it again with fresh ones.
+    /// </summary>
+    public Task<string> CredentialsRefused => _refused.Task;
+
+    /// <summary>
+    /// The credentials when <c>--creds -</c> says they come on standard input (read to its end), else null;
+    /// an <see cref="InvalidDataException"/> when standard input holds none.
+    /// </summary>
+    public static string? ReadCredentials(BrainCommandLine arguments, TextReader standardInput)
+    {
+        if (arguments.CredsFile != BrainCommandLine.CredsOnStandardInput)
+        {
+            return null;
+        }
+
+        var text = standardInput.ReadToEnd();
+        return text.Contains("-----BEGIN NATS USER JWT-----", StringComparison.Ordinal) && text.Contains("-----BEGIN USER NKEY SEED-----", StringComparison.Ordinal)
+            ? text
+            : throw new InvalidDataException("--creds - was given, but standard input held no NATS credentials (a user JWT and its nkey seed)");
+    }
+
+    public Task ConnectAsync() => ConnectOrReportAsync();
+
+    private async Task ConnectOrReportAsync()
+    {
+        try
+        {
+            await _connection.ConnectAsync().ConfigureAwait(false);
+        }
+        catch (NatsException e) when (IsRefusal(e.GetBaseException().Message))
+        {
+            // NATS.Net gives up reconnecting when the server answers the same authentication error twice.
+            _refused.TrySetResult(e.GetBaseException().Message);
+            throw;
+        }
+    }
+
+    private ValueTask OnServerError(object? sender, NatsServerErrorEventArgs error)
+    {
+        switch (error.Kind)
+        {
+            case NatsServerErrorKind.PermissionsViolation:
+                var count = Interlocked.Increment(ref _permissionViolations);
+                _log?.Warning("permissions", $"the bus refused this NPC: {error.Error} ({count} so far; reported in its state)");
+                break;
+            case NatsServerErrorKind.AuthorizationViolation or NatsServerErrorKind.AuthenticationExpired
+                or NatsServerErrorKind.AuthenticationRevoked or NatsServerErrorKind.AccountAuthenticationExpired:
+                _refused.TrySetResult(error.Error);
+                break;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static bool IsRefusal(string message) =>
+        message.Contains("authorization violation", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("authentication expired", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("authentication revoked", StringComparison.OrdinalIgnoreCase);
 
     public Task<WorldStepResultBody> StepAsync(string? action, TimeSpan timeout, CancellationToken cancellationToken) =>
         RequestAsync<WorldStepBody, WorldStepResultBody>(_subjects.WorldStep, new WorldStepBody(_npcId, action), timeout, cancellationToken);

@@ -9,6 +9,8 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
                nimmerverse nats pub|req|sub|math ...   poke cells and watch waves (nimmerverse nats for help)
                nimmerverse identities init DIR         make the NATS operator, accounts and users in DIR
                                                        (kept if there), and DIR/nats-server.conf
+               nimmerverse identities rotate-key DIR ENV   a new signing key for ENV, trusted beside the old
+               nimmerverse identities retire-key DIR ENV   then trust the new one only (docs/security.md)
                nimmerverse --version | --help
 
         Configuration: appsettings.json beside the binary, then /etc/nimmerverse/nimmerverse.json
@@ -29,9 +31,16 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
             return (new CommandLine("identities", null, ["init", directory]), null);
         }
 
+        if (args is ["identities", "rotate-key" or "retire-key", var keys, var environment])
+        {
+            return Protocol.Environments.IsKnown(environment)
+                ? (new CommandLine("identities", null, [args[1], keys, environment]), null)
+                : (null, $"'{environment}' is not one of {Protocol.Environments.Listed}");
+        }
+
         if (args.Count > 0 && args[0] == "identities")
         {
-            return (null, "identities takes: init DIR");
+            return (null, "identities takes: init DIR | rotate-key DIR ENV | retire-key DIR ENV");
         }
 
         if (args.Count > 0 && args[0] == "nats")

@@ -32,6 +32,9 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
     /// <summary>sysexits(3): the server or a responder is not there.</summary>
     public const int ExitUnavailable = 69;
 
+    /// <summary>sysexits(3): the server refused the credentials (or their absence).</summary>
+    public const int ExitNoPermission = 77;
+
     /// <summary>sysexits(3): no answer in time.</summary>
     public const int ExitTimeout = 75;
 
@@ -73,6 +76,13 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
         try
         {
             await connection.ConnectAsync().ConfigureAwait(false);
+        }
+        catch (NatsException e) when (e.GetBaseException().Message.Contains("authorization violation", StringComparison.OrdinalIgnoreCase)
+            || e.GetBaseException().Message.Contains("authentication", StringComparison.OrdinalIgnoreCase))
+        {
+            var given = creds is null ? "no credentials were given (--creds FILE)" : $"the credentials in {creds}";
+            await error.WriteLineAsync($"nimmerverse nats: {connection.Opts.Url} refused {given}: {e.GetBaseException().Message}").ConfigureAwait(false);
+            return ExitNoPermission;
         }
         catch (NatsException e)
         {

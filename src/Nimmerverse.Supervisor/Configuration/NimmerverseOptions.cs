@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Nimmerverse.Actors.Governor;
+using Nimmerverse.Actors.Linux;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Actors.Thalamus;
@@ -114,9 +115,22 @@ public sealed partial record NimmerverseOptions
     public IReadOnlyList<ConfigurationError> ValidateInstallation()
     {
         var errors = new List<ConfigurationError>();
-        if (EffectiveRoles.Contains(ClusterRoles.NpcHost) && Npc.Population > 0 && !File.Exists(Npc.BrainPath))
+        var runsBrains = EffectiveRoles.Contains(ClusterRoles.NpcHost) && Npc.Population > 0;
+        if (runsBrains && !File.Exists(Npc.BrainPath))
         {
             errors.Add(new ConfigurationError($"{SectionName}:Npc:BrainPath", $"'{Npc.BrainPath}' does not exist (./nimmerverse install puts the brain in brain/ beside the supervisor; Npc:Population 0 runs no brains)"));
+        }
+        else if (runsBrains && BrainUserProblem() is { } problem)
+        {
+            errors.Add(new ConfigurationError($"{SectionName}:Npc:User", problem));
+        }
+
+        foreach (var (key, file) in Persistence.PostgresConnections.PasswordFiles(Postgres))
+        {
+            if (Persistence.PostgresConnections.PasswordFileProblem(file) is { } problem)
+            {
+                errors.Add(new ConfigurationError($"{SectionName}:{key}", problem));
+            }
         }
 
         if (Nats.Identities is { } directory)
@@ -131,6 +145,41 @@ public sealed partial record NimmerverseOptions
 
         return errors;
     }
+
+    /// <summary>Why the brains cannot run as <c>Npc:User</c> here, or null (also when it is unset).</summary>
+    private string? BrainUserProblem()
+    {
+        if (string.IsNullOrEmpty(Npc.User))
+        {
+            return null;
+        }
+
+        if (Npc.BrainUser() is not { } user)
+        {
+            return $"there is no user '{Npc.User}' (./nimmerverse install creates the nyx-* users from systemd/nimmerverse.sysusers)";
+        }
+
+        if (user.Uid == UnixUser.CurrentUid)
+        {
+            return null;
+        }
+
+        return UnixUser.CurrentUid != 0
+            ? $"brains can run as '{Npc.User}' only when the supervisor runs as root (it runs as uid {UnixUser.CurrentUid}); leave Npc:User empty to run them as this user"
+            : user.CannotRun(Npc.BrainPath);
+    }
+
+    /// <summary>These options as <c>check-config</c> prints them: passwords in connection strings and URLs replaced.</summary>
+    public NimmerverseOptions Redacted() => this with
+    {
+        Postgres = Postgres.Redacted(),
+        Nats = Nats with { Url = RedactUserInfo(Nats.Url) },
+    };
+
+    private static string RedactUserInfo(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.UserInfo.Length > 0
+            ? new UriBuilder(uri) { UserName = "********", Password = "" }.Uri.ToString()
+            : url;
 
     internal static string DefaultHostName()
     {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
+using Nimmerverse.Actors.Linux;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Protocol;
@@ -33,10 +34,16 @@ public static class NpcHostComposition
 
                 var settings = options.Npc;
                 var backend = resolver.GetService<NpcBackend>();
-                // With NATS identities, each brain starts with credentials of its own, minted at spawn.
-                IBrainLauncher? launcher = options.Nats.Identities is { } directory
-                    ? new CredentialedBrainLauncher(ProcessBrainLauncher.Instance, NatsIdentities.At(directory).Minter(subjects), NatsIdentities.At(directory).NpcCredsDirectory(options.Environment))
-                    : null;
+                // Brains as their own user (Npc:User, checked at start) and, with NATS identities, each
+                // with credentials of its own, minted at spawn.
+                IBrainLauncher launcher = settings.BrainUser() is { } user && user.Uid != UnixUser.CurrentUid
+                    ? new ProcessBrainLauncher(user)
+                    : ProcessBrainLauncher.Instance;
+                if (options.Nats.Identities is { } directory)
+                {
+                    launcher = new CredentialedBrainLauncher(launcher, NatsIdentities.At(directory).Minter(subjects));
+                }
+
                 var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher), ClusterNpcHosts.ActorName);
                 registry.Register<NpcHostActor>(npcHost);
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over its

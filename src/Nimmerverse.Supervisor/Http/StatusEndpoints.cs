@@ -21,7 +21,11 @@ public sealed record MemberReport(string Address, string Status, IReadOnlyList<s
 /// <summary>One subscription of the bridge: the subject pattern, the message type it carries, the actor it feeds.</summary>
 public sealed record SubscriptionReport(string Subject, string MessageType, string Actor);
 
-/// <summary>The NATS bridge as <c>/api/status</c> reports it: connection state and every counter, rejections and drops by reason, and what it subscribes to.</summary>
+/// <summary>
+/// The NATS bridge as <c>/api/status</c> reports it: connection state and every counter, rejections and
+/// drops by reason, publishes and subscriptions the server refused by identity (<c>supervisor</c>, <c>npc-3</c>),
+/// and what it subscribes to.
+/// </summary>
 public sealed record NatsReport(
     string State,
     long Received,
@@ -31,6 +35,7 @@ public sealed record NatsReport(
     long Disconnects,
     IReadOnlyDictionary<string, long> Rejected,
     IReadOnlyDictionary<string, long> Dropped,
+    IReadOnlyDictionary<string, long> PermissionViolations,
     IReadOnlyList<SubscriptionReport> Subscriptions)
 {
     public static NatsReport From(INatsConnection connection, BridgeStats stats, IReadOnlyList<SubscriptionReport> subscriptions) => new(
@@ -42,6 +47,7 @@ public sealed record NatsReport(
         stats.Disconnects,
         stats.Rejected.ToDictionary(r => JsonNamingPolicy.SnakeCaseLower.ConvertName(r.Key.ToString()), r => r.Value),
         stats.Dropped.ToDictionary(d => JsonNamingPolicy.SnakeCaseLower.ConvertName(d.Key.ToString()), d => d.Value),
+        stats.PermissionViolations,
         subscriptions);
 }
 

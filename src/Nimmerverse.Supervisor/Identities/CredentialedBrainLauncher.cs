@@ -5,12 +5,13 @@ namespace Nimmerverse.Supervisor.Identities;
 
 /// <summary>
 /// Starts each brain with NATS credentials of its own, minted afresh for every start (so a brain
-/// restarted after bad or expired credentials gets new ones): its NPC id is read back from its
-/// command line, and <c>--creds</c> added.
+/// restarted after refused or expired credentials gets new ones) and handed over on its standard
+/// input (<c>--creds -</c>): they are never on disk, where every process of the brains' shared
+/// user could read them. Its NPC id is read back from its command line.
 /// </summary>
-public sealed class CredentialedBrainLauncher(IBrainLauncher inner, NpcMinter minter, string credsDirectory) : IBrainLauncher
+public sealed class CredentialedBrainLauncher(IBrainLauncher inner, NpcMinter minter) : IBrainLauncher
 {
-    public BrainProcess Start(string brainPath, IReadOnlyList<string> arguments, Action<BrainProcess> onExit)
+    public BrainProcess Start(string brainPath, IReadOnlyList<string> arguments, Action<BrainProcess> onExit, string? standardInput = null)
     {
         var (command, error) = BrainCommandLine.Parse(arguments);
         if (command is null)
@@ -18,9 +19,7 @@ public sealed class CredentialedBrainLauncher(IBrainLauncher inner, NpcMinter mi
             throw new ArgumentException($"not a brain's command line: {error}", nameof(arguments));
         }
 
-        var creds = Path.Combine(credsDirectory, $"npc-{command.Id}.creds");
-        minter.Mint(command.Id, creds);
-        return inner.Start(brainPath, (command with { CredsFile = creds }).ToArguments(), onExit);
+        return inner.Start(brainPath, (command with { CredsFile = BrainCommandLine.CredsOnStandardInput }).ToArguments(), onExit, minter.Mint(command.Id));
     }
 
     public BrainProcess? Adopt(int pid) => inner.Adopt(pid);

@@ -29,49 +29,108 @@ public sealed class NatsIdentities
 
     public string SigningKey(string environment) => Path.Combine(Directory, "accounts", $"{environment}.signing.nk");
 
+    /// <summary>The signing key a rotation replaces, kept (and trusted) until it is retired.</summary>
+    public string PreviousSigningKey(string environment) => Path.Combine(Directory, "accounts", $"{environment}.signing.previous.nk");
+
+    private const string SystemAccount = "SYS";
+
+    private string OperatorKey => Path.Combine(Directory, "operator.nk");
+
+    private string AccountKey(string account) => Path.Combine(Directory, "accounts", $"{account}.nk");
+
     public string AccountJwt(string environment) => Path.Combine(Directory, "accounts", $"{environment}.jwt");
 
     /// <summary>Creates the identities in <paramref name="directory"/>, or keeps those already there (keys are never replaced: that would lock every holder out).</summary>
     public static NatsIdentities Create(string directory)
     {
         var identities = new NatsIdentities(directory);
-        using var operatorKey = LoadOrCreate(Path.Combine(directory, "operator.nk"), PrefixByte.Operator);
+        using var operatorKey = LoadOrCreate(identities.OperatorKey, PrefixByte.Operator);
         WriteIfMissing(Path.Combine(directory, "operator.jwt"), () => NatsJwt.Operator(operatorKey, "nimmerverse"));
         // The server's own account (JetStream and monitoring need one); no user of ours is in it.
-        using var system = LoadOrCreate(Path.Combine(directory, "accounts", "SYS.nk"), PrefixByte.Account);
-        var systemJwt = Path.Combine(directory, "accounts", "SYS.jwt");
-        WriteIfMissing(systemJwt, () => NatsJwt.Account(operatorKey, system.GetPublicKey(), "SYS", [], jetStream: false));
-        var preload = new List<string> { $"  {system.GetPublicKey()}: \"{File.ReadAllText(systemJwt).Trim()}\"" };
+        using var system = LoadOrCreate(identities.AccountKey(SystemAccount), PrefixByte.Account);
+        WriteIfMissing(identities.AccountJwt(SystemAccount), () => NatsJwt.Account(operatorKey, system.GetPublicKey(), SystemAccount, [], jetStream: false));
         foreach (var environment in Environments.All)
         {
-            using var account = LoadOrCreate(Path.Combine(directory, "accounts", $"{environment}.nk"), PrefixByte.Account);
+            using var account = LoadOrCreate(identities.AccountKey(environment), PrefixByte.Account);
             using var signing = LoadOrCreate(identities.SigningKey(environment), PrefixByte.Account);
             WriteIfMissing(identities.AccountJwt(environment), () => NatsJwt.Account(operatorKey, account.GetPublicKey(), environment, [signing.GetPublicKey()]));
-            preload.Add($"  {account.GetPublicKey()}: \"{File.ReadAllText(identities.AccountJwt(environment)).Trim()}\"");
             MintIfMissing(identities.SupervisorCreds(environment), signing, account.GetPublicKey(), $"supervisor-{environment}");
             MintIfMissing(identities.OperatorCreds(environment), signing, account.GetPublicKey(), $"operator-{environment}");
         }
 
+        identities.WriteServerConfig();
+        return identities;
+    }
+
+    /// <summary>
+    /// The first step of a signing-key rotation for <paramref name="environment"/>: the key becomes the
+    /// previous one, a new one is made, the account JWT lists both (users of either are trusted), the
+    /// supervisor's and the operator's users are minted anew with the new key, and nats-server.conf is
+    /// rewritten. Then: reload nats-server, give the hosts the new key and creds, restart their supervisors,
+    /// and <see cref="RetireSigningKey"/>. Needs the operator's key (it re-signs the account).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A rotation is already under way.</exception>
+    public void RotateSigningKey(string environment)
+    {
+        if (File.Exists(PreviousSigningKey(environment)))
+        {
+            throw new InvalidOperationException($"a rotation of {environment}'s signing key is under way ({PreviousSigningKey(environment)} exists): retire it first (nimmerverse identities retire-key {Directory} {environment})");
+        }
+
+        using var operatorKey = KeyPair.FromSeed(File.ReadAllText(OperatorKey).Trim());
+        using var account = KeyPair.FromSeed(File.ReadAllText(AccountKey(environment)).Trim());
+        File.Move(SigningKey(environment), PreviousSigningKey(environment));
+        using var previous = KeyPair.FromSeed(File.ReadAllText(PreviousSigningKey(environment)).Trim());
+        using var fresh = LoadOrCreate(SigningKey(environment), PrefixByte.Account);
+        File.WriteAllText(AccountJwt(environment), NatsJwt.Account(operatorKey, account.GetPublicKey(), environment, [fresh.GetPublicKey(), previous.GetPublicKey()]) + "\n");
+        Mint(SupervisorCreds(environment), fresh, account.GetPublicKey(), $"supervisor-{environment}");
+        Mint(OperatorCreds(environment), fresh, account.GetPublicKey(), $"operator-{environment}");
+        WriteServerConfig();
+    }
+
+    /// <summary>
+    /// The last step: the account JWT lists the new signing key only, the previous key is deleted, and
+    /// nats-server.conf is rewritten. Once nats-server reloads it, every user the previous key signed
+    /// is refused.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No rotation is under way.</exception>
+    public void RetireSigningKey(string environment)
+    {
+        if (!File.Exists(PreviousSigningKey(environment)))
+        {
+            throw new InvalidOperationException($"no rotation of {environment}'s signing key is under way (start one: nimmerverse identities rotate-key {Directory} {environment})");
+        }
+
+        using var operatorKey = KeyPair.FromSeed(File.ReadAllText(OperatorKey).Trim());
+        using var account = KeyPair.FromSeed(File.ReadAllText(AccountKey(environment)).Trim());
+        using var current = KeyPair.FromSeed(File.ReadAllText(SigningKey(environment)).Trim());
+        File.WriteAllText(AccountJwt(environment), NatsJwt.Account(operatorKey, account.GetPublicKey(), environment, [current.GetPublicKey()]) + "\n");
+        File.Delete(PreviousSigningKey(environment));
+        WriteServerConfig();
+    }
+
+    /// <summary>nats-server.conf from the operator's and the accounts' JWTs as they are on disk.</summary>
+    private void WriteServerConfig()
+    {
+        string Jwt(string path) => File.ReadAllText(path).Trim();
+        var preload = new[] { SystemAccount }.Concat(Environments.All)
+            .Select(account => $"  {NatsJwt.Subject(Jwt(AccountJwt(account)))}: \"{Jwt(AccountJwt(account))}\"");
         var config = $$"""
-            # NATS decentralized auth for nimmerverse, written by `nimmerverse identities init`.
+            # NATS decentralized auth for nimmerverse, written by `nimmerverse identities`.
             # Include it from nats-server's configuration (include ./nats-server.conf).
-            operator: "{{File.ReadAllText(Path.Combine(directory, "operator.jwt")).Trim()}}"
-            system_account: {{system.GetPublicKey()}}
+            operator: "{{Jwt(Path.Combine(Directory, "operator.jwt"))}}"
+            system_account: {{NatsJwt.Subject(Jwt(AccountJwt(SystemAccount)))}}
             resolver: MEMORY
             resolver_preload: {
             {{string.Join("\n", preload)}}
             }
 
             """;
-        File.WriteAllText(identities.ServerConfig, config);
-        return identities;
+        File.WriteAllText(ServerConfig, config);
     }
 
     /// <summary>The paths of the identities in <paramref name="directory"/>, whether or not they exist yet.</summary>
     public static NatsIdentities At(string directory) => new(directory);
-
-    /// <summary>Where the supervisor of <paramref name="environment"/> writes the creds it mints for its brains.</summary>
-    public string NpcCredsDirectory(string environment) => Path.Combine(Directory, "npcs", environment);
 
     /// <summary>The minter of the NPC users of <paramref name="subjects"/>' environment.</summary>
     public NpcMinter Minter(Subjects subjects) => NpcMinter.Open(SigningKey(subjects.Environment), AccountJwt(subjects.Environment), subjects);
@@ -99,11 +158,14 @@ public sealed class NatsIdentities
 
     private static void MintIfMissing(string path, KeyPair signing, string account, string name)
     {
-        if (File.Exists(path))
+        if (!File.Exists(path))
         {
-            return;
+            Mint(path, signing, account, name);
         }
+    }
 
+    private static void Mint(string path, KeyPair signing, string account, string name)
+    {
         using var user = KeyPair.CreatePair(PrefixByte.User);
         CredsFile.Write(path, NatsJwt.User(signing, account, user.GetPublicKey(), name), user.GetSeed());
     }
@@ -120,15 +182,18 @@ public sealed class NpcMinter(KeyPair signingKey, string accountPublicKey, Subje
     public static NpcMinter Open(string signingKeyPath, string accountJwtPath, Subjects subjects)
     {
         var signing = KeyPair.FromSeed(File.ReadAllText(signingKeyPath).Trim());
-        var account = System.Text.Json.Nodes.JsonNode.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(File.ReadAllText(accountJwtPath).Trim().Split('.')[1]))!["sub"]!.GetValue<string>();
-        return new NpcMinter(signing, account, subjects);
+        return new NpcMinter(signing, NatsJwt.Subject(File.ReadAllText(accountJwtPath).Trim()), subjects);
     }
 
-    /// <summary>Writes NPC <paramref name="npcId"/>'s creds to <paramref name="path"/> (mode 0400).</summary>
-    public void Mint(int npcId, string path)
+    /// <summary>
+    /// A new user for NPC <paramref name="npcId"/>, as the text of a <c>.creds</c> file: it is handed to the
+    /// brain on its standard input and never written to disk. <paramref name="expires"/>: none by default
+    /// (a brain keeps its user for its life; a restart mints a new one).
+    /// </summary>
+    public string Mint(int npcId, DateTimeOffset? expires = null)
     {
         using var user = KeyPair.CreatePair(PrefixByte.User);
         var permissions = new NatsPermissions(subjects.NpcMayPublish(npcId), subjects.NpcMaySubscribe(npcId));
-        CredsFile.Write(path, NatsJwt.User(signingKey, accountPublicKey, user.GetPublicKey(), $"npc-{npcId}", permissions), user.GetSeed());
+        return CredsFile.Format(NatsJwt.User(signingKey, accountPublicKey, user.GetPublicKey(), $"npc-{npcId}", permissions, expires), user.GetSeed());
     }
 }

@@ -75,6 +75,11 @@ public static class NatsJwt
         return Sign(signer, userPublicKey, name, nats, expires);
     }
 
+    /// <summary>The subject (<c>sub</c>: the public key it is about) of <paramref name="jwt"/>, unverified.</summary>
+    public static string Subject(string jwt) =>
+        JsonNode.Parse(Base64Url.DecodeFromChars(jwt.Split('.')[1]))?["sub"]?.GetValue<string>()
+        ?? throw new InvalidDataException("a JWT without a subject");
+
     /// <summary>The claims of <paramref name="jwt"/>, if its signature is the one of <paramref name="issuerPublicKey"/>; null otherwise.</summary>
     public static JsonObject? Verified(string jwt, string issuerPublicKey)
     {

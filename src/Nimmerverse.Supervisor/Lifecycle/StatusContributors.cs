@@ -48,6 +48,11 @@ public sealed class NatsStatusContributor(INatsConnection connection, BridgeCoun
             text += $", {stats.DroppedTotal} dropped";
         }
 
+        if (stats.PermissionViolationsTotal > 0)
+        {
+            text += $", {stats.PermissionViolationsTotal} permission violations";
+        }
+
         return text;
     }
 }

@@ -8,8 +8,10 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// Brings the schema up to date at start-up. PostgreSQL being away does not stop the daemon (the
 /// organism lives on; checkpoint saves are answered with an error meanwhile): the migrations are
 /// retried every few seconds until they succeed, and each failure is logged once per minute.
+/// They run as the schema's owner (<paramref name="schemaOwner"/>, disposed once they are done)
+/// where the daemon writes as a role of its own, else on <paramref name="dataSource"/>.
 /// </summary>
-public sealed class DatabaseStartup(NpgsqlDataSource dataSource, ILogger<DatabaseStartup> log) : BackgroundService
+public sealed class DatabaseStartup(NpgsqlDataSource dataSource, ILogger<DatabaseStartup> log, NpgsqlDataSource? schemaOwner = null) : BackgroundService
 {
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
@@ -29,7 +31,12 @@ public sealed class DatabaseStartup(NpgsqlDataSource dataSource, ILogger<Databas
         {
             try
             {
-                var applied = await SchemaMigrations.ApplyAsync(dataSource, stoppingToken).ConfigureAwait(false);
+                var applied = await SchemaMigrations.ApplyAsync(schemaOwner ?? dataSource, stoppingToken).ConfigureAwait(false);
+                if (schemaOwner is not null)
+                {
+                    await schemaOwner.DisposeAsync().ConfigureAwait(false);
+                }
+
                 log.LogInformation(
                     "PostgreSQL schema at version {SchemaVersion}{Applied}",
                     SchemaMigrations.LatestVersion,

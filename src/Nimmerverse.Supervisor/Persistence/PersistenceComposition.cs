@@ -14,10 +14,11 @@ public static class PersistenceComposition
 {
     public static IServiceCollection AddNimmerversePersistence(this IServiceCollection services, NimmerverseOptions options) =>
         services
-            .AddSingleton(provider => new NpgsqlDataSourceBuilder(options.Postgres.ConnectionString)
-                .UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>())
-                .Build())
-            .AddSingleton<DatabaseStartup>()
+            .AddSingleton(provider => DataSource(PostgresConnections.Writer(options.Postgres), provider))
+            .AddSingleton(provider => new DatabaseStartup(
+                provider.GetRequiredService<NpgsqlDataSource>(),
+                provider.GetRequiredService<ILogger<DatabaseStartup>>(),
+                PostgresConnections.Owner(options.Postgres) is { } owner ? DataSource(owner, provider) : null))
             .AddSingleton<PostgresDeadLetters>()
             .AddSingleton<Lifecycle.IStatusContributor>(provider => provider.GetRequiredService<PostgresDeadLetters>())
             .AddSingleton<ICheckpointStore, PostgresCheckpointStore>()
@@ -29,6 +30,9 @@ public static class PersistenceComposition
                 provider.GetRequiredService<ILogger<DecisionTrailRecorder>>()))
             .AddSingleton<IDecisionTrails>(provider => provider.GetRequiredService<DecisionTrailRecorder>())
             .AddTrailsStatus(options);
+
+    private static NpgsqlDataSource DataSource(string connectionString, IServiceProvider provider) =>
+        new NpgsqlDataSourceBuilder(connectionString).UseLoggerFactory(provider.GetRequiredService<ILoggerFactory>()).Build();
 
     /// <summary>
     /// Where the governor runs, its trails have their say in the STATUS line, and the gate

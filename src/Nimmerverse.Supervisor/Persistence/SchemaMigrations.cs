@@ -92,6 +92,31 @@ public static class SchemaMigrations
 
     public static int LatestVersion => All[^1].Version;
 
+    /// <summary>The group role the daemon's login role is a member of: reads and writes rows, owns nothing, creates nothing.</summary>
+    public const string WriterRole = "nimmerverse_writer";
+
+    /// <summary>The group role researchers' login roles are members of: reads every table.</summary>
+    public const string ReaderRole = "nimmerverse_reader";
+
+    /// <summary>
+    /// After every migration run, as the owner: the writer and reader roles get their rights on every
+    /// table there is (so a new table's rights come with the migration that makes it). Roles that do
+    /// not exist are skipped: a database with one role that owns and writes needs neither.
+    /// </summary>
+    private const string GrantPrivileges = $"""
+        do $$
+        begin
+            if exists (select from pg_roles where rolname = '{WriterRole}') then
+                execute 'grant select, insert, update, delete on all tables in schema public to {WriterRole}';
+                execute 'grant usage, select on all sequences in schema public to {WriterRole}';
+            end if;
+            if exists (select from pg_roles where rolname = '{ReaderRole}') then
+                execute 'grant select on all tables in schema public to {ReaderRole}';
+            end if;
+        end
+        $$
+        """;
+
     /// <summary>Applies every migration newer than the database's version (up to <paramref name="upTo"/>, for tests of an upgrade); returns the versions applied.</summary>
     public static async Task<IReadOnlyList<int>> ApplyAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken, int? upTo = null)
     {
@@ -134,6 +159,7 @@ public static class SchemaMigrations
                 applied.Add(migration.Version);
             }
 
+            await Execute(connection, null, GrantPrivileges, cancellationToken).ConfigureAwait(false);
             return applied;
         }
         finally

@@ -95,6 +95,39 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
     }
 
     [Test]
+    public async Task Permission_violations_are_counted_by_identity_its_own_and_those_NPCs_report()
+    {
+        // A server that refuses this bridge's user one subject.
+        var config = Path.Combine(Path.GetTempPath(), $"nv-bridge-perms-{Guid.NewGuid():N}.conf");
+        await File.WriteAllTextAsync(config, """
+            authorization {
+              users = [ { user: bridge, password: secret, permissions: { publish: { deny: ["dev.nervous.cells.forbidden.>"] } } } ]
+            }
+            """);
+        try
+        {
+            await using var server = await NatsServer.StartAsync(config: config);
+            await using var connection = new NatsConnection(new NatsOpts { Url = server.Url, AuthOpts = new NatsAuthOpts { Username = "bridge", Password = "secret" } });
+            await connection.ConnectAsync();
+            var bridge = Sys.ActorOf(NatsBridgeActor.Props(connection, NatsBridgeSettings.Default, "dev", _counters));
+            var wave = Envelopes.Of(Tester, new WaveBody("forbidden", 0.5, JsonDocument.Parse("{}").RootElement, 0.1));
+
+            bridge.Tell(new Publish<WaveBody>(Dev.CellWave("forbidden"), wave));
+            await bridge.Ask<BridgeStats>(GetStats.Instance, TimeSpan.FromSeconds(5)); // started: on the event stream
+            Sys.EventStream.Publish(new NpcPermissionViolations(3, 2));
+            Sys.EventStream.Publish(new NpcPermissionViolations(3, 1));
+
+            var counted = await Eventually.TrueAsync(() => Task.FromResult(_counters.Snapshot().PermissionViolations.Count == 2), TimeSpan.FromSeconds(10));
+            Assert.That(counted, Is.True, string.Join(", ", _counters.Snapshot().PermissionViolations));
+            Assert.That(_counters.Snapshot().PermissionViolations, Is.EquivalentTo(new Dictionary<string, long> { ["supervisor"] = 1, ["npc-3"] = 3 }));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Test]
     public async Task Publish_and_reply_reach_plain_nats_clients()
     {
         var bridge = Bridge();

@@ -59,9 +59,9 @@ public sealed class NpcProcessActorSpec : AkkaSpec
 
         public int Starts => Volatile.Read(ref _starts);
 
-        public BrainProcess Start(string brainPath, IReadOnlyList<string> arguments, Action<BrainProcess> onExit)
+        public BrainProcess Start(string brainPath, IReadOnlyList<string> arguments, Action<BrainProcess> onExit, string? standardInput = null)
         {
-            var brain = ProcessBrainLauncher.Instance.Start(brainPath, arguments, onExit);
+            var brain = ProcessBrainLauncher.Instance.Start(brainPath, arguments, onExit, standardInput);
             Interlocked.Increment(ref _starts);
             _started.Enqueue(brain);
             return brain;
@@ -104,10 +104,29 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     /// <summary>The NATS server the stand-ins are told about (they never dial it).</summary>
     private const string Nats = "nats://127.0.0.1:4222";
 
-    private static Inbound<NpcStateBody> StateOf(int npcId) => new(
+    private static Inbound<NpcStateBody> StateOf(int npcId, long permissionViolations = 0) => new(
         $"dev.npc.{npcId}.state",
-        Envelopes.Of(new MessageSource($"npc-{npcId}", "npc", 1), new NpcStateBody(npcId, 1, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0)),
+        Envelopes.Of(new MessageSource($"npc-{npcId}", "npc", 1), new NpcStateBody(npcId, 1, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, PermissionViolations: permissionViolations)),
         null);
+
+    [Test]
+    public void Permission_violations_a_brain_reports_are_published_once_each_for_the_bridge_to_count()
+    {
+        var bridge = CreateTestProbe();
+        var counted = CreateTestProbe();
+        Sys.EventStream.Subscribe(counted.Ref, typeof(NpcPermissionViolations));
+        var npc = Sys.ActorOf(NpcProcessActor.Props(12, Settings(Script("sleep 30")), Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
+        ExpectEvent(bridge, "spawned");
+
+        npc.Tell(StateOf(12), TestActor);
+        npc.Tell(StateOf(12, permissionViolations: 2), TestActor);
+        npc.Tell(StateOf(12, permissionViolations: 2), TestActor);
+        npc.Tell(StateOf(12, permissionViolations: 5), TestActor);
+
+        Assert.That(counted.ExpectMsg<NpcPermissionViolations>(), Is.EqualTo(new NpcPermissionViolations(12, 2)));
+        Assert.That(counted.ExpectMsg<NpcPermissionViolations>(), Is.EqualTo(new NpcPermissionViolations(12, 3)), "only what is new since the last state");
+        counted.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
 
     private NpcLifecycleBody ExpectEvent(Akka.TestKit.TestProbe bridge, string lifecycleEvent, TimeSpan? within = null)
     {

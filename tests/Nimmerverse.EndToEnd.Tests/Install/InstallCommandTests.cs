@@ -13,6 +13,11 @@ public sealed class InstallCommandTests
     {
         await Published.EnsureAsync();
         _root = Directory.CreateTempSubdirectory("nimmerverse-root-").FullName;
+        // As a real root is: the brains' user must reach the installed brain.
+        if (OperatingSystem.IsLinux())
+        {
+            File.SetUnixFileMode(_root, (UnixFileMode)0b111_101_101);
+        }
     }
 
     [TearDown]
@@ -41,6 +46,45 @@ public sealed class InstallCommandTests
     }
 
     [Test]
+    public async Task Install_creates_the_workloads_users_in_the_root_and_a_second_install_changes_nothing()
+    {
+        var first = await InstallAsync("/opt/nimmerverse");
+        Assert.That(first.ExitCode, Is.Zero, first.ToString());
+        var passwd = await File.ReadAllTextAsync(Path.Combine(_root, "etc/passwd"));
+        var group = await File.ReadAllTextAsync(Path.Combine(_root, "etc/group"));
+
+        foreach (var user in new[] { "nyx-cognitive", "nyx-training", "nyx-organs", "nyx-nervous" })
+        {
+            var entry = passwd.Split('\n').SingleOrDefault(line => line.StartsWith(user + ":", StringComparison.Ordinal));
+            Assert.That(entry, Is.Not.Null, $"{user} in {_root}/etc/passwd:\n{passwd}");
+            Assert.That(entry!.Split(':')[6], Does.EndWith("nologin"), $"{user} has no login shell");
+            Assert.That(int.Parse(entry.Split(':')[2], System.Globalization.CultureInfo.InvariantCulture), Is.LessThan(1000), $"{user} is a system user");
+        }
+
+        Assert.That(group, Does.Match("(?m)^nimmerverse-agents:x:\\d+:.*nyx-nervous"), "the brains' user is in the agents' group");
+        Assert.That(File.Exists(Path.Combine(_root, "usr/lib/sysusers.d/nimmerverse.conf")), Is.True, "the sysusers file ships, for systemd-sysusers at every boot");
+
+        var second = await InstallAsync("/opt/nimmerverse");
+        Assert.That(second.ExitCode, Is.Zero, second.ToString());
+        Assert.That(await File.ReadAllTextAsync(Path.Combine(_root, "etc/passwd")), Is.EqualTo(passwd), "applied again, nothing changes");
+    }
+
+    [Test]
+    public async Task Install_stops_with_the_path_when_the_users_cannot_be_written()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "etc"));
+        await File.WriteAllTextAsync(Path.Combine(_root, "etc/passwd"), "");
+        // A read-only mount is what stops root; an immutable-like stand-in: /etc/passwd a folder.
+        File.Delete(Path.Combine(_root, "etc/passwd"));
+        Directory.CreateDirectory(Path.Combine(_root, "etc/passwd"));
+
+        var result = await InstallAsync("/opt/nimmerverse");
+
+        Assert.That(result.ExitCode, Is.Not.Zero, result.ToString());
+        Assert.That(result.StandardError, Does.Contain($"{_root}/usr/lib/sysusers.d/nimmerverse.conf").And.Contain($"{_root}/etc/passwd"));
+    }
+
+    [Test]
     public async Task A_second_install_keeps_the_users_configuration()
     {
         await InstallAsync("/opt/nimmerverse");
@@ -58,6 +102,8 @@ public sealed class InstallCommandTests
     [Test]
     public async Task The_installed_binary_checks_the_installed_config()
     {
+        // The config runs the brains as nyx-nervous, which the check looks up on this machine.
+        await WorkloadUsers.EnsureAsync();
         await InstallAsync("/opt/nimmerverse");
 
         var check = await ProcessRunner.RunAsync(Path.Combine(_root, "opt/nimmerverse/bin/nimmerverse"),

@@ -114,6 +114,30 @@ public sealed class NpcSupervisionTests
     }
 
     [Test]
+    public async Task A_brain_runs_in_its_scope_as_the_brains_own_user_without_any_privilege()
+    {
+        await ConfigureAsync("NIMMERVERSE_NPC__POPULATION=1");
+        await Sandbox.SystemctlAsync("start", Unit);
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(ScopePids(0).Length == 1), TimeSpan.FromSeconds(30)), Is.True, await JournalAsync());
+        var pid = ScopePids(0)[0];
+        var uid = WorkloadUsers.UidOf(WorkloadUsers.Brains).ToString(CultureInfo.InvariantCulture);
+
+        // The installed configuration names the user (Npc:User); install made it from the sysusers file.
+        Dictionary<string, string> status = [];
+        var switched = await Eventually.TrueAsync(() =>
+        {
+            status = File.ReadLines($"/proc/{pid}/status").Select(line => line.Split(':', 2)).ToDictionary(f => f[0], f => f[1].Trim());
+            return Task.FromResult(status["Uid"].Split('\t').All(u => u == uid));
+        }, TimeSpan.FromSeconds(10));
+
+        Assert.That(switched, Is.True, $"uids {status.GetValueOrDefault("Uid")}, expected {uid} ({WorkloadUsers.Brains})");
+        Assert.That(status["Gid"].Split('\t'), Is.All.Not.EqualTo("0"), "no root group");
+        Assert.That(status["NoNewPrivs"], Is.EqualTo("1"));
+        Assert.That(new[] { status["CapPrm"], status["CapEff"], status["CapAmb"] }, Is.All.EqualTo("0000000000000000"));
+        Assert.That(await File.ReadAllTextAsync($"/proc/{pid}/cmdline"), Does.Contain("nimmerverse-brain"), "the scope holds the brain itself (setsid and setpriv exec in place)");
+    }
+
+    [Test]
     public async Task A_brain_killed_with_SIGKILL_is_restarted_in_a_new_scope_and_not_reported_as_out_of_memory()
     {
         await ConfigureAsync("NIMMERVERSE_NPC__POPULATION=1\nNIMMERVERSE_NPC__RESTARTDELAY=00:00:00.500");

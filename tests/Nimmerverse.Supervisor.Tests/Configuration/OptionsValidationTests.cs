@@ -17,6 +17,9 @@ public sealed class OptionsValidationTests
         yield return Case("NIMMERVERSE_NATS__URL", "not a url", "Nimmerverse:Nats:Url");
         yield return Case("NIMMERVERSE_POSTGRES__CONNECTIONSTRING", "Port=5432;Database=x", "Nimmerverse:Postgres:ConnectionString");
         yield return Case("NIMMERVERSE_POSTGRES__CONNECTIONSTRING", "Host=x;=;;=", "Nimmerverse:Postgres:ConnectionString");
+        yield return Case("NIMMERVERSE_POSTGRES__MIGRATIONCONNECTIONSTRING", "Port=5432;Database=x", "Nimmerverse:Postgres:MigrationConnectionString");
+        yield return Case("NIMMERVERSE_POSTGRES__PASSWORDFILE", "secrets/pg", "Nimmerverse:Postgres:PasswordFile");
+        yield return Case("NIMMERVERSE_NPC__USER", "Nyx Nervous", "Nimmerverse:Npc:User");
         yield return Case("NIMMERVERSE_AKKA__HOSTNAME", " ", "Nimmerverse:Akka:Hostname");
         yield return Case("NIMMERVERSE_AKKA__PORT", "70000", "Nimmerverse:Akka:Port");
         yield return Case("NIMMERVERSE_AKKA__PORT", "-1", "Nimmerverse:Akka:Port");

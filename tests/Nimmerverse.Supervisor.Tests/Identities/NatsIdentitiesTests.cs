@@ -4,6 +4,7 @@ using NATS.NKeys;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Identities;
 using Nimmerverse.Testing;
+using Nimmerverse.Testing.Brains;
 using Nimmerverse.Testing.Nats;
 
 namespace Nimmerverse.Supervisor.Tests.Identities;
@@ -49,10 +50,11 @@ public sealed class NatsIdentitiesTests
         return connection;
     }
 
-    private string MintNpc(int npcId)
+    /// <summary>NPC <paramref name="npcId"/>'s creds, written to a file as a person running a brain by hand would.</summary>
+    private string MintNpc(int npcId, DateTimeOffset? expires = null)
     {
         var path = Path.Combine(_directory, "npcs", $"npc-{npcId}.creds");
-        NpcMinter.Open(_identities.SigningKey("dev"), _identities.AccountJwt("dev"), _dev).Mint(npcId, path);
+        Secret.Write(path, NpcMinter.Open(_identities.SigningKey("dev"), _identities.AccountJwt("dev"), _dev).Mint(npcId, expires));
         return path;
     }
 
@@ -80,6 +82,60 @@ public sealed class NatsIdentitiesTests
     }
 
     [Test]
+    public async Task The_cli_says_the_server_refused_it_rather_than_that_it_cannot_reach_it()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var stranger = await new Nimmerverse.Supervisor.Cli.NatsCommand(output, error).RunAsync(["pub", "dev.npc.3.command", "{}"], _nats.Url, default);
+        var expired = await new Nimmerverse.Supervisor.Cli.NatsCommand(output, error).RunAsync(["pub", "dev.npc.3.command", "{}", "--creds", MintNpc(3, DateTimeOffset.UtcNow.AddMinutes(-1))], _nats.Url, default);
+
+        Assert.That((stranger, expired), Is.EqualTo((Nimmerverse.Supervisor.Cli.NatsCommand.ExitNoPermission, Nimmerverse.Supervisor.Cli.NatsCommand.ExitNoPermission)), error.ToString());
+        Assert.That(error.ToString(), Does.Contain("refused no credentials were given (--creds FILE)").And.Contain("refused the credentials in").And.Not.Contain("cannot reach"));
+    }
+
+    [Test]
+    public void An_NPC_user_past_its_expiry_is_refused()
+    {
+        var error = Assert.ThrowsAsync<NatsException>(async () => await ConnectAsync(MintNpc(3, DateTimeOffset.UtcNow.AddMinutes(-1)), _dev.NpcInboxPrefix(3)));
+        Assert.That(error!.GetBaseException().Message, Does.Contain("Authorization Violation").IgnoreCase.Or.Contain("expired").IgnoreCase);
+    }
+
+    private string MintNpcText(int npcId, DateTimeOffset? expires = null) =>
+        NpcMinter.Open(_identities.SigningKey("dev"), _identities.AccountJwt("dev"), _dev).Mint(npcId, expires);
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_brain_whose_credentials_are_refused_exits_77_saying_so()
+    {
+        await using var expired = BrainProcess.StartReading(MintNpcText(3, DateTimeOffset.UtcNow.AddMinutes(-1)), 3, _nats.Url, 5, "--env", "dev", "--creds", "-");
+        await using var empty = BrainProcess.StartReading("no credentials here", 4, _nats.Url, 5, "--env", "dev", "--creds", "-");
+
+        Assert.That(await expired.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(77), expired.ToString());
+        Assert.That(expired.Log, Has.Some.Contains("the bus refused this NPC's credentials").And.Some.Contains("to be started again with fresh ones"));
+        Assert.That(await empty.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(77), empty.ToString());
+        Assert.That(empty.Log, Has.Some.Contains("standard input held no NATS credentials"));
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_brain_on_another_NPCs_credentials_is_refused_its_subjects_and_counts_it()
+    {
+        // NPC 4's brain with NPC 3's credentials: every subject it needs belongs to NPC 4.
+        await using var supervisor = await ConnectAsync(_identities.SupervisorCreds("dev"));
+        await using var states = await supervisor.SubscribeCoreAsync<byte[]>("dev.npc.*.state");
+        await supervisor.PingAsync();
+        await using var impostor = BrainProcess.StartReading(MintNpcText(3), 4, _nats.Url, 5, "--env", "dev", "--creds", "-");
+
+        var logged = await Eventually.TrueAsync(() => Task.FromResult(impostor.Log.Any(l => l.Contains("the bus refused this NPC: Permissions Violation", StringComparison.Ordinal))), TimeSpan.FromSeconds(60));
+
+        Assert.That(logged, Is.True, impostor.ToString());
+        Assert.That(impostor.HasExited, Is.False, "refused subjects are counted, not fatal: its credentials are valid");
+        using var none = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        Assert.That(async () => await states.Msgs.WaitToReadAsync(none.Token), Throws.InstanceOf<OperationCanceledException>(), "none of its states reached the bus");
+    }
+
+    [Test]
     public async Task The_files_are_what_they_claim_and_secrets_are_mode_0400()
     {
         var operatorJwt = (await File.ReadAllTextAsync(Path.Combine(_directory, "operator.jwt"))).Trim();
@@ -89,7 +145,7 @@ public sealed class NatsIdentitiesTests
         Assert.That(NatsJwt.Verified(operatorJwt, operatorKey.GetPublicKey())?["nats"]?["type"]?.GetValue<string>(), Is.EqualTo("operator"));
         Assert.That(account?["name"]?.GetValue<string>(), Is.EqualTo("dev"), "the dev account, signed by the operator");
         Assert.That(NatsJwt.Verified((await File.ReadAllTextAsync(_identities.AccountJwt("dev"))).Trim(), KeyPair.CreatePair(PrefixByte.Operator).GetPublicKey()), Is.Null, "another key's signature does not verify");
-        foreach (var secret in new[] { Path.Combine(_directory, "operator.nk"), _identities.SigningKey("prod"), _identities.SupervisorCreds("dev"), MintNpc(9) })
+        foreach (var secret in new[] { Path.Combine(_directory, "operator.nk"), _identities.SigningKey("prod"), _identities.SupervisorCreds("dev") })
         {
             Assert.That(OperatingSystem.IsLinux() ? File.GetUnixFileMode(secret) : default, Is.EqualTo(UnixFileMode.UserRead), secret);
         }

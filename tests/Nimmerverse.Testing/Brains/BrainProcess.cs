@@ -26,12 +26,16 @@ public sealed class BrainProcess : IAsyncDisposable
     /// <summary>What the brain wrote so far, one line per entry.</summary>
     public IReadOnlyList<string> Log => [.. _log];
 
-    public static BrainProcess Start(int id, string natsUrl, double tickRateHz, params string[] more)
+    public static BrainProcess Start(int id, string natsUrl, double tickRateHz, params string[] more) => StartReading(null, id, natsUrl, tickRateHz, more);
+
+    /// <summary>A brain that reads <paramref name="standardInput"/> (its credentials, with <c>--creds -</c>), as the supervisor starts it.</summary>
+    public static BrainProcess StartReading(string? standardInput, int id, string natsUrl, double tickRateHz, params string[] more)
     {
         var start = new ProcessStartInfo(RepositoryPaths.BrainExecutable)
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
+            RedirectStandardInput = standardInput is not null,
             ArgumentList = { "--id", id.ToString(CultureInfo.InvariantCulture), "--tick-rate", tickRateHz.ToString(CultureInfo.InvariantCulture), "--nats", natsUrl },
         };
         foreach (var argument in more)
@@ -39,7 +43,14 @@ public sealed class BrainProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        return new BrainProcess(Process.Start(start) ?? throw new InvalidOperationException("the brain did not start"));
+        var process = Process.Start(start) ?? throw new InvalidOperationException("the brain did not start");
+        if (standardInput is not null)
+        {
+            process.StandardInput.Write(standardInput);
+            process.StandardInput.Close();
+        }
+
+        return new BrainProcess(process);
     }
 
     /// <summary>SIGTERM, as systemd and the supervisor stop it.</summary>

@@ -45,6 +45,13 @@ public sealed class NatsServer : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGHUP: the server reads its configuration file again (a key rotation's new account JWTs).</summary>
+    public async Task ReloadAsync()
+    {
+        using var kill = Process.Start("kill", ["-HUP", _process!.Id.ToString(CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Starts it again on the same port with the same store.</summary>
     public Task RestartAsync() => StartProcessAsync();
 
