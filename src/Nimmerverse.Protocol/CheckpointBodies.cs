@@ -4,6 +4,8 @@ namespace Nimmerverse.Protocol;
 /// A brain's learned state (<c>npc_checkpoint</c>), handed to the supervisor over NATS
 /// (<c>{env}.supervisor.checkpoints.save</c>); the brain holds no database credentials.
 /// <see cref="Weights"/> is the policy network in TorchSharp's state format (base64 on the wire).
+/// The supervisor keeps the last <see cref="KeptPerNpc"/> of each NPC; a brain that finds the newest
+/// unusable tries the ones before it, no more than that many.
 /// </summary>
 public sealed record NpcCheckpointBody(
     int NpcId,
@@ -15,6 +17,9 @@ public sealed record NpcCheckpointBody(
     long Episodes,
     double Epsilon) : IMessageBody, INpcMessage
 {
+    /// <summary>Checkpoints kept per NPC, the newest first.</summary>
+    public const int KeptPerNpc = 5;
+
     /// <summary>Checkpoints are larger than waves; they travel up to NATS's own default maximum payload.</summary>
     public const int MaxPayloadBytes = 1024 * 1024;
 

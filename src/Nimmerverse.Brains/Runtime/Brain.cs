@@ -283,6 +283,14 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
                     lastProblem = null; // the store answered in the end: an earlier failure is no reason to complain
                     break;
                 }
+                else if (unusable >= NpcCheckpointBody.KeptPerNpc)
+                {
+                    // Only so many are kept: more unusable ones means someone keeps saving them (a
+                    // forger on an open bus); walking on would only fill the log.
+                    log.Warning($"the {unusable} newest stored checkpoints are unusable, and more keep coming: learning from scratch");
+                    lastProblem = null;
+                    break;
+                }
                 else if (UnusableBecause(checkpoint) is { } why)
                 {
                     // A checkpoint of another layout, or a corrupt one, must not cost the learning in the older ones.

@@ -18,7 +18,7 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// </summary>
 public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters, DatabaseStartup? startup = null) : ICheckpointStore
 {
-    public const int Keep = 5;
+    public const int Keep = NpcCheckpointBody.KeptPerNpc;
 
     private void EnsureSchema()
     {

@@ -43,6 +43,10 @@ public sealed class InstallCommandTests
         Assert.That(File.Exists(Path.Combine(_root, "etc/nimmerverse/nimmerverse.json")), Is.True);
         Assert.That(File.Exists(Path.Combine(_root, "etc/nimmerverse/nimmerverse.env")), Is.True);
         Assert.That(result.StandardError, Does.Contain("systemctl enable --now nimmerverse"));
+        var nyx = await File.ReadAllTextAsync(Path.Combine(_root, "etc/systemd/system/nimmerverse-nyx.service"));
+        Assert.That(nyx, Does.Contain("ExecStart=/srv/nv/bin/nyx/nimmerverse-nyx --config /etc/nimmerverse/nyx.json").And.Contain("User=nyx-cognitive"));
+        Assert.That(File.Exists(Path.Combine(_root, "srv/nv/bin/nyx/models/stories260K.gguf")), Is.True, "the tiny model ships with the server");
+        Assert.That(File.Exists(Path.Combine(_root, "etc/nimmerverse/nyx.json")), Is.True);
     }
 
     [Test]

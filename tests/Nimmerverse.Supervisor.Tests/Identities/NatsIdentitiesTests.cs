@@ -17,31 +17,20 @@ namespace Nimmerverse.Supervisor.Tests.Identities;
 [Category(TestTier.Integration)]
 public sealed class NatsIdentitiesTests
 {
-    private string _directory = null!;
-    private NatsIdentities _identities = null!;
-    private NatsServer _nats = null!;
+    private AuthenticatingBus _bus = null!;
     private readonly Subjects _dev = new("dev");
 
     [OneTimeSetUp]
-    public async Task StartAnAuthenticatingServer()
-    {
-        _directory = Directory.CreateTempSubdirectory("nv-identities-").FullName;
-        _identities = NatsIdentities.Create(_directory);
-        _nats = await NatsServer.StartAsync(config: _identities.ServerConfig);
-    }
+    public async Task StartAnAuthenticatingServer() => _bus = await AuthenticatingBus.StartAsync();
 
     [OneTimeTearDown]
-    public async Task Stop()
-    {
-        await _nats.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task Stop() => await _bus.DisposeAsync();
 
     private async Task<NatsConnection> ConnectAsync(string? creds, string? inboxPrefix = null)
     {
         var connection = new NatsConnection(new NatsOpts
         {
-            Url = _nats.Url,
+            Url = _bus.Nats.Url,
             AuthOpts = creds is null ? NatsAuthOpts.Default : new NatsAuthOpts { CredsFile = creds },
             InboxPrefix = inboxPrefix ?? "_INBOX",
             MaxReconnectRetry = 0,
@@ -53,8 +42,8 @@ public sealed class NatsIdentitiesTests
     /// <summary>NPC <paramref name="npcId"/>'s creds, written to a file as a person running a brain by hand would.</summary>
     private string MintNpc(int npcId, DateTimeOffset? expires = null)
     {
-        var path = Path.Combine(_directory, "npcs", $"npc-{npcId}.creds");
-        Secret.Write(path, NpcMinter.Open(_identities.SigningKey("dev"), _identities.AccountJwt("dev"), _dev).Mint(npcId, expires));
+        var path = Path.Combine(_bus.Directory, "npcs", $"npc-{npcId}.creds");
+        Secret.Write(path, NpcMinter.Open(_bus.Identities.SigningKey("dev"), _bus.Identities.AccountJwt("dev"), _dev).Mint(npcId, expires));
         return path;
     }
 
@@ -87,8 +76,8 @@ public sealed class NatsIdentitiesTests
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        var stranger = await new Nimmerverse.Supervisor.Cli.NatsCommand(output, error).RunAsync(["pub", "dev.npc.3.command", "{}"], _nats.Url, default);
-        var expired = await new Nimmerverse.Supervisor.Cli.NatsCommand(output, error).RunAsync(["pub", "dev.npc.3.command", "{}", "--creds", MintNpc(3, DateTimeOffset.UtcNow.AddMinutes(-1))], _nats.Url, default);
+        var stranger = await new Nimmerverse.Supervisor.Cli.NatsCommand(output, error).RunAsync(["pub", "dev.npc.3.command", "{}"], _bus.Nats.Url, default);
+        var expired = await new Nimmerverse.Supervisor.Cli.NatsCommand(output, error).RunAsync(["pub", "dev.npc.3.command", "{}", "--creds", MintNpc(3, DateTimeOffset.UtcNow.AddMinutes(-1))], _bus.Nats.Url, default);
 
         Assert.That((stranger, expired), Is.EqualTo((Nimmerverse.Supervisor.Cli.NatsCommand.ExitNoPermission, Nimmerverse.Supervisor.Cli.NatsCommand.ExitNoPermission)), error.ToString());
         Assert.That(error.ToString(), Does.Contain("refused no credentials were given (--creds FILE)").And.Contain("refused the credentials in").And.Not.Contain("cannot reach"));
@@ -102,14 +91,14 @@ public sealed class NatsIdentitiesTests
     }
 
     private string MintNpcText(int npcId, DateTimeOffset? expires = null) =>
-        NpcMinter.Open(_identities.SigningKey("dev"), _identities.AccountJwt("dev"), _dev).Mint(npcId, expires);
+        NpcMinter.Open(_bus.Identities.SigningKey("dev"), _bus.Identities.AccountJwt("dev"), _dev).Mint(npcId, expires);
 
     [Test]
     [CancelAfter(120_000)]
     public async Task A_brain_whose_credentials_are_refused_exits_77_saying_so()
     {
-        await using var expired = BrainProcess.StartReading(MintNpcText(3, DateTimeOffset.UtcNow.AddMinutes(-1)), 3, _nats.Url, 5, "--env", "dev", "--creds", "-");
-        await using var empty = BrainProcess.StartReading("no credentials here", 4, _nats.Url, 5, "--env", "dev", "--creds", "-");
+        await using var expired = BrainProcess.StartReading(MintNpcText(3, DateTimeOffset.UtcNow.AddMinutes(-1)), 3, _bus.Nats.Url, 5, "--env", "dev", "--creds", "-");
+        await using var empty = BrainProcess.StartReading("no credentials here", 4, _bus.Nats.Url, 5, "--env", "dev", "--creds", "-");
 
         Assert.That(await expired.WaitForExitAsync(TimeSpan.FromSeconds(60)), Is.EqualTo(77), expired.ToString());
         Assert.That(expired.Log, Has.Some.Contains("the bus refused this NPC's credentials").And.Some.Contains("to be started again with fresh ones"));
@@ -122,10 +111,10 @@ public sealed class NatsIdentitiesTests
     public async Task A_brain_on_another_NPCs_credentials_is_refused_its_subjects_and_counts_it()
     {
         // NPC 4's brain with NPC 3's credentials: every subject it needs belongs to NPC 4.
-        await using var supervisor = await ConnectAsync(_identities.SupervisorCreds("dev"));
+        await using var supervisor = await ConnectAsync(_bus.Identities.SupervisorCreds("dev"));
         await using var states = await supervisor.SubscribeCoreAsync<byte[]>("dev.npc.*.state");
         await supervisor.PingAsync();
-        await using var impostor = BrainProcess.StartReading(MintNpcText(3), 4, _nats.Url, 5, "--env", "dev", "--creds", "-");
+        await using var impostor = BrainProcess.StartReading(MintNpcText(3), 4, _bus.Nats.Url, 5, "--env", "dev", "--creds", "-");
 
         var logged = await Eventually.TrueAsync(() => Task.FromResult(impostor.Log.Any(l => l.Contains("the bus refused this NPC: Permissions Violation", StringComparison.Ordinal))), TimeSpan.FromSeconds(60));
 
@@ -138,27 +127,27 @@ public sealed class NatsIdentitiesTests
     [Test]
     public async Task The_files_are_what_they_claim_and_secrets_are_mode_0400()
     {
-        var operatorJwt = (await File.ReadAllTextAsync(Path.Combine(_directory, "operator.jwt"))).Trim();
-        using var operatorKey = KeyPair.FromSeed((await File.ReadAllTextAsync(Path.Combine(_directory, "operator.nk"))).Trim());
-        var account = NatsJwt.Verified((await File.ReadAllTextAsync(_identities.AccountJwt("dev"))).Trim(), operatorKey.GetPublicKey());
+        var operatorJwt = (await File.ReadAllTextAsync(Path.Combine(_bus.Directory, "operator.jwt"))).Trim();
+        using var operatorKey = KeyPair.FromSeed((await File.ReadAllTextAsync(Path.Combine(_bus.Directory, "operator.nk"))).Trim());
+        var account = NatsJwt.Verified((await File.ReadAllTextAsync(_bus.Identities.AccountJwt("dev"))).Trim(), operatorKey.GetPublicKey());
 
         Assert.That(NatsJwt.Verified(operatorJwt, operatorKey.GetPublicKey())?["nats"]?["type"]?.GetValue<string>(), Is.EqualTo("operator"));
         Assert.That(account?["name"]?.GetValue<string>(), Is.EqualTo("dev"), "the dev account, signed by the operator");
-        Assert.That(NatsJwt.Verified((await File.ReadAllTextAsync(_identities.AccountJwt("dev"))).Trim(), KeyPair.CreatePair(PrefixByte.Operator).GetPublicKey()), Is.Null, "another key's signature does not verify");
-        foreach (var secret in new[] { Path.Combine(_directory, "operator.nk"), _identities.SigningKey("prod"), _identities.SupervisorCreds("dev") })
+        Assert.That(NatsJwt.Verified((await File.ReadAllTextAsync(_bus.Identities.AccountJwt("dev"))).Trim(), KeyPair.CreatePair(PrefixByte.Operator).GetPublicKey()), Is.Null, "another key's signature does not verify");
+        foreach (var secret in new[] { Path.Combine(_bus.Directory, "operator.nk"), _bus.Identities.SigningKey("prod"), _bus.Identities.SupervisorCreds("dev") })
         {
             Assert.That(OperatingSystem.IsLinux() ? File.GetUnixFileMode(secret) : default, Is.EqualTo(UnixFileMode.UserRead), secret);
         }
 
-        var again = NatsIdentities.Create(_directory);
-        Assert.That((await File.ReadAllTextAsync(Path.Combine(_directory, "operator.jwt"))).Trim(), Is.EqualTo(operatorJwt), "a second init keeps every key");
-        Assert.That(again.ServerConfig, Is.EqualTo(_identities.ServerConfig));
+        var again = NatsIdentities.Create(_bus.Directory);
+        Assert.That((await File.ReadAllTextAsync(Path.Combine(_bus.Directory, "operator.jwt"))).Trim(), Is.EqualTo(operatorJwt), "a second init keeps every key");
+        Assert.That(again.ServerConfig, Is.EqualTo(_bus.Identities.ServerConfig));
     }
 
     [Test]
     public async Task An_NPC_reaches_its_own_subjects_and_nothing_else()
     {
-        await using var supervisor = await ConnectAsync(_identities.SupervisorCreds("dev"));
+        await using var supervisor = await ConnectAsync(_bus.Identities.SupervisorCreds("dev"));
         await using var npc3 = await ConnectAsync(MintNpc(3), _dev.NpcInboxPrefix(3));
         var payload = Encoding.UTF8.GetBytes("{}");
 
@@ -182,7 +171,7 @@ public sealed class NatsIdentitiesTests
     [Test]
     public async Task An_NPCs_request_is_answered_on_its_own_inbox()
     {
-        await using var supervisor = await ConnectAsync(_identities.SupervisorCreds("dev"));
+        await using var supervisor = await ConnectAsync(_bus.Identities.SupervisorCreds("dev"));
         await using var npc3 = await ConnectAsync(MintNpc(3), _dev.NpcInboxPrefix(3));
         await using var steps = await supervisor.SubscribeCoreAsync<byte[]>(_dev.WorldStep.Value);
         await supervisor.PingAsync(); // the subscription is at the server
@@ -202,8 +191,8 @@ public sealed class NatsIdentitiesTests
     [Test]
     public async Task Environments_are_accounts_apart_even_on_the_same_subjects()
     {
-        await using var dev = await ConnectAsync(_identities.SupervisorCreds("dev"));
-        await using var prod = await ConnectAsync(_identities.SupervisorCreds("prod"));
+        await using var dev = await ConnectAsync(_bus.Identities.SupervisorCreds("dev"));
+        await using var prod = await ConnectAsync(_bus.Identities.SupervisorCreds("prod"));
 
         Assert.That(await ArrivesAsync(prod, ">", () => dev.PublishAsync("prod.npc.3.command", Encoding.UTF8.GetBytes("{}")).AsTask()), Is.False, "dev cannot reach prod, whatever subject it writes");
         Assert.That(await ArrivesAsync(prod, "prod.npc.3.command", () => prod.PublishAsync("prod.npc.3.command", Encoding.UTF8.GetBytes("{}")).AsTask()), Is.True);

@@ -14,29 +14,18 @@ namespace Nimmerverse.Supervisor.Tests.Identities;
 [Category(TestTier.Integration)]
 public sealed class SigningKeyRotationTests
 {
-    private string _directory = null!;
-    private NatsIdentities _identities = null!;
-    private NatsServer _nats = null!;
+    private AuthenticatingBus _bus = null!;
 
     [SetUp]
-    public async Task StartAnAuthenticatingServer()
-    {
-        _directory = Directory.CreateTempSubdirectory("nv-rotation-").FullName;
-        _identities = NatsIdentities.Create(_directory);
-        _nats = await NatsServer.StartAsync(config: _identities.ServerConfig);
-    }
+    public async Task StartAnAuthenticatingServer() => _bus = await AuthenticatingBus.StartAsync();
 
     [TearDown]
-    public async Task Stop()
-    {
-        await _nats.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public async Task Stop() => await _bus.DisposeAsync();
 
     /// <summary>Whether a connection with <paramref name="creds"/> (the text of a .creds file) is let in.</summary>
     private async Task<bool> AdmitsAsync(string creds)
     {
-        await using var connection = new NatsConnection(new NatsOpts { Url = _nats.Url, AuthOpts = new NatsAuthOpts { Creds = creds }, MaxReconnectRetry = 0 });
+        await using var connection = new NatsConnection(new NatsOpts { Url = _bus.Nats.Url, AuthOpts = new NatsAuthOpts { Creds = creds }, MaxReconnectRetry = 0 });
         try
         {
             await connection.ConnectAsync();
@@ -48,19 +37,19 @@ public sealed class SigningKeyRotationTests
         }
     }
 
-    private string MintNpc(int npcId) => _identities.Minter(new Subjects("dev")).Mint(npcId);
+    private string MintNpc(int npcId) => _bus.Identities.Minter(new Subjects("dev")).Mint(npcId);
 
     [Test]
     [CancelAfter(60_000)]
     public async Task During_a_rotation_both_keys_are_trusted_and_after_it_only_the_new_one()
     {
-        var oldSupervisor = await File.ReadAllTextAsync(_identities.SupervisorCreds("dev"));
+        var oldSupervisor = await File.ReadAllTextAsync(_bus.Identities.SupervisorCreds("dev"));
         var oldNpc = MintNpc(3);
-        var prodSupervisor = await File.ReadAllTextAsync(_identities.SupervisorCreds("prod"));
+        var prodSupervisor = await File.ReadAllTextAsync(_bus.Identities.SupervisorCreds("prod"));
 
-        _identities.RotateSigningKey("dev");
-        await _nats.ReloadAsync();
-        var newSupervisor = await File.ReadAllTextAsync(_identities.SupervisorCreds("dev"));
+        _bus.Identities.RotateSigningKey("dev");
+        await _bus.Nats.ReloadAsync();
+        var newSupervisor = await File.ReadAllTextAsync(_bus.Identities.SupervisorCreds("dev"));
         var newNpc = MintNpc(3);
 
         Assert.That(newSupervisor, Is.Not.EqualTo(oldSupervisor), "the supervisor's user is minted anew with the new key");
@@ -69,10 +58,10 @@ public sealed class SigningKeyRotationTests
         Assert.That(await AdmitsAsync(oldSupervisor), Is.True, "and still the previous one, until it is retired");
         Assert.That(await AdmitsAsync(oldNpc), Is.True);
 
-        await using var running = new NatsConnection(new NatsOpts { Url = _nats.Url, AuthOpts = new NatsAuthOpts { Creds = oldNpc }, MaxReconnectRetry = 0 });
+        await using var running = new NatsConnection(new NatsOpts { Url = _bus.Nats.Url, AuthOpts = new NatsAuthOpts { Creds = oldNpc }, MaxReconnectRetry = 0 });
         await running.ConnectAsync();
-        _identities.RetireSigningKey("dev");
-        await _nats.ReloadAsync();
+        _bus.Identities.RetireSigningKey("dev");
+        await _bus.Nats.ReloadAsync();
 
         Assert.That(await Eventually.TrueAsync(() => Task.FromResult(running.ConnectionState != NatsConnectionState.Open), TimeSpan.FromSeconds(10)), Is.True, "a connection of the retired key is cut");
         Assert.That(await Eventually.TrueAsync(async () => !await AdmitsAsync(oldSupervisor), TimeSpan.FromSeconds(10)), Is.True, "the retired key's users are refused");
@@ -80,16 +69,16 @@ public sealed class SigningKeyRotationTests
         Assert.That(await AdmitsAsync(newSupervisor), Is.True, "the new key's users are not");
         Assert.That(await AdmitsAsync(MintNpc(4)), Is.True);
         Assert.That(await AdmitsAsync(prodSupervisor), Is.True, "another environment is untouched");
-        Assert.That(File.Exists(_identities.PreviousSigningKey("dev")), Is.False);
+        Assert.That(File.Exists(_bus.Identities.PreviousSigningKey("dev")), Is.False);
     }
 
     [Test]
     public void The_steps_must_come_in_order()
     {
-        Assert.That(() => _identities.RetireSigningKey("dev"), Throws.InvalidOperationException.With.Message.Contains("no rotation"));
-        _identities.RotateSigningKey("dev");
-        Assert.That(() => _identities.RotateSigningKey("dev"), Throws.InvalidOperationException.With.Message.Contains("under way"));
-        Assert.That(NatsIdentities.Create(_directory).SigningKey("dev"), Is.EqualTo(_identities.SigningKey("dev")), "init during a rotation keeps both keys");
-        Assert.That(File.Exists(_identities.PreviousSigningKey("dev")), Is.True);
+        Assert.That(() => _bus.Identities.RetireSigningKey("dev"), Throws.InvalidOperationException.With.Message.Contains("no rotation"));
+        _bus.Identities.RotateSigningKey("dev");
+        Assert.That(() => _bus.Identities.RotateSigningKey("dev"), Throws.InvalidOperationException.With.Message.Contains("under way"));
+        Assert.That(NatsIdentities.Create(_bus.Directory).SigningKey("dev"), Is.EqualTo(_bus.Identities.SigningKey("dev")), "init during a rotation keeps both keys");
+        Assert.That(File.Exists(_bus.Identities.PreviousSigningKey("dev")), Is.True);
     }
 }

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Nimmerverse.Testing;
+
+namespace Nimmerverse.Nyx.Tests;
+
+/// <summary>A real <c>nimmerverse-nyx</c> process (the build output beside this test) on a free port, stopped with SIGTERM at the end.</summary>
+public sealed class NyxServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log = new();
+
+    private NyxServer(Process process, Uri url)
+    {
+        _process = process;
+        Url = url;
+        _process.OutputDataReceived += (_, line) => Keep(line.Data);
+        _process.ErrorDataReceived += (_, line) => Keep(line.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public Uri Url { get; }
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(240) };
+
+    public string Log => string.Join('\n', _log);
+
+    public static string Executable => Path.Combine(AppContext.BaseDirectory, "nimmerverse-nyx");
+
+    /// <summary>Starts it with <c>NIMMERVERSE_NYX__*</c> settings and waits for <c>/health</c>.</summary>
+    public static async Task<NyxServer> StartAsync(params (string Key, string Value)[] settings)
+    {
+        var url = new Uri($"http://127.0.0.1:{Ports.FreeTcpPort()}");
+        var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["NIMMERVERSE_NYX__LISTEN"] = url.ToString().TrimEnd('/');
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        var server = new NyxServer(Process.Start(start)!, url);
+        var healthy = await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                return (await server.Http.GetAsync(new Uri(url, "/health"))).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return !server._process.HasExited && false;
+            }
+        }, TimeSpan.FromSeconds(30));
+        if (!healthy)
+        {
+            await server.DisposeAsync();
+            throw new InvalidOperationException($"nimmerverse-nyx did not answer /health:\n{server.Log}");
+        }
+
+        return server;
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null)
+        {
+            _log.Enqueue(line);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term!.WaitForExitAsync();
+            }
+
+            if (!_process.WaitForExit(10_000))
+            {
+                _process.Kill();
+            }
+        }
+
+        _process.Dispose();
+        Http.Dispose();
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using Nimmerverse.Testing;
+
+namespace Nimmerverse.Nyx.Tests;
+
+/// <summary>
+/// The order in which one model serves queued requests, read from each answer's
+/// <c>x-nyx-served</c> (its place in the model's service order): by arrival under first come, first
+/// served; by (priority, arrival), lower first, under priority scheduling, as vLLM orders them.
+/// </summary>
+[Category(TestTier.Integration)]
+public sealed class SchedulingTests
+{
+    /// <summary>One model with room for the long generation (1,500 tokens take the tiny model a second or two, far more under load).</summary>
+    private static readonly (string, string)[] LongContext =
+        [("NIMMERVERSE_NYX__MODELS__0__NAME", "nyx"), ("NIMMERVERSE_NYX__MODELS__0__PATH", "models/stories260K.gguf"), ("NIMMERVERSE_NYX__MODELS__0__CONTEXTSIZE", "2048")];
+
+    private static StringContent Body(int maxTokens, int? priority = null, bool ignoreEos = false) => new(
+        $$"""{"model": "nyx", "messages": [{"role": "user", "content": "Lily went to the park."}], "max_tokens": {{maxTokens}}{{(priority is { } p ? $", \"priority\": {p}" : "")}}{{(ignoreEos ? ", \"ignore_eos\": true" : "")}}}""",
+        Encoding.UTF8, "application/json");
+
+    /// <summary>
+    /// Occupies the model with a long generation (vLLM's <c>ignore_eos</c>: it cannot end early), then
+    /// queues one request per priority, 50 ms apart so their arrival order is known; returns each
+    /// queued request's place in the service order, in arrival order.
+    /// </summary>
+    private static async Task<long[]> ServiceOrderAsync(NyxServer server, IReadOnlyList<int?> priorities)
+    {
+        var url = new Uri(server.Url, "/v1/chat/completions");
+        using var longOne = new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new StringContent("""{"model": "nyx", "messages": [{"role": "user", "content": "Once"}], "max_tokens": 1500, "ignore_eos": true, "stream": true}""", Encoding.UTF8, "application/json"),
+        };
+        var blocker = await server.Http.SendAsync(longOne, HttpCompletionOption.ResponseHeadersRead);
+        Assert.That(Served(blocker), Is.EqualTo(1), "the long one is being generated");
+
+        var queued = new List<Task<HttpResponseMessage>>();
+        foreach (var priority in priorities)
+        {
+            queued.Add(server.Http.PostAsync(url, Body(2, priority)));
+            await Task.Delay(50);
+        }
+
+        var answers = await Task.WhenAll(queued);
+        await blocker.Content.ReadAsStringAsync(); // the long one to its end
+        blocker.Dispose();
+        return [.. answers.Select(Served)];
+    }
+
+    private static long Served(HttpResponseMessage response)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            Assert.Fail($"{response.StatusCode}: {response.Content.ReadAsStringAsync().Result}");
+        }
+
+        return long.Parse(response.Headers.GetValues("x-nyx-served").Single(), CultureInfo.InvariantCulture);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task Priority_scheduling_serves_lower_values_first_and_equal_ones_by_arrival()
+    {
+        await using var server = await NyxServer.StartAsync([("NIMMERVERSE_NYX__SCHEDULING", "priority"), .. LongContext]);
+        int?[] priorities = [5, 1, 3, 0, 1, 10];
+
+        var order = await ServiceOrderAsync(server, priorities);
+
+        // Expected places (2 is the first after the long one): 0 → 2, the first 1 → 3, the second 1 → 4, 3 → 5, 5 → 6, 10 → 7.
+        Assert.That(order, Is.EqualTo(new long[] { 6, 3, 5, 2, 4, 7 }), server.Log);
+    }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task First_come_first_served_serves_by_arrival()
+    {
+        await using var server = await NyxServer.StartAsync(LongContext);
+
+        var order = await ServiceOrderAsync(server, [null, null, null, null]);
+
+        Assert.That(order, Is.EqualTo(new long[] { 2, 3, 4, 5 }), server.Log);
+    }
+}
