@@ -40,17 +40,18 @@ public sealed class NyxServer : IAsyncDisposable
         }
 
         var server = new NyxServer(Process.Start(start)!, url);
+        // Until /health answers; a server that exited ends the wait at once (the exception), with its log.
         var healthy = await Eventually.TrueAsync(async () =>
         {
             try
             {
                 return (await server.Http.GetAsync(new Uri(url, "/health"))).IsSuccessStatusCode;
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException) when (!server._process.HasExited)
             {
-                return !server._process.HasExited && false;
+                return false; // not listening yet
             }
-        }, TimeSpan.FromSeconds(30));
+        }, TimeSpan.FromSeconds(30)).ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default);
         if (!healthy)
         {
             await server.DisposeAsync();
