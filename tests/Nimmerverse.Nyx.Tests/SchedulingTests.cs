@@ -12,7 +12,7 @@ namespace Nimmerverse.Nyx.Tests;
 [Category(TestTier.Integration)]
 public sealed class SchedulingTests
 {
-    /// <summary>One model with room for the long generation (1,500 tokens take the tiny model a second or two, far more under load).</summary>
+    /// <summary>One model with room for the long generation (2,000 tokens take the tiny model a few seconds, far more under load).</summary>
     private static readonly (string, string)[] LongContext =
         [("NIMMERVERSE_NYX__MODELS__0__NAME", "nyx"), ("NIMMERVERSE_NYX__MODELS__0__PATH", "models/stories260K.gguf"), ("NIMMERVERSE_NYX__MODELS__0__CONTEXTSIZE", "2048")];
 
@@ -22,7 +22,7 @@ public sealed class SchedulingTests
 
     /// <summary>
     /// Occupies the model with a long generation (vLLM's <c>ignore_eos</c>: it cannot end early), then
-    /// queues one request per priority, 50 ms apart so their arrival order is known; returns each
+    /// queues one request per priority, in a known arrival order; returns each
     /// queued request's place in the service order, in arrival order.
     /// </summary>
     private static async Task<long[]> ServiceOrderAsync(NyxServer server, IReadOnlyList<int?> priorities)
@@ -30,22 +30,32 @@ public sealed class SchedulingTests
         var url = new Uri(server.Url, "/v1/chat/completions");
         using var longOne = new HttpRequestMessage(HttpMethod.Post, url)
         {
-            Content = new StringContent("""{"model": "nyx", "messages": [{"role": "user", "content": "Once"}], "max_tokens": 1500, "ignore_eos": true, "stream": true}""", Encoding.UTF8, "application/json"),
+            Content = new StringContent("""{"model": "nyx", "messages": [{"role": "user", "content": "Once"}], "max_tokens": 2000, "ignore_eos": true, "stream": true}""", Encoding.UTF8, "application/json"),
         };
         var blocker = await server.Http.SendAsync(longOne, HttpCompletionOption.ResponseHeadersRead);
         Assert.That(Served(blocker), Is.EqualTo(1), "the long one is being generated");
 
+        // One at a time, each sent once the one before is waiting in the queue (/metrics), so the
+        // arrival order is the sending order however busy the machine is.
         var queued = new List<Task<HttpResponseMessage>>();
         foreach (var priority in priorities)
         {
             queued.Add(server.Http.PostAsync(url, Body(2, priority)));
-            await Task.Delay(50);
+            var waiting = queued.Count;
+            Assert.That(await Eventually.TrueAsync(async () => await WaitingAsync(server) == waiting, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20)), Is.True, $"{waiting} requests waiting");
         }
 
         var answers = await Task.WhenAll(queued);
         await blocker.Content.ReadAsStringAsync(); // the long one to its end
         blocker.Dispose();
         return [.. answers.Select(Served)];
+    }
+
+    private static async Task<int> WaitingAsync(NyxServer server)
+    {
+        var metrics = await server.Http.GetStringAsync(new Uri(server.Url, "/metrics"));
+        var line = metrics.Split('\n').Single(l => l.StartsWith("nyx_num_requests_waiting{model_name=\"nyx\"}", StringComparison.Ordinal));
+        return int.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
     }
 
     private static long Served(HttpResponseMessage response)

@@ -25,6 +25,10 @@ public static class ChatEndpoints
             ["data"] = new JsonArray([.. models.Keys.Select(name => (JsonNode)new JsonObject { ["id"] = name, ["object"] = "model", ["created"] = Created, ["owned_by"] = "nimmerverse" })]),
         }));
         app.MapPost("/v1/chat/completions", (HttpContext http) => CompleteAsync(http, options, models));
+        // Prometheus text, named after vLLM's own gauges.
+        app.MapGet("/metrics", () => Results.Text(
+            "# TYPE nyx_num_requests_waiting gauge\n" + string.Concat(models.Values.Select(m => $"nyx_num_requests_waiting{{model_name=\"{m.Name}\"}} {m.QueueDepth}\n")),
+            "text/plain; version=0.0.4"));
     }
 
     private static async Task CompleteAsync(HttpContext http, NyxOptions options, IReadOnlyDictionary<string, ModelWorker> models)
