@@ -13,7 +13,7 @@ namespace Nimmerverse.Nyx.Serving;
 public sealed class ModelWorker : IAsyncDisposable
 {
     private readonly LLamaWeights _weights;
-    private readonly ModelParams _parameters;
+    private readonly StatelessExecutor _executor;
     private readonly bool _byPriority;
     private readonly int _maxQueue;
     private readonly ILogger _log;
@@ -28,8 +28,11 @@ public sealed class ModelWorker : IAsyncDisposable
     {
         (Name, ContextSize) = (model.Name, model.ContextSize);
         (_byPriority, _maxQueue, _log) = (byPriority, maxQueue, log);
-        _parameters = new ModelParams(model.FullPath) { ContextSize = (uint)model.ContextSize, Threads = model.Threads, GpuLayerCount = 0 };
-        _weights = LLamaWeights.LoadFromFile(_parameters);
+        var parameters = new ModelParams(model.FullPath) { ContextSize = (uint)model.ContextSize, Threads = model.Threads, GpuLayerCount = 0 };
+        _weights = LLamaWeights.LoadFromFile(parameters);
+        // One executor for the worker's life: each inference makes its own context, and making the
+        // executor makes (and drops) one more, which a new executor per request would pay every time.
+        _executor = new StatelessExecutor(_weights, parameters);
         _loop = Task.Run(RunAsync);
     }
 
@@ -117,13 +120,12 @@ public sealed class ModelWorker : IAsyncDisposable
 
     private async Task<GenerationResult> GenerateAsync(GenerationJob job)
     {
-        var executor = new StatelessExecutor(_weights, _parameters);
         var sampling = new DefaultSamplingPipeline { Temperature = job.Temperature, Seed = job.Seed ?? (uint)Random.Shared.Next(), PreventEOS = job.IgnoreEos, Grammar = job.Grammar is { } gbnf ? new Grammar(gbnf, "root") : null };
         // Admission made sure prompt and answer fit the context: an overflow would be a bug, and throws.
         var inference = new InferenceParams { MaxTokens = job.MaxTokens, SamplingPipeline = sampling };
         var generated = 0;
         using var both = CancellationTokenSource.CreateLinkedTokenSource(job.Cancellation, _stopping.Token);
-        await foreach (var piece in executor.InferAsync(job.Prompt, inference, both.Token).ConfigureAwait(false))
+        await foreach (var piece in _executor.InferAsync(job.Prompt, inference, both.Token).ConfigureAwait(false))
         {
             generated++;
             if (piece.Length > 0)
