@@ -9,8 +9,8 @@ public sealed record NyxModel
     /// <summary>The GGUF file; a relative path is beside the executable.</summary>
     public string Path { get; init; } = "";
 
-    /// <summary>The context in tokens (prompt and answer together). Default 512.</summary>
-    public int ContextSize { get; init; } = 512;
+    /// <summary>The context in tokens (prompt and answer together). Default 2048 (the boundary's prompt and its answer need about 600).</summary>
+    public int ContextSize { get; init; } = 2048;
 
     /// <summary>CPU threads for this model. Default 1: several models and the organism share the host.</summary>
     public int Threads { get; init; } = 1;

@@ -127,7 +127,9 @@ public sealed record NpcStateBody(
     long Steps = 0,
     double Epsilon = 0,
     long CheckpointSequence = 0,
-    long PermissionViolations = 0) : IMessageBody, INpcMessage
+    long PermissionViolations = 0,
+    long CortexAsked = 0,
+    long CortexFollowed = 0) : IMessageBody, INpcMessage
 {
     public static string MessageType => "npc_state";
 
@@ -148,7 +150,8 @@ public sealed record NpcStateBody(
         Steps < 0 ? $"steps {Steps} is negative" : null,
         Checks.InRange("epsilon", Epsilon, 0, 1),
         CheckpointSequence < 0 ? $"checkpoint_sequence {CheckpointSequence} is negative" : null,
-        PermissionViolations < 0 ? $"permission_violations {PermissionViolations} is negative" : null);
+        PermissionViolations < 0 ? $"permission_violations {PermissionViolations} is negative" : null,
+        CortexAsked < 0 || CortexFollowed < 0 ? "cortex_asked and cortex_followed must not be negative" : null);
 }
 
 /// <summary>A command to one NPC (<c>npc_command</c>): <c>set_tick_rate</c> (with <see cref="TickRateHz"/>), <c>pause</c>, <c>resume</c>, <c>checkpoint</c>, <c>stop</c>.</summary>
@@ -165,6 +168,24 @@ public sealed record NpcCommandBody(string Command, double? TickRateHz = null) :
         ("set_tick_rate", { } rate) => Checks.InRange("tick_rate_hz", rate, 1, 20),
         _ => null,
     };
+}
+
+/// <summary>
+/// A command to one nerve (<c>nerve_command</c>, on <c>{env}.nervous.nerves.{nerve}.command</c>), as the cortex
+/// sends them down: <c>pause</c> (for <see cref="DurationMs"/>, default 30 s) or <c>resume</c>.
+/// </summary>
+public sealed record NerveCommandBody(string Command, int? DurationMs = null) : IMessageBody
+{
+    public const int DefaultPauseMs = 30_000;
+
+    public static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal) { "pause", "resume" };
+
+    public static string MessageType => "nerve_command";
+
+    public string? Problem() => Checks.First(
+        !Commands.Contains(Command) ? $"command '{Command}' is not one of {string.Join(", ", Commands)}" : null,
+        DurationMs is < 1 or > 600_000 ? $"duration_ms {DurationMs} is outside 1..600000" : null,
+        Command == "resume" && DurationMs is not null ? "resume takes no duration_ms" : null);
 }
 
 /// <summary>

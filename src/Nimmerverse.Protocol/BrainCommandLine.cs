@@ -23,7 +23,8 @@ namespace Nimmerverse.Protocol;
 /// standard input (as the supervisor hands them over: never on disk, so no other process of the
 /// brains' user can read them), or null on a bus without authentication.
 /// </param>
-public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null)
+/// <param name="AskCortexAfter">After this many failed errands in a row the brain asks the cortex which way to go; 0: never.</param>
+public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null, int AskCortexAfter = 0)
 {
     public const int MaxId = 1_000_000;
 
@@ -45,7 +46,7 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
     public const string Usage = """
         usage: nimmerverse-brain --id N [--tick-rate HZ] [--env dev|staging|prod] [--nats URL]
                                  [--seed S] [--role small|medium|large] [--checkpoint-every SECONDS]
-                                 [--parent PID] [--creds PATH|-]
+                                 [--parent PID] [--creds PATH|-] [--ask-cortex-after K]
 
           --id N                    the NPC's id, 0-1000000 (required)
           --tick-rate HZ            ticks per second, 1-20 (default 5)
@@ -60,11 +61,15 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
                                     (the supervisor, when nothing would adopt an orphan)
           --creds PATH|-            NATS credentials of this NPC (minted by the supervisor);
                                     - reads them from standard input
+          --ask-cortex-after K      after K failed errands in a row, ask the cortex which way
+                                    to go, 0-1000 (default 0: never)
         """;
 
+    public const int MaxAskCortexAfter = 1000;
+
     /// <summary>A brain's command line with every default but the id, the rate, the bus, the role and the parent to end with.</summary>
-    public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role, int? parent = null) =>
-        new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery, parent);
+    public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role, int? parent = null, int askCortexAfter = 0) =>
+        new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery, parent, AskCortexAfter: askCortexAfter);
 
     /// <summary>The arguments that <see cref="Parse"/> reads back as this record.</summary>
     public IReadOnlyList<string> ToArguments()
@@ -95,6 +100,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         if (CredsFile is { } creds)
         {
             arguments.AddRange(["--creds", creds]);
+        }
+
+        if (AskCortexAfter != 0)
+        {
+            arguments.AddRange(["--ask-cortex-after", AskCortexAfter.ToString(CultureInfo.InvariantCulture)]);
         }
 
         return arguments;
@@ -143,10 +153,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         var checkpointSeconds = DefaultCheckpointEvery.TotalSeconds;
         int? parent = null;
         string? creds = null;
+        var askAfter = 0;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds"))
+            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds" or "--ask-cortex-after"))
             {
                 return (null, $"unknown argument '{name}'");
             }
@@ -214,6 +225,13 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
 
                     parent = parsedParent;
                     break;
+                case "--ask-cortex-after":
+                    if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out askAfter) || askAfter > MaxAskCortexAfter)
+                    {
+                        return (null, $"--ask-cortex-after '{value}' is not a number of errands from 0 to {MaxAskCortexAfter}");
+                    }
+
+                    break;
                 case "--creds":
                     creds = value;
                     break;
@@ -233,6 +251,6 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
             return (null, $"--nats '{nats}' is not a NATS URL such as {DefaultNatsUrl}");
         }
 
-        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds), null);
+        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds, askAfter), null);
     }
 }

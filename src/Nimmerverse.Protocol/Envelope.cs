@@ -69,6 +69,7 @@ public static class MessageTypes
         WorldStepBody.MessageType, WorldStepResultBody.MessageType, QuizQueryBody.MessageType, QuizReportBody.MessageType,
         NpcCheckpointBody.MessageType, CheckpointSavedBody.MessageType, CheckpointQueryBody.MessageType, CheckpointFoundBody.MessageType,
         NpcLifecycleBody.MessageType, RejectedBody.MessageType,
+        CortexRequestBody.MessageType, CortexResponseBody.MessageType, CortexTrailBody.MessageType, NerveCommandBody.MessageType,
     };
 }
 
@@ -92,22 +93,33 @@ internal static class Checks
     /// refuses NUL outright, and a newline would forge a log line), no lone UTF-16 surrogates (the JSON
     /// escape <c>\ud800</c> is valid JSON but no text), and a bounded length. Null is fine (optional fields).
     /// </summary>
-    public static string? Printable(string field, string? value)
+    public static string? Printable(string field, string? value) => Text(field, value, MaxTextLength, lineBreaks: false);
+
+    /// <summary>
+    /// Prose for a model (a prompt, an answer): as <see cref="Printable"/>, but line breaks and tabs
+    /// are part of it, and it may be up to <paramref name="maxLength"/> characters long.
+    /// </summary>
+    public static string? Prose(string field, string? value, int maxLength) => Text(field, value, maxLength, lineBreaks: true);
+
+    /// <summary>A value for a message about it: at most 64 characters of it.</summary>
+    public static string Shown(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "…");
+
+    private static string? Text(string field, string? value, int maxLength, bool lineBreaks)
     {
         if (value is null)
         {
             return null;
         }
 
-        if (value.Length > MaxTextLength)
+        if (value.Length > maxLength)
         {
-            return $"{field} is {value.Length} characters long, more than {MaxTextLength}";
+            return $"{field} is {value.Length} characters long, more than {maxLength}";
         }
 
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
-            if (char.IsControl(c))
+            if (char.IsControl(c) && !(lineBreaks && c is '\n' or '\r' or '\t'))
             {
                 return $"{field} holds the control character U+{(int)c:X4} at {i}";
             }
@@ -190,5 +202,33 @@ internal static class Checks
             default:
                 return null;
         }
+    }
+}
+
+/// <summary>Text from elsewhere (an exception's message, a server's answer) made fit for a message's printable field.</summary>
+public static class PrintableText
+{
+    /// <summary>Control characters become spaces, lone surrogates U+FFFD, and it is cut to <paramref name="maxLength"/> characters.</summary>
+    public static string Of(string text, int maxLength = Checks.MaxTextLength) => Cleaned(text, maxLength, lineBreaks: false);
+
+    /// <summary>As <see cref="Of"/>, but line breaks and tabs stay: prose for a model's field (a prompt, an answer).</summary>
+    public static string Prose(string text, int maxLength) => Cleaned(text, maxLength, lineBreaks: true);
+
+    private static string Cleaned(string text, int maxLength, bool lineBreaks)
+    {
+        var chars = text.Length <= maxLength ? text.ToCharArray() : text.AsSpan(0, maxLength).ToArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (char.IsControl(chars[i]) && !(lineBreaks && chars[i] is '\n' or '\r' or '\t'))
+            {
+                chars[i] = ' ';
+            }
+            else if (char.IsHighSurrogate(chars[i]) ? i + 1 == chars.Length || !char.IsLowSurrogate(chars[i + 1]) : char.IsLowSurrogate(chars[i]) && (i == 0 || !char.IsHighSurrogate(chars[i - 1])))
+            {
+                chars[i] = '\uFFFD';
+            }
+        }
+
+        return new string(chars);
     }
 }

@@ -19,6 +19,12 @@ public sealed class Subjects(string environment)
     /// <summary><c>{env}.nervous.nerves.{nerve}.wave</c>: a nerve's waves.</summary>
     public Subject NerveWave(string nerve) => Subject.Create(Environment, "nervous", "nerves", nerve, "wave");
 
+    /// <summary><c>{env}.nervous.nerves.{nerve}.command</c>: commands to a nerve (the cortex's, sent down by the boundary).</summary>
+    public Subject NerveCommand(string nerve) => Subject.Create(Environment, "nervous", "nerves", nerve, "command");
+
+    /// <summary><c>{env}.nervous.*.*.wave</c>: every cell's and nerve's waves.</summary>
+    public SubjectPattern Waves => SubjectPattern.Parse($"{Environment}.nervous.*.*.wave");
+
     /// <summary><c>{env}.thalamus.gate.*</c>: every gate transition.</summary>
     public SubjectPattern GateTransitions => SubjectPattern.Parse($"{Environment}.thalamus.gate.*");
 
@@ -98,9 +104,18 @@ public sealed class Subjects(string environment)
     /// </summary>
     public string NpcInboxPrefix(int npcId) => $"_INBOX.{Environment}.npc.{npcId.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
-    /// <summary>What NPC <paramref name="npcId"/> may publish: its state, its steps and quiz questions, its own checkpoint saves and loads.</summary>
+    /// <summary>What NPC <paramref name="npcId"/> may publish: its state, its steps and quiz questions, its own checkpoint saves and loads, its questions to the cortex.</summary>
     public IReadOnlyList<string> NpcMayPublish(int npcId) =>
-        [NpcState(npcId).Value, WorldStep.Value, WorldQuiz.Value, CheckpointSave(npcId).Value, CheckpointLoad(npcId).Value];
+        [NpcState(npcId).Value, WorldStep.Value, WorldQuiz.Value, CheckpointSave(npcId).Value, CheckpointLoad(npcId).Value, CortexRequest.Value];
+
+    /// <summary><c>{env}.cortex.nyx.request</c>: questions to the cortex (request/reply, one gateway of the queue group answers).</summary>
+    public Subject CortexRequest => Subject.Create(Environment, "cortex", "nyx", "request");
+
+    /// <summary><c>{env}.cortex.nyx.response</c>: every answer of the cortex, with its request's id as correlation id.</summary>
+    public Subject CortexResponse => Subject.Create(Environment, "cortex", "nyx", "response");
+
+    /// <summary><c>{env}.cortex.nyx.trail</c>: the gateway's decisions, published durably (JetStream) and recorded in PostgreSQL.</summary>
+    public Subject CortexTrail => Subject.Create(Environment, "cortex", "nyx", "trail");
 
     /// <summary>What NPC <paramref name="npcId"/> may subscribe to: its commands and the answers to its own requests.</summary>
     public IReadOnlyList<string> NpcMaySubscribe(int npcId) => [NpcCommand(npcId).Value, NpcInboxPrefix(npcId) + ".>"];

@@ -34,6 +34,10 @@ namespace Nimmerverse.Protocol;
 [JsonSerializable(typeof(Envelope<CheckpointFoundBody>))]
 [JsonSerializable(typeof(Envelope<NpcLifecycleBody>))]
 [JsonSerializable(typeof(Envelope<RejectedBody>))]
+[JsonSerializable(typeof(Envelope<CortexRequestBody>))]
+[JsonSerializable(typeof(Envelope<CortexResponseBody>))]
+[JsonSerializable(typeof(Envelope<CortexTrailBody>))]
+[JsonSerializable(typeof(Envelope<NerveCommandBody>))]
 [JsonSerializable(typeof(MessageHeader))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 

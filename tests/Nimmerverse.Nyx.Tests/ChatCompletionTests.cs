@@ -6,6 +6,8 @@ using Nimmerverse.Testing;
 using OpenAI;
 using OpenAI.Chat;
 
+using Nimmerverse.Testing.Nyx;
+
 namespace Nimmerverse.Nyx.Tests;
 
 /// <summary>
@@ -90,7 +92,7 @@ public sealed class ChatCompletionTests
             ("""{"model": "nyx", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 0}""", HttpStatusCode.BadRequest, "max_tokens 0 is not positive"),
             ("""{"model": "nyx", "messages": [{"role": "user", "content": "hi"}], "temperature": "hot"}""", HttpStatusCode.BadRequest, "temperature"),
             ("""{"model": "qwen-72b", "messages": [{"role": "user", "content": "hi"}]}""", HttpStatusCode.NotFound, "The model `qwen-72b` does not exist."),
-            ("""{"model": "nyx", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 600}""", HttpStatusCode.BadRequest, "This model's maximum context length is 512 tokens. However, you requested"),
+            ("""{"model": "nyx", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 3000}""", HttpStatusCode.BadRequest, "This model's maximum context length is 2048 tokens. However, you requested"),
         };
 
         foreach (var (body, status, says) in cases)

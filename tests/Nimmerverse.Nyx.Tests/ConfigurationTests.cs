@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Nimmerverse.Testing;
 
+using Nimmerverse.Testing.Nyx;
+
 namespace Nimmerverse.Nyx.Tests;
 
 /// <summary>Bad configuration exits 78 naming its key; the shipped model is the one its README describes.</summary>

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using Nimmerverse.Testing;
 
+using Nimmerverse.Testing.Nyx;
+
 namespace Nimmerverse.Nyx.Tests;
 
 /// <summary>

@@ -12,6 +12,8 @@ using Nimmerverse.Testing;
 using OpenAI;
 using OpenAI.Chat;
 
+using Nimmerverse.Testing.Nyx;
+
 namespace Nimmerverse.Nyx.Tests;
 
 /// <summary>
@@ -39,6 +41,15 @@ public sealed class StructuredOutputTests
          "required": ["event_type", "domain", "urgent", "level", "note", "actions"]}
         """;
 
+    /// <summary>Bounds the grammar holds exactly: a probability, a small integer range, and an object of anything.</summary>
+    private const string Bounded = """
+        {"type": "object", "properties": {
+            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+            "priority": {"type": "integer", "minimum": 0, "maximum": 10},
+            "facts": {"type": "object"}},
+         "required": ["confidence", "priority", "facts"], "additionalProperties": false}
+        """;
+
     private NyxServer _server = null!;
 
     [OneTimeSetUp]
@@ -51,6 +62,7 @@ public sealed class StructuredOutputTests
 
     [TestCase(Direction, "direction")]
     [TestCase(Report, "report")]
+    [TestCase(Bounded, "bounded")]
     public async Task Every_answer_is_a_document_the_schema_accepts(string schemaText, string name)
     {
         var schema = JsonSchema.FromText(schemaText);
@@ -90,6 +102,8 @@ public sealed class StructuredOutputTests
     [TestCase("""{"type": "string", "pattern": "^[a-z]+$"}""", "root: 'pattern' is not supported")]
     [TestCase("""{"properties": {}}""", "root: no 'type'")]
     [TestCase("""{"type": "array"}""", "root: an array needs 'items'")]
+    [TestCase("""{"type": "number", "minimum": 0, "maximum": 7.5}""", "root: 'minimum' 0 and 'maximum' 7.5 cannot be held exactly")]
+    [TestCase("""{"type": "integer", "minimum": 0}""", "root: 'minimum' and 'maximum' are supported together only")]
     public async Task A_schema_the_grammar_cannot_express_is_refused_naming_where(string schema, string says)
     {
         var body = """{"model": "nyx", "messages": [{"role": "user", "content": "hi"}], "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": """ + schema + "}}}";

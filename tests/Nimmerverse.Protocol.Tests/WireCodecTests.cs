@@ -56,6 +56,10 @@ public sealed class WireCodecTests
         "checkpoint_found" => Codec.Decode<CheckpointFoundBody>(payload).Rejection,
         "npc_lifecycle" => Codec.Decode<NpcLifecycleBody>(payload).Rejection,
         "rejected" => Codec.Decode<RejectedBody>(payload).Rejection,
+        "cortex_request" => Codec.Decode<CortexRequestBody>(payload).Rejection,
+        "cortex_response" => Codec.Decode<CortexResponseBody>(payload).Rejection,
+        "cortex_trail" => Codec.Decode<CortexTrailBody>(payload).Rejection,
+        "nerve_command" => Codec.Decode<NerveCommandBody>(payload).Rejection,
         _ => throw new ArgumentOutOfRangeException(nameof(messageType), messageType, "a message type without a decoder here"),
     };
 

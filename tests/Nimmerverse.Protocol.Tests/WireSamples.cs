@@ -52,6 +52,13 @@ internal static class WireSamples
         yield return new TestCaseData("checkpoint_found", codec.Encode(Envelope(new CheckpointFoundBody()))).SetArgDisplayNames("checkpoint_found none");
         yield return new TestCaseData("npc_lifecycle", codec.Encode(Envelope(new NpcLifecycleBody(7, "exited", 4242, Signal: 9, Restarts: 2, Unit: "nimmerverse-npc-7.scope")))).SetArgDisplayNames("npc_lifecycle exited");
         yield return new TestCaseData("npc_lifecycle", codec.Encode(Envelope(new NpcLifecycleBody(7, "gave-up", Restarts: 5, Detail: "5 restarts within 00:01:00")))).SetArgDisplayNames("npc_lifecycle gave-up");
+        var question = new CortexRequestBody("npc-7", [new CortexMessage("system", "You guide NPCs.\nAnswer in JSON."), new CortexMessage("user", "I am lost at node 12.")], 32, "direction");
+        yield return new TestCaseData("cortex_request", codec.Encode(Envelope(question))).SetArgDisplayNames("cortex_request");
+        yield return new TestCaseData("cortex_response", codec.Encode(Envelope(new CortexResponseBody("npc-7", "answered", Content: "{\"direction\": \"N\", \"confidence\": 0.7}", Model: "nyx", Usage: new CortexUsage(40, 12, 52), QueueMs: 3, LatencyMs: 180, LifeforceSpent: 20.52), Guid.NewGuid()))).SetArgDisplayNames("cortex_response answered");
+        yield return new TestCaseData("cortex_response", codec.Encode(Envelope(new CortexResponseBody("npc-7", "refused", "gate_closed", "npc 7's LLM gate is closed"), Guid.NewGuid()))).SetArgDisplayNames("cortex_response refused");
+        yield return new TestCaseData("cortex_trail", codec.Encode(Envelope(new CortexTrailBody(Guid.NewGuid(), "npc-7", "answered", 7, ResponseSchema: "direction", Messages: question.Messages, Content: "{}", Model: "nyx", Usage: new CortexUsage(40, 2, 42), QueueMs: 1, LatencyMs: 90, LifeforceSpent: 20.42, QueueDepth: 3)))).SetArgDisplayNames("cortex_trail answered");
+        yield return new TestCaseData("nerve_command", codec.Encode(Envelope(new NerveCommandBody("pause", 5000)))).SetArgDisplayNames("nerve_command pause");
+        yield return new TestCaseData("nerve_command", codec.Encode(Envelope(new NerveCommandBody("resume")))).SetArgDisplayNames("nerve_command resume");
         yield return new TestCaseData("rejected", codec.Encode(Envelope(new RejectedBody("invalid_body", "$.body.npc_id: not an integer"), Guid.NewGuid()))).SetArgDisplayNames("rejected");
     }
 }

@@ -33,6 +33,22 @@ public static class RepositoryPaths
         }
     }
 
+    /// <summary>
+    /// nimmerverse-nyx: the newest of the one built beside the running tests (a project that references
+    /// it), the published one (<c>publish/nyx/</c>) and the build outputs of the Nyx project.
+    /// </summary>
+    public static string NyxExecutable => FirstExisting("nimmerverse-nyx", Path.Combine(PublishDirectory, "nyx"), Path.Combine(Root, "src", "Nimmerverse.Nyx", "bin"));
+
+    /// <summary>The newest of: beside the tests, the published one, the build outputs.</summary>
+    private static string FirstExisting(string name, string published, string builds)
+    {
+        var candidates = new[] { Path.Combine(AppContext.BaseDirectory, name), Path.Combine(published, name) }
+            .Concat(Directory.Exists(builds) ? Directory.EnumerateFiles(builds, name, SearchOption.AllDirectories) : [])
+            .Where(File.Exists);
+        return candidates.OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+            ?? throw new InvalidOperationException($"no {name} beside the tests, under {published} or in {builds}: run ./nimmerverse test");
+    }
+
     private static string FindRoot()
     {
         if (Environment.GetEnvironmentVariable("NV_REPO") is { Length: > 0 } fromEnvironment)

@@ -58,6 +58,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
         Receive<Inbound<NpcStateBody>>(OnState);
         Receive<Inbound<NpcLifecycleBody>>(OnLifecycle);
+        Receive<Inbound<CortexResponseBody>>(OnCortexAnswer);
         Receive<GovernorProtocol.RunEpoch>(_ => RunEpoch());
         Receive<GovernorProtocol.GetStatus>(_ => Sender.Tell(new GovernorProtocol.Status(
             _decisions.Epoch, Policy.Name, _decisions.Observations.Count, new Dictionary<string, long>(_decisions.Observations.Rejected), _limitFailures, new Dictionary<int, NpcAllocation>(_decisions.Allocations))));
@@ -83,6 +84,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     {
         _bridge.Tell(new Subscribe<NpcStateBody>(SubjectPattern.Parse($"{_subjects.Environment}.npc.*.state"), Self));
         _bridge.Tell(new Subscribe<NpcLifecycleBody>(SubjectPattern.Parse($"{_subjects.Environment}.supervisor.*.npc"), Self));
+        _bridge.Tell(new Subscribe<CortexResponseBody>(SubjectPattern.Parse(_subjects.CortexResponse.Value), Self));
         Timers.StartPeriodicTimer("epoch", GovernorProtocol.RunEpoch.Instance, _settings.Epoch);
         _checkpoints?.LatestAsync(Policy.Name, CancellationToken.None)
             .PipeTo(Self, success: latest => latest is { } found ? new Restored(found.Epoch, found.Weights) : Akka.Done.Instance);
@@ -111,6 +113,16 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         {
             _decisions.Observations.Place(inbound.Envelope.Body.NpcId, tokens[2]);
             _decisions.Forget(inbound.Envelope.Body.NpcId);
+        }
+    }
+
+    /// <summary>An NPC's cortex call ended: what it waited and paid becomes part of its next features (a refusal never waited).</summary>
+    private void OnCortexAnswer(Inbound<CortexResponseBody> inbound)
+    {
+        var answer = inbound.Envelope.Body;
+        if (answer.Status != CortexStatus.Refused && CortexRequesters.NpcIdOf(answer.Requester) is { } npcId)
+        {
+            _decisions.Observations.CortexCall(npcId, answer.QueueMs + answer.LatencyMs, answer.LifeforceSpent);
         }
     }
 

@@ -15,6 +15,9 @@ public static class GovernorFeatures
     /// <summary>Lifeforce burnt per point of reward per CPU-second.</summary>
     public const double LifeforceWeight = 0.01;
 
+    /// <summary>The cortex's answer time (queue and call), as a feature: tanh of the mean wait over this.</summary>
+    public const double CortexWaitScaleMs = 4000;
+
     /// <summary>
     /// What a curriculum level gained is worth, in points of reward: as much as fifty goals reached.
     /// A level-up is rare (every citizen must pass its quiz) and is what the village exists for.
@@ -66,7 +69,8 @@ public static class GovernorFeatures
                 (float)s.Epsilon,
                 s.Level / 3f,
                 allocation?.GateOpen == true ? 1 : 0,
-                0, // LLM queue depth: no cortex yet
+                // What the cortex made it wait over the epoch: its queue (how deep, how urgent the others) and the call itself.
+                o.Cortex.Calls == 0 ? 0 : (float)Math.Tanh(o.Cortex.WaitMs / o.Cortex.Calls / CortexWaitScaleMs),
                 (float)meanReward,
                 (float)Math.Clamp(quotaOnHost[o.Host] / Math.Max(hostBudgetPercent, 1), 0, 2),
                 present.Count / 100f,
@@ -74,6 +78,7 @@ public static class GovernorFeatures
 
             if (elapsed > 0)
             {
+                // Its reported lifeforce is already less what the cortex cost: burnt counts both, once.
                 var burnt = Math.Max(before!.Lifeforce - s.Lifeforce, 0);
                 var levelsGained = Math.Max(s.Level - before.Level, 0);
                 rewardPerSecond += s.RewardRate * s.MeasuredRateHz;
@@ -84,7 +89,7 @@ public static class GovernorFeatures
                 npcRewards[npcId] = (((s.RewardRate * s.MeasuredRateHz * elapsed) + (LevelReward * levelsGained)) / Math.Max(cpu, 0.01)) - (LifeforceWeight * burnt);
             }
 
-            (o.AtLastEpoch, o.LastEpochAt) = (s, now);
+            (o.AtLastEpoch, o.LastEpochAt, o.Cortex) = (s, now, default);
         }
 
         // The village's outcome (its rewards and the levels it gained) per CPU-second spent, minus the

@@ -25,6 +25,9 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
 
         public DateTimeOffset? LastEpochAt { get; set; }
 
+        /// <summary>Its cortex calls since the last epoch: how many, their wait (queue and call) in all, the lifeforce they cost.</summary>
+        public (int Calls, double WaitMs, double Lifeforce) Cortex { get; set; }
+
         /// <summary>The host that runs the NPC, as its hosts' lifecycle events last said.</summary>
         public string Host => owner.HostOf(Latest.NpcId);
     }
@@ -53,6 +56,16 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
         }
 
         return null;
+    }
+
+    /// <summary>A cortex call of an NPC ended (answered or failed): its wait and cost count toward the NPC's next epoch.</summary>
+    public void CortexCall(int npcId, double waitMs, double lifeforce)
+    {
+        if (_npcs.TryGetValue(npcId, out var known) && double.IsFinite(waitMs) && double.IsFinite(lifeforce))
+        {
+            var (calls, wait, spent) = known.Cortex;
+            known.Cortex = (calls + 1, wait + Math.Max(waitMs, 0), spent + Math.Max(lifeforce, 0));
+        }
     }
 
     /// <summary>Records which host runs an NPC (from the hosts' lifecycle events).</summary>

@@ -22,7 +22,6 @@ public sealed class NatsBridgeActor : ReceiveActor
     private readonly INatsConnection _connection;
     private readonly NatsBridgeSettings _settings;
     private readonly string _environment;
-    private readonly string _gateStream;
     private readonly MessageSource _source = new("nats-bridge", "supervisor", Tiers.Cells);
     private readonly BridgeCounters _counters;
     private readonly WireCodec _codec;
@@ -34,24 +33,23 @@ public sealed class NatsBridgeActor : ReceiveActor
     private INatsJSContext? _jetStream;
     private Akka.Event.EventStream _eventStream = null!;
 
-    private sealed record DurableStreamReady(string Stream);
+    private sealed record DurableStreamReady(string Stream, string Subjects);
 
-    private sealed record DurableStreamFailed(Exception Error);
+    private sealed record DurableStreamFailed(string Stream, Exception Error);
 
     public NatsBridgeActor(INatsConnection connection, NatsBridgeSettings settings, string environment, BridgeCounters counters)
     {
         _connection = connection;
         _settings = settings;
         _environment = environment;
-        _gateStream = NatsBridgeSettings.GateStreamName(environment);
         _counters = counters;
         _codec = new WireCodec(settings.MaxPayloadBytes);
 
         Receive<ISubscribe>(StartSubscription);
         Receive<IOutbound>(Send);
         Receive<IRequest>(SendRequest);
-        Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, NatsBridgeSettings.GateStreamSubjects(_environment)));
-        Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", _gateStream));
+        Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, ready.Subjects));
+        Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", failed.Stream));
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot()));
         Receive<NpcPermissionViolations>(reported => _counters.PermissionViolations($"npc-{reported.NpcId}", reported.Count));
         Receive<GetSubscriptions>(_ => Sender.Tell(new Subscriptions([.. _subscriptions.Values.Select(s => (s.Subscribe.Pattern, s.Subscribe.MessageType, s.Subscribe.Target.Path.ToString()))])));
@@ -271,15 +269,18 @@ public sealed class NatsBridgeActor : ReceiveActor
     {
         var jetStream = _connection.CreateJetStreamContext();
         _jetStream = jetStream;
-        var config = new StreamConfig(_gateStream, [NatsBridgeSettings.GateStreamSubjects(_environment)])
+        foreach (var (name, subjects) in NatsBridgeSettings.DurableStreams(_environment))
         {
-            DuplicateWindow = _settings.GateStreamDuplicateWindow,
-            MaxAge = _settings.GateStreamMaxAge,
-            Storage = StreamConfigStorage.File,
-        };
-        jetStream.CreateOrUpdateStreamAsync(config, _stopping.Token).AsTask().ContinueWith<object>(
-            t => t.IsCompletedSuccessfully ? new DurableStreamReady(_gateStream) : new DurableStreamFailed(t.Exception!.GetBaseException()),
-            TaskScheduler.Default).PipeTo(Self);
+            var config = new StreamConfig(name, [subjects])
+            {
+                DuplicateWindow = _settings.GateStreamDuplicateWindow,
+                MaxAge = _settings.GateStreamMaxAge,
+                Storage = StreamConfigStorage.File,
+            };
+            jetStream.CreateOrUpdateStreamAsync(config, _stopping.Token).AsTask().ContinueWith<object>(
+                t => t.IsCompletedSuccessfully ? new DurableStreamReady(name, subjects) : new DurableStreamFailed(name, t.Exception!.GetBaseException()),
+                TaskScheduler.Default).PipeTo(Self);
+        }
     }
 
     private ValueTask OnMessageDropped(object? sender, NatsMessageDroppedEventArgs args)

@@ -45,6 +45,16 @@ public sealed record NatsBridgeSettings : IOptionsSection
     /// <summary>The subjects that stream keeps.</summary>
     public static string GateStreamSubjects(string environment) => $"{environment}.thalamus.gate.>";
 
+    /// <summary>The JetStream stream of the cortex gateway's decision trails.</summary>
+    public static string CortexTrailStreamName(string environment) => $"NIMMERVERSE_{environment.ToUpperInvariant()}_CORTEX";
+
+    /// <summary>The subjects of the cortex trail stream.</summary>
+    public static string CortexTrailStreamSubjects(string environment) => $"{environment}.cortex.*.trail";
+
+    /// <summary>Every stream the bridge sets up (both kept for <see cref="GateStreamMaxAge"/>, de-duplicated over <see cref="GateStreamDuplicateWindow"/>).</summary>
+    public static IEnumerable<(string Name, string Subjects)> DurableStreams(string environment) =>
+        [(GateStreamName(environment), GateStreamSubjects(environment)), (CortexTrailStreamName(environment), CortexTrailStreamSubjects(environment))];
+
     public void Validate(OptionProblems problems)
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var nats) || nats.Scheme is not ("nats" or "tls" or "ws" or "wss") || string.IsNullOrEmpty(nats.Host))

@@ -27,7 +27,8 @@ public enum Direction
 /// <summary>
 /// The exploration nerve: a random walk over the grid, one <c>move</c> command to the motor cell
 /// per step (operand: <see cref="Direction"/>), never straight back where it came from. It pauses
-/// while any pausing gate (proximity, energy) is open, and goes on when all of them have left OPEN.
+/// while any pausing gate (proximity, energy) is open, and goes on when all of them have left OPEN;
+/// and while the cortex holds it (a <c>nerve_command</c> <c>pause</c>, until its duration ends or a <c>resume</c>).
 /// </summary>
 public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
 {
@@ -38,14 +39,22 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _stepInterval;
     private readonly MessageSource _source;
     private readonly Random _random;
-    private readonly HashSet<string> _openPausingGates = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _pauseReasons = new(StringComparer.Ordinal);
     private readonly CellStateMachine<ExplorationState> _machine;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private Direction? _last;
 
+    /// <summary>Among the reasons to pause, beside the gates' domains: the cortex's command.</summary>
+    private const string CortexHold = "cortex";
+
     private sealed record Step
     {
         public static readonly Step Instance = new();
+    }
+
+    private sealed record HoldEnded
+    {
+        public static readonly HoldEnded Instance = new();
     }
 
     public ExplorationNerveActor(IActorRef bridge, IActorRef ledger, Subjects subjects, ExplorationSettings settings, string hostName)
@@ -66,6 +75,8 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
         Receive<Subscribed>(s => _log.Info("Exploration listening on {Subject}", s.Pattern));
         Receive<Step>(_ => Move());
         Receive<Inbound<GateTransitionBody>>(OnGateTransition);
+        Receive<Inbound<NerveCommandBody>>(OnCommand);
+        Receive<HoldEnded>(_ => Pause(CortexHold, false));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -76,6 +87,7 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         _bridge.Tell(new Subscribe<GateTransitionBody>(_subjects.GateTransitions, Self));
+        _bridge.Tell(new Subscribe<NerveCommandBody>(SubjectPattern.Parse(_subjects.NerveCommand(ExplorationSettings.NerveName).Value), Self));
         Timers.StartPeriodicTimer(nameof(Step), Step.Instance, _stepInterval);
     }
 
@@ -87,20 +99,43 @@ public sealed class ExplorationNerveActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (body.ToState == GateState.Open)
+        Pause(body.Domain, body.ToState == GateState.Open);
+    }
+
+    private void OnCommand(Inbound<NerveCommandBody> command)
+    {
+        var body = command.Envelope.Body;
+        var hold = body.Command == "pause";
+        if (hold)
         {
-            _openPausingGates.Add(body.Domain);
+            Timers.StartSingleTimer(CortexHold, HoldEnded.Instance, TimeSpan.FromMilliseconds(body.DurationMs ?? NerveCommandBody.DefaultPauseMs));
         }
         else
         {
-            _openPausingGates.Remove(body.Domain);
+            Timers.Cancel(CortexHold);
         }
 
-        var next = _openPausingGates.Count > 0 ? ExplorationState.Paused : ExplorationState.Exploring;
+        _log.Info("Exploration: {Command} from {Source}{For}", body.Command, command.Envelope.Header.Source.EntityId, hold ? $" for {body.DurationMs ?? NerveCommandBody.DefaultPauseMs} ms" : "");
+        Pause(CortexHold, hold);
+    }
+
+    /// <summary>One reason to pause begins or ends; the machine follows all of them.</summary>
+    private void Pause(string reason, bool begins)
+    {
+        if (begins)
+        {
+            _pauseReasons.Add(reason);
+        }
+        else
+        {
+            _pauseReasons.Remove(reason);
+        }
+
+        var next = _pauseReasons.Count > 0 ? ExplorationState.Paused : ExplorationState.Exploring;
         if (next != _machine.State)
         {
             _machine.MoveTo(next);
-            _log.Info("Exploration {State}: open pausing gates {Gates}", next, string.Join(",", _openPausingGates));
+            _log.Info("Exploration {State}: pausing for {Reasons}", next, string.Join(",", _pauseReasons));
         }
     }
 

@@ -31,6 +31,9 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// <summary>Network size: small, medium or large. Default medium.</summary>
     public string Role { get; init; } = BrainCommandLine.DefaultRole;
 
+    /// <summary>A brain asks the cortex which way to go after this many failed errands in a row; 0: never. Default 5.</summary>
+    public int AskCortexAfter { get; init; } = 5;
+
     /// <summary>The brain executable. Default <c>brain/nimmerverse-brain</c> beside the supervisor.</summary>
     public string BrainPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "brain", "nimmerverse-brain");
 
@@ -107,10 +110,15 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// unsupervised, and the next supervisor would start a twin.
     /// </summary>
     public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment, bool adoptable) =>
-        BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role, adoptable ? null : System.Environment.ProcessId).ToArguments();
+        BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role, adoptable ? null : System.Environment.ProcessId, AskCortexAfter).ToArguments();
 
     public void Validate(OptionProblems problems)
     {
+        if (AskCortexAfter is < 0 or > BrainCommandLine.MaxAskCortexAfter)
+        {
+            problems.Add("AskCortexAfter", $"{AskCortexAfter} is outside 0..{BrainCommandLine.MaxAskCortexAfter}");
+        }
+
         if (!TickRates.IsValid(TickRateHz))
         {
             problems.Add("TickRateHz", $"{TickRateHz} is outside {TickRates.MinHz}..{TickRates.MaxHz} Hz");

@@ -28,6 +28,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     private readonly TickClock _clock = new(arguments.TickRateHz);
     private readonly RateMeter _rate = new();
     private readonly EpisodeStats _stats = new();
+    private readonly CortexAdvice _advice = new(arguments.AskCortexAfter, arguments.Id, link, log);
     private readonly ConcurrentQueue<NpcCommandBody> _commands = new();
     private readonly Lock _checkpointLock = new();
 
@@ -119,6 +120,11 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     {
         var explore = _current is { Quiz: false };
         var action = _current is null ? (int?)null : _learner.Act(_currentInput!, ObservationEncoder.OpenMask(_current), explore);
+        if (explore && _advice.Follow(_current!) is { } suggested)
+        {
+            action = suggested; // the cortex's suggestion, learnt from like any step
+        }
+
         WorldStepResultBody result;
         try
         {
@@ -150,6 +156,11 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
             if (next.Done)
             {
                 _stats.EpisodeEnded(next.Success);
+                if (!previous.Quiz)
+                {
+                    _advice.ErrandEnded(next.Success, next, stopping);
+                }
+
                 if (_stats.Episodes % ProgressEveryEpisodes == 0)
                 {
                     log.Info($"episode {_stats.Episodes}: success {_stats.SuccessRate:P0} over the last {_stats.WindowCount}, epsilon {_learner.Epsilon:F2}, loss {_stats.Loss:F4}, level {next.Level}, lifeforce {next.Lifeforce:F1}");
@@ -169,8 +180,8 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     {
         var state = new NpcStateBody(
             arguments.Id, _tick, _clock.RateHz, _rate.RateHz(_clock.RateHz), lagMs, _current?.Node ?? 0, _stats.Episodes,
-            _stats.SuccessRate, _stats.RewardRate(), _stats.Loss, _current?.Lifeforce ?? 0, Environment.CpuUsage.TotalTime.TotalMilliseconds,
-            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence), link.PermissionViolations);
+            _stats.SuccessRate, _stats.RewardRate(), _stats.Loss, (_current?.Lifeforce ?? 0) - _advice.Spent, Environment.CpuUsage.TotalTime.TotalMilliseconds,
+            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence), link.PermissionViolations, _advice.Asked, _advice.Followed);
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);

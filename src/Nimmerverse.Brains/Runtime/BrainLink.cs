@@ -124,6 +124,10 @@ public sealed class BrainLink : IAsyncDisposable
     public Task<CheckpointFoundBody> LoadAsync(TimeSpan timeout, CancellationToken cancellationToken, long? olderThanSequence = null) =>
         RequestAsync<CheckpointQueryBody, CheckpointFoundBody>(_subjects.CheckpointLoad(_npcId), new CheckpointQueryBody(_npcId, olderThanSequence), timeout, cancellationToken);
 
+    /// <summary>A question to the cortex, answered on this NPC's own inbox (the gateway checks it is).</summary>
+    public Task<CortexResponseBody> AskCortexAsync(CortexRequestBody question, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RequestAsync<CortexRequestBody, CortexResponseBody>(_subjects.CortexRequest, question, timeout, cancellationToken);
+
     public async Task PublishStateAsync(NpcStateBody state, CancellationToken cancellationToken) =>
         await _connection.PublishAsync(_subjects.NpcState(_npcId).Value, _codec.Encode(Wrap(state)), cancellationToken: cancellationToken).ConfigureAwait(false);
 

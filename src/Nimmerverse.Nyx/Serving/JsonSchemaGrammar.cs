@@ -9,7 +9,9 @@ namespace Nimmerverse.Nyx.Serving;
 /// A GBNF grammar (llama.cpp's grammar language) that admits exactly the JSON documents a JSON
 /// Schema describes, within a subset: <c>type</c> object (every property, in order), array (<c>items</c>,
 /// <c>minItems</c>, <c>maxItems</c>), string, number, integer, boolean, null, a list of types; <c>enum</c>
-/// and <c>const</c> of scalars. Strings are bounded (<see cref="MaxStringLength"/> characters, or the
+/// and <c>const</c> of scalars; <c>minimum</c> and <c>maximum</c> where they can be held exactly: a
+/// number from 0 to 1 (a probability, at most 4 decimals) and an integer range of at most 1001 values.
+/// An object without properties is any object, bounded as <see cref="AnyObject"/>. Strings are bounded (<see cref="MaxStringLength"/> characters, or the
 /// schema's <c>maxLength</c>) so that a small model cannot talk past <c>max_tokens</c> inside one. Anything
 /// else (<c>$ref</c>, <c>oneOf</c>, <c>pattern</c>...) is refused with a sentence naming it: the output
 /// must never be looser than the schema.
@@ -20,7 +22,7 @@ public static class JsonSchemaGrammar
 
     private const int MaxDepth = 16;
 
-    private static readonly string[] Unsupported = ["$ref", "oneOf", "anyOf", "allOf", "not", "pattern", "patternProperties", "if", "format", "minLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "uniqueItems", "dependentRequired", "prefixItems"];
+    private static readonly string[] Unsupported = ["$ref", "oneOf", "anyOf", "allOf", "not", "pattern", "patternProperties", "if", "format", "minLength", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "uniqueItems", "dependentRequired", "prefixItems"];
 
     /// <summary>The grammar for <paramref name="schema"/>, or the sentence that says what it cannot express.</summary>
     public static (string? Gbnf, string? Problem) From(JsonNode? schema)
@@ -29,6 +31,7 @@ public static class JsonSchemaGrammar
         try
         {
             var root = Rule(schema, "root", rules, 0);
+            var freeObjects = rules.Remove(FreeObjectsUsed);
             var text = new StringBuilder();
             text.Append("root ::= ").Append(root).Append('\n');
             foreach (var (name, body) in rules)
@@ -37,6 +40,11 @@ public static class JsonSchemaGrammar
             }
 
             text.Append(Primitives);
+            if (freeObjects)
+            {
+                text.Append(FreeMembers);
+            }
+
             return (text.ToString(), null);
         }
         catch (NotSupportedException e)
@@ -57,6 +65,50 @@ public static class JsonSchemaGrammar
         short ::= "\"" char{0,16} "\""
 
         """;
+
+    /// <summary>The members of an object without properties: as <see cref="AnyObject"/>'s.</summary>
+    private const string FreeObject = "\"{\" ws ( free-member ( ws \",\" ws free-member ){0,3} )? ws \"}\"";
+
+    private const string FreeMembers = """
+        free-member ::= free-short ws ":" ws free-value
+        free-value ::= free-scalar | "[" ws ( free-scalar ( ws "," ws free-scalar ){0,3} )? ws "]"
+        free-scalar ::= free-short | integer | boolean | null
+        free-short ::= "\"" char{0,16} "\""
+
+        """;
+
+    /// <summary>Not a rule: noted among the rules when an object without properties needs <see cref="FreeMembers"/>.</summary>
+    private const string FreeObjectsUsed = " free objects";
+
+    private const string Probability = "( \"0\" ( \".\" [0-9]{1,4} )? | \"1\" ( \".\" \"0\"{1,4} )? )";
+
+    /// <summary>A number or integer, held to <c>minimum</c> and <c>maximum</c> where that can be done exactly.</summary>
+    private static string Bounded(JsonObject node, string path, bool integer)
+    {
+        var (minimum, maximum) = (node["minimum"], node["maximum"]);
+        if (minimum is null && maximum is null)
+        {
+            return integer ? "integer" : "number";
+        }
+
+        if (minimum?.GetValueKind() != JsonValueKind.Number || maximum?.GetValueKind() != JsonValueKind.Number)
+        {
+            throw new NotSupportedException($"{path}: 'minimum' and 'maximum' are supported together only");
+        }
+
+        var (low, high) = (minimum.GetValue<double>(), maximum.GetValue<double>());
+        if (!integer && low == 0 && high == 1)
+        {
+            return Probability;
+        }
+
+        if (integer && low == Math.Floor(low) && high == Math.Floor(high) && high >= low && high - low <= 1000)
+        {
+            return "( " + string.Join(" | ", Enumerable.Range((int)low, (int)(high - low) + 1).Select(v => $"\"{v.ToString(CultureInfo.InvariantCulture)}\"")) + " )";
+        }
+
+        throw new NotSupportedException($"{path}: 'minimum' {low} and 'maximum' {high} cannot be held exactly (a number from 0 to 1, or an integer range of at most 1001 values)");
+    }
 
     private const string Primitives = """
         ws ::= [ \t\n]{0,2}
@@ -117,8 +169,8 @@ public static class JsonSchemaGrammar
             "string" => node["maxLength"] is JsonValue max && max.TryGetValue<int>(out var length) && length >= 0
                 ? $"\"\\\"\" char{{0,{Math.Min(length, 4096)}}} \"\\\"\""
                 : "string",
-            "number" => "number",
-            "integer" => "integer",
+            "number" => Bounded(node, path, integer: false),
+            "integer" => Bounded(node, path, integer: true),
             "boolean" => "boolean",
             "null" => "null",
             _ => throw new NotSupportedException($"{path}: type '{type}' is not a JSON type"),
@@ -131,7 +183,14 @@ public static class JsonSchemaGrammar
         var properties = node["properties"] as JsonObject ?? [];
         if (properties.Count == 0)
         {
-            return "\"{\" ws \"}\"";
+            // No properties and none allowed: only {}; otherwise any object, bounded.
+            if (node["additionalProperties"] is JsonValue closed && closed.GetValueKind() == JsonValueKind.False)
+            {
+                return "\"{\" ws \"}\"";
+            }
+
+            rules.TryAdd(FreeObjectsUsed, "");
+            return FreeObject;
         }
 
         var parts = new List<string>();

@@ -18,14 +18,18 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
                nimmerverse nats req SUBJECT PAYLOAD [--wrap TYPE] [--timeout SECONDS] [--server URL]
                nimmerverse nats sub SUBJECT [--count N] [--server URL]
                nimmerverse nats math OPERATION NUMBER NUMBER... [--env ENV] [--timeout SECONDS] [--server URL]
+               nimmerverse nats ask QUESTION... [--schema NAME] [--max-tokens N] [--env ENV] [--timeout SECONDS] [--server URL]
 
           PAYLOAD      a whole message as JSON, or with --wrap TYPE only its body (e.g. --wrap cell_request
                        '{"operation": "add", "operands": [2, 3]}'); '-' reads it from standard input
           SUBJECT      e.g. dev.nervous.cells.math.request; sub takes wildcards (dev.nervous.cells.*.wave)
           --server     default: Nimmerverse:Nats:Url from the configuration
           --creds      NATS credentials (a .creds file, e.g. creds/operator-dev.creds of the identities)
+          ask          asks the cortex as the operator (a cortex_request); --schema direction or
+                       downstream_commands for a JSON answer; --max-tokens default 64
         examples:
           nimmerverse nats math add 2 3
+          nimmerverse nats ask 'Lily went to the park.' --max-tokens 32
           nimmerverse nats sub 'dev.nervous.cells.>' --count 10
         """;
 
@@ -46,7 +50,7 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is "--wrap" or "--server" or "--timeout" or "--count" or "--env" or "--creds")
+            if (args[i] is "--wrap" or "--server" or "--timeout" or "--count" or "--env" or "--creds" or "--schema" or "--max-tokens")
             {
                 if (i + 1 >= args.Count)
                 {
@@ -63,7 +67,7 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
 
         if (positional.Count == 0)
         {
-            return Fail("which command: pub, req, sub or math?");
+            return Fail("which command: pub, req, sub, math or ask?");
         }
 
         var timeout = TimeSpan.FromSeconds(options.TryGetValue("--timeout", out var t) && double.TryParse(t, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 5);
@@ -96,6 +100,7 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
             "req" when positional.Count == 3 => await RequestAsync(connection, positional[1], Payload(positional[2], options), timeout, cancellationToken).ConfigureAwait(false),
             "sub" when positional.Count == 2 => await SubscribeAsync(connection, positional[1], options, cancellationToken).ConfigureAwait(false),
             "math" when positional.Count >= 4 => await MathAsync(connection, positional, options, timeout, cancellationToken).ConfigureAwait(false),
+            "ask" when positional.Count >= 2 => await AskAsync(connection, string.Join(' ', positional.Skip(1)), options, timeout, cancellationToken).ConfigureAwait(false),
             _ => Fail($"'{string.Join(' ', positional)}' is not a nats command"),
         };
     }
@@ -189,6 +194,32 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
 
         var request = Envelopes.Of(CliSource, new CellRequestBody(positional[1], operands));
         return await RequestAsync(connection, new Subjects(environment).CellRequest("math").Value, WireCodec.Default.Encode(request), timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A question to the cortex as the operator; the answer (<c>cortex_response</c>) is printed as it came.</summary>
+    private async Task<int> AskAsync(NatsConnection connection, string question, Dictionary<string, string> options, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var environment = options.GetValueOrDefault("--env", Environments.Default);
+        if (!Environments.IsKnown(environment))
+        {
+            return Fail($"--env '{environment}' is not one of {Environments.Listed}");
+        }
+
+        var maxTokens = 64;
+        if (options.TryGetValue("--max-tokens", out var given) && !int.TryParse(given, CultureInfo.InvariantCulture, out maxTokens))
+        {
+            return Fail($"--max-tokens '{given}' is not a number");
+        }
+
+        // The gateway's deadline is the wait here, less a little, so its answer comes before ours ends.
+        var deadline = (int)Math.Clamp(timeout.TotalMilliseconds - 250, 100, 60_000);
+        var body = new CortexRequestBody("operator", [new CortexMessage("user", question)], maxTokens, options.GetValueOrDefault("--schema"), deadline);
+        if (body.Problem() is { } problem)
+        {
+            return Fail(problem);
+        }
+
+        return await RequestAsync(connection, new Subjects(environment).CortexRequest.Value, WireCodec.Default.Encode(Envelopes.Of(CliSource, body)), timeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The payload as given, or its body wrapped in a fresh envelope of the named type.</summary>

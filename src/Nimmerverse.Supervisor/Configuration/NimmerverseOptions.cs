@@ -1,3 +1,4 @@
+using Nimmerverse.Actors.Cortex;
 using System.Text.RegularExpressions;
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Actors.Linux;
@@ -48,6 +49,10 @@ public sealed partial record NimmerverseOptions
 
     public GovernorSettings Governor { get; init; } = new();
 
+    public CortexSettings Cortex { get; init; } = new();
+
+    public BoundarySettings Boundary { get; init; } = new();
+
     public TrailRecorderSettings Trails { get; init; } = new();
 
     public AkkaOptions Akka { get; init; } = new();
@@ -65,7 +70,7 @@ public sealed partial record NimmerverseOptions
     private IEnumerable<(string Name, IOptionsSection Section)> Sections =>
     [
         (nameof(Nats), Nats), (nameof(Cells), Cells), (nameof(Thalamus), Thalamus), (nameof(Nerves), Nerves), (nameof(Postgres), Postgres),
-        (nameof(World), World), (nameof(Npc), Npc), (nameof(Governor), Governor), (nameof(Trails), Trails), (nameof(Akka), Akka),
+        (nameof(World), World), (nameof(Npc), Npc), (nameof(Governor), Governor), (nameof(Cortex), Cortex), (nameof(Boundary), Boundary), (nameof(Trails), Trails), (nameof(Akka), Akka),
         (nameof(Http), Http), (nameof(Systemd), Systemd), (nameof(Logging), Logging),
     ];
 

@@ -59,7 +59,7 @@ public static class AkkaComposition
     /// <summary>
     /// The supervisor's own actors, one capability at a time, each taking only the roles it serves:
     /// the core every member runs (health probe, lifeforce ledger, NATS bridge), the nervous system,
-    /// the world, the NPC host and the governor. Specs compose the same extensions.
+    /// the world, the NPC host, the governor and the cortex gateway. Specs compose the same extensions.
     /// </summary>
     public static AkkaConfigurationBuilder WithNimmerverseActors(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
         builder
@@ -67,5 +67,6 @@ public static class AkkaComposition
             .WithNervousSystem(options)
             .WithWorld(options)
             .WithNpcHost(options)
-            .WithGovernor(options);
+            .WithGovernor(options)
+            .WithCortex(options);
 }

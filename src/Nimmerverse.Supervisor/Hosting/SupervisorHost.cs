@@ -44,7 +44,8 @@ public static class SupervisorHost
             .AddSingleton(provider => NpcBackend.SelectAsync(options.Npc, provider.GetRequiredService<ILoggerFactory>().CreateLogger<NpcBackend>()).GetAwaiter().GetResult())
             .AddSingleton<IStatusContributor, NpcBackendStatusContributor>()
             .AddNimmerverseNats(options)
-            .AddNimmerversePersistence(options);
+            .AddNimmerversePersistence(options)
+            .AddNimmerverseCortex(options);
 
         builder.Services.AddAkka(AkkaOptions.SystemName, akka => akka
             .ConfigureNimmerverseLogging()

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using NATS.Client.Core;
+using Nimmerverse.Actors.Cortex;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Supervision;
 using Akka.Actor;
@@ -57,6 +58,32 @@ public sealed record ActorsReport(long Restarts, IReadOnlyDictionary<string, lon
     public static ActorsReport From(SupervisionStats stats) => new(stats.Restarts, stats.RestartsByActor, stats.Stopped);
 }
 
+/// <summary>
+/// The cortex gateway of this member as <c>/api/status</c> reports it (absent where the member has no
+/// <c>cortex</c> role): the endpoint, the breaker, the queue, and outcomes since start; the boundary's
+/// outcomes (<c>assessed</c>, <c>retries</c>, <c>nacked</c>, <c>routed</c>, <c>unroutable</c>...).
+/// </summary>
+public sealed record CortexReport(
+    string Endpoint,
+    string Model,
+    string Breaker,
+    int FailuresInARow,
+    long BreakerOpenings,
+    int Queued,
+    int InFlight,
+    long Answered,
+    IReadOnlyDictionary<string, long> Refused,
+    IReadOnlyDictionary<string, long> Failed,
+    double LifeforceSpent,
+    double? LastLatencyMs,
+    double? MeanQueueMs,
+    IReadOnlyDictionary<string, long> Boundary)
+{
+    public static CortexReport? From(CortexGauges? gauges, BoundaryCounters? boundary) => gauges?.Latest is not { } s ? null : new(
+        s.Endpoint, s.Model, JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Breaker.ToString()).Replace('_', '-'), s.FailuresInARow, s.BreakerOpenings, s.Queued, s.InFlight,
+        s.Answered, s.Refused, s.Failed, s.LifeforceSpent, s.LastLatencyMs, s.MeanQueueMs, boundary?.Snapshot() ?? new Dictionary<string, long>());
+}
+
 /// <summary>The body of <c>/api/status</c>.</summary>
 public sealed record StatusReport(
     string Environment,
@@ -66,9 +93,10 @@ public sealed record StatusReport(
     string Status,
     IReadOnlyList<MemberReport> Members,
     NatsReport Nats,
-    ActorsReport Actors);
+    ActorsReport Actors,
+    CortexReport? Cortex);
 
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StatusReport))]
 internal sealed partial class StatusJsonContext : JsonSerializerContext;
 
@@ -85,14 +113,14 @@ public static class StatusEndpoints
                 ? Results.Text("ok\n")
                 : Results.Text("the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
 
-        endpoints.MapGet("/api/status", async (ActorSystem system, ActorRegistry registry, NimmerverseOptions options, StatusLine statusLine, INatsConnection nats, BridgeCounters counters, SupervisionCounters supervision) =>
+        endpoints.MapGet("/api/status", async (ActorSystem system, ActorRegistry registry, NimmerverseOptions options, StatusLine statusLine, INatsConnection nats, BridgeCounters counters, SupervisionCounters supervision, IServiceProvider services) =>
         {
             var subscriptions = await SubscriptionsAsync(registry).ConfigureAwait(false);
             var cluster = Cluster.Get(system);
             var members = cluster.State.Members
                 .Select(m => new MemberReport(m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order()]))
                 .ToList();
-            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot(), subscriptions), ActorsReport.From(supervision.Snapshot()));
+            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot(), subscriptions), ActorsReport.From(supervision.Snapshot()), CortexReport.From(services.GetService(typeof(CortexGauges)) as CortexGauges, services.GetService(typeof(BoundaryCounters)) as BoundaryCounters));
             return Results.Json(report, StatusJsonContext.Default.StatusReport);
         });
         return endpoints;

@@ -90,3 +90,32 @@ public sealed class SupervisionStatusContributor(SupervisionCounters counters) :
         return stats.Stopped.Count == 0 ? text : $"{text}, STOPPED {string.Join(' ', stats.Stopped.Select(s => s.Path))}";
     }
 }
+
+/// <summary>"cortex: breaker closed, 2 queued, 1 in flight, 40 answered, 3 refused" in systemd's STATUS= line.</summary>
+public sealed class CortexStatusContributor(Nimmerverse.Actors.Cortex.CortexGauges gauges) : IStatusContributor
+{
+    public int Order => 25;
+
+    public string Describe()
+    {
+        if (gauges.Latest is not { } status)
+        {
+            return "cortex: starting";
+        }
+
+        var breaker = status.Breaker switch
+        {
+            Nimmerverse.Actors.Cortex.BreakerState.Open => "BREAKER OPEN",
+            Nimmerverse.Actors.Cortex.BreakerState.HalfOpen => "breaker half-open",
+            _ => "breaker closed",
+        };
+        var text = $"cortex: {breaker}, {status.Queued} queued, {status.InFlight} in flight, {status.Answered} answered";
+        var (refused, failed) = (status.Refused.Values.Sum(), status.Failed.Values.Sum());
+        if (refused > 0)
+        {
+            text += $", {refused} refused";
+        }
+
+        return failed > 0 ? $"{text}, {failed} failed" : text;
+    }
+}

@@ -36,19 +36,38 @@ public static class PersistenceComposition
 
     /// <summary>
     /// Where the governor runs, its trails have their say in the STATUS line, and the gate
-    /// transitions of the whole cluster are recorded from JetStream.
+    /// transitions of the whole cluster are recorded from JetStream; where the cortex runs, its trails.
     /// </summary>
-    private static IServiceCollection AddTrailsStatus(this IServiceCollection services, NimmerverseOptions options) =>
-        options.EffectiveRoles.Contains(ClusterRoles.Governor)
-            ? services
+    private static IServiceCollection AddTrailsStatus(this IServiceCollection services, NimmerverseOptions options)
+    {
+        var (batch, retry) = (Math.Min(options.Trails.BatchSize, 1000), options.Trails.RetryInterval);
+        if (options.EffectiveRoles.Contains(ClusterRoles.Governor))
+        {
+            services
                 .AddSingleton<Lifecycle.IStatusContributor, Lifecycle.TrailsStatusContributor>()
-                .AddSingleton(provider => new PostgresGateTransitionStore(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<PostgresDeadLetters>()))
-                .AddSingleton(provider => new GateRecorderSettings(
-                    NatsBridgeSettings.GateStreamName(options.Environment), BatchSize: Math.Min(options.Trails.BatchSize, 1000), RetryInterval: options.Trails.RetryInterval))
-                .AddSingleton<GateTransitionRecorder>()
-                .AddSingleton<Lifecycle.IStatusContributor>(provider => provider.GetRequiredService<GateTransitionRecorder>())
-                .AddHostedService(provider => provider.GetRequiredService<GateTransitionRecorder>())
-            : services;
+                .AddJetStreamRecorder(JetStreamRecorderSettings.Gates(NatsBridgeSettings.GateStreamName(options.Environment), batch, retry), (data, dead) => new PostgresGateTransitionStore(data, dead));
+        }
+
+        if (options.EffectiveRoles.Contains(ClusterRoles.Cortex))
+        {
+            services.AddJetStreamRecorder(JetStreamRecorderSettings.CortexTrails(NatsBridgeSettings.CortexTrailStreamName(options.Environment), batch, retry), (data, dead) => new PostgresCortexTrailStore(data, dead));
+        }
+
+        return services;
+    }
+
+    private static IServiceCollection AddJetStreamRecorder<TBody>(this IServiceCollection services, JetStreamRecorderSettings settings, Func<NpgsqlDataSource, PostgresDeadLetters, IEnvelopeStore<TBody>> store)
+        where TBody : IMessageBody =>
+        services
+            .AddSingleton(provider => new JetStreamRecorder<TBody>(
+                provider.GetRequiredService<NATS.Client.Core.INatsConnection>(),
+                store(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<PostgresDeadLetters>()),
+                provider.GetRequiredService<PostgresDeadLetters>(),
+                provider.GetRequiredService<DatabaseStartup>(),
+                settings,
+                provider.GetRequiredService<ILogger<JetStreamRecorder<TBody>>>()))
+            .AddSingleton<Lifecycle.IStatusContributor>(provider => provider.GetRequiredService<JetStreamRecorder<TBody>>())
+            .AddHostedService(provider => provider.GetRequiredService<JetStreamRecorder<TBody>>());
 
     /// <summary>A relative spool path is under systemd's StateDirectory= ($STATE_DIRECTORY, /var/lib/nimmerverse) when there is one, else the working directory.</summary>
     private static string SpoolPath(string configured) =>

@@ -20,6 +20,7 @@ namespace Nimmerverse.Supervisor.Persistence;
 public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<PostgresDeadLetters>? logger = null) : IStatusContributor
 {
     public const string GatePath = "gate_transitions";
+    public const string CortexTrailPath = "cortex_trails";
     public const string TrailPath = "decision_trails";
     public const string CheckpointPath = "npc_checkpoints";
 

@@ -11,8 +11,10 @@ namespace Nimmerverse.Supervisor.Persistence;
 /// Its recorder writes only once the schema is migrated. A transition PostgreSQL refuses is set
 /// aside in <c>dead_letters</c>, so it cannot hold up the ones behind it.
 /// </summary>
-public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters)
+public sealed class PostgresGateTransitionStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters) : IEnvelopeStore<GateTransitionBody>
 {
+    public string Path => PostgresDeadLetters.GatePath;
+
     private const string Insert = """
         insert into gate_transitions
             (message_id, gate_id, domain, from_state, to_state, state_value, correlation_score, trigger_waves, routed_to_tier, occurred_at)

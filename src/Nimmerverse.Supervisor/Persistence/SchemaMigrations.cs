@@ -88,6 +88,32 @@ public static class SchemaMigrations
             );
             create index dead_letters_path on dead_letters (path, id);
             """),
+        new(4, "Cortex trails: every admission, refusal and outcome of the cortex gateway", """
+            create table cortex_trails (
+                message_id       uuid primary key,
+                request_id       uuid not null,
+                requester        text not null,
+                event            text not null check (event in ('admitted', 'refused', 'answered', 'failed')),
+                priority         smallint not null check (priority between 0 and 10),
+                reason           text,
+                detail           text,
+                response_schema  text,
+                messages         jsonb,
+                content          text,
+                model            text,
+                prompt_tokens    integer,
+                completion_tokens integer,
+                queue_ms         double precision not null,
+                latency_ms       double precision not null,
+                lifeforce_spent  double precision not null,
+                queue_depth      integer not null,
+                host             text not null,
+                occurred_at      timestamptz not null
+            );
+            create index cortex_trails_request on cortex_trails (request_id);
+            create index cortex_trails_time on cortex_trails (occurred_at);
+            create index cortex_trails_requester on cortex_trails (requester, occurred_at);
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

@@ -22,6 +22,7 @@ public sealed class ExplorationNerveSpec : AkkaSpec
         var ledger = CreateTestProbe();
         var nerve = Sys.ActorOf(ExplorationNerveActor.Props(bridge.Ref, ledger.Ref, Dev, new ExplorationSettings { StepInterval = TimeSpan.FromMilliseconds(30), Seed = 7 }, "theia"));
         bridge.ExpectMsg<Subscribe<GateTransitionBody>>();
+        Assert.That(bridge.ExpectMsg<Subscribe<NerveCommandBody>>().Pattern.ToString(), Is.EqualTo("dev.nervous.nerves.exploration.command"));
         return (bridge, ledger, nerve);
     }
 
@@ -60,6 +61,27 @@ public sealed class ExplorationNerveSpec : AkkaSpec
         nerve.Tell(Gate("vision", GateState.Open), TestActor);
         nerve.Tell(Gate("energy", GateState.Closed), TestActor);
 
+        NextMove(bridge);
+    }
+
+    private static Inbound<NerveCommandBody> Command(string command, int? durationMs = null) =>
+        new("dev.nervous.nerves.exploration.command", Envelopes.Of(new MessageSource("boundary@theia", "boundary", 4), new NerveCommandBody(command, durationMs)), null);
+
+    [Test]
+    public void The_cortex_pauses_it_for_a_while_or_until_it_resumes_it()
+    {
+        var (bridge, _, nerve) = StartExploring();
+        NextMove(bridge);
+
+        nerve.Tell(Command("pause", 400), TestActor);
+        bridge.ReceiveWhile(TimeSpan.FromMilliseconds(50), message => message);
+        bridge.ExpectNoMsg(TimeSpan.FromMilliseconds(250));
+        NextMove(bridge); // the pause ran out
+
+        nerve.Tell(Command("pause", 60_000), TestActor);
+        bridge.ReceiveWhile(TimeSpan.FromMilliseconds(50), message => message);
+        bridge.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        nerve.Tell(Command("resume"), TestActor);
         NextMove(bridge);
     }
 }

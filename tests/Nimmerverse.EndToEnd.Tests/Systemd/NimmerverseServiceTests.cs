@@ -93,8 +93,8 @@ public sealed class NimmerverseServiceTests
     public async Task Systemctl_status_shows_the_status_line_and_follows_the_nats_connection()
     {
         await Sandbox.SystemctlAsync("start", Unit);
-        // Under the sandbox's systemd the brains get scopes: the line names the backend.
-        const string expected = "Status: \"running; cluster: 1 member (1 up); nats: open; npcs: systemd\"";
+        // Under the sandbox's systemd the brains get scopes: the line names the backend (the cortex's part follows).
+        const string expected = "Status: \"running; cluster: 1 member (1 up); nats: open; npcs: systemd; cortex: breaker closed";
 
         // READY does not wait for NATS; the line is refreshed when something in it changes.
         var shown = await Eventually.TrueAsync(async () => (await Sandbox.SystemctlAsync("status", Unit)).StandardOutput.Contains(expected, StringComparison.Ordinal), TimeSpan.FromSeconds(15));

@@ -95,6 +95,7 @@ public sealed partial class ConfigurationDocTests
         null => "unset",
         Array { Length: 0 } => "none",
         TimeSpan t => $"`{OptionProblems.Shown(t)}`",
+        bool b => b ? "`true`" : "`false`",
         IFormattable f => $"`{f.ToString(null, CultureInfo.InvariantCulture)}`",
         _ => $"`{value}`",
     };

@@ -51,15 +51,15 @@ public sealed class GateTransitionRecorderTests
     private async Task PublishAsync(Envelope<GateTransitionBody> transition) =>
         (await _jetStream.PublishAsync($"dev.thalamus.gate.{(transition.Body.ToState == GateState.Open ? "open" : "close")}", WireCodec.Default.Encode(transition))).EnsureSuccess();
 
-    private static async Task<GateTransitionRecorder> StartRecorderAsync(INatsConnection nats, NpgsqlDataSource dataSource)
+    private static async Task<JetStreamRecorder<GateTransitionBody>> StartRecorderAsync(INatsConnection nats, NpgsqlDataSource dataSource)
     {
         var startup = new DatabaseStartup(dataSource, NullLogger<DatabaseStartup>.Instance);
         await startup.StartAsync(CancellationToken.None);
         await startup.WhenReady;
         var deadLetters = new PostgresDeadLetters(dataSource);
-        var recorder = new GateTransitionRecorder(
+        var recorder = new JetStreamRecorder<GateTransitionBody>(
             nats, new PostgresGateTransitionStore(dataSource, deadLetters), deadLetters, startup,
-            new GateRecorderSettings(Stream, RetryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<GateTransitionRecorder>.Instance);
+            JetStreamRecorderSettings.Gates(Stream, retryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<JetStreamRecorder<GateTransitionBody>>.Instance);
         await recorder.StartAsync(CancellationToken.None);
         return recorder;
     }

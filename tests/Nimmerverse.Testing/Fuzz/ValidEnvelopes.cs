@@ -30,6 +30,10 @@ public static class ValidEnvelopes
             "checkpoint_found" => codec.Encode(Of(new CheckpointFoundBody())),
             "npc_lifecycle" => codec.Encode(Of(new NpcLifecycleBody(npcId, "exited", 4242, Signal: 9, Restarts: 2))),
             "rejected" => codec.Encode(Of(new RejectedBody("invalid_body", "fuzz"))),
+            "cortex_request" => codec.Encode(Of(new CortexRequestBody(npcId % 2 == 0 ? "operator" : CortexRequesters.Npc(npcId), [new CortexMessage("user", "Where is the park?\nI am lost.")], 8, CortexSchemas.Direction, 1000))),
+            "cortex_response" => codec.Encode(Of(new CortexResponseBody("operator", CortexStatus.Refused, CortexReasons.GateClosed, "fuzz"))),
+            "nerve_command" => codec.Encode(Of(new NerveCommandBody("pause", 1000))),
+            "cortex_trail" => codec.Encode(Of(new CortexTrailBody(Guid.NewGuid(), "operator", CortexTrailEvents.Refused, 5, CortexReasons.QueueFull))),
             _ => throw new ArgumentOutOfRangeException(nameof(messageType), messageType, "no sample for this message type"),
         };
     }

@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Nimmerverse.Testing;
+namespace Nimmerverse.Testing.Nyx;
 
-namespace Nimmerverse.Nyx.Tests;
-
-/// <summary>A real <c>nimmerverse-nyx</c> process (the build output beside this test) on a free port, stopped with SIGTERM at the end.</summary>
+/// <summary>A real <c>nimmerverse-nyx</c> process serving the shipped tiny model, on a free port (or a given one), stopped with SIGTERM at the end.</summary>
 public sealed class NyxServer : IAsyncDisposable
 {
     private readonly Process _process;
@@ -26,12 +24,18 @@ public sealed class NyxServer : IAsyncDisposable
 
     public string Log => string.Join('\n', _log);
 
-    public static string Executable => Path.Combine(AppContext.BaseDirectory, "nimmerverse-nyx");
+    public static string Executable => RepositoryPaths.NyxExecutable;
+
+    /// <summary>The OpenAI-compatible base URL (<c>…/v1</c>).</summary>
+    public Uri ApiBase => new(Url, "/v1");
 
     /// <summary>Starts it with <c>NIMMERVERSE_NYX__*</c> settings and waits for <c>/health</c>.</summary>
-    public static async Task<NyxServer> StartAsync(params (string Key, string Value)[] settings)
+    public static Task<NyxServer> StartAsync(params (string Key, string Value)[] settings) => StartAsync(null, settings);
+
+    /// <summary>Starts it on <paramref name="port"/> (a free one when null) and waits for <c>/health</c>.</summary>
+    public static async Task<NyxServer> StartAsync(int? port, params (string Key, string Value)[] settings)
     {
-        var url = new Uri($"http://127.0.0.1:{Ports.FreeTcpPort()}");
+        var url = new Uri($"http://127.0.0.1:{port ?? Ports.FreeTcpPort()}");
         var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["NIMMERVERSE_NYX__LISTEN"] = url.ToString().TrimEnd('/');
         foreach (var (key, value) in settings)
@@ -67,6 +71,13 @@ public sealed class NyxServer : IAsyncDisposable
         {
             _log.Enqueue(line);
         }
+    }
+
+    /// <summary>SIGKILL, as a crash: no answer to anything in flight.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -10,29 +10,51 @@ using Nimmerverse.Supervisor.Lifecycle;
 
 namespace Nimmerverse.Supervisor.Persistence;
 
-/// <summary>Where gate transitions are read from and how they are stored.</summary>
-/// <param name="StreamName">The JetStream stream the NATS bridge publishes gate transitions to.</param>
-/// <param name="ConsumerName">The durable consumer; every recorder in the cluster shares it, so each transition is handed to one of them.</param>
-/// <param name="BatchSize">Most transitions per fetch and per write.</param>
+/// <summary>A store of one kind of durable message: each message id once, however often written.</summary>
+public interface IEnvelopeStore<TBody>
+    where TBody : IMessageBody
+{
+    /// <summary>The table, as <c>dead_letters</c> names the path.</summary>
+    string Path { get; }
+
+    /// <returns>How many were new.</returns>
+    Task<int> WriteAsync(IReadOnlyList<Envelope<TBody>> batch, CancellationToken cancellationToken);
+}
+
+/// <summary>Where one kind of durable message is read from and how it is stored.</summary>
+/// <param name="StreamName">The JetStream stream the NATS bridge publishes them to.</param>
+/// <param name="ConsumerName">The durable consumer; every recorder in the cluster shares it, so each message is handed to one of them.</param>
+/// <param name="What">What the messages are, in log lines ("gate transitions").</param>
+/// <param name="StatusLabel">Its part of the STATUS line ("gates").</param>
+/// <param name="BatchSize">Most messages per fetch and per write.</param>
 /// <param name="RetryInterval">How long to wait after a failed write or fetch before trying again.</param>
-public sealed record GateRecorderSettings(string StreamName, string ConsumerName = "gate-transitions-recorder", int BatchSize = 500, TimeSpan? RetryInterval = null)
+public sealed record JetStreamRecorderSettings(string StreamName, string ConsumerName, string What, string StatusLabel, int BatchSize = 500, TimeSpan? RetryInterval = null)
 {
     public TimeSpan Retry => RetryInterval ?? TimeSpan.FromSeconds(2);
+
+    /// <summary>Gate transitions (the thalamus's gates and the governor's LLM gates) into <c>gate_transitions</c>.</summary>
+    public static JetStreamRecorderSettings Gates(string streamName, int batchSize = 500, TimeSpan? retryInterval = null) =>
+        new(streamName, "gate-transitions-recorder", "gate transitions", "gates", batchSize, retryInterval);
+
+    /// <summary>The cortex gateway's trails into <c>cortex_trails</c>.</summary>
+    public static JetStreamRecorderSettings CortexTrails(string streamName, int batchSize = 500, TimeSpan? retryInterval = null) =>
+        new(streamName, "cortex-trails-recorder", "cortex trails", "cortex trails", batchSize, retryInterval);
 }
 
 /// <summary>
-/// Records every gate transition (the thalamus's gates and the governor's LLM gates) in
-/// <c>gate_transitions</c>. They are published durably to JetStream, so the stream is the spool:
+/// Records every durable message of one kind (gate transitions, cortex trails) in its table. They
+/// are published durably to JetStream, so the stream is the spool:
 /// this reads them through a durable pull consumer and acknowledges a batch only once PostgreSQL
 /// has committed it. While PostgreSQL is away the batch is retried and everything after it waits
 /// in the stream; a redelivery (an ack lost, a recorder restarted) is skipped by the store, so
-/// each transition is stored exactly once. A message that is not a valid gate transition, and a
+/// each message is stored exactly once. A message that is not valid, and a
 /// valid one that PostgreSQL refuses, is set aside in <c>dead_letters</c> with its reason, counted
 /// and acknowledged with its batch: it cannot block the ones after it.
 /// </summary>
-public sealed class GateTransitionRecorder(
-    INatsConnection nats, PostgresGateTransitionStore store, PostgresDeadLetters deadLetters, DatabaseStartup startup, GateRecorderSettings settings, ILogger<GateTransitionRecorder> logger)
+public sealed class JetStreamRecorder<TBody>(
+    INatsConnection nats, IEnvelopeStore<TBody> store, PostgresDeadLetters deadLetters, DatabaseStartup startup, JetStreamRecorderSettings settings, ILogger<JetStreamRecorder<TBody>> logger)
     : BackgroundService, IStatusContributor
+    where TBody : IMessageBody
 {
     /// <summary>Problems repeat while they last: each kind is logged at most once a minute.</summary>
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
@@ -45,17 +67,17 @@ public sealed class GateTransitionRecorder(
     /// <summary>When each kind of problem was last logged (only the recorder's own loop touches it).</summary>
     private readonly LogThrottle _problems = new(LogEvery);
 
-    /// <summary>Transitions newly stored since start.</summary>
+    /// <summary>Messages newly stored since start.</summary>
     public long Recorded => Interlocked.Read(ref _recorded);
 
-    /// <summary>Messages on the gate subjects that were not valid gate transitions.</summary>
+    /// <summary>Messages on the stream's subjects that were not valid ones.</summary>
     public long Malformed => Interlocked.Read(ref _malformed);
 
     public int Order => 35;
 
     public string Describe()
     {
-        var text = _waitingFor is { } waiting ? $"gates: waiting for {waiting}, {Recorded} recorded" : $"gates: {Recorded} recorded";
+        var text = _waitingFor is { } waiting ? $"{settings.StatusLabel}: waiting for {waiting}, {Recorded} recorded" : $"{settings.StatusLabel}: {Recorded} recorded";
         return Malformed > 0 ? $"{text}, {Malformed} malformed" : text;
     }
 
@@ -65,18 +87,18 @@ public sealed class GateTransitionRecorder(
         await startup.WhenReady.WaitAsync(stoppingToken).ConfigureAwait(false);
         var jetStream = nats.CreateJetStreamContext();
         var consumer = await AttachAsync(jetStream, stoppingToken).ConfigureAwait(false);
-        logger.LogInformation("Recording gate transitions from JetStream stream {Stream} (durable consumer {Consumer}) into gate_transitions", settings.StreamName, settings.ConsumerName);
+        logger.LogInformation("Recording {What} from JetStream stream {Stream} (durable consumer {Consumer}) into {Table}", settings.What, settings.StreamName, settings.ConsumerName, store.Path);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                var (transitions, malformed, last) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
+                var (records, malformed, last) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
                 if (last is not { } newest)
                 {
                     continue;
                 }
 
-                await StoreAsync(transitions, malformed, stoppingToken).ConfigureAwait(false);
+                await StoreAsync(records, malformed, stoppingToken).ConfigureAwait(false);
                 // The consumer acknowledges cumulatively: the newest message covers the whole batch.
                 await newest.AckAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
             }
@@ -86,7 +108,7 @@ public sealed class GateTransitionRecorder(
                 // comes again and the store skips what it has); the daemon must not stop for it.
                 if (_problems.ShouldLog("reading", out _))
                 {
-                    logger.LogWarning("Reading gate transitions from {Stream} failed ({Error}); attaching again every {Retry}", settings.StreamName, e.Message, settings.Retry);
+                    logger.LogWarning("Reading {What} from {Stream} failed ({Error}); attaching again every {Retry}", settings.What, settings.StreamName, e.Message, settings.Retry);
                 }
 
                 await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
@@ -104,7 +126,7 @@ public sealed class GateTransitionRecorder(
             DeliverPolicy = ConsumerConfigDeliverPolicy.All,
             // Longer than a usual PostgreSQL hiccup; a redelivery after it is harmless anyway.
             AckWait = TimeSpan.FromMinutes(2),
-            Description = "nimmerverse: gate transitions into PostgreSQL",
+            Description = $"nimmerverse: {settings.What} into PostgreSQL",
         };
         while (true)
         {
@@ -119,7 +141,7 @@ public sealed class GateTransitionRecorder(
                 _waitingFor = $"JetStream stream {settings.StreamName}";
                 if (_problems.ShouldLog("attach", out _))
                 {
-                    logger.LogWarning("Gate transitions cannot be read yet from {Stream}: {Error}; retrying every {Retry}", settings.StreamName, e.Message, settings.Retry);
+                    logger.LogWarning("{What} cannot be read yet from {Stream}: {Error}; retrying every {Retry}", settings.What, settings.StreamName, e.Message, settings.Retry);
                 }
 
                 await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
@@ -127,42 +149,42 @@ public sealed class GateTransitionRecorder(
         }
     }
 
-    /// <summary>A message on the gate subjects that is no valid gate transition: kept as it came, with the rejection.</summary>
-    private sealed record NotATransition(byte[] Payload, string Subject, Rejection? Rejection);
+    /// <summary>A message on the stream's subjects that is not a valid one: kept as it came, with the rejection.</summary>
+    private sealed record NotValid(byte[] Payload, string Subject, Rejection? Rejection);
 
-    private async Task<(List<Envelope<GateTransitionBody>> Transitions, List<NotATransition> Malformed, INatsJSMsg<byte[]>? Last)> FetchAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
+    private async Task<(List<Envelope<TBody>> Transitions, List<NotValid> Malformed, INatsJSMsg<byte[]>? Last)> FetchAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
     {
-        var transitions = new List<Envelope<GateTransitionBody>>();
-        var malformed = new List<NotATransition>();
+        var records = new List<Envelope<TBody>>();
+        var malformed = new List<NotValid>();
         INatsJSMsg<byte[]>? last = null;
         await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = settings.BatchSize, Expires = FetchWait }, cancellationToken: stoppingToken).ConfigureAwait(false))
         {
             last = message;
-            var decoded = WireCodec.Default.Decode<GateTransitionBody>(message.Data);
+            var decoded = WireCodec.Default.Decode<TBody>(message.Data);
             if (decoded.Envelope is { } envelope)
             {
-                transitions.Add(envelope);
+                records.Add(envelope);
             }
             else
             {
-                malformed.Add(new NotATransition(message.Data ?? [], message.Subject, decoded.Rejection));
+                malformed.Add(new NotValid(message.Data ?? [], message.Subject, decoded.Rejection));
             }
         }
 
-        return (transitions, malformed, last);
+        return (records, malformed, last);
     }
 
     /// <summary>The batch's malformed messages into <c>dead_letters</c> (they also stay in the stream, acknowledged, for <c>Nats:GateStreamMaxAge</c>).</summary>
-    private async Task SetAsideAsync(List<NotATransition> malformed, CancellationToken stoppingToken)
+    private async Task SetAsideAsync(List<NotValid> malformed, CancellationToken stoppingToken)
     {
-        await deadLetters.SetAsideAsync(PostgresDeadLetters.GatePath, [.. malformed.Select(m => new PostgresDeadLetters.DeadLetter(WireCodec.MessageIdOf(m.Payload), m.Payload,
-            $"not a valid gate transition on {m.Subject}: {m.Rejection?.Reason.ToString() ?? "empty"}: {m.Rejection?.Detail ?? "no payload"}", null))], stoppingToken).ConfigureAwait(false);
+        await deadLetters.SetAsideAsync(store.Path, [.. malformed.Select(m => new PostgresDeadLetters.DeadLetter(WireCodec.MessageIdOf(m.Payload), m.Payload,
+            $"not a valid {TBody.MessageType} on {m.Subject}: {m.Rejection?.Reason.ToString() ?? "empty"}: {m.Rejection?.Detail ?? "no payload"}", null))], stoppingToken).ConfigureAwait(false);
         Interlocked.Add(ref _malformed, malformed.Count);
         malformed.Clear();
     }
 
     /// <summary>Until PostgreSQL has it, the malformed set aside: nothing after this batch is acknowledged before.</summary>
-    private async Task StoreAsync(List<Envelope<GateTransitionBody>> transitions, List<NotATransition> malformed, CancellationToken stoppingToken)
+    private async Task StoreAsync(List<Envelope<TBody>> records, List<NotValid> malformed, CancellationToken stoppingToken)
     {
         while (true)
         {
@@ -173,10 +195,10 @@ public sealed class GateTransitionRecorder(
                     await SetAsideAsync(malformed, stoppingToken).ConfigureAwait(false);
                 }
 
-                Interlocked.Add(ref _recorded, await store.WriteAsync(transitions, stoppingToken).ConfigureAwait(false));
+                Interlocked.Add(ref _recorded, await store.WriteAsync(records, stoppingToken).ConfigureAwait(false));
                 if (_waitingFor == WaitingForPostgres)
                 {
-                    logger.LogInformation("PostgreSQL is back: gate transitions are recorded again");
+                    logger.LogInformation("PostgreSQL is back: {What} are recorded again", settings.What);
                     _waitingFor = null;
                 }
 
@@ -187,7 +209,7 @@ public sealed class GateTransitionRecorder(
                 _waitingFor = WaitingForPostgres;
                 if (_problems.ShouldLog("postgres", out _))
                 {
-                    logger.LogWarning("{Count} gate transitions wait in JetStream: PostgreSQL failed ({Error}); retrying every {Retry}", transitions.Count, e.Message, settings.Retry);
+                    logger.LogWarning("{Count} {What} wait in JetStream: PostgreSQL failed ({Error}); retrying every {Retry}", records.Count, settings.What, e.Message, settings.Retry);
                 }
 
                 await Task.Delay(settings.Retry, stoppingToken).ConfigureAwait(false);
