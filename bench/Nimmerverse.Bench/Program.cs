@@ -9,6 +9,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- trails [ROWS]   (as root: starts a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- scopes [BRAINS] [CHANGES]   (as root: boots the systemd sandbox)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- spawn [ROUNDS]   (as root, with the nyx-nervous user)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- cortex [REQUESTS] [CONCURRENCY] [ROUNDS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]   (against a running ./nimmerverse up)
 var what = args.Length > 0 ? args[0] : "nats";
 switch (what)
@@ -60,9 +61,15 @@ switch (what)
             args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 500,
             args.Length > 3 ? args[3] : "http://127.0.0.1:8480",
             args.Length > 4 ? args[4] : null);
+    case "cortex":
+        await CortexBenchmark.RunAsync(
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200,
+            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 2,
+            args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3);
+        return 0;
     case "spawn":
         return await SpawnBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]");
         return 64;
 }

@@ -116,6 +116,16 @@ public static class CortexRequesters
 public sealed record CortexUsage(int PromptTokens, int CompletionTokens, int TotalTokens)
 {
     public string? Problem() => PromptTokens < 0 || CompletionTokens < 0 || TotalTokens < 0 ? "usage counts must not be negative" : null;
+
+    /// <summary>The fields an answer and its trail share: printable detail and model, prose content, sane usage, times and cost.</summary>
+    internal static string? OutcomeProblem(string? detail, string? content, string? model, CortexUsage? usage, double queueMs, double latencyMs, double lifeforceSpent) => Checks.First(
+        Checks.Printable("detail", detail),
+        Checks.Prose("content", content, CortexRequestBody.MaxPromptCharacters),
+        Checks.Printable("model", model),
+        usage?.Problem(),
+        Checks.InRange("queue_ms", queueMs, 0, double.MaxValue),
+        Checks.InRange("latency_ms", latencyMs, 0, double.MaxValue),
+        Checks.InRange("lifeforce_spent", lifeforceSpent, 0, double.MaxValue));
 }
 
 /// <summary>How a cortex request ended.</summary>
@@ -196,13 +206,7 @@ public sealed record CortexResponseBody(
         Status == CortexStatus.Answered && Reason is not null ? "an answered response has no reason" : null,
         Status == CortexStatus.Refused && (Reason is null || !CortexReasons.Refusals.Contains(Reason)) ? $"a refusal's reason '{Reason}' is not one of {string.Join(", ", CortexReasons.Refusals)}" : null,
         Status == CortexStatus.Failed && (Reason is null || !CortexReasons.Failures.Contains(Reason)) ? $"a failure's reason '{Reason}' is not one of {string.Join(", ", CortexReasons.Failures)}" : null,
-        Checks.Printable("detail", Detail),
-        Checks.Prose("content", Content, CortexRequestBody.MaxPromptCharacters),
-        Checks.Printable("model", Model),
-        Usage?.Problem(),
-        Checks.InRange("queue_ms", QueueMs, 0, double.MaxValue),
-        Checks.InRange("latency_ms", LatencyMs, 0, double.MaxValue),
-        Checks.InRange("lifeforce_spent", LifeforceSpent, 0, double.MaxValue),
+        CortexUsage.OutcomeProblem(Detail, Content, Model, Usage, QueueMs, LatencyMs, LifeforceSpent),
         Status != CortexStatus.Answered && LifeforceSpent > 0 ? "only an answered request spends lifeforce" : null);
 }
 
@@ -247,15 +251,9 @@ public sealed record CortexTrailBody(
         !CortexTrailEvents.All.Contains(Event) ? $"event '{Event}' is not one of {string.Join(", ", CortexTrailEvents.All)}" : null,
         Priority is < 0 or > 10 ? $"priority {Priority} is outside 0..10" : null,
         Checks.Printable("reason", Reason),
-        Checks.Printable("detail", Detail),
         Checks.Printable("response_schema", ResponseSchema),
         Messages is null ? null : Checks.AtMostItems("messages", Messages, CortexRequestBody.MaxMessages),
         Messages?.Select((m, i) => m is null ? $"messages[{i}] is null" : Checks.Prose($"messages[{i}].content", m.Content, CortexRequestBody.MaxPromptCharacters)).FirstOrDefault(p => p is not null),
-        Checks.Prose("content", Content, CortexRequestBody.MaxPromptCharacters),
-        Checks.Printable("model", Model),
-        Usage?.Problem(),
-        Checks.InRange("queue_ms", QueueMs, 0, double.MaxValue),
-        Checks.InRange("latency_ms", LatencyMs, 0, double.MaxValue),
-        Checks.InRange("lifeforce_spent", LifeforceSpent, 0, double.MaxValue),
+        CortexUsage.OutcomeProblem(Detail, Content, Model, Usage, QueueMs, LatencyMs, LifeforceSpent),
         QueueDepth < 0 ? $"queue_depth {QueueDepth} is negative" : null);
 }

@@ -61,6 +61,12 @@ public static class Program
             return await new NatsCommand(Console.Out, Console.Error).RunAsync(command.Rest, loaded.Options.Nats.Url, cancel.Token).ConfigureAwait(false);
         }
 
+        if (command.Verb == "trails")
+        {
+            return await new TrailsCommand(Console.Out, Console.Error).RunAsync(
+                command.Rest, Persistence.PostgresConnections.Writer(loaded.Options.Postgres), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+        }
+
         if (command.Verb is "run" or "check-config" && loaded.Options.ValidateInstallation() is { Count: > 0 } missing)
         {
             ReportConfigurationErrors(new ConfigurationException(missing), command.Verb);

@@ -1,10 +1,16 @@
 namespace Nimmerverse.Actors.Cortex;
 
-/// <summary>The breaker's states, as shown in the status.</summary>
+/// <summary>The breaker's states, as shown in the status (<c>closed</c>, <c>open</c>, <c>half-open</c>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<BreakerState>))]
 public enum BreakerState
 {
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("closed")]
     Closed,
+
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("open")]
     Open,
+
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("half-open")]
     HalfOpen,
 }
 

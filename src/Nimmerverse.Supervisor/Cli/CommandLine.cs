@@ -6,7 +6,9 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
     public const string Usage = """
         usage: nimmerverse [run] [--config PATH]      run the supervisor (what systemd starts)
                nimmerverse check-config [--config PATH]  validate the configuration and print it
-               nimmerverse nats pub|req|sub|math ...   poke cells and watch waves (nimmerverse nats for help)
+               nimmerverse nats pub|req|sub|math|ask ...  poke cells, watch waves, ask the cortex (nimmerverse nats for help)
+               nimmerverse trails export --what cortex|function-gemma|governor [--since T] [--out FILE]
+                                                       decision trails as training examples (JSON lines)
                nimmerverse identities init DIR         make the NATS operator, accounts and users in DIR
                                                        (kept if there), and DIR/nats-server.conf
                nimmerverse identities rotate-key DIR ENV   a new signing key for ENV, trusted beside the old
@@ -18,7 +20,7 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
         (NIMMERVERSE_NATS__URL sets Nimmerverse:Nats:Url). A bad value exits 78 naming the key.
         """;
 
-    public static readonly IReadOnlyList<string> Verbs = ["run", "check-config", "nats", "identities", "help", "version"];
+    public static readonly IReadOnlyList<string> Verbs = ["run", "check-config", "nats", "trails", "identities", "help", "version"];
 
     /// <summary>Parses the arguments, or returns an error sentence for a usage message (exit 64).</summary>
     public static (CommandLine? Parsed, string? Error) Parse(IReadOnlyList<string> args)
@@ -43,9 +45,9 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
             return (null, "identities takes: init DIR | rotate-key DIR ENV | retire-key DIR ENV");
         }
 
-        if (args.Count > 0 && args[0] == "nats")
+        if (args.Count > 0 && args[0] is "nats" or "trails")
         {
-            // The nats verb has arguments of its own; only --config is taken out here.
+            // These verbs have arguments of their own; only --config is taken out here.
             for (var i = 1; i < args.Count; i++)
             {
                 if (args[i] == "--config" && i + 1 < args.Count)
@@ -58,7 +60,7 @@ public sealed record CommandLine(string Verb, string? ConfigFile, IReadOnlyList<
                 }
             }
 
-            return (new CommandLine("nats", configFile, rest), null);
+            return (new CommandLine(args[0], configFile, rest), null);
         }
 
         for (var i = 0; i < args.Count; i++)

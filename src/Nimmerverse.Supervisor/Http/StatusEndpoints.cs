@@ -59,32 +59,10 @@ public sealed record ActorsReport(long Restarts, IReadOnlyDictionary<string, lon
 }
 
 /// <summary>
-/// The cortex gateway of this member as <c>/api/status</c> reports it (absent where the member has no
-/// <c>cortex</c> role): the endpoint, the breaker, the queue, and outcomes since start; the boundary's
+/// The body of <c>/api/status</c>. <see cref="Cortex"/> and <see cref="Boundary"/> are there where the member has the
+/// <c>cortex</c> role: the gateway's endpoint, breaker, queue and outcomes since start; the boundary's
 /// outcomes (<c>assessed</c>, <c>retries</c>, <c>nacked</c>, <c>routed</c>, <c>unroutable</c>...).
 /// </summary>
-public sealed record CortexReport(
-    string Endpoint,
-    string Model,
-    string Breaker,
-    int FailuresInARow,
-    long BreakerOpenings,
-    int Queued,
-    int InFlight,
-    long Answered,
-    IReadOnlyDictionary<string, long> Refused,
-    IReadOnlyDictionary<string, long> Failed,
-    double LifeforceSpent,
-    double? LastLatencyMs,
-    double? MeanQueueMs,
-    IReadOnlyDictionary<string, long> Boundary)
-{
-    public static CortexReport? From(CortexGauges? gauges, BoundaryCounters? boundary) => gauges?.Latest is not { } s ? null : new(
-        s.Endpoint, s.Model, JsonNamingPolicy.SnakeCaseLower.ConvertName(s.Breaker.ToString()).Replace('_', '-'), s.FailuresInARow, s.BreakerOpenings, s.Queued, s.InFlight,
-        s.Answered, s.Refused, s.Failed, s.LifeforceSpent, s.LastLatencyMs, s.MeanQueueMs, boundary?.Snapshot() ?? new Dictionary<string, long>());
-}
-
-/// <summary>The body of <c>/api/status</c>.</summary>
 public sealed record StatusReport(
     string Environment,
     string HostName,
@@ -94,7 +72,8 @@ public sealed record StatusReport(
     IReadOnlyList<MemberReport> Members,
     NatsReport Nats,
     ActorsReport Actors,
-    CortexReport? Cortex);
+    CortexGatewayMessages.Status? Cortex,
+    IReadOnlyDictionary<string, long>? Boundary);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StatusReport))]
@@ -120,7 +99,7 @@ public static class StatusEndpoints
             var members = cluster.State.Members
                 .Select(m => new MemberReport(m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order()]))
                 .ToList();
-            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot(), subscriptions), ActorsReport.From(supervision.Snapshot()), CortexReport.From(services.GetService(typeof(CortexGauges)) as CortexGauges, services.GetService(typeof(BoundaryCounters)) as BoundaryCounters));
+            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot(), subscriptions), ActorsReport.From(supervision.Snapshot()), (services.GetService(typeof(CortexGauges)) as CortexGauges)?.Latest, (services.GetService(typeof(BoundaryCounters)) as BoundaryCounters)?.Snapshot());
             return Results.Json(report, StatusJsonContext.Default.StatusReport);
         });
         return endpoints;

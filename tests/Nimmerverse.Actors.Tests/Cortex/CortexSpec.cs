@@ -38,7 +38,18 @@ public abstract class CortexSpec : AkkaSpec
     {
         _nats = await NatsServer.StartAsync();
         _bridgeConnection = new NatsConnection(new NatsOpts { Url = _nats.Url, Name = "bridge-under-test", ConnectTimeout = TimeSpan.FromSeconds(15) });
-        await _bridgeConnection.ConnectAsync();
+        try
+        {
+            await _bridgeConnection.ConnectAsync();
+        }
+        catch
+        {
+            // NUnit runs no [TearDown] after a failed [SetUp]: no nats-server may be left behind.
+            await _bridgeConnection.DisposeAsync();
+            await _nats.DisposeAsync();
+            throw;
+        }
+
         Counters = new BridgeCounters();
         Bridge = Sys.ActorOf(NatsBridgeActor.Props(_bridgeConnection, NatsBridgeSettings.Default, "dev", Counters));
         Ledger = Sys.ActorOf(LifeforceLedgerActor.Props());
