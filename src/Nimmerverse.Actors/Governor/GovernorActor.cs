@@ -58,7 +58,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
         Receive<Inbound<NpcStateBody>>(OnState);
         Receive<Inbound<NpcLifecycleBody>>(OnLifecycle);
-        Receive<Inbound<CortexResponseBody>>(OnCortexAnswer);
+        Receive<Inbound<CortexTrailBody>>(OnCortexTrail);
         Receive<GovernorProtocol.RunEpoch>(_ => RunEpoch());
         Receive<GovernorProtocol.GetStatus>(_ => Sender.Tell(new GovernorProtocol.Status(
             _decisions.Epoch, Policy.Name, _decisions.Observations.Count, new Dictionary<string, long>(_decisions.Observations.Rejected), _limitFailures, new Dictionary<int, NpcAllocation>(_decisions.Allocations))));
@@ -84,7 +84,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     {
         _bridge.Tell(new Subscribe<NpcStateBody>(SubjectPattern.Parse($"{_subjects.Environment}.npc.*.state"), Self));
         _bridge.Tell(new Subscribe<NpcLifecycleBody>(SubjectPattern.Parse($"{_subjects.Environment}.supervisor.*.npc"), Self));
-        _bridge.Tell(new Subscribe<CortexResponseBody>(SubjectPattern.Parse(_subjects.CortexResponse.Value), Self));
+        _bridge.Tell(new Subscribe<CortexTrailBody>(SubjectPattern.Parse($"{_subjects.Environment}.cortex.*.trail"), Self));
         Timers.StartPeriodicTimer("epoch", GovernorProtocol.RunEpoch.Instance, _settings.Epoch);
         _checkpoints?.LatestAsync(Policy.Name, CancellationToken.None)
             .PipeTo(Self, success: latest => latest is { } found ? new Restored(found.Epoch, found.Weights) : Akka.Done.Instance);
@@ -116,13 +116,22 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>An NPC's cortex call ended: what it waited and paid becomes part of its next features (a refusal never waited).</summary>
-    private void OnCortexAnswer(Inbound<CortexResponseBody> inbound)
+    /// <summary>
+    /// The cortex gateway's trails: how deep its queue is, and when an NPC's call ended (answered or
+    /// failed; a refusal never waited), what it waited and paid, toward that NPC's next features.
+    /// </summary>
+    private void OnCortexTrail(Inbound<CortexTrailBody> inbound)
     {
-        var answer = inbound.Envelope.Body;
-        if (answer.Status != CortexStatus.Refused && CortexRequesters.NpcIdOf(answer.Requester) is { } npcId)
+        if (inbound.Envelope.Header.Source.EntityType != "cortex")
         {
-            _decisions.Observations.CortexCall(npcId, answer.QueueMs + answer.LatencyMs, answer.LifeforceSpent);
+            return; // the boundary's own trails: no queue of the gateway's
+        }
+
+        var trail = inbound.Envelope.Body;
+        _decisions.Observations.CortexQueueDepth = trail.QueueDepth;
+        if (trail.Event is CortexTrailEvents.Answered or CortexTrailEvents.Failed && CortexRequesters.NpcIdOf(trail.Requester) is { } npcId)
+        {
+            _decisions.Observations.CortexCall(npcId, trail.QueueMs, trail.LatencyMs, trail.LifeforceSpent);
         }
     }
 

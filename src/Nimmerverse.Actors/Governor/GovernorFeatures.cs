@@ -9,14 +9,17 @@ namespace Nimmerverse.Actors.Governor;
 /// </summary>
 public static class GovernorFeatures
 {
-    /// <summary>Per-NPC features, then the context: the village's mean reward, its host's load, the village's size (12 + 3).</summary>
-    public const int Count = 15;
+    /// <summary>Per-NPC features, then the context: the village's mean reward, its host's load, the village's size, the cortex's queue (13 + 4).</summary>
+    public const int Count = 17;
 
     /// <summary>Lifeforce burnt per point of reward per CPU-second.</summary>
     public const double LifeforceWeight = 0.01;
 
-    /// <summary>The cortex's answer time (queue and call), as a feature: tanh of the mean wait over this.</summary>
+    /// <summary>The cortex's times (its queue, its call) as features: tanh of the epoch's mean over this.</summary>
     public const double CortexWaitScaleMs = 4000;
+
+    /// <summary>The cortex's queue depth as a feature: tanh of the depth over this.</summary>
+    public const double CortexQueueScale = 16;
 
     /// <summary>
     /// What a curriculum level gained is worth, in points of reward: as much as fifty goals reached.
@@ -36,7 +39,7 @@ public static class GovernorFeatures
     /// <paramref name="previous"/>, if any) and the reward of the epoch that ended now. Afterwards
     /// each observation's state is remembered as the epoch's, for the next differences.
     /// </summary>
-    public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now)
+    public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now, int cortexQueueDepth = 0)
     {
         var features = new float[present.Count][];
         double rewardPerSecond = 0, cpuSeconds = 0, lifeforceBurnt = 0, seconds = 0, levelProgress = 0;
@@ -69,11 +72,13 @@ public static class GovernorFeatures
                 (float)s.Epsilon,
                 s.Level / 3f,
                 allocation?.GateOpen == true ? 1 : 0,
-                // What the cortex made it wait over the epoch: its queue (how deep, how urgent the others) and the call itself.
-                o.Cortex.Calls == 0 ? 0 : (float)Math.Tanh(o.Cortex.WaitMs / o.Cortex.Calls / CortexWaitScaleMs),
+                // What the cortex made it wait over the epoch: in its queue (how deep, how urgent the others), and in the call.
+                o.Cortex.Calls == 0 ? 0 : (float)Math.Tanh(o.Cortex.QueueMs / o.Cortex.Calls / CortexWaitScaleMs),
+                o.Cortex.Calls == 0 ? 0 : (float)Math.Tanh(o.Cortex.LatencyMs / o.Cortex.Calls / CortexWaitScaleMs),
                 (float)meanReward,
                 (float)Math.Clamp(quotaOnHost[o.Host] / Math.Max(hostBudgetPercent, 1), 0, 2),
                 present.Count / 100f,
+                (float)Math.Tanh(cortexQueueDepth / CortexQueueScale),
             ];
 
             if (elapsed > 0)

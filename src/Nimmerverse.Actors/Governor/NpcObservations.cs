@@ -25,8 +25,8 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
 
         public DateTimeOffset? LastEpochAt { get; set; }
 
-        /// <summary>Its cortex calls since the last epoch: how many, their wait (queue and call) in all, the lifeforce they cost.</summary>
-        public (int Calls, double WaitMs, double Lifeforce) Cortex { get; set; }
+        /// <summary>Its cortex calls since the last epoch: how many, their time in the queue and in the call, in all, and the lifeforce they cost.</summary>
+        public (int Calls, double QueueMs, double LatencyMs, double Lifeforce) Cortex { get; set; }
 
         /// <summary>The host that runs the NPC, as its hosts' lifecycle events last said.</summary>
         public string Host => owner.HostOf(Latest.NpcId);
@@ -58,13 +58,16 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
         return null;
     }
 
-    /// <summary>A cortex call of an NPC ended (answered or failed): its wait and cost count toward the NPC's next epoch.</summary>
-    public void CortexCall(int npcId, double waitMs, double lifeforce)
+    /// <summary>Requests waiting at the cortex gateway, as its latest trail said.</summary>
+    public int CortexQueueDepth { get; set; }
+
+    /// <summary>A cortex call of an NPC ended (answered or failed): its waits and cost count toward the NPC's next epoch.</summary>
+    public void CortexCall(int npcId, double queueMs, double latencyMs, double lifeforce)
     {
-        if (_npcs.TryGetValue(npcId, out var known) && double.IsFinite(waitMs) && double.IsFinite(lifeforce))
+        if (_npcs.TryGetValue(npcId, out var known) && double.IsFinite(queueMs) && double.IsFinite(latencyMs) && double.IsFinite(lifeforce))
         {
-            var (calls, wait, spent) = known.Cortex;
-            known.Cortex = (calls + 1, wait + Math.Max(waitMs, 0), spent + Math.Max(lifeforce, 0));
+            var (calls, queued, called, spent) = known.Cortex;
+            known.Cortex = (calls + 1, queued + Math.Max(queueMs, 0), called + Math.Max(latencyMs, 0), spent + Math.Max(lifeforce, 0));
         }
     }
 

@@ -12,7 +12,11 @@ namespace Nimmerverse.Supervisor.Persistence;
 public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource, DatabaseStartup? startup = null) : IGovernorCheckpoints
 {
     public const int Keep = 5;
-    private const string Format = "torchsharp-governor/1";
+    /// <summary>
+    /// Weights fit a network of one input width: a checkpoint of another (before the cortex's features,
+    /// "torchsharp-governor/1" had 15) is another format, left alone, and the governor learns afresh.
+    /// </summary>
+    private static readonly string Format = $"torchsharp-governor/in{Nimmerverse.Actors.Governor.GovernorFeatures.Count}";
 
     public async Task SaveAsync(Guid messageId, long epoch, string policy, byte[] weights, CancellationToken cancellationToken)
     {

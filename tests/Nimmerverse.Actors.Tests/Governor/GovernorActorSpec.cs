@@ -110,6 +110,32 @@ public sealed class GovernorActorSpec : AkkaSpec
         _npcHost.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
+    private static Inbound<CortexTrailBody> CortexTrail(string source, string requester, string trailEvent, double queueMs, double latencyMs, int queueDepth) =>
+        new("dev.cortex.nyx.trail", Envelopes.Of(new MessageSource($"{source}@theia", source, 4),
+            new CortexTrailBody(Guid.NewGuid(), requester, trailEvent, 5, QueueMs: queueMs, LatencyMs: latencyMs, QueueDepth: queueDepth)), null);
+
+    [Test]
+    public void The_gateways_trails_are_what_an_npc_waited_for_the_cortex_and_how_deep_its_queue_is()
+    {
+        var governor = Governor(new EqualSharePolicy(5));
+        governor.Tell(State(0), TestActor);
+        governor.Tell(State(1), TestActor);
+        governor.Tell(CortexTrail("cortex", "npc-0", CortexTrailEvents.Answered, 2000, 400, 3), TestActor);
+        governor.Tell(CortexTrail("cortex", "npc-1", CortexTrailEvents.Refused, 0, 0, 5), TestActor); // a refusal never waited
+        governor.Tell(CortexTrail("boundary", "boundary", CortexTrailEvents.Answered, 0, 900, 40), TestActor); // not the gateway's queue
+
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        _bridge.FishForMessage(m => m is Publish<AllocationBody>);
+        var inputs = _trails.Recorded.ToDictionary(t => t.NpcId, t => t.Inputs);
+        Assert.Multiple(() =>
+        {
+            Assert.That(inputs[0][11], Is.EqualTo((float)Math.Tanh(2000 / GovernorFeatures.CortexWaitScaleMs)).Within(1e-6));
+            Assert.That(inputs[0][12], Is.EqualTo((float)Math.Tanh(400 / GovernorFeatures.CortexWaitScaleMs)).Within(1e-6));
+            Assert.That(inputs[1][11], Is.Zero);
+            Assert.That(inputs[1][16], Is.EqualTo((float)Math.Tanh(5 / GovernorFeatures.CortexQueueScale)).Within(1e-6), "the gateway's latest depth");
+        });
+    }
+
     [Test]
     public void A_policy_that_wants_everything_is_rate_limited_and_fitted_to_the_budget()
     {

@@ -8,7 +8,9 @@ namespace Nimmerverse.Actors.Tests.Governor;
 [Category(TestTier.Unit)]
 public sealed class GovernorFeaturesTests
 {
-    private const int CortexWait = 11;
+    private const int CortexQueue = 11;
+    private const int CortexLatency = 12;
+    private const int CortexDepth = 16;
     private static readonly DateTimeOffset Start = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
 
     private static NpcStateBody State(int npcId, double lifeforce = 10) => new(npcId, 1, 5, 5, 0, 0, 1, 0.5, 0.1, 0.1, lifeforce, 100);
@@ -19,20 +21,23 @@ public sealed class GovernorFeaturesTests
         var observations = new NpcObservations(10, "theia");
         observations.Accept(State(1), Start);
         observations.Accept(State(2), Start);
-        observations.CortexCall(1, 3000, 20.5);
-        observations.CortexCall(1, 1000, 20.5);
-        observations.CortexCall(2, double.NaN, 1); // never counted
-        observations.CortexCall(7, 500, 1); // an NPC not seen: nothing to add it to
+        observations.CortexCall(1, 3000, 500, 20.5);
+        observations.CortexCall(1, 1000, 300, 20.5);
+        observations.CortexCall(2, double.NaN, 100, 1); // never counted
+        observations.CortexCall(7, 500, 100, 1); // an NPC not seen: nothing to add it to
 
         var present = observations.Present(Start, TimeSpan.FromSeconds(5));
-        var epoch = GovernorFeatures.Build(present, new Dictionary<int, NpcAllocation>(), 150, Start);
+        var epoch = GovernorFeatures.Build(present, new Dictionary<int, NpcAllocation>(), 150, Start, cortexQueueDepth: 8);
         Assert.Multiple(() =>
         {
-            Assert.That(epoch.Features[0][CortexWait], Is.EqualTo((float)Math.Tanh(2000 / GovernorFeatures.CortexWaitScaleMs)).Within(1e-6), "the mean wait of its two calls");
-            Assert.That(epoch.Features[1][CortexWait], Is.Zero);
+            Assert.That(epoch.Features[0][CortexQueue], Is.EqualTo((float)Math.Tanh(2000 / GovernorFeatures.CortexWaitScaleMs)).Within(1e-6), "the mean queue wait of its two calls");
+            Assert.That(epoch.Features[0][CortexLatency], Is.EqualTo((float)Math.Tanh(400 / GovernorFeatures.CortexWaitScaleMs)).Within(1e-6), "the mean call");
+            Assert.That(epoch.Features[1][CortexQueue], Is.Zero);
+            Assert.That(epoch.Features.Select(f => f[CortexDepth]), Is.All.EqualTo((float)Math.Tanh(8 / GovernorFeatures.CortexQueueScale)), "the queue's depth, the same for all");
+            Assert.That(epoch.Features.Select(f => f.Length), Is.All.EqualTo(GovernorFeatures.Count));
         });
 
         var next = GovernorFeatures.Build(observations.Present(Start.AddSeconds(1), TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start.AddSeconds(1));
-        Assert.That(next.Features[0][CortexWait], Is.Zero, "counted once, for the epoch it happened in");
+        Assert.That(next.Features[0][CortexQueue], Is.Zero, "counted once, for the epoch it happened in");
     }
 }
