@@ -6,13 +6,13 @@ using NpgsqlTypes;
 namespace Nimmerverse.Supervisor.Persistence;
 
 /// <summary>
-/// The cortex gateway's trails into <c>cortex_trails</c>, each message id once (<c>on conflict do
-/// nothing</c>: a redelivered trail is skipped). A few per cortex call, so a batch is one round trip
-/// of single-row inserts. The host is the one the publishing gateway names in its source.
+/// The cortex gateway's and the boundary's trails into <c>cortex_trails</c>, each message id once.
+/// A few per cortex call, so single-row inserts suffice. The host is the one the publisher names in its source.
 /// </summary>
-public sealed class PostgresCortexTrailStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters) : IEnvelopeStore<CortexTrailBody>
+public sealed class PostgresCortexTrailStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters)
+    : PostgresEnvelopeStore<CortexTrailBody>(dataSource, deadLetters)
 {
-    private const string Insert = """
+    private const string Sql = """
         insert into cortex_trails
             (message_id, request_id, requester, event, priority, reason, detail, response_schema, messages, content, model,
              prompt_tokens, completion_tokens, queue_ms, latency_ms, lifeforce_spent, queue_depth, host, occurred_at)
@@ -20,48 +20,33 @@ public sealed class PostgresCortexTrailStore(NpgsqlDataSource dataSource, Postgr
         on conflict (message_id) do nothing
         """;
 
-    public string Path => PostgresDeadLetters.CortexTrailPath;
+    public override string Path => PostgresDeadLetters.CortexTrailPath;
 
-    public Task<int> WriteAsync(IReadOnlyList<Envelope<CortexTrailBody>> batch, CancellationToken cancellationToken) =>
-        batch.Count == 0
-            ? Task.FromResult(0)
-            : deadLetters.WriteAsync(Path, batch, records => InsertAsync(records, cancellationToken), e => (e.Header.MessageId, WireCodec.Default.Encode(e)), cancellationToken);
-
-    private async Task<int> InsertAsync(IReadOnlyList<Envelope<CortexTrailBody>> batch, CancellationToken cancellationToken)
+    protected override NpgsqlBatchCommand Insert(MessageHeader header, CortexTrailBody body) => new(Sql)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var inserts = new NpgsqlBatch(connection);
-        foreach (var (header, body) in batch.Select(e => (e.Header, e.Body)))
+        Parameters =
         {
-            inserts.BatchCommands.Add(new NpgsqlBatchCommand(Insert)
-            {
-                Parameters =
-                {
-                    new() { Value = header.MessageId, NpgsqlDbType = NpgsqlDbType.Uuid },
-                    new() { Value = body.RequestId, NpgsqlDbType = NpgsqlDbType.Uuid },
-                    new() { Value = body.Requester, NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = body.Event, NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = (short)body.Priority, NpgsqlDbType = NpgsqlDbType.Smallint },
-                    Nullable(body.Reason, NpgsqlDbType.Text),
-                    Nullable(body.Detail, NpgsqlDbType.Text),
-                    Nullable(body.ResponseSchema, NpgsqlDbType.Text),
-                    Nullable(body.Messages is { } messages ? JsonSerializer.Serialize(messages, CortexTrailJson.Default.IReadOnlyListCortexMessage) : null, NpgsqlDbType.Jsonb),
-                    Nullable(body.Content, NpgsqlDbType.Text),
-                    Nullable(body.Model, NpgsqlDbType.Text),
-                    Nullable(body.Usage?.PromptTokens, NpgsqlDbType.Integer),
-                    Nullable(body.Usage?.CompletionTokens, NpgsqlDbType.Integer),
-                    new() { Value = body.QueueMs, NpgsqlDbType = NpgsqlDbType.Double },
-                    new() { Value = body.LatencyMs, NpgsqlDbType = NpgsqlDbType.Double },
-                    new() { Value = body.LifeforceSpent, NpgsqlDbType = NpgsqlDbType.Double },
-                    new() { Value = body.QueueDepth, NpgsqlDbType = NpgsqlDbType.Integer },
-                    new() { Value = HostOf(header.Source), NpgsqlDbType = NpgsqlDbType.Text },
-                    new() { Value = header.Timestamp.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
-                },
-            });
-        }
-
-        return await inserts.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+            new() { Value = header.MessageId, NpgsqlDbType = NpgsqlDbType.Uuid },
+            new() { Value = body.RequestId, NpgsqlDbType = NpgsqlDbType.Uuid },
+            new() { Value = body.Requester, NpgsqlDbType = NpgsqlDbType.Text },
+            new() { Value = body.Event, NpgsqlDbType = NpgsqlDbType.Text },
+            new() { Value = (short)body.Priority, NpgsqlDbType = NpgsqlDbType.Smallint },
+            Nullable(body.Reason, NpgsqlDbType.Text),
+            Nullable(body.Detail, NpgsqlDbType.Text),
+            Nullable(body.ResponseSchema, NpgsqlDbType.Text),
+            Nullable(body.Messages is { } messages ? JsonSerializer.Serialize(messages, CortexTrailJson.Default.IReadOnlyListCortexMessage) : null, NpgsqlDbType.Jsonb),
+            Nullable(body.Content, NpgsqlDbType.Text),
+            Nullable(body.Model, NpgsqlDbType.Text),
+            Nullable(body.Usage?.PromptTokens, NpgsqlDbType.Integer),
+            Nullable(body.Usage?.CompletionTokens, NpgsqlDbType.Integer),
+            new() { Value = body.QueueMs, NpgsqlDbType = NpgsqlDbType.Double },
+            new() { Value = body.LatencyMs, NpgsqlDbType = NpgsqlDbType.Double },
+            new() { Value = body.LifeforceSpent, NpgsqlDbType = NpgsqlDbType.Double },
+            new() { Value = body.QueueDepth, NpgsqlDbType = NpgsqlDbType.Integer },
+            new() { Value = HostOf(header.Source), NpgsqlDbType = NpgsqlDbType.Text },
+            new() { Value = header.Timestamp.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+        },
+    };
 
     /// <summary><c>cortex@theia</c> → <c>theia</c>.</summary>
     private static string HostOf(MessageSource source) => source.EntityId[(source.EntityId.IndexOf('@') + 1)..];
