@@ -27,6 +27,9 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
     public const string QueueGroup = "nimmerverse-cortex";
     private static readonly TimeSpan BalanceEvery = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>A call that timed out counts against the endpoint only if it had at least this long.</summary>
+    public static readonly TimeSpan BreakerTimeoutFloor = TimeSpan.FromSeconds(2);
+
     private readonly CortexSettings _settings;
     private readonly IActorRef _bridge;
     private readonly IActorRef _ledger;
@@ -152,6 +155,11 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
     {
         var request = inbound.Envelope;
         var body = request.Body;
+        if (_pending.ContainsKey(request.Header.MessageId))
+        {
+            return; // the same request again (a redelivery): it is in hand already
+        }
+
         var priority = _admission.PriorityOf(body.NpcId);
         var promptBytes = body.Messages.Sum(m => Encoding.UTF8.GetByteCount(m.Content));
         var worst = _settings.WorstCost(promptBytes, body.Messages.Count, body.MaxTokens);
@@ -162,11 +170,6 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
             Trail(request.Header.MessageId, body, CortexTrailEvents.Refused, priority, refused.Reason, refused.Detail);
             Answer(request, inbound.ReplyTo, new CortexResponseBody(body.Requester, CortexStatus.Refused, refused.Reason, refused.Detail));
             return;
-        }
-
-        if (_pending.ContainsKey(request.Header.MessageId))
-        {
-            return; // the same request again (a redelivery): it is in hand already
         }
 
         var pending = new Pending(request, inbound.ReplyTo, priority, worst, _clock.GetTimestamp());
@@ -219,16 +222,19 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
 
         var deadline = new CancellationTokenSource(remaining);
         pending.Deadline = deadline;
+        // A call cut short by its own tight deadline says nothing of the endpoint: else a requester
+        // asking with 100 ms deadlines could open the breaker for everyone.
+        var timeoutIsTheEndpoints = remaining >= BreakerTimeoutFloor;
         var call = new CortexCall(pending.Body.Messages, pending.Body.MaxTokens, pending.Body.ResponseSchema, _settings.PriorityScheduling ? LlmPriorities.Max - pending.Priority : 0);
         _endpoint.CompleteAsync(call, deadline.Token).ContinueWith(
             t => t.Status switch
             {
                 TaskStatus.RanToCompletion => new CallEnded(id, t.Result, null, null, false),
-                TaskStatus.Canceled => new CallEnded(id, null, CortexReasons.Timeout, $"no answer within {pending.Body.ResponseTimeoutMs} ms", EndpointAtFault: true),
+                TaskStatus.Canceled => new CallEnded(id, null, CortexReasons.Timeout, $"no answer within {pending.Body.ResponseTimeoutMs} ms", timeoutIsTheEndpoints),
                 _ => t.Exception!.GetBaseException() switch
                 {
                     CortexCallException e => new CallEnded(id, null, e.Reason, e.Message, e.EndpointAtFault),
-                    OperationCanceledException => new CallEnded(id, null, CortexReasons.Timeout, $"no answer within {pending.Body.ResponseTimeoutMs} ms", EndpointAtFault: true),
+                    OperationCanceledException => new CallEnded(id, null, CortexReasons.Timeout, $"no answer within {pending.Body.ResponseTimeoutMs} ms", timeoutIsTheEndpoints),
                     var e => new CallEnded(id, null, CortexReasons.EndpointError, $"{e.GetType().Name}: {e.Message}", EndpointAtFault: true),
                 },
             },

@@ -303,10 +303,10 @@ public sealed class CortexGatewaySpec : CortexSpec
 
     [Test]
     [CancelAfter(60_000)]
-    public async Task A_hanging_server_times_out_in_flight()
+    public async Task A_hanging_server_times_out_in_flight_and_opens_the_breaker_only_for_calls_that_had_time()
     {
         using var hanging = ScriptedChatServer.Hanging();
-        Gateway(Settings(hanging.ApiBase) with { MaxConcurrent = 2 });
+        var gateway = Gateway(Settings(hanging.ApiBase) with { MaxConcurrent = 2, BreakerFailures = 3, BreakerOpenFor = TimeSpan.FromMinutes(1) });
         var client = await ClientAsync(null);
         await ListeningAsync();
         var (hung, _, _) = await AskAsync(client, Question("operator", timeoutMs: 500));
@@ -315,7 +315,17 @@ public sealed class CortexGatewaySpec : CortexSpec
             Assert.That((hung.Status, hung.Reason), Is.EqualTo((CortexStatus.Failed, CortexReasons.Timeout)), hung.Detail);
             Assert.That(hung.LatencyMs, Is.GreaterThanOrEqualTo(400), "it was in flight until its deadline");
             Assert.That(hanging.Requests, Has.Count.EqualTo(1));
+            Assert.That(StatusOf(gateway).FailuresInARow, Is.Zero, "a deadline of the requester's own, under 2 s, says nothing of the server");
         });
+
+        // Calls that had their 2 s and more and still hang: the server is down.
+        var long1 = AskAsync(client, Question("operator", timeoutMs: 2500));
+        var long2 = AskAsync(client, Question("operator", timeoutMs: 2500));
+        await Task.WhenAll(long1, long2);
+        var (third, _, _) = await AskAsync(client, Question("operator", timeoutMs: 2500));
+        Assert.That(third.Reason, Is.EqualTo(CortexReasons.Timeout));
+        var (down, _, _) = await AskAsync(client, Question("operator"));
+        Assert.That((down.Status, down.Reason), Is.EqualTo((CortexStatus.Refused, CortexReasons.CortexDown)), down.Detail);
     }
 
     [Test]
