@@ -52,14 +52,14 @@ public sealed class BrainAsksTheCortexTests
         var (answers, stop) = await AnswersAsync(world.Client);
         using var stopping = stop;
         await using var watcher = await NpcStateWatcher.StartAsync(world.Client, 1);
-        // Asks after every failed errand; at 20 Hz an untrained brain fails one within seconds.
-        await using var brain = BrainProcess.Start(1, world.Nats.Url, 20, "--ask-cortex-after", "1");
+        // Asks after every failed errand; at 10 Hz an untrained brain fails one within seconds.
+        await using var brain = BrainProcess.Start(1, world.Nats.Url, 10, "--ask-cortex-after", "1");
 
         // The governor's word, again and again (the gateway takes the latest): NPC 1's LLM gate is open.
         var followed = await Eventually.TrueAsync(async () =>
         {
             await world.Client.PublishAsync(Dev.Allocation.Value, WireCodec.Default.Encode(Envelopes.Of(
-                new MessageSource("governor@test", "governor", 2), new AllocationBody(1, [new NpcAllocation(1, 20, 50, true, 8)]))));
+                new MessageSource("governor@test", "governor", 2), new AllocationBody(1, [new NpcAllocation(1, 10, 50, true, 8)]))));
             return watcher.Latest is { CortexFollowed: >= 1 };
         }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
 
@@ -84,7 +84,7 @@ public sealed class BrainAsksTheCortexTests
         var (answers, stop) = await AnswersAsync(world.Client);
         using var stopping = stop;
         await using var watcher = await NpcStateWatcher.StartAsync(world.Client, 2);
-        await using var brain = BrainProcess.Start(2, world.Nats.Url, 20, "--ask-cortex-after", "1");
+        await using var brain = BrainProcess.Start(2, world.Nats.Url, 10, "--ask-cortex-after", "1");
 
         var refused = await Eventually.TrueAsync(
             () => Task.FromResult(answers.Any(a => a.Requester == "npc-2" && a.Reason == CortexReasons.GateClosed)), TimeSpan.FromSeconds(60));

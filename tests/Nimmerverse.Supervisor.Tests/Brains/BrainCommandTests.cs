@@ -22,16 +22,17 @@ public sealed class BrainCommandTests
     public async Task A_tick_rate_change_takes_effect_within_one_tick_and_the_measured_rate_follows()
     {
         await using var watcher = await NpcStateWatcher.StartAsync(_world.Client, 1);
-        // 2 Hz: a tick (500 ms) outlasts the command's way to the brain even on a busy machine, so
-        // "within one tick" measures the brain, not the machine's load (at 5 Hz it did not, in CI).
-        await using var brain = BrainProcess.Start(1, _world.Nats.Url, 2);
-        var steady = await watcher.WaitForAsync(s => s.Tick >= 10 && Math.Abs(s.MeasuredRateHz - 2) < 0.3, TimeSpan.FromSeconds(30));
-        Assert.That(steady, Is.Not.Null, $"the brain ticks at 2 Hz; latest {watcher.Latest}");
+        // 1 Hz: a tick (1 s) outlasts the command's way to the brain even on a busy machine, so
+        // "within one tick" measures the brain, not the machine's load (at 5 Hz, and once at 2 Hz
+        // beside the cortex suites, it did not, in CI).
+        await using var brain = BrainProcess.Start(1, _world.Nats.Url, 1);
+        var steady = await watcher.WaitForAsync(s => s.Tick >= 6 && Math.Abs(s.MeasuredRateHz - 1) < 0.2, TimeSpan.FromSeconds(30));
+        Assert.That(steady, Is.Not.Null, $"the brain ticks at 1 Hz; latest {watcher.Latest}");
 
         var sent = DateTimeOffset.UtcNow;
         await _world.CommandAsync(1, "set_tick_rate", 10);
 
-        var changed = await watcher.WaitForAsync(s => s.TickRateHz == 10, TimeSpan.FromSeconds(2));
+        var changed = await watcher.WaitForAsync(s => s.TickRateHz == 10, TimeSpan.FromSeconds(4));
         Assert.That(changed, Is.Not.Null);
         // Within one tick, counted in ticks rather than milliseconds (this machine may be busy):
         // of the states published after the command was sent, at most the one already under way
