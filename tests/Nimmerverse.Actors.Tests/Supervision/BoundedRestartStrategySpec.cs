@@ -83,7 +83,7 @@ public sealed class BoundedRestartStrategySpec() : AkkaSpec(BoundedRestartStrate
             var stats = counters.Snapshot();
             Assert.That(stats.Restarts, Is.EqualTo(BoundedRestartStrategy.MaxRestarts));
             Assert.That(stats.Stopped.Select(s => (s.Path, s.Exception)), Is.EqualTo(new[] { ("/user/nerve", nameof(InvalidOperationException)) }));
-        });
+        }, TimeSpan.FromSeconds(10)); // the watcher counts from the event stream: seconds on a loaded machine
 
         // The first failure and the final stop; the nine restarts in between are held back.
         var logged = errors.ReceiveWhile(TimeSpan.FromMilliseconds(500), m => (Error)m).Select(e => e.Message.ToString()!).ToList();
