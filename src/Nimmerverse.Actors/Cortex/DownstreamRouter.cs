@@ -12,7 +12,7 @@ namespace Nimmerverse.Actors.Cortex;
 /// </summary>
 public static class DownstreamRouter
 {
-    public const string NpcPrefix = "npc-";
+    /// <summary>A nerve's target; an NPC's is a requester name (<see cref="CortexRequesters.NpcIdOf"/>).</summary>
     public const string NervePrefix = "nerve-";
 
     /// <summary>The message to publish for <paramref name="command"/>, or why there is none.</summary>
