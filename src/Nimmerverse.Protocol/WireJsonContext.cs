@@ -38,6 +38,8 @@ namespace Nimmerverse.Protocol;
 [JsonSerializable(typeof(Envelope<CortexResponseBody>))]
 [JsonSerializable(typeof(Envelope<CortexTrailBody>))]
 [JsonSerializable(typeof(Envelope<NerveCommandBody>))]
+[JsonSerializable(typeof(VisionResult))]
+[JsonSerializable(typeof(Transcription))]
 [JsonSerializable(typeof(MessageHeader))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
 

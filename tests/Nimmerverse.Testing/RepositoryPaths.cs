@@ -39,6 +39,9 @@ public static class RepositoryPaths
     /// </summary>
     public static string NyxExecutable => FirstExisting("nimmerverse-nyx", Path.Combine(PublishDirectory, "nyx"), Path.Combine(Root, "src", "Nimmerverse.Nyx", "bin"));
 
+    /// <summary>nimmerverse-organ: the newest of beside the tests, published (<c>publish/organ/</c>) or built.</summary>
+    public static string OrganExecutable => FirstExisting("nimmerverse-organ", Path.Combine(PublishDirectory, "organ"), Path.Combine(Root, "src", "Nimmerverse.Organs", "bin"));
+
     /// <summary>The newest of: beside the tests, the published one, the build outputs.</summary>
     private static string FirstExisting(string name, string published, string builds)
     {
