@@ -45,16 +45,13 @@ internal sealed partial class ChildBrain(Process process) : BrainProcess
     public override int? ExitCode => !_disposed && process.HasExited ? process.ExitCode : null;
 
     /// <summary>An unreaped child keeps its PID, so kill(2) cannot reach a stranger.</summary>
-    public override bool Signal(int signal) => !HasExited && Kill(Pid, signal) == 0;
+    public override bool Signal(int signal) => !HasExited && Signals.Send(Pid, signal);
 
     public override void Dispose()
     {
         _disposed = true;
         process.Dispose();
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }
 
 /// <summary>

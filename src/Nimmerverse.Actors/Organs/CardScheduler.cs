@@ -88,8 +88,27 @@ public sealed class CardScheduler
     /// <summary>Whether any request waits for <paramref name="model"/> (a load nobody wants any more can be cancelled).</summary>
     public bool Wanted(string model) => _queues.TryGetValue(model, out var queue) && queue.Count > 0;
 
+    /// <summary>
+    /// Places <paramref name="model"/> on an empty, idle card ahead of any request (a pre-warm): the
+    /// card, now loading it, or null when the model already has a card or no card is free (a
+    /// pre-warm never evicts).
+    /// </summary>
+    public string? Place(string model)
+    {
+        if (_cards.Any(c => c.Model == model) || _cards.Find(c => c.Model is null && !c.Busy) is not { } card)
+        {
+            return null;
+        }
+
+        (card.Model, card.Loading) = (model, true);
+        return card.Name;
+    }
+
     /// <summary>The model is loaded on the card: its residency starts now.</summary>
     public void Loaded(string card) => With(card, c => (c.Loading, c.ResidentSince) = (false, _clock.GetTimestamp()));
+
+    /// <summary>The card's model is being unloaded: nothing is placed on it until it is <see cref="Emptied"/>.</summary>
+    public void Unloading(string card) => With(card, c => (c.Model, c.Loading, c.Busy) = (null, true, false));
 
     /// <summary>The card is empty (unloaded, a load cancelled or failed, its process dead).</summary>
     public void Emptied(string card) => With(card, c => (c.Model, c.Loading, c.Busy) = (null, false, false));

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Nimmerverse.Actors.Organs;
+
+/// <summary>
+/// One loaded organ: a <c>nimmerverse-organ</c> child process on a loopback port, with its card in
+/// <c>CUDA_VISIBLE_DEVICES</c>. Unloading is the process ending; <see cref="Exited"/> completes
+/// when it has (reaped: its memory is back), whoever ended it.
+/// </summary>
+public sealed class OrganProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private OrganProcess(Process process, Uri address)
+    {
+        _process = process;
+        Pid = process.Id;
+        Client = new OrganClient(address);
+        _process.EnableRaisingEvents = true;
+        _process.Exited += (_, _) => _exited.TrySetResult(_process.ExitCode);
+        if (_process.HasExited)
+        {
+            _exited.TrySetResult(_process.ExitCode);
+        }
+    }
+
+    public int Pid { get; }
+
+    public OrganClient Client { get; }
+
+    /// <summary>Completes with the exit code once the process has ended and been reaped.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    /// <summary>
+    /// Starts the organ and waits until its <c>/health</c> answers (it has loaded), at most
+    /// <paramref name="loadTimeout"/>; a process that exits first, or a load cancelled, is stopped
+    /// and the wait ends at once.
+    /// </summary>
+    public static async Task<OrganProcess> StartAsync(string executable, string organ, string card, TimeSpan loadTimeout, CancellationToken cancellation)
+    {
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
+        var start = new ProcessStartInfo(executable, ["--organ", organ, "--listen", address.ToString().TrimEnd('/')]) { UseShellExecute = false };
+        start.Environment["CUDA_VISIBLE_DEVICES"] = card;
+        var organProcess = new OrganProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}"), address);
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            deadline.CancelAfter(loadTimeout);
+            while (!await organProcess.Client.HealthyAsync(deadline.Token).ConfigureAwait(false))
+            {
+                if (organProcess.Exited.IsCompleted)
+                {
+                    throw new OrganLoadFailedException($"the {organ} organ exited with {organProcess.Exited.Result} while loading");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token).ConfigureAwait(false);
+            }
+
+            return organProcess;
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            await organProcess.StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+            organProcess.Dispose();
+            throw new OrganLoadFailedException($"the {organ} organ did not load within {loadTimeout.TotalSeconds:F0} s");
+        }
+        catch
+        {
+            await organProcess.StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+            organProcess.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; returns once it has exited.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        if (!_exited.Task.IsCompleted)
+        {
+            if (grace > TimeSpan.Zero)
+            {
+                Linux.Signals.Send(Pid, Linux.Signals.Term);
+                await Task.WhenAny(_exited.Task, Task.Delay(grace)).ConfigureAwait(false);
+            }
+
+            if (!_exited.Task.IsCompleted)
+            {
+                _process.Kill();
+            }
+        }
+
+        await _exited.Task.ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        Client.Dispose();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>An organ process that did not come up: it exited, or did not answer in time.</summary>
+public sealed class OrganLoadFailedException(string message) : Exception(message);
