@@ -100,11 +100,13 @@ public sealed class BoundarySpec : CortexSpec
         Assert.That(await Eventually.TrueAsync(() => Task.FromResult(_counters["unroutable"] == 1 && _counters["routed"] == 2), TimeSpan.FromSeconds(5)), Is.True, string.Join(", ", _counters.Snapshot()));
 
         // Function Gemma's exchange is a trail, valid against its record: a training example.
-        var assessed = Trails.First(t => t.Requester == BoundaryActor.Requester && t.ResponseSchema == CortexSchemas.CognitiveAssessment);
+        // On a loaded machine an assessment may time out and the boundary try again: the one that answered is the example.
+        var assessments = Trails.Where(t => t.Requester == BoundaryActor.Requester && t.ResponseSchema == CortexSchemas.CognitiveAssessment).ToList();
+        var assessed = assessments.Find(t => t.Event == CortexTrailEvents.Answered);
+        Assert.That(assessed, Is.Not.Null, () => $"no answered assessment among: {string.Join(", ", assessments.Select(t => $"{t.Event} {t.Reason} {t.Detail}"))}");
         Assert.Multiple(() =>
         {
-            Assert.That(assessed.Event, Is.EqualTo(CortexTrailEvents.Answered));
-            Assert.That(assessed.Model, Is.EqualTo("function-gemma"));
+            Assert.That(assessed!.Model, Is.EqualTo("function-gemma"));
             Assert.That(CortexSchemas.Problem(CortexSchemas.CognitiveAssessment, assessed.Content!), Is.Null, assessed.Content);
             Assert.That(assessed.Messages![1].Content, Does.Contain("red house"), "the trigger wave was told");
         });
