@@ -25,6 +25,9 @@ namespace Nimmerverse.Actors.Cortex;
 public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
 {
     public const string QueueGroup = "nimmerverse-cortex";
+
+    /// <summary>The entity type its messages carry (the boundary's are <c>boundary</c>).</summary>
+    public const string EntityType = "cortex";
     private static readonly TimeSpan BalanceEvery = TimeSpan.FromMilliseconds(500);
 
     /// <summary>A call that timed out counts against the endpoint only if it had at least this long.</summary>
@@ -99,7 +102,7 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
         _subjects = subjects;
         _endpoint = endpoint;
         _clock = clock ?? TimeProvider.System;
-        _source = new MessageSource($"cortex@{hostName}", "cortex", Tiers.Cortex);
+        _source = new MessageSource($"{EntityType}@{hostName}", EntityType, Tiers.Cortex);
         _breaker = new CortexBreaker(settings.BreakerFailures, settings.BreakerOpenFor, _clock);
         _admission = new CortexAdmission(settings, subjects);
         _problems = new RateLimitedLog(_log, TimeSpan.FromMinutes(1), _clock);

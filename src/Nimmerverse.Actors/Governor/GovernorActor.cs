@@ -84,7 +84,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     {
         _bridge.Tell(new Subscribe<NpcStateBody>(SubjectPattern.Parse($"{_subjects.Environment}.npc.*.state"), Self));
         _bridge.Tell(new Subscribe<NpcLifecycleBody>(SubjectPattern.Parse($"{_subjects.Environment}.supervisor.*.npc"), Self));
-        _bridge.Tell(new Subscribe<CortexTrailBody>(SubjectPattern.Parse($"{_subjects.Environment}.cortex.*.trail"), Self));
+        _bridge.Tell(new Subscribe<CortexTrailBody>(SubjectPattern.Parse(NatsBridgeSettings.CortexTrailStreamSubjects(_subjects.Environment)), Self));
         Timers.StartPeriodicTimer("epoch", GovernorProtocol.RunEpoch.Instance, _settings.Epoch);
         _checkpoints?.LatestAsync(Policy.Name, CancellationToken.None)
             .PipeTo(Self, success: latest => latest is { } found ? new Restored(found.Epoch, found.Weights) : Akka.Done.Instance);
@@ -122,7 +122,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     /// </summary>
     private void OnCortexTrail(Inbound<CortexTrailBody> inbound)
     {
-        if (inbound.Envelope.Header.Source.EntityType != "cortex")
+        if (inbound.Envelope.Header.Source.EntityType != Cortex.CortexGatewayActor.EntityType)
         {
             return; // the boundary's own trails: no queue of the gateway's
         }

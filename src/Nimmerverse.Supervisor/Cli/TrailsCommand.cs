@@ -138,11 +138,17 @@ public sealed class TrailsCommand(TextWriter output, TextWriter error)
             : $"""
               select message_id, occurred_at, model, requester, response_schema, messages::text, content
               from cortex_trails
-              where event = 'answered' and occurred_at >= $1 and requester {(what == "function-gemma" ? "=" : "<>")} 'boundary'
+              where event = $2 and occurred_at >= $1 and requester {(what == "function-gemma" ? "=" : "<>")} $3
               order by occurred_at
               """;
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue(since.UtcDateTime);
+        if (what != "governor")
+        {
+            command.Parameters.AddWithValue(Protocol.CortexTrailEvents.Answered);
+            command.Parameters.AddWithValue(Actors.Cortex.BoundaryActor.Requester);
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         long lines = 0;
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
