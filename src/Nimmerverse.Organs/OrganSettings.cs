@@ -38,8 +38,12 @@ public sealed class OrganSettings
     /// <summary>Speech to text: the JSGF grammar of what the organ listens for (default: the organism's commands, shipped beside the binary).</summary>
     public string Grammar { get; set; } = Path.Combine(AppContext.BaseDirectory, "grammars", "commands.jsgf");
 
-    /// <summary>Speech to text: how fast confidence falls as the grammar's path scores worse than the free phone loop (per frame, natural log units).</summary>
-    public double ConfidenceScale { get; set; } = 0.5;
+    /// <summary>
+    /// Speech to text: how fast confidence falls as the grammar's path scores worse than the free
+    /// phone loop, per frame, in the decoder's score units: confidence = exp(-difference / scale).
+    /// Calibrated on the shipped grammar: a clear command scores near 1, a sentence outside it about 0.3.
+    /// </summary>
+    public double ConfidenceScale { get; set; } = 5;
 
     /// <summary>Vision: Tesseract's data directory (empty: its default).</summary>
     public string? TessData { get; set; }
@@ -70,7 +74,7 @@ public sealed class OrganSettings
         Check(MaxMediaBytes is >= 1024 and <= 256 * 1024 * 1024, nameof(MaxMediaBytes), "must be 1 KiB to 256 MiB");
         Check(MaxTextChars is >= 1 and <= 100_000, nameof(MaxTextChars), "must be 1 to 100000");
         Check(WordsPerMinute is >= 80 and <= 450, nameof(WordsPerMinute), "must be 80 to 450 (eSpeak NG's range)");
-        Check(ConfidenceScale is > 0 and <= 100, nameof(ConfidenceScale), "must be above 0 and at most 100");
+        Check(ConfidenceScale is > 0 and <= 1000, nameof(ConfidenceScale), "must be above 0 and at most 1000");
         Check(MinimumTextConfidence is >= 0 and <= 1, nameof(MinimumTextConfidence), "must be 0 to 1");
         Check(MinimumShapeArea is >= 1, nameof(MinimumShapeArea), "must be at least 1");
         return problems;
@@ -80,5 +84,10 @@ public sealed class OrganSettings
 
     public ITranscriber CreateTranscriber() => new PocketsphinxTranscriber(AcousticModel, Dictionary, Grammar, ConfidenceScale);
 
-    public IVisionReader CreateVision() => new LocalVision(new TesseractReader(string.IsNullOrEmpty(TessData) ? null : TessData, Language), MinimumTextConfidence, MinimumShapeArea);
+    /// <summary>The vision organ; the system's image codecs are loaded before OpenCV can be (see <see cref="Native.ImageLibraries"/>).</summary>
+    public IVisionReader CreateVision()
+    {
+        Native.ImageLibraries.LoadSystemCodecsFirst();
+        return new LocalVision(new TesseractReader(string.IsNullOrEmpty(TessData) ? null : TessData, Language), MinimumTextConfidence, MinimumShapeArea);
+    }
 }

@@ -12,7 +12,6 @@ const int ExitUnavailable = 69;
 const int ExitConfig = 78;
 const string Usage = "usage: nimmerverse-organ --organ vision|speech-to-text|text-to-speech [--listen URL] [--config PATH]";
 
-Nimmerverse.Organs.Native.ImageLibraries.LoadSystemCodecsFirst();
 var overrides = new Dictionary<string, string?>();
 string? configFile = null;
 for (var i = 0; i < args.Length; i++)

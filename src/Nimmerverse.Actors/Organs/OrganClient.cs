@@ -21,8 +21,6 @@ public sealed class OrganClient(Uri baseAddress) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
 
-    public Uri BaseAddress => baseAddress;
-
     /// <summary>Whether the organ answers <c>/health</c> as ready.</summary>
     public async Task<bool> HealthyAsync(CancellationToken cancellation)
     {

@@ -38,7 +38,8 @@ public sealed partial class OrganManagerActor
             }
             catch (Exception e) when (e is OrganLoadFailedException or OperationCanceledException or System.ComponentModel.Win32Exception or InvalidOperationException)
             {
-                return new LoadEnded(organ, card, null, Stopwatch.GetElapsedTime(started), e is OperationCanceledException ? "cancelled: every caller has gone" : e.Message);
+                var cancelled = e is OperationCanceledException;
+                return new LoadEnded(organ, card, null, Stopwatch.GetElapsedTime(started), cancelled ? "cancelled: every caller has gone" : e.Message, cancelled);
             }
         }).PipeTo(Self);
     }
@@ -53,7 +54,7 @@ public sealed partial class OrganManagerActor
             _scheduler.Emptied(ended.Card);
             (slot.State, slot.Card, slot.Prewarmed) = (OrganState.Idle, null, false);
             Publish(slot, $"load failed: {ended.Problem}");
-            if (!ended.Problem!.StartsWith("cancelled", StringComparison.Ordinal))
+            if (!ended.Cancelled)
             {
                 FailWaiting(ended.Organ, "load_failed", $"the {ended.Organ} organ could not be loaded: {ended.Problem}");
             }

@@ -37,7 +37,7 @@ public sealed partial class OrganManagerActor
 
     private sealed record CallExpired(Guid CallId);
 
-    private sealed record LoadEnded(string Organ, string Card, OrganProcess? Process, TimeSpan LoadTime, string? Problem);
+    private sealed record LoadEnded(string Organ, string Card, OrganProcess? Process, TimeSpan LoadTime, string? Problem, bool Cancelled = false);
 
     private sealed record UnloadEnded(string Organ, OrganProcess Process, bool FreesCard);
 

@@ -12,7 +12,7 @@ public sealed class LoadedOrgan(IDisposable backend, TimeSpan loadTime) : IDispo
 
     public TimeSpan LoadTime { get; } = loadTime;
 
-    /// <summary>Requests answered since load.</summary>
+    /// <summary>Requests the backend answered since load (refused input not counted).</summary>
     public long Served => Interlocked.Read(ref _served);
 
     /// <summary>Loads the organ's backend, timing it.</summary>
@@ -35,11 +35,12 @@ public sealed class LoadedOrgan(IDisposable backend, TimeSpan loadTime) : IDispo
         await _lane.WaitAsync(cancellation).ConfigureAwait(false);
         try
         {
-            return work();
+            var result = work();
+            Interlocked.Increment(ref _served);
+            return result;
         }
         finally
         {
-            Interlocked.Increment(ref _served);
             _lane.Release();
         }
     }

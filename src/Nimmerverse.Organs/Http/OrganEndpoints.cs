@@ -15,8 +15,6 @@ namespace Nimmerverse.Organs.Http;
 /// </summary>
 public static class OrganEndpoints
 {
-    private static readonly JsonSerializerOptions s_json = new(WireJsonContext.Default.Options);
-
     public static void MapOrganEndpoints(this WebApplication app, OrganSettings settings, LoadedOrgan organ)
     {
         app.MapGet("/health", () => Results.Json(new JsonObject
@@ -116,7 +114,7 @@ public static class OrganEndpoints
         try
         {
             var seen = await organ.RunAsync(() => vision.Look(bytes.ToArray()), http.RequestAborted).ConfigureAwait(false);
-            return Results.Json(seen, s_json);
+            return Results.Json(seen, WireJsonContext.Default.VisionResult);
         }
         catch (InvalidDataException e)
         {

@@ -25,9 +25,6 @@ public sealed unsafe class PocketsphinxTranscriber : ITranscriber
         ["AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY", "JH", "K",
          "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH"];
 
-    /// <summary>The decoder's scores are logs in base 1.0001 scaled down by 2^10 (its <c>-logbase</c> and score shift).</summary>
-    private static readonly double s_naturalLogPerScoreUnit = Math.Log(1.0001) * 1024;
-
     private readonly nint _config;
     private readonly nint _decoder;
     private readonly double _confidenceScale;
@@ -84,7 +81,8 @@ public sealed unsafe class PocketsphinxTranscriber : ITranscriber
         }
 
         var (_, phoneScore, _) = Decode(PhoneSearch, speech.Samples);
-        var perFrame = Math.Max(0, (phoneScore - grammarScore) * s_naturalLogPerScoreUnit / frames);
+        // In the decoder's own score units (logs, as it keeps them); the scale was calibrated in the same units.
+        var perFrame = Math.Max(0, (double)(phoneScore - grammarScore) / frames);
         return new Transcription(text, Math.Round(Math.Exp(-perFrame / _confidenceScale), 4), audio.Duration.TotalSeconds);
     }
 

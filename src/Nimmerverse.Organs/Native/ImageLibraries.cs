@@ -7,7 +7,8 @@ namespace Nimmerverse.Organs.Native;
 /// the system's that Leptonica (and so Tesseract) uses. Whichever loads first wins those symbols for
 /// the process; when OpenCV loads first, Leptonica's decoding runs against OpenCV's copies and
 /// crashes (seen here: a segmentation fault on the first image). So the system's libraries are
-/// loaded first, by whatever starts a process that uses both, before any OpenCV call.
+/// loaded first: the vision organ does it as it loads, before its first OpenCV call (a test that
+/// draws with OpenCV before that loads them itself).
 /// </summary>
 public static class ImageLibraries
 {

@@ -27,12 +27,18 @@ public sealed class OrganManagerSpec : AkkaSpec
 
     private static byte[] Wave(OrganAnswered answer) => (byte[])answer.Result;
 
-    [Test]
-    public void The_first_call_loads_the_organ_the_second_is_warm_and_idleness_unloads_it_and_frees_its_process()
+    /// <summary>A manager, and a probe that hears its organs' state changes.</summary>
+    private (Akka.TestKit.TestProbe States, IActorRef Manager) Start(OrganManagerSettings settings)
     {
         var states = CreateTestProbe();
         Sys.EventStream.Subscribe(states.Ref, typeof(OrganStateChanged));
-        var manager = Sys.ActorOf(OrganManagerActor.Props(Settings(TimeSpan.FromSeconds(2)) with { KeepWarm = [] }));
+        return (states, Sys.ActorOf(OrganManagerActor.Props(settings)));
+    }
+
+    [Test]
+    public void The_first_call_loads_the_organ_the_second_is_warm_and_idleness_unloads_it_and_frees_its_process()
+    {
+        var (states, manager) = Start(Settings(TimeSpan.FromSeconds(2)) with { KeepWarm = [] });
 
         manager.Tell(Speak("turn left"), TestActor);
         var cold = ExpectMsg<OrganAnswered>(TimeSpan.FromSeconds(60));
@@ -55,9 +61,7 @@ public sealed class OrganManagerSpec : AkkaSpec
     [Test]
     public void A_keep_warm_organ_outlives_the_idle_timeout()
     {
-        var states = CreateTestProbe();
-        Sys.EventStream.Subscribe(states.Ref, typeof(OrganStateChanged));
-        var manager = Sys.ActorOf(OrganManagerActor.Props(Settings(TimeSpan.FromMilliseconds(500))));
+        var (states, manager) = Start(Settings(TimeSpan.FromMilliseconds(500)));
 
         manager.Tell(Speak("stop"), TestActor);
         ExpectMsg<OrganAnswered>(TimeSpan.FromSeconds(60));
@@ -71,9 +75,7 @@ public sealed class OrganManagerSpec : AkkaSpec
     [Test]
     public void With_one_card_a_second_organ_waits_for_the_first_to_leave_and_they_never_overlap()
     {
-        var states = CreateTestProbe();
-        Sys.EventStream.Subscribe(states.Ref, typeof(OrganStateChanged));
-        var manager = Sys.ActorOf(OrganManagerActor.Props(Settings(TimeSpan.FromSeconds(30))));
+        var (states, manager) = Start(Settings(TimeSpan.FromSeconds(30)));
 
         manager.Tell(Speak("move forward"), TestActor);
         ExpectMsg<OrganAnswered>(TimeSpan.FromSeconds(60));
@@ -88,9 +90,7 @@ public sealed class OrganManagerSpec : AkkaSpec
     [Test]
     public void A_killed_organ_is_loaded_again_when_next_asked()
     {
-        var states = CreateTestProbe();
-        Sys.EventStream.Subscribe(states.Ref, typeof(OrganStateChanged));
-        var manager = Sys.ActorOf(OrganManagerActor.Props(Settings(TimeSpan.FromSeconds(30))));
+        var (states, manager) = Start(Settings(TimeSpan.FromSeconds(30)));
         manager.Tell(Speak("turn left"), TestActor);
         ExpectMsg<OrganAnswered>(TimeSpan.FromSeconds(60));
         var first = states.FishForMessage<OrganStateChanged>(s => s.State == OrganState.Ready, TimeSpan.FromSeconds(5));
