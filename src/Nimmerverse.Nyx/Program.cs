@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Nimmerverse.Nyx;
 using Nimmerverse.Nyx.OpenAi;
 using Nimmerverse.Nyx.Serving;
@@ -29,37 +28,8 @@ if (Environment.GetEnvironmentVariable(Environments.Variable) is { Length: > 0 }
     return ExitConfig;
 }
 
-var configuration = new ConfigurationBuilder();
-if (configFile is not null)
+if (Nimmerverse.Shared.ServerSettings.Load<NyxOptions>("nimmerverse-nyx", NyxOptions.SectionName, configFile, new Dictionary<string, string?>(), o => o.Validate(), Console.Error) is not { } options)
 {
-    if (!File.Exists(configFile))
-    {
-        Console.Error.WriteLine($"nimmerverse-nyx: the configuration file '{configFile}' does not exist");
-        return ExitConfig;
-    }
-
-    configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
-}
-
-configuration.AddEnvironmentVariables("NIMMERVERSE_");
-NyxOptions options;
-try
-{
-    options = configuration.Build().GetSection(NyxOptions.SectionName).Get<NyxOptions>(binder => binder.ErrorOnUnknownConfiguration = true) ?? new NyxOptions();
-}
-catch (InvalidOperationException e)
-{
-    Console.Error.WriteLine($"nimmerverse-nyx: invalid configuration: {e.GetBaseException().Message}");
-    return ExitConfig;
-}
-
-if (options.Validate() is { Count: > 0 } problems)
-{
-    foreach (var (key, problem) in problems)
-    {
-        Console.Error.WriteLine($"nimmerverse-nyx: invalid configuration {key}: {problem}");
-    }
-
     return ExitConfig;
 }
 

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Nimmerverse.Organs;
 using Nimmerverse.Organs.Http;
 using Nimmerverse.Organs.Local;
@@ -33,37 +32,8 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-var configuration = new ConfigurationBuilder();
-if (configFile is not null)
+if (Nimmerverse.Shared.ServerSettings.Load<OrganSettings>("nimmerverse-organ", OrganSettings.SectionName, configFile, overrides, s => s.Validate(), Console.Error) is not { } settings)
 {
-    if (!File.Exists(configFile))
-    {
-        Console.Error.WriteLine($"nimmerverse-organ: the configuration file '{configFile}' does not exist");
-        return ExitConfig;
-    }
-
-    configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
-}
-
-configuration.AddEnvironmentVariables("NIMMERVERSE_").AddInMemoryCollection(overrides);
-OrganSettings settings;
-try
-{
-    settings = configuration.Build().GetSection(OrganSettings.SectionName).Get<OrganSettings>(binder => binder.ErrorOnUnknownConfiguration = true) ?? new OrganSettings();
-}
-catch (InvalidOperationException e)
-{
-    Console.Error.WriteLine($"nimmerverse-organ: invalid configuration: {e.GetBaseException().Message}");
-    return ExitConfig;
-}
-
-if (settings.Validate() is { Count: > 0 } problems)
-{
-    foreach (var (key, problem) in problems)
-    {
-        Console.Error.WriteLine($"nimmerverse-organ: invalid configuration {key}: {problem}");
-    }
-
     return ExitConfig;
 }
 

@@ -36,6 +36,7 @@ public sealed partial class RepositoryLayoutTests
         Assert.That(ProjectReferences("src/Nimmerverse.Actors/Nimmerverse.Actors.csproj"), Does.Not.Contain("Nimmerverse.Brains.csproj"));
         Assert.That(ProjectReferences("src/Nimmerverse.Brains/Nimmerverse.Brains.csproj"), Is.EqualTo(new[] { "Nimmerverse.Protocol.csproj" }));
         Assert.That(ProjectReferences("src/Nimmerverse.Nyx/Nimmerverse.Nyx.csproj"), Is.EqualTo(new[] { "Nimmerverse.Protocol.csproj" }), "the model server knows nothing of actors or the bus");
+        Assert.That(ProjectReferences("src/Nimmerverse.Organs/Nimmerverse.Organs.csproj"), Is.EqualTo(new[] { "Nimmerverse.Protocol.csproj" }), "an organ process knows nothing of actors or the bus");
         var protocol = XDocument.Load(Path.Combine(Root, "src/Nimmerverse.Protocol/Nimmerverse.Protocol.csproj"));
         Assert.That(protocol.Descendants().Where(e => e.Name.LocalName is "ProjectReference" or "PackageReference"), Is.Empty);
     }

@@ -109,4 +109,26 @@ public sealed class OrganProcessTests
         Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((string?)JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["error"]!["code"], Is.EqualTo("corrupt_image"));
     }
+
+    [TestCase(new[] { "--organ", "smell" }, new string[0], 78, "Organ:Organ")]
+    [TestCase(new[] { "--organ", "vision", "--listen", "ftp://nowhere" }, new string[0], 78, "Organ:Listen")]
+    [TestCase(new[] { "--organ", "vision" }, new[] { "NIMMERVERSE_ORGAN__NOSUCHKEY=1" }, 78, "NoSuchKey")]
+    [TestCase(new[] { "--organ", "speech-to-text" }, new[] { "NIMMERVERSE_ORGAN__GRAMMAR=/nonexistent/commands.jsgf" }, 69, "/nonexistent/commands.jsgf")]
+    [TestCase(new[] { "--bogus" }, new string[0], 64, "usage")]
+    public async Task A_bad_setting_or_a_model_that_cannot_load_exits_with_its_code_and_says_why(string[] arguments, string[] environment, int exitCode, string named)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(OrganServer.Executable, arguments) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var variable in environment)
+        {
+            var (key, value) = (variable[..variable.IndexOf('=')], variable[(variable.IndexOf('=') + 1)..]);
+            start.Environment[key] = value;
+        }
+
+        using var organ = System.Diagnostics.Process.Start(start)!;
+        var said = await organ.StandardError.ReadToEndAsync() + await organ.StandardOutput.ReadToEndAsync();
+        await organ.WaitForExitAsync();
+
+        Assert.That(organ.ExitCode, Is.EqualTo(exitCode), said);
+        Assert.That(said, Does.Contain(named).IgnoreCase);
+    }
 }
