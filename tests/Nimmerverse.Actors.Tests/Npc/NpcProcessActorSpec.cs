@@ -360,11 +360,14 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
-        // The brain kills itself with SIGKILL at once, as the kernel would before the scope's watch is in place.
-        Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script("sleep 0.5; kill -9 $$")), Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
+        // The brain kills itself with SIGKILL, as the kernel would before the scope's watch is in place, once
+        // the slice counts the kill (a signal file, not a fixed sleep: a loaded machine may take longer than any sleep).
+        var counted = Path.Combine(_directory, "oom-counted");
+        Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script($"while [ ! -e {counted} ]; do sleep 0.02; done; kill -9 $$")), Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
         var spawned = ExpectEvent(bridge, "spawned");
         AwaitCondition(() => scopes.Calls.Any(c => c.Call == "start"), TimeSpan.FromSeconds(5)); // the count at start is taken
         scopes.SliceOomKills = 1;
+        File.WriteAllText(counted, "");
 
         var exited = ExpectEvent(bridge, "exited");
         var oom = ExpectEvent(bridge, "oom");
