@@ -55,6 +55,7 @@ try
 catch (OrganLoadException e)
 {
     log.LogCritical("Could not load the {Organ} organ: {Problem}", settings.Organ, e.Message);
+    await app.DisposeAsync().ConfigureAwait(false); // the console logger writes from a queue: flush it before exiting
     return ExitUnavailable;
 }
 
