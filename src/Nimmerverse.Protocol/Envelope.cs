@@ -70,6 +70,7 @@ public static class MessageTypes
         NpcCheckpointBody.MessageType, CheckpointSavedBody.MessageType, CheckpointQueryBody.MessageType, CheckpointFoundBody.MessageType,
         NpcLifecycleBody.MessageType, RejectedBody.MessageType,
         CortexRequestBody.MessageType, CortexResponseBody.MessageType, CortexTrailBody.MessageType, NerveCommandBody.MessageType,
+        OrganRequestBody.MessageType, OrganResponseBody.MessageType, OrganTrailBody.MessageType, OrganStateBody.MessageType,
     };
 }
 

@@ -117,6 +117,30 @@ public sealed class Subjects(string environment)
     /// <summary><c>{env}.cortex.nyx.trail</c>: the gateway's decisions, published durably (JetStream) and recorded in PostgreSQL.</summary>
     public Subject CortexTrail => Subject.Create(Environment, "cortex", "nyx", "trail");
 
+    /// <summary>
+    /// Requests to an organ (request/reply, one organ manager of the queue group answers):
+    /// <c>{env}.organs.vision.detect</c>, <c>{env}.organs.speech.transcribe</c>, <c>{env}.organs.speech.speak</c>.
+    /// </summary>
+    public Subject OrganRequest(string organ) => organ switch
+    {
+        OrganNames.Vision => Subject.Create(Environment, "organs", "vision", "detect"),
+        OrganNames.SpeechToText => Subject.Create(Environment, "organs", "speech", "transcribe"),
+        OrganNames.TextToSpeech => Subject.Create(Environment, "organs", "speech", "speak"),
+        _ => throw new ArgumentException($"'{organ}' is not one of {OrganNames.Listed}", nameof(organ)),
+    };
+
+    /// <summary><c>{env}.organs.{organ}.state</c>: an organ's lifecycle steps.</summary>
+    public Subject OrganState(string organ) => Subject.Create(Environment, "organs", organ, "state");
+
+    /// <summary><c>{env}.organs.{organ}.wave</c>: an organ's answers as waves, which the thalamus weighs as it weighs the cells'.</summary>
+    public Subject OrganWave(string organ) => Subject.Create(Environment, "organs", organ, "wave");
+
+    /// <summary><c>{env}.organs.{organ}.trail</c>: each organ operation, published durably (JetStream) and recorded in PostgreSQL.</summary>
+    public Subject OrganTrail(string organ) => Subject.Create(Environment, "organs", organ, "trail");
+
+    /// <summary><c>{env}.organs.*.wave</c>: every organ's waves.</summary>
+    public SubjectPattern OrganWaves => SubjectPattern.Parse($"{Environment}.organs.*.wave");
+
     /// <summary>What NPC <paramref name="npcId"/> may subscribe to: its commands and the answers to its own requests.</summary>
     public IReadOnlyList<string> NpcMaySubscribe(int npcId) => [NpcCommand(npcId).Value, NpcInboxPrefix(npcId) + ".>"];
 

@@ -60,6 +60,10 @@ public sealed class WireCodecTests
         "cortex_response" => Codec.Decode<CortexResponseBody>(payload).Rejection,
         "cortex_trail" => Codec.Decode<CortexTrailBody>(payload).Rejection,
         "nerve_command" => Codec.Decode<NerveCommandBody>(payload).Rejection,
+        "organ_request" => Codec.Decode<OrganRequestBody>(payload).Rejection,
+        "organ_response" => Codec.Decode<OrganResponseBody>(payload).Rejection,
+        "organ_trail" => Codec.Decode<OrganTrailBody>(payload).Rejection,
+        "organ_state" => Codec.Decode<OrganStateBody>(payload).Rejection,
         _ => throw new ArgumentOutOfRangeException(nameof(messageType), messageType, "a message type without a decoder here"),
     };
 

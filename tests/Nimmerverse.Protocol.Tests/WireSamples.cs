@@ -59,6 +59,17 @@ internal static class WireSamples
         yield return new TestCaseData("cortex_trail", codec.Encode(Envelope(new CortexTrailBody(Guid.NewGuid(), "npc-7", "answered", 7, ResponseSchema: "direction", Messages: question.Messages, Content: "{}", Model: "nyx", Usage: new CortexUsage(40, 2, 42), QueueMs: 1, LatencyMs: 90, LifeforceSpent: 20.42, QueueDepth: 3)))).SetArgDisplayNames("cortex_trail answered");
         yield return new TestCaseData("nerve_command", codec.Encode(Envelope(new NerveCommandBody("pause", 5000)))).SetArgDisplayNames("nerve_command pause");
         yield return new TestCaseData("nerve_command", codec.Encode(Envelope(new NerveCommandBody("resume")))).SetArgDisplayNames("nerve_command resume");
+        yield return new TestCaseData("organ_request", codec.Encode(Envelope(new OrganRequestBody("npc-7", Media: [0x89, 0x50, 0x4e, 0x47])))).SetArgDisplayNames("organ_request media");
+        yield return new TestCaseData("organ_request", codec.Encode(Envelope(new OrganRequestBody("operator", Text: "turn left", TimeoutMs: 5000)))).SetArgDisplayNames("organ_request text");
+        var seen = new VisionResult([new Detection("circle", 0.93, new ImageBox(10, 20, 30, 30))], [new TextRead("OPEN", 0.88, new ImageBox(0, 0, 60, 20))]);
+        yield return new TestCaseData("organ_response", codec.Encode(Envelope(new OrganResponseBody("npc-7", "vision", "answered", Vision: seen, WaitMs: 120, WorkMs: 35, LoadMs: 110, LifeforceSpent: 8), Guid.NewGuid()))).SetArgDisplayNames("organ_response vision");
+        yield return new TestCaseData("organ_response", codec.Encode(Envelope(new OrganResponseBody("npc-7", "speech-to-text", "answered", Transcription: new Transcription("turn left", 0.9, 1.2), WorkMs: 300, LifeforceSpent: 5), Guid.NewGuid()))).SetArgDisplayNames("organ_response transcription");
+        yield return new TestCaseData("organ_response", codec.Encode(Envelope(new OrganResponseBody("operator", "text-to-speech", "answered", Speech: [0x52, 0x49, 0x46, 0x46], WorkMs: 40, LifeforceSpent: 4), Guid.NewGuid()))).SetArgDisplayNames("organ_response speech");
+        yield return new TestCaseData("organ_response", codec.Encode(Envelope(new OrganResponseBody("npc-7", "vision", "refused", "no_lifeforce", "the call costs 8 LF; the organism has 3 LF"), Guid.NewGuid()))).SetArgDisplayNames("organ_response refused");
+        yield return new TestCaseData("organ_trail", codec.Encode(Envelope(new OrganTrailBody(Guid.NewGuid(), "npc-7", "speech-to-text", "answered", "audio, 38444 bytes", Output: "turn left", Confidence: 0.9, WaitMs: 2, WorkMs: 300, LifeforceSpent: 5, Card: "0")))).SetArgDisplayNames("organ_trail answered");
+        yield return new TestCaseData("organ_trail", codec.Encode(Envelope(new OrganTrailBody(Guid.NewGuid(), "npc-7", "vision", "failed", "image, 120 bytes", "organ_failed", "the organ process exited (signal 9)")))).SetArgDisplayNames("organ_trail failed");
+        yield return new TestCaseData("organ_state", codec.Encode(Envelope(new OrganStateBody("vision", "ready", "0", 4242, 181.5)))).SetArgDisplayNames("organ_state ready");
+        yield return new TestCaseData("organ_state", codec.Encode(Envelope(new OrganStateBody("vision", "idle", "0", Reason: "crashed")))).SetArgDisplayNames("organ_state idle");
         yield return new TestCaseData("rejected", codec.Encode(Envelope(new RejectedBody("invalid_body", "$.body.npc_id: not an integer"), Guid.NewGuid()))).SetArgDisplayNames("rejected");
     }
 }

@@ -10,4 +10,5 @@ namespace Nimmerverse.Actors.Cells;
 [JsonSerializable(typeof(int))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(string[]))]
 internal sealed partial class CellJsonContext : JsonSerializerContext;

@@ -51,9 +51,16 @@ public sealed record NatsBridgeSettings : IOptionsSection
     /// <summary>The subjects of the cortex trail stream.</summary>
     public static string CortexTrailStreamSubjects(string environment) => $"{environment}.cortex.*.trail";
 
+    /// <summary>The JetStream stream of the organs' decision trails.</summary>
+    public static string OrganTrailStreamName(string environment) => $"NIMMERVERSE_{environment.ToUpperInvariant()}_ORGANS";
+
+    /// <summary>The subjects of the organ trail stream.</summary>
+    public static string OrganTrailStreamSubjects(string environment) => $"{environment}.organs.*.trail";
+
     /// <summary>Every stream the bridge sets up (both kept for <see cref="GateStreamMaxAge"/>, de-duplicated over <see cref="GateStreamDuplicateWindow"/>).</summary>
     public static IEnumerable<(string Name, string Subjects)> DurableStreams(string environment) =>
-        [(GateStreamName(environment), GateStreamSubjects(environment)), (CortexTrailStreamName(environment), CortexTrailStreamSubjects(environment))];
+        [(GateStreamName(environment), GateStreamSubjects(environment)), (CortexTrailStreamName(environment), CortexTrailStreamSubjects(environment)),
+         (OrganTrailStreamName(environment), OrganTrailStreamSubjects(environment))];
 
     public void Validate(OptionProblems problems)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Organs;
 
@@ -56,7 +57,7 @@ public sealed partial class OrganManagerActor
             Publish(slot, $"load failed: {ended.Problem}");
             if (!ended.Cancelled)
             {
-                FailWaiting(ended.Organ, "load_failed", $"the {ended.Organ} organ could not be loaded: {ended.Problem}");
+                FailWaiting(ended.Organ, OrganReasons.LoadFailed, $"the {ended.Organ} organ could not be loaded: {ended.Problem}");
             }
 
             Pump();
@@ -107,10 +108,10 @@ public sealed partial class OrganManagerActor
         var slot = _slots[organ];
         var reply = served.Problem switch
         {
-            null => new OrganAnswered(served.CallId, organ, served.Result!, served.Waited, served.Worked, served.LoadTime),
-            OrganRefusedException refused => new OrganCallFailed(served.CallId, organ, "refused", $"{refused.Code}: {refused.Message}"),
-            OperationCanceledException => new OrganCallFailed(served.CallId, organ, "organ_failed", $"the {organ} organ did not answer within {_settings.ProcessingTimeout.TotalSeconds:F0} s and is restarted"),
-            _ => (object)new OrganCallFailed(served.CallId, organ, "organ_failed", $"the {organ} organ failed: {served.Problem.GetBaseException().Message}"),
+            null => new OrganAnswered(served.CallId, organ, served.Result!, served.Waited, served.Worked, served.LoadTime, served.Card),
+            OrganRefusedException refused => new OrganCallFailed(served.CallId, organ, OrganReasons.InputRefused, $"{refused.Code}: {refused.Message}"),
+            OperationCanceledException => new OrganCallFailed(served.CallId, organ, OrganReasons.OrganFailed, $"the {organ} organ did not answer within {_settings.ProcessingTimeout.TotalSeconds:F0} s and is restarted"),
+            _ => (object)new OrganCallFailed(served.CallId, organ, OrganReasons.OrganFailed, $"the {organ} organ failed: {served.Problem.GetBaseException().Message}"),
         };
         pending.ReplyTo.Tell(reply);
         if (slot.Process != served.Process)
@@ -154,7 +155,7 @@ public sealed partial class OrganManagerActor
 
     private void UnloadIdle()
     {
-        foreach (var slot in _slots.Values.Where(s => s.State == OrganState.Ready && !_settings.KeepWarm.Contains(s.Organ) && !_scheduler.Wanted(s.Organ)))
+        foreach (var slot in _slots.Values.Where(s => s.State == OrganState.Ready && !_settings.KeptWarm.Contains(s.Organ) && !_scheduler.Wanted(s.Organ)))
         {
             if (_clock.GetElapsedTime(slot.LastReply) < _settings.IdleTimeout)
             {

@@ -25,7 +25,7 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
     public OrganManagerActor(OrganManagerSettings settings, TimeProvider? clock = null)
     {
         (_settings, _clock) = (settings, clock ?? TimeProvider.System);
-        _scheduler = new CardScheduler(settings.Cards, settings.MinResidency, settings.MaxWait, _clock);
+        _scheduler = new CardScheduler(settings.EffectiveCards, settings.MinResidency, settings.MaxWait, _clock);
         _slots = OrganNames.All.ToDictionary(name => name, name => new OrganSlot(name), StringComparer.Ordinal);
 
         Receive<OrganCall>(Call);
@@ -35,7 +35,14 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
         Receive<UnloadEnded>(UnloadEnd);
         Receive<CallServed>(Served);
         Receive<OrganDied>(Died);
-        Receive<IdleCheck>(_ => UnloadIdle());
+        Receive<IdleCheck>(_ =>
+        {
+            UnloadIdle();
+            if (_scheduler.WaitingCount > 0)
+            {
+                Pump(); // a residency ends or a wait reaches its maximum with no event to say so
+            }
+        });
         Receive<PumpNow>(_ => Pump());
     }
 
@@ -66,7 +73,7 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
     {
         if (!_slots.ContainsKey(call.Organ))
         {
-            Sender.Tell(new OrganCallFailed(call.Id, call.Organ, "unknown_organ", $"there is no organ '{call.Organ}' (organs: {OrganNames.Listed})"));
+            Sender.Tell(new OrganCallFailed(call.Id, call.Organ, OrganReasons.InvalidRequest, $"there is no organ '{call.Organ}' (organs: {OrganNames.Listed})"));
             return;
         }
 
@@ -95,7 +102,7 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
 
         _pending.Remove(expired.CallId);
         var organ = pending.Call.Organ;
-        pending.ReplyTo.Tell(new OrganCallFailed(expired.CallId, organ, "timeout", $"no answer from the {organ} organ within {pending.Call.Timeout.TotalSeconds:F1} s"));
+        pending.ReplyTo.Tell(new OrganCallFailed(expired.CallId, organ, OrganReasons.Timeout, $"no answer from the {organ} organ within {pending.Call.Timeout.TotalSeconds:F1} s"));
         var slot = _slots[organ];
         if (slot.State == OrganState.Loading && !slot.Prewarmed && !_scheduler.Wanted(organ))
         {

@@ -1,3 +1,5 @@
+using Nimmerverse.Protocol;
+
 namespace Nimmerverse.Actors.Organs;
 
 /// <summary>An organ's lifecycle state.</summary>
@@ -20,10 +22,10 @@ public sealed record OrganCall(string Organ, Func<OrganClient, CancellationToken
     public Guid Id { get; } = Guid.NewGuid();
 }
 
-/// <summary>The organ answered: its result, the time waited (queue and load) and the time it worked, and the load time when this call waited for a load.</summary>
-public sealed record OrganAnswered(Guid CallId, string Organ, object Result, TimeSpan Waited, TimeSpan Worked, TimeSpan? LoadTime);
+/// <summary>The organ answered: its result, the time waited (queue and load) and the time it worked, the load time when this call waited for a load, and the card it ran on.</summary>
+public sealed record OrganAnswered(Guid CallId, string Organ, object Result, TimeSpan Waited, TimeSpan Worked, TimeSpan? LoadTime, string Card);
 
-/// <summary>The call got no answer: <paramref name="Reason"/> is a code (<c>unknown_organ</c>, <c>timeout</c>, <c>organ_failed</c>, <c>load_failed</c>, <c>refused</c>), <paramref name="Detail"/> a sentence.</summary>
+/// <summary>The call got no answer: <paramref name="Reason"/> is one of <see cref="OrganReasons"/> (<c>invalid_request</c> for an organ that does not exist, <c>timeout</c>, <c>organ_failed</c>, <c>load_failed</c>, <c>input_refused</c>), <paramref name="Detail"/> a sentence.</summary>
 public sealed record OrganCallFailed(Guid CallId, string Organ, string Reason, string Detail);
 
 /// <summary>Published on the event stream at each lifecycle step of an organ.</summary>

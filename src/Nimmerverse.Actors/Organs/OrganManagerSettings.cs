@@ -3,11 +3,18 @@ using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Organs;
 
-/// <summary>The organ manager: section <c>Nimmerverse:Organs</c>.</summary>
+/// <summary>The organ manager and the organs' door to the bus: section <c>Nimmerverse:Organs</c>.</summary>
 public sealed record OrganManagerSettings : IOptionsSection
 {
-    /// <summary>This host's cards (GPU ids; on a CPU-only host, logical slots), each holding at most one loaded organ. Default one slot, <c>0</c>.</summary>
-    public IReadOnlyList<string> Cards { get; init; } = ["0"];
+    /// <summary>
+    /// This host's cards (GPU ids; on a CPU-only host, logical slots), each holding at most one loaded
+    /// organ. Default none listed, which is one slot, <c>0</c> (a list in the configuration is added to
+    /// a default list, never replaces it, hence the empty default).
+    /// </summary>
+    public string[] Cards { get; init; } = [];
+
+    /// <summary>The cards in force: <see cref="Cards"/>, or the one slot <c>0</c>.</summary>
+    public IReadOnlyList<string> EffectiveCards => Cards.Length == 0 ? ["0"] : Cards;
 
     /// <summary>The organ process binary. Default <c>organ/nimmerverse-organ</c> beside the supervisor.</summary>
     public string Executable { get; init; } = Path.Combine(AppContext.BaseDirectory, "organ", "nimmerverse-organ");
@@ -15,8 +22,14 @@ public sealed record OrganManagerSettings : IOptionsSection
     /// <summary>How long a loaded organ with nothing in flight stays after its last reply. Default 60 s.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Organs never unloaded for idleness (the organism's voice stays warm). Default text-to-speech.</summary>
-    public IReadOnlyList<string> KeepWarm { get; init; } = [OrganNames.TextToSpeech];
+    /// <summary>
+    /// Organs never unloaded for idleness, comma-separated (the organism's voice stays warm). Default
+    /// <c>text-to-speech</c>; empty: none.
+    /// </summary>
+    public string KeepWarm { get; init; } = OrganNames.TextToSpeech;
+
+    /// <summary>The organs <see cref="KeepWarm"/> names.</summary>
+    public IReadOnlyList<string> KeptWarm => KeepWarm.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>How long an organ holds its card before another model may take it while it still has work. Default 5 s.</summary>
     public TimeSpan MinResidency { get; init; } = TimeSpan.FromSeconds(5);
@@ -36,19 +49,71 @@ public sealed record OrganManagerSettings : IOptionsSection
     /// <summary>The longest such wait. Default 30 s.</summary>
     public TimeSpan MaxRestartBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Lifeforce an answered vision request costs. Default 8.</summary>
+    public double VisionCost { get; init; } = 8;
+
+    /// <summary>Lifeforce an answered speech-to-text request costs. Default 5.</summary>
+    public double SpeechToTextCost { get; init; } = 5;
+
+    /// <summary>Lifeforce an answered text-to-speech request costs. Default 4.</summary>
+    public double TextToSpeechCost { get; init; } = 4;
+
+    /// <summary>
+    /// Gate domains whose rise loads an organ before anything asks for it: domain → organ. Default
+    /// <c>proximity</c> → <c>vision</c> (something is near: look). An empty organ removes a domain.
+    /// </summary>
+    public Dictionary<string, string> Prewarm { get; init; } = new(StringComparer.Ordinal) { ["proximity"] = OrganNames.Vision };
+
+    /// <summary>The largest request taken from the bus, media included (base64). Default 1 MiB, the NATS server's own default maximum.</summary>
+    public int MaxRequestBytes { get; init; } = OrganRequestBody.MaxPayloadBytes;
+
+    /// <summary>What an answered request to <paramref name="organ"/> costs.</summary>
+    public double CostOf(string organ) => organ switch
+    {
+        OrganNames.Vision => VisionCost,
+        OrganNames.SpeechToText => SpeechToTextCost,
+        OrganNames.TextToSpeech => TextToSpeechCost,
+        _ => throw new ArgumentException($"'{organ}' is not one of {OrganNames.Listed}", nameof(organ)),
+    };
+
+    /// <summary>The organ a rising gate of <paramref name="domain"/> pre-warms, or null.</summary>
+    public string? PrewarmedBy(string domain) => Prewarm.TryGetValue(domain, out var organ) && !string.IsNullOrEmpty(organ) ? organ : null;
+
+    /// <summary>Why the organ executable cannot run here, or null: checked at start on a host with the <c>organs</c> role, not with the values.</summary>
+    public string? InstallationProblem() =>
+        File.Exists(Executable) ? null : $"'{Executable}' does not exist (./nimmerverse publishes it to organ/ beside the supervisor)";
+
     public void Validate(OptionProblems problems)
     {
-        if (Cards.Count == 0 || Cards.Any(string.IsNullOrWhiteSpace) || Cards.Distinct(StringComparer.Ordinal).Count() != Cards.Count)
+        if (Cards.Any(string.IsNullOrWhiteSpace) || Cards.Distinct(StringComparer.Ordinal).Count() != Cards.Length)
         {
-            problems.Add("Cards", "must name at least one card, each once");
+            problems.Add("Cards", "must name each card once, none blank");
         }
 
-        if (!File.Exists(Executable))
+        if (string.IsNullOrWhiteSpace(Executable))
         {
-            problems.Add("Executable", $"'{Executable}' does not exist (./nimmerverse publishes it to organ/ beside the supervisor)");
+            problems.Add("Executable", "is empty");
         }
 
-        foreach (var organ in KeepWarm.Where(o => !OrganNames.IsKnown(o)))
+        foreach (var (domain, organ) in Prewarm.Where(p => !string.IsNullOrEmpty(p.Value) && !OrganNames.IsKnown(p.Value)))
+        {
+            problems.Add($"Prewarm:{domain}", $"'{organ}' is not one of {OrganNames.Listed}");
+        }
+
+        foreach (var (name, cost) in new[] { ("VisionCost", VisionCost), ("SpeechToTextCost", SpeechToTextCost), ("TextToSpeechCost", TextToSpeechCost) })
+        {
+            if (!double.IsFinite(cost) || cost < 0)
+            {
+                problems.Add(name, $"{cost} is not a cost (0 or more)");
+            }
+        }
+
+        if (MaxRequestBytes is < 1024 or > 8 * 1024 * 1024)
+        {
+            problems.Add("MaxRequestBytes", $"{MaxRequestBytes} is outside 1024..8388608");
+        }
+
+        foreach (var organ in KeptWarm.Where(o => !OrganNames.IsKnown(o)))
         {
             problems.Add("KeepWarm", $"'{organ}' is not one of {OrganNames.Listed}");
         }

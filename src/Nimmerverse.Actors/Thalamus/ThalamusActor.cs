@@ -44,15 +44,14 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The waves of every cell and nerve of this environment.</summary>
-    public static SubjectPattern WavePattern(Subjects subjects) => SubjectPattern.Parse($"{subjects.Environment}.nervous.*.*.wave");
-
     public static Props Props(IActorRef bridge, Subjects subjects, GateSettings settings, string hostName, TimeProvider? clock = null) =>
         Akka.Actor.Props.Create(() => new ThalamusActor(bridge, subjects, settings, hostName, clock ?? TimeProvider.System));
 
     protected override void PreStart()
     {
-        _bridge.Tell(new Subscribe<WaveBody>(WavePattern(_subjects), Self));
+        // The waves of every cell and nerve, and the organs' (what they saw and heard).
+        _bridge.Tell(new Subscribe<WaveBody>(_subjects.Waves, Self));
+        _bridge.Tell(new Subscribe<WaveBody>(_subjects.OrganWaves, Self));
         Timers.StartPeriodicTimer(nameof(StepGates), StepGates.Instance, _settings.StepInterval);
     }
 

@@ -11,7 +11,7 @@ namespace Nimmerverse.Supervisor.Cli;
 /// waves, since Debian packages no NATS CLI. Payloads go as given (so garbage can be sent on
 /// purpose), or wrapped in a fresh envelope with <c>--wrap TYPE</c>.
 /// </summary>
-public sealed class NatsCommand(TextWriter output, TextWriter error)
+public sealed partial class NatsCommand(TextWriter output, TextWriter error)
 {
     public const string Usage = """
         usage: nimmerverse nats pub SUBJECT PAYLOAD [--wrap TYPE] [--server URL]
@@ -19,6 +19,7 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
                nimmerverse nats sub SUBJECT [--count N] [--server URL]
                nimmerverse nats math OPERATION NUMBER NUMBER... [--env ENV] [--timeout SECONDS] [--server URL]
                nimmerverse nats ask QUESTION... [--schema NAME] [--max-tokens N] [--env ENV] [--timeout SECONDS] [--server URL]
+               nimmerverse nats see IMAGE | hear WAV | say WORDS... --out WAV [--env ENV] [--timeout SECONDS] [--server URL]
 
           PAYLOAD      a whole message as JSON, or with --wrap TYPE only its body (e.g. --wrap cell_request
                        '{"operation": "add", "operands": [2, 3]}'); '-' reads it from standard input
@@ -27,10 +28,15 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
           --creds      NATS credentials (a .creds file, e.g. creds/operator-dev.creds of the identities)
           ask          asks the cortex as the operator (a cortex_request); --schema direction or
                        downstream_commands for a JSON answer; --max-tokens default 64
+          see, hear    ask the vision organ about a PNG or JPEG, the speech-to-text organ about a WAV, as
+                       the operator; prints the organ_response (timeout default 30 s: the first call loads)
+          say          asks the text-to-speech organ to say the words and writes its WAV to --out
         examples:
           nimmerverse nats math add 2 3
           nimmerverse nats ask 'Lily went to the park.' --max-tokens 32
           nimmerverse nats sub 'dev.nervous.cells.>' --count 10
+          nimmerverse nats say 'turn left' --out left.wav && nimmerverse nats hear left.wav
+          nimmerverse nats sub 'dev.organs.*.state'
         """;
 
     /// <summary>sysexits(3): the server or a responder is not there.</summary>
@@ -50,7 +56,7 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
-            if (args[i] is "--wrap" or "--server" or "--timeout" or "--count" or "--env" or "--creds" or "--schema" or "--max-tokens")
+            if (args[i] is "--wrap" or "--server" or "--timeout" or "--count" or "--env" or "--creds" or "--schema" or "--max-tokens" or "--out")
             {
                 if (i + 1 >= args.Count)
                 {
@@ -67,10 +73,11 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
 
         if (positional.Count == 0)
         {
-            return Fail("which command: pub, req, sub, math or ask?");
+            return Fail("which command: pub, req, sub, math, ask, see, hear or say?");
         }
 
-        var timeout = TimeSpan.FromSeconds(options.TryGetValue("--timeout", out var t) && double.TryParse(t, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : 5);
+        var organVerb = positional[0] is "see" or "hear" or "say";
+        var timeout = TimeSpan.FromSeconds(options.TryGetValue("--timeout", out var t) && double.TryParse(t, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 ? seconds : organVerb ? 30 : 5);
         await using var connection = new NatsConnection(new NatsOpts
         {
             Url = options.GetValueOrDefault("--server", defaultServer),
@@ -101,6 +108,8 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
             "sub" when positional.Count == 2 => await SubscribeAsync(connection, positional[1], options, cancellationToken).ConfigureAwait(false),
             "math" when positional.Count >= 4 => await MathAsync(connection, positional, options, timeout, cancellationToken).ConfigureAwait(false),
             "ask" when positional.Count >= 2 => await AskAsync(connection, string.Join(' ', positional.Skip(1)), options, timeout, cancellationToken).ConfigureAwait(false),
+            "see" or "hear" when positional.Count == 2 => await SenseAsync(connection, positional[0], positional[1], options, timeout, cancellationToken).ConfigureAwait(false),
+            "say" when positional.Count >= 2 => await SayAsync(connection, string.Join(' ', positional.Skip(1)), options, timeout, cancellationToken).ConfigureAwait(false),
             _ => Fail($"'{string.Join(' ', positional)}' is not a nats command"),
         };
     }
@@ -119,26 +128,37 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
 
     private async Task<int> RequestAsync(NatsConnection connection, string subject, byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        var (reply, exit) = await ExchangeAsync(connection, subject, payload, timeout, cancellationToken).ConfigureAwait(false);
+        if (reply is not null)
+        {
+            await output.WriteLineAsync(Encoding.UTF8.GetString(reply)).ConfigureAwait(false);
+        }
+
+        return exit;
+    }
+
+    /// <summary>A request and its reply, or the exit code and a sentence on stderr when none came.</summary>
+    private async Task<(byte[]? Reply, int Exit)> ExchangeAsync(NatsConnection connection, string subject, byte[] payload, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         if (!Subject.TryParse(subject, out _, out var problem))
         {
-            return Fail(problem!);
+            return (null, Fail(problem!));
         }
 
         try
         {
             var reply = await connection.RequestAsync<byte[], byte[]>(subject, payload, replyOpts: new NatsSubOpts { Timeout = timeout }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await output.WriteLineAsync(Encoding.UTF8.GetString(reply.Data ?? [])).ConfigureAwait(false);
-            return 0;
+            return (reply.Data ?? [], 0);
         }
         catch (NatsNoRespondersException)
         {
             await error.WriteLineAsync($"nimmerverse nats: nobody listens on {subject}").ConfigureAwait(false);
-            return ExitUnavailable;
+            return (null, ExitUnavailable);
         }
         catch (NatsNoReplyException)
         {
             await error.WriteLineAsync($"nimmerverse nats: no answer on {subject} within {timeout.TotalSeconds} s").ConfigureAwait(false);
-            return ExitTimeout;
+            return (null, ExitTimeout);
         }
     }
 
@@ -186,23 +206,21 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
             operands.Add(number);
         }
 
-        var environment = options.GetValueOrDefault("--env", Environments.Default);
-        if (!Environments.IsKnown(environment))
+        if (SubjectsOf(options) is not { } subjects)
         {
-            return Fail($"--env '{environment}' is not one of {Environments.Listed}");
+            return Program.ExitUsage;
         }
 
         var request = Envelopes.Of(CliSource, new CellRequestBody(positional[1], operands));
-        return await RequestAsync(connection, new Subjects(environment).CellRequest("math").Value, WireCodec.Default.Encode(request), timeout, cancellationToken).ConfigureAwait(false);
+        return await RequestAsync(connection, subjects.CellRequest("math").Value, WireCodec.Default.Encode(request), timeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A question to the cortex as the operator; the answer (<c>cortex_response</c>) is printed as it came.</summary>
     private async Task<int> AskAsync(NatsConnection connection, string question, Dictionary<string, string> options, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var environment = options.GetValueOrDefault("--env", Environments.Default);
-        if (!Environments.IsKnown(environment))
+        if (SubjectsOf(options) is not { } subjects)
         {
-            return Fail($"--env '{environment}' is not one of {Environments.Listed}");
+            return Program.ExitUsage;
         }
 
         var maxTokens = 64;
@@ -219,7 +237,20 @@ public sealed class NatsCommand(TextWriter output, TextWriter error)
             return Fail(problem);
         }
 
-        return await RequestAsync(connection, new Subjects(environment).CortexRequest.Value, WireCodec.Default.Encode(Envelopes.Of(CliSource, body)), timeout, cancellationToken).ConfigureAwait(false);
+        return await RequestAsync(connection, subjects.CortexRequest.Value, WireCodec.Default.Encode(Envelopes.Of(CliSource, body)), timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The subjects of <c>--env</c> (default dev), or null after saying why there are none.</summary>
+    private Subjects? SubjectsOf(Dictionary<string, string> options)
+    {
+        var environment = options.GetValueOrDefault("--env", Environments.Default);
+        if (Environments.IsKnown(environment))
+        {
+            return new Subjects(environment);
+        }
+
+        Fail($"--env '{environment}' is not one of {Environments.Listed}");
+        return null;
     }
 
     /// <summary>The payload as given, or its body wrapped in a fresh envelope of the named type.</summary>

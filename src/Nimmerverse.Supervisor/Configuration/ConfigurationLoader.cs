@@ -132,6 +132,13 @@ public static class ConfigurationLoader
                     CheckValue(element.Value, propertyType.GetElementType()!, $"{path}:{element.Key}", errors, unreadable);
                 }
             }
+            else if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+            {
+                foreach (var element in child.GetChildren())
+                {
+                    CheckValue(element.Value, propertyType.GetGenericArguments()[1], $"{path}:{element.Key}", errors, unreadable);
+                }
+            }
             else if (propertyType.IsClass && propertyType != typeof(string))
             {
                 CheckKeysAndTypes(child, path, propertyType, errors, unreadable);

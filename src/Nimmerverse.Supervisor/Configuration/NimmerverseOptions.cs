@@ -1,4 +1,5 @@
 using Nimmerverse.Actors.Cortex;
+using Nimmerverse.Actors.Organs;
 using System.Text.RegularExpressions;
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Actors.Linux;
@@ -53,6 +54,8 @@ public sealed partial record NimmerverseOptions
 
     public BoundarySettings Boundary { get; init; } = new();
 
+    public OrganManagerSettings Organs { get; init; } = new();
+
     public TrailRecorderSettings Trails { get; init; } = new();
 
     public AkkaOptions Akka { get; init; } = new();
@@ -70,7 +73,7 @@ public sealed partial record NimmerverseOptions
     private IEnumerable<(string Name, IOptionsSection Section)> Sections =>
     [
         (nameof(Nats), Nats), (nameof(Cells), Cells), (nameof(Thalamus), Thalamus), (nameof(Nerves), Nerves), (nameof(Postgres), Postgres),
-        (nameof(World), World), (nameof(Npc), Npc), (nameof(Governor), Governor), (nameof(Cortex), Cortex), (nameof(Boundary), Boundary), (nameof(Trails), Trails), (nameof(Akka), Akka),
+        (nameof(World), World), (nameof(Npc), Npc), (nameof(Governor), Governor), (nameof(Cortex), Cortex), (nameof(Boundary), Boundary), (nameof(Organs), Organs), (nameof(Trails), Trails), (nameof(Akka), Akka),
         (nameof(Http), Http), (nameof(Systemd), Systemd), (nameof(Logging), Logging),
     ];
 
@@ -128,6 +131,11 @@ public sealed partial record NimmerverseOptions
         else if (runsBrains && BrainUserProblem() is { } problem)
         {
             errors.Add(new ConfigurationError($"{SectionName}:Npc:User", problem));
+        }
+
+        if (EffectiveRoles.Contains(ClusterRoles.Organs) && Organs.InstallationProblem() is { } organ)
+        {
+            errors.Add(new ConfigurationError($"{SectionName}:Organs:Executable", organ));
         }
 
         foreach (var (key, file) in Persistence.PostgresConnections.PasswordFiles(Postgres))

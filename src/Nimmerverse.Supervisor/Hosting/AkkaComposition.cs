@@ -59,7 +59,7 @@ public static class AkkaComposition
     /// <summary>
     /// The supervisor's own actors, one capability at a time, each taking only the roles it serves:
     /// the core every member runs (health probe, lifeforce ledger, NATS bridge), the nervous system,
-    /// the world, the NPC host, the governor and the cortex gateway. Specs compose the same extensions.
+    /// the world, the NPC host, the governor, the cortex gateway and the organs. Specs compose the same extensions.
     /// </summary>
     public static AkkaConfigurationBuilder WithNimmerverseActors(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
         builder
@@ -68,5 +68,6 @@ public static class AkkaComposition
             .WithWorld(options)
             .WithNpcHost(options)
             .WithGovernor(options)
-            .WithCortex(options);
+            .WithCortex(options)
+            .WithOrgans(options);
 }

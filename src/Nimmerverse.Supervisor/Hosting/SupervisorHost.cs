@@ -45,7 +45,8 @@ public static class SupervisorHost
             .AddSingleton<IStatusContributor, NpcBackendStatusContributor>()
             .AddNimmerverseNats(options)
             .AddNimmerversePersistence(options)
-            .AddNimmerverseCortex(options);
+            .AddNimmerverseCortex(options)
+            .AddNimmerverseOrgans(options);
 
         builder.Services.AddAkka(AkkaOptions.SystemName, akka => akka
             .ConfigureNimmerverseLogging()

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using NATS.Client.Core;
 using Nimmerverse.Actors.Cortex;
+using Nimmerverse.Actors.Organs;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Supervision;
 using Akka.Actor;
@@ -61,7 +62,8 @@ public sealed record ActorsReport(long Restarts, IReadOnlyDictionary<string, lon
 /// <summary>
 /// The body of <c>/api/status</c>. <see cref="Cortex"/> and <see cref="Boundary"/> are there where the member has the
 /// <c>cortex</c> role: the gateway's endpoint, breaker, queue and outcomes since start; the boundary's
-/// outcomes (<c>assessed</c>, <c>retries</c>, <c>nacked</c>, <c>routed</c>, <c>unroutable</c>...).
+/// outcomes (<c>assessed</c>, <c>retries</c>, <c>nacked</c>, <c>routed</c>, <c>unroutable</c>...). <see cref="Organs"/>
+/// is there where it has the <c>organs</c> role: each organ's state, card, process and answers, refusals and failures.
 /// </summary>
 public sealed record StatusReport(
     string Environment,
@@ -73,7 +75,8 @@ public sealed record StatusReport(
     NatsReport Nats,
     ActorsReport Actors,
     CortexGatewayMessages.Status? Cortex,
-    IReadOnlyDictionary<string, long>? Boundary);
+    IReadOnlyDictionary<string, long>? Boundary,
+    OrganGatewayMessages.OrgansStatus? Organs);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(StatusReport))]
@@ -99,7 +102,8 @@ public static class StatusEndpoints
             var members = cluster.State.Members
                 .Select(m => new MemberReport(m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order()]))
                 .ToList();
-            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot(), subscriptions), ActorsReport.From(supervision.Snapshot()), (services.GetService(typeof(CortexGauges)) as CortexGauges)?.Latest, (services.GetService(typeof(BoundaryCounters)) as BoundaryCounters)?.Snapshot());
+            var report = new StatusReport(options.Environment, options.HostName, options.EffectiveRoles, cluster.SelfAddress.ToString(), statusLine.Compose("running"), members, NatsReport.From(nats, counters.Snapshot(), subscriptions), ActorsReport.From(supervision.Snapshot()), (services.GetService(typeof(CortexGauges)) as CortexGauges)?.Latest, (services.GetService(typeof(BoundaryCounters)) as BoundaryCounters)?.Snapshot(),
+                (services.GetService(typeof(OrganGauges)) as OrganGauges)?.Latest);
             return Results.Json(report, StatusJsonContext.Default.StatusReport);
         });
         return endpoints;

@@ -119,3 +119,27 @@ public sealed class CortexStatusContributor(Nimmerverse.Actors.Cortex.CortexGaug
         return failed > 0 ? $"{text}, {failed} failed" : text;
     }
 }
+
+/// <summary>"organs: vision ready on card 0, 12 answered, 1 refused" in systemd's STATUS= line: the loaded organs only.</summary>
+public sealed class OrganStatusContributor(Nimmerverse.Actors.Organs.OrganGauges gauges) : IStatusContributor
+{
+    public int Order => 26;
+
+    public string Describe()
+    {
+        if (gauges.Latest is not { } status)
+        {
+            return "organs: starting";
+        }
+
+        var loaded = status.Organs.Where(o => o.Value.State != Nimmerverse.Protocol.OrganStates.Idle).Select(o => $"{o.Key} {o.Value.State} on card {o.Value.Card}").ToList();
+        var text = $"organs: {(loaded.Count == 0 ? "none loaded" : string.Join(", ", loaded))}, {status.Organs.Values.Sum(o => o.Answered)} answered";
+        var (refused, failed) = (status.Refused.Values.Sum(), status.Failed.Values.Sum());
+        if (refused > 0)
+        {
+            text += $", {refused} refused";
+        }
+
+        return failed > 0 ? $"{text}, {failed} failed" : text;
+    }
+}

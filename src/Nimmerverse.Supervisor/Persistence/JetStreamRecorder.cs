@@ -39,10 +39,14 @@ public sealed record JetStreamRecorderSettings(string StreamName, string Consume
     /// <summary>The cortex gateway's trails into <c>cortex_trails</c>.</summary>
     public static JetStreamRecorderSettings CortexTrails(string streamName, int batchSize = 500, TimeSpan? retryInterval = null) =>
         new(streamName, "cortex-trails-recorder", "cortex trails", "cortex trails", batchSize, retryInterval);
+
+    /// <summary>The organs' trails into <c>organ_trails</c>.</summary>
+    public static JetStreamRecorderSettings OrganTrails(string streamName, int batchSize = 500, TimeSpan? retryInterval = null) =>
+        new(streamName, "organ-trails-recorder", "organ trails", "organ trails", batchSize, retryInterval);
 }
 
 /// <summary>
-/// Records every durable message of one kind (gate transitions, cortex trails) in its table. They
+/// Records every durable message of one kind (gate transitions, cortex trails, organ trails) in its table. They
 /// are published durably to JetStream, so the stream is the spool:
 /// this reads them through a durable pull consumer and acknowledges a batch only once PostgreSQL
 /// has committed it. While PostgreSQL is away the batch is retried and everything after it waits

@@ -36,7 +36,7 @@ public static class PersistenceComposition
 
     /// <summary>
     /// Where the governor runs, its trails have their say in the STATUS line, and the gate
-    /// transitions of the whole cluster are recorded from JetStream; where the cortex runs, its trails.
+    /// transitions of the whole cluster are recorded from JetStream; where the cortex runs, its trails; where organs run, theirs.
     /// </summary>
     private static IServiceCollection AddTrailsStatus(this IServiceCollection services, NimmerverseOptions options)
     {
@@ -51,6 +51,11 @@ public static class PersistenceComposition
         if (options.EffectiveRoles.Contains(ClusterRoles.Cortex))
         {
             services.AddJetStreamRecorder(JetStreamRecorderSettings.CortexTrails(NatsBridgeSettings.CortexTrailStreamName(options.Environment), batch, retry), (data, dead) => new PostgresCortexTrailStore(data, dead));
+        }
+
+        if (options.EffectiveRoles.Contains(ClusterRoles.Organs))
+        {
+            services.AddJetStreamRecorder(JetStreamRecorderSettings.OrganTrails(NatsBridgeSettings.OrganTrailStreamName(options.Environment), batch, retry), (data, dead) => new PostgresOrganTrailStore(data, dead));
         }
 
         return services;

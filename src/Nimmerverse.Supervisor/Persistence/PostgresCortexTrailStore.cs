@@ -47,11 +47,6 @@ public sealed class PostgresCortexTrailStore(NpgsqlDataSource dataSource, Postgr
             new() { Value = header.Timestamp.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz },
         },
     };
-
-    /// <summary><c>cortex@theia</c> → <c>theia</c>.</summary>
-    private static string HostOf(MessageSource source) => source.EntityId[(source.EntityId.IndexOf('@') + 1)..];
-
-    private static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 }
 
 /// <summary>The messages of a trail as <c>jsonb</c>: the wire's shape.</summary>

@@ -21,6 +21,7 @@ public sealed class PostgresDeadLetters(NpgsqlDataSource dataSource, ILogger<Pos
 {
     public const string GatePath = "gate_transitions";
     public const string CortexTrailPath = "cortex_trails";
+    public const string OrganTrailPath = "organ_trails";
     public const string TrailPath = "decision_trails";
     public const string CheckpointPath = "npc_checkpoints";
 

@@ -1,5 +1,6 @@
 using Nimmerverse.Protocol;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Nimmerverse.Supervisor.Persistence;
 
@@ -22,6 +23,11 @@ public abstract class PostgresEnvelopeStore<TBody>(NpgsqlDataSource dataSource, 
 
     /// <summary>The insert of one message.</summary>
     protected abstract NpgsqlBatchCommand Insert(MessageHeader header, TBody body);
+
+    /// <summary>The host a <c>{entity}@{host}</c> source names: <c>cortex@theia</c> → <c>theia</c>.</summary>
+    protected static string HostOf(MessageSource source) => source.EntityId[(source.EntityId.IndexOf('@') + 1)..];
+
+    protected static NpgsqlParameter Nullable(object? value, NpgsqlDbType type) => new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 
     private async Task<int> InsertAsync(IReadOnlyList<Envelope<TBody>> batch, CancellationToken cancellationToken)
     {

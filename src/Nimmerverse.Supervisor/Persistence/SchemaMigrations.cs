@@ -114,6 +114,30 @@ public static class SchemaMigrations
             create index cortex_trails_time on cortex_trails (occurred_at);
             create index cortex_trails_requester on cortex_trails (requester, occurred_at);
             """),
+        new(5, "Organ trails: every request to an organ, refused, failed or answered, with what came in and out", """
+            create table organ_trails (
+                message_id       uuid primary key,
+                request_id       uuid not null,
+                requester        text not null,
+                organ            text not null check (organ in ('vision', 'speech-to-text', 'text-to-speech')),
+                status           text not null check (status in ('answered', 'refused', 'failed')),
+                reason           text,
+                detail           text,
+                input            text not null,
+                output           text,
+                confidence       double precision check (confidence between 0 and 1),
+                wait_ms          double precision not null,
+                work_ms          double precision not null,
+                load_ms          double precision,
+                lifeforce_spent  double precision not null,
+                card             text,
+                host             text not null,
+                occurred_at      timestamptz not null
+            );
+            create index organ_trails_time on organ_trails (occurred_at);
+            create index organ_trails_organ on organ_trails (organ, occurred_at);
+            create index organ_trails_requester on organ_trails (requester, occurred_at);
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

@@ -38,7 +38,7 @@ public sealed class OrganManagerSpec : AkkaSpec
     [Test]
     public void The_first_call_loads_the_organ_the_second_is_warm_and_idleness_unloads_it_and_frees_its_process()
     {
-        var (states, manager) = Start(Settings(TimeSpan.FromSeconds(2)) with { KeepWarm = [] });
+        var (states, manager) = Start(Settings(TimeSpan.FromSeconds(2)) with { KeepWarm = "" });
 
         manager.Tell(Speak("turn left"), TestActor);
         var cold = ExpectMsg<OrganAnswered>(TimeSpan.FromSeconds(60));
@@ -83,7 +83,7 @@ public sealed class OrganManagerSpec : AkkaSpec
         manager.Tell(Read(System.Text.Encoding.ASCII.GetBytes("not an image")), TestActor);
 
         var refused = ExpectMsg<OrganCallFailed>(TimeSpan.FromSeconds(60));
-        Assert.That(refused.Reason, Is.EqualTo("refused"), "a bad image is the input's fault: the organ stays");
+        Assert.That(refused.Reason, Is.EqualTo(OrganReasons.InputRefused), "a bad image is the input's fault: the organ stays");
         Assert.That(Directory.Exists($"/proc/{speaker.Pid}"), Is.False, "the speaker left the only card before vision loaded on it");
     }
 
@@ -111,6 +111,6 @@ public sealed class OrganManagerSpec : AkkaSpec
 
         manager.Tell(new OrganCall("smell", (_, _) => Task.FromResult<object>(0), TimeSpan.FromSeconds(5)), TestActor);
 
-        Assert.That(ExpectMsg<OrganCallFailed>().Reason, Is.EqualTo("unknown_organ"));
+        Assert.That(ExpectMsg<OrganCallFailed>().Reason, Is.EqualTo(OrganReasons.InvalidRequest));
     }
 }

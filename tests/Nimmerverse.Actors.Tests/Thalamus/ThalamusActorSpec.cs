@@ -24,6 +24,7 @@ public sealed class ThalamusActorSpec : AkkaSpec
         var bridge = CreateTestProbe();
         var thalamus = Sys.ActorOf(ThalamusActor.Props(bridge.Ref, Dev, GateSettings.Default with { StepInterval = TimeSpan.FromHours(1) }, "theia"));
         Assert.That(bridge.ExpectMsg<Subscribe<WaveBody>>().Pattern.Value, Is.EqualTo("dev.nervous.*.*.wave"));
+        Assert.That(bridge.ExpectMsg<Subscribe<WaveBody>>().Pattern.Value, Is.EqualTo("dev.organs.*.wave"), "organs feed the gates like cells");
 
         for (var i = 0; i < 3; i++)
         {
@@ -43,6 +44,7 @@ public sealed class ThalamusActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var thalamus = Sys.ActorOf(ThalamusActor.Props(bridge.Ref, Dev, GateSettings.Default with { StepInterval = TimeSpan.FromMilliseconds(20) }, "theia"));
+        bridge.ExpectMsg<Subscribe<WaveBody>>();
         bridge.ExpectMsg<Subscribe<WaveBody>>();
         for (var i = 0; i < 3; i++)
         {

@@ -35,6 +35,8 @@ public sealed class InstallCommandTests
         Assert.That(result.ExitCode, Is.Zero, result.ToString());
         Assert.That(File.Exists(Path.Combine(_root, "srv/nv/bin/nimmerverse")), Is.True);
         Assert.That(File.Exists(Path.Combine(_root, "srv/nv/bin/brain/nimmerverse-brain")), Is.True, "the brain ships beside the supervisor that spawns it, where Npc:BrainPath looks by default");
+        Assert.That(File.Exists(Path.Combine(_root, "srv/nv/bin/organ/nimmerverse-organ")), Is.True, "so does the organ process, where Organs:Executable looks by default");
+        Assert.That(File.Exists(Path.Combine(_root, "srv/nv/bin/organ/grammars/commands.jsgf")), Is.True, "with the commands the ear knows");
         var unit = await File.ReadAllTextAsync(Path.Combine(_root, "etc/systemd/system/nimmerverse.service"));
         Assert.That(unit, Does.Contain("ExecStart=/srv/nv/bin/nimmerverse run --config /etc/nimmerverse/nimmerverse.json"));
         Assert.That(unit, Does.Not.Contain("/opt/nimmerverse"));

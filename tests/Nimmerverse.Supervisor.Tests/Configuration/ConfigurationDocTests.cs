@@ -22,6 +22,7 @@ public sealed partial class ConfigurationDocTests
         ["Npc:SystemBus"] = "the system bus",
         ["Governor:HostCpuBudgetPercent"] = "75 × cores",
         ["Akka:PublicHostname"] = "`Akka:Hostname`",
+        ["Organs:Executable"] = "`organ/nimmerverse-organ` beside the daemon",
     };
 
     [Test]
@@ -76,7 +77,7 @@ public sealed partial class ConfigurationDocTests
             var key = prefix + property.Name;
             var value = property.GetValue(instance);
             var propertyType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-            if (propertyType.IsClass && propertyType != typeof(string) && !propertyType.IsArray)
+            if (propertyType.IsClass && propertyType != typeof(string) && !propertyType.IsArray && !typeof(System.Collections.IDictionary).IsAssignableFrom(propertyType))
             {
                 foreach (var nested in OptionDefaults(propertyType, value!, key + ":"))
                 {
@@ -94,6 +95,8 @@ public sealed partial class ConfigurationDocTests
     {
         null => "unset",
         Array { Length: 0 } => "none",
+        string[] items => string.Join(", ", items.Select(item => $"`{item}`")),
+        IDictionary<string, string> map => string.Join(", ", map.Select(pair => $"`{pair.Key}` → `{pair.Value}`")),
         TimeSpan t => $"`{OptionProblems.Shown(t)}`",
         bool b => b ? "`true`" : "`false`",
         IFormattable f => $"`{f.ToString(null, CultureInfo.InvariantCulture)}`",

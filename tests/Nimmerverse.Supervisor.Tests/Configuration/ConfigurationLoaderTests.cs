@@ -34,6 +34,21 @@ public sealed class ConfigurationLoaderTests
         Assert.Throws<ConfigurationException>(() => Load(json, environment))!;
 
     [Test]
+    public void The_organs_section_takes_lists_maps_and_names_a_bad_organ_and_a_missing_organ_process()
+    {
+        var options = Load("""{"Nimmerverse": {"Organs": {"Cards": ["2", "3"], "KeepWarm": "", "Prewarm": {"proximity": "", "speech": "speech-to-text"}}}}""").Options.Organs;
+        Assert.That(options.EffectiveCards, Is.EqualTo(new[] { "2", "3" }), "a listed card replaces the one default slot");
+        Assert.That(options.KeptWarm, Is.Empty);
+        Assert.That((options.PrewarmedBy("proximity"), options.PrewarmedBy("speech")), Is.EqualTo(((string?)null, "speech-to-text")));
+
+        Assert.That(LoadFails("""{"Nimmerverse": {"Organs": {"Prewarm": {"light": "smell"}}}}""").Errors.Select(e => e.Key), Is.EqualTo(new[] { "Nimmerverse:Organs:Prewarm:light" }));
+        Assert.That(LoadFails("""{"Nimmerverse": {"Organs": {"KeepWarm": "vision,hearing"}}}""").Errors.Select(e => e.Key), Is.EqualTo(new[] { "Nimmerverse:Organs:KeepWarm" }));
+        var organsHost = Load("""{"Nimmerverse": {"Roles": ["organs"], "Organs": {"Executable": "/nonexistent/nimmerverse-organ"}}}""").Options;
+        Assert.That(organsHost.ValidateInstallation().Select(e => e.Key), Is.EqualTo(new[] { "Nimmerverse:Organs:Executable" }));
+        Assert.That((organsHost with { Roles = [ClusterRoles.Cortex] }).ValidateInstallation(), Is.Empty, "a host without the role needs no organ process");
+    }
+
+    [Test]
     public void Loading_a_configuration_leaves_the_settings_defaults_alone()
     {
         var options = Load("""{"Nimmerverse": {"Thalamus": {"Decay": 0.5}, "Npc": {"Population": 3}}}""").Options;

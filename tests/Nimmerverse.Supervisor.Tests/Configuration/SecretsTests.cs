@@ -34,7 +34,7 @@ public sealed class SecretsTests
     }
 
     private static NimmerverseOptions WithPostgres(PostgresOptions postgres) =>
-        new() { Postgres = postgres, Npc = new Actors.Npc.NpcHostSettings { Population = 0 } };
+        new() { Postgres = postgres, Npc = new Actors.Npc.NpcHostSettings { Population = 0 }, Organs = new Actors.Organs.OrganManagerSettings { Executable = RepositoryPaths.OrganExecutable } };
 
     [Test]
     public void The_password_files_are_read_into_the_connection_strings_without_their_trailing_newline()

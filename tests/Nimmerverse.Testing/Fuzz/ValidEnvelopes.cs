@@ -34,6 +34,10 @@ public static class ValidEnvelopes
             "cortex_response" => codec.Encode(Of(new CortexResponseBody("operator", CortexStatus.Refused, CortexReasons.GateClosed, "fuzz"))),
             "nerve_command" => codec.Encode(Of(new NerveCommandBody("pause", 1000))),
             "cortex_trail" => codec.Encode(Of(new CortexTrailBody(Guid.NewGuid(), "operator", CortexTrailEvents.Refused, 5, CortexReasons.QueueFull))),
+            "organ_request" => codec.Encode(Of(new OrganRequestBody(npcId % 2 == 0 ? "operator" : CortexRequesters.Npc(npcId), Text: "stop", TimeoutMs: 1000))),
+            "organ_response" => codec.Encode(Of(new OrganResponseBody("operator", OrganNames.Vision, OrganStatus.Refused, OrganReasons.NoLifeforce, "fuzz"))),
+            "organ_trail" => codec.Encode(Of(new OrganTrailBody(Guid.NewGuid(), "operator", OrganNames.Vision, OrganStatus.Refused, "text: \"stop\"", OrganReasons.InvalidRequest))),
+            "organ_state" => codec.Encode(Of(new OrganStateBody(OrganNames.Vision, OrganStates.Idle))),
             _ => throw new ArgumentOutOfRangeException(nameof(messageType), messageType, "no sample for this message type"),
         };
     }

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using NATS.Client.Core;
+using Nimmerverse.Protocol;
+using Nimmerverse.Supervisor.Configuration;
+using Nimmerverse.Supervisor.Hosting;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Nats;
+using Nimmerverse.Testing.Postgres;
+using Npgsql;
+using Serilog;
+
+namespace Nimmerverse.Supervisor.Tests.Organs;
+
+/// <summary>
+/// The organs inside a whole supervisor (role <c>organs</c>) with a real NATS, PostgreSQL and real
+/// organ processes: the organism says a command, hears it back, each operation is a trail in
+/// <c>organ_trails</c> and a wave; lifecycle steps go out as <c>organ_state</c>; <c>/api/status</c>
+/// shows the organs; and stopping the supervisor ends every organ process.
+/// </summary>
+[Category(TestTier.Integration)]
+public sealed class OrgansInTheSupervisorTests
+{
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Speaking_and_hearing_over_the_bus_is_paid_answered_kept_and_felt_as_waves()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        var environment = SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
+            ("NIMMERVERSE_LOGGING__TARGET", "console"),
+            ("NIMMERVERSE_ROLES__0", "organs"),
+            ("NIMMERVERSE_ORGANS__EXECUTABLE", RepositoryPaths.OrganExecutable),
+            ("NIMMERVERSE_ORGANS__CARDS__0", "0"),
+            ("NIMMERVERSE_ORGANS__CARDS__1", "1"));
+        var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
+        Assert.That(loaded.Options.Organs.Cards, Is.EqualTo(new[] { "0", "1" }), "a list in the configuration replaces the default");
+        await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().CreateLogger());
+        await app.StartAsync();
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var subjects = new Subjects("dev");
+        var source = new MessageSource("operator@test", "operator", Tiers.Cortex);
+        var waves = new List<WaveBody>();
+        var states = new List<OrganStateBody>();
+        using var listening = new CancellationTokenSource();
+        var wavesRead = Task.Run(async () =>
+        {
+            await foreach (var message in client.SubscribeAsync<byte[]>(subjects.OrganWaves.Value, cancellationToken: listening.Token))
+            {
+                lock (waves)
+                {
+                    waves.Add(WireCodec.Default.Decode<WaveBody>(message.Data!).Envelope!.Body);
+                }
+            }
+        });
+        var statesRead = Task.Run(async () =>
+        {
+            await foreach (var message in client.SubscribeAsync<byte[]>($"dev.organs.*.state", cancellationToken: listening.Token))
+            {
+                lock (states)
+                {
+                    states.Add(WireCodec.Default.Decode<OrganStateBody>(message.Data!).Envelope!.Body);
+                }
+            }
+        });
+
+        async Task<(Guid Id, OrganResponseBody? Body)> AskAsync(string organ, OrganRequestBody request)
+        {
+            var envelope = Envelopes.Of(source, request);
+            try
+            {
+                var reply = await client.RequestAsync<byte[], byte[]>(subjects.OrganRequest(organ).Value, WireCodec.Default.Encode(envelope), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) });
+                var decoded = OrganRequestBody.Codec.Decode<OrganResponseBody>(reply.Data!);
+                Assert.That(decoded.Envelope, Is.Not.Null, () => $"not an organ_response: {decoded.Rejection}");
+                return (envelope.Header.MessageId, decoded.Envelope!.Body);
+            }
+            catch (NatsNoRespondersException)
+            {
+                return (envelope.Header.MessageId, null);
+            }
+        }
+
+        (Guid Id, OrganResponseBody? Body) spoken = default;
+        Assert.That(await Eventually.TrueAsync(async () => (spoken = await AskAsync(OrganNames.TextToSpeech, new OrganRequestBody("operator", Text: "turn left"))).Body is not null, TimeSpan.FromSeconds(30)), Is.True, "the organs listen");
+        Assert.That(spoken.Body!.Status, Is.EqualTo(OrganStatus.Answered), spoken.Body.Detail);
+        Assert.That(spoken.Body.LoadMs, Is.GreaterThan(0), "the first call waited for the voice to load");
+        var (heardId, heard) = await AskAsync(OrganNames.SpeechToText, new OrganRequestBody("npc-3", Media: spoken.Body.Speech));
+        Assert.That((heard!.Status, heard.Transcription?.Text), Is.EqualTo((OrganStatus.Answered, "turn left")), heard.Detail);
+        var (_, invalid) = await AskAsync(OrganNames.Vision, new OrganRequestBody("operator", Text: "look"));
+        Assert.That(invalid!.Reason, Is.EqualTo(OrganReasons.InvalidRequest));
+        var (_, corrupt) = await AskAsync(OrganNames.Vision, new OrganRequestBody("operator", Media: "\x89PNG but not really"u8.ToArray()));
+        Assert.That((corrupt!.Status, corrupt.Reason), Is.EqualTo((OrganStatus.Refused, OrganReasons.InputRefused)), corrupt.Detail);
+
+        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        Assert.That(await Eventually.TrueAsync(async () =>
+        {
+            await using var count = dataSource.CreateCommand("select count(*) from organ_trails");
+            return (long)(await count.ExecuteScalarAsync())! >= 4;
+        }, TimeSpan.FromSeconds(20)), Is.True, "four trails: spoken, heard, two refused");
+        await using (var row = dataSource.CreateCommand($"select organ, status, input, output, confidence, lifeforce_spent, card, host from organ_trails where request_id = '{heardId}'"))
+        await using (var reader = await row.ExecuteReaderAsync())
+        {
+            Assert.That(await reader.ReadAsync(), Is.True);
+            Assert.Multiple(() =>
+            {
+                Assert.That((reader.GetString(0), reader.GetString(1)), Is.EqualTo((OrganNames.SpeechToText, OrganStatus.Answered)));
+                Assert.That(reader.GetString(2), Does.Match(@"^audio/wav, [\d,]+ bytes, \d\.\d\d s$"), "the audio summarised, not kept");
+                Assert.That(reader.GetString(3), Is.EqualTo("\"turn left\""));
+                Assert.That(reader.GetDouble(4), Is.EqualTo(heard.Transcription!.Confidence).Within(1e-9));
+                Assert.That(reader.GetDouble(5), Is.EqualTo(5), "speech-to-text costs 5 LF");
+                Assert.That(reader.GetString(6), Is.AnyOf("0", "1"));
+                Assert.That(reader.GetString(7), Is.EqualTo(loaded.Options.HostName));
+            });
+        }
+
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(waves.Count >= 2), TimeSpan.FromSeconds(10)), Is.True, "a wave per answer");
+        lock (waves)
+        {
+            Assert.That(waves.Select(w => w.Domain), Is.EquivalentTo(new[] { OrganNames.TextToSpeech, OrganNames.SpeechToText }));
+            Assert.That(waves.Single(w => w.Domain == OrganNames.SpeechToText).Content.GetProperty("text").GetString(), Is.EqualTo("turn left"));
+        }
+
+        lock (states)
+        {
+            Assert.That(states.Where(s => s.Organ == OrganNames.TextToSpeech).Select(s => s.State).Take(2), Is.EqualTo(new[] { OrganStates.Loading, OrganStates.Ready }));
+            Assert.That(states.First(s => s.Organ == OrganNames.TextToSpeech && s.State == OrganStates.Ready).LoadMs, Is.GreaterThan(0));
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri(loaded.Options.Http.Listen) };
+        JsonElement organs = default;
+        Assert.That(await Eventually.TrueAsync(async () =>
+        {
+            var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/status", UriKind.Relative))).RootElement;
+            return status.TryGetProperty("organs", out organs) && organs.GetProperty("organs").GetProperty(OrganNames.SpeechToText).GetProperty("answered").GetInt64() == 1;
+        }, TimeSpan.FromSeconds(10)), Is.True, "/api/status has the organs");
+        var pids = organs.GetProperty("organs").EnumerateObject().Where(o => o.Value.TryGetProperty("pid", out _)).Select(o => o.Value.GetProperty("pid").GetInt32()).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(organs.GetProperty("refused").GetProperty(OrganReasons.InvalidRequest).GetInt64(), Is.EqualTo(1));
+            Assert.That(organs.GetProperty("lifeforce_spent").GetDouble(), Is.EqualTo(9), "4 LF to speak, 5 to hear");
+            Assert.That(pids, Is.Not.Empty);
+        });
+
+        // The operator's verbs: say the words into a file, hear them back from it.
+        var recording = Path.Combine(Path.GetTempPath(), $"nimmerverse-say-{Guid.NewGuid():N}.wav");
+        try
+        {
+            using var said = new StringWriter();
+            using var error = new StringWriter();
+            Assert.That(await new Nimmerverse.Supervisor.Cli.NatsCommand(said, error).RunAsync(["say", "resume", "citizen", "four", "--out", recording, "--server", nats.Url], nats.Url, CancellationToken.None), Is.Zero, error.ToString());
+            using var heardByCli = new StringWriter();
+            Assert.That(await new Nimmerverse.Supervisor.Cli.NatsCommand(heardByCli, error).RunAsync(["hear", recording, "--server", nats.Url], nats.Url, CancellationToken.None), Is.Zero, error.ToString());
+            var cli = OrganRequestBody.Codec.Decode<OrganResponseBody>(System.Text.Encoding.UTF8.GetBytes(heardByCli.ToString().Trim())).Envelope!.Body;
+            Assert.That((cli.Requester, cli.Transcription?.Text), Is.EqualTo(("operator", "resume citizen four")), cli.Detail);
+        }
+        finally
+        {
+            File.Delete(recording);
+        }
+
+        await app.StopAsync();
+        await listening.CancelAsync();
+        Assert.That(pids.Where(pid => Directory.Exists($"/proc/{pid}")), Is.Empty, "no organ outlives its supervisor");
+        await Task.WhenAll(wavesRead, statesRead).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+}
