@@ -66,9 +66,9 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
         Receive<RefreshBalance>(_ =>
         {
             _ledger.Tell(LifeforceLedgerMessages.GetBalance.Instance);
-            _gauges?.Set(_tally.Snapshot(_pending.Count, _pending.Values.Sum(p => p.Cost)));
+            _gauges?.Set(Snapshot());
         });
-        Receive<OrganGatewayMessages.GetStatus>(_ => Sender.Tell(_tally.Snapshot(_pending.Count, _pending.Values.Sum(p => p.Cost))));
+        Receive<OrganGatewayMessages.GetStatus>(_ => Sender.Tell(Snapshot()));
         Receive<Subscribed>(subscribed => _log.Info("Organs listening on {0}", subscribed.Pattern));
     }
 
@@ -105,6 +105,9 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
             Failed(callId, OrganReasons.ShuttingDown, "the organ gateway stopped");
         }
     }
+
+    private OrganGatewayMessages.OrgansStatus Snapshot() =>
+        _tally.Snapshot(_pending.Values.GroupBy(p => p.Organ).ToDictionary(g => g.Key, g => g.Count()), _pending.Values.Sum(p => p.Cost));
 
     private void Admit(Inbound<OrganRequestBody> inbound)
     {

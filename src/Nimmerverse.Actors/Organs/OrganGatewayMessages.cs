@@ -11,8 +11,8 @@ public static class OrganGatewayMessages
         public static readonly GetStatus Instance = new();
     }
 
-    /// <summary>One organ now: its lifecycle state, card, process and last load time, and its answers since start.</summary>
-    public sealed record OrganReport(string State, string? Card, int? Pid, double? LoadMs, long Answered, double? LastWorkMs);
+    /// <summary>One organ now: its lifecycle state, card, process and last load time, the calls for it in hand (waiting or in the organ), and its answers since start.</summary>
+    public sealed record OrganReport(string State, string? Card, int? Pid, double? LoadMs, int InHand, long Answered, double? LastWorkMs);
 
     /// <summary>
     /// The organs of this host now: each organ, the calls in hand and what they may still cost, refusals and
@@ -31,7 +31,7 @@ public static class OrganGatewayMessages
 internal sealed class OrganTally
 {
     private readonly Dictionary<string, OrganGatewayMessages.OrganReport> _organs =
-        OrganNames.All.ToDictionary(organ => organ, _ => new OrganGatewayMessages.OrganReport(OrganStates.Idle, null, null, null, 0, null), StringComparer.Ordinal);
+        OrganNames.All.ToDictionary(organ => organ, _ => new OrganGatewayMessages.OrganReport(OrganStates.Idle, null, null, null, 0, 0, null), StringComparer.Ordinal);
 
     private readonly Dictionary<string, long> _refused = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _failed = new(StringComparer.Ordinal);
@@ -57,8 +57,11 @@ internal sealed class OrganTally
         }
     }
 
-    public OrganGatewayMessages.OrgansStatus Snapshot(int inHand, double held) =>
-        new(new Dictionary<string, OrganGatewayMessages.OrganReport>(_organs), inHand, held, new Dictionary<string, long>(_refused), new Dictionary<string, long>(_failed), _lifeforceSpent);
+    /// <param name="inHand">The calls in hand, by organ.</param>
+    /// <param name="held">What they may still cost.</param>
+    public OrganGatewayMessages.OrgansStatus Snapshot(IReadOnlyDictionary<string, int> inHand, double held) =>
+        new(_organs.ToDictionary(o => o.Key, o => o.Value with { InHand = inHand.GetValueOrDefault(o.Key) }), inHand.Values.Sum(), held,
+            new Dictionary<string, long>(_refused), new Dictionary<string, long>(_failed), _lifeforceSpent);
 }
 
 /// <summary>The gateway's latest status, for readers outside the actor system (systemd's STATUS= line, <c>/api/status</c>); refreshed twice a second.</summary>

@@ -120,7 +120,7 @@ public sealed class CortexStatusContributor(Nimmerverse.Actors.Cortex.CortexGaug
     }
 }
 
-/// <summary>"organs: vision ready on card 0, 12 answered, 1 refused" in systemd's STATUS= line: the loaded organs only.</summary>
+/// <summary>"organs: vision processing on card 0 (2 in hand), 12 answered, 1 refused" in systemd's STATUS= line: the organs loaded or asked for.</summary>
 public sealed class OrganStatusContributor(Nimmerverse.Actors.Organs.OrganGauges gauges) : IStatusContributor
 {
     public int Order => 26;
@@ -132,7 +132,8 @@ public sealed class OrganStatusContributor(Nimmerverse.Actors.Organs.OrganGauges
             return "organs: starting";
         }
 
-        var loaded = status.Organs.Where(o => o.Value.State != Nimmerverse.Protocol.OrganStates.Idle).Select(o => $"{o.Key} {o.Value.State} on card {o.Value.Card}").ToList();
+        var loaded = status.Organs.Where(o => o.Value.State != Nimmerverse.Protocol.OrganStates.Idle || o.Value.InHand > 0)
+            .Select(o => $"{o.Key} {o.Value.State}{(o.Value.Card is null ? "" : $" on card {o.Value.Card}")}{(o.Value.InHand > 0 ? $" ({o.Value.InHand} in hand)" : "")}").ToList();
         var text = $"organs: {(loaded.Count == 0 ? "none loaded" : string.Join(", ", loaded))}, {status.Organs.Values.Sum(o => o.Answered)} answered";
         var (refused, failed) = (status.Refused.Values.Sum(), status.Failed.Values.Sum());
         if (refused > 0)

@@ -147,6 +147,8 @@ public sealed class OrganGatewaySpec : AkkaSpec
         probes.Gateway.Tell(request);
         probes.Manager.ExpectMsg<OrganCall>();
         probes.Manager.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        var status = probes.Gateway.Ask<OrganGatewayMessages.OrgansStatus>(OrganGatewayMessages.GetStatus.Instance, TimeSpan.FromSeconds(3)).Result;
+        Assert.That((status.InHand, status.Organs[OrganNames.TextToSpeech].InHand, status.LifeforceHeld), Is.EqualTo((1, 1, 4.0)), "the status shows the queue");
 
         Watch(probes.Gateway);
         Sys.Stop(probes.Gateway);

@@ -162,4 +162,48 @@ public sealed class OrgansInTheSupervisorTests
         Assert.That(pids.Where(pid => Directory.Exists($"/proc/{pid}")), Is.Empty, "no organ outlives its supervisor");
         await Task.WhenAll(wavesRead, statesRead).ContinueWith(_ => { }, TaskScheduler.Default);
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_rising_proximity_gate_loads_vision_before_anyone_asks()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        var environment = SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
+            ("NIMMERVERSE_LOGGING__TARGET", "console"),
+            ("NIMMERVERSE_ROLES__0", "organs"),
+            ("NIMMERVERSE_ROLES__1", "thalamus"),
+            ("NIMMERVERSE_ORGANS__EXECUTABLE", RepositoryPaths.OrganExecutable));
+        var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
+        await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().CreateLogger());
+        await app.StartAsync();
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var subjects = new Subjects("dev");
+        await using var states = await client.SubscribeCoreAsync<byte[]>(subjects.OrganState(OrganNames.Vision).Value);
+        var sensor = new MessageSource("sensor@test", "cell", Tiers.Cells);
+
+        // Something comes near, again and again: the proximity gate rises toward open.
+        using var near = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        OrganStateBody? state = null;
+        while (state is not { State: OrganStates.Ready })
+        {
+            var wave = new WaveBody("proximity", 1, JsonDocument.Parse("""{"distance_cm": 12}""").RootElement, 0.1);
+            await client.PublishAsync(subjects.CellWave("sensor").Value, WireCodec.Default.Encode(Envelopes.Of(sensor, wave)), cancellationToken: near.Token);
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(near.Token);
+            wait.CancelAfter(TimeSpan.FromMilliseconds(200));
+            try
+            {
+                var message = await states.Msgs.ReadAsync(wait.Token);
+                state = WireCodec.Default.Decode<OrganStateBody>(message.Data!).Envelope!.Body;
+            }
+            catch (OperationCanceledException) when (!near.IsCancellationRequested)
+            {
+            }
+        }
+
+        Assert.That(state.Card, Is.EqualTo("0"), "vision loaded on the free card");
+        Assert.That(state.LoadMs, Is.GreaterThan(0), "and says how long the load took");
+        Assert.That(Directory.Exists($"/proc/{state.Pid}"), Is.True);
+        await app.StopAsync();
+    }
 }
