@@ -55,6 +55,9 @@ public sealed class CardScheduler
         public bool Busy { get; set; }
 
         public long ResidentSince { get; set; }
+
+        /// <summary>Whether its model has served a request since it was loaded: a load is paid for by at least one.</summary>
+        public bool ServedSinceLoad { get; set; }
     }
 
     /// <summary>Requests waiting, in all.</summary>
@@ -105,7 +108,7 @@ public sealed class CardScheduler
     }
 
     /// <summary>The model is loaded on the card: its residency starts now.</summary>
-    public void Loaded(string card) => With(card, c => (c.Loading, c.ResidentSince) = (false, _clock.GetTimestamp()));
+    public void Loaded(string card) => With(card, c => (c.Loading, c.ResidentSince, c.ServedSinceLoad) = (false, _clock.GetTimestamp(), false));
 
     /// <summary>The card's model is being unloaded: nothing is placed on it until it is <see cref="Emptied"/>.</summary>
     public void Unloading(string card) => With(card, c => (c.Model, c.Loading, c.Busy) = (null, true, false));
@@ -139,9 +142,11 @@ public sealed class CardScheduler
         var other = LongestWaitingElsewhere();
         if (resident is not null && Wanted(resident))
         {
-            // Its own model has work: it stays, unless another has waited too long and this one has had its time.
+            // Its own model has work: it stays, unless another has waited too long and this one has had its
+            // time and served at least once since its load (else two starving models take the card from
+            // each other, load after load, and neither is ever served).
             var starving = other is not null && _clock.GetElapsedTime(other.ArrivedAt, now) >= _maxWait;
-            return starving && settled ? Take(card, other!.Model) : ServeNext(card, resident);
+            return starving && settled && card.ServedSinceLoad ? Take(card, other!.Model) : ServeNext(card, resident);
         }
 
         return other is not null && settled ? Take(card, other.Model) : null;
@@ -165,7 +170,7 @@ public sealed class CardScheduler
     {
         var next = _queues[model].First!.Value;
         Cancel(next.RequestId);
-        card.Busy = true;
+        (card.Busy, card.ServedSinceLoad) = (true, true);
         return new Serve(card.Name, next);
     }
 

@@ -159,11 +159,12 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
         _tally.Ended(pending.Organ, OrganStatus.Answered, null, answered.Worked.TotalMilliseconds, pending.Cost);
 
         var (waitMs, workMs, loadMs) = (answered.Waited.TotalMilliseconds, answered.Worked.TotalMilliseconds, answered.LoadTime?.TotalMilliseconds);
-        Trail(pending.Request, pending.Organ, OrganStatus.Answered, output: OrganReports.Output(result), confidence: OrganReports.Confidence(result),
-            times: (waitMs, workMs, loadMs), spent: pending.Cost, card: answered.Card);
+        // Answered first: the requester waits for the answer, nobody waits for the trail.
         Answer(pending.Request, pending.ReplyTo, new OrganResponseBody(
             requester, pending.Organ, OrganStatus.Answered, Vision: result as VisionResult, Transcription: result as Transcription, Speech: result as byte[],
             WaitMs: waitMs, WorkMs: workMs, LoadMs: loadMs, LifeforceSpent: pending.Cost));
+        Trail(pending.Request, pending.Organ, OrganStatus.Answered, output: OrganReports.Output(result), confidence: OrganReports.Confidence(result),
+            times: (waitMs, workMs, loadMs), spent: pending.Cost, card: answered.Card);
         _bridge.Tell(new Publish<WaveBody>(_subjects.OrganWave(pending.Organ), Envelopes.Of(_source,
             new WaveBody(pending.Organ, Math.Clamp(OrganReports.Confidence(result), 0, 1), OrganReports.WaveContent(requester, result), pending.Cost),
             correlationId: pending.Request.Header.MessageId, clock: _clock)));

@@ -79,7 +79,7 @@ public sealed partial class OrganManagerActor
         var slot = _slots[pending.Call.Organ];
         var process = slot.Process!;
         slot.State = OrganState.Processing;
-        Publish(slot);
+        Publish(slot, quiet: true);
         var waited = _clock.GetElapsedTime(pending.Arrived);
         var loadTime = pending.Arrived < slot.LoadedAt ? slot.LoadTime : null;
         var timeout = _settings.ProcessingTimeout;
@@ -123,7 +123,7 @@ public sealed partial class OrganManagerActor
         {
             (slot.State, slot.LastReply, slot.Crashes) = (OrganState.Ready, _clock.GetTimestamp(), 0);
             _scheduler.Finished(served.Card);
-            Publish(slot);
+            Publish(slot, quiet: true);
         }
         else
         {

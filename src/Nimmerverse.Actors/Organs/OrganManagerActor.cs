@@ -133,10 +133,23 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
 
     private bool InBackoff(OrganSlot slot) => slot.BackoffUntil > _clock.GetUtcNow();
 
-    private void Publish(OrganSlot slot, string? reason = null)
+    /// <summary>
+    /// Tells the event stream (and the log) of a lifecycle step. A step of every request (processing,
+    /// ready again) is <paramref name="quiet"/>: published, but logged at debug, or the log would hold two lines a request.
+    /// </summary>
+    private void Publish(OrganSlot slot, string? reason = null, bool quiet = false)
     {
         var change = new OrganStateChanged(slot.Organ, slot.State, slot.Card, slot.Process?.Pid, slot.LoadTime, reason);
-        _log.Info("Organ {0}: {1}{2}{3}", slot.Organ, slot.State.ToString().ToLowerInvariant(), slot.Card is null ? "" : $" on card {slot.Card}", reason is null ? "" : $" ({reason})");
+        var (state, card, why) = (slot.State.ToString().ToLowerInvariant(), slot.Card is null ? "" : $" on card {slot.Card}", reason is null ? "" : $" ({reason})");
+        if (quiet)
+        {
+            _log.Debug("Organ {0}: {1}{2}{3}", slot.Organ, state, card, why);
+        }
+        else
+        {
+            _log.Info("Organ {0}: {1}{2}{3}", slot.Organ, state, card, why);
+        }
+
         Context.System.EventStream.Publish(change);
     }
 }

@@ -117,6 +117,24 @@ public sealed class CardSchedulerTests
     }
 
     [Test]
+    public void A_freshly_loaded_model_serves_once_before_a_starving_one_may_take_the_card()
+    {
+        // No residency and no patience: first come, first served. Two models that have both waited
+        // "too long" must still make progress, not take the card from each other at every load.
+        var scheduler = new CardScheduler(["gpu0"], TimeSpan.Zero, TimeSpan.FromTicks(1), _clock);
+        Ask(scheduler, "vision");
+        Ask(scheduler, "speech");
+        Ask(scheduler, "vision");
+        Assert.That(scheduler.Decide(), Is.EqualTo(new Decision[] { new Load("gpu0", "vision", null) }));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        scheduler.Loaded("gpu0");
+
+        Assert.That(((Serve)scheduler.Decide().Single()).Request.Model, Is.EqualTo("vision"), "the load is paid for by one request");
+        scheduler.Finished("gpu0");
+        Assert.That(scheduler.Decide(), Is.EqualTo(new Decision[] { new Load("gpu0", "speech", "vision") }), "then the one that waited longest takes the card");
+    }
+
+    [Test]
     public void Two_cards_load_two_models_side_by_side_and_never_one_model_twice()
     {
         var scheduler = Scheduler("gpu0", "gpu1");

@@ -66,8 +66,8 @@ public sealed class OrganGatewaySpec : AkkaSpec
         probes.Gateway.Tell(new OrganAnswered(call.Id, OrganNames.Vision, Seen, TimeSpan.FromMilliseconds(180), TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(150), "0"));
 
         var spend = probes.Ledger.FishForMessage<LifeforceLedgerMessages.Spend>(_ => true, TimeSpan.FromSeconds(3));
-        var trail = TrailOn(probes.Bridge); // kept before it is answered
         var reply = ReplyOn(probes.Bridge);
+        var trail = TrailOn(probes.Bridge);
         var wave = probes.Bridge.FishForMessage<Publish<WaveBody>>(_ => true, TimeSpan.FromSeconds(3));
         Assert.Multiple(() =>
         {
