@@ -22,7 +22,7 @@ public sealed partial class OrganManagerActor
         (slot.State, slot.Card, slot.LoadTime) = (OrganState.Loading, card, null);
         slot.LoadCancellation = new CancellationTokenSource();
         Publish(slot);
-        var (self, settings, cancellation) = (Self, _settings, slot.LoadCancellation.Token);
+        var (self, settings, cancellation, contain) = (Self, _settings, slot.LoadCancellation.Token, _contain);
         Task.Run(async () =>
         {
             if (evicted is not null)
@@ -34,7 +34,8 @@ public sealed partial class OrganManagerActor
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var process = await OrganProcess.StartAsync(settings.Executable, organ, card, settings.LoadTimeout, cancellation).ConfigureAwait(false);
+                var process = await OrganProcess.StartAsync(
+                    settings.Executable, organ, card, settings.LoadTimeout, cancellation, contain is null ? null : (pid, token) => contain(organ, pid, token)).ConfigureAwait(false);
                 return new LoadEnded(organ, card, process, Stopwatch.GetElapsedTime(started), null);
             }
             catch (Exception e) when (e is OrganLoadFailedException or OperationCanceledException or System.ComponentModel.Win32Exception or InvalidOperationException)

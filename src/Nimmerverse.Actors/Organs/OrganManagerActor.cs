@@ -16,15 +16,19 @@ namespace Nimmerverse.Actors.Organs;
 public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
 {
     private readonly OrganManagerSettings _settings;
+    private readonly Func<string, int, CancellationToken, Task>? _contain;
     private readonly TimeProvider _clock;
     private readonly CardScheduler _scheduler;
     private readonly Dictionary<string, OrganSlot> _slots;
     private readonly Dictionary<Guid, PendingCall> _pending = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public OrganManagerActor(OrganManagerSettings settings, TimeProvider? clock = null)
+    /// <param name="settings">The section <c>Organs</c>.</param>
+    /// <param name="contain">Puts a new organ process (organ, process id) where it belongs before it loads: its systemd scope where systemd runs; null leaves it a plain child.</param>
+    /// <param name="clock">The time, for tests.</param>
+    public OrganManagerActor(OrganManagerSettings settings, Func<string, int, CancellationToken, Task>? contain = null, TimeProvider? clock = null)
     {
-        (_settings, _clock) = (settings, clock ?? TimeProvider.System);
+        (_settings, _contain, _clock) = (settings, contain, clock ?? TimeProvider.System);
         _scheduler = new CardScheduler(settings.EffectiveCards, settings.MinResidency, settings.MaxWait, _clock);
         _slots = OrganNames.All.ToDictionary(name => name, name => new OrganSlot(name), StringComparer.Ordinal);
 
@@ -48,8 +52,8 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(OrganManagerSettings settings, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new OrganManagerActor(settings, clock));
+    public static Props Props(OrganManagerSettings settings, Func<string, int, CancellationToken, Task>? contain = null, TimeProvider? clock = null) =>
+        Akka.Actor.Props.Create(() => new OrganManagerActor(settings, contain, clock));
 
     protected override void PreStart()
     {

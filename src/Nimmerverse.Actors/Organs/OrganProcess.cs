@@ -38,9 +38,12 @@ public sealed class OrganProcess : IDisposable
     /// <summary>
     /// Starts the organ and waits until its <c>/health</c> answers (it has loaded), at most
     /// <paramref name="loadTimeout"/>; a process that exits first, or a load cancelled, is stopped
-    /// and the wait ends at once.
+    /// and the wait ends at once. <paramref name="contain"/>, when given, is called with the new
+    /// process's id before it has loaded anything (where systemd runs, it puts the process in its
+    /// scope); if it fails, the process is stopped and the load fails.
     /// </summary>
-    public static async Task<OrganProcess> StartAsync(string executable, string organ, string card, TimeSpan loadTimeout, CancellationToken cancellation)
+    public static async Task<OrganProcess> StartAsync(
+        string executable, string organ, string card, TimeSpan loadTimeout, CancellationToken cancellation, Func<int, CancellationToken, Task>? contain = null)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
@@ -51,6 +54,18 @@ public sealed class OrganProcess : IDisposable
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             deadline.CancelAfter(loadTimeout);
+            if (contain is not null)
+            {
+                try
+                {
+                    await contain(organProcess.Pid, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw new OrganLoadFailedException($"the {organ} organ could not be put in its place: {e.Message}");
+                }
+            }
+
             while (!await organProcess.Client.HealthyAsync(deadline.Token).ConfigureAwait(false))
             {
                 if (organProcess.Exited.IsCompleted)

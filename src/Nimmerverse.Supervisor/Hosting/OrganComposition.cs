@@ -27,7 +27,9 @@ public static class OrganComposition
             ? builder
             : builder.WithActors((system, registry, resolver) =>
             {
-                var manager = system.ActorOf(OrganManagerActor.Props(options.Organs), "organ-manager");
+                // Where the brains run in systemd scopes, so do the organs (in their own slice); else plain children.
+                var scopes = resolver.GetService<NpcScopes.NpcBackend>().Scopes;
+                var manager = system.ActorOf(OrganManagerActor.Props(options.Organs, scopes is null ? null : scopes.StartOrganScopeAsync), "organ-manager");
                 registry.Register<OrganManagerActor>(manager);
                 registry.Register<OrganGatewayActor>(system.ActorOf(
                     OrganGatewayActor.Props(

@@ -42,6 +42,7 @@ public sealed class InstallCommandTests
         Assert.That(unit, Does.Not.Contain("/opt/nimmerverse"));
         var slice = await File.ReadAllTextAsync(Path.Combine(_root, "etc/systemd/system/nimmerverse-npcs.slice"));
         Assert.That(slice, Does.Contain("[Slice]").And.Contain("file:///srv/nv/README.md"));
+        Assert.That(await File.ReadAllTextAsync(Path.Combine(_root, "etc/systemd/system/nimmerverse-organs.slice")), Does.Contain("[Slice]"), "the loaded organs' slice");
         Assert.That(File.Exists(Path.Combine(_root, "etc/nimmerverse/nimmerverse.json")), Is.True);
         Assert.That(File.Exists(Path.Combine(_root, "etc/nimmerverse/nimmerverse.env")), Is.True);
         Assert.That(result.StandardError, Does.Contain("systemctl enable --now nimmerverse"));

@@ -224,4 +224,48 @@ public sealed class NimmerverseServiceTests
         var journal = await Sandbox.JournalctlAsync("-u", "nimmerverse", "-o", "cat", "NPC_ID=0");
         Assert.That(journal.StandardOutput, Does.Contain("runs in nimmerverse-npc-0.scope"));
     }
+
+    [Test]
+    public async Task Under_systemd_a_loaded_organ_runs_in_its_own_scope_under_the_organs_slice_and_ends_with_the_supervisor()
+    {
+        var start = await Sandbox.SystemctlAsync("start", Unit);
+        Assert.That(start.ExitCode, Is.Zero, start.ToString());
+        await using var client = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = SandboxSetUp.Nats.Url });
+        var request = OrganRequestBody.Codec.Encode(Envelopes.Of(new MessageSource("e2e", "test", 1), new OrganRequestBody("operator", Text: "stop", TimeoutMs: 30_000)));
+
+        OrganResponseBody? answer = null;
+        var answered = await Eventually.TrueAsync(async () =>
+        {
+            try
+            {
+                var reply = await client.RequestAsync<byte[], byte[]>("dev.organs.speech.speak", request, replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromSeconds(30) });
+                answer = OrganRequestBody.Codec.Decode<OrganResponseBody>(reply.Data).Envelope?.Body;
+                return answer is not null;
+            }
+            catch (NATS.Client.Core.NatsNoRespondersException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30));
+        Assert.That(answered, Is.True, "the organs listen");
+        Assert.That(answer!.Status, Is.EqualTo(OrganStatus.Answered), answer.Detail);
+
+        var units = (await Sandbox.SystemctlAsync("list-units", "--no-legend", "--plain", "nimmerverse-organ-*")).StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')[0]).ToList();
+        Assert.That(units, Has.Count.EqualTo(1).And.All.Match(@"^nimmerverse-organ-text-to-speech-\d+\.scope$"), "one scope, the voice's");
+        var scope = units[0];
+        var controlGroup = await Sandbox.UnitPropertyAsync(scope, "ControlGroup");
+        Assert.That(controlGroup, Is.EqualTo($"/nimmerverse.slice/nimmerverse-organs.slice/{scope}"));
+        // The scope's name has the pid the supervisor sees inside the sandbox; the cgroup lists it as seen from here.
+        var organs = (await File.ReadAllTextAsync($"/sys/fs/cgroup/pids{controlGroup}/cgroup.procs")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(organs, Has.Length.EqualTo(1), "the organ, and nothing else, is in its scope");
+        var pid = organs[0];
+        Assert.That(await File.ReadAllTextAsync($"/proc/{pid}/cmdline"), Does.Contain("nimmerverse-organ").And.Contain("text-to-speech"));
+
+        var stop = await Sandbox.SystemctlAsync("stop", Unit);
+
+        Assert.That(stop.ExitCode, Is.Zero, stop.ToString());
+        Assert.That(Directory.Exists($"/proc/{pid}"), Is.False, "the organ ended with its supervisor");
+        Assert.That(await Eventually.TrueAsync(async () => await Sandbox.UnitPropertyAsync(scope, "ActiveState") is "inactive" or "", TimeSpan.FromSeconds(10)), Is.True, "and its scope with it");
+    }
 }
