@@ -17,13 +17,44 @@ public sealed class OrganSettings
     /// <summary>The HTTP address the organ serves (loopback: the organ manager is its only client).</summary>
     public string Listen { get; set; } = "http://127.0.0.1:5090";
 
+    /// <summary>
+    /// What answers: <c>local</c> (the backends on this machine, loaded into this process) or
+    /// <c>openai</c> (an OpenAI-compatible speech server at <see cref="Endpoint"/>, the lab's GPU
+    /// servers; speech organs only).
+    /// </summary>
+    public string Backend { get; set; } = LocalBackend;
+
+    public const string LocalBackend = "local";
+    public const string OpenAiBackend = "openai";
+
+    /// <summary>The <c>openai</c> backend: the server's API base, e.g. <c>http://dioscuri:8000/v1</c>.</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>The <c>openai</c> backend: the model asked (the server's name for it).</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>The <c>openai</c> backend: a file holding the server's API key; unset: none is sent.</summary>
+    public string? ApiKeyFile { get; set; }
+
+    /// <summary>
+    /// The <c>openai</c> backend: the command line of a model server this organ owns (started when it
+    /// loads, stopped when it unloads, so the card is freed with it); empty: the server runs on its own.
+    /// </summary>
+    public string[] ServerCommand { get; set; } = [];
+
+    /// <summary>The <c>openai</c> backend: how long an owned server may take to listen (loading its model).</summary>
+    public double ServerStartSeconds { get; set; } = 600;
+
+    /// <summary>The <c>openai</c> backend: how long one call to the server may take.</summary>
+    public double RequestSeconds { get; set; } = 60;
+
     /// <summary>Largest image or audio a request may carry, in bytes.</summary>
     public int MaxMediaBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>Longest text the speaker takes, in characters.</summary>
     public int MaxTextChars { get; set; } = 1000;
 
-    /// <summary>Text to speech: the eSpeak NG voice.</summary>
+    /// <summary>Text to speech: the eSpeak NG voice (with the <c>openai</c> backend: the server's voice name).</summary>
     public string Voice { get; set; } = "en";
 
     /// <summary>Text to speech: speaking rate.</summary>
@@ -77,12 +108,25 @@ public sealed class OrganSettings
         Check(ConfidenceScale is > 0 and <= 1000, nameof(ConfidenceScale), "must be above 0 and at most 1000");
         Check(MinimumTextConfidence is >= 0 and <= 1, nameof(MinimumTextConfidence), "must be 0 to 1");
         Check(MinimumShapeArea is >= 1, nameof(MinimumShapeArea), "must be at least 1");
+        Check(Backend is LocalBackend or OpenAiBackend, nameof(Backend), $"'{Backend}' is not {LocalBackend} or {OpenAiBackend}");
+        if (Backend == OpenAiBackend)
+        {
+            Check(Organ != OrganNames.Vision, nameof(Backend), "vision has no openai backend yet (only the speech organs)");
+            Check(Uri.TryCreate(Endpoint, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https", nameof(Endpoint), $"'{Endpoint}' is not an http(s):// API base such as http://dioscuri:8000/v1");
+            Check(!string.IsNullOrWhiteSpace(Model), nameof(Model), "the openai backend needs the model's name");
+            Check(ApiKeyFile is null || File.Exists(ApiKeyFile), nameof(ApiKeyFile), $"'{ApiKeyFile}' does not exist");
+            Check(ServerStartSeconds is > 0 and <= 86_400, nameof(ServerStartSeconds), "must be above 0 and at most 86400");
+            Check(RequestSeconds is > 0 and <= 3600, nameof(RequestSeconds), "must be above 0 and at most 3600");
+        }
+
         return problems;
     }
 
-    public ISpeaker CreateSpeaker() => new EspeakSpeaker(Voice, WordsPerMinute);
+    public ISpeaker CreateSpeaker() => Backend == OpenAiBackend ? new Remote.OpenAiSpeaker(this) : new EspeakSpeaker(Voice, WordsPerMinute);
 
-    public ITranscriber CreateTranscriber() => new PocketsphinxTranscriber(AcousticModel, Dictionary, Grammar, ConfidenceScale);
+    public ITranscriber CreateTranscriber() => Backend == OpenAiBackend
+        ? new Remote.OpenAiTranscriber(this)
+        : new PocketsphinxTranscriber(AcousticModel, Dictionary, Grammar, ConfidenceScale);
 
     /// <summary>The vision organ; the system's image codecs are loaded before OpenCV can be (see <see cref="Native.ImageLibraries"/>).</summary>
     public IVisionReader CreateVision()

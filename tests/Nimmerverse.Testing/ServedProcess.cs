@@ -7,6 +7,7 @@ public class ServedProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log = new();
+    private int _disposed;
 
     protected ServedProcess(Process process, Uri url)
     {
@@ -72,8 +73,14 @@ public class ServedProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM, SIGKILL after 10 s; a second call does nothing (a test may stop it early and still hold it in a using).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Nimmerverse.Actors.Linux;
+using Nimmerverse.Shared;
 
 namespace Nimmerverse.Actors.Npc;
 

@@ -35,7 +35,7 @@ public sealed partial class OrganManagerActor
             try
             {
                 var process = await OrganProcess.StartAsync(
-                    settings.Executable, organ, card, settings.LoadTimeout, cancellation, contain is null ? null : (pid, token) => contain(organ, pid, token)).ConfigureAwait(false);
+                    settings.Executable, organ, card, settings.LoadTimeout, cancellation, contain is null ? null : (pid, token) => contain(organ, pid, token), settings.ConfigFileOf(organ)).ConfigureAwait(false);
                 return new LoadEnded(organ, card, process, Stopwatch.GetElapsedTime(started), null);
             }
             catch (Exception e) when (e is OrganLoadFailedException or OperationCanceledException or System.ComponentModel.Win32Exception or InvalidOperationException)

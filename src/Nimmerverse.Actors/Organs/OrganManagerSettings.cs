@@ -19,6 +19,16 @@ public sealed record OrganManagerSettings : IOptionsSection
     /// <summary>The organ process binary. Default <c>organ/nimmerverse-organ</c> beside the supervisor.</summary>
     public string Executable { get; init; } = Path.Combine(AppContext.BaseDirectory, "organ", "nimmerverse-organ");
 
+    /// <summary>
+    /// Where each organ's own settings are: <c>{organ}.json</c> here (section <c>Organ</c>), when it
+    /// exists, is the organ process's <c>--config</c> (its backend: for example the lab's GPU speech
+    /// server). Default <c>/etc/nimmerverse/organs</c>.
+    /// </summary>
+    public string ConfigDirectory { get; init; } = "/etc/nimmerverse/organs";
+
+    /// <summary>The organ's own settings file, or null when there is none.</summary>
+    public string? ConfigFileOf(string organ) => Path.Combine(ConfigDirectory, organ + ".json") is var file && File.Exists(file) ? file : null;
+
     /// <summary>How long a loaded organ with nothing in flight stays after its last reply. Default 60 s.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

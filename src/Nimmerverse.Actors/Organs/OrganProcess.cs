@@ -42,12 +42,20 @@ public sealed class OrganProcess : IDisposable
     /// process's id before it has loaded anything (where systemd runs, it puts the process in its
     /// scope); if it fails, the process is stopped and the load fails.
     /// </summary>
+    /// <param name="executable">nimmerverse-organ.</param>
+    /// <param name="organ">Which organ it loads.</param>
+    /// <param name="card">Its card, as <c>CUDA_VISIBLE_DEVICES</c>.</param>
+    /// <param name="loadTimeout">How long the load may take.</param>
+    /// <param name="cancellation">Cancels the load (its process is stopped).</param>
+    /// <param name="contain">Called with the process id before the load.</param>
+    /// <param name="configFile">The organ's own settings (<c>--config</c>), if any.</param>
     public static async Task<OrganProcess> StartAsync(
-        string executable, string organ, string card, TimeSpan loadTimeout, CancellationToken cancellation, Func<int, CancellationToken, Task>? contain = null)
+        string executable, string organ, string card, TimeSpan loadTimeout, CancellationToken cancellation, Func<int, CancellationToken, Task>? contain = null, string? configFile = null)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-        var start = new ProcessStartInfo(executable, ["--organ", organ, "--listen", address.ToString().TrimEnd('/')]) { UseShellExecute = false };
+        string[] arguments = ["--organ", organ, "--listen", address.ToString().TrimEnd('/'), .. configFile is null ? Array.Empty<string>() : ["--config", configFile]];
+        var start = new ProcessStartInfo(executable, arguments) { UseShellExecute = false };
         start.Environment["CUDA_VISIBLE_DEVICES"] = card;
         var organProcess = new OrganProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}"), address);
         try
@@ -99,7 +107,7 @@ public sealed class OrganProcess : IDisposable
         {
             if (grace > TimeSpan.Zero)
             {
-                Linux.Signals.Send(Pid, Linux.Signals.Term);
+                Shared.Signals.Send(Pid, Shared.Signals.Term);
                 await Task.WhenAny(_exited.Task, Task.Delay(grace)).ConfigureAwait(false);
             }
 

@@ -97,9 +97,25 @@ public static class OrganEndpoints
         }
 
         var heard = await organ.RunAsync(() => transcriber.Transcribe(audio), http.RequestAborted).ConfigureAwait(false);
-        return form["response_format"] == "text"
-            ? Results.Text(heard.Text)
-            : Results.Json(new JsonObject { ["text"] = heard.Text, ["confidence"] = heard.Confidence, ["duration"] = heard.DurationSeconds });
+        return form["response_format"].ToString() switch
+        {
+            "text" => Results.Text(heard.Text),
+            // OpenAI's verbose form: one segment, its avg_logprob the log of the confidence, so an
+            // OpenAI client (an organ with the openai backend among them) reads the confidence back.
+            "verbose_json" => Results.Json(new JsonObject
+            {
+                ["task"] = "transcribe",
+                ["language"] = "english",
+                ["duration"] = heard.DurationSeconds,
+                ["text"] = heard.Text,
+                ["segments"] = new JsonArray(new JsonObject
+                {
+                    ["id"] = 0, ["seek"] = 0, ["start"] = 0.0, ["end"] = heard.DurationSeconds, ["text"] = heard.Text, ["tokens"] = new JsonArray(),
+                    ["temperature"] = 0.0, ["avg_logprob"] = Math.Log(Math.Max(heard.Confidence, 1e-9)), ["compression_ratio"] = 1.0, ["no_speech_prob"] = heard.Text.Length == 0 ? 1.0 : 0.0,
+                }),
+            }),
+            _ => Results.Json(new JsonObject { ["text"] = heard.Text, ["confidence"] = heard.Confidence, ["duration"] = heard.DurationSeconds }),
+        };
     }
 
     private static async Task<IResult> DetectAsync(HttpContext http, LoadedOrgan organ, IVisionReader vision)

@@ -113,4 +113,27 @@ public sealed class OrganManagerSpec : AkkaSpec
 
         Assert.That(ExpectMsg<OrganCallFailed>().Reason, Is.EqualTo(OrganReasons.InvalidRequest));
     }
+
+    [Test]
+    public void An_organs_own_settings_file_is_its_config_and_a_bad_one_fails_its_load()
+    {
+        var directory = Directory.CreateTempSubdirectory("nimmerverse-organs-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "text-to-speech.json"), """{"Organ": {"WordsPerMinute": 9999}}""");
+            var (_, manager) = Start(Settings(TimeSpan.FromSeconds(30)) with { ConfigDirectory = directory });
+
+            manager.Tell(Speak("stop"), TestActor);
+            var failed = ExpectMsg<OrganCallFailed>(TimeSpan.FromSeconds(60));
+            manager.Tell(Read(System.Text.Encoding.ASCII.GetBytes("not an image")), TestActor);
+
+            Assert.That(failed.Reason, Is.EqualTo(OrganReasons.LoadFailed));
+            Assert.That(failed.Detail, Does.Contain("78"), "the organ refused its settings (exit 78)");
+            Assert.That(ExpectMsg<OrganCallFailed>(TimeSpan.FromSeconds(60)).Reason, Is.EqualTo(OrganReasons.InputRefused), "vision has no file of its own and loads as it is");
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }

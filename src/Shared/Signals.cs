@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 
-namespace Nimmerverse.Actors.Linux;
+namespace Nimmerverse.Shared;
 
-/// <summary>kill(2), for the processes this supervisor started (an unreaped child keeps its PID, so a signal cannot reach a stranger).</summary>
+/// <summary>kill(2), for a process the caller started itself (an unreaped child keeps its PID, so a signal cannot reach a stranger).</summary>
 internal static partial class Signals
 {
     public const int Term = 15;
