@@ -124,7 +124,7 @@ internal static class CortexBenchmark
         TimedAsync(requests, concurrency, async () =>
         {
             var answer = await AskAsync(client, "operator");
-            if (answer.Status != CortexStatus.Answered)
+            if (answer.Status != RequestStatus.Answered)
             {
                 throw new InvalidOperationException($"{answer.Status} {answer.Reason}: {answer.Detail}");
             }
@@ -153,7 +153,7 @@ internal static class CortexBenchmark
             await urgent.PublishAsync(staging.Allocation.Value, WireCodec.Default.Encode(Envelopes.Of(Bench, new AllocationBody(1, [new NpcAllocation(1, 5, 25, true, 10), new NpcAllocation(2, 5, 25, true, 0)]))));
             try
             {
-                if ((await AskAsync(urgent, "npc-1", staging)).Status == CortexStatus.Answered && (await AskAsync(patient, "npc-2", staging)).Status == CortexStatus.Answered)
+                if ((await AskAsync(urgent, "npc-1", staging)).Status == RequestStatus.Answered && (await AskAsync(patient, "npc-2", staging)).Status == RequestStatus.Answered)
                 {
                     break;
                 }

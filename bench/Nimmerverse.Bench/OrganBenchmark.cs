@@ -128,7 +128,7 @@ internal static class OrganBenchmark
         var reply = await client.RequestAsync<byte[], byte[]>(
             subjects.OrganRequest(organ).Value, OrganRequestBody.Codec.Encode(Envelopes.Of(Bench, request)), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(120) });
         var answer = OrganRequestBody.Codec.Decode<OrganResponseBody>(reply.Data!).Envelope?.Body ?? throw new InvalidOperationException("not an organ_response");
-        return answer.Status == OrganStatus.Answered || answer.Reason == OrganReasons.InvalidRequest
+        return answer.Status == RequestStatus.Answered || answer.Reason == OrganReasons.InvalidRequest
             ? answer
             : throw new InvalidOperationException($"{organ}: {answer.Status} {answer.Reason}: {answer.Detail}");
     }

@@ -128,15 +128,6 @@ public sealed record CortexUsage(int PromptTokens, int CompletionTokens, int Tot
         Checks.InRange("lifeforce_spent", lifeforceSpent, 0, double.MaxValue));
 }
 
-/// <summary>How a cortex request ended.</summary>
-public static class CortexStatus
-{
-    public const string Answered = "answered";
-    public const string Refused = "refused";
-    public const string Failed = "failed";
-
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Answered, Refused, Failed };
-}
 
 /// <summary>Why a cortex request was refused or failed.</summary>
 public static class CortexReasons
@@ -201,13 +192,13 @@ public sealed record CortexResponseBody(
 
     public string? Problem() => Checks.First(
         CortexRequesters.Problem(Requester),
-        !CortexStatus.All.Contains(Status) ? $"status '{Status}' is not one of {string.Join(", ", CortexStatus.All)}" : null,
-        Status == CortexStatus.Answered && (Content is null || Model is null || Usage is null) ? "an answered response needs content, model and usage" : null,
-        Status == CortexStatus.Answered && Reason is not null ? "an answered response has no reason" : null,
-        Status == CortexStatus.Refused && (Reason is null || !CortexReasons.Refusals.Contains(Reason)) ? $"a refusal's reason '{Reason}' is not one of {string.Join(", ", CortexReasons.Refusals)}" : null,
-        Status == CortexStatus.Failed && (Reason is null || !CortexReasons.Failures.Contains(Reason)) ? $"a failure's reason '{Reason}' is not one of {string.Join(", ", CortexReasons.Failures)}" : null,
+        !RequestStatus.All.Contains(Status) ? $"status '{Status}' is not one of {string.Join(", ", RequestStatus.All)}" : null,
+        Status == RequestStatus.Answered && (Content is null || Model is null || Usage is null) ? "an answered response needs content, model and usage" : null,
+        Status == RequestStatus.Answered && Reason is not null ? "an answered response has no reason" : null,
+        Status == RequestStatus.Refused && (Reason is null || !CortexReasons.Refusals.Contains(Reason)) ? $"a refusal's reason '{Reason}' is not one of {string.Join(", ", CortexReasons.Refusals)}" : null,
+        Status == RequestStatus.Failed && (Reason is null || !CortexReasons.Failures.Contains(Reason)) ? $"a failure's reason '{Reason}' is not one of {string.Join(", ", CortexReasons.Failures)}" : null,
         CortexUsage.OutcomeProblem(Detail, Content, Model, Usage, QueueMs, LatencyMs, LifeforceSpent),
-        Status != CortexStatus.Answered && LifeforceSpent > 0 ? "only an answered request spends lifeforce" : null);
+        Status != RequestStatus.Answered && LifeforceSpent > 0 ? "only an answered request spends lifeforce" : null);
 }
 
 /// <summary>What happened to a cortex request, as a trail.</summary>

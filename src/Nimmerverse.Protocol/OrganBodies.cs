@@ -41,16 +41,6 @@ public sealed record OrganRequestBody(
     };
 }
 
-/// <summary>How an organ request ended.</summary>
-public static class OrganStatus
-{
-    public const string Answered = "answered";
-    public const string Refused = "refused";
-    public const string Failed = "failed";
-
-    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Answered, Refused, Failed };
-}
-
 /// <summary>Why an organ request was refused or failed.</summary>
 public static class OrganReasons
 {
@@ -81,10 +71,10 @@ public static class OrganReasons
 
     internal static string? Problem(string status, string? reason) => status switch
     {
-        OrganStatus.Answered => reason is not null ? "an answered request has no reason" : null,
-        OrganStatus.Refused => reason is null || !Refusals.Contains(reason) ? $"a refusal's reason '{reason}' is not one of {string.Join(", ", Refusals)}" : null,
-        OrganStatus.Failed => reason is null || !Failures.Contains(reason) ? $"a failure's reason '{reason}' is not one of {string.Join(", ", Failures)}" : null,
-        _ => $"status '{status}' is not one of {string.Join(", ", OrganStatus.All)}",
+        RequestStatus.Answered => reason is not null ? "an answered request has no reason" : null,
+        RequestStatus.Refused => reason is null || !Refusals.Contains(reason) ? $"a refusal's reason '{reason}' is not one of {string.Join(", ", Refusals)}" : null,
+        RequestStatus.Failed => reason is null || !Failures.Contains(reason) ? $"a failure's reason '{reason}' is not one of {string.Join(", ", Failures)}" : null,
+        _ => $"status '{status}' is not one of {string.Join(", ", RequestStatus.All)}",
     };
 }
 
@@ -114,14 +104,14 @@ public sealed record OrganResponseBody(
         CortexRequesters.Problem(Requester),
         !OrganNames.IsKnown(Organ) ? $"organ '{Organ}' is not one of {OrganNames.Listed}" : null,
         OrganReasons.Problem(Status, Reason),
-        Status == OrganStatus.Answered && (Organ, Vision, Transcription, Speech) is not ((OrganNames.Vision, not null, null, null) or (OrganNames.SpeechToText, null, not null, null) or (OrganNames.TextToSpeech, null, null, not null))
+        Status == RequestStatus.Answered && (Organ, Vision, Transcription, Speech) is not ((OrganNames.Vision, not null, null, null) or (OrganNames.SpeechToText, null, not null, null) or (OrganNames.TextToSpeech, null, null, not null))
             ? $"an answer of {Organ} carries its own result and no other" : null,
-        Status != OrganStatus.Answered && (Vision, Transcription, Speech) is not (null, null, null) ? "only an answer carries a result" : null,
+        Status != RequestStatus.Answered && (Vision, Transcription, Speech) is not (null, null, null) ? "only an answer carries a result" : null,
         Checks.Printable("detail", Detail),
         Vision is null ? null : OrganResultChecks.Problem(Vision),
         Transcription is null ? null : OrganResultChecks.Problem(Transcription),
         OrganResultChecks.Times(WaitMs, WorkMs, LoadMs, LifeforceSpent),
-        Status != OrganStatus.Answered && LifeforceSpent > 0 ? "only an answered request spends lifeforce" : null);
+        Status != RequestStatus.Answered && LifeforceSpent > 0 ? "only an answered request spends lifeforce" : null);
 }
 
 /// <summary>

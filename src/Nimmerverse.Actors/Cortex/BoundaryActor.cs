@@ -251,7 +251,7 @@ public sealed class BoundaryActor : ReceiveActor
     private void OnCortexAnswer(Response<CortexResponseBody> response)
     {
         var answer = response.Envelope.Body;
-        if (answer.Status != CortexStatus.Answered)
+        if (answer.Status != RequestStatus.Answered)
         {
             _counters.Count($"cortex_{answer.Status}_{answer.Reason}");
             return;

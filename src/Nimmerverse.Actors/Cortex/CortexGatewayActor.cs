@@ -150,7 +150,7 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
         foreach (var pending in _pending.Values.ToList())
         {
             pending.Deadline?.Cancel();
-            Finish(pending, CortexStatus.Failed, CortexReasons.ShuttingDown, "the cortex gateway stopped", completion: null);
+            Finish(pending, RequestStatus.Failed, CortexReasons.ShuttingDown, "the cortex gateway stopped", completion: null);
         }
     }
 
@@ -171,7 +171,7 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
         {
             Count(_refused, refused.Reason);
             Trail(request.Header.MessageId, body, CortexTrailEvents.Refused, priority, refused.Reason, refused.Detail);
-            Answer(request, inbound.ReplyTo, new CortexResponseBody(body.Requester, CortexStatus.Refused, refused.Reason, refused.Detail));
+            Answer(request, inbound.ReplyTo, new CortexResponseBody(body.Requester, RequestStatus.Refused, refused.Reason, refused.Detail));
             return;
         }
 
@@ -261,11 +261,11 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
             _breaker.Succeeded();
             if (pending.Body.ResponseSchema is { } schema && CortexSchemas.Problem(schema, completion.Content) is { } problem)
             {
-                Finish(pending, CortexStatus.Failed, CortexReasons.InvalidOutput, $"the answer does not follow {schema}: {problem}", completion: null);
+                Finish(pending, RequestStatus.Failed, CortexReasons.InvalidOutput, $"the answer does not follow {schema}: {problem}", completion: null);
             }
             else
             {
-                Finish(pending, CortexStatus.Answered, null, null, completion);
+                Finish(pending, RequestStatus.Answered, null, null, completion);
             }
         }
         else
@@ -281,7 +281,7 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
             }
 
             _problems.Warning($"call:{ended.Reason}", "A cortex call failed: {Reason}: {Detail}", ended.Reason!, ended.Detail!);
-            Finish(pending, CortexStatus.Failed, ended.Reason, ended.Detail, completion: null);
+            Finish(pending, RequestStatus.Failed, ended.Reason, ended.Detail, completion: null);
         }
 
         Dispatch();
@@ -296,7 +296,7 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
             {
                 Timers.Cancel(waiting.Request.Header.MessageId);
                 Count(_refused, CortexReasons.CortexDown);
-                Finish(waiting, CortexStatus.Refused, CortexReasons.CortexDown, "the model server failed again and again while this request waited", completion: null);
+                Finish(waiting, RequestStatus.Refused, CortexReasons.CortexDown, "the model server failed again and again while this request waited", completion: null);
             }
         }
 
@@ -308,7 +308,7 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
         if (_pending.TryGetValue(passed.RequestId, out var pending) && !pending.Started)
         {
             _queued--; // it stays in the heap, skipped when it comes up
-            Finish(pending, CortexStatus.Failed, CortexReasons.Timeout, $"still queued after {pending.Body.ResponseTimeoutMs} ms ({_inFlight} in flight, {_queued} waiting)", completion: null);
+            Finish(pending, RequestStatus.Failed, CortexReasons.Timeout, $"still queued after {pending.Body.ResponseTimeoutMs} ms ({_inFlight} in flight, {_queued} waiting)", completion: null);
         }
     }
 
@@ -336,15 +336,15 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
             _lifeforceSpent += spent;
             _lastLatencyMs = latencyMs;
         }
-        else if (status == CortexStatus.Failed)
+        else if (status == RequestStatus.Failed)
         {
             Count(_failed, reason!);
         }
 
         Trail(pending.Request.Header.MessageId, body, status switch
         {
-            CortexStatus.Answered => CortexTrailEvents.Answered,
-            CortexStatus.Refused => CortexTrailEvents.Refused,
+            RequestStatus.Answered => CortexTrailEvents.Answered,
+            RequestStatus.Refused => CortexTrailEvents.Refused,
             _ => CortexTrailEvents.Failed,
         }, pending.Priority, reason, detail, completion, queueMs, latencyMs, spent);
         Answer(pending.Request, pending.ReplyTo, new CortexResponseBody(

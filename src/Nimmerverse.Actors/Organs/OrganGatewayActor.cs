@@ -127,9 +127,9 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
         if (refusal is { } refused)
         {
             _requestsInHand.Remove(request.Header.MessageId);
-            _tally.Ended(organ, OrganStatus.Refused, refused.Reason, 0);
-            Trail(request, organ, OrganStatus.Refused, refused.Reason, refused.Detail);
-            Answer(request, inbound.ReplyTo, new OrganResponseBody(body.Requester, organ, OrganStatus.Refused, refused.Reason, refused.Detail));
+            _tally.Ended(organ, RequestStatus.Refused, refused.Reason, 0);
+            Trail(request, organ, RequestStatus.Refused, refused.Reason, refused.Detail);
+            Answer(request, inbound.ReplyTo, new OrganResponseBody(body.Requester, organ, RequestStatus.Refused, refused.Reason, refused.Detail));
             return;
         }
 
@@ -156,14 +156,14 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
         var (requester, result) = (pending.Request.Body.Requester, answered.Result);
         _ledger.Tell(new LifeforceLedgerMessages.Spend(pending.Cost, requester, $"{pending.Organ} organ"));
         _organismStock -= pending.Cost; // until the ledger's next balance says so itself
-        _tally.Ended(pending.Organ, OrganStatus.Answered, null, answered.Worked.TotalMilliseconds, pending.Cost);
+        _tally.Ended(pending.Organ, RequestStatus.Answered, null, answered.Worked.TotalMilliseconds, pending.Cost);
 
         var (waitMs, workMs, loadMs) = (answered.Waited.TotalMilliseconds, answered.Worked.TotalMilliseconds, answered.LoadTime?.TotalMilliseconds);
         // Answered first: the requester waits for the answer, nobody waits for the trail.
         Answer(pending.Request, pending.ReplyTo, new OrganResponseBody(
-            requester, pending.Organ, OrganStatus.Answered, Vision: result as VisionResult, Transcription: result as Transcription, Speech: result as byte[],
+            requester, pending.Organ, RequestStatus.Answered, Vision: result as VisionResult, Transcription: result as Transcription, Speech: result as byte[],
             WaitMs: waitMs, WorkMs: workMs, LoadMs: loadMs, LifeforceSpent: pending.Cost));
-        Trail(pending.Request, pending.Organ, OrganStatus.Answered, output: OrganReports.Output(result), confidence: OrganReports.Confidence(result),
+        Trail(pending.Request, pending.Organ, RequestStatus.Answered, output: OrganReports.Output(result), confidence: OrganReports.Confidence(result),
             times: (waitMs, workMs, loadMs), spent: pending.Cost, card: answered.Card);
         _bridge.Tell(new Publish<WaveBody>(_subjects.OrganWave(pending.Organ), Envelopes.Of(_source,
             new WaveBody(pending.Organ, Math.Clamp(OrganReports.Confidence(result), 0, 1), OrganReports.WaveContent(requester, result), pending.Cost),
@@ -178,7 +178,7 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
         }
 
         _requestsInHand.Remove(pending.Request.Header.MessageId);
-        var status = OrganReasons.Refusals.Contains(reason) ? OrganStatus.Refused : OrganStatus.Failed;
+        var status = OrganReasons.Refusals.Contains(reason) ? RequestStatus.Refused : RequestStatus.Failed;
         detail = PrintableText.Of(detail);
         _tally.Ended(pending.Organ, status, reason, 0);
         Trail(pending.Request, pending.Organ, status, reason, detail);

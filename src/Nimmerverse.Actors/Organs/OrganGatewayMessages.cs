@@ -44,11 +44,11 @@ internal sealed class OrganTally
     {
         switch (status)
         {
-            case OrganStatus.Answered:
+            case RequestStatus.Answered:
                 _organs[organ] = _organs[organ] with { Answered = _organs[organ].Answered + 1, LastWorkMs = workMs };
                 _lifeforceSpent += spent;
                 break;
-            case OrganStatus.Refused:
+            case RequestStatus.Refused:
                 _refused[reason!] = _refused.GetValueOrDefault(reason!) + 1;
                 break;
             default:

@@ -65,7 +65,7 @@ public sealed partial class OrganManagerActor
             return;
         }
 
-        (slot.Process, slot.State, slot.LoadTime) = (ended.Process, OrganState.Ready, ended.LoadTime);
+        (slot.Process, slot.State, slot.LoadTime, slot.LastHealthCheck) = (ended.Process, OrganState.Ready, ended.LoadTime, _clock.GetTimestamp());
         slot.LoadedAt = slot.LastReply = _clock.GetTimestamp();
         _scheduler.Loaded(ended.Card);
         var (self, process) = (Self, ended.Process);
@@ -149,7 +149,9 @@ public sealed partial class OrganManagerActor
         slot.BackoffUntil = _clock.GetUtcNow() + backoff;
         (slot.Process, slot.State, slot.Card, slot.Prewarmed) = (null, OrganState.Idle, null, false);
         _scheduler.Emptied(card);
-        Publish(slot, $"process {died.Process.Pid} died (exit {died.ExitCode}); loaded again when needed, not before {backoff.TotalSeconds:F1} s");
+        var why = slot.Unhealthy ? "failed its health check and was killed" : $"died (exit {died.ExitCode})";
+        slot.Unhealthy = false;
+        Publish(slot, $"process {died.Process.Pid} {why}; loaded again when needed, not before {backoff.TotalSeconds:F1} s");
         died.Process.Dispose();
         Timers.StartSingleTimer($"backoff-{died.Organ}", PumpNow.Instance, backoff);
     }

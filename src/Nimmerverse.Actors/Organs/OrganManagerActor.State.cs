@@ -31,6 +31,13 @@ public sealed partial class OrganManagerActor
         public int Crashes { get; set; }
 
         public DateTimeOffset BackoffUntil { get; set; }
+
+        public long LastHealthCheck { get; set; }
+
+        public bool HealthCheckInFlight { get; set; }
+
+        /// <summary>Killed for failing its health check: its death says so.</summary>
+        public bool Unhealthy { get; set; }
     }
 
     private sealed record PendingCall(OrganCall Call, IActorRef ReplyTo, long Arrived);

@@ -39,9 +39,11 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
         Receive<UnloadEnded>(UnloadEnd);
         Receive<CallServed>(Served);
         Receive<OrganDied>(Died);
+        Receive<HealthChecked>(OnHealthChecked);
         Receive<IdleCheck>(_ =>
         {
             UnloadIdle();
+            CheckHealth();
             if (_scheduler.WaitingCount > 0)
             {
                 Pump(); // a residency ends or a wait reaches its maximum with no event to say so

@@ -53,6 +53,9 @@ public sealed record OrganManagerSettings : IOptionsSection
     /// <summary>How long one request may take in the organ before the organ is deemed hung, killed and restarted. Default 30 s.</summary>
     public TimeSpan ProcessingTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often a ready organ is asked <c>/health</c> between calls; one that does not answer (within 5 s at most) is killed and loaded again when needed. Default 10 s.</summary>
+    public TimeSpan HealthCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The first wait before a crashed organ is loaded again; doubled per crash in a row. Default 1 s.</summary>
     public TimeSpan RestartBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -134,6 +137,7 @@ public sealed record OrganManagerSettings : IOptionsSection
         problems.Positive("LoadTimeout", LoadTimeout);
         problems.Positive("ProcessingTimeout", ProcessingTimeout);
         problems.Positive("RestartBackoff", RestartBackoff);
+        problems.Positive("HealthCheckInterval", HealthCheckInterval);
         problems.AtLeast("MaxRestartBackoff", MaxRestartBackoff, RestartBackoff);
     }
 }

@@ -84,14 +84,14 @@ public sealed class CortexAdvice(int askAfter, int npcId, BrainLink link, BrainL
         try
         {
             var answer = await link.AskCortexAsync(question, Deadline + TimeSpan.FromSeconds(1), stopping).ConfigureAwait(false);
-            if (answer.Status == CortexStatus.Refused)
+            if (answer.Status == RequestStatus.Refused)
             {
                 // The governor's gate or the lifeforce said no: the organism at work, not a fault.
                 log.InfoAtMostEveryMinute($"cortex:{answer.Reason}", $"the cortex refused: {answer.Reason} ({answer.Detail}); going on alone");
                 return;
             }
 
-            if (answer.Status != CortexStatus.Answered)
+            if (answer.Status != RequestStatus.Answered)
             {
                 log.Warning($"cortex:{answer.Reason}", $"the cortex failed: {answer.Reason} ({answer.Detail}); going on alone");
                 return;

@@ -74,7 +74,7 @@ public sealed partial class NatsCommand
         // The answer without its audio: a line a person can read.
         var shown = answer with { Body = answer.Body with { Speech = null } };
         await output.WriteLineAsync(Encoding.UTF8.GetString(WireCodec.Default.Encode(shown))).ConfigureAwait(false);
-        return answer.Body.Status == OrganStatus.Answered ? 0 : ExitUnavailable;
+        return answer.Body.Status == RequestStatus.Answered ? 0 : ExitUnavailable;
     }
 
     /// <summary>The organ's deadline is the wait here, less a little, so its answer comes before ours ends.</summary>

@@ -70,7 +70,7 @@ public sealed class CortexGatewaySpec : CortexSpec
             }
 
             await outside.PublishAsync(Dev.Allocation.Value, WireCodec.Default.Encode(Envelopes.Of(Tester, new AllocationBody(1, npcs))));
-            return (await TryAskAsync(probeClient, Question(CortexRequesters.Npc(probe), maxTokens: 1)))?.Status == CortexStatus.Answered;
+            return (await TryAskAsync(probeClient, Question(CortexRequesters.Npc(probe), maxTokens: 1)))?.Status == RequestStatus.Answered;
         }, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(300));
         Assert.That(answered, Is.True, "the gateway took the governor's allocation and the NPCs' states");
     }
@@ -96,7 +96,7 @@ public sealed class CortexGatewaySpec : CortexSpec
         var (answered, requestId, correlation) = await AskAsync(npc, Question("npc-3", maxTokens: 12));
         Assert.Multiple(() =>
         {
-            Assert.That(answered.Status, Is.EqualTo(CortexStatus.Answered), answered.Detail);
+            Assert.That(answered.Status, Is.EqualTo(RequestStatus.Answered), answered.Detail);
             Assert.That(answered.Model, Is.EqualTo("nyx"));
             Assert.That(answered.Content, Is.Not.Empty);
             Assert.That(answered.Usage!.CompletionTokens, Is.InRange(1, 12));
@@ -114,7 +114,7 @@ public sealed class CortexGatewaySpec : CortexSpec
         var (refused, _, _) = await AskAsync(npc, Question("npc-3"));
         Assert.Multiple(() =>
         {
-            Assert.That(refused.Status, Is.EqualTo(CortexStatus.Refused));
+            Assert.That(refused.Status, Is.EqualTo(RequestStatus.Refused));
             Assert.That(refused.Detail, Does.Contain("epoch 2"));
             Assert.That(refused.LifeforceSpent, Is.Zero);
             Assert.That(held.Calls, Is.EqualTo(callsBefore), "a refused request never reaches the model");
@@ -156,7 +156,7 @@ public sealed class CortexGatewaySpec : CortexSpec
         held.Release();
         await first;
         var answers = await Task.WhenAll(asked);
-        Assert.That(answers.Select(a => a.Body.Status), Is.All.EqualTo(CortexStatus.Answered));
+        Assert.That(answers.Select(a => a.Body.Status), Is.All.EqualTo(RequestStatus.Answered));
 
         // Service order is the order the calls reached the model; each call carries vLLM's priority, 10 - p.
         var served = held.Started.Skip(before + 1).ToList();
@@ -183,11 +183,11 @@ public sealed class CortexGatewaySpec : CortexSpec
         Assert.That(await Eventually.TrueAsync(() => Task.FromResult(StatusOf(gateway).Queued == 2), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20)), Is.True);
 
         var (full, _, _) = await AskAsync(rich, Question("npc-1"));
-        Assert.That((full.Status, full.Reason), Is.EqualTo((CortexStatus.Refused, CortexReasons.QueueFull)), full.Detail);
+        Assert.That((full.Status, full.Reason), Is.EqualTo((RequestStatus.Refused, CortexReasons.QueueFull)), full.Detail);
         var (timedOut, _, _) = await shortLived;
         Assert.Multiple(() =>
         {
-            Assert.That((timedOut.Status, timedOut.Reason), Is.EqualTo((CortexStatus.Failed, CortexReasons.Timeout)), timedOut.Detail);
+            Assert.That((timedOut.Status, timedOut.Reason), Is.EqualTo((RequestStatus.Failed, CortexReasons.Timeout)), timedOut.Detail);
             Assert.That(timedOut.QueueMs, Is.GreaterThanOrEqualTo(290));
             Assert.That(timedOut.LifeforceSpent, Is.Zero);
         });
@@ -195,11 +195,11 @@ public sealed class CortexGatewaySpec : CortexSpec
         // NPC 2 holds 30 LF by its state; a call may cost 20 LF + 0.01 LF per byte of prompt and per token: one whose worst case is more is refused.
         var greedy = Question("npc-2", maxTokens: 1000, text: new string('a', 1000));
         var (broke, _, _) = await AskAsync(poor, greedy);
-        Assert.That((broke.Status, broke.Reason), Is.EqualTo((CortexStatus.Refused, CortexReasons.NoLifeforce)), broke.Detail);
+        Assert.That((broke.Status, broke.Reason), Is.EqualTo((RequestStatus.Refused, CortexReasons.NoLifeforce)), broke.Detail);
         Assert.That(broke.Detail, Does.Contain("npc 2 has"));
 
         held.Release();
-        Assert.That((await waiting).Body.Status, Is.EqualTo(CortexStatus.Answered), "what waited behind a timed-out request is served");
+        Assert.That((await waiting).Body.Status, Is.EqualTo(RequestStatus.Answered), "what waited behind a timed-out request is served");
         await inFlight;
         var status = StatusOf(gateway);
         Assert.That(status.Refused, Does.ContainKey(CortexReasons.QueueFull).And.ContainKey(CortexReasons.NoLifeforce));
@@ -224,7 +224,7 @@ public sealed class CortexGatewaySpec : CortexSpec
         var balance = await Ledger.Ask<LifeforceLedgerMessages.Balance>(LifeforceLedgerMessages.GetBalance.Instance, TimeSpan.FromSeconds(5));
         Assert.Multiple(() =>
         {
-            Assert.That(answers.Select(a => a.Body.Status), Is.All.EqualTo(CortexStatus.Answered));
+            Assert.That(answers.Select(a => a.Body.Status), Is.All.EqualTo(RequestStatus.Answered));
             Assert.That(answeredTrails.Select(t => t.RequestId).Distinct().Count(), Is.EqualTo(7));
             Assert.That(balance.SpentBySource["npc-5"], Is.EqualTo(answeredTrails.Sum(t => t.LifeforceSpent)).Within(1e-9), "booked once per answered call, never for the refusal");
             Assert.That(answeredTrails.Where(t => answers.Any(a => a.RequestId == t.RequestId)).Sum(t => t.LifeforceSpent), Is.EqualTo(answers.Sum(a => a.Body.LifeforceSpent)).Within(1e-9), "what each answer says it cost");
@@ -242,7 +242,7 @@ public sealed class CortexGatewaySpec : CortexSpec
         for (var i = 0; i < 5; i++)
         {
             var (answer, _, _) = await AskAsync(npc, Question("npc-6", maxTokens: 128, schema: CortexSchemas.Direction));
-            Assert.That(answer.Status, Is.EqualTo(CortexStatus.Answered), answer.Detail);
+            Assert.That(answer.Status, Is.EqualTo(RequestStatus.Answered), answer.Detail);
             var advice = JsonSerializer.Deserialize(answer.Content!, CortexSchemaJsonContext.Default.DirectionAdvice);
             Assert.That(advice!.Direction, Is.AnyOf(Compass.N, Compass.S, Compass.E, Compass.W));
         }
@@ -256,14 +256,14 @@ public sealed class CortexGatewaySpec : CortexSpec
         var npc = await ClientAsync(7);
         await GovernAsync(npc, 7, 1000, Open(7), Open(8));
         var (impostor, _, _) = await AskAsync(npc, Question("npc-8"));
-        Assert.That((impostor.Status, impostor.Reason), Is.EqualTo((CortexStatus.Refused, CortexReasons.RequesterMismatch)), impostor.Detail);
+        Assert.That((impostor.Status, impostor.Reason), Is.EqualTo((RequestStatus.Refused, CortexReasons.RequesterMismatch)), impostor.Detail);
 
         var tooLong = Question("npc-7") with { Messages = [new CortexMessage("user", new string('x', CortexRequestBody.MaxPromptCharacters + 1))] };
         var reply = await npc.RequestAsync<byte[], byte[]>(Dev.CortexRequest.Value, WireCodec.Default.Encode(Envelopes.Of(Tester, tooLong)), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(10) });
         var rejected = WireCodec.Default.Decode<RejectedBody>(reply.Data!).Envelope;
         Assert.That(rejected?.Body.Reason, Is.EqualTo("invalid_body"), Encoding.UTF8.GetString(reply.Data!));
         Assert.That(Counters.Snapshot().Rejected.Values.Sum(), Is.GreaterThanOrEqualTo(1));
-        Assert.That((await AskAsync(npc, Question("npc-7"))).Body.Status, Is.EqualTo(CortexStatus.Answered), "the gateway goes on");
+        Assert.That((await AskAsync(npc, Question("npc-7"))).Body.Status, Is.EqualTo(RequestStatus.Answered), "the gateway goes on");
     }
 
     [Test]
@@ -276,26 +276,26 @@ public sealed class CortexGatewaySpec : CortexSpec
         var gateway = Gateway(Settings(nyx.ApiBase) with { BreakerFailures = 3, BreakerOpenFor = TimeSpan.FromSeconds(2) }, held);
         var client = await ClientAsync(null);
         await ListeningAsync();
-        Assert.That((await AskAsync(client, Question("operator"))).Body.Status, Is.EqualTo(CortexStatus.Answered));
+        Assert.That((await AskAsync(client, Question("operator"))).Body.Status, Is.EqualTo(RequestStatus.Answered));
 
         await nyx.KillAsync();
         for (var i = 0; i < 3; i++)
         {
             var (failed, _, _) = await AskAsync(client, Question("operator"));
-            Assert.That((failed.Status, failed.Reason), Is.EqualTo((CortexStatus.Failed, CortexReasons.EndpointError)), failed.Detail);
+            Assert.That((failed.Status, failed.Reason), Is.EqualTo((RequestStatus.Failed, CortexReasons.EndpointError)), failed.Detail);
         }
 
         var calls = held.Calls;
         var (down, _, _) = await AskAsync(client, Question("operator"));
         Assert.Multiple(() =>
         {
-            Assert.That((down.Status, down.Reason), Is.EqualTo((CortexStatus.Refused, CortexReasons.CortexDown)), down.Detail);
+            Assert.That((down.Status, down.Reason), Is.EqualTo((RequestStatus.Refused, CortexReasons.CortexDown)), down.Detail);
             Assert.That(held.Calls, Is.EqualTo(calls), "refused without a call");
             Assert.That(StatusOf(gateway).Breaker, Is.EqualTo(BreakerState.Open));
         });
 
         await using var restarted = await NyxServer.StartAsync(port, ("NIMMERVERSE_NYX__SCHEDULING", "priority"));
-        var recovered = await Eventually.TrueAsync(async () => (await AskAsync(client, Question("operator"))).Body.Status == CortexStatus.Answered, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
+        var recovered = await Eventually.TrueAsync(async () => (await AskAsync(client, Question("operator"))).Body.Status == RequestStatus.Answered, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(500));
         Assert.That(recovered, Is.True, "answered again once the breaker let a probe through");
         Assert.That(StatusOf(gateway).Breaker, Is.EqualTo(BreakerState.Closed));
         await nyx.DisposeAsync();
@@ -312,7 +312,7 @@ public sealed class CortexGatewaySpec : CortexSpec
         var (hung, _, _) = await AskAsync(client, Question("operator", timeoutMs: 500));
         Assert.Multiple(() =>
         {
-            Assert.That((hung.Status, hung.Reason), Is.EqualTo((CortexStatus.Failed, CortexReasons.Timeout)), hung.Detail);
+            Assert.That((hung.Status, hung.Reason), Is.EqualTo((RequestStatus.Failed, CortexReasons.Timeout)), hung.Detail);
             Assert.That(hung.LatencyMs, Is.GreaterThanOrEqualTo(400), "it was in flight until its deadline");
             Assert.That(hanging.Requests, Has.Count.EqualTo(1));
             Assert.That(StatusOf(gateway).FailuresInARow, Is.Zero, "a deadline of the requester's own, under 2 s, says nothing of the server");
@@ -325,7 +325,7 @@ public sealed class CortexGatewaySpec : CortexSpec
         var (third, _, _) = await AskAsync(client, Question("operator", timeoutMs: 2500));
         Assert.That(third.Reason, Is.EqualTo(CortexReasons.Timeout));
         var (down, _, _) = await AskAsync(client, Question("operator"));
-        Assert.That((down.Status, down.Reason), Is.EqualTo((CortexStatus.Refused, CortexReasons.CortexDown)), down.Detail);
+        Assert.That((down.Status, down.Reason), Is.EqualTo((RequestStatus.Refused, CortexReasons.CortexDown)), down.Detail);
     }
 
     [Test]
@@ -337,7 +337,7 @@ public sealed class CortexGatewaySpec : CortexSpec
         var client = await ClientAsync(null);
         await ListeningAsync();
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => AskAsync(client, Question("operator"))));
-        Assert.That(answers.Select(a => (a.Body.Status, a.Body.Reason)), Is.All.EqualTo((CortexStatus.Failed, CortexReasons.EndpointError)));
+        Assert.That(answers.Select(a => (a.Body.Status, a.Body.Reason)), Is.All.EqualTo((RequestStatus.Failed, CortexReasons.EndpointError)));
         Assert.That(StatusOf(gateway).Failed[CortexReasons.EndpointError], Is.EqualTo(4), "each counted");
     }
 

@@ -75,9 +75,9 @@ public sealed class OrganGatewaySpec : AkkaSpec
             Assert.That(reply.ReplyTo, Is.EqualTo("_INBOX.test.1"));
             Assert.That(reply.Envelope.Header.CorrelationId, Is.EqualTo(request.Envelope.Header.MessageId));
             Assert.That(reply.Envelope.Body.Problem(), Is.Null);
-            Assert.That((reply.Envelope.Body.Status, reply.Envelope.Body.Vision, reply.Envelope.Body.LoadMs, reply.Envelope.Body.LifeforceSpent), Is.EqualTo((OrganStatus.Answered, Seen, 150.0, 8.0)));
+            Assert.That((reply.Envelope.Body.Status, reply.Envelope.Body.Vision, reply.Envelope.Body.LoadMs, reply.Envelope.Body.LifeforceSpent), Is.EqualTo((RequestStatus.Answered, Seen, 150.0, 8.0)));
             Assert.That(trail.Problem(), Is.Null);
-            Assert.That((trail.RequestId, trail.Status, trail.Card, trail.Confidence), Is.EqualTo((request.Envelope.Header.MessageId, OrganStatus.Answered, "0", (double?)0.9)));
+            Assert.That((trail.RequestId, trail.Status, trail.Card, trail.Confidence), Is.EqualTo((request.Envelope.Header.MessageId, RequestStatus.Answered, "0", (double?)0.9)));
             Assert.That(trail.Input, Is.EqualTo("image/png, 7 bytes"), "the input summarised, not kept");
             Assert.That(trail.Output, Is.EqualTo("circle 0.75 at 1,2 30x30; text \"OPEN\" 0.90"));
             Assert.That(wave.Subject.Value, Is.EqualTo("dev.organs.vision.wave"));
@@ -100,7 +100,7 @@ public sealed class OrganGatewaySpec : AkkaSpec
 
         Assert.That(TrailOn(probes.Bridge).Reason, Is.EqualTo(OrganReasons.NoLifeforce));
         var refused = ReplyOn(probes.Bridge).Envelope.Body;
-        Assert.That((refused.Status, refused.Reason, refused.Organ), Is.EqualTo((OrganStatus.Refused, OrganReasons.NoLifeforce, OrganNames.SpeechToText)));
+        Assert.That((refused.Status, refused.Reason, refused.Organ), Is.EqualTo((RequestStatus.Refused, OrganReasons.NoLifeforce, OrganNames.SpeechToText)));
         Assert.That(refused.Detail, Does.Contain("costs 5 LF").And.Contain("4 LF to spare"), "12 LF less the 8 the vision call in hand may cost");
         probes.Manager.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
@@ -114,14 +114,14 @@ public sealed class OrganGatewaySpec : AkkaSpec
         probes.Gateway.Tell(Request(organ, new OrganRequestBody("operator", media, text)));
 
         var refused = ReplyOn(probes.Bridge).Envelope.Body;
-        Assert.That((refused.Status, refused.Reason), Is.EqualTo((OrganStatus.Refused, OrganReasons.InvalidRequest)));
+        Assert.That((refused.Status, refused.Reason), Is.EqualTo((RequestStatus.Refused, OrganReasons.InvalidRequest)));
         Assert.That(refused.Detail, Does.Contain(detail));
         probes.Manager.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
-    [TestCase(OrganReasons.InputRefused, OrganStatus.Refused)]
-    [TestCase(OrganReasons.OrganFailed, OrganStatus.Failed)]
-    [TestCase(OrganReasons.Timeout, OrganStatus.Failed)]
+    [TestCase(OrganReasons.InputRefused, RequestStatus.Refused)]
+    [TestCase(OrganReasons.OrganFailed, RequestStatus.Failed)]
+    [TestCase(OrganReasons.Timeout, RequestStatus.Failed)]
     public void A_call_the_manager_could_not_answer_is_told_as_a_refusal_or_a_failure_and_costs_nothing(string reason, string status)
     {
         var probes = Start();
@@ -154,7 +154,7 @@ public sealed class OrganGatewaySpec : AkkaSpec
         Sys.Stop(probes.Gateway);
         ExpectTerminated(probes.Gateway);
         var answer = ReplyOn(probes.Bridge).Envelope.Body;
-        Assert.That((answer.Status, answer.Reason), Is.EqualTo((OrganStatus.Failed, OrganReasons.ShuttingDown)));
+        Assert.That((answer.Status, answer.Reason), Is.EqualTo((RequestStatus.Failed, OrganReasons.ShuttingDown)));
     }
 
     [Test]

@@ -136,4 +136,24 @@ public sealed class OrganManagerSpec : AkkaSpec
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    [Test]
+    public void A_ready_organ_that_stops_answering_its_health_check_is_killed_and_loaded_again_when_next_asked()
+    {
+        var (states, manager) = Start(Settings(TimeSpan.FromSeconds(30)) with { HealthCheckInterval = TimeSpan.FromMilliseconds(300) });
+        manager.Tell(Speak("stop"), TestActor);
+        ExpectMsg<OrganAnswered>(TimeSpan.FromSeconds(60));
+        var ready = states.FishForMessage<OrganStateChanged>(s => s.State == OrganState.Ready && s.Pid is not null, TimeSpan.FromSeconds(5));
+
+        using (var freeze = System.Diagnostics.Process.Start("kill", ["-STOP", ready.Pid!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            freeze.WaitForExit();
+        }
+
+        var idle = states.FishForMessage<OrganStateChanged>(s => s.State == OrganState.Idle, TimeSpan.FromSeconds(20));
+        Assert.That(idle.Reason, Does.Contain("health check"));
+        AwaitCondition(() => !Directory.Exists($"/proc/{ready.Pid}"), TimeSpan.FromSeconds(5));
+        manager.Tell(Speak("stop"), TestActor);
+        Assert.That(ExpectMsg<OrganAnswered>(TimeSpan.FromSeconds(60)).LoadTime, Is.Not.Null, "a new process answered");
+    }
 }

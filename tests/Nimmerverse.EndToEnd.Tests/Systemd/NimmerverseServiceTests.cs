@@ -248,7 +248,7 @@ public sealed class NimmerverseServiceTests
             }
         }, TimeSpan.FromSeconds(30));
         Assert.That(answered, Is.True, "the organs listen");
-        Assert.That(answer!.Status, Is.EqualTo(OrganStatus.Answered), answer.Detail);
+        Assert.That(answer!.Status, Is.EqualTo(RequestStatus.Answered), answer.Detail);
 
         var units = (await Sandbox.SystemctlAsync("list-units", "--no-legend", "--plain", "nimmerverse-organ-*")).StandardOutput
             .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(' ')[0]).ToList();

@@ -64,7 +64,7 @@ public sealed class BrainAsksTheCortexTests
         }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
 
         Assert.That(followed, Is.True, $"latest state {watcher.Latest}; answers {string.Join(", ", answers.Select(a => $"{a.Status} {a.Reason}"))}\n{brain}");
-        var answered = answers.Where(a => a.Requester == "npc-1" && a.Status == CortexStatus.Answered).ToList();
+        var answered = answers.Where(a => a.Requester == "npc-1" && a.Status == RequestStatus.Answered).ToList();
         Assert.That(answered, Is.Not.Empty, "the gateway answered npc-1");
         Assert.Multiple(() =>
         {

@@ -56,7 +56,7 @@ public sealed class CortexInTheSupervisorTests
         var question = new CortexRequestBody("operator", [new CortexMessage("system", "You tell stories."), new CortexMessage("user", "Lily went to the park.")], 16);
         (Guid Id, CortexResponseBody? Body) answered = default;
         Assert.That(await Eventually.TrueAsync(async () => (answered = await AskAsync(question)).Body is not null, TimeSpan.FromSeconds(30)), Is.True, "the gateway listens");
-        Assert.That(answered.Body!.Status, Is.EqualTo(CortexStatus.Answered), answered.Body.Detail);
+        Assert.That(answered.Body!.Status, Is.EqualTo(RequestStatus.Answered), answered.Body.Detail);
         var (refusedId, refused) = await AskAsync(question with { Requester = "npc-4" });
         Assert.That(refused!.Reason, Is.EqualTo(CortexReasons.RequesterMismatch), "an NPC's request from an inbox not its own");
 
@@ -110,7 +110,7 @@ public sealed class CortexInTheSupervisorTests
         var exit = await new Nimmerverse.Supervisor.Cli.NatsCommand(output, error).RunAsync(["ask", "Where", "is", "the", "park?", "--max-tokens", "128", "--schema", "direction", "--timeout", "20", "--server", nats.Url], nats.Url, CancellationToken.None);
         Assert.That(exit, Is.Zero, error.ToString());
         var cli = WireCodec.Default.Decode<CortexResponseBody>(System.Text.Encoding.UTF8.GetBytes(output.ToString().Trim())).Envelope!.Body;
-        Assert.That((cli.Requester, cli.Status), Is.EqualTo(("operator", CortexStatus.Answered)), cli.Detail);
+        Assert.That((cli.Requester, cli.Status), Is.EqualTo(("operator", RequestStatus.Answered)), cli.Detail);
         Assert.That(CortexSchemas.Problem(CortexSchemas.Direction, cli.Content!), Is.Null, cli.Content);
 
         await app.StopAsync();

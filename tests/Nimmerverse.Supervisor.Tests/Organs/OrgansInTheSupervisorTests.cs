@@ -81,14 +81,14 @@ public sealed class OrgansInTheSupervisorTests
 
         (Guid Id, OrganResponseBody? Body) spoken = default;
         Assert.That(await Eventually.TrueAsync(async () => (spoken = await AskAsync(OrganNames.TextToSpeech, new OrganRequestBody("operator", Text: "turn left"))).Body is not null, TimeSpan.FromSeconds(30)), Is.True, "the organs listen");
-        Assert.That(spoken.Body!.Status, Is.EqualTo(OrganStatus.Answered), spoken.Body.Detail);
+        Assert.That(spoken.Body!.Status, Is.EqualTo(RequestStatus.Answered), spoken.Body.Detail);
         Assert.That(spoken.Body.LoadMs, Is.GreaterThan(0), "the first call waited for the voice to load");
         var (heardId, heard) = await AskAsync(OrganNames.SpeechToText, new OrganRequestBody("npc-3", Media: spoken.Body.Speech));
-        Assert.That((heard!.Status, heard.Transcription?.Text), Is.EqualTo((OrganStatus.Answered, "turn left")), heard.Detail);
+        Assert.That((heard!.Status, heard.Transcription?.Text), Is.EqualTo((RequestStatus.Answered, "turn left")), heard.Detail);
         var (_, invalid) = await AskAsync(OrganNames.Vision, new OrganRequestBody("operator", Text: "look"));
         Assert.That(invalid!.Reason, Is.EqualTo(OrganReasons.InvalidRequest));
         var (_, corrupt) = await AskAsync(OrganNames.Vision, new OrganRequestBody("operator", Media: "\x89PNG but not really"u8.ToArray()));
-        Assert.That((corrupt!.Status, corrupt.Reason), Is.EqualTo((OrganStatus.Refused, OrganReasons.InputRefused)), corrupt.Detail);
+        Assert.That((corrupt!.Status, corrupt.Reason), Is.EqualTo((RequestStatus.Refused, OrganReasons.InputRefused)), corrupt.Detail);
 
         await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
         Assert.That(await Eventually.TrueAsync(async () =>
@@ -102,7 +102,7 @@ public sealed class OrgansInTheSupervisorTests
             Assert.That(await reader.ReadAsync(), Is.True);
             Assert.Multiple(() =>
             {
-                Assert.That((reader.GetString(0), reader.GetString(1)), Is.EqualTo((OrganNames.SpeechToText, OrganStatus.Answered)));
+                Assert.That((reader.GetString(0), reader.GetString(1)), Is.EqualTo((OrganNames.SpeechToText, RequestStatus.Answered)));
                 Assert.That(reader.GetString(2), Does.Match(@"^audio/wav, [\d,]+ bytes, \d\.\d\d s$"), "the audio summarised, not kept");
                 Assert.That(reader.GetString(3), Is.EqualTo("\"turn left\""));
                 Assert.That(reader.GetDouble(4), Is.EqualTo(heard.Transcription!.Confidence).Within(1e-9));
