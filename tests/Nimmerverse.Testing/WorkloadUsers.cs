@@ -8,6 +8,8 @@ public static class WorkloadUsers
 {
     public const string Brains = "nyx-nervous";
 
+    public const string Organs = "nyx-organs";
+
     private static readonly SemaphoreSlim Once = new(1, 1);
     private static bool _applied;
 

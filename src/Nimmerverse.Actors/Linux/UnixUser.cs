@@ -12,6 +12,12 @@ public sealed partial record UnixUser(string Name, uint Uid, uint Gid)
     /// <summary>The user this process runs as (its effective uid).</summary>
     public static uint CurrentUid => GetEffectiveUid();
 
+    /// <summary>Whether <paramref name="name"/> is a user name: lower-case letters, digits, '_' and '-', at most 32, not starting with a digit or '-'.</summary>
+    public static bool IsName(string name) => NamePattern().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$")]
+    private static partial System.Text.RegularExpressions.Regex NamePattern();
+
     /// <summary>The user named <paramref name="name"/>, or null when there is none.</summary>
     public static UnixUser? Find(string name)
     {

@@ -134,7 +134,7 @@ public sealed partial record NpcHostSettings : IOptionsSection
             problems.Add("BrainPath", $"'{BrainPath}' is not an absolute path");
         }
 
-        if (!string.IsNullOrEmpty(User) && !UserNamePattern().IsMatch(User))
+        if (!string.IsNullOrEmpty(User) && !UnixUser.IsName(User))
         {
             problems.Add("User", $"'{User}' is not a user name (lower-case letters, digits, '_' and '-', at most 32)");
         }
@@ -193,6 +193,4 @@ public sealed partial record NpcHostSettings : IOptionsSection
         problems.NotNegative("SpawnInterval", SpawnInterval);
     }
 
-    [GeneratedRegex("^[a-z_][a-z0-9_-]{0,31}$")]
-    private static partial Regex UserNamePattern();
 }

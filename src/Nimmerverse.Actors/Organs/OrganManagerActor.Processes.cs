@@ -22,7 +22,7 @@ public sealed partial class OrganManagerActor
         (slot.State, slot.Card, slot.LoadTime) = (OrganState.Loading, card, null);
         slot.LoadCancellation = new CancellationTokenSource();
         Publish(slot);
-        var (self, settings, cancellation, contain) = (Self, _settings, slot.LoadCancellation.Token, _contain);
+        var (self, settings, cancellation, contain, user) = (Self, _settings, slot.LoadCancellation.Token, _contain, _user);
         Task.Run(async () =>
         {
             if (evicted is not null)
@@ -35,7 +35,7 @@ public sealed partial class OrganManagerActor
             try
             {
                 var process = await OrganProcess.StartAsync(
-                    settings.Executable, organ, card, settings.LoadTimeout, cancellation, contain is null ? null : (pid, token) => contain(organ, pid, token), settings.ConfigFileOf(organ)).ConfigureAwait(false);
+                    settings.Executable, organ, card, settings.LoadTimeout, cancellation, contain is null ? null : (pid, token) => contain(organ, pid, token), settings.ConfigFileOf(organ), user).ConfigureAwait(false);
                 return new LoadEnded(organ, card, process, Stopwatch.GetElapsedTime(started), null);
             }
             catch (Exception e) when (e is OrganLoadFailedException or OperationCanceledException or System.ComponentModel.Win32Exception or InvalidOperationException)

@@ -17,6 +17,7 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
 {
     private readonly OrganManagerSettings _settings;
     private readonly Func<string, int, CancellationToken, Task>? _contain;
+    private readonly Linux.UnixUser? _user;
     private readonly TimeProvider _clock;
     private readonly CardScheduler _scheduler;
     private readonly Dictionary<string, OrganSlot> _slots;
@@ -29,6 +30,7 @@ public sealed partial class OrganManagerActor : ReceiveActor, IWithTimers
     public OrganManagerActor(OrganManagerSettings settings, Func<string, int, CancellationToken, Task>? contain = null, TimeProvider? clock = null)
     {
         (_settings, _contain, _clock) = (settings, contain, clock ?? TimeProvider.System);
+        _user = settings.OrganUser(); // looked up once: an organ may be loaded many times
         _scheduler = new CardScheduler(settings.EffectiveCards, settings.MinResidency, settings.MaxWait, _clock);
         _slots = OrganNames.All.ToDictionary(name => name, name => new OrganSlot(name), StringComparer.Ordinal);
 

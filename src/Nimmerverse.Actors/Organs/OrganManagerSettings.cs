@@ -20,6 +20,16 @@ public sealed record OrganManagerSettings : IOptionsSection
     public string Executable { get; init; } = Path.Combine(AppContext.BaseDirectory, "organ", "nimmerverse-organ");
 
     /// <summary>
+    /// The user the organ processes run as, with no privilege left (switched with setpriv, as the
+    /// brains are); empty: the supervisor's own user. The installed configuration sets
+    /// <c>nyx-organs</c>. Switching needs the supervisor to run as root.
+    /// </summary>
+    public string? User { get; init; }
+
+    /// <summary>The user of <see cref="User"/> as the system knows it; null when unset or unknown (the installation check says which).</summary>
+    public Linux.UnixUser? OrganUser() => string.IsNullOrEmpty(User) ? null : Linux.UnixUser.Find(User);
+
+    /// <summary>
     /// Where each organ's own settings are: <c>{organ}.json</c> here (section <c>Organ</c>), when it
     /// exists, is the organ process's <c>--config</c> (its backend: for example the lab's GPU speech
     /// server). Default <c>/etc/nimmerverse/organs</c>.
@@ -92,12 +102,36 @@ public sealed record OrganManagerSettings : IOptionsSection
     /// <summary>The organ a rising gate of <paramref name="domain"/> pre-warms, or null.</summary>
     public string? PrewarmedBy(string domain) => Prewarm.TryGetValue(domain, out var organ) && !string.IsNullOrEmpty(organ) ? organ : null;
 
-    /// <summary>Why the organ executable cannot run here, or null: checked at start on a host with the <c>organs</c> role, not with the values.</summary>
-    public string? InstallationProblem() =>
-        File.Exists(Executable) ? null : $"'{Executable}' does not exist (./nimmerverse publishes it to organ/ beside the supervisor)";
+    /// <summary>Why the organ processes cannot run here (the key, and why), or null: checked at start on a host with the <c>organs</c> role, not with the values.</summary>
+    public (string Key, string Problem)? InstallationProblem()
+    {
+        if (!File.Exists(Executable))
+        {
+            return ("Executable", $"'{Executable}' does not exist (./nimmerverse publishes it to organ/ beside the supervisor)");
+        }
+
+        if (string.IsNullOrEmpty(User))
+        {
+            return null;
+        }
+
+        if (OrganUser() is not { } user)
+        {
+            return ("User", $"there is no user '{User}' (./nimmerverse install creates the nyx-* users from systemd/nimmerverse.sysusers)");
+        }
+
+        return user.Uid == Linux.UnixUser.CurrentUid ? null
+            : Linux.UnixUser.CurrentUid != 0 ? ("User", $"organs can run as '{User}' only when the supervisor runs as root (it runs as uid {Linux.UnixUser.CurrentUid}); leave Organs:User empty to run them as this user")
+            : user.CannotRun(Executable) is { } cannot ? ("User", cannot) : null;
+    }
 
     public void Validate(OptionProblems problems)
     {
+        if (!string.IsNullOrEmpty(User) && !Linux.UnixUser.IsName(User))
+        {
+            problems.Add("User", $"'{User}' is not a user name (lower-case letters, digits, '_' and '-', at most 32)");
+        }
+
         if (Cards.Any(string.IsNullOrWhiteSpace) || Cards.Distinct(StringComparer.Ordinal).Count() != Cards.Length)
         {
             problems.Add("Cards", "must name each card once, none blank");

@@ -49,13 +49,15 @@ public sealed class OrganProcess : IDisposable
     /// <param name="cancellation">Cancels the load (its process is stopped).</param>
     /// <param name="contain">Called with the process id before the load.</param>
     /// <param name="configFile">The organ's own settings (<c>--config</c>), if any.</param>
+    /// <param name="user">The user it runs as, with no privilege left (setpriv execs in place: the PID is the organ's); null: this process's user.</param>
     public static async Task<OrganProcess> StartAsync(
-        string executable, string organ, string card, TimeSpan loadTimeout, CancellationToken cancellation, Func<int, CancellationToken, Task>? contain = null, string? configFile = null)
+        string executable, string organ, string card, TimeSpan loadTimeout, CancellationToken cancellation, Func<int, CancellationToken, Task>? contain = null, string? configFile = null,
+        Linux.UnixUser? user = null)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
-        string[] arguments = ["--organ", organ, "--listen", address.ToString().TrimEnd('/'), .. configFile is null ? Array.Empty<string>() : ["--config", configFile]];
-        var start = new ProcessStartInfo(executable, arguments) { UseShellExecute = false };
+        string[] command = [.. user?.SwitchArguments() ?? [], executable, "--organ", organ, "--listen", address.ToString().TrimEnd('/'), .. configFile is null ? Array.Empty<string>() : ["--config", configFile]];
+        var start = new ProcessStartInfo(command[0], command.Skip(1)) { UseShellExecute = false };
         start.Environment["CUDA_VISIBLE_DEVICES"] = card;
         var organProcess = new OrganProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}"), address);
         try

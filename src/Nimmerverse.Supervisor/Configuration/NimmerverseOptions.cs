@@ -135,7 +135,7 @@ public sealed partial record NimmerverseOptions
 
         if (EffectiveRoles.Contains(ClusterRoles.Organs) && Organs.InstallationProblem() is { } organ)
         {
-            errors.Add(new ConfigurationError($"{SectionName}:Organs:Executable", organ));
+            errors.Add(new ConfigurationError($"{SectionName}:Organs:{organ.Key}", organ.Problem));
         }
 
         foreach (var (key, file) in Persistence.PostgresConnections.PasswordFiles(Postgres))

@@ -260,7 +260,12 @@ public sealed class NimmerverseServiceTests
         var organs = (await File.ReadAllTextAsync($"/sys/fs/cgroup/pids{controlGroup}/cgroup.procs")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(organs, Has.Length.EqualTo(1), "the organ, and nothing else, is in its scope");
         var pid = organs[0];
-        Assert.That(await File.ReadAllTextAsync($"/proc/{pid}/cmdline"), Does.Contain("nimmerverse-organ").And.Contain("text-to-speech"));
+        Assert.That(await File.ReadAllTextAsync($"/proc/{pid}/cmdline"), Does.Contain("nimmerverse-organ").And.Contain("text-to-speech"), "the scope holds the organ itself (setpriv execs in place)");
+        // The installed configuration names its user (Organs:User); install made it from the sysusers file.
+        var status = File.ReadLines($"/proc/{pid}/status").Select(line => line.Split(':', 2)).ToDictionary(f => f[0], f => f[1].Trim());
+        var uid = WorkloadUsers.UidOf(WorkloadUsers.Organs).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.That(status["Uid"].Split('\t'), Is.All.EqualTo(uid), $"the organ runs as {WorkloadUsers.Organs}");
+        Assert.That((status["NoNewPrivs"], status["CapEff"]), Is.EqualTo(("1", "0000000000000000")), "with no privilege left");
 
         var stop = await Sandbox.SystemctlAsync("stop", Unit);
 

@@ -43,6 +43,9 @@ public sealed class ConfigurationLoaderTests
 
         Assert.That(LoadFails("""{"Nimmerverse": {"Organs": {"Prewarm": {"light": "smell"}}}}""").Errors.Select(e => e.Key), Is.EqualTo(new[] { "Nimmerverse:Organs:Prewarm:light" }));
         Assert.That(LoadFails("""{"Nimmerverse": {"Organs": {"KeepWarm": "vision,hearing"}}}""").Errors.Select(e => e.Key), Is.EqualTo(new[] { "Nimmerverse:Organs:KeepWarm" }));
+        Assert.That(LoadFails("""{"Nimmerverse": {"Organs": {"User": "Nyx Organs"}}}""").Errors.Select(e => e.Key), Is.EqualTo(new[] { "Nimmerverse:Organs:User" }));
+        var strangerHost = Load("""{"Nimmerverse": {"Roles": ["organs"], "Organs": {"User": "no-such-user-here", "Executable": """ + $"\"{RepositoryPaths.OrganExecutable}\"" + "}}}").Options;
+        Assert.That(strangerHost.ValidateInstallation().Select(e => (e.Key, e.Problem.Contains("no user", StringComparison.Ordinal))), Is.EqualTo(new[] { ("Nimmerverse:Organs:User", true) }));
         var organsHost = Load("""{"Nimmerverse": {"Roles": ["organs"], "Organs": {"Executable": "/nonexistent/nimmerverse-organ"}}}""").Options;
         Assert.That(organsHost.ValidateInstallation().Select(e => e.Key), Is.EqualTo(new[] { "Nimmerverse:Organs:Executable" }));
         Assert.That((organsHost with { Roles = [ClusterRoles.Cortex] }).ValidateInstallation(), Is.Empty, "a host without the role needs no organ process");
