@@ -2,15 +2,17 @@ namespace Nimmerverse.Protocol;
 
 /// <summary>
 /// A request to an organ (<c>organ_request</c>, request/reply): on <c>{env}.organs.vision.detect</c>
-/// an image (PNG or JPEG) in <see cref="Media"/>; on <c>{env}.organs.speech.transcribe</c> a WAV in
-/// <see cref="Media"/>; on <c>{env}.organs.speech.speak</c> the words in <see cref="Text"/>. Media
-/// travels base64-encoded, so it must fit the server's payload limit.
+/// an image (PNG or JPEG), on <c>{env}.organs.speech.transcribe</c> a WAV, either in <see cref="Media"/>
+/// (base64, within the server's payload limit) or, when larger, put first in the JetStream object
+/// store bucket <see cref="OrganMedia.Bucket"/> and named in <see cref="MediaObject"/>; on
+/// <c>{env}.organs.speech.speak</c> the words in <see cref="Text"/>.
 /// </summary>
 public sealed record OrganRequestBody(
     string Requester,
     byte[]? Media = null,
     string? Text = null,
-    int TimeoutMs = OrganRequestBody.DefaultTimeoutMs) : IMessageBody
+    int TimeoutMs = OrganRequestBody.DefaultTimeoutMs,
+    string? MediaObject = null) : IMessageBody
 {
     public const int DefaultTimeoutMs = 20_000;
 
@@ -28,6 +30,8 @@ public sealed record OrganRequestBody(
     public string? Problem() => Checks.First(
         CortexRequesters.Problem(Requester),
         Media is { Length: 0 } ? "media is empty" : null,
+        MediaObject is not null ? OrganMedia.NameProblem("media_object", MediaObject) : null,
+        Media is not null && MediaObject is not null ? "media and media_object are two answers to one question: send one" : null,
         Checks.Prose("text", Text, MaxTextCharacters),
         Text is not null && string.IsNullOrWhiteSpace(Text) ? "text is blank" : null,
         TimeoutMs is < 100 or > 120_000 ? $"timeout_ms {TimeoutMs} is outside 100..120000" : null);
@@ -35,8 +39,8 @@ public sealed record OrganRequestBody(
     /// <summary>What the operation on <paramref name="organ"/> needs and this request lacks, or null.</summary>
     public string? MissingFor(string organ) => organ switch
     {
-        OrganNames.TextToSpeech => Text is null ? "text-to-speech needs text" : Media is not null ? "text-to-speech takes text, not media" : null,
-        OrganNames.Vision or OrganNames.SpeechToText => Media is null ? $"{organ} needs media" : Text is not null ? $"{organ} takes media, not text" : null,
+        OrganNames.TextToSpeech => Text is null ? "text-to-speech needs text" : Media is not null || MediaObject is not null ? "text-to-speech takes text, not media" : null,
+        OrganNames.Vision or OrganNames.SpeechToText => Media is null && MediaObject is null ? $"{organ} needs media" : Text is not null ? $"{organ} takes media, not text" : null,
         _ => $"'{organ}' is not one of {OrganNames.Listed}",
     };
 }
@@ -81,7 +85,8 @@ public static class OrganReasons
 /// <summary>
 /// An organ's answer (<c>organ_response</c>) on the request's reply subject, its correlation id the
 /// request's message id. Answered: the result of the organ's kind (<see cref="Vision"/>,
-/// <see cref="Transcription"/>, or <see cref="Speech"/> as a WAV), the time it waited (for the card,
+/// <see cref="Transcription"/>, or <see cref="Speech"/> as a WAV; a WAV too large for the payload limit
+/// is put in the object store bucket and named in <see cref="SpeechObject"/>), the time it waited (for the card,
 /// and for the load when it had to), the time the organ worked, and the lifeforce it cost.
 /// </summary>
 public sealed record OrganResponseBody(
@@ -96,7 +101,8 @@ public sealed record OrganResponseBody(
     double WaitMs = 0,
     double WorkMs = 0,
     double? LoadMs = null,
-    double LifeforceSpent = 0) : IMessageBody
+    double LifeforceSpent = 0,
+    string? SpeechObject = null) : IMessageBody
 {
     public static string MessageType => "organ_response";
 
@@ -104,9 +110,11 @@ public sealed record OrganResponseBody(
         CortexRequesters.Problem(Requester),
         !OrganNames.IsKnown(Organ) ? $"organ '{Organ}' is not one of {OrganNames.Listed}" : null,
         OrganReasons.Problem(Status, Reason),
-        Status == RequestStatus.Answered && (Organ, Vision, Transcription, Speech) is not ((OrganNames.Vision, not null, null, null) or (OrganNames.SpeechToText, null, not null, null) or (OrganNames.TextToSpeech, null, null, not null))
+        Status == RequestStatus.Answered && (Organ, Vision, Transcription, Speech ?? (object?)SpeechObject) is not ((OrganNames.Vision, not null, null, null) or (OrganNames.SpeechToText, null, not null, null) or (OrganNames.TextToSpeech, null, null, not null))
             ? $"an answer of {Organ} carries its own result and no other" : null,
-        Status != RequestStatus.Answered && (Vision, Transcription, Speech) is not (null, null, null) ? "only an answer carries a result" : null,
+        Speech is not null && SpeechObject is not null ? "speech and speech_object are one answer given twice" : null,
+        SpeechObject is not null ? OrganMedia.NameProblem("speech_object", SpeechObject) : null,
+        Status != RequestStatus.Answered && (Vision, Transcription, Speech ?? (object?)SpeechObject) is not (null, null, null) ? "only an answer carries a result" : null,
         Checks.Printable("detail", Detail),
         Vision is null ? null : OrganResultChecks.Problem(Vision),
         Transcription is null ? null : OrganResultChecks.Problem(Transcription),
@@ -197,4 +205,26 @@ internal static class OrganResultChecks
         Checks.Printable("transcription.text", transcription.Text),
         Checks.InRange("transcription.confidence", transcription.Confidence, 0, 1),
         Checks.InRange("transcription.duration_seconds", transcription.DurationSeconds, 0, double.MaxValue));
+}
+
+/// <summary>The JetStream object store for organ media too large for a message: one bucket per environment, objects kept an hour.</summary>
+public static class OrganMedia
+{
+    /// <summary>How long an object is kept: long enough to be asked about and answered, no longer.</summary>
+    public static readonly TimeSpan KeptFor = TimeSpan.FromHours(1);
+
+    public const int MaxNameLength = 255;
+
+    /// <summary><c>nimmerverse-{env}-organ-media</c>.</summary>
+    public static string Bucket(string environment) => $"nimmerverse-{environment}-organ-media";
+
+    /// <summary>The object an answer's speech is put in.</summary>
+    public static string SpeechOf(Guid requestId) => $"speech-{requestId:N}.wav";
+
+    /// <summary>Whether <see cref="OrganRequestBody.MediaObject"/>'s media must travel apart: its base64 would not fit a message with room to spare.</summary>
+    public static bool TooLargeForAMessage(long bytes) => (bytes + 2) / 3 * 4 > OrganRequestBody.MaxPayloadBytes - (16 * 1024);
+
+    internal static string? NameProblem(string field, string name) => Checks.First(
+        Checks.NotEmpty(field, name),
+        name.Length > MaxNameLength ? $"{field} is {name.Length} characters long, more than {MaxNameLength}" : null);
 }

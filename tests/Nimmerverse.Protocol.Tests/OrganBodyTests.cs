@@ -43,6 +43,11 @@ public sealed class OrganBodyTests
             Assert.That(new OrganRequestBody("npc-1", Text: "a\u0000").Problem(), Does.Contain("control character"));
             Assert.That(new OrganRequestBody("npc-1", Text: "hi", TimeoutMs: 10).Problem(), Does.Contain("timeout_ms"));
             Assert.That(new OrganRequestBody("NPC", Text: "hi").Problem(), Does.Contain("lower-case"));
+            Assert.That(new OrganRequestBody("npc-1", Media: [1], MediaObject: "a.png").Problem(), Does.Contain("send one"));
+            Assert.That(new OrganRequestBody("npc-1", MediaObject: new string('a', 300)).Problem(), Does.Contain("more than 255"));
+            Assert.That(new OrganRequestBody("npc-1", MediaObject: "a.wav").MissingFor(OrganNames.SpeechToText), Is.Null, "an object is media too");
+            Assert.That(new OrganResponseBody("npc-1", "text-to-speech", "answered", Speech: [1], SpeechObject: "s.wav").Problem(), Does.Contain("twice"));
+            Assert.That(new OrganResponseBody("npc-1", "text-to-speech", "answered", SpeechObject: "s.wav").Problem(), Is.Null);
         });
     }
 

@@ -34,6 +34,7 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
     private readonly TimeProvider _clock;
     private readonly MessageSource _source;
     private readonly OrganGauges? _gauges;
+    private readonly IOrganMediaStore? _media;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, string> _organOfSubject;
 
@@ -45,20 +46,30 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
 
     private sealed record Pending(Envelope<OrganRequestBody> Request, string? ReplyTo, string Organ, double Cost);
 
+    /// <summary>A request's media fetched from the object store (or why not).</summary>
+    private sealed record MediaFetched(Guid CallId, byte[]? Media, string? Problem);
+
+    /// <summary>An answer's speech kept in the object store (or why not).</summary>
+    private sealed record SpeechStored(OrganAnswered Answer, string? Problem);
+
     private sealed record RefreshBalance
     {
         public static readonly RefreshBalance Instance = new();
     }
 
-    public OrganGatewayActor(OrganManagerSettings settings, IActorRef bridge, IActorRef ledger, IActorRef manager, Subjects subjects, string hostName, TimeProvider? clock = null, OrganGauges? gauges = null)
+    public OrganGatewayActor(
+        OrganManagerSettings settings, IActorRef bridge, IActorRef ledger, IActorRef manager, Subjects subjects, string hostName, TimeProvider? clock = null, OrganGauges? gauges = null,
+        IOrganMediaStore? media = null)
     {
-        (_settings, _bridge, _ledger, _manager, _subjects, _gauges) = (settings, bridge, ledger, manager, subjects, gauges);
+        (_settings, _bridge, _ledger, _manager, _subjects, _gauges, _media) = (settings, bridge, ledger, manager, subjects, gauges, media);
         _clock = clock ?? TimeProvider.System;
         _source = new MessageSource($"{EntityType}@{hostName}", EntityType, Tiers.Nerves);
         _organOfSubject = OrganNames.All.ToDictionary(organ => subjects.OrganRequest(organ).Value, organ => organ, StringComparer.Ordinal);
 
         Receive<Inbound<OrganRequestBody>>(Admit);
         Receive<OrganAnswered>(Answered);
+        Receive<MediaFetched>(Fetched);
+        Receive<SpeechStored>(stored => Complete(stored.Answer, stored.Problem));
         Receive<OrganCallFailed>(failed => Failed(failed.CallId, failed.Reason, failed.Detail));
         Receive<OrganStateChanged>(StateChanged);
         Receive<Inbound<GateTransitionBody>>(GateMoved);
@@ -74,8 +85,10 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(OrganManagerSettings settings, IActorRef bridge, IActorRef ledger, IActorRef manager, Subjects subjects, string hostName, TimeProvider? clock = null, OrganGauges? gauges = null) =>
-        Akka.Actor.Props.Create(() => new OrganGatewayActor(settings, bridge, ledger, manager, subjects, hostName, clock, gauges));
+    public static Props Props(
+        OrganManagerSettings settings, IActorRef bridge, IActorRef ledger, IActorRef manager, Subjects subjects, string hostName, TimeProvider? clock = null, OrganGauges? gauges = null,
+        IOrganMediaStore? media = null) =>
+        Akka.Actor.Props.Create(() => new OrganGatewayActor(settings, bridge, ledger, manager, subjects, hostName, clock, gauges, media));
 
     protected override void PreStart()
     {
@@ -121,6 +134,8 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
         var spare = _organismStock - _pending.Values.Sum(p => p.Cost);
         var refusal = body.MissingFor(organ) is { } missing
             ? (OrganReasons.InvalidRequest, missing)
+            : body.MediaObject is not null && _media is null
+                ? (OrganReasons.InvalidRequest, "this host takes no media from the object store")
             : spare < cost
                 ? (OrganReasons.NoLifeforce, $"the {organ} call costs {cost:0.##} LF; the organism has {spare:0.##} LF to spare")
                 : ((string Reason, string Detail)?)null;
@@ -133,9 +148,37 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var call = new OrganCall(organ, Work(organ, body), TimeSpan.FromMilliseconds(body.TimeoutMs));
-        _pending[call.Id] = new Pending(request, inbound.ReplyTo, organ, cost);
-        _manager.Tell(call);
+        var callId = Guid.NewGuid();
+        _pending[callId] = new Pending(request, inbound.ReplyTo, organ, cost);
+        if (body.MediaObject is { } name)
+        {
+            // Fetched outside the actor; the call goes to the manager once the bytes are here.
+            _media!.GetAsync(name, _settings.MaxMediaBytes, CancellationToken.None).ContinueWith(
+                fetch => fetch.IsCompletedSuccessfully
+                    ? new MediaFetched(callId, fetch.Result, null)
+                    : new MediaFetched(callId, null, fetch.Exception?.GetBaseException().Message ?? "the fetch was cancelled"),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).PipeTo(Self);
+            return;
+        }
+
+        _manager.Tell(new OrganCall(organ, Work(organ, body), TimeSpan.FromMilliseconds(body.TimeoutMs)) { Id = callId });
+    }
+
+    private void Fetched(MediaFetched fetched)
+    {
+        if (!_pending.TryGetValue(fetched.CallId, out var pending))
+        {
+            return;
+        }
+
+        if (fetched.Media is null)
+        {
+            Failed(fetched.CallId, OrganReasons.InvalidRequest, fetched.Problem!);
+            return;
+        }
+
+        var body = pending.Request.Body with { Media = fetched.Media, MediaObject = null };
+        _manager.Tell(new OrganCall(pending.Organ, Work(pending.Organ, body), TimeSpan.FromMilliseconds(body.TimeoutMs)) { Id = fetched.CallId });
     }
 
     private static Func<OrganClient, CancellationToken, Task<object>> Work(string organ, OrganRequestBody body) => organ switch
@@ -147,6 +190,33 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
 
     private void Answered(OrganAnswered answered)
     {
+        if (!_pending.ContainsKey(answered.CallId))
+        {
+            return;
+        }
+
+        if (answered.Result is byte[] speech && OrganMedia.TooLargeForAMessage(speech.Length) && _media is not null)
+        {
+            // Too large for the reply: kept in the object store, and the answer names it.
+            var name = OrganMedia.SpeechOf(_pending[answered.CallId].Request.Header.MessageId);
+            _media.PutAsync(name, speech, CancellationToken.None).ContinueWith(
+                put => new SpeechStored(answered with { Result = name }, put.IsCompletedSuccessfully ? null : put.Exception?.GetBaseException().Message ?? "cancelled"),
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).PipeTo(Self);
+            return;
+        }
+
+        Complete(answered, null);
+    }
+
+    /// <summary>Books, answers, keeps the trail and sends the wave; a speech object that could not be kept fails the request instead.</summary>
+    private void Complete(OrganAnswered answered, string? problem)
+    {
+        if (problem is not null)
+        {
+            Failed(answered.CallId, OrganReasons.OrganFailed, $"the speech could not be kept in the object store: {problem}");
+            return;
+        }
+
         if (!_pending.Remove(answered.CallId, out var pending))
         {
             return;
@@ -162,7 +232,7 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
         // Answered first: the requester waits for the answer, nobody waits for the trail.
         Answer(pending.Request, pending.ReplyTo, new OrganResponseBody(
             requester, pending.Organ, RequestStatus.Answered, Vision: result as VisionResult, Transcription: result as Transcription, Speech: result as byte[],
-            WaitMs: waitMs, WorkMs: workMs, LoadMs: loadMs, LifeforceSpent: pending.Cost));
+            WaitMs: waitMs, WorkMs: workMs, LoadMs: loadMs, LifeforceSpent: pending.Cost, SpeechObject: result as string));
         Trail(pending.Request, pending.Organ, RequestStatus.Answered, output: OrganReports.Output(result), confidence: OrganReports.Confidence(result),
             times: (waitMs, workMs, loadMs), spent: pending.Cost, card: answered.Card);
         _bridge.Tell(new Publish<WaveBody>(_subjects.OrganWave(pending.Organ), Envelopes.Of(_source,

@@ -19,7 +19,7 @@ public enum OrganState
 /// </summary>
 public sealed record OrganCall(string Organ, Func<OrganClient, CancellationToken, Task<object>> Work, TimeSpan Timeout)
 {
-    public Guid Id { get; } = Guid.NewGuid();
+    public Guid Id { get; init; } = Guid.NewGuid();
 }
 
 /// <summary>The organ answered: its result, the time waited (queue and load) and the time it worked, the load time when this call waited for a load, and the card it ran on.</summary>

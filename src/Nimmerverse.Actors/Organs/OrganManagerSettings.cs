@@ -90,6 +90,9 @@ public sealed record OrganManagerSettings : IOptionsSection
     /// <summary>The largest request taken from the bus, media included (base64). Default 1 MiB, the NATS server's own default maximum.</summary>
     public int MaxRequestBytes { get; init; } = OrganRequestBody.MaxPayloadBytes;
 
+    /// <summary>The largest media taken from the JetStream object store for one request. Default 8 MiB, what an organ process takes by default.</summary>
+    public long MaxMediaBytes { get; init; } = 8 * 1024 * 1024;
+
     /// <summary>What an answered request to <paramref name="organ"/> costs.</summary>
     public double CostOf(string organ) => organ switch
     {
@@ -153,6 +156,11 @@ public sealed record OrganManagerSettings : IOptionsSection
             {
                 problems.Add(name, $"{cost} is not a cost (0 or more)");
             }
+        }
+
+        if (MaxMediaBytes is < 1024 or > 1024L * 1024 * 1024)
+        {
+            problems.Add("MaxMediaBytes", $"{MaxMediaBytes} is outside 1024..1073741824");
         }
 
         if (MaxRequestBytes is < 1024 or > 8 * 1024 * 1024)

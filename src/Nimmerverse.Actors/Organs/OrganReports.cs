@@ -22,6 +22,7 @@ public static class OrganReports
         OrganNames.TextToSpeech => $"text: \"{PrintableText.Of(request.Text ?? "", MaxSummary)}\"",
         _ when request.Media is { } media => $"{MediaKind(media)}, {media.Length.ToString("N0", CultureInfo.InvariantCulture)} bytes"
             + (WaveSeconds(media) is { } seconds ? $", {seconds.ToString("0.00", CultureInfo.InvariantCulture)} s" : ""),
+        _ when request.MediaObject is { } name => $"object {PrintableText.Of(name, MaxSummary)} from the organ media bucket",
         _ => "nothing",
     };
 
@@ -33,6 +34,7 @@ public static class OrganReports
         Transcription heard when heard.Text.Length == 0 => "no words heard",
         Transcription heard => $"\"{heard.Text}\"",
         byte[] speech => $"audio/wav, {(WaveSeconds(speech) ?? 0).ToString("0.00", CultureInfo.InvariantCulture)} s, {speech.Length.ToString("N0", CultureInfo.InvariantCulture)} bytes",
+        string speechObject => $"audio/wav kept as {speechObject}",
         _ => result.GetType().Name,
     }, MaxSummary);
 

@@ -24,6 +24,14 @@ public sealed partial class NatsCommand
 
         var media = await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false);
         var body = new OrganRequestBody(Operator, Media: media, TimeoutMs: OrganDeadline(timeout));
+        if (OrganMedia.TooLargeForAMessage(media.Length))
+        {
+            // Too large for one message: into the object store first, and the request names it.
+            var name = $"cli-{Guid.NewGuid():N}{Path.GetExtension(file)}";
+            await (await MediaBucketAsync(connection, subjects, cancellationToken).ConfigureAwait(false)).PutAsync(name, media, cancellationToken).ConfigureAwait(false);
+            body = body with { Media = null, MediaObject = name };
+        }
+
         if (body.Problem() is { } problem)
         {
             return Fail(problem);
@@ -65,7 +73,13 @@ public sealed partial class NatsCommand
             return ExitUnavailable;
         }
 
-        if (answer.Body.Speech is { } speech)
+        var speech = answer.Body.Speech;
+        if (answer.Body.SpeechObject is { } kept)
+        {
+            speech = await (await MediaBucketAsync(connection, subjects, cancellationToken).ConfigureAwait(false)).GetBytesAsync(kept, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (speech is not null)
         {
             await File.WriteAllBytesAsync(file, speech, cancellationToken).ConfigureAwait(false);
             await error.WriteLineAsync($"wrote {speech.Length} bytes of audio/wav to {file}").ConfigureAwait(false);
@@ -76,6 +90,10 @@ public sealed partial class NatsCommand
         await output.WriteLineAsync(Encoding.UTF8.GetString(WireCodec.Default.Encode(shown))).ConfigureAwait(false);
         return answer.Body.Status == RequestStatus.Answered ? 0 : ExitUnavailable;
     }
+
+    /// <summary>The organs' media bucket (made if it is not there yet, as the organs make it).</summary>
+    private static Task<NATS.Client.ObjectStore.INatsObjStore> MediaBucketAsync(NatsConnection connection, Subjects subjects, CancellationToken cancellationToken) =>
+        Nimmerverse.Actors.Organs.JetStreamOrganMediaStore.OpenAsync(connection, subjects.Environment, cancellationToken);
 
     /// <summary>The organ's deadline is the wait here, less a little, so its answer comes before ours ends.</summary>
     private static int OrganDeadline(TimeSpan timeout) => (int)Math.Clamp(timeout.TotalMilliseconds - 250, 100, 120_000);

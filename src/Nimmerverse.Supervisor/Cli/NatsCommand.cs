@@ -29,7 +29,8 @@ public sealed partial class NatsCommand(TextWriter output, TextWriter error)
           ask          asks the cortex as the operator (a cortex_request); --schema direction or
                        downstream_commands for a JSON answer; --max-tokens default 64
           see, hear    ask the vision organ about a PNG or JPEG, the speech-to-text organ about a WAV, as
-                       the operator; prints the organ_response (timeout default 30 s: the first call loads)
+                       the operator; prints the organ_response (timeout default 30 s: the first call loads);
+                       a file too large for a message goes through the organ media object store
           say          asks the text-to-speech organ to say the words and writes its WAV to --out
         examples:
           nimmerverse nats math add 2 3

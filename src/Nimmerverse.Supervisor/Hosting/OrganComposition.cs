@@ -34,7 +34,8 @@ public static class OrganComposition
                 registry.Register<OrganGatewayActor>(system.ActorOf(
                     OrganGatewayActor.Props(
                         options.Organs, registry.Get<NatsBridgeActor>(), registry.Get<LifeforceLedgerActor>(), manager, new Subjects(options.Environment),
-                        options.HostName, gauges: resolver.GetService<OrganGauges>()),
+                        options.HostName, gauges: resolver.GetService<OrganGauges>(),
+                        media: new JetStreamOrganMediaStore(resolver.GetService<NATS.Client.Core.INatsConnection>(), options.Environment)),
                     "organs"));
             });
 }

@@ -42,9 +42,13 @@ public sealed class OrgansInTheSupervisorTests
         var waves = new List<WaveBody>();
         var states = new List<OrganStateBody>();
         using var listening = new CancellationTokenSource();
+        // Subscribed before the first request, so that the first state (loading) is not missed.
+        await using var waveSubscription = await client.SubscribeCoreAsync<byte[]>(subjects.OrganWaves.Value);
+        await using var stateSubscription = await client.SubscribeCoreAsync<byte[]>("dev.organs.*.state");
+        await client.PingAsync();
         var wavesRead = Task.Run(async () =>
         {
-            await foreach (var message in client.SubscribeAsync<byte[]>(subjects.OrganWaves.Value, cancellationToken: listening.Token))
+            await foreach (var message in waveSubscription.Msgs.ReadAllAsync(listening.Token))
             {
                 lock (waves)
                 {
@@ -54,7 +58,7 @@ public sealed class OrgansInTheSupervisorTests
         });
         var statesRead = Task.Run(async () =>
         {
-            await foreach (var message in client.SubscribeAsync<byte[]>($"dev.organs.*.state", cancellationToken: listening.Token))
+            await foreach (var message in stateSubscription.Msgs.ReadAllAsync(listening.Token))
             {
                 lock (states)
                 {
@@ -204,6 +208,77 @@ public sealed class OrgansInTheSupervisorTests
         Assert.That(state.Card, Is.EqualTo("0"), "vision loaded on the free card");
         Assert.That(state.LoadMs, Is.GreaterThan(0), "and says how long the load took");
         Assert.That(Directory.Exists($"/proc/{state.Pid}"), Is.True);
+        await app.StopAsync();
+    }
+
+    [Test]
+    [CancelAfter(180_000)]
+    public async Task Media_too_large_for_a_message_travels_through_the_object_store_both_ways()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        var environment = SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
+            ("NIMMERVERSE_LOGGING__TARGET", "console"),
+            ("NIMMERVERSE_ROLES__0", "organs"),
+            ("NIMMERVERSE_ORGANS__EXECUTABLE", RepositoryPaths.OrganExecutable),
+            ("NIMMERVERSE_ORGANS__CARDS__0", "0"),
+            ("NIMMERVERSE_ORGANS__CARDS__1", "1"));
+        var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
+        await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().CreateLogger());
+        await app.StartAsync();
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var subjects = new Subjects("dev");
+        var source = new MessageSource("operator@test", "operator", Tiers.Cortex);
+
+        async Task<OrganResponseBody?> AskAsync(string organ, OrganRequestBody request)
+        {
+            try
+            {
+                var reply = await client.RequestAsync<byte[], byte[]>(subjects.OrganRequest(organ).Value, OrganRequestBody.Codec.Encode(Envelopes.Of(source, request)), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) });
+                return OrganRequestBody.Codec.Decode<OrganResponseBody>(reply.Data!).Envelope!.Body;
+            }
+            catch (NatsNoRespondersException)
+            {
+                return null;
+            }
+        }
+
+        // About half a minute of speech: more than a megabyte of audio, too much for one message.
+        var words = string.Join(", ", Enumerable.Repeat("turn left and find the water, then follow the light to the shelter", 6));
+        OrganResponseBody? spoken = null;
+        Assert.That(await Eventually.TrueAsync(async () => (spoken = await AskAsync(OrganNames.TextToSpeech, new OrganRequestBody("operator", Text: words, TimeoutMs: 60_000))) is not null, TimeSpan.FromSeconds(30)), Is.True);
+        Assert.That((spoken!.Status, spoken.Speech), Is.EqualTo((RequestStatus.Answered, (byte[]?)null)), spoken.Detail);
+        Assert.That(spoken.SpeechObject, Does.StartWith("speech-").And.EndWith(".wav"), "the answer names the object that holds the audio");
+
+        var bucket = await new NATS.Client.ObjectStore.NatsObjContext(new NATS.Client.JetStream.NatsJSContext(client)).GetObjectStoreAsync(OrganMedia.Bucket("dev"));
+        var audio = await bucket.GetBytesAsync(spoken.SpeechObject!);
+        Assert.That(OrganMedia.TooLargeForAMessage(audio.Length), Is.True, $"{audio.Length} bytes");
+        await bucket.PutAsync("long-speech.wav", audio);
+        var heard = await AskAsync(OrganNames.SpeechToText, new OrganRequestBody("operator", MediaObject: "long-speech.wav", TimeoutMs: 60_000));
+        Assert.That(heard!.Status, Is.EqualTo(RequestStatus.Answered), heard.Detail);
+        Assert.That(heard.Transcription!.DurationSeconds, Is.GreaterThan(20), "the whole recording was heard");
+
+        var missing = await AskAsync(OrganNames.SpeechToText, new OrganRequestBody("operator", MediaObject: "never-put.wav"));
+        Assert.That((missing!.Status, missing.Reason), Is.EqualTo((RequestStatus.Refused, OrganReasons.InvalidRequest)));
+        Assert.That(missing.Detail, Does.Contain("never-put.wav"));
+
+        // The operator's verbs do the same on their own: the audio fetched from the store, the file put in it.
+        var recording = Path.Combine(Path.GetTempPath(), $"nimmerverse-long-{Guid.NewGuid():N}.wav");
+        try
+        {
+            using var error = new StringWriter();
+            Assert.That(await new Nimmerverse.Supervisor.Cli.NatsCommand(TextWriter.Null, error).RunAsync(["say", words, "--out", recording, "--timeout", "60", "--server", nats.Url], nats.Url, CancellationToken.None), Is.Zero, error.ToString());
+            Assert.That(new FileInfo(recording).Length, Is.EqualTo(audio.Length).Within(audio.Length / 10));
+            using var heardByCli = new StringWriter();
+            Assert.That(await new Nimmerverse.Supervisor.Cli.NatsCommand(heardByCli, error).RunAsync(["hear", recording, "--timeout", "60", "--server", nats.Url], nats.Url, CancellationToken.None), Is.Zero, error.ToString());
+            var cli = OrganRequestBody.Codec.Decode<OrganResponseBody>(System.Text.Encoding.UTF8.GetBytes(heardByCli.ToString().Trim())).Envelope!.Body;
+            Assert.That(cli.Transcription!.DurationSeconds, Is.GreaterThan(20), cli.Detail);
+        }
+        finally
+        {
+            File.Delete(recording);
+        }
+
         await app.StopAsync();
     }
 }
