@@ -1,13 +1,8 @@
 using System.Text.Json;
 using NATS.Client.Core;
 using Nimmerverse.Protocol;
-using Nimmerverse.Supervisor.Configuration;
-using Nimmerverse.Supervisor.Hosting;
 using Nimmerverse.Testing;
-using Nimmerverse.Testing.Nats;
-using Nimmerverse.Testing.Postgres;
 using Npgsql;
-using Serilog;
 
 namespace Nimmerverse.Supervisor.Tests.Organs;
 
@@ -24,21 +19,9 @@ public sealed class OrgansInTheSupervisorTests
     [CancelAfter(180_000)]
     public async Task Speaking_and_hearing_over_the_bus_is_paid_answered_kept_and_felt_as_waves()
     {
-        await using var nats = await NatsServer.StartAsync();
-        await using var database = await PostgresTestDatabase.CreateAsync();
-        var environment = SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
-            ("NIMMERVERSE_LOGGING__TARGET", "console"),
-            ("NIMMERVERSE_ROLES__0", "organs"),
-            ("NIMMERVERSE_ORGANS__EXECUTABLE", RepositoryPaths.OrganExecutable),
-            ("NIMMERVERSE_ORGANS__CARDS__0", "0"),
-            ("NIMMERVERSE_ORGANS__CARDS__1", "1"));
-        var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
+        await using var host = await OrgansHost.StartAsync([ClusterRoles.Organs], ("NIMMERVERSE_ORGANS__CARDS__0", "0"), ("NIMMERVERSE_ORGANS__CARDS__1", "1"));
+        var (client, subjects, loaded, nats) = (host.Client, host.Subjects, host.Loaded, host.Nats);
         Assert.That(loaded.Options.Organs.Cards, Is.EqualTo(new[] { "0", "1" }), "a list in the configuration replaces the default");
-        await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().CreateLogger());
-        await app.StartAsync();
-        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-        var subjects = new Subjects("dev");
-        var source = new MessageSource("operator@test", "operator", Tiers.Cortex);
         var waves = new List<WaveBody>();
         var states = new List<OrganStateBody>();
         using var listening = new CancellationTokenSource();
@@ -67,34 +50,17 @@ public sealed class OrgansInTheSupervisorTests
             }
         });
 
-        async Task<(Guid Id, OrganResponseBody? Body)> AskAsync(string organ, OrganRequestBody request)
-        {
-            var envelope = Envelopes.Of(source, request);
-            try
-            {
-                var reply = await client.RequestAsync<byte[], byte[]>(subjects.OrganRequest(organ).Value, WireCodec.Default.Encode(envelope), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) });
-                var decoded = OrganRequestBody.Codec.Decode<OrganResponseBody>(reply.Data!);
-                Assert.That(decoded.Envelope, Is.Not.Null, () => $"not an organ_response: {decoded.Rejection}");
-                return (envelope.Header.MessageId, decoded.Envelope!.Body);
-            }
-            catch (NatsNoRespondersException)
-            {
-                return (envelope.Header.MessageId, null);
-            }
-        }
-
-        (Guid Id, OrganResponseBody? Body) spoken = default;
-        Assert.That(await Eventually.TrueAsync(async () => (spoken = await AskAsync(OrganNames.TextToSpeech, new OrganRequestBody("operator", Text: "turn left"))).Body is not null, TimeSpan.FromSeconds(30)), Is.True, "the organs listen");
-        Assert.That(spoken.Body!.Status, Is.EqualTo(RequestStatus.Answered), spoken.Body.Detail);
+        var spoken = await host.FirstAnswerAsync(OrganNames.TextToSpeech, new OrganRequestBody("operator", Text: "turn left"));
+        Assert.That(spoken.Body.Status, Is.EqualTo(RequestStatus.Answered), spoken.Body.Detail);
         Assert.That(spoken.Body.LoadMs, Is.GreaterThan(0), "the first call waited for the voice to load");
-        var (heardId, heard) = await AskAsync(OrganNames.SpeechToText, new OrganRequestBody("npc-3", Media: spoken.Body.Speech));
+        var (heardId, heard) = await host.AskAsync(OrganNames.SpeechToText, new OrganRequestBody("npc-3", Media: spoken.Body.Speech));
         Assert.That((heard!.Status, heard.Transcription?.Text), Is.EqualTo((RequestStatus.Answered, "turn left")), heard.Detail);
-        var (_, invalid) = await AskAsync(OrganNames.Vision, new OrganRequestBody("operator", Text: "look"));
+        var (_, invalid) = await host.AskAsync(OrganNames.Vision, new OrganRequestBody("operator", Text: "look"));
         Assert.That(invalid!.Reason, Is.EqualTo(OrganReasons.InvalidRequest));
-        var (_, corrupt) = await AskAsync(OrganNames.Vision, new OrganRequestBody("operator", Media: "\x89PNG but not really"u8.ToArray()));
+        var (_, corrupt) = await host.AskAsync(OrganNames.Vision, new OrganRequestBody("operator", Media: "\x89PNG but not really"u8.ToArray()));
         Assert.That((corrupt!.Status, corrupt.Reason), Is.EqualTo((RequestStatus.Refused, OrganReasons.InputRefused)), corrupt.Detail);
 
-        await using var dataSource = NpgsqlDataSource.Create(database.ConnectionString);
+        await using var dataSource = NpgsqlDataSource.Create(host.Database.ConnectionString);
         Assert.That(await Eventually.TrueAsync(async () =>
         {
             await using var count = dataSource.CreateCommand("select count(*) from organ_trails");
@@ -161,7 +127,7 @@ public sealed class OrgansInTheSupervisorTests
             File.Delete(recording);
         }
 
-        await app.StopAsync();
+        await host.App.StopAsync();
         await listening.CancelAsync();
         Assert.That(pids.Where(pid => Directory.Exists($"/proc/{pid}")), Is.Empty, "no organ outlives its supervisor");
         await Task.WhenAll(wavesRead, statesRead).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -171,18 +137,8 @@ public sealed class OrgansInTheSupervisorTests
     [CancelAfter(120_000)]
     public async Task A_rising_proximity_gate_loads_vision_before_anyone_asks()
     {
-        await using var nats = await NatsServer.StartAsync();
-        await using var database = await PostgresTestDatabase.CreateAsync();
-        var environment = SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
-            ("NIMMERVERSE_LOGGING__TARGET", "console"),
-            ("NIMMERVERSE_ROLES__0", "organs"),
-            ("NIMMERVERSE_ROLES__1", "thalamus"),
-            ("NIMMERVERSE_ORGANS__EXECUTABLE", RepositoryPaths.OrganExecutable));
-        var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
-        await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().CreateLogger());
-        await app.StartAsync();
-        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-        var subjects = new Subjects("dev");
+        await using var host = await OrgansHost.StartAsync([ClusterRoles.Organs, ClusterRoles.Thalamus]);
+        var (client, subjects) = (host.Client, host.Subjects);
         await using var states = await client.SubscribeCoreAsync<byte[]>(subjects.OrganState(OrganNames.Vision).Value);
         var sensor = new MessageSource("sensor@test", "cell", Tiers.Cells);
 
@@ -208,57 +164,30 @@ public sealed class OrgansInTheSupervisorTests
         Assert.That(state.Card, Is.EqualTo("0"), "vision loaded on the free card");
         Assert.That(state.LoadMs, Is.GreaterThan(0), "and says how long the load took");
         Assert.That(Directory.Exists($"/proc/{state.Pid}"), Is.True);
-        await app.StopAsync();
     }
 
     [Test]
     [CancelAfter(180_000)]
     public async Task Media_too_large_for_a_message_travels_through_the_object_store_both_ways()
     {
-        await using var nats = await NatsServer.StartAsync();
-        await using var database = await PostgresTestDatabase.CreateAsync();
-        var environment = SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
-            ("NIMMERVERSE_LOGGING__TARGET", "console"),
-            ("NIMMERVERSE_ROLES__0", "organs"),
-            ("NIMMERVERSE_ORGANS__EXECUTABLE", RepositoryPaths.OrganExecutable),
-            ("NIMMERVERSE_ORGANS__CARDS__0", "0"),
-            ("NIMMERVERSE_ORGANS__CARDS__1", "1"));
-        var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
-        await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().CreateLogger());
-        await app.StartAsync();
-        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
-        var subjects = new Subjects("dev");
-        var source = new MessageSource("operator@test", "operator", Tiers.Cortex);
-
-        async Task<OrganResponseBody?> AskAsync(string organ, OrganRequestBody request)
-        {
-            try
-            {
-                var reply = await client.RequestAsync<byte[], byte[]>(subjects.OrganRequest(organ).Value, OrganRequestBody.Codec.Encode(Envelopes.Of(source, request)), replyOpts: new NatsSubOpts { Timeout = TimeSpan.FromSeconds(60) });
-                return OrganRequestBody.Codec.Decode<OrganResponseBody>(reply.Data!).Envelope!.Body;
-            }
-            catch (NatsNoRespondersException)
-            {
-                return null;
-            }
-        }
+        await using var host = await OrgansHost.StartAsync([ClusterRoles.Organs], ("NIMMERVERSE_ORGANS__CARDS__0", "0"), ("NIMMERVERSE_ORGANS__CARDS__1", "1"));
+        var (client, nats) = (host.Client, host.Nats);
 
         // About half a minute of speech: more than a megabyte of audio, too much for one message.
         var words = string.Join(", ", Enumerable.Repeat("turn left and find the water, then follow the light to the shelter", 6));
-        OrganResponseBody? spoken = null;
-        Assert.That(await Eventually.TrueAsync(async () => (spoken = await AskAsync(OrganNames.TextToSpeech, new OrganRequestBody("operator", Text: words, TimeoutMs: 60_000))) is not null, TimeSpan.FromSeconds(30)), Is.True);
-        Assert.That((spoken!.Status, spoken.Speech), Is.EqualTo((RequestStatus.Answered, (byte[]?)null)), spoken.Detail);
+        var (_, spoken) = await host.FirstAnswerAsync(OrganNames.TextToSpeech, new OrganRequestBody("operator", Text: words, TimeoutMs: 60_000));
+        Assert.That((spoken.Status, spoken.Speech), Is.EqualTo((RequestStatus.Answered, (byte[]?)null)), spoken.Detail);
         Assert.That(spoken.SpeechObject, Does.StartWith("speech-").And.EndWith(".wav"), "the answer names the object that holds the audio");
 
         var bucket = await new NATS.Client.ObjectStore.NatsObjContext(new NATS.Client.JetStream.NatsJSContext(client)).GetObjectStoreAsync(OrganMedia.Bucket("dev"));
         var audio = await bucket.GetBytesAsync(spoken.SpeechObject!);
         Assert.That(OrganMedia.TooLargeForAMessage(audio.Length), Is.True, $"{audio.Length} bytes");
         await bucket.PutAsync("long-speech.wav", audio);
-        var heard = await AskAsync(OrganNames.SpeechToText, new OrganRequestBody("operator", MediaObject: "long-speech.wav", TimeoutMs: 60_000));
+        var (_, heard) = await host.AskAsync(OrganNames.SpeechToText, new OrganRequestBody("operator", MediaObject: "long-speech.wav", TimeoutMs: 60_000));
         Assert.That(heard!.Status, Is.EqualTo(RequestStatus.Answered), heard.Detail);
         Assert.That(heard.Transcription!.DurationSeconds, Is.GreaterThan(20), "the whole recording was heard");
 
-        var missing = await AskAsync(OrganNames.SpeechToText, new OrganRequestBody("operator", MediaObject: "never-put.wav"));
+        var (_, missing) = await host.AskAsync(OrganNames.SpeechToText, new OrganRequestBody("operator", MediaObject: "never-put.wav"));
         Assert.That((missing!.Status, missing.Reason), Is.EqualTo((RequestStatus.Refused, OrganReasons.InvalidRequest)));
         Assert.That(missing.Detail, Does.Contain("never-put.wav"));
 
@@ -278,7 +207,5 @@ public sealed class OrgansInTheSupervisorTests
         {
             File.Delete(recording);
         }
-
-        await app.StopAsync();
     }
 }
