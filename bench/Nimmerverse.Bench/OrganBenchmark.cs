@@ -87,7 +87,7 @@ internal static class OrganBenchmark
         await system.Terminate();
     }
 
-    private sealed record Organs(NatsConnection Client, Subjects Subjects, NatsConnection Bridge);
+    private sealed record Organs(NatsConnection Client, Subjects Subjects);
 
     private sealed record Run(double PerSecond, double P50, double P99)
     {
@@ -114,7 +114,7 @@ internal static class OrganBenchmark
             try
             {
                 await AskAsync(client, subjects, OrganNames.Vision, new OrganRequestBody("operator", Text: "not an image"));
-                return new Organs(client, subjects, bridgeConnection);
+                return new Organs(client, subjects);
             }
             catch (NatsNoRespondersException) when (attempt < 100)
             {

@@ -38,16 +38,15 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, string> _organOfSubject;
 
-    /// <summary>Calls in the manager's hands, by call id; and the requests they came from, so a redelivery is not asked twice.</summary>
+    /// <summary>Calls in hand (fetching their media, or with the manager), by call id.</summary>
     private readonly Dictionary<Guid, Pending> _pending = [];
-    private readonly HashSet<Guid> _requestsInHand = [];
     private readonly OrganTally _tally = new();
     private double _organismStock = LifeforceLedgerActor.InitialStock;
 
     private sealed record Pending(Envelope<OrganRequestBody> Request, string? ReplyTo, string Organ, double Cost);
 
     /// <summary>A request's media fetched from the object store (or why not).</summary>
-    private sealed record MediaFetched(Guid CallId, byte[]? Media, string? Problem);
+    private sealed record MediaFetched(Guid CallId, byte[]? Media, string? Reason, string? Problem);
 
     /// <summary>An answer's speech kept in the object store (or why not).</summary>
     private sealed record SpeechStored(OrganAnswered Answer, string? Problem);
@@ -125,7 +124,7 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
     private void Admit(Inbound<OrganRequestBody> inbound)
     {
         var (request, body) = (inbound.Envelope, inbound.Envelope.Body);
-        if (!_organOfSubject.TryGetValue(inbound.Subject, out var organ) || !_requestsInHand.Add(request.Header.MessageId))
+        if (!_organOfSubject.TryGetValue(inbound.Subject, out var organ) || _pending.Values.Any(p => p.Request.Header.MessageId == request.Header.MessageId))
         {
             return; // a redelivery of a request in hand
         }
@@ -141,7 +140,6 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
                 : ((string Reason, string Detail)?)null;
         if (refusal is { } refused)
         {
-            _requestsInHand.Remove(request.Header.MessageId);
             _tally.Ended(organ, RequestStatus.Refused, refused.Reason, 0);
             Trail(request, organ, RequestStatus.Refused, refused.Reason, refused.Detail);
             Answer(request, inbound.ReplyTo, new OrganResponseBody(body.Requester, organ, RequestStatus.Refused, refused.Reason, refused.Detail));
@@ -155,8 +153,10 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
             // Fetched outside the actor; the call goes to the manager once the bytes are here.
             _media!.GetAsync(name, _settings.MaxMediaBytes, CancellationToken.None).ContinueWith(
                 fetch => fetch.IsCompletedSuccessfully
-                    ? new MediaFetched(callId, fetch.Result, null)
-                    : new MediaFetched(callId, null, fetch.Exception?.GetBaseException().Message ?? "the fetch was cancelled"),
+                    ? new MediaFetched(callId, fetch.Result, null, null)
+                    : fetch.Exception?.GetBaseException() is OrganMediaException unusable
+                        ? new MediaFetched(callId, null, OrganReasons.InvalidRequest, unusable.Message) // the request named what is not there
+                        : new MediaFetched(callId, null, OrganReasons.OrganFailed, $"the organ media store failed: {fetch.Exception?.GetBaseException().Message ?? "cancelled"}"),
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).PipeTo(Self);
             return;
         }
@@ -173,7 +173,7 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
 
         if (fetched.Media is null)
         {
-            Failed(fetched.CallId, OrganReasons.InvalidRequest, fetched.Problem!);
+            Failed(fetched.CallId, fetched.Reason!, fetched.Problem!);
             return;
         }
 
@@ -222,7 +222,6 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _requestsInHand.Remove(pending.Request.Header.MessageId);
         var (requester, result) = (pending.Request.Body.Requester, answered.Result);
         _ledger.Tell(new LifeforceLedgerMessages.Spend(pending.Cost, requester, $"{pending.Organ} organ"));
         _organismStock -= pending.Cost; // until the ledger's next balance says so itself
@@ -247,7 +246,6 @@ public sealed class OrganGatewayActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _requestsInHand.Remove(pending.Request.Header.MessageId);
         var status = OrganReasons.Refusals.Contains(reason) ? RequestStatus.Refused : RequestStatus.Failed;
         detail = PrintableText.Of(detail);
         _tally.Ended(pending.Organ, status, reason, 0);
