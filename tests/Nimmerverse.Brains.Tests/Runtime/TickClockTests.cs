@@ -61,9 +61,10 @@ public sealed class TickClockTests
         }
 
         Assert.That(skipped, Is.GreaterThanOrEqualTo(8), "the lost ticks were skipped, and counted");
-        // A burst would run the ten lost ticks back to back; five ticks at 100 Hz take at least
-        // four periods. Only a lower bound: a busy machine can make them slower, never faster.
-        Assert.That(watch.ElapsedMilliseconds, Is.GreaterThanOrEqualTo(38));
+        // A burst would run the ten lost ticks back to back, in well under a period; five ticks at
+        // 100 Hz take about four periods or more. The bound is three periods: a timer may fire a
+        // millisecond early against the stopwatch (CI once measured 37 ms for the four).
+        Assert.That(watch.ElapsedMilliseconds, Is.GreaterThanOrEqualTo(30));
     }
 
     [Test]
