@@ -227,8 +227,11 @@ public sealed record NpcAllocation(int NpcId, double TickRateHz, double CpuQuota
         LlmPriority is < 0 or > 10 ? $"llm_priority {LlmPriority} is outside 0..10" : null);
 }
 
-/// <summary>The governor's allocation for one epoch (<c>allocation</c>).</summary>
-public sealed record AllocationBody(long Epoch, IReadOnlyList<NpcAllocation> Npcs) : IMessageBody
+/// <summary>
+/// The governor's allocation for one epoch (<c>allocation</c>): the NPCs it decided for, the policy that decided
+/// (<c>learned</c>, <c>rule</c>...) and the organism's reward for the epoch before, which the policy learns from.
+/// </summary>
+public sealed record AllocationBody(long Epoch, IReadOnlyList<NpcAllocation> Npcs, string? Policy = null, double? Reward = null) : IMessageBody
 {
     public static string MessageType => "allocation";
 
@@ -237,7 +240,7 @@ public sealed record AllocationBody(long Epoch, IReadOnlyList<NpcAllocation> Npc
 
     public string? Problem() => Epoch < 0
         ? $"epoch {Epoch} is negative"
-        : Checks.AtMostItems("npcs", Npcs, MaxNpcs)
+        : Checks.Printable("policy", Policy) ?? (Reward is { } reward ? Checks.Finite("reward", reward) : null) ?? Checks.AtMostItems("npcs", Npcs, MaxNpcs)
             ?? Npcs.Select((npc, i) => npc is null ? $"npcs[{i}] is null" : npc.Problem() is { } problem ? $"npcs[{i}]: {problem}" : null).FirstOrDefault(p => p is not null);
 }
 

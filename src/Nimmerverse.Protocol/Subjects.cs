@@ -146,4 +146,10 @@ public sealed class Subjects(string environment)
 
     /// <summary><c>{env}.supervisor.{host}.npc</c>: the lifecycle events of the brains one host runs.</summary>
     public Subject SupervisorNpc(string hostName) => Subject.Create(Environment, "supervisor", hostName, "npc");
+
+    /// <summary><c>{env}.npc.*.state</c>: every NPC's state.</summary>
+    public SubjectPattern NpcStates => SubjectPattern.Parse($"{Environment}.npc.*.state");
+
+    /// <summary><c>{env}.supervisor.*.npc</c>: every host's brain lifecycle events.</summary>
+    public SubjectPattern NpcLifecycles => SubjectPattern.Parse($"{Environment}.supervisor.*.npc");
 }

@@ -23,7 +23,7 @@ internal static class WireSamples
 
     public static readonly NpcCheckpointBody Checkpoint = new(7, 3, "medium", "torchsharp-dqn/60x128x128x4", [1, 2, 3, 4], 900, 120, 0.05);
 
-    public static readonly AllocationBody Allocation = new(17, [new NpcAllocation(7, 10, 25, true, 3)]);
+    public static readonly AllocationBody Allocation = new(17, [new NpcAllocation(7, 10, 25, true, 3)], "learned", 0.42);
 
     /// <summary>Every sample encoded, by message type.</summary>
     public static IEnumerable<TestCaseData> Encoded()

@@ -137,7 +137,7 @@ public sealed class CortexGatewayActor : ReceiveActor, IWithTimers
     {
         _bridge.Tell(new Subscribe<CortexRequestBody>(SubjectPattern.Parse(_subjects.CortexRequest.Value), Self, QueueGroup));
         _bridge.Tell(new Subscribe<AllocationBody>(SubjectPattern.Parse(_subjects.Allocation.Value), Self));
-        _bridge.Tell(new Subscribe<NpcStateBody>(SubjectPattern.Parse($"{_subjects.Environment}.npc.*.state"), Self));
+        _bridge.Tell(new Subscribe<NpcStateBody>(_subjects.NpcStates, Self));
         _ledger.Tell(LifeforceLedgerMessages.GetBalance.Instance);
         Timers.StartPeriodicTimer("balance", RefreshBalance.Instance, BalanceEvery);
         _log.Info(

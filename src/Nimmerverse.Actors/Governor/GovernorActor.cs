@@ -82,8 +82,8 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _bridge.Tell(new Subscribe<NpcStateBody>(SubjectPattern.Parse($"{_subjects.Environment}.npc.*.state"), Self));
-        _bridge.Tell(new Subscribe<NpcLifecycleBody>(SubjectPattern.Parse($"{_subjects.Environment}.supervisor.*.npc"), Self));
+        _bridge.Tell(new Subscribe<NpcStateBody>(_subjects.NpcStates, Self));
+        _bridge.Tell(new Subscribe<NpcLifecycleBody>(_subjects.NpcLifecycles, Self));
         _bridge.Tell(new Subscribe<CortexTrailBody>(SubjectPattern.Parse(NatsBridgeSettings.CortexTrailStreamSubjects(_subjects.Environment)), Self));
         Timers.StartPeriodicTimer("epoch", GovernorProtocol.RunEpoch.Instance, _settings.Epoch);
         _checkpoints?.LatestAsync(Policy.Name, CancellationToken.None)
@@ -173,7 +173,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
             _trails.Record(new DecisionTrail(Guid.NewGuid(), outcome.Epoch, decision.NpcId, decision.Host, Policy.Name, now, decision.Inputs, decision.After, outcome.Reward, outcome.LatencyMs));
         }
 
-        _bridge.Tell(new Publish<AllocationBody>(_subjects.Allocation, Envelopes.Of(_source, new AllocationBody(outcome.Epoch, [.. outcome.Decisions.Select(d => d.After)]))));
+        _bridge.Tell(new Publish<AllocationBody>(_subjects.Allocation, Envelopes.Of(_source, new AllocationBody(outcome.Epoch, [.. outcome.Decisions.Select(d => d.After)], Policy.Name, outcome.Reward))));
         if (outcome.Epoch % _settings.CheckpointEvery == 0 && _checkpoints is { } checkpoints && Policy.SaveWeights() is { } weights)
         {
             checkpoints.SaveAsync(Guid.NewGuid(), outcome.Epoch, Policy.Name, weights, CancellationToken.None)

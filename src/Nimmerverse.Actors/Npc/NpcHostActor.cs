@@ -17,6 +17,9 @@ namespace Nimmerverse.Actors.Npc;
 /// </summary>
 public sealed class NpcHostActor : ReceiveActor, IWithTimers
 {
+    /// <summary>Its name under <c>/user</c> on every member with an NPC host: the governor and the dashboard find it there.</summary>
+    public const string ActorName = "npc-host";
+
     private readonly NpcHostSettings _settings;
     private readonly IActorRef _bridge;
     private readonly Subjects _subjects;
@@ -42,6 +45,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         Receive<SpawnNext>(_ => Spawn());
         Receive<SetLimits>(set => Route(set.NpcId, set, () => new LimitsSet(set.NpcId, false, $"NPC {set.NpcId} does not run on this host")));
         Receive<SetTickRate>(set => Route(set.NpcId, set, null));
+        Receive<GetNpcs>(_ => Sender.Tell(new HostedNpcs(_hostName, [.. _npcs.Keys.Order()])));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

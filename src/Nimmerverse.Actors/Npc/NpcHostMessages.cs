@@ -41,4 +41,12 @@ public static class NpcHostMessages
 
     /// <summary>The governor's actuation of one NPC's tick rate: an <c>npc_command</c> <c>set_tick_rate</c> on <c>{env}.npc.{id}.command</c>.</summary>
     public sealed record SetTickRate(int NpcId, double TickRateHz);
+
+    /// <summary>Which NPCs this host runs; answered with <see cref="HostedNpcs"/> (the dashboard asks every NPC host when it starts listening).</summary>
+    public sealed record GetNpcs
+    {
+        public static readonly GetNpcs Instance = new();
+    }
+
+    public sealed record HostedNpcs(string Host, IReadOnlyList<int> NpcIds);
 }

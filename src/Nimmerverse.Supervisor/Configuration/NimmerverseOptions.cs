@@ -1,4 +1,5 @@
 using Nimmerverse.Actors.Cortex;
+using Nimmerverse.Actors.Dashboard;
 using Nimmerverse.Actors.Organs;
 using System.Text.RegularExpressions;
 using Nimmerverse.Actors.Governor;
@@ -62,6 +63,8 @@ public sealed partial record NimmerverseOptions
 
     public HttpOptions Http { get; init; } = new();
 
+    public DashboardSettings Dashboard { get; init; } = new();
+
     public SystemdOptions Systemd { get; init; } = new();
 
     public LoggingOptions Logging { get; init; } = new();
@@ -74,7 +77,7 @@ public sealed partial record NimmerverseOptions
     [
         (nameof(Nats), Nats), (nameof(Cells), Cells), (nameof(Thalamus), Thalamus), (nameof(Nerves), Nerves), (nameof(Postgres), Postgres),
         (nameof(World), World), (nameof(Npc), Npc), (nameof(Governor), Governor), (nameof(Cortex), Cortex), (nameof(Boundary), Boundary), (nameof(Organs), Organs), (nameof(Trails), Trails), (nameof(Akka), Akka),
-        (nameof(Http), Http), (nameof(Systemd), Systemd), (nameof(Logging), Logging),
+        (nameof(Http), Http), (nameof(Dashboard), Dashboard), (nameof(Systemd), Systemd), (nameof(Logging), Logging),
     ];
 
     /// <summary>The roles in force: the configured ones, or all of them when none are configured.</summary>

@@ -69,5 +69,6 @@ public static class AkkaComposition
             .WithNpcHost(options)
             .WithGovernor(options)
             .WithCortex(options)
-            .WithOrgans(options);
+            .WithOrgans(options)
+            .WithDashboard(options);
 }

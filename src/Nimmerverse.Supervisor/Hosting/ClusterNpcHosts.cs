@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Nimmerverse.Actors.Npc;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Protocol;
 
@@ -12,9 +13,6 @@ namespace Nimmerverse.Supervisor.Hosting;
 /// </summary>
 public sealed class ClusterNpcHosts(ActorSystem system, string localHostName, Func<IActorRef?> localNpcHost)
 {
-    /// <summary>The NPC host actor's name under <c>/user</c> on every member.</summary>
-    public const string ActorName = "npc-host";
-
     public ICanTell? Find(string hostName)
     {
         if (hostName == localHostName)
@@ -24,6 +22,6 @@ public sealed class ClusterNpcHosts(ActorSystem system, string localHostName, Fu
 
         var role = ClusterRoles.OfHost(hostName);
         var member = Cluster.Get(system).State.Members.FirstOrDefault(m => m.Status == MemberStatus.Up && m.HasRole(role));
-        return member is null ? null : system.ActorSelection(new RootActorPath(member.Address) / "user" / ActorName);
+        return member is null ? null : system.ActorSelection(new RootActorPath(member.Address) / "user" / NpcHostActor.ActorName);
     }
 }

@@ -44,7 +44,7 @@ public static class NpcHostComposition
                     launcher = new CredentialedBrainLauncher(launcher, NatsIdentities.At(directory).Minter(subjects));
                 }
 
-                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher), ClusterNpcHosts.ActorName);
+                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher), NpcHostActor.ActorName);
                 registry.Register<NpcHostActor>(npcHost);
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over its
                 // checkpoint (through the bridge, still running in this phase). When systemd is restarting

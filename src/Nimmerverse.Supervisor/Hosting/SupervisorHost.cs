@@ -46,7 +46,8 @@ public static class SupervisorHost
             .AddNimmerverseNats(options)
             .AddNimmerversePersistence(options)
             .AddNimmerverseCortex(options)
-            .AddNimmerverseOrgans(options);
+            .AddNimmerverseOrgans(options)
+            .AddNimmerverseDashboard();
 
         builder.Services.AddAkka(AkkaOptions.SystemName, akka => akka
             .ConfigureNimmerverseLogging()
@@ -61,6 +62,7 @@ public static class SupervisorHost
         var app = builder.Build();
         app.UseRouting();
         app.MapStatusEndpoints();
+        app.MapDashboardEndpoints();
         return app;
     }
 }

@@ -41,7 +41,7 @@ public sealed class ClusterNpcHostsTests
         using var alpha = ActorSystem.Create("nimmerverse", Member(ClusterRoles.Governor, ClusterRoles.OfHost("alpha")));
         using var beta = ActorSystem.Create("nimmerverse", Member(ClusterRoles.NpcHost, ClusterRoles.OfHost("beta")));
         var received = new TaskCompletionSource<NpcHostMessages.SetLimits>(TaskCreationOptions.RunContinuationsAsynchronously);
-        beta.ActorOf(Props.Create(() => new AnsweringNpcHost(received)), ClusterNpcHosts.ActorName);
+        beta.ActorOf(Props.Create(() => new AnsweringNpcHost(received)), Nimmerverse.Actors.Npc.NpcHostActor.ActorName);
         var localNpcHost = alpha.ActorOf(Props.Empty, "local-npc-host");
         Cluster.Get(alpha).Join(Cluster.Get(alpha).SelfAddress);
         Cluster.Get(beta).Join(Cluster.Get(alpha).SelfAddress);
