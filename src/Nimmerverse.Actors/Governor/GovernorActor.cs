@@ -1,3 +1,4 @@
+using Nimmerverse.Actors.Telemetry;
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Logging;
@@ -149,6 +150,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     {
         var now = _clock.GetUtcNow();
         var outcome = _decisions.RunEpoch(now);
+        OrganismMetrics.GovernorEpoch(outcome.Reward, outcome.LatencyMs);
         foreach (var host in outcome.OvercommittedHosts)
         {
             _log.Warning("Host {Host}'s NPCs exceed its budget of {Budget}% even at {Min}% each", host, _settings.HostCpuBudgetPercent, CpuQuotas.MinPercent);

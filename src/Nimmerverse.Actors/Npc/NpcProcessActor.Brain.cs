@@ -1,3 +1,4 @@
+using Nimmerverse.Actors.Telemetry;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
@@ -151,6 +152,7 @@ public sealed partial class NpcProcessActor
         if (_restarts.NextDelay(_clock.GetUtcNow()) is { } delay)
         {
             _log.Warning("The brain of NPC {NpcId} is down ({Reason}); starting it again in {RestartDelay} (restart {Restarts} within {RestartWindow})", _npcId, why, delay, _restarts.RecentRestarts, _settings.RestartWindow);
+            OrganismMetrics.NpcRestarted(_npcId, _hostName);
             Timers.StartSingleTimer("restart", Start.Instance, delay);
             BecomeState(Backoff);
             return;

@@ -1,3 +1,4 @@
+using Nimmerverse.Actors.Telemetry;
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Logging;
@@ -66,6 +67,7 @@ public sealed partial class NpcProcessActor
     private void OnState(NpcStateBody state)
     {
         NoteViolations(state.PermissionViolations);
+        OrganismMetrics.NpcState(state, _hostName);
         var first = _lastStateAt is null;
         _lastStateAt = _clock.GetUtcNow();
         if (first && _scoped)
@@ -118,6 +120,7 @@ public sealed partial class NpcProcessActor
     {
         // Kept for the next start either way, so a restarted brain keeps what the governor gave it.
         (_limits, _startupQuota) = (set.Limits, false); // what is applied now replaces the start-up quota
+        OrganismMetrics.NpcQuota(_npcId, _hostName, set.Limits.CpuQuotaPercent);
         if (_scope is not { } scope)
         {
             Sender.Tell(new LimitsSet(_npcId, false, "the NPC backend is none: limits are not enforced on this host"));

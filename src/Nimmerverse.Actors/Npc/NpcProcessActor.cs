@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Nimmerverse.Actors.Telemetry;
 using Akka.Event;
 using Nimmerverse.Actors.Logging;
 using Nimmerverse.Protocol;
@@ -41,6 +42,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private readonly Subject _states;
     private readonly MessageSource _source;
     private readonly RestartPolicy _restarts;
+    private readonly string _hostName;
     private readonly TimeProvider _clock;
     private readonly BrainScope? _scope;
     private readonly IBrainLauncher _launcher;
@@ -79,6 +81,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         (_npcId, _settings, _bridge, _adoptPid, _limits) = (npcId, settings, bridge, adoptPid, settings.Limits);
         _arguments = settings.ArgumentsFor(npcId, natsUrl, subjects.Environment, adoptable: scopes is not null);
         (_events, _commands, _states) = (subjects.SupervisorNpc(hostName), subjects.NpcCommand(npcId), subjects.NpcState(npcId));
+        _hostName = hostName;
         _source = new MessageSource($"npc-host@{hostName}", "supervisor", Tiers.Cells);
         _clock = clock ?? TimeProvider.System;
         _restarts = settings.NewRestartPolicy(new Random(HashCode.Combine(npcId, Environment.ProcessId)));
@@ -116,6 +119,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     /// <summary>A brain in its scope outlives the actor (the next supervisor adopts it); one without must not run unwatched.</summary>
     protected override void PostStop()
     {
+        OrganismMetrics.NpcGone(_npcId);
         Context.System.EventStream.Unsubscribe(Self);
         _stateWatch?.Dispose();
         _oomWatch?.Dispose();

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Nimmerverse.Actors.Telemetry;
 using Akka.Event;
 using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
@@ -75,9 +76,10 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
 
     private void Step()
     {
-        foreach (var gate in _gates.Values)
+        foreach (var (domain, gate) in _gates)
         {
             Report(gate.Step());
+            OrganismMetrics.Gate(domain, gate.State, gate.Value);
         }
     }
 
@@ -88,6 +90,7 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
             return;
         }
 
+        OrganismMetrics.GateCrossed(transition.Domain, transition.ToState);
         _log.Info("Gate {GateId} went {FromState} -> {ToState} at {StateValue:F3}, routed to tier {RoutedToTier}", transition.GateId, transition.FromState, transition.ToState, transition.StateValue, transition.RoutedToTier);
         var envelope = Envelopes.Of(_source, transition);
         _bridge.Tell(new PublishDurable<GateTransitionBody>(_subjects.GateTransition(open: transition.ToState == GateState.Open), envelope));

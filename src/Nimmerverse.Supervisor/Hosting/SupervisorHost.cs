@@ -11,6 +11,7 @@ using Nimmerverse.Supervisor.Http;
 using Nimmerverse.Supervisor.Persistence;
 using Nimmerverse.Supervisor.Lifecycle;
 using Nimmerverse.Supervisor.NpcScopes;
+using Nimmerverse.Supervisor.Telemetry;
 using Serilog;
 
 namespace Nimmerverse.Supervisor.Hosting;
@@ -47,7 +48,8 @@ public static class SupervisorHost
             .AddNimmerversePersistence(options)
             .AddNimmerverseCortex(options)
             .AddNimmerverseOrgans(options)
-            .AddNimmerverseDashboard();
+            .AddNimmerverseDashboard()
+            .AddNimmerverseMetrics();
 
         builder.Services.AddAkka(AkkaOptions.SystemName, akka => akka
             .ConfigureNimmerverseLogging()
@@ -63,6 +65,9 @@ public static class SupervisorHost
         app.UseRouting();
         app.MapStatusEndpoints();
         app.MapDashboardEndpoints();
+        // Its instruments exist once it does; the OpenTelemetry exporter reads them at each scrape.
+        app.Services.GetRequiredService<SupervisorMetrics>();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 }

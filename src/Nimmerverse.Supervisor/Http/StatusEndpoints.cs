@@ -82,7 +82,10 @@ public sealed record StatusReport(
 [JsonSerializable(typeof(StatusReport))]
 internal sealed partial class StatusJsonContext : JsonSerializerContext;
 
-/// <summary><c>/healthz</c> for load balancers and humans, <c>/api/status</c> for the dashboard and scripts.</summary>
+/// <summary>
+/// <c>/healthz</c> (and <c>/healthz/live</c>: the actor system answers) for the watchdog and load balancers, <c>/healthz/ready</c>
+/// (cluster member Up, NATS open, PostgreSQL answers) for whoever routes work here, <c>/api/status</c> for people and scripts.
+/// </summary>
 public static class StatusEndpoints
 {
     private static readonly TimeSpan HealthProbeTimeout = TimeSpan.FromSeconds(2);
@@ -94,6 +97,25 @@ public static class StatusEndpoints
             await probe.CheckAsync(HealthProbeTimeout, cancellationToken).ConfigureAwait(false)
                 ? Results.Text("ok\n")
                 : Results.Text("the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        endpoints.MapGet("/healthz/live", async (HealthProbe probe, CancellationToken cancellationToken) =>
+            await probe.CheckAsync(HealthProbeTimeout, cancellationToken).ConfigureAwait(false)
+                ? Results.Text("live: the actor system answers\n")
+                : Results.Text("not live: the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+
+        endpoints.MapGet("/healthz/ready", async (ActorSystem system, INatsConnection nats, Npgsql.NpgsqlDataSource database, CancellationToken cancellationToken) =>
+        {
+            var checks = new (string Name, string? Problem)[]
+            {
+                ("cluster", Cluster.Get(system).SelfMember.Status == MemberStatus.Up ? null : $"this member is {Cluster.Get(system).SelfMember.Status}, not Up"),
+                ("nats", nats.ConnectionState == NatsConnectionState.Open ? null : $"the connection is {nats.ConnectionState}"),
+                ("postgresql", await DatabaseProblemAsync(database, cancellationToken).ConfigureAwait(false)),
+            };
+            var text = string.Concat(checks.Select(c => $"{c.Name}: {c.Problem ?? "ok"}\n"));
+            return checks.All(c => c.Problem is null)
+                ? Results.Text("ready\n" + text)
+                : Results.Text("not ready\n" + text, statusCode: StatusCodes.Status503ServiceUnavailable);
+        });
 
         endpoints.MapGet("/api/status", async (ActorSystem system, ActorRegistry registry, NimmerverseOptions options, StatusLine statusLine, INatsConnection nats, BridgeCounters counters, SupervisionCounters supervision, IServiceProvider services) =>
         {
@@ -107,6 +129,27 @@ public static class StatusEndpoints
             return Results.Json(report, StatusJsonContext.Default.StatusReport);
         });
         return endpoints;
+    }
+
+    /// <summary>Null when PostgreSQL answers a query within the probe's timeout, else why not.</summary>
+    private static async Task<string?> DatabaseProblemAsync(Npgsql.NpgsqlDataSource database, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(HealthProbeTimeout);
+        try
+        {
+            await using var command = database.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return $"no answer within {HealthProbeTimeout.TotalSeconds:0} s";
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
+        {
+            return e.GetBaseException().Message.ReplaceLineEndings(" ");
+        }
     }
 
     /// <summary>The bridge's subscriptions; empty if it does not answer in time (the status must answer even then).</summary>

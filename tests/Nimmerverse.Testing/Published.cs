@@ -1,9 +1,7 @@
-using Nimmerverse.Testing;
+namespace Nimmerverse.Testing;
 
-namespace Nimmerverse.EndToEnd.Tests;
-
-/// <summary>The published supervisor the end-to-end tests install; <c>./nimmerverse test</c> publishes it first.</summary>
-internal static class Published
+/// <summary>The published supervisor the process-level tests run and install; <c>./nimmerverse test</c> publishes it first.</summary>
+public static class Published
 {
     public static async Task EnsureAsync()
     {
