@@ -1,4 +1,3 @@
-using System.Reflection;
 using Nimmerverse.Supervisor.Cli;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
@@ -16,72 +15,78 @@ public static class Program
     /// <summary>sysexits(3): bad configuration; systemd shows it as status=78/CONFIG.</summary>
     public const int ExitConfig = 78;
 
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => CliRoot.InvokeAsync(args, Console.Out, Console.Error);
+
+    /// <summary>Loads the configuration; null (having said why) when it is bad.</summary>
+    private static ConfigurationLoader.Loaded? Load(string? configFile, string verb)
     {
-        var (command, error) = CommandLine.Parse(args);
-        if (command is null)
-        {
-            await Console.Error.WriteLineAsync($"nimmerverse: {error}\n\n{CommandLine.Usage}").ConfigureAwait(false);
-            return ExitUsage;
-        }
-
-        switch (command.Verb)
-        {
-            case "help":
-                Console.WriteLine(CommandLine.Usage);
-                return 0;
-            case "version":
-                Console.WriteLine($"nimmerverse {typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion}");
-                return 0;
-            case "identities" when command.Rest[0] == "init":
-                return InitIdentities(command.Rest[1]);
-            case "identities":
-                return RotateSigningKey(command.Rest[0], command.Rest[1], command.Rest[2]);
-        }
-
-        ConfigurationLoader.Loaded loaded;
         try
         {
-            loaded = ConfigurationLoader.Load(command.ConfigFile, Environment.GetEnvironmentVariables(), AppContext.BaseDirectory);
+            return ConfigurationLoader.Load(configFile, Environment.GetEnvironmentVariables(), AppContext.BaseDirectory);
         }
         catch (ConfigurationException e)
         {
-            ReportConfigurationErrors(e, command.Verb);
+            ReportConfigurationErrors(e, verb);
+            return null;
+        }
+    }
+
+    /// <summary><c>nimmerverse [run]</c>: the daemon, until SIGTERM; exit 78 on a bad configuration or installation.</summary>
+    internal static async Task<int> RunDaemonAsync(string? configFile)
+    {
+        if (Load(configFile, "run") is not { } loaded)
+        {
             return ExitConfig;
         }
 
-        if (command.Verb == "nats")
+        if (loaded.Options.ValidateInstallation() is { Count: > 0 } missing)
         {
-            using var cancel = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            return await new NatsCommand(Console.Out, Console.Error).RunAsync(command.Rest, loaded.Options.Nats.Url, cancel.Token).ConfigureAwait(false);
-        }
-
-        if (command.Verb == "trails")
-        {
-            return await new TrailsCommand(Console.Out, Console.Error).RunAsync(
-                command.Rest, Persistence.PostgresConnections.Writer(loaded.Options.Postgres), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
-        }
-
-        if (command.Verb is "run" or "check-config" && loaded.Options.ValidateInstallation() is { Count: > 0 } missing)
-        {
-            ReportConfigurationErrors(new ConfigurationException(missing), command.Verb);
+            ReportConfigurationErrors(new ConfigurationException(missing), "run");
             return ExitConfig;
-        }
-
-        if (command.Verb == "check-config")
-        {
-            Console.WriteLine($"configuration is valid (file: {loaded.ConfigFile ?? "none, defaults"})");
-            Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(loaded.Options.Redacted(), OptionsJsonContext.Default.NimmerverseOptions));
-            return 0;
         }
 
         return await RunAsync(loaded).ConfigureAwait(false);
     }
+
+    internal static int CheckConfig(string? configFile)
+    {
+        if (Load(configFile, "check-config") is not { } loaded)
+        {
+            return ExitConfig;
+        }
+
+        if (loaded.Options.ValidateInstallation() is { Count: > 0 } missing)
+        {
+            ReportConfigurationErrors(new ConfigurationException(missing), "check-config");
+            return ExitConfig;
+        }
+
+        Console.WriteLine($"configuration is valid (file: {loaded.ConfigFile ?? "none, defaults"})");
+        Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(loaded.Options.Redacted(), OptionsJsonContext.Default.NimmerverseOptions));
+        return 0;
+    }
+
+    internal static async Task<int> NatsAsync(string? configFile, IReadOnlyList<string> rest)
+    {
+        if (Load(configFile, "nats") is not { } loaded)
+        {
+            return ExitConfig;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return await new NatsCommand(Console.Out, Console.Error).RunAsync(rest, loaded.Options.Nats.Url, cancel.Token).ConfigureAwait(false);
+    }
+
+    internal static async Task<int> TrailsAsync(string? configFile, IReadOnlyList<string> rest) =>
+        Load(configFile, "trails") is not { } loaded
+            ? ExitConfig
+            : await new TrailsCommand(Console.Out, Console.Error).RunAsync(
+                rest, Persistence.PostgresConnections.Writer(loaded.Options.Postgres), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
 
     private static async Task<int> RunAsync(ConfigurationLoader.Loaded loaded)
     {
@@ -104,7 +109,7 @@ public static class Program
         }
     }
 
-    private static void ReportConfigurationErrors(ConfigurationException e, string verb)
+    internal static void ReportConfigurationErrors(ConfigurationException e, string verb)
     {
         using var logger = SupervisorLogging.CreateBootstrap();
         foreach (var problem in e.Errors)
@@ -119,7 +124,7 @@ public static class Program
     /// <c>nimmerverse identities rotate-key|retire-key DIR ENV</c>: the two steps of a signing-key rotation;
     /// exit 65 (EX_DATAERR) when the step does not fit (one under way, or none), 73 when a file cannot be read or written.
     /// </summary>
-    private static int RotateSigningKey(string step, string directory, string environment)
+    internal static int RotateSigningKey(string step, string directory, string environment)
     {
         var identities = Identities.NatsIdentities.At(directory);
         try
@@ -153,7 +158,7 @@ public static class Program
     }
 
     /// <summary><c>nimmerverse identities init DIR</c>: the NATS identities, kept where they exist; exit 73 (EX_CANTCREAT) naming the path when they cannot be written.</summary>
-    private static int InitIdentities(string directory)
+    internal static int InitIdentities(string directory)
     {
         try
         {

@@ -150,6 +150,7 @@ public sealed class DashboardFeedActor : ReceiveActor, IWithTimers
             DashboardMessages.GetNpcs page => _state.Page(page.Offset, page.Limit, Now),
             DashboardMessages.GetNpc npc => (object?)_state.Detail(npc.NpcId, Now) ?? new DashboardMessages.NotFound($"NPC {npc.NpcId} has not been heard from"),
             DashboardMessages.GetGates => new DashboardMessages.Gates(_state.Gates()),
+            DashboardMessages.GetCluster => (object?)_state.ClusterNow() ?? ClusterNow(),
             _ => new DashboardMessages.NotFound("unknown query"),
         });
     }

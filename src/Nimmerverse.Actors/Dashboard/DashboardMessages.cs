@@ -39,5 +39,11 @@ public static class DashboardMessages
 
     public sealed record Gates(IReadOnlyList<GateRow> All);
 
+    /// <summary>The cluster with each host's NPC CPU; answered with <see cref="ClusterView"/>.</summary>
+    public sealed record GetCluster : IQuery
+    {
+        public static readonly GetCluster Instance = new();
+    }
+
     public sealed record NotFound(string Reason);
 }

@@ -213,6 +213,9 @@ public sealed class DashboardState(DashboardSettings settings, string environmen
             : null;
     }
 
+    /// <summary>The cluster with each host's NPC CPU, or null before the feed has seen it.</summary>
+    public ClusterView? ClusterNow() => ClusterWithCpu();
+
     public IReadOnlyList<GateRow> Gates() => [.. _gates.Values.OrderBy(g => g.Domain, StringComparer.Ordinal)];
 
     private ClusterView? ClusterWithCpu() => _cluster is null

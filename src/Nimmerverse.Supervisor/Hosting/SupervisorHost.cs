@@ -49,6 +49,7 @@ public static class SupervisorHost
             .AddNimmerverseCortex(options)
             .AddNimmerverseOrgans(options)
             .AddNimmerverseDashboard()
+            .AddSingleton(provider => new OperatorActions(options.Http.OperatorTokenFile, options.HostName, provider.GetRequiredService<Npgsql.NpgsqlDataSource>(), provider.GetRequiredService<ILogger<OperatorActions>>()))
             .AddNimmerverseMetrics();
 
         builder.Services.AddAkka(AkkaOptions.SystemName, akka => akka
@@ -65,6 +66,7 @@ public static class SupervisorHost
         app.UseRouting();
         app.MapStatusEndpoints();
         app.MapDashboardEndpoints();
+        app.MapControlEndpoints();
         // Its instruments exist once it does; the OpenTelemetry exporter reads them at each scrape.
         app.Services.GetRequiredService<SupervisorMetrics>();
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -138,6 +138,20 @@ public static class SchemaMigrations
             create index organ_trails_organ on organ_trails (organ, occurred_at);
             create index organ_trails_requester on organ_trails (requester, occurred_at);
             """),
+        new(6, "Operator actions: every control action an operator took through the HTTP API or the CLI, and how it ended", """
+            create table operator_actions (
+                id           uuid primary key,
+                action       text not null,
+                target       text not null,
+                argument     text,
+                outcome      text not null check (outcome in ('done', 'refused', 'failed')),
+                detail       text,
+                client       text not null,
+                host         text not null,
+                occurred_at  timestamptz not null
+            );
+            create index operator_actions_time on operator_actions (occurred_at);
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

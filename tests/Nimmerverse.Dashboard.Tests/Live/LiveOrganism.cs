@@ -28,10 +28,16 @@ public sealed class LiveOrganism
 
     public static Uri Dashboard => Supervisor.Http.BaseAddress!;
 
+    public static string DatabaseConnectionString => _database?.ConnectionString ?? throw new InvalidOperationException("the organism is not running");
+
+    /// <summary>The operator token file the supervisor checks control actions against.</summary>
+    public static string TokenFile { get; } = Path.Combine(Path.GetTempPath(), $"nimmerverse-operator-token-{Guid.NewGuid():N}");
+
     [OneTimeSetUp]
     public async Task StartAsync()
     {
         await Published.EnsureAsync();
+        await File.WriteAllTextAsync(TokenFile, Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
         _nats = await NatsServer.StartAsync();
         _database = await PostgresTestDatabase.CreateAsync();
         _supervisor = SupervisorProcess.Start(SupervisorEnvironment.Local(_nats.Url, _database.ConnectionString,
@@ -39,7 +45,8 @@ public sealed class LiveOrganism
             ("NIMMERVERSE_NPC__BACKEND", "none"),
             ("NIMMERVERSE_NPC__SPAWNINTERVAL", "00:00:00.1"),
             ("NIMMERVERSE_DASHBOARD__LINGER", Linger.ToString()),
-            ("NIMMERVERSE_DASHBOARD__CURVESAMPLEEVERY", "00:00:01")));
+            ("NIMMERVERSE_DASHBOARD__CURVESAMPLEEVERY", "00:00:01"),
+            ("NIMMERVERSE_HTTP__OPERATORTOKENFILE", TokenFile)));
         await _supervisor.WaitUntilUpAsync(TimeSpan.FromSeconds(90));
         var all = await Eventually.TrueAsync(async () => await HeardFromAsync() == Npcs, TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1));
         Assert.That(all, Is.True, $"all {Npcs} brains are heard from\n{_supervisor}");
@@ -62,6 +69,8 @@ public sealed class LiveOrganism
         {
             await _nats.DisposeAsync();
         }
+
+        File.Delete(TokenFile);
     }
 
     /// <summary>How many brains run, by the dashboard's API; 0 while the supervisor is too busy starting 25 brains to answer in time.</summary>

@@ -52,17 +52,28 @@ public sealed record AkkaOptions : IOptionsSection
     }
 }
 
-/// <summary>Section <c>Nimmerverse:Http</c>: health endpoint, status API and (later) the dashboard.</summary>
+/// <summary>Section <c>Nimmerverse:Http</c>: the dashboard, its API, metrics and health checks.</summary>
 public sealed record HttpOptions : IOptionsSection
 {
     /// <summary>Listen address. Default <c>http://127.0.0.1:8480</c>.</summary>
     public string Listen { get; init; } = "http://127.0.0.1:8480";
+
+    /// <summary>
+    /// A file holding the operator token that control actions (pause, restart, quota, cluster leave...) must present.
+    /// Unset (the default): control actions are off; the dashboard and read API work.
+    /// </summary>
+    public string? OperatorTokenFile { get; init; }
 
     public void Validate(OptionProblems problems)
     {
         if (!Uri.TryCreate(Listen, UriKind.Absolute, out var http) || http.Scheme != "http" || http.AbsolutePath != "/")
         {
             problems.Add("Listen", $"'{Listen}' is not a listen address such as http://127.0.0.1:8480");
+        }
+
+        if (OperatorTokenFile is { } file && (file.Length == 0 || !Path.IsPathRooted(file)))
+        {
+            problems.Add("OperatorTokenFile", $"'{file}' is not an absolute path");
         }
     }
 }
