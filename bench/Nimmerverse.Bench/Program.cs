@@ -11,6 +11,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- spawn [ROUNDS]   (as root, with the nyx-nervous user)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- cortex [REQUESTS] [CONCURRENCY] [ROUNDS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S]   (after ./nimmerverse test or up has published the organ)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- dashboard [BRAINS] [WINDOW_S] [ROUNDS]   (as root, after ./nimmerverse test or up has published the supervisor)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]   (against a running ./nimmerverse up)
 var what = args.Length > 0 ? args[0] : "nats";
 switch (what)
@@ -75,9 +76,15 @@ switch (what)
             args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 1.5,
             TimeSpan.FromSeconds(args.Length > 4 ? double.Parse(args[4], CultureInfo.InvariantCulture) : 5));
         return 0;
+    case "dashboard":
+        await DashboardBenchmark.RunAsync(
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 25,
+            TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 30),
+            args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3);
+        return 0;
     case "spawn":
         return await SpawnBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S] | dashboard [BRAINS] [WINDOW_S] [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]");
         return 64;
 }

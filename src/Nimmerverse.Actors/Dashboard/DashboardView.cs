@@ -108,4 +108,5 @@ public sealed record NpcPage(int Total, int Offset, IReadOnlyList<NpcRow> Npcs);
 [JsonSerializable(typeof(IReadOnlyList<GateRow>))]
 [JsonSerializable(typeof(ClusterView))]
 [JsonSerializable(typeof(UpperHalfView))]
+[JsonSerializable(typeof(IReadOnlyList<LearningPoint>))]
 public sealed partial class DashboardJsonContext : JsonSerializerContext;

@@ -46,6 +46,7 @@ public static class NpcHostComposition
 
                 var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher), NpcHostActor.ActorName);
                 registry.Register<NpcHostActor>(npcHost);
+                system.ActorOf(NpcSamplerActor.Props(bridge, subjects, npcHost, resolver.GetService<INpcSamples>(), options.HostName, options.Trails.NpcSampleInterval), "npc-sampler");
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over its
                 // checkpoint (through the bridge, still running in this phase). When systemd is restarting
                 // the supervisor (systemctl restart, an upgrade), brains in their scopes checkpoint and keep

@@ -13,7 +13,7 @@ namespace Nimmerverse.Supervisor.Http;
 /// <summary>
 /// The dashboard over HTTP: the page and its assets (embedded, no internet needed), the live stream
 /// (<c>/api/stream</c>, Server-Sent Events: a snapshot, then a delta per frame), and the read API the page
-/// and the CLI verbs share (<c>/api/npcs</c>, <c>/api/npcs/{id}</c>, <c>/api/gates</c>).
+/// and the CLI verbs share (<c>/api/npcs</c>, <c>/api/npcs/{id}</c>, <c>/api/npcs/{id}/history</c> from PostgreSQL, <c>/api/gates</c>).
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -46,6 +46,17 @@ public static class DashboardEndpoints
                 DashboardMessages.NotFound missing => Results.Text(missing.Reason + "\n", statusCode: StatusCodes.Status404NotFound),
                 var other => throw new InvalidOperationException($"the dashboard feed answered {other}"),
             });
+        endpoints.MapGet("/api/npcs/{id:int}/history", async (int id, double? hours, Persistence.PostgresNpcSamples samples, CancellationToken cancellationToken) =>
+        {
+            if (hours is <= 0 or > 24 * 366)
+            {
+                return Results.Text("hours must be within 0..8784\n", statusCode: StatusCodes.Status400BadRequest);
+            }
+
+            var until = DateTimeOffset.UtcNow;
+            var curve = await samples.CurveAsync(id, until - TimeSpan.FromHours(hours ?? 24), until, cancellationToken).ConfigureAwait(false);
+            return Results.Json(curve, DashboardJsonContext.Default.IReadOnlyListLearningPoint);
+        });
         endpoints.MapGet("/api/gates", async (ActorRegistry registry) =>
             Results.Json((await AskAsync<DashboardMessages.Gates>(registry, DashboardMessages.GetGates.Instance).ConfigureAwait(false)).All, DashboardJsonContext.Default.IReadOnlyListGateRow));
         return endpoints;

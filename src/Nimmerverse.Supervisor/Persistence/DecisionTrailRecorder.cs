@@ -32,6 +32,15 @@ public sealed record TrailRecorderSettings : IOptionsSection
     /// <summary>Trails the governor may hand over faster than they are stored; past it they are lost and counted. Default 200000.</summary>
     public int QueueCapacity { get; init; } = 200_000;
 
+    /// <summary>
+    /// How long trails, gate transitions, NPC samples, operator actions and dead letters are kept; older rows are
+    /// deleted every hour. 0 keeps them forever. Default 30 days.
+    /// </summary>
+    public TimeSpan Retention { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often each host keeps a row of each of its NPCs' state, for their history. Default 10 s.</summary>
+    public TimeSpan NpcSampleInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     public long SpoolMaxBytes => (long)Math.Round(SpoolMaxMiB * 1024 * 1024);
 
     public void Validate(OptionProblems problems)
@@ -52,6 +61,13 @@ public sealed record TrailRecorderSettings : IOptionsSection
         }
 
         problems.Positive("FlushInterval", FlushInterval);
+        problems.NotNegative("Retention", Retention);
+        if (Retention > TimeSpan.Zero && Retention < TimeSpan.FromHours(1))
+        {
+            problems.Add("Retention", $"{OptionProblems.Shown(Retention)} is shorter than an hour (0 keeps everything)");
+        }
+
+        problems.AtLeast("NpcSampleInterval", NpcSampleInterval, TimeSpan.FromSeconds(1));
         problems.Positive("RetryInterval", RetryInterval);
         if (QueueCapacity is < 1 or > 10_000_000)
         {

@@ -29,6 +29,8 @@ public static class PersistenceComposition
                 options.Trails with { SpoolPath = SpoolPath(options.Trails.SpoolPath) },
                 provider.GetRequiredService<ILogger<DecisionTrailRecorder>>()))
             .AddSingleton<IDecisionTrails>(provider => provider.GetRequiredService<DecisionTrailRecorder>())
+            .AddSingleton(provider => new PostgresNpcSamples(provider.GetRequiredService<NpgsqlDataSource>(), provider.GetRequiredService<DatabaseStartup>()))
+            .AddSingleton<INpcSamples>(provider => provider.GetRequiredService<PostgresNpcSamples>())
             .AddTrailsStatus(options);
 
     private static NpgsqlDataSource DataSource(string connectionString, IServiceProvider provider) =>
@@ -44,6 +46,8 @@ public static class PersistenceComposition
         if (options.EffectiveRoles.Contains(ClusterRoles.Governor))
         {
             services
+                .AddHostedService(provider => new RetentionPruner(
+                    provider.GetRequiredService<NpgsqlDataSource>(), options.Trails, provider.GetRequiredService<DatabaseStartup>(), TimeProvider.System, provider.GetRequiredService<ILogger<RetentionPruner>>()))
                 .AddSingleton<Lifecycle.IStatusContributor, Lifecycle.TrailsStatusContributor>()
                 .AddJetStreamRecorder(JetStreamRecorderSettings.Gates(NatsBridgeSettings.GateStreamName(options.Environment), batch, retry), (data, dead) => new PostgresGateTransitionStore(data, dead));
         }

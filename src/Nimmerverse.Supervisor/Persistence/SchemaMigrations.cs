@@ -152,6 +152,28 @@ public static class SchemaMigrations
             );
             create index operator_actions_time on operator_actions (occurred_at);
             """),
+        new(7, "NPC history: every NPC's state sampled by its host, and the time indexes the retention pruner deletes by", """
+            create table npc_samples (
+                npc_id           integer not null,
+                sampled_at       timestamptz not null,
+                host             text not null,
+                tick             bigint not null,
+                tick_rate_hz     double precision not null,
+                measured_rate_hz double precision not null,
+                cpu_ms           double precision not null,
+                lifeforce        double precision not null,
+                level            integer not null,
+                episode          bigint not null,
+                success_rate     double precision not null,
+                reward_rate      double precision not null,
+                epsilon          double precision not null,
+                paused           boolean not null,
+                primary key (npc_id, sampled_at)
+            );
+            create index npc_samples_time on npc_samples (sampled_at);
+            create index decision_trails_time on decision_trails (decided_at);
+            create index gate_transitions_time on gate_transitions (occurred_at);
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

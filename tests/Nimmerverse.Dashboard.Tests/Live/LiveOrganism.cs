@@ -46,7 +46,8 @@ public sealed class LiveOrganism
             ("NIMMERVERSE_NPC__SPAWNINTERVAL", "00:00:00.1"),
             ("NIMMERVERSE_DASHBOARD__LINGER", Linger.ToString()),
             ("NIMMERVERSE_DASHBOARD__CURVESAMPLEEVERY", "00:00:01"),
-            ("NIMMERVERSE_HTTP__OPERATORTOKENFILE", TokenFile)));
+            ("NIMMERVERSE_HTTP__OPERATORTOKENFILE", TokenFile),
+            ("NIMMERVERSE_TRAILS__NPCSAMPLEINTERVAL", "00:00:01")));
         await _supervisor.WaitUntilUpAsync(TimeSpan.FromSeconds(90));
         var all = await Eventually.TrueAsync(async () => await HeardFromAsync() == Npcs, TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1));
         Assert.That(all, Is.True, $"all {Npcs} brains are heard from\n{_supervisor}");

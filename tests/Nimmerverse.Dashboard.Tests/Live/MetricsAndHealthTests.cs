@@ -81,6 +81,23 @@ public sealed class MetricsAndHealthTests
         Assert.That(await SubscribersAsync(), Has.None.Contains("dashboard"));
     }
 
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task Each_NPCs_history_is_kept_in_PostgreSQL_and_read_back_as_a_curve()
+    {
+        JsonElement curve = default;
+        var kept = await Eventually.TrueAsync(async () =>
+        {
+            curve = JsonDocument.Parse(await Http.GetStringAsync(new Uri("/api/npcs/3/history?hours=1", UriKind.Relative))).RootElement.Clone();
+            return curve.GetArrayLength() >= 3;
+        }, TimeSpan.FromSeconds(30));
+
+        Assert.That(kept, Is.True, $"a sample a second: {curve}");
+        Assert.That(curve.EnumerateArray().Select(p => p.GetProperty("success_rate").GetDouble()), Has.All.InRange(0, 1));
+        using var bad = await Http.GetAsync(new Uri("/api/npcs/3/history?hours=-1", UriKind.Relative));
+        Assert.That(bad.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+    }
+
     private static async Task<JsonElement> ReadEventAsync(StreamReader reader)
     {
         while (await reader.ReadLineAsync() is { } line)

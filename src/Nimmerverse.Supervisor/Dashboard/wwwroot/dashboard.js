@@ -235,7 +235,10 @@ async function showNpc(id) {
   const detail = await answer.json();
   const npc = detail.npc;
   $("npc-facts").textContent = `${npc.state} on ${npc.host ?? "?"} · level ${npc.level} · success ${npc.success_rate.toFixed(2)} · ${npc.lifeforce.toFixed(1)} LF · ${npc.restarts} restarts`;
-  Charts.learningCurve($("curve"), detail.curve);
+  // The kept history (PostgreSQL, the last day) first, then what the feed sampled since it started listening.
+  const kept = await fetch(`/api/npcs/${id}/history?hours=24`).then((r) => (r.ok ? r.json() : [])).catch(() => []);
+  const firstLive = detail.curve.length > 0 ? Date.parse(detail.curve[0].at) : Infinity;
+  Charts.learningCurve($("curve"), [...kept.filter((p) => Date.parse(p.at) < firstLive), ...detail.curve]);
   $("npc-lifecycle").replaceChildren(...detail.lifecycle.slice().reverse().map((event) => {
     const item = document.createElement("li");
     item.textContent = `${time(event.at)} ${event.event}${event.detail ? `: ${event.detail}` : ""} (restarts ${event.restarts})`;
