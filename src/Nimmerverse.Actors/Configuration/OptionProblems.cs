@@ -62,6 +62,15 @@ public sealed class OptionProblems
         }
     }
 
+    /// <summary>A count within <paramref name="min"/>..<paramref name="max"/>.</summary>
+    public void InRange(string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            Add(key, $"{value} is outside {min}..{max}");
+        }
+    }
+
     /// <summary>A number that must be finite and not negative (a reward, a penalty).</summary>
     public void NotNegative(string key, double value)
     {

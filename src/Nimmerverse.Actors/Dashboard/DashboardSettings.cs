@@ -53,17 +53,9 @@ public sealed record DashboardSettings : IOptionsSection
         problems.NotNegative(nameof(WarmUp), WarmUp);
         problems.Positive(nameof(CurveSampleEvery), CurveSampleEvery);
         problems.Positive(nameof(SilentAfter), SilentAfter);
-        Count(problems, nameof(MaxWatchers), MaxWatchers, 1, 10_000);
-        Count(problems, nameof(WatcherBuffer), WatcherBuffer, 1, 10_000);
-        Count(problems, nameof(MaxWavesPerFrame), MaxWavesPerFrame, 1, 100_000);
-        Count(problems, nameof(CurvePoints), CurvePoints, 1, 100_000);
-    }
-
-    private static void Count(OptionProblems problems, string key, int value, int min, int max)
-    {
-        if (value < min || value > max)
-        {
-            problems.Add(key, $"{value} is outside {min}..{max}");
-        }
+        problems.InRange(nameof(MaxWatchers), MaxWatchers, 1, 10_000);
+        problems.InRange(nameof(WatcherBuffer), WatcherBuffer, 1, 10_000);
+        problems.InRange(nameof(MaxWavesPerFrame), MaxWavesPerFrame, 1, 100_000);
+        problems.InRange(nameof(CurvePoints), CurvePoints, 1, 100_000);
     }
 }

@@ -55,10 +55,7 @@ public sealed record TrailRecorderSettings : IOptionsSection
             problems.Add("SpoolMaxMiB", $"{SpoolMaxMiB} is outside 1..1048576");
         }
 
-        if (BatchSize is < 1 or > 100_000)
-        {
-            problems.Add("BatchSize", $"{BatchSize} is outside 1..100000");
-        }
+        problems.InRange("BatchSize", BatchSize, 1, 100_000);
 
         problems.Positive("FlushInterval", FlushInterval);
         problems.NotNegative("Retention", Retention);
@@ -69,10 +66,7 @@ public sealed record TrailRecorderSettings : IOptionsSection
 
         problems.AtLeast("NpcSampleInterval", NpcSampleInterval, TimeSpan.FromSeconds(1));
         problems.Positive("RetryInterval", RetryInterval);
-        if (QueueCapacity is < 1 or > 10_000_000)
-        {
-            problems.Add("QueueCapacity", $"{QueueCapacity} is outside 1..10000000");
-        }
+        problems.InRange("QueueCapacity", QueueCapacity, 1, 10_000_000);
     }
 }
 
