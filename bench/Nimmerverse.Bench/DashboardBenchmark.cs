@@ -22,7 +22,8 @@ internal static class DashboardBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var supervisor = SupervisorProcess.Start(SupervisorEnvironment.Local(nats.Url, postgres.ConnectionString,
             ("NIMMERVERSE_NPC__POPULATION", brains.ToString(CultureInfo.InvariantCulture)), ("NIMMERVERSE_NPC__BACKEND", "none"),
-            ("NIMMERVERSE_DASHBOARD__LINGER", Linger.ToString())));
+            ("NIMMERVERSE_DASHBOARD__LINGER", Linger.ToString()),
+            ("NIMMERVERSE_TRAILS__SPOOLPATH", Path.Combine(Path.GetTempPath(), $"nimmerverse-bench-{Guid.NewGuid():N}.spool"))));
         await supervisor.WaitUntilUpAsync(TimeSpan.FromSeconds(90));
         Console.WriteLine($"dashboard: {brains} brains, windows of {window.TotalSeconds:0} s, {rounds} rounds; settling 60 s");
         await Task.Delay(TimeSpan.FromSeconds(60));
