@@ -191,7 +191,9 @@ public sealed class DashboardFeedActor : ReceiveActor, IWithTimers
             return; // a frame already queued when the feed cooled down
         }
 
-        if (_watchers.Count == 0 && Now - _lastCall >= _settings.Linger)
+        // Never cooler than a warm-up: a question asked cold is answered after it, and must find the feed still listening.
+        var linger = _settings.Linger > _settings.WarmUp ? _settings.Linger : _settings.WarmUp + _settings.FrameInterval;
+        if (_watchers.Count == 0 && Now - _lastCall >= linger)
         {
             CoolDown();
             return;

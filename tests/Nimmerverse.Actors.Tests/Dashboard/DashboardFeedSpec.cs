@@ -140,10 +140,11 @@ public sealed class DashboardFeedSpec() : AkkaSpec("""
         Assert.That(ExpectMsg<DashboardMessages.Refused>().Reason, Does.Contain("Dashboard:MaxWatchers"));
     }
 
-    [Test]
-    public void A_question_to_a_cold_feed_is_answered_after_it_has_listened_a_moment()
+    [TestCase(30_000)]
+    [TestCase(0)]
+    public void A_question_to_a_cold_feed_is_answered_after_it_has_listened_a_moment(int lingerMs)
     {
-        var (bridge, feed, _) = StartFeed(Quick with { Linger = TimeSpan.FromSeconds(30) });
+        var (bridge, feed, _) = StartFeed(Quick with { Linger = TimeSpan.FromMilliseconds(lingerMs) });
 
         feed.Tell(new DashboardMessages.GetNpcs(0, 10), TestActor);
         var tap = bridge.ExpectMsg<ISubscribe>().Target;
