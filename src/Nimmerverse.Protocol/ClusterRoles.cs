@@ -19,5 +19,10 @@ public static class ClusterRoles
     /// name (the governor sends a host's CPU quotas to that member's NPC host). A host name is
     /// lower-case letters, digits and '-', so the role needs no quoting in the cluster's HOCON.
     /// </summary>
-    public static string OfHost(string hostName) => $"host-{hostName}";
+    public static string OfHost(string hostName) => HostPrefix + hostName;
+
+    /// <summary>The host a role of <see cref="OfHost"/> names, or null for any other role.</summary>
+    public static string? HostIn(string role) => role.StartsWith(HostPrefix, StringComparison.Ordinal) ? role[HostPrefix.Length..] : null;
+
+    private const string HostPrefix = "host-";
 }

@@ -262,7 +262,7 @@ public sealed class DashboardFeedActor : ReceiveActor, IWithTimers
         var up = state.Members.Where(m => m.Status == MemberStatus.Up).ToList();
         string? OldestWith(string role) => up.Where(m => m.HasRole(role)).OrderBy(m => m, Member.AgeOrdering).Select(HostOf).FirstOrDefault();
         var members = state.Members
-            .Select(m => new MemberView(m.Address.ToString(), HostOf(m), m.Status.ToString().ToLowerInvariant(), [.. m.Roles.Where(r => !r.StartsWith(ClusterRoles.OfHost(""), StringComparison.Ordinal)).Order()], !state.Unreachable.Contains(m)))
+            .Select(m => new MemberView(m.Address.ToString(), HostOf(m), m.Status.ToString().ToLowerInvariant(), [.. m.Roles.Where(r => ClusterRoles.HostIn(r) is null).Order()], !state.Unreachable.Contains(m)))
             .ToList();
         return new ClusterView(
             cluster.SelfAddress.ToString(), state.Leader?.ToString(), members,
@@ -280,7 +280,7 @@ public sealed class DashboardFeedActor : ReceiveActor, IWithTimers
     }
 
     private static string HostOf(Member member) =>
-        member.Roles.FirstOrDefault(r => r.StartsWith(ClusterRoles.OfHost(""), StringComparison.Ordinal))?[ClusterRoles.OfHost("").Length..] ?? member.Address.Host ?? "?";
+        member.Roles.Select(ClusterRoles.HostIn).FirstOrDefault(host => host is not null) ?? member.Address.Host ?? "?";
 
     private DashboardState NewState() => new(_settings, _subjects.Environment, _hostName);
 }

@@ -93,15 +93,14 @@ public static class StatusEndpoints
 
     public static IEndpointRouteBuilder MapStatusEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/healthz", async (HealthProbe probe, CancellationToken cancellationToken) =>
-            await probe.CheckAsync(HealthProbeTimeout, cancellationToken).ConfigureAwait(false)
-                ? Results.Text("ok\n")
-                : Results.Text("the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-
-        endpoints.MapGet("/healthz/live", async (HealthProbe probe, CancellationToken cancellationToken) =>
-            await probe.CheckAsync(HealthProbeTimeout, cancellationToken).ConfigureAwait(false)
-                ? Results.Text("live: the actor system answers\n")
-                : Results.Text("not live: the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        // Liveness under both names: /healthz for the watchdog's and older probes, /healthz/live beside /healthz/ready.
+        foreach (var path in new[] { "/healthz", "/healthz/live" })
+        {
+            endpoints.MapGet(path, async (HealthProbe probe, CancellationToken cancellationToken) =>
+                await probe.CheckAsync(HealthProbeTimeout, cancellationToken).ConfigureAwait(false)
+                    ? Results.Text("ok\n")
+                    : Results.Text("the actor system did not answer the health probe\n", statusCode: StatusCodes.Status503ServiceUnavailable));
+        }
 
         endpoints.MapGet("/healthz/ready", async (ActorSystem system, INatsConnection nats, Npgsql.NpgsqlDataSource database, CancellationToken cancellationToken) =>
         {
