@@ -16,6 +16,9 @@ public static class Program
     /// <summary>sysexits(3): an internal error.</summary>
     public const int ExitSoftware = 70;
 
+    /// <summary>sysexits(3), a temporary failure: no supervisor renewed this brain's lease (<c>--lease</c>), so it stopped itself.</summary>
+    public const int ExitLeaseLapsed = 75;
+
     /// <summary>sysexits(3): the bus refused this NPC's credentials (unknown, expired, revoked); its supervisor starts it again with fresh ones.</summary>
     public const int ExitNoPermission = 77;
 
@@ -85,7 +88,7 @@ public static class Program
             }
 
             await running.ConfigureAwait(false);
-            return 0;
+            return brain.LeaseLapsed ? ExitLeaseLapsed : 0;
         }
         catch (Exception e)
         {

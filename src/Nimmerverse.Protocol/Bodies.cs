@@ -154,10 +154,13 @@ public sealed record NpcStateBody(
         CortexAsked < 0 || CortexFollowed < 0 ? "cortex_asked and cortex_followed must not be negative" : null);
 }
 
-/// <summary>A command to one NPC (<c>npc_command</c>): <c>set_tick_rate</c> (with <see cref="TickRateHz"/>), <c>pause</c>, <c>resume</c>, <c>checkpoint</c>, <c>stop</c>.</summary>
+/// <summary>A command to one NPC (<c>npc_command</c>): <c>set_tick_rate</c> (with <see cref="TickRateHz"/>), <c>pause</c>, <c>resume</c>, <c>checkpoint</c>, <c>stop</c>, <c>renew_lease</c>.</summary>
 public sealed record NpcCommandBody(string Command, double? TickRateHz = null) : IMessageBody
 {
-    public static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal) { "set_tick_rate", "pause", "resume", "checkpoint", "stop" };
+    public static readonly IReadOnlySet<string> Commands = new HashSet<string>(StringComparer.Ordinal) { "set_tick_rate", "pause", "resume", "checkpoint", "stop", RenewLease };
+
+    /// <summary>The supervisor still keeps this brain: it may run for its lease (<c>--lease</c>) from now.</summary>
+    public const string RenewLease = "renew_lease";
 
     public static string MessageType => "npc_command";
 

@@ -24,7 +24,12 @@ namespace Nimmerverse.Protocol;
 /// brains' user can read them), or null on a bus without authentication.
 /// </param>
 /// <param name="AskCortexAfter">After this many failed errands in a row the brain asks the cortex which way to go; 0: never.</param>
-public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null, int AskCortexAfter = 0)
+/// <param name="Lease">
+/// How long the brain runs without its supervisor renewing its lease (a <c>renew_lease</c> command) before it stops
+/// itself: a brain cut off from its supervisor or the bus must not run on while the cluster starts it elsewhere.
+/// Null: no lease (a brain run by hand).
+/// </param>
+public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null, int AskCortexAfter = 0, TimeSpan? Lease = null)
 {
     public const int MaxId = 1_000_000;
 
@@ -47,6 +52,7 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         usage: nimmerverse-brain --id N [--tick-rate HZ] [--env dev|staging|prod] [--nats URL]
                                  [--seed S] [--role small|medium|large] [--checkpoint-every SECONDS]
                                  [--parent PID] [--creds PATH|-] [--ask-cortex-after K]
+                                 [--lease SECONDS]
 
           --id N                    the NPC's id, 0-1000000 (required)
           --tick-rate HZ            ticks per second, 1-20 (default 5)
@@ -63,13 +69,19 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
                                     - reads them from standard input
           --ask-cortex-after K      after K failed errands in a row, ask the cortex which way
                                     to go, 0-1000 (default 0: never)
+          --lease SECONDS           stop (with a last checkpoint) when the supervisor has not
+                                    renewed this brain's lease for SECONDS, 2-600 (default:
+                                    no lease)
         """;
 
     public const int MaxAskCortexAfter = 1000;
 
+    /// <summary>The shortest and longest lease a brain accepts, in seconds.</summary>
+    public const double MinLeaseSeconds = 2, MaxLeaseSeconds = 600;
+
     /// <summary>A brain's command line with every default but the id, the rate, the bus, the role and the parent to end with.</summary>
-    public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role, int? parent = null, int askCortexAfter = 0) =>
-        new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery, parent, AskCortexAfter: askCortexAfter);
+    public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role, int? parent = null, int askCortexAfter = 0, TimeSpan? lease = null) =>
+        new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery, parent, AskCortexAfter: askCortexAfter, Lease: lease);
 
     /// <summary>The arguments that <see cref="Parse"/> reads back as this record.</summary>
     public IReadOnlyList<string> ToArguments()
@@ -105,6 +117,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         if (AskCortexAfter != 0)
         {
             arguments.AddRange(["--ask-cortex-after", AskCortexAfter.ToString(CultureInfo.InvariantCulture)]);
+        }
+
+        if (Lease is { } lease)
+        {
+            arguments.AddRange(["--lease", lease.TotalSeconds.ToString(CultureInfo.InvariantCulture)]);
         }
 
         return arguments;
@@ -154,10 +171,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         int? parent = null;
         string? creds = null;
         var askAfter = 0;
+        TimeSpan? lease = null;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds" or "--ask-cortex-after"))
+            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds" or "--ask-cortex-after" or "--lease"))
             {
                 return (null, $"unknown argument '{name}'");
             }
@@ -232,6 +250,15 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
                     }
 
                     break;
+                case "--lease":
+                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var leaseSeconds) || !double.IsFinite(leaseSeconds)
+                        || leaseSeconds is < MinLeaseSeconds or > MaxLeaseSeconds)
+                    {
+                        return (null, $"--lease '{value}' is not a number of seconds from {MinLeaseSeconds} to {MaxLeaseSeconds}");
+                    }
+
+                    lease = TimeSpan.FromSeconds(leaseSeconds);
+                    break;
                 case "--creds":
                     creds = value;
                     break;
@@ -251,6 +278,6 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
             return (null, $"--nats '{nats}' is not a NATS URL such as {DefaultNatsUrl}");
         }
 
-        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds, askAfter), null);
+        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds, askAfter, lease), null);
     }
 }

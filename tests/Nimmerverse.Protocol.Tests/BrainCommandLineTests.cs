@@ -28,6 +28,7 @@ public sealed class BrainCommandLineTests
         BrainCommandLine[] lines =
         [
             BrainCommandLine.For(7, 12.5, "prod", new Uri("nats://10.0.0.2:4222"), "small"),
+            BrainCommandLine.For(8, 5, "dev", new Uri("nats://127.0.0.1:4222"), "medium", lease: TimeSpan.FromSeconds(4.5)),
             new(1_000_000, TickRates.MinHz, "staging", new Uri("tls://nats.lab:4443"), -42, "large", TimeSpan.FromSeconds(3600)),
         ];
 
@@ -60,6 +61,8 @@ public sealed class BrainCommandLineTests
     [TestCase(new[] { "--id", "7", "--role", "huge" }, "--role 'huge' is not one of small, medium, large")]
     [TestCase(new[] { "--id", "7", "--seed", "1.5" }, "--seed '1.5' is not a whole number")]
     [TestCase(new[] { "--id", "7", "--checkpoint-every", "1" }, "--checkpoint-every '1' is not a number of seconds from 5 to 3600")]
+    [TestCase(new[] { "--id", "7", "--lease", "1" }, "--lease '1' is not a number of seconds from 2 to 600")]
+    [TestCase(new[] { "--id", "7", "--lease", "Infinity" }, "--lease 'Infinity' is not a number of seconds from 2 to 600")]
     public void Bad_arguments_are_refused_with_a_reason(string[] args, string reason)
     {
         var (parsed, error) = BrainCommandLine.Parse(args);

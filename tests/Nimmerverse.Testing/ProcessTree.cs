@@ -33,6 +33,36 @@ public static class ProcessTree
         return brains;
     }
 
+    /// <summary>
+    /// Every running <c>nimmerverse-brain</c> on this machine that talks to <paramref name="natsUrl"/>, whoever its parent
+    /// (an orphan too): NPC id to its PIDs. Two PIDs for one id are a twin.
+    /// </summary>
+    public static IReadOnlyDictionary<int, IReadOnlyList<int>> BrainsOnBus(string natsUrl)
+    {
+        var brains = new Dictionary<int, List<int>>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || !IsRunning(pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (NpcIdOf(pid) is { } id && File.ReadAllText($"/proc/{pid}/cmdline").Contains(natsUrl.TrimEnd('/'), StringComparison.Ordinal))
+                {
+                    (brains.TryGetValue(id, out var pids) ? pids : brains[id] = []).Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // it ended meanwhile
+            }
+        }
+
+        return brains.ToDictionary(b => b.Key, b => (IReadOnlyList<int>)b.Value);
+    }
+
     /// <summary>Whether <paramref name="pid"/> still runs (a zombie nobody reaped does not count).</summary>
     public static bool IsRunning(int pid)
     {

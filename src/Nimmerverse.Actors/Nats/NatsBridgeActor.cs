@@ -276,6 +276,7 @@ public sealed class NatsBridgeActor : ReceiveActor
                 DuplicateWindow = _settings.GateStreamDuplicateWindow,
                 MaxAge = _settings.GateStreamMaxAge,
                 Storage = StreamConfigStorage.File,
+                NumReplicas = _settings.StreamReplicas,
             };
             jetStream.CreateOrUpdateStreamAsync(config, _stopping.Token).AsTask().ContinueWith<object>(
                 t => t.IsCompletedSuccessfully ? new DurableStreamReady(name, subjects) : new DurableStreamFailed(name, t.Exception!.GetBaseException()),

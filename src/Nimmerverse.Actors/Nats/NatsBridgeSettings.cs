@@ -39,6 +39,12 @@ public sealed record NatsBridgeSettings : IOptionsSection
     /// <summary>Within this window a transition published twice (same message id) is stored once. Default 2 minutes.</summary>
     public TimeSpan GateStreamDuplicateWindow { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Copies of each durable stream (gate transitions, cortex and organ trails) JetStream keeps, on as many servers of
+    /// a NATS cluster: 3 survives the loss of one. Default 1 (a single server); at most 5.
+    /// </summary>
+    public int StreamReplicas { get; init; } = 1;
+
     /// <summary>The JetStream stream of an environment's gate transitions.</summary>
     public static string GateStreamName(string environment) => $"NIMMERVERSE_{environment.ToUpperInvariant()}_GATES";
 
@@ -72,6 +78,11 @@ public sealed record NatsBridgeSettings : IOptionsSection
         if (MaxPayloadBytes is < 256 or > 8 * 1024 * 1024)
         {
             problems.Add("MaxPayloadBytes", $"{MaxPayloadBytes} is outside 256..8388608");
+        }
+
+        if (StreamReplicas is < 1 or > 5)
+        {
+            problems.Add("StreamReplicas", $"{StreamReplicas} is outside 1..5 (JetStream's limit)");
         }
 
         if (SubscriptionBuffer is < 16 or > 10_000_000)

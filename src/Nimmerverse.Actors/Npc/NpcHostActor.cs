@@ -2,18 +2,21 @@ using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Supervision;
 using Nimmerverse.Protocol;
+using Nimmerverse.Actors.Npc.Placement;
 using static Nimmerverse.Actors.Npc.NpcHostMessages;
+using static Nimmerverse.Actors.Npc.Placement.PlacementMessages;
 
 namespace Nimmerverse.Actors.Npc;
 
 /// <summary>
-/// This host's NPC population: one <see cref="NpcProcessActor"/> per brain, ids
-/// 0..Population-1. With systemd it first looks for NPC scopes an earlier supervisor left running
-/// and adopts their brains (one actor per NPC, so never two brains for one id); scopes of NPCs
-/// beyond the population are stopped; the rest are started one every spawn interval. Stops them
-/// all gracefully and in parallel when asked (the supervisor does so during its own shutdown, so
-/// every brain hands over its weights first), or leaves scoped brains running when systemd is
-/// restarting the supervisor.
+/// This host's NPC brains: one <see cref="NpcProcessActor"/> per NPC it is to run. Which NPCs those are, the
+/// cluster's <see cref="NpcPlacementActor"/> says (a <see cref="RunSet"/>, in answer to this host's report every
+/// second); without a placement (a spec) it runs ids 0..Population-1. With systemd it first adopts the brains an
+/// earlier supervisor left running in their scopes (one actor per NPC, so never two brains for one id) and reports
+/// them; it starts the NPCs of its run set one every spawn interval and stops, each with its checkpoint, those that
+/// leave it. Stops them all gracefully and in parallel when asked (the supervisor does so during its own shutdown,
+/// so every brain hands over its weights first), or leaves scoped brains running when systemd is restarting the
+/// supervisor.
 /// </summary>
 public sealed class NpcHostActor : ReceiveActor, IWithTimers
 {
@@ -26,15 +29,21 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     private readonly string _hostName;
     private readonly ISystemdScopes? _scopes;
     private readonly IBrainLauncher? _launcher;
+    private readonly ICanTell? _placement;
     private readonly string _natsUrl;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, IActorRef> _npcs = [];
-    private int _nextId;
+    private readonly HashSet<int> _stopping = [];
+    private readonly SortedSet<int> _toSpawn = [];
+    private HashSet<int> _runSet = [];
+    private ClusterStanding _standing = new(true);
+    private bool _ready;
 
-    public NpcHostActor(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null)
+    public NpcHostActor(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null, ICanTell? placement = null)
     {
         _scopes = scopes;
         _launcher = launcher;
+        _placement = placement;
         _natsUrl = natsUrl;
         _settings = settings;
         _bridge = bridge;
@@ -42,29 +51,44 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         _hostName = hostName;
         Receive<StopAll>(StopAll);
         Receive<Survivors>(OnSurvivors);
+        Receive<RunSet>(set => _ready, set => Reconcile(set.NpcIds));
+        Receive<Report>(_ => _placement?.Tell(new HostReport(_hostName, _settings.Population, _npcs.Keys.Order().ToArray()), Self));
         Receive<SpawnNext>(_ => Spawn());
+        Receive<Stopped>(stopped => StoppedByPlacement(stopped.NpcId));
+        Receive<Terminated>(OnTerminated);
+        Receive<ClusterStanding>(standing =>
+        {
+            _standing = standing;
+            foreach (var npc in _npcs.Values)
+            {
+                npc.Tell(standing);
+            }
+        });
         Receive<SetLimits>(set => Route(set.NpcId, set, () => new LimitsSet(set.NpcId, false, $"NPC {set.NpcId} does not run on this host")));
         Receive<SetTickRate>(set => Route(set.NpcId, set, null));
-        Receive<GetNpcs>(_ => Sender.Tell(new HostedNpcs(_hostName, [.. _npcs.Keys.Order()])));
+        Receive<GetNpcs>(_ => Sender.Tell(new HostedNpcs(_hostName, _npcs.Keys.Where(id => !_stopping.Contains(id)).Order().ToArray())));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>
     /// The host; <paramref name="scopes"/> is systemd, to run each brain in its scope with its limits (null runs plain child
-    /// processes); <paramref name="launcher"/> starts and adopts the brains (real processes unless a spec says otherwise).
+    /// processes); <paramref name="launcher"/> starts and adopts the brains (real processes unless a spec says otherwise);
+    /// <paramref name="placement"/> is the cluster's NPC placement (null: this host runs ids 0..Population-1).
     /// </summary>
-    public static Props Props(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null) =>
-        Akka.Actor.Props.Create(() => new NpcHostActor(settings, natsUrl, bridge, subjects, hostName, scopes, launcher));
+    public static Props Props(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null, ICanTell? placement = null) =>
+        Akka.Actor.Props.Create(() => new NpcHostActor(settings, natsUrl, bridge, subjects, hostName, scopes, launcher, placement));
 
     /// <summary>An NPC's actor that keeps failing is stopped like any other (its brain's own crashes are the restart policy's, not this).</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new BoundedRestartStrategy();
 
     protected override void PreStart()
     {
+        Context.System.EventStream.Subscribe<ClusterStanding>(Self);
         _log.Info(
-            "Starting {Population} NPC brains ({Role}, {TickRate} Hz) from {BrainPath}, one every {SpawnInterval}",
-            _settings.Population, _settings.Role, _settings.TickRateHz, _settings.BrainPath, _settings.SpawnInterval);
+            "NPC host up: at most {Population} brains ({Role}, {TickRate} Hz) from {BrainPath}, one started every {SpawnInterval}; {Placement}",
+            _settings.Population, _settings.Role, _settings.TickRateHz, _settings.BrainPath, _settings.SpawnInterval,
+            _placement is null ? "ids 0..Population-1" : "the NPCs the cluster's placement gives it");
         if (_scopes is null)
         {
             // No systemd: nothing adopts a brain an earlier supervisor left; stop it, or it runs as a twin.
@@ -80,6 +104,8 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             return new Survivors(new Dictionary<int, int>());
         });
     }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     /// <summary>SIGTERM to each stray (held by a pidfd, so a reused PID is safe), SIGKILL to those still there after the stop timeout.</summary>
     private async Task StopStraysAsync(IReadOnlyList<StrayBrain> strays, IBrainLauncher launcher, ILoggingAdapter log)
@@ -128,21 +154,12 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         return new Survivors(found);
     }
 
+    /// <summary>Adopts every brain still running in its scope, then reports them; the run set decides which stay.</summary>
     private void OnSurvivors(Survivors survivors)
     {
         foreach (var (id, pid) in survivors.Pids.OrderBy(p => p.Key))
         {
-            if (id >= _settings.Population)
-            {
-                var unit = NpcScopeName.For(id);
-                _log.Warning("NPC {NpcId} is beyond this host's population of {Population}; stopping its brain in {Unit}", id, _settings.Population, unit.Value);
-                _scopes!.StopAsync(unit, CancellationToken.None).ContinueWith(
-                    t => _log.Warning("Could not stop {Unit}: {Error}", unit.Value, t.Exception?.GetBaseException().Message),
-                    CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-                continue;
-            }
-
-            _npcs[id] = Context.ActorOf(NpcProcessActor.Props(id, _settings, _natsUrl, _bridge, _subjects, _hostName, _scopes, adoptPid: pid, launcher: _launcher), $"npc-{id}");
+            Begin(id, pid);
         }
 
         if (_npcs.Count > 0)
@@ -150,29 +167,90 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             _log.Info("Adopting {Adopted} NPC brains an earlier supervisor left running", _npcs.Count);
         }
 
-        Spawn();
-    }
-
-    /// <summary>Starts the next NPC that has no actor yet, then waits the spawn interval.</summary>
-    private void Spawn()
-    {
-        while (_nextId < _settings.Population && _npcs.ContainsKey(_nextId))
+        _ready = true;
+        if (_placement is null)
         {
-            _nextId++;
+            Reconcile([.. Enumerable.Range(0, _settings.Population)]);
+            return;
         }
 
-        if (_nextId >= _settings.Population)
+        Self.Tell(Report.Instance);
+        Timers.StartPeriodicTimer("report", Report.Instance, NpcPlacementActor.ReportInterval);
+    }
+
+    /// <summary>Starts what the run set adds (paced by the spawn interval), stops what it no longer holds.</summary>
+    private void Reconcile(IReadOnlyList<int> npcIds)
+    {
+        _runSet = [.. npcIds];
+        _toSpawn.RemoveWhere(id => !_runSet.Contains(id));
+        foreach (var (id, npc) in _npcs.Where(n => !_runSet.Contains(n.Key) && !_stopping.Contains(n.Key)).ToArray())
+        {
+            _log.Info("NPC {NpcId} no longer belongs on this host: stopping its brain (with its checkpoint)", id);
+            _stopping.Add(id);
+            npc.Tell(StopGracefully.Instance);
+        }
+
+        foreach (var id in _runSet.Where(id => !_npcs.ContainsKey(id)))
+        {
+            _toSpawn.Add(id);
+        }
+
+        if (_toSpawn.Count > 0 && !Timers.IsTimerActive("spawn"))
+        {
+            Spawn();
+        }
+    }
+
+    /// <summary>Starts the next NPC waiting for its brain, then waits the spawn interval.</summary>
+    private void Spawn()
+    {
+        if (_toSpawn.Count == 0)
         {
             return;
         }
 
-        _npcs[_nextId] = Context.ActorOf(NpcProcessActor.Props(_nextId, _settings, _natsUrl, _bridge, _subjects, _hostName, _scopes, launcher: _launcher), $"npc-{_nextId}");
+        var id = _toSpawn.Min;
+        _toSpawn.Remove(id);
+        Begin(id, adoptPid: null);
         Timers.StartSingleTimer("spawn", SpawnNext.Instance, _settings.SpawnInterval);
+    }
+
+    private void Begin(int id, int? adoptPid)
+    {
+        var npc = Context.ActorOf(NpcProcessActor.Props(id, _settings, _natsUrl, _bridge, _subjects, _hostName, _scopes, adoptPid: adoptPid, launcher: _launcher), $"npc-{id}");
+        Context.Watch(npc);
+        npc.Tell(_standing);
+        _npcs[id] = npc;
+    }
+
+    /// <summary>A brain the run set dropped has stopped: its actor goes, and with it the NPC from this host's report.</summary>
+    private void StoppedByPlacement(int id)
+    {
+        if (_stopping.Contains(id) && _npcs.TryGetValue(id, out var npc))
+        {
+            Context.Stop(npc);
+        }
+    }
+
+    private void OnTerminated(Terminated terminated)
+    {
+        if (_npcs.FirstOrDefault(n => n.Value.Equals(terminated.ActorRef)) is not { Value: not null } gone)
+        {
+            return;
+        }
+
+        _npcs.Remove(gone.Key);
+        _stopping.Remove(gone.Key);
+        if (_runSet.Contains(gone.Key) && _toSpawn.Add(gone.Key) && !Timers.IsTimerActive("spawn"))
+        {
+            Spawn(); // given back to this host while it stopped
+        }
     }
 
     private void StopAll(StopAll request)
     {
         Timers.Cancel("spawn"); // brains not yet started stay unstarted
+        Timers.Cancel("report"); // the placement gives nothing more to a host that is stopping
         var requester = Sender;
         var remaining = new HashSet<int>(_npcs.Keys);
         if (remaining.Count == 0)
@@ -198,7 +276,23 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
                     requester.Tell(new AllStopped(_npcs.Count));
                 }
             });
+            Receive<Terminated>(terminated =>
+            {
+                // An NPC the placement had moved away finished stopping meanwhile.
+                if (_npcs.FirstOrDefault(n => n.Value.Equals(terminated.ActorRef)) is { Value: not null } gone && remaining.Remove(gone.Key) && remaining.Count == 0)
+                {
+                    requester.Tell(new AllStopped(_npcs.Count));
+                }
+            });
             Receive<StopAll>(_ => Sender.Tell(new AllStopped(_npcs.Count - remaining.Count)));
+            Receive<RunSet>(_ => { });
+            Receive<ClusterStanding>(standing =>
+            {
+                foreach (var npc in _npcs.Values)
+                {
+                    npc.Tell(standing);
+                }
+            });
         });
     }
 
@@ -224,5 +318,10 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     private sealed record SpawnNext
     {
         public static readonly SpawnNext Instance = new();
+    }
+
+    private sealed record Report
+    {
+        public static readonly Report Instance = new();
     }
 }

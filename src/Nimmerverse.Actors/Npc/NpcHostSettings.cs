@@ -22,7 +22,10 @@ public sealed partial record NpcHostSettings : IOptionsSection
 
     public static NpcHostSettings Default { get; } = new();
 
-    /// <summary>Brains this host runs, ids 0..Population-1; at most World:Citizens. Default 25 (the arena's citizens); 0 runs none.</summary>
+    /// <summary>
+    /// The most brains this host runs, its share of the village (<c>World:Citizens</c> NPCs) in proportion to the
+    /// others'; at most World:Citizens. Default 25 (the arena's citizens); 0 runs none.
+    /// </summary>
     public int Population { get; init; } = 25;
 
     /// <summary>Each brain's tick rate at start, 1-20 Hz; the governor retunes it. Default 5.</summary>
@@ -89,6 +92,14 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// <summary>A running brain that has published no state for this long is killed and restarted. Default 10 s.</summary>
     public TimeSpan HeartbeatTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A brain stops itself when its supervisor has not renewed its lease for this long (its supervisor died or was
+    /// cut off from the cluster's majority, or the brain lost the bus), so that its NPC never runs on two hosts. At most
+    /// Akka:StableAfter (checked at start), longer than a supervisor's restart (which adopts the
+    /// brain and renews it at once). Default 20 s; 0: no lease.
+    /// </summary>
+    public TimeSpan LeaseTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Time a new brain has for its first state (LibTorch, its checkpoint). Default 90 s.</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
@@ -105,12 +116,12 @@ public sealed partial record NpcHostSettings : IOptionsSection
     public RestartPolicy NewRestartPolicy(Random random) => new(RestartDelay, MaxRestartDelay, MaxRestarts, RestartWindow, random);
 
     /// <summary>
-    /// The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium</c>, and
+    /// The brain's command line: <c>--id 7 --tick-rate 5 --env dev --nats URL --role medium --lease 15</c>, and
     /// <c>--parent PID</c> when no systemd keeps its scope for a successor: an orphan would run on
     /// unsupervised, and the next supervisor would start a twin.
     /// </summary>
     public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment, bool adoptable) =>
-        BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role, adoptable ? null : System.Environment.ProcessId, AskCortexAfter).ToArguments();
+        BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role, adoptable ? null : System.Environment.ProcessId, AskCortexAfter, LeaseTimeout > TimeSpan.Zero ? LeaseTimeout : null).ToArguments();
 
     public void Validate(OptionProblems problems)
     {
@@ -191,6 +202,10 @@ public sealed partial record NpcHostSettings : IOptionsSection
         }
 
         problems.NotNegative("SpawnInterval", SpawnInterval);
+        if (LeaseTimeout != TimeSpan.Zero && (LeaseTimeout.TotalSeconds < BrainCommandLine.MinLeaseSeconds || LeaseTimeout.TotalSeconds > BrainCommandLine.MaxLeaseSeconds))
+        {
+            problems.Add("LeaseTimeout", $"{LeaseTimeout} is outside {BrainCommandLine.MinLeaseSeconds}..{BrainCommandLine.MaxLeaseSeconds} s (0: no lease)");
+        }
     }
 
 }

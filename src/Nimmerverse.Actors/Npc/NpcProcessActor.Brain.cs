@@ -65,6 +65,7 @@ public sealed partial class NpcProcessActor
         _scoped = true;
         _log.Info("Adopted the brain of NPC {NpcId} (PID {Pid}) running in {Unit}", _npcId, pid, Unit);
         Publish("adopted", pid: pid, detail: $"found running in {Unit}");
+        Self.Tell(RenewLease.Instance); // its lease ran on while no supervisor renewed it
         _scope!.ReattachAsync(brain, _limits, StateWatcher(brain)).PipeTo(Self, failure: e => new ScopeFailed(brain, e));
         BecomeState(Running);
     }

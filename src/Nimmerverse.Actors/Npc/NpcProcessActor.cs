@@ -4,6 +4,7 @@ using Akka.Event;
 using Nimmerverse.Actors.Logging;
 using Nimmerverse.Protocol;
 using static Nimmerverse.Actors.Nats.NatsBridgeMessages;
+using Nimmerverse.Actors.Npc.Placement;
 using static Nimmerverse.Actors.Npc.NpcHostMessages;
 
 namespace Nimmerverse.Actors.Npc;
@@ -30,6 +31,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 {
 
     private static readonly TimeSpan HeartbeatCheckInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Renewals sent per lease: a bus outage of half a lease costs none.</summary>
+    private const int RenewalsPerLease = 4;
 
     /// <summary>Checks this far apart mean this supervisor itself was stalled (SIGSTOP, a starved host), not its brain.</summary>
     private static readonly TimeSpan OwnStallAfter = 3 * HeartbeatCheckInterval;
@@ -76,6 +80,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private long _lastCheck;
     private int? _lastOomPid;
 
+    // Its lease is renewed only while this member sees a majority of the cluster (PlacementMessages.ClusterStanding).
+    private bool _inMajority = true;
+
     public NpcProcessActor(int npcId, NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes = null, TimeProvider? clock = null, int? adoptPid = null, IBrainLauncher? launcher = null)
     {
         (_npcId, _settings, _bridge, _adoptPid, _limits) = (npcId, settings, bridge, adoptPid, settings.Limits);
@@ -105,6 +112,11 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     {
         _bridge.Tell(new Subscribe<NpcStateBody>(_states, Self)); // the brain's heartbeat
         Timers.StartPeriodicTimer("heartbeat", CheckHeartbeat.Instance, HeartbeatCheckInterval);
+        if (_settings.LeaseTimeout > TimeSpan.Zero)
+        {
+            Timers.StartPeriodicTimer("lease", RenewLease.Instance, _settings.LeaseTimeout / RenewalsPerLease);
+        }
+
         Context.System.EventStream.Subscribe<NatsConnectionChanged>(Self);
         if (_adoptPid is { } pid && _scope is not null)
         {
@@ -149,6 +161,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<Exited>(exited => ReferenceEquals(exited.Brain, _brain), exited => ScheduleRestart(Ended(exited)));
         Receive<StopGracefully>(_ => BeginStop());
         Receive<LeaveRunning>(_ => Detach());
+        Receive<RenewLease>(_ => _inMajority, _ => Command(new NpcCommandBody(NpcCommandBody.RenewLease)));
     }
 
     private void Stopping()
@@ -210,6 +223,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             Publish("oom", pid: oom.Pid, detail: oom.How);
         });
         Receive<ScopeReady>(stale => stale.StateWatch.Dispose());
+        Receive<PlacementMessages.ClusterStanding>(standing => _inMajority = standing.InMajority);
         Receive<NatsConnectionChanged>(changed =>
         {
             _busOpen = changed.Open;
@@ -253,5 +267,10 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private sealed record CheckHeartbeat
     {
         public static readonly CheckHeartbeat Instance = new();
+    }
+
+    private sealed record RenewLease
+    {
+        public static readonly RenewLease Instance = new();
     }
 }

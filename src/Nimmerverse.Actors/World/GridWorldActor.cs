@@ -49,7 +49,8 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        // One world answers each request: a queue group, so a second host's world stays silent.
+        // One world answers each request: it is a cluster singleton, and the queue group keeps a second one (during a
+        // hand-over) from answering the same step twice.
         _bridge.Tell(new Subscribe<WorldStepBody>(_subjects.WorldStep, Self, "nimmerverse-world"));
         _bridge.Tell(new Subscribe<QuizQueryBody>(_subjects.WorldQuiz, Self, "nimmerverse-world"));
         Timers.StartPeriodicTimer("ledger", BookLifeforce.Instance, LedgerInterval);

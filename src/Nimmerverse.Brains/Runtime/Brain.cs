@@ -31,6 +31,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     private readonly CortexAdvice _advice = new(arguments.AskCortexAfter, arguments.Id, link, log);
     private readonly ConcurrentQueue<NpcCommandBody> _commands = new();
     private readonly Lock _checkpointLock = new();
+    private readonly KeeperLease? _lease = arguments.Lease is { } length ? new KeeperLease(length, TimeProvider.System) : null;
 
     private WorldObservation? _current;
     private float[]? _currentInput;
@@ -91,6 +92,9 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         log.Info($"stopped after {_tick} ticks, {_stats.Episodes} episodes, success {_stats.SuccessRate:P0}");
     }
 
+    /// <summary>The brain stopped because its lease lapsed (no supervisor renewed it), not on request.</summary>
+    public bool LeaseLapsed { get; private set; }
+
     public void Dispose() => _learner.Dispose();
 
     private async Task TickAsync(double lagMs, CancellationToken stopping)
@@ -98,6 +102,12 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         _tick++;
         _rate.Tick();
         ApplyCommands();
+        if (_lease is { HasLapsed: true } lease && !_stopRequested)
+        {
+            log.Error($"no supervisor renewed this brain's lease for {lease.Silence.TotalSeconds:F1} s (lease {lease.Length.TotalSeconds} s): its supervisor is gone, cut off, or the bus is; stopping so that the NPC never runs twice");
+            (LeaseLapsed, _stopRequested) = (true, true);
+            return;
+        }
 
         var period = TimeSpan.FromSeconds(1 / _clock.RateHz);
         if (!_paused && _restored)
@@ -239,6 +249,12 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
                     if (command is { Command: "set_tick_rate", TickRateHz: { } rate })
                     {
                         _clock.SetRate(rate);
+                    }
+
+                    if (command.Command == NpcCommandBody.RenewLease)
+                    {
+                        _lease?.Renew(); // on arrival, not at the next tick, and not logged: it comes every few seconds
+                        continue;
                     }
 
                     _commands.Enqueue(command);

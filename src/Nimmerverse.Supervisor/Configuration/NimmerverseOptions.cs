@@ -110,10 +110,17 @@ public sealed partial record NimmerverseOptions
             section.Validate(problems.Section(name));
         }
 
-        // The one rule that spans two sections.
+        // The rules that span two sections.
         if (Npc.Population < 0 || Npc.Population > World.Citizens)
         {
             problems.Add("Npc:Population", $"{Npc.Population} is outside 0..{World.Citizens} (World:Citizens: every NPC is a citizen)");
+        }
+
+        // A lost host's brains must be gone by the time the cluster removes it and starts its NPCs elsewhere: a
+        // placement that has just moved to another member does not know where the lost host's brains ran.
+        if (Npc.LeaseTimeout > Akka.StableAfter)
+        {
+            problems.Add("Npc:LeaseTimeout", $"{Npc.LeaseTimeout} is longer than Akka:StableAfter ({Akka.StableAfter}): a lost host's brains could still run when the cluster starts their NPCs elsewhere");
         }
 
         return problems.Errors;

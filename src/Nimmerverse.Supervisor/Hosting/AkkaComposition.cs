@@ -40,7 +40,10 @@ public static class AkkaComposition
                 Roles = [.. options.EffectiveRoles, ClusterRoles.OfHost(options.HostName)],
                 SeedNodes = options.Akka.SeedNodes.Length == 0 ? null : options.Akka.SeedNodes,
                 SplitBrainResolver = new KeepMajorityOption(),
-            });
+            })
+            .AddHocon(
+                $"akka.cluster.split-brain-resolver.stable-after = {(int)options.Akka.StableAfter.TotalMilliseconds}ms",
+                HoconAddMode.Prepend);
 
         if (options.Akka.SeedNodes.Length == 0)
         {

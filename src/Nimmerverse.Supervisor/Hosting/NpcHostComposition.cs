@@ -1,9 +1,11 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Nimmerverse.Actors.Linux;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
+using Nimmerverse.Actors.Npc.Placement;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Identities;
@@ -12,13 +14,22 @@ using Nimmerverse.Supervisor.NpcScopes;
 namespace Nimmerverse.Supervisor.Hosting;
 
 /// <summary>
-/// The checkpoint keeper (every member answers the brains' checkpoint requests in one queue group)
-/// and, on the members with the <c>npc-host</c> role and a population, the NPC host with its brains.
+/// The checkpoint keeper (every member answers the brains' checkpoint requests in one queue group); on the members
+/// with the <c>npc-host</c> role the cluster's NPC placement (a singleton on the oldest of them, with a proxy on each)
+/// and this member's standing; and, where the population is not 0, the NPC host with its brains.
 /// </summary>
 public static class NpcHostComposition
 {
+    public const string PlacementSingletonName = "npc-placement";
+
     public static AkkaConfigurationBuilder WithNpcHost(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
-        builder
+        (options.EffectiveRoles.Contains(ClusterRoles.NpcHost)
+            ? builder.WithSingleton<NpcPlacementActor>(
+                PlacementSingletonName,
+                (_, _, _) => NpcPlacementActor.Props(options.World.Citizens, options.Npc.LeaseTimeout),
+                new ClusterSingletonOptions { Role = ClusterRoles.NpcHost },
+                createProxyToo: true)
+            : builder)
             // The brains' graceful stop runs in this phase; Akka's default 5 s would cut it short.
             .AddHocon(
                 $"akka.coordinated-shutdown.phases.service-unbind.timeout = {(int)Math.Ceiling(options.Npc.StopTimeout.TotalSeconds) + 5}s",
@@ -44,7 +55,8 @@ public static class NpcHostComposition
                     launcher = new CredentialedBrainLauncher(launcher, NatsIdentities.At(directory).Minter(subjects));
                 }
 
-                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher), NpcHostActor.ActorName);
+                system.ActorOf(ClusterStandingActor.Props(), "cluster-standing");
+                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher, registry.Get<NpcPlacementActor>()), NpcHostActor.ActorName);
                 registry.Register<NpcHostActor>(npcHost);
                 system.ActorOf(NpcSamplerActor.Props(bridge, subjects, npcHost, resolver.GetService<INpcSamples>(), options.HostName, options.Trails.NpcSampleInterval), "npc-sampler");
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over its

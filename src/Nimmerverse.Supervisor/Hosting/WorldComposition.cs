@@ -1,3 +1,4 @@
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Nimmerverse.Actors.Lifeforce;
 using Nimmerverse.Actors.Nats;
@@ -7,13 +8,20 @@ using Nimmerverse.Supervisor.Configuration;
 
 namespace Nimmerverse.Supervisor.Hosting;
 
-/// <summary>The grid world on the members with the <c>world</c> role.</summary>
+/// <summary>
+/// One grid world per cluster: a singleton on the oldest member with the <c>world</c> role, so that every brain steps in
+/// the same world; when that member is lost the next oldest takes it over.
+/// </summary>
 public static class WorldComposition
 {
+    public const string SingletonName = "world";
+
     public static AkkaConfigurationBuilder WithWorld(this AkkaConfigurationBuilder builder, NimmerverseOptions options) =>
         !options.EffectiveRoles.Contains(ClusterRoles.World)
             ? builder
-            : builder.WithActors((system, registry) => registry.Register<GridWorldActor>(system.ActorOf(
-                GridWorldActor.Props(registry.Get<NatsBridgeActor>(), registry.Get<LifeforceLedgerActor>(), new Subjects(options.Environment), options.World, options.HostName),
-                "world")));
+            : builder.WithSingleton<GridWorldActor>(
+                SingletonName,
+                (_, registry, _) => GridWorldActor.Props(registry.Get<NatsBridgeActor>(), registry.Get<LifeforceLedgerActor>(), new Subjects(options.Environment), options.World, options.HostName),
+                new ClusterSingletonOptions { Role = ClusterRoles.World },
+                createProxyToo: false);
 }

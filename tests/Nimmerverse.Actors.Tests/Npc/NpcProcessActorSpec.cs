@@ -298,22 +298,26 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     }
 
     [Test]
-    public void The_host_adopts_brains_left_running_in_their_scopes_and_starts_only_the_missing_ones()
+    public void The_host_adopts_brains_left_running_in_their_scopes_starts_only_the_missing_ones_and_stops_those_it_does_not_run()
     {
         var bridge = CreateTestProbe();
         var scopes = new RecordingScopes();
         var survivor = StartOrphan("while true; do sleep 0.1; done");
         scopes.LeftRunning(0, survivor.Id);
-        scopes.LeftRunning(7, StartOrphan("while true; do sleep 0.1; done").Id); // beyond a population of 2
+        var beyond = StartOrphan("trap 'exit 0' TERM; while true; do sleep 0.1; done");
+        scopes.LeftRunning(7, beyond.Id); // beyond a population of 2
 
         Sys.ActorOf(NpcHostActor.Props(Settings(Script("while true; do sleep 0.1; done")) with { Population = 2 }, Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
 
-        // The two NPC actors run side by side: their first events come in either order.
-        var events = new[] { NextEvent(bridge), NextEvent(bridge) }.OrderBy(e => e.NpcId).ToArray();
+        // The NPC actors run side by side: their first events come in any order.
+        var events = new[] { NextEvent(bridge), NextEvent(bridge), NextEvent(bridge) }.OrderBy(e => e.NpcId).ToArray();
         Assert.That((events[0].NpcId, events[0].Event, events[0].Pid), Is.EqualTo((0, "adopted", (int?)survivor.Id)));
         Assert.That((events[1].NpcId, events[1].Event), Is.EqualTo((1, "spawned")), "NPC 0 was not started a second time");
-        AwaitCondition(() => scopes.Calls.Any(c => c.Call == "stop nimmerverse-npc-7.scope"), TimeSpan.FromSeconds(5));
-        Assert.That(scopes.Calls.Where(c => c.Call == "set").Select(c => c.Limits), Is.EqualTo(new[] { NpcHostSettings.Default.Limits }), "the adopted brain got its limits again");
+        Assert.That((events[2].NpcId, events[2].Event, events[2].Pid), Is.EqualTo((7, "adopted", (int?)beyond.Id)), "NPC 7 is adopted, not cut off, so that it can hand over its weights");
+        var stopped = ExpectEvent(bridge, "exited", TimeSpan.FromSeconds(5));
+        Assert.That(stopped.NpcId, Is.EqualTo(7), "then stopped, as this host does not run it");
+        Assert.That(beyond.WaitForExit(5000) && beyond.ExitCode == 0, Is.True, "by SIGTERM (its trap exits 0), not SIGKILL");
+        Assert.That(scopes.Calls.Where(c => c.Call == "set").Select(c => c.Limits), Is.EqualTo(new[] { NpcHostSettings.Default.Limits, NpcHostSettings.Default.Limits }), "the adopted brains got their limits again");
         var later = bridge.ReceiveWhile(TimeSpan.FromMilliseconds(700), m => m).OfType<Publish<NpcLifecycleBody>>().Select(p => p.Envelope.Body);
         Assert.That(later, Is.Empty, "no NPC was started twice");
     }

@@ -59,6 +59,9 @@ public sealed class OptionsValidationTests
         yield return Case("NIMMERVERSE_NERVES__COLLISIONAVOIDANCE__REFLEXAFTER", "0", "Nimmerverse:Nerves:CollisionAvoidance:ReflexAfter");
         yield return Case("NIMMERVERSE_NERVES__EXPLORATION__STEPINTERVAL", "00:00:00", "Nimmerverse:Nerves:Exploration:StepInterval");
         yield return Case("NIMMERVERSE_NERVES__EXPLORATION__MOVECOST", "-1", "Nimmerverse:Nerves:Exploration:MoveCost");
+        yield return Case("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:01", "Nimmerverse:Npc:LeaseTimeout");
+        yield return Case("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:30", "Nimmerverse:Npc:LeaseTimeout"); // longer than Akka:StableAfter
+        yield return Case("NIMMERVERSE_NATS__STREAMREPLICAS", "7", "Nimmerverse:Nats:StreamReplicas");
 
         static TestCaseData Case(string variable, string value, string key) =>
             new TestCaseData(variable, value, key).SetName($"{{m}}({key} = '{value}')");

@@ -24,8 +24,20 @@ public sealed record AkkaOptions : IOptionsSection
     /// </summary>
     public string[] SeedNodes { get; init; } = [];
 
+    /// <summary>
+    /// How long the cluster's membership must be stable before the keep-majority resolver downs the unreachable side
+    /// (Akka's split-brain resolver <c>stable-after</c>): a lost host's singletons and NPCs move after about the failure
+    /// detection (3 s) plus this. Default 20 s; at least 2 s.
+    /// </summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(20);
+
     public void Validate(OptionProblems problems)
     {
+        if (StableAfter < TimeSpan.FromSeconds(2))
+        {
+            problems.Add("StableAfter", $"{StableAfter} is shorter than 2 s (a busy member's pause would split the cluster)");
+        }
+
         if (string.IsNullOrWhiteSpace(Hostname))
         {
             problems.Add("Hostname", "must not be empty");

@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using NATS.Client.Core;
+using Nimmerverse.Testing;
+using Nimmerverse.Testing.Brains;
+using Nimmerverse.Testing.Cluster;
+using Nimmerverse.Testing.Nats;
+using Nimmerverse.Testing.Postgres;
+
+namespace Nimmerverse.EndToEnd.Tests.Cluster;
+
+/// <summary>
+/// Three published supervisors as three hosts of one cluster, with real brains (plain children, so a host's brains
+/// end with its supervisor): the village is spread by capacity; a whole host is lost and its NPCs tick again on the
+/// others; it comes back and takes its share again by checkpoint, stop and start. A census of every brain process on
+/// the bus, taken every 100 ms throughout, proves that no NPC ever runs twice.
+/// </summary>
+[Category(TestTier.System)]
+[NonParallelizable] // eight brains and three supervisors: side by side with another such test they starve each other
+public sealed class ManyHostsTests
+{
+    private const int Citizens = 8;
+
+    private static readonly (string Host, int Capacity)[] Hosts = [("alpha", 4), ("beta", 4), ("gamma", 8)];
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_lost_host_s_npcs_tick_again_elsewhere_and_come_back_when_it_returns_never_twice()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var cluster = await HostCluster.StartAsync(nats.Url, database.ConnectionString, Hosts,
+            ("NIMMERVERSE_WORLD__CITIZENS", $"{Citizens}"), ("NIMMERVERSE_NPC__BACKEND", "none"),
+            ("NIMMERVERSE_AKKA__STABLEAFTER", "00:00:04"), ("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:04"));
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var watchers = await Task.WhenAll(Enumerable.Range(0, Citizens).Select(id => NpcStateWatcher.StartAsync(client, id)));
+        using var census = new TwinCensus(cluster);
+        try
+        {
+            // Spread by capacity: 8 NPCs over capacities 4, 4 and 8 (the first hosts up take them all, and hand the
+            // later ones their shares, two moves at a time).
+            var fair = new Dictionary<string, int> { ["alpha"] = 2, ["beta"] = 2, ["gamma"] = 4 };
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == Citizens && Shares(cluster).OrderBy(s => s.Key).SequenceEqual(fair)), TimeSpan.FromSeconds(120)), Is.True, $"every NPC runs, spread by capacity: {string.Join(", ", Shares(cluster))}\n{cluster}");
+            foreach (var watcher in watchers)
+            {
+                Assert.That(await watcher.WaitForAsync(s => s.Steps > 0, TimeSpan.FromSeconds(90)), Is.Not.Null, cluster.ToString());
+            }
+
+            // alpha, the oldest member (governor, world and placement live there), is lost with its brains.
+            var lost = cluster.Placement().Where(p => p.Value == "alpha").Select(p => p.Key).ToArray();
+            var clock = Stopwatch.StartNew();
+            await cluster["alpha"].KillHardAsync();
+
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == Citizens), TimeSpan.FromSeconds(90)), Is.True, $"alpha's NPCs {string.Join(",", lost)} run elsewhere\n{cluster}");
+            var movedAt = clock.Elapsed;
+            var placedAt = DateTimeOffset.UtcNow;
+            foreach (var id in lost)
+            {
+                Assert.That(await Eventually.TrueAsync(() => Task.FromResult(watchers[id].States.Any(s => s.At > placedAt)), TimeSpan.FromSeconds(60)), Is.True, $"NPC {id} ticks again\n{cluster}");
+            }
+
+            TestContext.Out.WriteLine($"alpha's NPCs {string.Join(",", lost)} ran again elsewhere {movedAt.TotalSeconds:F1} s after it was lost (stable-after 4 s, lease 4 s)");
+            Assert.That(cluster["beta"].Log, Has.Some.Contains("NPC placement up"), "the placement moved to the next oldest member");
+            Assert.That(cluster["beta"].Log, Has.Some.Contains("Governor up on beta"), "and so did the governor");
+
+            // alpha returns (same name, same port) and takes its fair share again: moved by checkpoint, stop, start.
+            await cluster.StartAsync("alpha");
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(Shares(cluster).GetValueOrDefault("alpha") == 2 && cluster.Placement().Count == Citizens), TimeSpan.FromSeconds(120)), Is.True, $"alpha runs two NPCs again\n{cluster}");
+            foreach (var id in cluster.Placement().Where(p => p.Value == "alpha").Select(p => p.Key))
+            {
+                var restored = await watchers[id].WaitForAsync(s => s.Tick < 20 && s.Steps > 20, TimeSpan.FromSeconds(60));
+                Assert.That(restored, Is.Not.Null, $"NPC {id} moved with its checkpoint: a new brain (low tick) that has learnt before (steps)\n{cluster}");
+            }
+        }
+        finally
+        {
+            foreach (var watcher in watchers)
+            {
+                await watcher.DisposeAsync();
+            }
+        }
+
+        Assert.That(census.Samples, Is.GreaterThan(100), "the census watched throughout");
+        Assert.That(census.Twins, Is.Empty, "no NPC ever ran twice");
+    }
+
+    private static Dictionary<string, int> Shares(HostCluster cluster) =>
+        cluster.Placement().GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.Count());
+
+    /// <summary>Every 100 ms, every brain on the bus: an NPC id with two live processes is a twin.</summary>
+    private sealed class TwinCensus : IDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly ConcurrentQueue<string> _twins = new();
+        private readonly Task _watching;
+        private int _samples;
+
+        public TwinCensus(HostCluster cluster) => _watching = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                foreach (var (id, pids) in cluster.Brains().Where(b => b.Value.Count > 1))
+                {
+                    _twins.Enqueue($"NPC {id}: PIDs {string.Join(",", pids)} at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
+                }
+
+                Interlocked.Increment(ref _samples);
+                await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+            }
+        });
+
+        public int Samples => Volatile.Read(ref _samples);
+
+        public IReadOnlyList<string> Twins => [.. _twins];
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _watching.Wait();
+            _stop.Dispose();
+        }
+    }
+}

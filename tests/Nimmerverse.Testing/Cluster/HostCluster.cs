@@ -1,0 +1,76 @@
+using System.Collections;
+using System.Globalization;
+
+namespace Nimmerverse.Testing.Cluster;
+
+/// <summary>
+/// Several published supervisors on this machine, each a host of its own (own host name, Akka port and HTTP port) in
+/// one cluster, sharing a NATS server and a PostgreSQL database. The first two hosts are the seed nodes; a host can
+/// be killed and started again with the same name and port, as systemd or an operator would.
+/// </summary>
+public sealed class HostCluster : IAsyncDisposable
+{
+    private readonly Dictionary<string, Hashtable> _environments = [];
+    private readonly Dictionary<string, SupervisorProcess> _hosts = [];
+
+    private HostCluster(string natsUrl) => NatsUrl = natsUrl;
+
+    public string NatsUrl { get; }
+
+    public SupervisorProcess this[string host] => _hosts[host];
+
+    public IEnumerable<string> Running => _hosts.Where(h => !h.Value.HasExited).Select(h => h.Key);
+
+    /// <summary>
+    /// Hosts named by <paramref name="capacities"/> (host to <c>Npc:Population</c>), started in order, each once the
+    /// previous is up; <paramref name="settings"/> apply to all.
+    /// </summary>
+    public static async Task<HostCluster> StartAsync(string natsUrl, string postgres, IReadOnlyList<(string Host, int Capacity)> capacities, params (string Name, string Value)[] settings)
+    {
+        await Published.EnsureAsync().ConfigureAwait(false);
+        var cluster = new HostCluster(natsUrl);
+        var ports = capacities.Select(_ => Ports.FreeTcpPort()).ToArray();
+        var seeds = ports.Take(2).Select((port, i) => ($"NIMMERVERSE_AKKA__SEEDNODES__{i}", $"akka.tcp://nimmerverse@127.0.0.1:{port}")).ToArray();
+        for (var i = 0; i < capacities.Count; i++)
+        {
+            var (host, capacity) = capacities[i];
+            cluster._environments[host] = SupervisorEnvironment.Local(natsUrl, postgres,
+            [
+                .. settings, .. seeds,
+                ("NIMMERVERSE_HOSTNAME", host),
+                ("NIMMERVERSE_AKKA__PORT", ports[i].ToString(CultureInfo.InvariantCulture)),
+                ("NIMMERVERSE_NPC__POPULATION", capacity.ToString(CultureInfo.InvariantCulture)),
+            ]);
+            await cluster.StartAsync(host).ConfigureAwait(false);
+        }
+
+        return cluster;
+    }
+
+    /// <summary>Starts (or starts again) <paramref name="host"/> and waits until it is an up member.</summary>
+    public async Task StartAsync(string host)
+    {
+        if (_hosts.TryGetValue(host, out var old))
+        {
+            await old.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _hosts[host] = SupervisorProcess.Start(_environments[host]);
+        await _hosts[host].WaitUntilUpAsync(TimeSpan.FromSeconds(90)).ConfigureAwait(false);
+    }
+
+    /// <summary>Every brain on this cluster's bus by NPC id (orphans included), see <see cref="ProcessTree.BrainsOnBus"/>.</summary>
+    public IReadOnlyDictionary<int, IReadOnlyList<int>> Brains() => ProcessTree.BrainsOnBus(NatsUrl);
+
+    /// <summary>Which host runs each NPC's brain, by the brains' parents.</summary>
+    public IReadOnlyDictionary<int, string> Placement() =>
+        Running.SelectMany(host => _hosts[host].BrainPids().Keys.Select(id => (id, host))).ToDictionary(p => p.id, p => p.host);
+
+    public override string ToString() => string.Join("\n", _hosts.Select(h => $"---- {h.Key} ----\n{string.Join('\n', h.Value.Log.TakeLast(60))}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        // Side by side: each gives its brains their stop timeout.
+        await Task.WhenAll(_hosts.Values.Select(h => h.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+}
