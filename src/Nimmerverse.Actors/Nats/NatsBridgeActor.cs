@@ -17,7 +17,7 @@ namespace Nimmerverse.Actors.Nats;
 /// <see cref="Reply{TBody}"/> or <see cref="PublishDurable{TBody}"/>. It never touches a subject
 /// of another environment, in either direction. Reconnects are NATS.Net's; actors keep running.
 /// </summary>
-public sealed class NatsBridgeActor : ReceiveActor
+public sealed class NatsBridgeActor : ReceiveActor, IWithTimers
 {
     private readonly INatsConnection _connection;
     private readonly NatsBridgeSettings _settings;
@@ -35,7 +35,15 @@ public sealed class NatsBridgeActor : ReceiveActor
 
     private sealed record DurableStreamReady(string Stream, string Subjects);
 
-    private sealed record DurableStreamFailed(string Stream, Exception Error);
+    private sealed record SetUpStream(string Stream, string Subjects, int Attempt);
+
+    private sealed record DurableStreamFailed(string Stream, string Subjects, Exception Error, int Attempt);
+
+    /// <summary>A JetStream cluster electing its leader (all servers just started) refuses for a while: set up again this often.</summary>
+    private static readonly TimeSpan StreamRetryInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>The retries slow down to one a minute (a server without JetStream stays so).</summary>
+    private const int MaxStreamRetryFactor = 30;
 
     public NatsBridgeActor(INatsConnection connection, NatsBridgeSettings settings, string environment, BridgeCounters counters)
     {
@@ -49,12 +57,34 @@ public sealed class NatsBridgeActor : ReceiveActor
         Receive<IOutbound>(Send);
         Receive<IRequest>(SendRequest);
         Receive<DurableStreamReady>(ready => _log.Info("JetStream stream {Stream} is ready for {Subjects}", ready.Stream, ready.Subjects));
-        Receive<DurableStreamFailed>(failed => _log.Error(failed.Error, "JetStream stream {Stream} could not be set up; durable publishes will fail and be counted", failed.Stream));
+        Receive<DurableStreamFailed>(failed =>
+        {
+            if (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var delay = StreamRetryInterval * Math.Min(failed.Attempt, MaxStreamRetryFactor);
+            const string Template = "JetStream stream {Stream} could not be set up (attempt {Attempt}): {Error}; durable publishes fail and are counted until it is; trying again in {Delay}";
+            if (failed.Attempt == 1)
+            {
+                _log.Error(Template, failed.Stream, failed.Attempt, failed.Error.Message, delay);
+            }
+            else
+            {
+                _log.Warning(Template, failed.Stream, failed.Attempt, failed.Error.Message, delay);
+            }
+
+            Timers.StartSingleTimer($"stream:{failed.Stream}", new SetUpStream(failed.Stream, failed.Subjects, failed.Attempt + 1), delay);
+        });
+        Receive<SetUpStream>(retry => EnsureStream(retry.Stream, retry.Subjects, retry.Attempt));
         Receive<GetStats>(_ => Sender.Tell(_counters.Snapshot()));
         Receive<NpcPermissionViolations>(reported => _counters.PermissionViolations($"npc-{reported.NpcId}", reported.Count));
         Receive<GetSubscriptions>(_ => Sender.Tell(new Subscriptions([.. _subscriptions.Values.Select(s => (s.Subscribe.Pattern, s.Subscribe.MessageType, s.Subscribe.Target.Path.ToString()))])));
         Receive<Terminated>(terminated => EndSubscriptionsOf(terminated.ActorRef));
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>The bridge of a process of <paramref name="environment"/>: it subscribes and publishes under that environment only.</summary>
     public static Props Props(INatsConnection connection, NatsBridgeSettings settings, string environment, BridgeCounters counters) =>
@@ -267,21 +297,25 @@ public sealed class NatsBridgeActor : ReceiveActor
 
     private void EnsureDurableStream()
     {
-        var jetStream = _connection.CreateJetStreamContext();
-        _jetStream = jetStream;
+        _jetStream = _connection.CreateJetStreamContext();
         foreach (var (name, subjects) in NatsBridgeSettings.DurableStreams(_environment))
         {
-            var config = new StreamConfig(name, [subjects])
-            {
-                DuplicateWindow = _settings.GateStreamDuplicateWindow,
-                MaxAge = _settings.GateStreamMaxAge,
-                Storage = StreamConfigStorage.File,
-                NumReplicas = _settings.StreamReplicas,
-            };
-            jetStream.CreateOrUpdateStreamAsync(config, _stopping.Token).AsTask().ContinueWith<object>(
-                t => t.IsCompletedSuccessfully ? new DurableStreamReady(name, subjects) : new DurableStreamFailed(name, t.Exception!.GetBaseException()),
-                TaskScheduler.Default).PipeTo(Self);
+            EnsureStream(name, subjects, 1);
         }
+    }
+
+    private void EnsureStream(string name, string subjects, int attempt)
+    {
+        var config = new StreamConfig(name, [subjects])
+        {
+            DuplicateWindow = _settings.GateStreamDuplicateWindow,
+            MaxAge = _settings.GateStreamMaxAge,
+            Storage = StreamConfigStorage.File,
+            NumReplicas = _settings.StreamReplicas,
+        };
+        _jetStream!.CreateOrUpdateStreamAsync(config, _stopping.Token).AsTask().ContinueWith<object>(
+            t => t.IsCompletedSuccessfully ? new DurableStreamReady(name, subjects) : new DurableStreamFailed(name, subjects, t.Exception!.GetBaseException(), attempt),
+            TaskScheduler.Default).PipeTo(Self);
     }
 
     private ValueTask OnMessageDropped(object? sender, NatsMessageDroppedEventArgs args)

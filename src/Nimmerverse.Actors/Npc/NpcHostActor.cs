@@ -209,6 +209,13 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             return;
         }
 
+        if (!_standing.InMajority)
+        {
+            // Cut off from the majority: it will down this member and run these NPCs elsewhere.
+            Timers.StartSingleTimer("spawn", SpawnNext.Instance, NpcPlacementActor.ReportInterval);
+            return;
+        }
+
         var id = _toSpawn.Min;
         _toSpawn.Remove(id);
         Begin(id, adoptPid: null);

@@ -184,7 +184,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
     private void Backoff()
     {
-        Receive<Start>(_ => Prepare());
+        // A member cut off from the majority starts no brain: the majority is about to run this NPC elsewhere.
+        Receive<Start>(_ => _inMajority, _ => Prepare());
+        Receive<Start>(_ => Timers.StartSingleTimer("restart", Start.Instance, HeartbeatCheckInterval));
         EndWithNothingRunning();
     }
 
