@@ -7,7 +7,7 @@ namespace Nimmerverse.Actors.World;
 /// start, a step budget), moves, collisions, rewards and lifeforce, quiz rounds, and the
 /// curriculum's level-ups. Deterministic for a seed and a sequence of steps.
 /// </summary>
-public sealed class GridWorld
+public sealed partial class GridWorld
 {
     private readonly GridWorldSettings _settings;
     private readonly Curriculum _curriculum;

@@ -9,14 +9,19 @@ namespace Nimmerverse.Actors.World;
 /// <summary>
 /// The grid world as an actor: answers NPC steps on <c>{env}.world.grid.step</c> and the quiz
 /// standings on <c>{env}.world.grid.quiz</c> (both request/reply), books the NPCs' lifeforce to
-/// the organism's ledger once a second, and logs each level-up. One per cluster (a singleton in
-/// the cluster issue); the rules themselves are in <see cref="GridWorld"/>.
+/// the organism's ledger once a second, and logs each level-up. One per cluster (a singleton); the
+/// rules themselves are in <see cref="GridWorld"/>. With a store it first loads the world it kept (its level,
+/// village and standings) and only then answers; it saves it every <see cref="SaveInterval"/> and at once on a
+/// level-up, so that a restart or a failover continues the curriculum where it was.
 /// </summary>
 public sealed class GridWorldActor : ReceiveActor, IWithTimers
 {
     public const string EntityType = "world";
 
     private static readonly TimeSpan LedgerInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a changed world is saved (a failover loses at most this much of the standings, never a level).</summary>
+    public static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(10);
 
     private readonly IActorRef _bridge;
     private readonly IActorRef _ledger;
@@ -25,10 +30,13 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
     private readonly Curriculum _curriculum;
     private readonly MessageSource _source;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IWorldStore? _store;
     private int _levelUpsLogged;
+    private bool _changed;
 
-    public GridWorldActor(IActorRef bridge, IActorRef ledger, Subjects subjects, GridWorldSettings settings, string hostName, TimeProvider? clock = null)
+    public GridWorldActor(IActorRef bridge, IActorRef ledger, Subjects subjects, GridWorldSettings settings, string hostName, TimeProvider? clock = null, IWorldStore? store = null)
     {
+        _store = store;
         _bridge = bridge;
         _ledger = ledger;
         _subjects = subjects;
@@ -40,14 +48,59 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         Receive<Inbound<WorldStepBody>>(Step);
         Receive<Inbound<QuizQueryBody>>(Quiz);
         Receive<BookLifeforce>(_ => Book());
+        Receive<SaveNow>(_ => _changed, _ => Save());
+        Receive<SaveNow>(_ => { });
+        Receive<Saved>(_ => { });
+        Receive<Status.Failure>(failed => _log.Warning("Could not save the world ({Error}); trying again in {Interval}", failed.Cause.GetBaseException().Message, SaveInterval));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef bridge, IActorRef ledger, Subjects subjects, GridWorldSettings settings, string hostName, TimeProvider? clock = null) =>
-        Akka.Actor.Props.Create(() => new GridWorldActor(bridge, ledger, subjects, settings, hostName, clock));
+    public static Props Props(IActorRef bridge, IActorRef ledger, Subjects subjects, GridWorldSettings settings, string hostName, TimeProvider? clock = null, IWorldStore? store = null) =>
+        Akka.Actor.Props.Create(() => new GridWorldActor(bridge, ledger, subjects, settings, hostName, clock, store));
 
     protected override void PreStart()
+    {
+        if (_store is null)
+        {
+            Listen();
+            return;
+        }
+
+        // Loading: no step is answered until the kept world is back (the brains' steps time out meanwhile).
+        _store.LoadAsync(_subjects.Environment, CancellationToken.None).PipeTo(Self, success: kept => new Loaded(kept), failure: e => new LoadFailed(e.GetBaseException()));
+        BecomeStacked(() =>
+        {
+            Receive<Loaded>(loaded =>
+            {
+                if (loaded.Snapshot is { } kept && _world.Restore(kept) is { } unfit)
+                {
+                    _log.Warning("The world kept in the store does not fit this configuration ({Reason}); starting at level 0", unfit);
+                }
+                else if (loaded.Snapshot is not null)
+                {
+                    _levelUpsLogged = _world.LevelUps;
+                    _log.Info("Continuing the world kept in the store: level {Level}", _world.Level);
+                }
+
+                BecomeListening();
+            });
+            Receive<LoadFailed>(failed =>
+            {
+                _log.Warning("Could not load the world kept in the store ({Error}); starting at level 0", failed.Error.Message);
+                BecomeListening();
+            });
+        });
+    }
+
+    private void BecomeListening()
+    {
+        UnbecomeStacked();
+        Listen();
+        Timers.StartPeriodicTimer("save", SaveNow.Instance, SaveInterval);
+    }
+
+    private void Listen()
     {
         // One world answers each request: it is a cluster singleton, and the queue group keeps a second one (during a
         // hand-over) from answering the same step twice.
@@ -67,8 +120,10 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         var body = request.Envelope.Body;
         var (observation, error) = _world.Step(body.NpcId, body.Action is { } action ? Moves.IndexOf(action) : null);
         Answer(request.ReplyTo, request.Envelope.Header.MessageId, new WorldStepResultBody(observation, error));
+        _changed = true;
         if (_world.LevelUps != _levelUpsLogged)
         {
+            Save(); // a level is never lost to a failover
             _levelUpsLogged = _world.LevelUps;
             var village = _world.Village;
             _log.Info(
@@ -109,6 +164,31 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         {
             _ledger.Tell(new LifeforceLedgerMessages.Spend(spent, _source.EntityId, "NPC moves"));
         }
+    }
+
+    private void Save()
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        _changed = false;
+        _store.SaveAsync(_subjects.Environment, _world.Snapshot(), CancellationToken.None).PipeTo(Self, success: () => Saved.Instance);
+    }
+
+    private sealed record Loaded(WorldSnapshot? Snapshot);
+
+    private sealed record LoadFailed(Exception Error);
+
+    private sealed record SaveNow
+    {
+        public static readonly SaveNow Instance = new();
+    }
+
+    private sealed record Saved
+    {
+        public static readonly Saved Instance = new();
     }
 
     private sealed record BookLifeforce

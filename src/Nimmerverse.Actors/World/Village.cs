@@ -45,6 +45,9 @@ public sealed class Village
         return new Village(level, map, homes);
     }
 
+    /// <summary>A village kept in a <see cref="WorldSnapshot"/>, as it was built.</summary>
+    public static Village Restore(Curriculum curriculum, int level, IReadOnlyList<House> homes) => new(level, curriculum.MapAt(level), homes);
+
     private static IEnumerable<int[]> AllCombinations(int kinds)
     {
         IEnumerable<int[]> combinations = [[]];

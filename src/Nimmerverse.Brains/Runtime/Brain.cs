@@ -102,9 +102,8 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         _tick++;
         _rate.Tick();
         ApplyCommands();
-        if (_lease is { HasLapsed: true } lease && !_stopRequested)
+        if (!_stopRequested && _lease?.HasLapsed(log) == true)
         {
-            log.Error($"no supervisor renewed this brain's lease for {lease.Silence.TotalSeconds:F1} s (lease {lease.Length.TotalSeconds} s): its supervisor is gone, cut off, or the bus is; stopping so that the NPC never runs twice");
             (LeaseLapsed, _stopRequested) = (true, true);
             return;
         }

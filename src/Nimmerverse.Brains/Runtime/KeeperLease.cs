@@ -16,5 +16,15 @@ public sealed class KeeperLease(TimeSpan length, TimeProvider clock)
     /// <summary>Time since the last renewal (or the start).</summary>
     public TimeSpan Silence => clock.GetElapsedTime(Interlocked.Read(ref _renewedAt));
 
-    public bool HasLapsed => Silence > length;
+    /// <summary>Whether the lease has lapsed; says so in the log, with what it means.</summary>
+    public bool HasLapsed(BrainLog log)
+    {
+        if (Silence <= length)
+        {
+            return false;
+        }
+
+        log.Error($"no supervisor renewed this brain's lease for {Silence.TotalSeconds:F1} s (lease {length.TotalSeconds} s): its supervisor is gone, cut off, or the bus is; stopping so that the NPC never runs twice");
+        return true;
+    }
 }

@@ -10,7 +10,7 @@ namespace Nimmerverse.Supervisor.Hosting;
 
 /// <summary>
 /// One grid world per cluster: a singleton on the oldest member with the <c>world</c> role, so that every brain steps in
-/// the same world; when that member is lost the next oldest takes it over.
+/// the same world; when that member is lost the next oldest takes it over, continuing from the world kept in PostgreSQL.
 /// </summary>
 public static class WorldComposition
 {
@@ -21,7 +21,9 @@ public static class WorldComposition
             ? builder
             : builder.WithSingleton<GridWorldActor>(
                 SingletonName,
-                (_, registry, _) => GridWorldActor.Props(registry.Get<NatsBridgeActor>(), registry.Get<LifeforceLedgerActor>(), new Subjects(options.Environment), options.World, options.HostName),
+                (_, registry, resolver) => GridWorldActor.Props(
+                    registry.Get<NatsBridgeActor>(), registry.Get<LifeforceLedgerActor>(), new Subjects(options.Environment), options.World, options.HostName,
+                    store: resolver.GetService<IWorldStore>()),
                 new ClusterSingletonOptions { Role = ClusterRoles.World },
                 createProxyToo: false);
 }

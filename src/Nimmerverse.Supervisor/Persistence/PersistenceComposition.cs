@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Nimmerverse.Actors.Governor;
+using Nimmerverse.Actors.World;
 using Nimmerverse.Actors.Nats;
 using Nimmerverse.Actors.Npc;
 using Nimmerverse.Supervisor.Configuration;
@@ -24,6 +25,7 @@ public static class PersistenceComposition
             .AddSingleton<ICheckpointStore, PostgresCheckpointStore>()
             .AddSingleton<IDecisionTrailStore, PostgresDecisionTrailStore>()
             .AddSingleton<IGovernorCheckpoints, PostgresGovernorCheckpoints>()
+            .AddSingleton<IWorldStore, PostgresWorldStore>()
             .AddSingleton(provider => new DecisionTrailRecorder(
                 provider.GetRequiredService<IDecisionTrailStore>(),
                 options.Trails with { SpoolPath = SpoolPath(options.Trails.SpoolPath) },

@@ -174,6 +174,14 @@ public static class SchemaMigrations
             create index decision_trails_time on decision_trails (decided_at);
             create index gate_transitions_time on gate_transitions (occurred_at);
             """),
+        new(8, "The grid world kept across restarts and failovers of its singleton: one row per environment", """
+            create table world_state (
+                environment text primary key,
+                level       integer not null,
+                snapshot    jsonb not null,
+                saved_at    timestamptz not null default now()
+            );
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

@@ -84,4 +84,37 @@ public sealed class GridWorldActorSpec : AkkaSpec
         Assert.That(spent.Amount, Is.EqualTo(GridWorldSettings.Default.MoveCost).Within(1e-9));
         Assert.That(spent.Source, Is.EqualTo("grid@theia"));
     }
+
+    /// <summary>A store in memory that counts its saves.</summary>
+    private sealed class KeptWorld(WorldSnapshot? kept) : IWorldStore
+    {
+        public WorldSnapshot? Kept { get; private set; } = kept;
+
+        public int Saves { get; private set; }
+
+        public Task<WorldSnapshot?> LoadAsync(string environment, CancellationToken cancellationToken) => Task.FromResult(Kept);
+
+        public Task SaveAsync(string environment, WorldSnapshot snapshot, CancellationToken cancellationToken)
+        {
+            (Kept, Saves) = (snapshot, Saves + 1);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Test]
+    public void With_a_store_the_world_answers_only_once_it_has_loaded_what_it_kept_and_continues_there()
+    {
+        var settings = GridWorldSettings.Default with { Citizens = 2, OwnHomeShare = 1, Seed = 5 };
+        var kept = new GridWorld(settings).Snapshot();
+        kept = kept with { Citizens = [.. kept.Citizens.Select(c => c with { Episode = 41, Rounds = 1 })] };
+        var bridge = CreateTestProbe();
+        var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: new KeptWorld(kept)));
+        bridge.ExpectMsg<Subscribe<WorldStepBody>>();
+        bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+
+        world.Tell(Request("dev.world.grid.step", new WorldStepBody(0)), TestActor);
+
+        var observation = bridge.FishForMessage<Reply<WorldStepResultBody>>(_ => true).Envelope.Body.Observation!;
+        Assert.That(observation.Episode, Is.EqualTo(42), "episodes count on from the kept world");
+    }
 }

@@ -173,4 +173,49 @@ public sealed class GridWorldTests
         Assert.That(stubborn.Passed, Is.False);
         Assert.That(stubborn.Found, Is.LessThan(10));
     }
+
+    /// <summary>Perfect citizens until the village levels up.</summary>
+    private static GridWorld LevelledUp()
+    {
+        var world = new GridWorld(Small);
+        var perfect = GridQuiz.ShortestPath(world.Village);
+        var observations = Enumerable.Range(0, 3).Select(id => world.Step(id, null).Observation!).ToArray();
+        for (var step = 0; step < 5000 && world.Level == 0; step++)
+        {
+            var id = step % 3;
+            var goal = world.Village.Homes.Single(h => h.Traits.SequenceEqual(observations[id].GoalTraits));
+            observations[id] = world.Step(id, perfect(observations[id].Node, goal, [])).Observation!;
+        }
+
+        Assert.That(world.Level, Is.EqualTo(1));
+        return world;
+    }
+
+    [Test]
+    public void A_restored_world_continues_at_the_level_village_and_standings_it_was_saved_with()
+    {
+        var before = LevelledUp();
+        var snapshot = System.Text.Json.JsonSerializer.Deserialize(
+            System.Text.Json.JsonSerializer.Serialize(before.Snapshot(), WorldSnapshotJsonContext.Default.WorldSnapshot), WorldSnapshotJsonContext.Default.WorldSnapshot)!;
+
+        var after = new GridWorld(Small);
+        Assert.That(after.Restore(snapshot), Is.Null);
+
+        Assert.That(after.Level, Is.EqualTo(1));
+        Assert.That(after.Village.Map, Is.EqualTo(before.Village.Map));
+        Assert.That(after.Village.Homes.Select(h => (h.Node, string.Join(",", h.Traits))), Is.EqualTo(before.Village.Homes.Select(h => (h.Node, string.Join(",", h.Traits)))));
+        Assert.That(after.Report(), Is.EqualTo(before.Report()).Using<QuizReportBody>((a, b) => a.Level == b.Level && a.Citizens.SequenceEqual(b.Citizens)));
+        var first = after.Step(0, null).Observation!;
+        Assert.That(first.Episode, Is.EqualTo(before.Snapshot().Citizens[0].Episode + 1), "each citizen starts a new episode, counting on");
+    }
+
+    [Test]
+    public void A_snapshot_of_another_village_size_is_refused_and_changes_nothing()
+    {
+        var snapshot = LevelledUp().Snapshot();
+        var other = new GridWorld(Small with { Citizens = 2 });
+
+        Assert.That(other.Restore(snapshot), Does.Contain("World:Citizens changed"));
+        Assert.That(other.Level, Is.Zero);
+    }
 }

@@ -25,8 +25,11 @@ public sealed class SupervisorFaultTests
         await Published.EnsureAsync();
         var nats = await NatsServer.StartAsync();
         var database = await PostgresTestDatabase.CreateAsync();
+        // Brains stop themselves when their supervisor is silent for their lease (fencing, tested by the cluster suite);
+        // these faults are about the heartbeat's judgement, so the lease here outlasts them.
         var supervisor = SupervisorProcess.Start(SupervisorEnvironment.Local(nats.Url, database.ConnectionString,
-            ("NIMMERVERSE_NPC__POPULATION", Brains.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("NIMMERVERSE_NPC__BACKEND", "none")));
+            ("NIMMERVERSE_NPC__POPULATION", Brains.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("NIMMERVERSE_NPC__BACKEND", "none"),
+            ("NIMMERVERSE_NPC__LEASETIMEOUT", "00:01:00"), ("NIMMERVERSE_AKKA__STABLEAFTER", "00:01:00")));
         await supervisor.WaitUntilUpAsync(TimeSpan.FromSeconds(60));
         var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         var watchers = await Task.WhenAll(Enumerable.Range(0, Brains).Select(id => NpcStateWatcher.StartAsync(client, id)));
