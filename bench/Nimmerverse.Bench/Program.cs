@@ -12,6 +12,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- cortex [REQUESTS] [CONCURRENCY] [ROUNDS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S]   (after ./nimmerverse test or up has published the organ)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- dashboard [BRAINS] [WINDOW_S] [ROUNDS]   (as root, after ./nimmerverse test or up has published the supervisor)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- failover [RUNS] [STABLE_AFTER_S]   (as root, after ./nimmerverse test or up has published the supervisor)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]   (against a running ./nimmerverse up)
 var what = args.Length > 0 ? args[0] : "nats";
 switch (what)
@@ -56,6 +57,11 @@ switch (what)
     case "scopes-inside":
         // What the scopes benchmark runs inside the sandbox.
         await ScopeBenchmark.InsideAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture));
+        return 0;
+    case "failover":
+        await FailoverBenchmark.RunAsync(
+            args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5,
+            TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5));
         return 0;
     case "fuzz":
         return await FuzzBenchmark.RunAsync(

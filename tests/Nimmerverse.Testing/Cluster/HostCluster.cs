@@ -40,6 +40,8 @@ public sealed class HostCluster : IAsyncDisposable
                 ("NIMMERVERSE_HOSTNAME", host),
                 ("NIMMERVERSE_AKKA__PORT", ports[i].ToString(CultureInfo.InvariantCulture)),
                 ("NIMMERVERSE_NPC__POPULATION", capacity.ToString(CultureInfo.InvariantCulture)),
+                // Each host its own trail spool, as each machine has its own state directory.
+                ("NIMMERVERSE_TRAILS__SPOOLPATH", Path.Combine(Path.GetTempPath(), $"nimmerverse-{host}-{Guid.NewGuid():N}.spool")),
             ]);
             await cluster.StartAsync(host).ConfigureAwait(false);
         }

@@ -179,6 +179,10 @@ function renderGates() {
   }));
 }
 
+// The NPC table's columns after the id, in order.
+const NpcColumns = ["host", "state", "tick_rate_hz", "measured_rate_hz", "cpu_quota_percent", "cpu_percent", "lifeforce", "level", "success_rate", "epsilon", "restarts", "gate_open"];
+const npcRows = new Map();
+
 function sortedNpcs() {
   const { key, direction } = model.sort;
   return [...model.npcs.values()].sort((a, b) => {
@@ -195,20 +199,32 @@ function renderNpcs() {
   const shown = all.slice(model.page * model.pageSize, (model.page + 1) * model.pageSize);
   $("npc-count").textContent = `${all.length} heard from`;
   $("page-shown").textContent = `page ${model.page + 1} of ${pages}`;
-  $("npc-table").tBodies[0].replaceChildren(...shown.map((npc) => {
-    const row = document.createElement("tr");
-    row.dataset.npcId = npc.npc_id;
+  // Rows are kept and updated in place, and moved only when the order changes: a row built anew twice a
+  // second would swallow a click whose press and release fell on either side of a frame.
+  const body = $("npc-table").tBodies[0];
+  const rows = shown.map((npc) => {
+    let row = npcRows.get(npc.npc_id);
+    if (!row) {
+      row = document.createElement("tr");
+      row.dataset.npcId = npc.npc_id;
+      const link = document.createElement("a");
+      link.href = `#npc/${npc.npc_id}`;
+      link.textContent = npc.npc_id;
+      cells(row, [["npc_id", link], ...NpcColumns.map((field) => [field, ""])]);
+      npcRows.set(npc.npc_id, row);
+    }
+
     row.dataset.state = npc.state;
-    const link = document.createElement("a");
-    link.href = `#npc/${npc.npc_id}`;
-    link.textContent = npc.npc_id;
-    cells(row, [["npc_id", link], ["host", text(npc.host)], ["state", npc.state], ["tick_rate_hz", text(npc.tick_rate_hz, 1)],
-      ["measured_rate_hz", text(npc.measured_rate_hz, 1)], ["cpu_quota_percent", text(npc.cpu_quota_percent, 0)], ["cpu_percent", text(npc.cpu_percent, 1)],
-      ["lifeforce", text(npc.lifeforce, 1)], ["level", npc.level], ["success_rate", text(npc.success_rate, 2)], ["epsilon", text(npc.epsilon, 2)],
-      ["restarts", npc.restarts], ["gate_open", npc.gate_open ? "open" : "closed"]]);
+    const values = [text(npc.host), npc.state, text(npc.tick_rate_hz, 1), text(npc.measured_rate_hz, 1), text(npc.cpu_quota_percent, 0), text(npc.cpu_percent, 1),
+      text(npc.lifeforce, 1), npc.level, text(npc.success_rate, 2), text(npc.epsilon, 2), npc.restarts, npc.gate_open ? "open" : "closed"];
+    values.forEach((value, i) => {
+      const cell = row.cells[i + 1];
+      if (cell.textContent !== String(value)) cell.textContent = value;
+    });
     row.dataset.tick = npc.tick;
     return row;
-  }));
+  });
+  if (rows.length !== body.rows.length || rows.some((row, i) => body.rows[i] !== row)) body.replaceChildren(...rows);
 }
 
 function renderScope() {
