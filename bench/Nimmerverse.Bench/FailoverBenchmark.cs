@@ -57,12 +57,22 @@ internal static class FailoverBenchmark
 
             var worst = back.Count == lost.Length ? back.Values.Max() : double.NaN;
             times.Add(worst);
+            var twins = cluster.Brains().Where(b => b.Value.Count > 1).Select(b => b.Key).ToArray();
+            if (twins.Length > 0)
+            {
+                cluster.WriteLogs(Path.Combine(Path.GetTempPath(), "nimmerverse-failover-logs"));
+                Console.WriteLine($"TWINS: NPCs {string.Join(",", twins)} run twice");
+            }
+
             Console.WriteLine($"run {run}: lost {victim} with NPCs {string.Join(",", lost)}; all ticking again elsewhere after {worst:0.0} s ({worst - floor.TotalSeconds:+0.0;-0.0} s over the floor)");
             await cluster.StartAsync(victim);
         }
 
+        cluster.WriteLogs(Path.Combine(Path.GetTempPath(), "nimmerverse-failover-logs"));
         var sorted = times.Order().ToArray();
-        Console.WriteLine($"failover over {runs} runs: p50 {BenchSupport.Percentile(sorted, 50):0.0} s, max {sorted[^1]:0.0} s; floor {floor.TotalSeconds:0.0} s; max over the floor {sorted[^1] - floor.TotalSeconds:0.0} s (target: at most 10 s)");
+        Console.WriteLine(
+            $"failover over {runs} runs: median {sorted[sorted.Length / 2]:0.0} s, max {sorted[^1]:0.0} s; over stable-after ({stableAfter.TotalSeconds:0.#} s) by {sorted[sorted.Length / 2] - stableAfter.TotalSeconds:0.0} s and {sorted[^1] - stableAfter.TotalSeconds:0.0} s, " +
+            $"over detection + stable-after ({floor.TotalSeconds:0.#} s) by {sorted[sorted.Length / 2] - floor.TotalSeconds:0.0} s and {sorted[^1] - floor.TotalSeconds:0.0} s (target: within 10 s)");
         foreach (var watcher in watchers)
         {
             await watcher.DisposeAsync();

@@ -64,9 +64,19 @@ public sealed class HostCluster : IAsyncDisposable
     /// <summary>Every brain on this cluster's bus by NPC id (orphans included), see <see cref="ProcessTree.BrainsOnBus"/>.</summary>
     public IReadOnlyDictionary<int, IReadOnlyList<int>> Brains() => ProcessTree.BrainsOnBus(NatsUrl);
 
-    /// <summary>Which host runs each NPC's brain, by the brains' parents.</summary>
+    /// <summary>Which host runs each NPC's brain, by the brains' parents (an NPC on two hosts, a twin, is listed with the first).</summary>
     public IReadOnlyDictionary<int, string> Placement() =>
-        Running.SelectMany(host => _hosts[host].BrainPids().Keys.Select(id => (id, host))).ToDictionary(p => p.id, p => p.host);
+        Running.SelectMany(host => _hosts[host].BrainPids().Keys.Select(id => (id, host))).GroupBy(p => p.id).ToDictionary(g => g.Key, g => g.First().host);
+
+    /// <summary>Each host's whole log so far, one file per host in <paramref name="directory"/>.</summary>
+    public void WriteLogs(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        foreach (var (host, process) in _hosts)
+        {
+            File.WriteAllLines(Path.Combine(directory, $"{host}.log"), process.Log);
+        }
+    }
 
     public override string ToString() => string.Join("\n", _hosts.Select(h => $"---- {h.Key} ----\n{string.Join('\n', h.Value.Log.TakeLast(60))}"));
 
