@@ -12,8 +12,8 @@ namespace Nimmerverse.Cluster.Tests;
 /// <summary>
 /// Three published supervisors as three hosts of one cluster, with real brains (plain children, so a host's brains
 /// end with its supervisor): the village is spread by capacity; a whole host is lost and its NPCs tick again on the
-/// others; it comes back and takes its share again by checkpoint, stop and start. A census of every brain process on
-/// the bus, taken every 100 ms throughout, proves that no NPC ever runs twice.
+/// others; it comes back and takes its share again by checkpoint, stop and start; every host is restarted in turn.
+/// A census of every brain process on the bus, taken every 100 ms throughout, proves that no NPC ever runs twice.
 /// </summary>
 [Category(TestTier.System)]
 [NonParallelizable] // eight brains and three supervisors: side by side with another such test they starve each other
@@ -81,6 +81,50 @@ public sealed class ManyHostsTests
         }
 
         Assert.That(census.Samples, Is.GreaterThan(100), "the census watched throughout");
+        Assert.That(census.Twins, Is.Empty, "no NPC ever ran twice");
+    }
+
+    [Test]
+    [CancelAfter(300_000)]
+    public async Task A_rolling_restart_of_every_host_keeps_every_npc_s_learning_and_never_runs_one_twice()
+    {
+        await using var nats = await NatsServer.StartAsync();
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var cluster = await HostCluster.StartAsync(nats.Url, database.ConnectionString, [("alpha", 4), ("beta", 4), ("gamma", 4)],
+            ("NIMMERVERSE_WORLD__CITIZENS", "6"), ("NIMMERVERSE_NPC__BACKEND", "none"),
+            ("NIMMERVERSE_AKKA__STABLEAFTER", "00:00:04"), ("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:04"));
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var watchers = await Task.WhenAll(Enumerable.Range(0, 6).Select(id => NpcStateWatcher.StartAsync(client, id)));
+        using var census = new TwinCensus(cluster);
+        try
+        {
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == 6 && Shares(cluster).Values.All(n => n == 2)), TimeSpan.FromSeconds(120)), Is.True, $"two NPCs on each host\n{cluster}");
+            foreach (var watcher in watchers)
+            {
+                Assert.That(await watcher.WaitForAsync(s => s.Steps >= 20, TimeSpan.FromSeconds(90)), Is.Not.Null, cluster.ToString());
+            }
+
+            foreach (var host in new[] { "alpha", "beta", "gamma" })
+            {
+                // A new build would be installed here; the host stops gracefully (its brains hand over their weights) and starts again.
+                var learnt = watchers.Select(w => w.Latest!.Steps).ToArray();
+                await cluster.StartAsync(host);
+                Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == 6 && Shares(cluster).GetValueOrDefault(host) == 2), TimeSpan.FromSeconds(120)), Is.True, $"{host} is back with its share\n{cluster}");
+                for (var id = 0; id < 6; id++)
+                {
+                    var before = learnt[id];
+                    Assert.That(await watchers[id].WaitForAsync(s => s.Steps >= before, TimeSpan.FromSeconds(60)), Is.Not.Null, $"NPC {id} kept what it had learnt ({before} steps) through {host}'s restart\n{cluster}");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var watcher in watchers)
+            {
+                await watcher.DisposeAsync();
+            }
+        }
+
         Assert.That(census.Twins, Is.Empty, "no NPC ever ran twice");
     }
 
