@@ -5,8 +5,8 @@ namespace Nimmerverse.Testing.Cluster;
 
 /// <summary>
 /// Several published supervisors on this machine, each a host of its own (own host name, Akka port and HTTP port) in
-/// one cluster, sharing a NATS server and a PostgreSQL database. The first two hosts are the seed nodes; a host can
-/// be killed and started again with the same name and port, as systemd or an operator would.
+/// one cluster, sharing a NATS server and a PostgreSQL database. Every host is a seed node; a host can be killed and
+/// started again with the same name and port, as systemd or an operator would.
 /// </summary>
 public sealed class HostCluster : IAsyncDisposable
 {
@@ -30,7 +30,8 @@ public sealed class HostCluster : IAsyncDisposable
         await Published.EnsureAsync().ConfigureAwait(false);
         var cluster = new HostCluster(natsUrl);
         var ports = capacities.Select(_ => Ports.FreeTcpPort()).ToArray();
-        var seeds = ports.Take(2).Select((port, i) => ($"NIMMERVERSE_AKKA__SEEDNODES__{i}", $"akka.tcp://nimmerverse@127.0.0.1:{port}")).ToArray();
+        // Every host a seed node: a host that restarts joins through whichever of the others answers first.
+        var seeds = ports.Select((port, i) => ($"NIMMERVERSE_AKKA__SEEDNODES__{i}", $"akka.tcp://nimmerverse@127.0.0.1:{port}")).ToArray();
         for (var i = 0; i < capacities.Count; i++)
         {
             var (host, capacity) = capacities[i];
