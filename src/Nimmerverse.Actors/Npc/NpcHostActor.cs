@@ -56,14 +56,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         Receive<SpawnNext>(_ => Spawn());
         Receive<Stopped>(stopped => StoppedByPlacement(stopped.NpcId));
         Receive<Terminated>(OnTerminated);
-        Receive<ClusterStanding>(standing =>
-        {
-            _standing = standing;
-            foreach (var npc in _npcs.Values)
-            {
-                npc.Tell(standing);
-            }
-        });
+        Receive<ClusterStanding>(OnStanding);
         Receive<SetLimits>(set => Route(set.NpcId, set, () => new LimitsSet(set.NpcId, false, $"NPC {set.NpcId} does not run on this host")));
         Receive<SetTickRate>(set => Route(set.NpcId, set, null));
         Receive<GetNpcs>(_ => Sender.Tell(new HostedNpcs(_hostName, _npcs.Keys.Where(id => !_stopping.Contains(id)).Order().ToArray())));
@@ -293,14 +286,18 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             });
             Receive<StopAll>(_ => Sender.Tell(new AllStopped(_npcs.Count - remaining.Count)));
             Receive<RunSet>(_ => { });
-            Receive<ClusterStanding>(standing =>
-            {
-                foreach (var npc in _npcs.Values)
-                {
-                    npc.Tell(standing);
-                }
-            });
+            Receive<ClusterStanding>(OnStanding);
         });
+    }
+
+    /// <summary>This member's standing, kept for the brains it starts and passed to those it runs (they renew their leases by it).</summary>
+    private void OnStanding(ClusterStanding standing)
+    {
+        _standing = standing;
+        foreach (var npc in _npcs.Values)
+        {
+            npc.Tell(standing);
+        }
     }
 
     /// <summary>Hands a message to the NPC's process actor; for an NPC this host does not run, answers with <paramref name="unknown"/> (if any).</summary>

@@ -58,3 +58,11 @@ public sealed class DatabaseStartup(NpgsqlDataSource dataSource, ILogger<Databas
         }
     }
 }
+
+/// <summary>The wait every store does before its first statement.</summary>
+public static class DatabaseStartupWaits
+{
+    /// <summary>Completes once the schema is migrated; at once without a startup (a store a test made on a migrated database).</summary>
+    public static Task SchemaReadyAsync(this DatabaseStartup? startup, CancellationToken cancellationToken) =>
+        startup is null ? Task.CompletedTask : startup.WhenReady.WaitAsync(cancellationToken);
+}

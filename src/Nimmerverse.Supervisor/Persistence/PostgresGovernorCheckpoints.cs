@@ -20,7 +20,7 @@ public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource, Dat
 
     public async Task SaveAsync(Guid messageId, long epoch, string policy, byte[] weights, CancellationToken cancellationToken)
     {
-        await SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
+        await startup.SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var batch = dataSource.CreateBatch();
         var insert = new NpgsqlBatchCommand("insert into governor_checkpoints (message_id, epoch, policy, format, weights) values ($1, $2, $3, $4, $5) on conflict (message_id) do nothing");
         insert.Parameters.AddWithValue(messageId);
@@ -38,14 +38,11 @@ public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource, Dat
 
     public async Task<(long Epoch, byte[] Weights)?> LatestAsync(string policy, CancellationToken cancellationToken)
     {
-        await SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
+        await startup.SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand("select epoch, weights from governor_checkpoints where policy = $1 and format = $2 order by id desc limit 1");
         command.Parameters.AddWithValue(policy);
         command.Parameters.AddWithValue(Format);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : null;
     }
-
-    private Task SchemaReadyAsync(CancellationToken cancellationToken) =>
-        startup is null ? Task.CompletedTask : startup.WhenReady.WaitAsync(cancellationToken);
 }

@@ -10,7 +10,7 @@ public sealed class PostgresWorldStore(NpgsqlDataSource dataSource, DatabaseStar
 {
     public async Task<WorldSnapshot?> LoadAsync(string environment, CancellationToken cancellationToken)
     {
-        await SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
+        await startup.SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand("select snapshot from world_state where environment = $1");
         command.Parameters.AddWithValue(environment);
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json
@@ -20,7 +20,7 @@ public sealed class PostgresWorldStore(NpgsqlDataSource dataSource, DatabaseStar
 
     public async Task SaveAsync(string environment, WorldSnapshot snapshot, CancellationToken cancellationToken)
     {
-        await SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
+        await startup.SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand("""
             insert into world_state (environment, level, snapshot) values ($1, $2, $3)
             on conflict (environment) do update set level = excluded.level, snapshot = excluded.snapshot, saved_at = now()
@@ -30,7 +30,4 @@ public sealed class PostgresWorldStore(NpgsqlDataSource dataSource, DatabaseStar
         command.Parameters.AddWithValue(NpgsqlDbType.Jsonb, JsonSerializer.Serialize(snapshot, WorldSnapshotJsonContext.Default.WorldSnapshot));
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private Task SchemaReadyAsync(CancellationToken cancellationToken) =>
-        startup is null ? Task.CompletedTask : startup.WhenReady.WaitAsync(cancellationToken);
 }
