@@ -17,7 +17,7 @@ public static class Program
     public const int ExitSoftware = 70;
 
     /// <summary>sysexits(3), a temporary failure: no supervisor renewed this brain's lease (<c>--lease</c>), so it stopped itself.</summary>
-    public const int ExitLeaseLapsed = 75;
+    public const int ExitLeaseLapsed = BrainCommandLine.LeaseLapsedExitCode;
 
     /// <summary>sysexits(3): the bus refused this NPC's credentials (unknown, expired, revoked); its supervisor starts it again with fresh ones.</summary>
     public const int ExitNoPermission = 77;

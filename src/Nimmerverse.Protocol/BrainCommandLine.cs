@@ -79,6 +79,12 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
     /// <summary>The shortest and longest lease a brain accepts, in seconds.</summary>
     public const double MinLeaseSeconds = 2, MaxLeaseSeconds = 600;
 
+    /// <summary>
+    /// The brain's exit code (sysexits(3) EX_TEMPFAIL) when no supervisor renewed its lease: it stopped itself, so its
+    /// supervisor was cut off, paused or starved for a whole lease, and must not simply start it again.
+    /// </summary>
+    public const int LeaseLapsedExitCode = 75;
+
     /// <summary>A brain's command line with every default but the id, the rate, the bus, the role and the parent to end with.</summary>
     public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role, int? parent = null, int askCortexAfter = 0, TimeSpan? lease = null) =>
         new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery, parent, AskCortexAfter: askCortexAfter, Lease: lease);

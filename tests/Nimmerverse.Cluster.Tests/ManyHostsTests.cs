@@ -128,6 +128,89 @@ public sealed class ManyHostsTests
         Assert.That(census.Twins, Is.Empty, "no NPC ever ran twice");
     }
 
+    /// <param name="hung">Whether alpha's supervisor also hangs (SIGSTOP) as it is cut off: then it cannot down itself
+    /// and stop its brains, and only their leases stop them.</param>
+    [TestCase(false)]
+    [TestCase(true)]
+    [CancelAfter(300_000)]
+    public async Task A_host_cut_off_from_the_others_stops_its_brains_before_they_run_elsewhere_and_none_runs_twice_when_the_partition_heals(bool hung)
+    {
+        // Each host in a network namespace of its own: the cut is real (packets vanish), and only the cluster link is
+        // cut, so alpha's supervisor and brains keep the bus: the hard case, brains that could go on publishing.
+        using var network = HostNetwork.Create();
+        await using var nats = await NatsServer.StartAsync(address: network.BusGateway);
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var cluster = await HostCluster.StartAsync(network, nats.Url, await database.SocketConnectionStringAsync(), [("alpha", 4), ("beta", 4), ("gamma", 4)],
+            ("NIMMERVERSE_WORLD__CITIZENS", "6"), ("NIMMERVERSE_NPC__BACKEND", "none"),
+            ("NIMMERVERSE_AKKA__STABLEAFTER", "00:00:04"), ("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:04"));
+        await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
+        var watchers = await Task.WhenAll(Enumerable.Range(0, 6).Select(id => NpcStateWatcher.StartAsync(client, id)));
+        using var census = new TwinCensus(cluster);
+        try
+        {
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == 6 && Shares(cluster).Values.All(n => n == 2)), TimeSpan.FromSeconds(120)), Is.True, $"two NPCs on each host\n{cluster}");
+            foreach (var watcher in watchers)
+            {
+                Assert.That(await watcher.WaitForAsync(s => s.Steps > 0, TimeSpan.FromSeconds(90)), Is.Not.Null, cluster.ToString());
+            }
+
+            // alpha (the oldest: placement, world and governor run there) is cut off from beta and gamma.
+            var cut = cluster.Placement().Where(p => p.Value == "alpha").Select(p => p.Key).ToArray();
+            foreach (var id in cut)
+            {
+                // A hung supervisor takes no last checkpoint: what an NPC keeps then is its last periodic one (30 s).
+                Assert.That(await watchers[id].WaitForAsync(s => s.CheckpointSequence > 0, TimeSpan.FromSeconds(60)), Is.Not.Null, $"NPC {id} has a checkpoint\n{cluster}");
+            }
+
+            var ticksAtCut = cut.ToDictionary(id => id, id => watchers[id].Latest!.Tick);
+            var stepsAtCut = cut.ToDictionary(id => id, id => watchers[id].Latest!.Steps);
+            var cutAt = DateTimeOffset.UtcNow;
+            network.Cut("alpha");
+            if (hung)
+            {
+                cluster["alpha"].Pause();
+            }
+
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count(p => p.Value != "alpha") == 6), TimeSpan.FromSeconds(90)), Is.True, $"alpha's NPCs {string.Join(",", cut)} run on beta and gamma only (twins seen: {string.Join("; ", census.Twins.Take(5))})\n{cluster}");
+            foreach (var id in cut)
+            {
+                Assert.That(watchers[id].States.Any(s => s.At > cutAt && s.State.Tick > ticksAtCut[id]), Is.True, $"NPC {id}'s brain on alpha went on ticking on the bus after the cut (the case fencing is for)");
+                // Cut off but alive, alpha hands the stopping brains' last checkpoints over; hung, it cannot, and the
+                // NPC goes on from its last periodic checkpoint (a new brain, low tick, that has learnt before).
+                // (A fresh brain takes at most one step a tick: more steps than ticks were learnt before it.)
+                Assert.That(await watchers[id].WaitForAsync(s => s.Tick < ticksAtCut[id] && s.Steps >= (hung ? s.Tick + 20 : stepsAtCut[id]), TimeSpan.FromSeconds(60)), Is.Not.Null, $"NPC {id} ticks again in a new brain with what it had learnt ({stepsAtCut[id]} steps at the cut)\n{cluster}");
+            }
+
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster["beta"].Log.Any(l => l.Contains("NPC placement up", StringComparison.Ordinal))), TimeSpan.FromSeconds(30)), Is.True, $"the placement moved to the majority\n{cluster}");
+
+            // The partition heals. alpha has been downed: a cut-off alpha downed itself, a hung one learns it when it
+            // wakes; either way it exits 70 and is started again, as systemd's Restart=on-failure would, and takes its
+            // share back.
+            network.Heal("alpha");
+            if (hung)
+            {
+                cluster["alpha"].Resume();
+            }
+
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster["alpha"].HasExited), TimeSpan.FromSeconds(60)), Is.True, $"alpha left the cluster\n{cluster}");
+            Assert.That(cluster["alpha"].ExitCode, Is.EqualTo(70), "for systemd to restart it");
+            TestContext.Out.WriteLine($"cut at {cutAt:HH:mm:ss.fff}; alpha's NPCs {string.Join(",", cut)} first ticked elsewhere at {string.Join(", ", cut.Select(id => $"{watchers[id].States.First(s => s.At > cutAt && s.State.Tick < ticksAtCut[id]).At:HH:mm:ss.fff}"))}");
+            await cluster.StartAsync("alpha");
+            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == 6 && Shares(cluster).GetValueOrDefault("alpha") == 2), TimeSpan.FromSeconds(120)), Is.True, $"alpha runs two NPCs again\n{cluster}");
+        }
+        finally
+        {
+            cluster.WriteLogs(Path.Combine(TestContext.CurrentContext.WorkDirectory, "cluster-logs", $"partition-hung-{hung}"));
+            foreach (var watcher in watchers)
+            {
+                await watcher.DisposeAsync();
+            }
+        }
+
+        Assert.That(census.Samples, Is.GreaterThan(100), "the census watched throughout");
+        Assert.That(census.Twins, Is.Empty, "no NPC ever ran twice, cut off or healed");
+    }
+
     private static Dictionary<string, int> Shares(HostCluster cluster) =>
         cluster.Placement().GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.Count());
 
@@ -145,7 +228,7 @@ public sealed class ManyHostsTests
             {
                 foreach (var (id, pids) in cluster.Brains().Where(b => b.Value.Count > 1))
                 {
-                    _twins.Enqueue($"NPC {id}: PIDs {string.Join(",", pids)} at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
+                    _twins.Enqueue($"NPC {id}: PIDs {string.Join(",", pids.Select(pid => $"{pid} ({cluster.HostOf(pid)})"))} at {DateTimeOffset.UtcNow:HH:mm:ss.fff}");
                 }
 
                 Interlocked.Increment(ref _samples);

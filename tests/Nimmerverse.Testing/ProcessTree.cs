@@ -83,6 +83,20 @@ public static class ProcessTree
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 
+    /// <summary>Its parent's PID (<c>PPid</c>), or null once it has ended.</summary>
+    public static int? ParentOf(int pid)
+    {
+        try
+        {
+            return File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith("PPid:", StringComparison.Ordinal))
+                .Select(l => int.Parse(l.AsSpan(5).Trim(), CultureInfo.InvariantCulture)).FirstOrDefault();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     private static int? NpcIdOf(int pid)
     {
         try

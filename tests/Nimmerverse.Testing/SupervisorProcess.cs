@@ -36,7 +36,8 @@ public sealed class SupervisorProcess : IAsyncDisposable
     public int LogLines => _log.Count;
 
     /// <param name="environment">Its <c>NIMMERVERSE_*</c> variables (<see cref="SupervisorEnvironment.Local"/>); logs go to the console.</param>
-    public static SupervisorProcess Start(Hashtable environment)
+    /// <param name="launcher">A command that runs it, such as <c>ip netns exec NAME</c> (it must exec, keeping the PID); default none.</param>
+    public static SupervisorProcess Start(Hashtable environment, IReadOnlyList<string>? launcher = null)
     {
         var executable = Path.Combine(RepositoryPaths.PublishDirectory, "nimmerverse");
         if (!File.Exists(executable))
@@ -44,7 +45,13 @@ public sealed class SupervisorProcess : IAsyncDisposable
             throw new InvalidOperationException($"no published supervisor at {executable}: run ./nimmerverse test");
         }
 
-        var start = new ProcessStartInfo(executable) { RedirectStandardError = true, RedirectStandardOutput = true, ArgumentList = { "run" } };
+        var command = (launcher ?? []).Append(executable).ToArray();
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var argument in command.Skip(1).Append("run"))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (DictionaryEntry variable in environment)
         {
             start.Environment[(string)variable.Key] = (string?)variable.Value;
@@ -102,6 +109,9 @@ public sealed class SupervisorProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process.HasExited;
+
+    /// <summary>Its exit code once it has exited, else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
     public override string ToString() => string.Join('\n', _log);
 

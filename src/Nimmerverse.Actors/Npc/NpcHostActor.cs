@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Nimmerverse.Actors.Supervision;
@@ -37,10 +38,13 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     private readonly SortedSet<int> _toSpawn = [];
     private HashSet<int> _runSet = [];
     private ClusterStanding _standing = new(true);
+    private readonly TimeSpan _holdAfterLapse;
+    private long _spawnsHeldUntil;
     private bool _ready;
 
-    public NpcHostActor(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null, ICanTell? placement = null)
+    public NpcHostActor(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null, ICanTell? placement = null, TimeSpan? holdAfterLapse = null)
     {
+        _holdAfterLapse = holdAfterLapse ?? settings.LeaseTimeout;
         _scopes = scopes;
         _launcher = launcher;
         _placement = placement;
@@ -55,6 +59,7 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
         Receive<Report>(_ => _placement?.Tell(new HostReport(_hostName, _settings.Population, _npcs.Keys.Order().ToArray()), Self));
         Receive<SpawnNext>(_ => Spawn());
         Receive<Stopped>(stopped => StoppedByPlacement(stopped.NpcId));
+        Receive<LeaseLapsed>(lapsed => OnLeaseLapsed(lapsed.NpcId));
         Receive<Terminated>(OnTerminated);
         Receive<ClusterStanding>(OnStanding);
         Receive<SetLimits>(set => Route(set.NpcId, set, () => new LimitsSet(set.NpcId, false, $"NPC {set.NpcId} does not run on this host")));
@@ -67,10 +72,12 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     /// <summary>
     /// The host; <paramref name="scopes"/> is systemd, to run each brain in its scope with its limits (null runs plain child
     /// processes); <paramref name="launcher"/> starts and adopts the brains (real processes unless a spec says otherwise);
-    /// <paramref name="placement"/> is the cluster's NPC placement (null: this host runs ids 0..Population-1).
+    /// <paramref name="placement"/> is the cluster's NPC placement (null: this host runs ids 0..Population-1);
+    /// <paramref name="holdAfterLapse"/> how long it starts no brain after one let its lease lapse (default one lease;
+    /// the supervisor gives the time a paused member may take to learn it was downed).
     /// </summary>
-    public static Props Props(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null, ICanTell? placement = null) =>
-        Akka.Actor.Props.Create(() => new NpcHostActor(settings, natsUrl, bridge, subjects, hostName, scopes, launcher, placement));
+    public static Props Props(NpcHostSettings settings, string natsUrl, IActorRef bridge, Subjects subjects, string hostName, ISystemdScopes? scopes, IBrainLauncher? launcher = null, ICanTell? placement = null, TimeSpan? holdAfterLapse = null) =>
+        Akka.Actor.Props.Create(() => new NpcHostActor(settings, natsUrl, bridge, subjects, hostName, scopes, launcher, placement, holdAfterLapse));
 
     /// <summary>An NPC's actor that keeps failing is stopped like any other (its brain's own crashes are the restart policy's, not this).</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new BoundedRestartStrategy();
@@ -202,9 +209,10 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (!_standing.InMajority)
+        if (!_standing.InMajority || Stopwatch.GetTimestamp() < _spawnsHeldUntil)
         {
-            // Cut off from the majority: it will down this member and run these NPCs elsewhere.
+            // Cut off from the majority (it will down this member and run these NPCs elsewhere), or just back from a
+            // lapse whose cause this member cannot see.
             Timers.StartSingleTimer("spawn", SpawnNext.Instance, NpcPlacementActor.ReportInterval);
             return;
         }
@@ -227,6 +235,23 @@ public sealed class NpcHostActor : ReceiveActor, IWithTimers
     private void StoppedByPlacement(int id)
     {
         if (_stopping.Contains(id) && _npcs.TryGetValue(id, out var npc))
+        {
+            Context.Stop(npc);
+        }
+    }
+
+    /// <summary>
+    /// A brain's lease lapsed while this member thought it renewed them: it was paused or starved for a whole lease, so
+    /// its own view of the cluster (its standing, a placement singleton it still holds) may be stale, and the majority
+    /// may already run its NPCs elsewhere. It starts no brain for the hold: long enough for a stale member to find out it
+    /// was downed (and exit), short enough to cost little if it was only slow. The NPC's actor goes; the run set brings
+    /// it back.
+    /// </summary>
+    private void OnLeaseLapsed(int id)
+    {
+        _spawnsHeldUntil = Stopwatch.GetTimestamp() + (long)(_holdAfterLapse.TotalSeconds * Stopwatch.Frequency);
+        _log.Warning("NPC {NpcId}'s brain let its lease lapse: this host starts no brain for {Hold}, in case the cluster has moved on without it", id, _holdAfterLapse);
+        if (_npcs.TryGetValue(id, out var npc))
         {
             Context.Stop(npc);
         }

@@ -24,6 +24,9 @@ public static class NpcHostMessages
 
     public sealed record Stopped(int NpcId);
 
+    /// <summary>From an NPC process actor to its host: the brain stopped itself, its lease lapsed; it is not restarted.</summary>
+    public sealed record LeaseLapsed(int NpcId);
+
     /// <summary>To one NPC process actor: checkpoint and keep running in the scope for the next supervisor (a brain without a scope is stopped); answered with <see cref="Stopped"/>.</summary>
     public sealed record LeaveRunning
     {

@@ -158,6 +158,15 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<ScopeFailed>(OnScopeFailed);
         Receive<Inbound<NpcStateBody>>(state => OnState(state.Envelope.Body));
         Receive<CheckHeartbeat>(_ => CheckHeartbeatNow());
+        Receive<Exited>(exited => ReferenceEquals(exited.Brain, _brain) && exited.Brain.ExitCode == BrainCommandLine.LeaseLapsedExitCode, exited =>
+        {
+            // Unrenewed for a whole lease: this supervisor was cut off, paused (SIGSTOP, a frozen VM) or starved, and
+            // its view of the cluster may be stale; the majority may already run the NPC. The host decides, not a restart.
+            Ended(exited);
+            _log.Warning("The brain of NPC {NpcId} stopped itself: its lease lapsed, unrenewed by this supervisor; it is not restarted here", _npcId);
+            Context.Parent.Tell(new LeaseLapsed(_npcId));
+            BecomeState(GivenUp);
+        });
         Receive<Exited>(exited => ReferenceEquals(exited.Brain, _brain), exited => ScheduleRestart(Ended(exited)));
         Receive<StopGracefully>(_ => BeginStop());
         Receive<LeaveRunning>(_ => Detach());

@@ -56,7 +56,7 @@ public static class NpcHostComposition
                 }
 
                 system.ActorOf(ClusterStandingActor.Props(), "cluster-standing");
-                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher, registry.Get<NpcPlacementActor>()), NpcHostActor.ActorName);
+                var npcHost = system.ActorOf(NpcHostActor.Props(settings, options.Nats.Url, bridge, subjects, options.HostName, backend.Scopes, launcher, registry.Get<NpcPlacementActor>(), AkkaComposition.StaleViewLimit(options)), NpcHostActor.ActorName);
                 registry.Register<NpcHostActor>(npcHost);
                 system.ActorOf(NpcSamplerActor.Props(bridge, subjects, npcHost, resolver.GetService<INpcSamples>(), options.HostName, options.Trails.NpcSampleInterval), "npc-sampler");
                 // Before the actors stop: every brain gets SIGTERM and its stop timeout to hand over its

@@ -24,11 +24,11 @@ public sealed class NpcHostPlacementSpec : AkkaSpec
     [TearDown]
     public void RemoveDirectory() => Directory.Delete(_directory, recursive: true);
 
-    private NpcHostSettings Settings()
+    /// <param name="script">The stand-in brain; by default one that takes a while (longer than a report interval) to hand over its weights when told to stop.</param>
+    private NpcHostSettings Settings(string script = "#!/bin/sh\ntrap 'sleep 4; exit 0' TERM\nwhile true; do sleep 0.1; done\n")
     {
         var brain = Path.Combine(_directory, "brain");
-        // A stand-in that takes a while (longer than a report interval) to hand over its weights when told to stop.
-        File.WriteAllText(brain, "#!/bin/sh\ntrap 'sleep 4; exit 0' TERM\nwhile true; do sleep 0.1; done\n");
+        File.WriteAllText(brain, script);
         if (OperatingSystem.IsLinux())
         {
             File.SetUnixFileMode(brain, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -43,6 +43,30 @@ public sealed class NpcHostPlacementSpec : AkkaSpec
 
     private static NpcLifecycleBody NextEvent(Akka.TestKit.TestProbe bridge) =>
         ((Publish<NpcLifecycleBody>)bridge.FishForMessage(m => m is Publish<NpcLifecycleBody>, TimeSpan.FromSeconds(10))).Envelope.Body;
+
+    [Test]
+    public void A_brain_whose_lease_lapsed_is_not_restarted_at_once_the_host_starts_none_for_the_hold()
+    {
+        // Brains that stop themselves as a brain does when no supervisor renewed its lease.
+        var settings = Settings($"#!/bin/sh\nsleep 0.5\nexit {BrainCommandLine.LeaseLapsedExitCode}\n");
+        var (bridge, placement, hold) = (CreateTestProbe(), CreateTestProbe(), TimeSpan.FromSeconds(2));
+        var host = Sys.ActorOf(NpcHostActor.Props(settings, "nats://127.0.0.1:4222", bridge.Ref, new Subjects("dev"), "theia", scopes: null, placement: placement.Ref, holdAfterLapse: hold));
+        placement.ExpectMsg<HostReport>(TimeSpan.FromSeconds(10));
+
+        host.Tell(new RunSet([1]), placement.Ref);
+        Assert.That(NextEvent(bridge).Event, Is.EqualTo("spawned"));
+        var exited = NextEvent(bridge);
+        Assert.That((exited.NpcId, exited.Event, exited.ExitCode), Is.EqualTo((1, "exited", (int?)BrainCommandLine.LeaseLapsedExitCode)), "its lease lapsed");
+        var lapsed = DateTime.UtcNow;
+        placement.FishForMessage(m => m is HostReport { Running: [] }, TimeSpan.FromSeconds(5), "the host no longer counts it");
+
+        host.Tell(new RunSet([1]), placement.Ref); // a stale placement still gives it this NPC
+        var again = NextEvent(bridge);
+        Assert.That((again.NpcId, again.Event), Is.EqualTo((1, "spawned")), "started again once the hold is over");
+        Assert.That(DateTime.UtcNow - lapsed, Is.GreaterThanOrEqualTo(hold - TimeSpan.FromMilliseconds(100)), "not before");
+        host.Tell(StopAll.Instance, TestActor);
+        ExpectMsg<AllStopped>(TimeSpan.FromSeconds(20));
+    }
 
     [Test]
     public void The_host_reports_runs_its_run_set_and_stops_what_leaves_it_reporting_it_until_it_has_stopped()

@@ -15,22 +15,27 @@ public sealed class NatsServer : IAsyncDisposable
 
     private readonly string? _config;
 
-    private NatsServer(int port, string storeDirectory, string? config = null)
+    private NatsServer(string address, int port, string storeDirectory, string? config = null)
     {
+        Address = address;
         Port = port;
         _storeDirectory = storeDirectory;
         _config = config;
     }
 
+    /// <summary>The address it listens on: loopback, or a test network's bridge (<see cref="Cluster.HostNetwork.BusGateway"/>).</summary>
+    public string Address { get; }
+
     public int Port { get; }
 
-    public string Url => $"nats://127.0.0.1:{Port}";
+    public string Url => $"nats://{Address}:{Port}";
 
     /// <param name="port">A port chosen beforehand (to start a server where a client already waits); default a free one.</param>
     /// <param name="config">A configuration file (the NATS identities' <c>nats-server.conf</c>: then every client must authenticate).</param>
-    public static async Task<NatsServer> StartAsync(int? port = null, string? config = null)
+    /// <param name="address">The address to listen on; default loopback.</param>
+    public static async Task<NatsServer> StartAsync(int? port = null, string? config = null, string address = "127.0.0.1")
     {
-        var server = new NatsServer(port ?? Ports.FreeTcpPort(), Directory.CreateTempSubdirectory("nimmerverse-nats-").FullName, config);
+        var server = new NatsServer(address, port ?? Ports.FreeTcpPort(), Directory.CreateTempSubdirectory("nimmerverse-nats-").FullName, config);
         await server.StartProcessAsync().ConfigureAwait(false);
         return server;
     }
@@ -59,7 +64,7 @@ public sealed class NatsServer : IAsyncDisposable
     {
         var start = new ProcessStartInfo("nats-server")
         {
-            ArgumentList = { "-a", "127.0.0.1", "-p", Port.ToString(CultureInfo.InvariantCulture), "-js", "-sd", _storeDirectory },
+            ArgumentList = { "-a", Address, "-p", Port.ToString(CultureInfo.InvariantCulture), "-js", "-sd", _storeDirectory },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -88,7 +93,7 @@ public sealed class NatsServer : IAsyncDisposable
         try
         {
             using var client = new TcpClient();
-            client.Connect("127.0.0.1", Port);
+            client.Connect(Address, Port);
             return true;
         }
         catch (SocketException)

@@ -45,6 +45,19 @@ public sealed class PostgresTestDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource() => NpgsqlDataSource.Create(ConnectionString);
 
+    /// <summary>
+    /// The same database reached through the server's Unix socket, for processes in another network namespace
+    /// (<see cref="Cluster.HostNetwork"/>): a file path crosses a namespace where 127.0.0.1 does not.
+    /// </summary>
+    public async Task<string> SocketConnectionStringAsync()
+    {
+        await using var connection = new NpgsqlConnection(_admin.ConnectionString);
+        await connection.OpenAsync();
+        await using var show = new NpgsqlCommand("select split_part(current_setting('unix_socket_directories'), ',', 1)", connection);
+        var directory = ((string)(await show.ExecuteScalarAsync())!).Trim();
+        return new NpgsqlConnectionStringBuilder(ConnectionString) { Host = directory }.ConnectionString;
+    }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
