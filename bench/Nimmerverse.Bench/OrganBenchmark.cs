@@ -14,8 +14,9 @@ namespace Nimmerverse.Bench;
 /// <summary>
 /// The organs through the bus against the same organ process called directly, real backends and a
 /// real nats-server, baselines in the same run:
-/// 1. per organ, a cold request (nothing loaded) and warm requests one after another, through NATS →
-///    gateway → manager → organ process, against starting that organ process and calling it directly;
+/// 1. per organ, a cold request (nothing loaded), warm requests one after another and warm requests from four callers
+///    at once, through NATS → gateway → manager → organ process, against starting that organ process and calling it
+///    directly;
 /// 2. a mixed vision and speech-to-text load on one card, random arrivals: model switches per minute
 ///    and the p99 wait with the grouping (a minimum residency, a maximum wait) against first come,
 ///    first served (no residency, no wait: the card goes to whichever organ's call is oldest).
@@ -69,6 +70,12 @@ internal static class OrganBenchmark
             Console.WriteLine(
                 $"{organ} warm: direct {directRun.PerSecond:F1}/s (p50 {directRun.P50:F1} ms, p99 {directRun.P99:F1} ms); through the bus {busRun.PerSecond:F1}/s " +
                 $"(p50 {busRun.P50:F1} ms, p99 {busRun.P99:F1} ms); throughput ratio {busRun.PerSecond / directRun.PerSecond:F3} (target >= 0.9)");
+
+            // Throughput as a service sees it: several callers at once. The organ works one request at a time either way
+            // (its own lane directly, the card through the bus), so what the bus costs shows only between requests.
+            var directLoaded = await ThroughputAsync(warm, InFlight, () => direct(process.Client)) + await ThroughputAsync(warm, InFlight, () => direct(process.Client));
+            var busLoaded = await ThroughputAsync(warm, InFlight, () => AskAsync(dev.Client, dev.Subjects, organ, request)) + await ThroughputAsync(warm, InFlight, () => AskAsync(dev.Client, dev.Subjects, organ, request));
+            Console.WriteLine($"{organ} warm, {InFlight} in flight: direct {directLoaded / 2:F1}/s; through the bus {busLoaded / 2:F1}/s; throughput ratio {busLoaded / directLoaded:F3} (target >= 0.9)");
             await process.StopAsync(TimeSpan.FromSeconds(2));
         }
 
@@ -131,6 +138,24 @@ internal static class OrganBenchmark
         return answer.Status == RequestStatus.Answered || answer.Reason == OrganReasons.InvalidRequest
             ? answer
             : throw new InvalidOperationException($"{organ}: {answer.Status} {answer.Reason}: {answer.Detail}");
+    }
+
+    /// <summary>Callers at once in the loaded throughput run.</summary>
+    private const int InFlight = 4;
+
+    /// <summary>Requests per second of <paramref name="requests"/> calls made by <paramref name="callers"/> callers at once.</summary>
+    private static async Task<double> ThroughputAsync(int requests, int callers, Func<Task> one)
+    {
+        var left = requests;
+        var started = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Enumerable.Range(0, callers).Select(async _ =>
+        {
+            while (Interlocked.Decrement(ref left) >= 0)
+            {
+                await one();
+            }
+        }));
+        return requests / Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
     private static async Task<List<double>> TimedAsync(int requests, Func<Task> one)
