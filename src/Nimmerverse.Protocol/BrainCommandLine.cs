@@ -85,6 +85,12 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
     /// </summary>
     public const int LeaseLapsedExitCode = 75;
 
+    /// <summary>
+    /// How long a brain whose lease lapsed gives its last checkpoint's handover (an earlier one still in flight
+    /// included): its supervisor may be the reason it lapsed, and the cluster counts on it being gone soon after.
+    /// </summary>
+    public static readonly TimeSpan LapsedHandover = TimeSpan.FromSeconds(1);
+
     /// <summary>A brain's command line with every default but the id, the rate, the bus, the role and the parent to end with.</summary>
     public static BrainCommandLine For(int id, double tickRateHz, string environment, Uri natsUrl, string role, int? parent = null, int askCortexAfter = 0, TimeSpan? lease = null) =>
         new(id, tickRateHz, environment, natsUrl, id, role, DefaultCheckpointEvery, parent, AskCortexAfter: askCortexAfter, Lease: lease);

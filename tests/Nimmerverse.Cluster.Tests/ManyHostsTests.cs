@@ -90,19 +90,13 @@ public sealed class ManyHostsTests
     {
         await using var nats = await NatsServer.StartAsync();
         await using var database = await PostgresTestDatabase.CreateAsync();
-        await using var cluster = await HostCluster.StartAsync(nats.Url, database.ConnectionString, [("alpha", 4), ("beta", 4), ("gamma", 4)],
-            ("NIMMERVERSE_WORLD__CITIZENS", "6"), ("NIMMERVERSE_NPC__BACKEND", "none"),
-            ("NIMMERVERSE_AKKA__STABLEAFTER", "00:00:04"), ("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:04"));
+        await using var cluster = await HostCluster.StartAsync(nats.Url, database.ConnectionString, EvenHosts, SixCitizens);
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         var watchers = await Task.WhenAll(Enumerable.Range(0, 6).Select(id => NpcStateWatcher.StartAsync(client, id)));
         using var census = new TwinCensus(cluster);
         try
         {
-            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == 6 && Shares(cluster).Values.All(n => n == 2)), TimeSpan.FromSeconds(120)), Is.True, $"two NPCs on each host\n{cluster}");
-            foreach (var watcher in watchers)
-            {
-                Assert.That(await watcher.WaitForAsync(s => s.Steps >= 20, TimeSpan.FromSeconds(90)), Is.Not.Null, cluster.ToString());
-            }
+            await TwoOnEachHostLearningAsync(cluster, watchers, steps: 20);
 
             foreach (var host in new[] { "alpha", "beta", "gamma" })
             {
@@ -140,19 +134,13 @@ public sealed class ManyHostsTests
         using var network = HostNetwork.Create();
         await using var nats = await NatsServer.StartAsync(address: network.BusGateway);
         await using var database = await PostgresTestDatabase.CreateAsync();
-        await using var cluster = await HostCluster.StartAsync(network, nats.Url, await database.SocketConnectionStringAsync(), [("alpha", 4), ("beta", 4), ("gamma", 4)],
-            ("NIMMERVERSE_WORLD__CITIZENS", "6"), ("NIMMERVERSE_NPC__BACKEND", "none"),
-            ("NIMMERVERSE_AKKA__STABLEAFTER", "00:00:04"), ("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:04"));
+        await using var cluster = await HostCluster.StartAsync(network, nats.Url, await database.SocketConnectionStringAsync(), EvenHosts, SixCitizens);
         await using var client = new NatsConnection(new NatsOpts { Url = nats.Url });
         var watchers = await Task.WhenAll(Enumerable.Range(0, 6).Select(id => NpcStateWatcher.StartAsync(client, id)));
         using var census = new TwinCensus(cluster);
         try
         {
-            Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == 6 && Shares(cluster).Values.All(n => n == 2)), TimeSpan.FromSeconds(120)), Is.True, $"two NPCs on each host\n{cluster}");
-            foreach (var watcher in watchers)
-            {
-                Assert.That(await watcher.WaitForAsync(s => s.Steps > 0, TimeSpan.FromSeconds(90)), Is.Not.Null, cluster.ToString());
-            }
+            await TwoOnEachHostLearningAsync(cluster, watchers, steps: 1);
 
             // alpha (the oldest: placement, world and governor run there) is cut off from beta and gamma.
             var cut = cluster.Placement().Where(p => p.Value == "alpha").Select(p => p.Key).ToArray();
@@ -195,6 +183,7 @@ public sealed class ManyHostsTests
             Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster["alpha"].HasExited), TimeSpan.FromSeconds(60)), Is.True, $"alpha left the cluster\n{cluster}");
             Assert.That(cluster["alpha"].ExitCode, Is.EqualTo(70), "for systemd to restart it");
             TestContext.Out.WriteLine($"cut at {cutAt:HH:mm:ss.fff}; alpha's NPCs {string.Join(",", cut)} first ticked elsewhere at {string.Join(", ", cut.Select(id => $"{watchers[id].States.First(s => s.At > cutAt && s.State.Tick < ticksAtCut[id]).At:HH:mm:ss.fff}"))}");
+            await Task.Delay(TimeSpan.FromSeconds(2)); // the shipped unit's RestartSec
             await cluster.StartAsync("alpha");
             Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == 6 && Shares(cluster).GetValueOrDefault("alpha") == 2), TimeSpan.FromSeconds(120)), Is.True, $"alpha runs two NPCs again\n{cluster}");
         }
@@ -209,6 +198,25 @@ public sealed class ManyHostsTests
 
         Assert.That(census.Samples, Is.GreaterThan(100), "the census watched throughout");
         Assert.That(census.Twins, Is.Empty, "no NPC ever ran twice, cut off or healed");
+    }
+
+    private static readonly (string Host, int Capacity)[] EvenHosts = [("alpha", 4), ("beta", 4), ("gamma", 4)];
+
+    /// <summary>Six NPCs without systemd, and failure handling shortened to seconds (stable-after and lease 4 s).</summary>
+    private static readonly (string Name, string Value)[] SixCitizens =
+    [
+        ("NIMMERVERSE_WORLD__CITIZENS", "6"), ("NIMMERVERSE_NPC__BACKEND", "none"),
+        ("NIMMERVERSE_AKKA__STABLEAFTER", "00:00:04"), ("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:04"),
+    ];
+
+    /// <summary>Waits until each of the three hosts runs two NPCs and every NPC has learnt from <paramref name="steps"/> steps.</summary>
+    private static async Task TwoOnEachHostLearningAsync(HostCluster cluster, NpcStateWatcher[] watchers, long steps)
+    {
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(cluster.Placement().Count == 6 && Shares(cluster).Values.All(n => n == 2)), TimeSpan.FromSeconds(120)), Is.True, $"two NPCs on each host\n{cluster}");
+        foreach (var watcher in watchers)
+        {
+            Assert.That(await watcher.WaitForAsync(s => s.Steps >= steps, TimeSpan.FromSeconds(90)), Is.Not.Null, cluster.ToString());
+        }
     }
 
     private static Dictionary<string, int> Shares(HostCluster cluster) =>

@@ -20,7 +20,6 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     public static readonly TimeSpan RestoreFor = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan RestoreAttemptTimeout = TimeSpan.FromSeconds(3);
-
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(5);
     private const int ProgressEveryEpisodes = 100;
 
@@ -79,14 +78,15 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
 
         await running.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(commands, restore).ConfigureAwait(false);
+        var handover = LeaseLapsed ? BrainCommandLine.LapsedHandover : CheckpointTimeout;
         if (_saving is { } saving)
         {
-            await saving.ConfigureAwait(false);
+            await Task.WhenAny(saving, Task.Delay(handover)).ConfigureAwait(false);
         }
 
         if (_restored && _learner.Steps > 0)
         {
-            await CheckpointAsync("stopping").ConfigureAwait(false);
+            await CheckpointAsync("stopping", handover).ConfigureAwait(false);
         }
 
         log.Info($"stopped after {_tick} ticks, {_stats.Episodes} episodes, success {_stats.SuccessRate:P0}");
@@ -377,13 +377,13 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         }
     }
 
-    private async Task CheckpointAsync(string why)
+    private async Task CheckpointAsync(string why, TimeSpan? timeout = null)
     {
         var checkpoint = new NpcCheckpointBody(arguments.Id, ++_sequence, arguments.Role, _learner.Format, _learner.SaveWeights(), _learner.Steps, _stats.Episodes, _learner.Epsilon);
         (_lastCheckpoint, _stepsAtLastCheckpoint) = (DateTimeOffset.UtcNow, _learner.Steps);
         try
         {
-            var saved = await link.SaveAsync(checkpoint, CheckpointTimeout, CancellationToken.None).ConfigureAwait(false);
+            var saved = await link.SaveAsync(checkpoint, timeout ?? CheckpointTimeout, CancellationToken.None).ConfigureAwait(false);
             if (saved.Error is { } error)
             {
                 log.Warning("checkpoint", $"checkpoint {checkpoint.Sequence} ({why}) was not stored: {error}");

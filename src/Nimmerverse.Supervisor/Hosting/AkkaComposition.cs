@@ -5,6 +5,7 @@ using Akka.Event;
 using Akka.Hosting;
 using Akka.Logger.Serilog;
 using Akka.Remote.Hosting;
+using Nimmerverse.Actors.Npc.Placement;
 using Nimmerverse.Protocol;
 using Nimmerverse.Supervisor.Configuration;
 
@@ -21,14 +22,11 @@ public static class AkkaComposition
     /// </summary>
     public static readonly TimeSpan DownRemovalMargin = TimeSpan.FromSeconds(1);
 
-    /// <summary>Akka.Cluster's failure detector: the heartbeat silence it accepts before it calls a member unreachable (its default).</summary>
-    public static readonly TimeSpan AcceptableHeartbeatPause = TimeSpan.FromSeconds(3);
-
     /// <summary>
     /// How long a member that wakes from a pause (SIGSTOP, a frozen VM, starvation) may still act on its stale view:
     /// until its failure detector has found the others silent and its resolver has downed it, stable-after later.
     /// </summary>
-    public static TimeSpan StaleViewLimit(NimmerverseOptions options) => AcceptableHeartbeatPause + options.Akka.StableAfter + TimeSpan.FromSeconds(1);
+    public static TimeSpan StaleViewLimit(NimmerverseOptions options) => ClusterStandingActor.AcceptableHeartbeatPause + options.Akka.StableAfter + TimeSpan.FromSeconds(1);
 
     /// <summary>Akka's own log events go to Serilog; Akka's default semantic formatter keeps their template properties.</summary>
     public static AkkaConfigurationBuilder ConfigureNimmerverseLogging(this AkkaConfigurationBuilder builder) =>

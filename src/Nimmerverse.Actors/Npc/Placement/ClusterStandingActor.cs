@@ -13,6 +13,13 @@ namespace Nimmerverse.Actors.Npc.Placement;
 /// </summary>
 public sealed class ClusterStandingActor : ReceiveActor
 {
+    /// <summary>
+    /// Akka.Cluster's failure detector: the heartbeat silence it accepts before it calls a member unreachable (its
+    /// default). Two members can see the same cut this much apart, so a cut-off member may find itself in the minority
+    /// (and stop renewing) up to this long after the majority saw it go.
+    /// </summary>
+    public static readonly TimeSpan AcceptableHeartbeatPause = TimeSpan.FromSeconds(3);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private bool _inMajority = true;

@@ -31,8 +31,19 @@ public sealed class NpcPlacementActor : ReceiveActor, IWithTimers
     /// <summary>NPC moves in flight at once when a host joins (each is checkpoint, stop, start elsewhere).</summary>
     public const int MaxMovesInFlight = 2;
 
-    /// <summary>Added to every fence: the clocks of two processes and a last state in flight.</summary>
-    private static readonly TimeSpan FenceSlack = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// Added to every fence: a cut-off member may see its own cut a heartbeat pause after the majority did (and only
+    /// then stop renewing), a lapsed brain hands over its last checkpoint for up to its bounded handover, and a second
+    /// for a tick, its exit and two processes' clocks.
+    /// </summary>
+    public static readonly TimeSpan FenceSlack = ClusterStandingActor.AcceptableHeartbeatPause + BrainCommandLine.LapsedHandover + TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Holds, in a placement that has just started, the NPCs no host reports: it cannot tell whether a host lost just
+    /// before it (the one the singleton moved from) still runs them. Their brains are surely gone a fence's slack after
+    /// it started (their leases are no longer than the resolver's stable-after, which passed before it did).
+    /// </summary>
+    private const string Unreported = "(unreported)";
 
     private readonly int _citizens;
     private readonly TimeSpan _lease;
@@ -134,7 +145,15 @@ public sealed class NpcPlacementActor : ReceiveActor, IWithTimers
         var now = _clock.GetUtcNow();
         foreach (var lost in _hosts.Values.Where(h => h.FencedUntil is { } until && until <= now).ToArray())
         {
-            _log.Warning("Host {Host} did not come back: its fence has passed, its NPCs {Npcs} start on the others", lost.Name, string.Join(",", lost.Running.Order()));
+            if (lost.Name == Unreported)
+            {
+                _log.Info("NPCs {Npcs}, which no host reported when this placement started, are placed now", string.Join(",", lost.Running.Order()));
+            }
+            else
+            {
+                _log.Warning("Host {Host} did not come back: its fence has passed, its NPCs {Npcs} start on the others", lost.Name, string.Join(",", lost.Running.Order()));
+            }
+
             _hosts.Remove(lost.Name);
         }
 
@@ -152,6 +171,12 @@ public sealed class NpcPlacementActor : ReceiveActor, IWithTimers
             }
 
             _settled = true;
+            var reported = _hosts.Values.SelectMany(h => h.Running).ToHashSet();
+            var unreported = Enumerable.Range(0, _citizens).Where(id => !reported.Contains(id)).ToHashSet();
+            if (unreported.Count > 0 && _lease > TimeSpan.Zero && now < _startedAt + FenceSlack)
+            {
+                _hosts[Unreported] = new Host(Unreported) { Running = unreported, FencedUntil = _startedAt + FenceSlack };
+            }
         }
 
         var plan = Plan();
