@@ -17,8 +17,9 @@ public static class AkkaComposition
     /// <summary>
     /// How long after a lost member's removal its singletons start elsewhere. Akka's default with the resolver is
     /// stable-after again, for singletons that might still run on the downed side; here the downed side downs itself
-    /// at the same moment, and its brains, the one thing that must never run twice, stopped on their leases before
-    /// it was removed. So a second, not twenty: the placement, the world and the governor resume that much sooner.
+    /// at the same moment, and the brains, the one thing that must never run twice, are fenced by the placement on
+    /// their leases (<c>NpcPlacementActor.FenceSlack</c>), not by this margin. So a second, not twenty: the placement,
+    /// the world and the governor resume that much sooner.
     /// </summary>
     public static readonly TimeSpan DownRemovalMargin = TimeSpan.FromSeconds(1);
 
