@@ -23,14 +23,19 @@ public sealed class HostNetwork : IDisposable
         _prefix = $"nvt{subnet}";
         Ip("link", "add", ClusterBridge, "type", "bridge");
         Ip("link", "add", BusBridge, "type", "bridge");
-        Ip("addr", "add", $"10.231.{_subnet}.1/24", "dev", ClusterBridge);
+        Ip("addr", "add", $"{ClusterNet}.1/24", "dev", ClusterBridge);
         Ip("addr", "add", $"{BusGateway}/24", "dev", BusBridge);
         Ip("link", "set", ClusterBridge, "up");
         Ip("link", "set", BusBridge, "up");
     }
 
     /// <summary>This machine's address on the bus bridge: serve NATS here and the hosts reach it.</summary>
-    public string BusGateway => $"10.232.{_subnet}.1";
+    public string BusGateway => $"{BusNet}.1";
+
+    /// <summary>The first three octets of the cluster link's /24 and of the bus link's.</summary>
+    private string ClusterNet => $"10.231.{_subnet}";
+
+    private string BusNet => $"10.232.{_subnet}";
 
     private string ClusterBridge => $"{_prefix}c";
 
@@ -62,10 +67,10 @@ public sealed class HostNetwork : IDisposable
     public string Namespace(string host) => $"{_prefix}-{host}";
 
     /// <summary>Where the host's Akka.Remote listens and its peers reach it.</summary>
-    public string ClusterAddress(string host) => $"10.231.{_subnet}.{HostIndex(host)}";
+    public string ClusterAddress(string host) => $"{ClusterNet}.{HostIndex(host)}";
 
     /// <summary>Where the host's HTTP port listens, reachable from this process through a partition.</summary>
-    public string BusAddress(string host) => $"10.232.{_subnet}.{HostIndex(host)}";
+    public string BusAddress(string host) => $"{BusNet}.{HostIndex(host)}";
 
     /// <summary>The command prefix that runs a program inside the host's namespace.</summary>
     public IReadOnlyList<string> Launcher(string host) => ["ip", "netns", "exec", Namespace(host)];
