@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using Nimmerverse.Brains.Runtime;
 using Nimmerverse.Protocol;
-using TorchSharp;
+using System.Runtime.CompilerServices;
+using Nimmerverse.Brains.Learning.Torch;
 
 namespace Nimmerverse.Brains;
 
@@ -56,16 +57,17 @@ public static class Program
             return ExitNoPermission;
         }
 
-        try
+        if (arguments.Engine == BrainCommandLine.TorchEngine)
         {
-            // A hundred brains share a host's cores: one intra-op and one inter-op thread each.
-            torch.set_num_threads(1);
-            torch.set_num_interop_threads(1);
-        }
-        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException)
-        {
-            log.Error($"LibTorch does not load: {e.GetBaseException().Message} (was the build's libstdc++ step skipped? see build/libtorchsharp-glibcxx)");
-            return ExitUnavailable;
+            try
+            {
+                LoadLibTorch();
+            }
+            catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException)
+            {
+                log.Error($"LibTorch does not load: {e.GetBaseException().Message} (was the build's libstdc++ step skipped? see build/libtorchsharp-glibcxx)");
+                return ExitUnavailable;
+            }
         }
 
         using var stopping = new CancellationTokenSource();
@@ -95,6 +97,10 @@ public static class Program
             log.Error($"died: {e}");
             return ExitSoftware;
         }
+
+        // Apart, and never inlined: a brain on the lean engine never loads TorchSharp.
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        static void LoadLibTorch() => TorchDqnEngine.Initialise();
 
         void Stop(PosixSignalContext context)
         {

@@ -29,13 +29,25 @@ namespace Nimmerverse.Protocol;
 /// itself: a brain cut off from its supervisor or the bus must not run on while the cluster starts it elsewhere.
 /// Null: no lease (a brain run by hand).
 /// </param>
-public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null, int AskCortexAfter = 0, TimeSpan? Lease = null)
+/// <param name="Engine">What runs the brain's networks, one of <see cref="Engines"/>.</param>
+public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null, int AskCortexAfter = 0, TimeSpan? Lease = null, string Engine = BrainCommandLine.DefaultEngine)
 {
     public const int MaxId = 1_000_000;
 
     public const string DefaultNatsUrl = "nats://127.0.0.1:4222";
 
     public const string DefaultRole = "medium";
+
+    /// <summary>Managed code on SIMD primitives: no native library, a fraction of LibTorch's memory.</summary>
+    public const string LeanEngine = "lean";
+
+    /// <summary>TorchSharp over LibTorch: for large networks and GPU hosts.</summary>
+    public const string TorchEngine = "torch";
+
+    public const string DefaultEngine = LeanEngine;
+
+    /// <summary>The engines a brain can run its networks on; a checkpoint written by one loads in the other.</summary>
+    public static readonly IReadOnlyList<string> Engines = [LeanEngine, TorchEngine];
 
     /// <summary><c>--creds -</c>: the credentials are read from standard input, to its end.</summary>
     public const string CredsOnStandardInput = "-";
@@ -52,7 +64,7 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         usage: nimmerverse-brain --id N [--tick-rate HZ] [--env dev|staging|prod] [--nats URL]
                                  [--seed S] [--role small|medium|large] [--checkpoint-every SECONDS]
                                  [--parent PID] [--creds PATH|-] [--ask-cortex-after K]
-                                 [--lease SECONDS]
+                                 [--lease SECONDS] [--engine lean|torch]
 
           --id N                    the NPC's id, 0-1000000 (required)
           --tick-rate HZ            ticks per second, 1-20 (default 5)
@@ -72,6 +84,8 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
           --lease SECONDS           stop (with a last checkpoint) when the supervisor has not
                                     renewed this brain's lease for SECONDS, 2-600 (default:
                                     no lease)
+          --engine ENGINE           what runs the networks: lean (managed code, the default)
+                                    or torch (LibTorch); checkpoints move between them
         """;
 
     public const int MaxAskCortexAfter = 1000;
@@ -136,6 +150,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
             arguments.AddRange(["--lease", lease.TotalSeconds.ToString(CultureInfo.InvariantCulture)]);
         }
 
+        if (Engine != DefaultEngine)
+        {
+            arguments.AddRange(["--engine", Engine]);
+        }
+
         return arguments;
     }
 
@@ -184,10 +203,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         string? creds = null;
         var askAfter = 0;
         TimeSpan? lease = null;
+        var engine = DefaultEngine;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds" or "--ask-cortex-after" or "--lease"))
+            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds" or "--ask-cortex-after" or "--lease" or "--engine"))
             {
                 return (null, $"unknown argument '{name}'");
             }
@@ -271,6 +291,14 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
 
                     lease = TimeSpan.FromSeconds(leaseSeconds);
                     break;
+                case "--engine":
+                    if (!Engines.Contains(value))
+                    {
+                        return (null, $"--engine '{value}' is not one of {string.Join(", ", Engines)}");
+                    }
+
+                    engine = value;
+                    break;
                 case "--creds":
                     creds = value;
                     break;
@@ -290,6 +318,6 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
             return (null, $"--nats '{nats}' is not a NATS URL such as {DefaultNatsUrl}");
         }
 
-        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds, askAfter, lease), null);
+        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds, askAfter, lease, engine), null);
     }
 }

@@ -34,6 +34,9 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// <summary>Network size: small, medium or large. Default medium.</summary>
     public string Role { get; init; } = BrainCommandLine.DefaultRole;
 
+    /// <summary>What runs each brain's networks: lean (managed code, a fraction of the memory) or torch (LibTorch). Default lean.</summary>
+    public string Engine { get; init; } = BrainCommandLine.DefaultEngine;
+
     /// <summary>A brain asks the cortex which way to go after this many failed errands in a row; 0: never. Default 5.</summary>
     public int AskCortexAfter { get; init; } = 5;
 
@@ -121,7 +124,7 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// unsupervised, and the next supervisor would start a twin.
     /// </summary>
     public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment, bool adoptable) =>
-        BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role, adoptable ? null : System.Environment.ProcessId, AskCortexAfter, LeaseTimeout > TimeSpan.Zero ? LeaseTimeout : null).ToArguments();
+        (BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role, adoptable ? null : System.Environment.ProcessId, AskCortexAfter, LeaseTimeout > TimeSpan.Zero ? LeaseTimeout : null) with { Engine = Engine }).ToArguments();
 
     public void Validate(OptionProblems problems)
     {
@@ -138,6 +141,11 @@ public sealed partial record NpcHostSettings : IOptionsSection
         if (!BrainCommandLine.Roles.Contains(Role))
         {
             problems.Add("Role", $"'{Role}' is not one of {string.Join(", ", BrainCommandLine.Roles)}");
+        }
+
+        if (!BrainCommandLine.Engines.Contains(Engine))
+        {
+            problems.Add("Engine", $"'{Engine}' is not one of {string.Join(", ", BrainCommandLine.Engines)}");
         }
 
         if (!Path.IsPathFullyQualified(BrainPath))

@@ -4,7 +4,8 @@ using Nimmerverse.Protocol;
 namespace Nimmerverse.Actors.World;
 
 /// <summary>
-/// What the world keeps across a restart or a failover of its singleton: the level and its village, and each
+/// What the world keeps across a restart or a failover of its singleton: the level and its villages (every home, in
+/// citizen order), and each
 /// citizen's lifeforce, episode count and quiz standing. An episode in flight is not kept; each citizen starts a new
 /// one at its next step, as after a level-up.
 /// </summary>
@@ -23,7 +24,7 @@ public sealed partial class GridWorld
 {
     public WorldSnapshot Snapshot() => new(
         Level,
-        [.. Village.Homes.Select(h => new HomeSnapshot(h.Citizen, h.Node, [.. h.Traits]))],
+        [.. _villages.SelectMany(v => v.Homes).Select(h => new HomeSnapshot(h.Citizen, h.Node, [.. h.Traits]))],
         [.. _citizens.Select(c => new CitizenSnapshot(c.Id, c.Lifeforce, c.Episode, c.TrainingEpisodes, c.Rounds, c.Latest))],
         Collisions,
         LevelUps);
@@ -48,7 +49,9 @@ public sealed partial class GridWorld
             return $"its village does not fit level {snapshot.Level} of this curriculum ({map.Rows}x{map.Columns} nodes; the arena changed)";
         }
 
-        Village = Village.Restore(_curriculum, snapshot.Level, [.. snapshot.Homes.Select(h => new House(h.Citizen, h.Node, [.. h.Traits]))]);
+        var homes = snapshot.Homes.Select(h => new House(h.Citizen, h.Node, [.. h.Traits])).ToArray();
+        _villages = [.. homes.Chunk(_settings.VillageSize).Select(village => Village.Restore(_curriculum, snapshot.Level, village))];
+        ClearOccupancy();
         (Collisions, LevelUps) = (snapshot.Collisions, snapshot.LevelUps);
         foreach (var kept in snapshot.Citizens)
         {

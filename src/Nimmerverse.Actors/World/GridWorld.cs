@@ -5,7 +5,10 @@ namespace Nimmerverse.Actors.World;
 /// <summary>
 /// The grid world's rules, without actors or I/O: episodes per citizen (a goal house, a random
 /// start, a step budget), moves, collisions, rewards and lifeforce, quiz rounds, and the
-/// curriculum's level-ups. Deterministic for a seed and a sequence of steps.
+/// curriculum's level-ups. Deterministic for a seed and a sequence of steps. The citizens live in
+/// villages of <see cref="GridWorldSettings.VillageSize"/> homes, each on a map of its own; errands
+/// and quizzes stay within a citizen's village, and all villages share the curriculum's level.
+/// A step costs the same however many citizens there are (see GridWorld.Occupancy.cs).
 /// </summary>
 public sealed partial class GridWorld
 {
@@ -14,6 +17,7 @@ public sealed partial class GridWorld
     private readonly Random _random;
     private readonly TimeProvider _clock;
     private readonly Citizen[] _citizens;
+    private Village[] _villages;
 
     // Lifeforce earned and spent by all NPCs since TakeLifeforce was last called.
     private double _earned;
@@ -25,13 +29,18 @@ public sealed partial class GridWorld
         _curriculum = settings.Curriculum;
         _random = new Random(settings.Seed);
         _clock = clock ?? TimeProvider.System;
-        _citizens = Enumerable.Range(0, settings.Citizens).Select(id => new Citizen(id, settings.InitialLifeforce)).ToArray();
-        Village = Village.Build(_curriculum, 0, settings.Citizens, _random);
+        _citizens = Enumerable.Range(0, settings.Citizens).Select(id => new Citizen(id, id / settings.VillageSize, settings.InitialLifeforce)).ToArray();
+        _villages = BuildVillages(0);
+        _occupants = new int[_villages.Length * _villages[0].Map.NodeCount];
     }
 
-    public Village Village { get; private set; }
+    /// <summary>The villages, in citizen order: village v is home to citizens v × VillageSize onwards.</summary>
+    public IReadOnlyList<Village> Villages => _villages;
 
-    public int Level => Village.Level;
+    public int Level => _villages[0].Level;
+
+    /// <summary>Every village's map: the villages differ in their houses, not in their size.</summary>
+    public GridMap Map => _villages[0].Map;
 
     public long Collisions { get; private set; }
 
@@ -58,7 +67,7 @@ public sealed partial class GridWorld
         }
 
         var citizen = _citizens[npcId];
-        citizen.LastSeen = _clock.GetUtcNow();
+        Seen(citizen, _clock.GetUtcNow());
         if (citizen.EpisodeLevel != Level)
         {
             // A new citizen, or one whose episode the last level-up ended.
@@ -74,11 +83,11 @@ public sealed partial class GridWorld
 
         var reward = -_settings.StepCost;
         var collision = false;
-        if (Village.Map.Neighbour(citizen.Node, direction) is not { } target)
+        if (Map.Neighbour(citizen.Node, direction) is not { } target)
         {
             reward -= _settings.BumpPenalty;
         }
-        else if (Occupants(target, citizen) >= _settings.NodeCapacity)
+        else if (Occupants(citizen, target) >= _settings.NodeCapacity)
         {
             reward -= _settings.CollisionPenalty;
             collision = true;
@@ -86,12 +95,12 @@ public sealed partial class GridWorld
         }
         else
         {
-            citizen.Node = target;
+            MoveTo(citizen, target);
             Spend(citizen, _settings.MoveCost);
         }
 
         citizen.StepsLeft--;
-        var success = citizen.Node == Village.Homes[citizen.Goal].Node;
+        var success = citizen.Node == HomeOf(citizen.Goal).Node;
         var done = success || citizen.StepsLeft == 0;
         if (success)
         {
@@ -115,8 +124,8 @@ public sealed partial class GridWorld
     public QuizReportBody Report() => new(
         Level,
         _curriculum.MaxLevel,
-        Village.Map.Rows,
-        Village.Map.Columns,
+        Map.Rows,
+        Map.Columns,
         AllPassed(),
         _citizens.Select(c => c.Latest ?? new QuizStanding(c.Id, c.Rounds, 0, 0, false)).ToArray());
 
@@ -134,14 +143,16 @@ public sealed partial class GridWorld
         else
         {
             citizen.Quiz = false;
-            citizen.Goal = _citizens.Length == 1 || _random.NextDouble() < _settings.OwnHomeShare
+            citizen.Goal = _villages[citizen.Village].Homes.Count == 1 || _random.NextDouble() < _settings.OwnHomeShare
                 ? citizen.Id
-                : OtherCitizen(citizen.Id);
+                : OtherNeighbour(citizen);
         }
 
-        var goalNode = Village.Homes[citizen.Goal].Node;
+        var goalNode = HomeOf(citizen.Goal).Node;
+        Leave(citizen);
         citizen.Node = FreeStart(goalNode, citizen);
-        citizen.StepsLeft = GridWorldSettings.StepBudget(Village.Map.Distance(citizen.Node, goalNode));
+        Enter(citizen);
+        citizen.StepsLeft = GridWorldSettings.StepBudget(Map.Distance(citizen.Node, goalNode));
     }
 
     private void EndEpisode(Citizen citizen, bool success)
@@ -166,7 +177,7 @@ public sealed partial class GridWorld
         citizen.TrainingEpisodes++;
         if (citizen.TrainingEpisodes % _settings.QuizEvery == 0)
         {
-            var goals = Enumerable.Range(0, _citizens.Length).ToArray();
+            var goals = _villages[citizen.Village].Homes.Select(h => h.Citizen).ToArray();
             _random.Shuffle(goals);
             foreach (var goal in goals)
             {
@@ -179,7 +190,8 @@ public sealed partial class GridWorld
 
     private void LevelUp()
     {
-        Village = Village.Build(_curriculum, Level + 1, _citizens.Length, _random);
+        _villages = BuildVillages(Level + 1);
+        ClearOccupancy();
         LevelUps++;
         foreach (var citizen in _citizens)
         {
@@ -189,10 +201,22 @@ public sealed partial class GridWorld
         }
     }
 
-    private int OtherCitizen(int self)
+    /// <summary>Another citizen of <paramref name="citizen"/>'s village, uniformly.</summary>
+    private int OtherNeighbour(Citizen citizen)
     {
-        var other = _random.Next(_citizens.Length - 1);
-        return other >= self ? other + 1 : other;
+        var village = _villages[citizen.Village];
+        var other = village.FirstCitizen + _random.Next(village.Homes.Count - 1);
+        return other >= citizen.Id ? other + 1 : other;
+    }
+
+    private House HomeOf(int citizen) => _villages[_citizens[citizen].Village].HomeOf(citizen);
+
+    private Village[] BuildVillages(int level)
+    {
+        var size = _settings.VillageSize;
+        return Enumerable.Range(0, _settings.Villages)
+            .Select(v => Village.Build(_curriculum, level, v * size, Math.Min(size, _citizens.Length - (v * size)), _random))
+            .ToArray();
     }
 
     /// <summary>A random start that is not the goal and has room; on a crowded grid, any node but the goal.</summary>
@@ -200,31 +224,15 @@ public sealed partial class GridWorld
     {
         for (var attempt = 0; attempt < 64; attempt++)
         {
-            var node = _random.Next(Village.Map.NodeCount);
-            if (node != goalNode && Occupants(node, citizen) < _settings.NodeCapacity)
+            var node = _random.Next(Map.NodeCount);
+            if (node != goalNode && Occupants(citizen, node) < _settings.NodeCapacity)
             {
                 return node;
             }
         }
 
-        var fallback = _random.Next(Village.Map.NodeCount - 1);
+        var fallback = _random.Next(Map.NodeCount - 1);
         return fallback >= goalNode ? fallback + 1 : fallback;
-    }
-
-    /// <summary>Citizens other than <paramref name="self"/> standing on <paramref name="node"/> and seen recently.</summary>
-    private int Occupants(int node, Citizen self)
-    {
-        var present = _clock.GetUtcNow() - _settings.AbsentAfter;
-        var count = 0;
-        foreach (var other in _citizens)
-        {
-            if (!ReferenceEquals(other, self) && other.Node == node && other.EpisodeLevel == Level && other.LastSeen >= present)
-            {
-                count++;
-            }
-        }
-
-        return count;
     }
 
     private void Spend(Citizen citizen, double amount)
@@ -235,15 +243,15 @@ public sealed partial class GridWorld
 
     private WorldObservation Observe(Citizen citizen, double reward, bool done, bool success, bool collision)
     {
-        var goal = Village.Homes[citizen.Goal];
+        var goal = HomeOf(citizen.Goal);
         var open = new List<string>(4);
         var blocked = new List<string>(4);
         for (var move = 0; move < 4; move++)
         {
-            if (Village.Map.Neighbour(citizen.Node, move) is { } neighbour)
+            if (Map.Neighbour(citizen.Node, move) is { } neighbour)
             {
                 open.Add(Moves.All[move]);
-                if (Occupants(neighbour, citizen) >= _settings.NodeCapacity)
+                if (Occupants(citizen, neighbour) >= _settings.NodeCapacity)
                 {
                     blocked.Add(Moves.All[move]);
                 }
@@ -251,13 +259,16 @@ public sealed partial class GridWorld
         }
 
         return new WorldObservation(
-            citizen.Id, Level, Village.Map.Rows, Village.Map.Columns, citizen.Node, goal.Traits, goal.Description,
+            citizen.Id, Level, Map.Rows, Map.Columns, citizen.Node, goal.Traits, goal.Description,
             open, blocked, reward, done, success, collision, citizen.Episode, citizen.Quiz, citizen.StepsLeft, citizen.Lifeforce);
     }
 
-    private sealed class Citizen(int id, double lifeforce)
+    private sealed partial class Citizen(int id, int village, double lifeforce)
     {
         public int Id { get; } = id;
+
+        /// <summary>The index of the village this citizen is home to.</summary>
+        public int Village { get; } = village;
 
         public double Lifeforce { get; set; } = lifeforce;
 
@@ -273,8 +284,6 @@ public sealed partial class GridWorld
 
         /// <summary>The level the current episode belongs to; -1 before the first.</summary>
         public int EpisodeLevel { get; set; } = -1;
-
-        public DateTimeOffset LastSeen { get; set; }
 
         public long TrainingEpisodes { get; set; }
 

@@ -107,10 +107,9 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         _bridge.Tell(new Subscribe<WorldStepBody>(_subjects.WorldStep, Self, "nimmerverse-world"));
         _bridge.Tell(new Subscribe<QuizQueryBody>(_subjects.WorldQuiz, Self, "nimmerverse-world"));
         Timers.StartPeriodicTimer("ledger", BookLifeforce.Instance, LedgerInterval);
-        var village = _world.Village;
         _log.Info(
-            "Grid world at level {Level}: {Rows}x{Columns} nodes, {Citizens} citizens",
-            village.Level, village.Map.Rows, village.Map.Columns, village.Homes.Count);
+            "Grid world at level {Level}: {Citizens} citizens in {Villages} villages of {Rows}x{Columns} nodes",
+            _world.Level, _world.Villages.Sum(v => v.Homes.Count), _world.Villages.Count, _world.Map.Rows, _world.Map.Columns);
     }
 
     protected override void PostStop() => Book();
@@ -125,10 +124,9 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         {
             Save(); // a level is never lost to a failover
             _levelUpsLogged = _world.LevelUps;
-            var village = _world.Village;
             _log.Info(
-                "Every citizen found every home: the village reached level {Level} of {MaxLevel}, {Rows}x{Columns} nodes and {TraitKinds} trait kinds",
-                village.Level, _curriculum.MaxLevel, village.Map.Rows, village.Map.Columns, _curriculum.TraitKindsAt(village.Level));
+                "Every citizen found every home of its village: the world reached level {Level} of {MaxLevel}, {Rows}x{Columns} nodes and {TraitKinds} trait kinds",
+                _world.Level, _curriculum.MaxLevel, _world.Map.Rows, _world.Map.Columns, _curriculum.TraitKindsAt(_world.Level));
         }
     }
 

@@ -14,7 +14,13 @@ public sealed record GridWorldSettings : IOptionsSection
     /// <summary>Node columns of the level-0 arena, 2-10. Default 5.</summary>
     public int Columns { get; init; } = 5;
 
-    /// <summary>NPCs living in the world, ids 0..Citizens-1, each with a home. Default 25.</summary>
+    /// <summary>The most citizens a world holds.</summary>
+    public const int MaxCitizens = 1_000;
+
+    /// <summary>
+    /// NPCs living in the world, ids 0..Citizens-1, each with a home, 1-1000. They fill villages of
+    /// <see cref="VillageSize"/> homes in id order. Default 25 (one full village of the default arena).
+    /// </summary>
     public int Citizens { get; init; } = 25;
 
     /// <summary>The last curriculum level, 0-3; each adds two rows and columns and a trait kind. Default 3.</summary>
@@ -58,6 +64,12 @@ public sealed record GridWorldSettings : IOptionsSection
 
     public Curriculum Curriculum => new(Rows, Columns, MaxLevel);
 
+    /// <summary>Homes in a village: one per node of the level-0 arena, each told apart by its level-0 traits.</summary>
+    public int VillageSize => System.Math.Max(1, System.Math.Min(Rows * Columns, Curriculum.DistinctHousesAt(0)));
+
+    /// <summary>How many villages the citizens fill; the last may have fewer homes than the others.</summary>
+    public int Villages => (Citizens + VillageSize - 1) / VillageSize;
+
     /// <summary>The step budget of an episode whose goal is <paramref name="distance"/> edges away: twice the shortest path, plus four.</summary>
     public static int StepBudget(int distance) => (2 * distance) + 4;
 
@@ -76,10 +88,9 @@ public sealed record GridWorldSettings : IOptionsSection
             problems.Add("MaxLevel", $"{MaxLevel} is outside 0..3");
         }
 
-        var homes = System.Math.Min(Rows * Columns, Curriculum.DistinctHousesAt(0));
-        if (Citizens < 1 || Citizens > homes)
+        if (Citizens is < 1 or > MaxCitizens)
         {
-            problems.Add("Citizens", $"{Citizens} is outside 1..{homes} (one home per node, each told apart by its traits)");
+            problems.Add("Citizens", $"{Citizens} is outside 1..{MaxCitizens}");
         }
 
         if (NodeCapacity < 1)

@@ -9,15 +9,16 @@ public sealed record House(int Citizen, int Node, IReadOnlyList<int> Traits)
 }
 
 /// <summary>
-/// One level's village: the map and every citizen's home, each house told apart from the others
-/// by its traits. Built from a seed, so the same seed and level build the same village.
+/// One level's village: the map and the homes of its citizens, each house told apart from the
+/// others by its traits. Built from a seed, so the same seed and level build the same village.
 /// </summary>
 public sealed class Village
 {
-    private Village(int level, GridMap map, IReadOnlyList<House> homes)
+    private Village(int level, GridMap map, int firstCitizen, IReadOnlyList<House> homes)
     {
         Level = level;
         Map = map;
+        FirstCitizen = firstCitizen;
         Homes = homes;
     }
 
@@ -25,10 +26,15 @@ public sealed class Village
 
     public GridMap Map { get; }
 
-    /// <summary>Citizen i's home is <c>Homes[i]</c>.</summary>
+    /// <summary>The id of this village's first citizen; its citizens' ids follow on.</summary>
+    public int FirstCitizen { get; }
+
+    /// <summary>Citizen <c>FirstCitizen + i</c>'s home is <c>Homes[i]</c>.</summary>
     public IReadOnlyList<House> Homes { get; }
 
-    public static Village Build(Curriculum curriculum, int level, int citizens, Random random)
+    public House HomeOf(int citizen) => Homes[citizen - FirstCitizen];
+
+    public static Village Build(Curriculum curriculum, int level, int firstCitizen, int citizens, Random random)
     {
         var map = curriculum.MapAt(level);
         if (citizens > map.NodeCount || citizens > curriculum.DistinctHousesAt(level))
@@ -41,12 +47,12 @@ public sealed class Village
         var kinds = curriculum.TraitKindsAt(level);
         var combinations = AllCombinations(kinds).ToArray();
         random.Shuffle(combinations);
-        var homes = Enumerable.Range(0, citizens).Select(c => new House(c, nodes[c], combinations[c])).ToArray();
-        return new Village(level, map, homes);
+        var homes = Enumerable.Range(0, citizens).Select(c => new House(firstCitizen + c, nodes[c], combinations[c])).ToArray();
+        return new Village(level, map, firstCitizen, homes);
     }
 
     /// <summary>A village kept in a <see cref="WorldSnapshot"/>, as it was built.</summary>
-    public static Village Restore(Curriculum curriculum, int level, IReadOnlyList<House> homes) => new(level, curriculum.MapAt(level), homes);
+    public static Village Restore(Curriculum curriculum, int level, IReadOnlyList<House> homes) => new(level, curriculum.MapAt(level), homes[0].Citizen, homes);
 
     private static IEnumerable<int[]> AllCombinations(int kinds)
     {

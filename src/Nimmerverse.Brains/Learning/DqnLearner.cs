@@ -1,5 +1,7 @@
-using TorchSharp;
-using static TorchSharp.torch;
+using System.Runtime.CompilerServices;
+using Nimmerverse.Brains.Learning.Lean;
+using Nimmerverse.Brains.Learning.Torch;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Brains.Learning;
 
@@ -28,52 +30,47 @@ public sealed record DqnSettings(
 /// <summary>
 /// Double DQN with experience replay, learning online: a gradient step every other tick. Chosen over an
 /// actor-critic (A2C/PPO) because replay reuses every step many times: a brain at 5 Hz lives
-/// through few steps, and the grid's goals are discrete and revisited (README, "The brain").
-/// Moves off the grid are masked out both when acting and in the bootstrapped target.
+/// through few steps, and the grid's goals are discrete and revisited (docs/learning.md).
+/// Moves off the grid are masked out both when acting and in the bootstrapped target. The
+/// networks run on an engine (<see cref="BrainCommandLine.Engines"/>); the algorithm is the same on each.
 /// </summary>
 public sealed class DqnLearner : IDisposable
 {
     public const int Actions = 4;
 
-    /// <summary>Names the network layout in a checkpoint; a checkpoint of another layout is not loaded.</summary>
-    public string Format { get; }
+    /// <summary>Gradients are clipped to this norm: one surprising batch does not undo what was learned.</summary>
+    private const float MaxGradientNorm = 10;
 
     private readonly DqnSettings _settings;
-    private readonly QNetwork _online;
-    private readonly IReadOnlyList<int> _hidden;
-    private readonly QNetwork _target;
-    private readonly optim.Optimizer _optimizer;
+    private readonly IDqnEngine _engine;
     private readonly ReplayBuffer _replay;
     private readonly Random _random;
-    private readonly int _inputs;
+    private readonly DqnBatch _batch;
+    private readonly float[] _values = new float[Actions];
 
-    // Reused batch buffers: a tick allocates no managed arrays for the batch.
-    private readonly float[] _states;
-    private readonly float[] _nexts;
-    private readonly long[] _actions;
-    private readonly float[] _rewards;
-    private readonly float[] _notDone;
-    private readonly bool[] _nextOpen;
-
-    public DqnLearner(int inputs, BrainRole role, int seed, DqnSettings? settings = null)
+    public DqnLearner(int inputs, BrainRole role, int seed, DqnSettings? settings = null, string engine = BrainCommandLine.DefaultEngine)
     {
         _settings = settings ?? new DqnSettings();
-        _inputs = inputs;
         _random = new Random(seed);
-        torch.manual_seed(seed);
-        _hidden = role.HiddenLayers;
-        _online = new QNetwork(inputs, role.HiddenLayers, Actions);
-        _target = new QNetwork(inputs, role.HiddenLayers, Actions);
-        _target.load_state_dict(_online.state_dict());
-        _target.eval();
-        _optimizer = optim.Adam(_online.parameters(), _settings.LearningRate);
+        Layout = new NetworkLayout(inputs, role.HiddenLayers, Actions);
+        var initial = Layout.InitialWeights(seed);
+        _engine = engine switch
+        {
+            BrainCommandLine.LeanEngine => new LeanDqnEngine(Layout, initial, _settings.LearningRate, _settings.BatchSize),
+            BrainCommandLine.TorchEngine => CreateTorchEngine(Layout, initial, _settings),
+            _ => throw new ArgumentException($"'{engine}' is not an engine ({string.Join(", ", BrainCommandLine.Engines)})", nameof(engine)),
+        };
         _replay = new ReplayBuffer(role.ReplayCapacity);
-        Format = $"torchsharp-dqn/{inputs}x{string.Join('x', role.HiddenLayers)}x{Actions}";
-
-        var batch = _settings.BatchSize;
-        (_states, _nexts) = (new float[batch * inputs], new float[batch * inputs]);
-        (_actions, _rewards, _notDone, _nextOpen) = (new long[batch], new float[batch], new float[batch], new bool[batch * Actions]);
+        _batch = new DqnBatch(_settings.BatchSize, inputs, Actions);
     }
+
+    public NetworkLayout Layout { get; }
+
+    /// <summary>Names the network layout in a checkpoint; a checkpoint of another layout is not loaded.</summary>
+    public string Format => Layout.Format;
+
+    /// <summary>The engine running the networks (tests compare engines through it).</summary>
+    internal IDqnEngine Engine => _engine;
 
     /// <summary>Environment steps learned from (the exploration schedule follows it).</summary>
     public long Steps { get; private set; }
@@ -87,23 +84,24 @@ public sealed class DqnLearner : IDisposable
     {
         if (explore && _random.NextDouble() < Epsilon)
         {
-            var choices = Enumerable.Range(0, Actions).Where(a => open[a]).ToArray();
-            return choices[_random.Next(choices.Length)];
-        }
-
-        using var scope = torch.NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        var values = _online.forward(torch.tensor(state, [1, _inputs])).data<float>().ToArray();
-        var best = -1;
-        for (var a = 0; a < Actions; a++)
-        {
-            if (open[a] && (best < 0 || values[a] > values[best]))
+            var choices = 0;
+            foreach (var isOpen in open)
             {
-                best = a;
+                choices += isOpen ? 1 : 0;
+            }
+
+            var pick = _random.Next(choices);
+            for (var a = 0; ; a++)
+            {
+                if (open[a] && pick-- == 0)
+                {
+                    return a;
+                }
             }
         }
 
-        return best;
+        _engine.Values(state, _values);
+        return LeanDqnEngine.BestOpen(_values, open);
     }
 
     /// <summary>Remembers a step and, every <see cref="DqnSettings.TrainEvery"/> steps, takes a gradient step; returns its loss, or null when none was taken.</summary>
@@ -117,104 +115,62 @@ public sealed class DqnLearner : IDisposable
         }
 
         FillBatch();
-        var batch = _settings.BatchSize;
-        using var scope = torch.NewDisposeScope();
-        var states = torch.tensor(_states, [batch, _inputs]);
-        var nexts = torch.tensor(_nexts, [batch, _inputs]);
-        var actions = torch.tensor(_actions, [batch, 1]);
-        var rewards = torch.tensor(_rewards, [batch]);
-        var notDone = torch.tensor(_notDone, [batch]);
-        var nextOpen = torch.tensor(_nextOpen, [batch, Actions]);
-
-        Tensor targets;
-        using (torch.no_grad())
-        {
-            // Double DQN: the online network picks the next move, the target network values it.
-            var nextChoice = _online.forward(nexts).masked_fill(nextOpen.logical_not(), float.NegativeInfinity).argmax(1, keepdim: true);
-            var nextValue = _target.forward(nexts).gather(1, nextChoice).squeeze(1);
-            targets = rewards + ((float)_settings.Gamma * nextValue * notDone);
-        }
-
-        var predicted = _online.forward(states).gather(1, actions).squeeze(1);
-        var loss = nn.functional.smooth_l1_loss(predicted, targets);
-        _optimizer.zero_grad();
-        loss.backward();
-        nn.utils.clip_grad_norm_(_online.parameters(), 10);
-        _optimizer.step();
-
+        var loss = _engine.Train(_batch, (float)_settings.Gamma, MaxGradientNorm);
         if (++GradientSteps % _settings.TargetSyncEvery == 0)
         {
-            _target.load_state_dict(_online.state_dict());
+            _engine.SyncTarget();
         }
 
-        return loss.item<float>();
+        return loss;
     }
 
-    /// <summary>The online network's weights in TorchSharp's format.</summary>
+    /// <summary>The online network's weights in the checkpoint format (<see cref="CheckpointWeights"/>).</summary>
     public byte[] SaveWeights()
     {
-        using var stream = new MemoryStream();
-        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            _online.save(writer);
-        }
-
-        return stream.ToArray();
+        var parameters = new float[Layout.ParameterCount];
+        _engine.ReadParameters(parameters);
+        return CheckpointWeights.Write(Layout, parameters);
     }
 
-    /// <summary>
-    /// Why <paramref name="weights"/> would not load into this network (truncated, corrupt, of other
-    /// shapes), or null: tried on a scratch network of the same layout, so a failed load never leaves
-    /// the real one half overwritten.
-    /// </summary>
-    public string? CanLoadWeights(byte[] weights)
-    {
-        using var scratch = new QNetwork(_inputs, _hidden, Actions);
-        try
-        {
-            using var reader = new BinaryReader(new MemoryStream(weights));
-            scratch.load(reader);
-            return null;
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException or FormatException or IndexOutOfRangeException)
-        {
-            return $"the weights do not load: {e.GetType().Name}: {e.Message}";
-        }
-    }
+    /// <summary>Why <paramref name="weights"/> would not load into this network (truncated, corrupt, of other shapes), or null.</summary>
+    public string? CanLoadWeights(byte[] weights) => CheckpointWeights.Read(Layout, weights, new float[Layout.ParameterCount]);
 
     /// <summary>Loads weights saved by <see cref="SaveWeights"/> and resumes the exploration schedule at <paramref name="steps"/>.</summary>
     public void LoadWeights(byte[] weights, long steps)
     {
-        using (var reader = new BinaryReader(new MemoryStream(weights)))
+        var parameters = new float[Layout.ParameterCount];
+        if (CheckpointWeights.Read(Layout, weights, parameters) is { } problem)
         {
-            _online.load(reader);
+            throw new InvalidDataException(problem);
         }
 
-        _target.load_state_dict(_online.state_dict());
+        _engine.WriteParameters(parameters);
+        _engine.SyncTarget();
         Steps = steps;
     }
 
-    public void Dispose()
-    {
-        _optimizer.Dispose();
-        _online.Dispose();
-        _target.Dispose();
-    }
+    public void Dispose() => _engine.Dispose();
+
+    // Apart, and never inlined, so that a brain on the lean engine never loads TorchSharp.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IDqnEngine CreateTorchEngine(NetworkLayout layout, float[] initial, DqnSettings settings) =>
+        new TorchDqnEngine(layout, initial, settings.LearningRate, settings.BatchSize);
 
     private void FillBatch()
     {
-        for (var i = 0; i < _settings.BatchSize; i++)
+        var inputs = Layout.Inputs;
+        for (var i = 0; i < _batch.Size; i++)
         {
             var t = _replay.Sample(_random);
-            t.State.CopyTo(_states, i * _inputs);
-            t.Next.CopyTo(_nexts, i * _inputs);
-            _actions[i] = t.Action;
-            _rewards[i] = t.Reward;
-            _notDone[i] = t.Done ? 0 : 1;
+            t.State.CopyTo(_batch.States, i * inputs);
+            t.Next.CopyTo(_batch.Nexts, i * inputs);
+            _batch.Actions[i] = t.Action;
+            _batch.Rewards[i] = t.Reward;
+            _batch.NotDone[i] = t.Done ? 0 : 1;
             for (var a = 0; a < Actions; a++)
             {
                 // A finished episode has no next move to value; any open one keeps argmax defined.
-                _nextOpen[(i * Actions) + a] = t.NextOpen[a] || t.Done;
+                _batch.NextOpen[(i * Actions) + a] = t.NextOpen[a] || t.Done;
             }
         }
     }

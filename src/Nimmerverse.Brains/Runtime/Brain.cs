@@ -23,7 +23,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(5);
     private const int ProgressEveryEpisodes = 100;
 
-    private readonly DqnLearner _learner = new(ObservationEncoder.Length, BrainRole.Of(arguments.Role), arguments.Seed);
+    private readonly DqnLearner _learner = new(ObservationEncoder.Length, BrainRole.Of(arguments.Role), arguments.Seed, engine: arguments.Engine);
     private readonly TickClock _clock = new(arguments.TickRateHz);
     private readonly RateMeter _rate = new();
     private readonly EpisodeStats _stats = new();
@@ -62,7 +62,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         var commands = ListenAsync(running.Token);
         var restore = RestoreAsync(running.Token);
 
-        log.Info($"alive: {arguments.Role} network, {arguments.TickRateHz} Hz, seed {arguments.Seed}, {arguments.Environment} via {arguments.NatsUrl}");
+        log.Info($"alive: {arguments.Role} network on the {arguments.Engine} engine, {arguments.TickRateHz} Hz, seed {arguments.Seed}, {arguments.Environment} via {arguments.NatsUrl}");
         try
         {
             while (!stopping.IsCancellationRequested && !_stopRequested)

@@ -27,13 +27,13 @@ public sealed class GridWorldTests
     [Test]
     public void Every_citizen_has_a_home_of_its_own_told_apart_by_its_traits_and_the_same_seed_builds_the_same_village()
     {
-        var village = Village.Build(new Curriculum(5, 5, 3), 0, 25, new Random(1));
+        var village = Village.Build(new Curriculum(5, 5, 3), 0, 0, 25, new Random(1));
 
         Assert.That(village.Homes.Select(h => h.Node).Distinct().Count(), Is.EqualTo(25));
         Assert.That(village.Homes.Select(h => string.Join(',', h.Traits)).Distinct().Count(), Is.EqualTo(25));
         Assert.That(village.Homes.All(h => h.Traits.Count == 2));
-        Assert.That(Village.Build(new Curriculum(5, 5, 3), 0, 25, new Random(1)).Homes, Is.EqualTo(village.Homes).Using<House>((a, b) => a.Node == b.Node && a.Traits.SequenceEqual(b.Traits)));
-        Assert.That(Village.Build(new Curriculum(5, 5, 3), 2, 25, new Random(1)).Homes.All(h => h.Traits.Count == 4), "level 2 adds two trait kinds");
+        Assert.That(Village.Build(new Curriculum(5, 5, 3), 0, 0, 25, new Random(1)).Homes, Is.EqualTo(village.Homes).Using<House>((a, b) => a.Node == b.Node && a.Traits.SequenceEqual(b.Traits)));
+        Assert.That(Village.Build(new Curriculum(5, 5, 3), 2, 0, 25, new Random(1)).Homes.All(h => h.Traits.Count == 4), "level 2 adds two trait kinds");
     }
 
     [Test]
@@ -52,12 +52,12 @@ public sealed class GridWorldTests
     {
         var world = new GridWorld(Small with { OwnHomeShare = 1 });
         var start = world.Step(0, null).Observation!;
-        var home = world.Village.Homes[0];
+        var home = world.Villages[0].Homes[0];
         Assert.That(start.GoalTraits, Is.EqualTo(home.Traits));
-        Assert.That(start.StepsLeft, Is.EqualTo(GridWorldSettings.StepBudget(world.Village.Map.Distance(start.Node, home.Node))));
+        Assert.That(start.StepsLeft, Is.EqualTo(GridWorldSettings.StepBudget(world.Villages[0].Map.Distance(start.Node, home.Node))));
 
         var observation = start;
-        var shortest = GridQuiz.ShortestPath(world.Village);
+        var shortest = GridQuiz.ShortestPath(world.Villages[0]);
         var steps = 0;
         while (!observation.Done)
         {
@@ -65,7 +65,7 @@ public sealed class GridWorldTests
             steps++;
         }
 
-        Assert.That(steps, Is.EqualTo(world.Village.Map.Distance(start.Node, home.Node)));
+        Assert.That(steps, Is.EqualTo(world.Villages[0].Map.Distance(start.Node, home.Node)));
         Assert.That(observation.Success, Is.True);
         Assert.That(observation.Reward, Is.EqualTo(Small.GoalReward - Small.StepCost).Within(1e-9));
         Assert.That(observation.Episode, Is.EqualTo(start.Episode + 1), "the observation already shows the next episode");
@@ -112,8 +112,8 @@ public sealed class GridWorldTests
         var a = world.Step(0, null).Observation!;
         var b = world.Step(1, null).Observation!;
         // Walk b next to a along the grid, then into it.
-        var map = world.Village.Map;
-        var policy = GridQuiz.ShortestPath(world.Village);
+        var map = world.Villages[0].Map;
+        var policy = GridQuiz.ShortestPath(world.Villages[0]);
         var target = new House(-1, a.Node, [0, 0]);
         WorldObservation? collided = null;
         for (var i = 0; i < 20 && collided is null && !b.Done; i++)
@@ -136,7 +136,7 @@ public sealed class GridWorldTests
     public void A_quiz_asks_for_every_home_and_when_every_citizen_passes_the_village_levels_up()
     {
         var world = new GridWorld(Small);
-        var perfect = GridQuiz.ShortestPath(world.Village);
+        var perfect = GridQuiz.ShortestPath(world.Villages[0]);
         var observations = Enumerable.Range(0, 3).Select(id => world.Step(id, null).Observation!).ToArray();
         var quizzed = new HashSet<string>();
         for (var step = 0; step < 5000 && world.Level == 0; step++)
@@ -148,21 +148,21 @@ public sealed class GridWorldTests
                 quizzed.Add($"{id}:{seen.Goal}");
             }
 
-            var goal = world.Village.Homes.Single(h => h.Traits.SequenceEqual(seen.GoalTraits));
+            var goal = world.Villages[0].Homes.Single(h => h.Traits.SequenceEqual(seen.GoalTraits));
             observations[id] = world.Step(id, perfect(seen.Node, goal, [])).Observation!;
         }
 
         Assert.That(world.Level, Is.EqualTo(1), "perfect citizens pass the quiz and the village levels up");
         Assert.That(quizzed, Has.Count.EqualTo(9), "each of three citizens was asked for each of three homes");
-        Assert.That(world.Village.Map, Is.EqualTo(new GridMap(7, 7)));
-        Assert.That(world.Village.Homes.All(h => h.Traits.Count == 3));
+        Assert.That(world.Villages[0].Map, Is.EqualTo(new GridMap(7, 7)));
+        Assert.That(world.Villages[0].Homes.All(h => h.Traits.Count == 3));
         Assert.That(world.Report().Citizens.All(c => c.Rounds == 0), "standings start over at the new level");
     }
 
     [Test]
     public void The_quiz_oracle_passes_the_shortest_path_policy_and_fails_a_policy_that_stands_still()
     {
-        var village = Village.Build(new Curriculum(5, 5, 3), 0, 25, new Random(2));
+        var village = Village.Build(new Curriculum(5, 5, 3), 0, 0, 25, new Random(2));
         var questions = GridQuiz.Questions(village, new Random(3));
 
         var perfect = GridQuiz.Grade(village, questions, GridQuiz.ShortestPath(village));
@@ -178,12 +178,12 @@ public sealed class GridWorldTests
     private static GridWorld LevelledUp()
     {
         var world = new GridWorld(Small);
-        var perfect = GridQuiz.ShortestPath(world.Village);
+        var perfect = GridQuiz.ShortestPath(world.Villages[0]);
         var observations = Enumerable.Range(0, 3).Select(id => world.Step(id, null).Observation!).ToArray();
         for (var step = 0; step < 5000 && world.Level == 0; step++)
         {
             var id = step % 3;
-            var goal = world.Village.Homes.Single(h => h.Traits.SequenceEqual(observations[id].GoalTraits));
+            var goal = world.Villages[0].Homes.Single(h => h.Traits.SequenceEqual(observations[id].GoalTraits));
             observations[id] = world.Step(id, perfect(observations[id].Node, goal, [])).Observation!;
         }
 
@@ -202,8 +202,8 @@ public sealed class GridWorldTests
         Assert.That(after.Restore(snapshot), Is.Null);
 
         Assert.That(after.Level, Is.EqualTo(1));
-        Assert.That(after.Village.Map, Is.EqualTo(before.Village.Map));
-        Assert.That(after.Village.Homes.Select(h => (h.Node, string.Join(",", h.Traits))), Is.EqualTo(before.Village.Homes.Select(h => (h.Node, string.Join(",", h.Traits)))));
+        Assert.That(after.Villages[0].Map, Is.EqualTo(before.Villages[0].Map));
+        Assert.That(after.Villages[0].Homes.Select(h => (h.Node, string.Join(",", h.Traits))), Is.EqualTo(before.Villages[0].Homes.Select(h => (h.Node, string.Join(",", h.Traits)))));
         Assert.That(after.Report(), Is.EqualTo(before.Report()).Using<QuizReportBody>((a, b) => a.Level == b.Level && a.Citizens.SequenceEqual(b.Citizens)));
         var first = after.Step(0, null).Observation!;
         Assert.That(first.Episode, Is.EqualTo(before.Snapshot().Citizens[0].Episode + 1), "each citizen starts a new episode, counting on");

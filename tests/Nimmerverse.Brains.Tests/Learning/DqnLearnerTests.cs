@@ -5,32 +5,17 @@ using Nimmerverse.Testing;
 namespace Nimmerverse.Brains.Tests.Learning;
 
 [Category(TestTier.Unit)]
-public sealed class DqnLearnerTests
+[TestFixture(BrainCommandLine.LeanEngine)]
+[TestFixture(BrainCommandLine.TorchEngine)]
+public sealed class DqnLearnerTests(string engine)
 {
     private static WorldObservation At(int node, params string[] open) =>
         new(0, 0, 5, 5, node, [1, 2], "blue house, with a barn", open, [], 0, false, false, false, 1, false, 10, 10);
 
     [Test]
-    public void The_encoding_marks_row_column_goal_traits_and_open_moves()
-    {
-        var input = new float[ObservationEncoder.Length];
-
-        ObservationEncoder.Encode(At(7, "N", "E"), input);
-
-        const int side = TraitCatalogue.MaxSide;
-        Assert.That(input[1], Is.EqualTo(1), "row 1");
-        Assert.That(input[side + 2], Is.EqualTo(1), "column 2");
-        Assert.That(input[(2 * side) + 1], Is.EqualTo(1), "colour 1 (blue)");
-        Assert.That(input[(2 * side) + TraitCatalogue.Kinds[0].Values.Count + 2], Is.EqualTo(1), "feature 2 (a barn)");
-        var moves = (2 * side) + TraitCatalogue.EncodedLength;
-        Assert.That(input[moves..(moves + 4)], Is.EqualTo(new float[] { 1, 0, 1, 0 }), "open: N and E");
-        Assert.That(input.Sum(), Is.EqualTo(6));
-    }
-
-    [Test]
     public void It_only_ever_chooses_an_open_move()
     {
-        using var learner = new DqnLearner(ObservationEncoder.Length, BrainRole.Small, seed: 1);
+        using var learner = new DqnLearner(ObservationEncoder.Length, BrainRole.Small, seed: 1, engine: engine);
         var input = new float[ObservationEncoder.Length];
         ObservationEncoder.Encode(At(0, "S", "E"), input);
 
@@ -44,7 +29,7 @@ public sealed class DqnLearnerTests
     {
         // Two states, four moves; only E ends the episode with a reward. After a few hundred
         // steps the greedy choice must be E in both.
-        using var learner = new DqnLearner(ObservationEncoder.Length, BrainRole.Small, seed: 3, new DqnSettings(LearningRate: 3e-3, EpsilonDecaySteps: 200));
+        using var learner = new DqnLearner(ObservationEncoder.Length, BrainRole.Small, seed: 3, new DqnSettings(LearningRate: 3e-3, EpsilonDecaySteps: 200), engine: engine);
         var states = new[] { At(6, "N", "S", "E", "W"), At(18, "N", "S", "E", "W") }.Select(o =>
         {
             var input = new float[ObservationEncoder.Length];
@@ -67,7 +52,7 @@ public sealed class DqnLearnerTests
     [Test]
     public void Saved_weights_loaded_into_a_fresh_learner_choose_the_same_moves_and_resume_the_schedule()
     {
-        using var trained = new DqnLearner(ObservationEncoder.Length, BrainRole.Medium, seed: 5);
+        using var trained = new DqnLearner(ObservationEncoder.Length, BrainRole.Medium, seed: 5, engine: engine);
         var open = new[] { true, true, true, true };
         var inputs = Enumerable.Range(0, 25).Select(node =>
         {
@@ -80,7 +65,7 @@ public sealed class DqnLearnerTests
             trained.Learn(new Transition(inputs[i % 25], i % 4, i % 7 == 0 ? 1 : 0, inputs[(i + 1) % 25], open, i % 7 == 0));
         }
 
-        using var restored = new DqnLearner(ObservationEncoder.Length, BrainRole.Medium, seed: 99);
+        using var restored = new DqnLearner(ObservationEncoder.Length, BrainRole.Medium, seed: 99, engine: engine);
         restored.LoadWeights(trained.SaveWeights(), trained.Steps);
 
         Assert.That(inputs.Select(i => restored.Act(i, open, explore: false)), Is.EqualTo(inputs.Select(i => trained.Act(i, open, explore: false))));

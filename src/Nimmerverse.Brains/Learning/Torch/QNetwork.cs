@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Nimmerverse.Brains.Learning;
+namespace Nimmerverse.Brains.Learning.Torch;
 
 /// <summary>A multilayer perceptron from an encoded observation to one value per move.</summary>
 public sealed class QNetwork : nn.Module<Tensor, Tensor>
