@@ -14,29 +14,32 @@ using Nimmerverse.Testing.Nats;
 namespace Nimmerverse.Bench;
 
 /// <summary>
-/// N brain processes at a fixed tick rate on this machine (issue 4): achieved tick rate against
-/// the commanded one (the baseline in the same run), p99 tick lag, private memory and RSS per
-/// brain, and spawn-to-first-state time. The world and the checkpoint keeper run in this process
+/// N brain processes at a fixed tick rate on this machine, per engine: achieved tick rate against
+/// the commanded one, p99 tick lag, private memory and RSS per brain, and spawn-to-first-state
+/// time; the torch engine's row is the lean engine's baseline in the same run. The world and the checkpoint keeper run in this process
 /// behind a real nats-server, as in the supervisor; checkpoints are kept in memory here (the
 /// PostgreSQL store is not what is measured).
 /// </summary>
 public static class BrainPopulationBenchmark
 {
-    public static async Task RunAsync(IReadOnlyList<int> populations, double rateHz, TimeSpan window)
+    public static async Task RunAsync(IReadOnlyList<int> populations, double rateHz, TimeSpan window, IReadOnlyList<string> engines)
     {
         var brain = RepositoryPaths.BrainExecutable;
         Console.WriteLine($"brains from {brain}, {rateHz} Hz, {window.TotalSeconds:F0} s measured after all are up; {Environment.ProcessorCount} cores");
         Console.WriteLine();
-        Console.WriteLine("    N | achieved Hz (mean / min) | ratio to commanded | p99 lag ms | first state ms (p50 / max) | Private_Dirty MB (mean / max) | RSS MB (mean / max) | CPU % of a core per brain");
-        Console.WriteLine("------|--------------------------|--------------------|------------|----------------------------|-------------------------------|---------------------|--------------------------");
+        Console.WriteLine("engine |    N | achieved Hz (mean / min) | ratio to commanded | p99 lag ms | first state ms (p50 / max) | Private_Dirty MB (mean / max) | RSS MB (mean / max) | CPU % of a core per brain");
+        Console.WriteLine("-------|------|--------------------------|--------------------|------------|----------------------------|-------------------------------|---------------------|--------------------------");
         foreach (var n in populations)
         {
-            var row = await MeasureAsync(brain, n, rateHz, window);
-            Console.WriteLine(row);
+            foreach (var engine in engines)
+            {
+                var row = await MeasureAsync(brain, n, rateHz, window, engine);
+                Console.WriteLine($"{engine,-6} | {row}");
+            }
         }
     }
 
-    private static async Task<string> MeasureAsync(string brainPath, int n, double rateHz, TimeSpan window)
+    private static async Task<string> MeasureAsync(string brainPath, int n, double rateHz, TimeSpan window, string engine)
     {
         await using var server = await NatsServer.StartAsync();
         using var system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
@@ -44,8 +47,8 @@ public static class BrainPopulationBenchmark
         var bridge = system.ActorOf(NatsBridgeActor.Props(bridgeConnection, NatsBridgeSettings.Default, "dev", new BridgeCounters()));
         var subjects = new Subjects("dev");
         var ledger = system.ActorOf(LifeforceLedgerActor.Props());
-        var side = (int)Math.Ceiling(Math.Sqrt(Math.Max(n, 25)));
-        system.ActorOf(GridWorldActor.Props(bridge, ledger, subjects, GridWorldSettings.Default with { Rows = side, Columns = side, Citizens = n }, "bench"));
+        // The default arena: N citizens fill villages of 25.
+        system.ActorOf(GridWorldActor.Props(bridge, ledger, subjects, GridWorldSettings.Default with { Citizens = n }, "bench"));
         system.ActorOf(CheckpointKeeperActor.Props(bridge, subjects, new MemoryCheckpoints(), "bench"));
 
         await using var watcher = new NatsConnection(new NatsOpts { Url = server.Url, SubPendingChannelCapacity = 1 << 20 });
@@ -70,7 +73,7 @@ public static class BrainPopulationBenchmark
         var spawned = new Dictionary<int, (Process Process, long At)>();
         for (var id = 0; id < n; id++)
         {
-            var process = BenchSupport.StartQuiet(brainPath, ["--id", id.ToString(CultureInfo.InvariantCulture), "--tick-rate", rateHz.ToString(CultureInfo.InvariantCulture), "--nats", server.Url, "--checkpoint-every", "3600"]);
+            var process = BenchSupport.StartQuiet(brainPath, ["--id", id.ToString(CultureInfo.InvariantCulture), "--tick-rate", rateHz.ToString(CultureInfo.InvariantCulture), "--nats", server.Url, "--checkpoint-every", "3600", "--engine", engine]);
             spawned[id] = (process, Stopwatch.GetTimestamp());
         }
 
@@ -109,7 +112,7 @@ public static class BrainPopulationBenchmark
 
         string Mb(double kb) => (kb / 1024).ToString("F0", CultureInfo.InvariantCulture);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{n,5} | {perBrain.Average(),11:F2} / {perBrain.Min(),-11:F2} | {perBrain.Average() / rateHz,18:F3} | {BenchSupport.Percentile(lags, 0.99),10:F1} | "
+            $"{n,4} | {perBrain.Average(),11:F2} / {perBrain.Min(),-11:F2} | {perBrain.Average() / rateHz,18:F3} | {BenchSupport.Percentile(lags, 0.99),10:F1} | "
             + $"{(allUp ? "" : "NOT ALL UP ")}{BenchSupport.Percentile(firstStateMs, 0.5),12:F0} / {firstStateMs.LastOrDefault(),-12:F0} | "
             + $"{Mb(memory.Average(m => m.PrivateDirtyKb)),14} / {Mb(memory.Max(m => m.PrivateDirtyKb)),-13} | {Mb(memory.Average(m => m.RssKb)),9} / {Mb(memory.Max(m => m.RssKb)),-8} | "
             + $"{(cpuAfter - cpuBefore) / (seconds * 1000) / n * 100,8:F1}");

@@ -2,7 +2,7 @@ using System.Globalization;
 using Nimmerverse.Bench;
 
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- nats [WAVES] [RATE] [SECONDS]
-// dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS]
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS] [ENGINES=lean,torch]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor [EPOCHS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ]   (as root: a private PostgreSQL)
@@ -35,7 +35,8 @@ switch (what)
         var populations = (args.Length > 1 ? args[1] : "10,25,50,100").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
         var brainRate = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 5;
         var window = args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 20;
-        await BrainPopulationBenchmark.RunAsync(populations, brainRate, TimeSpan.FromSeconds(window));
+        var engines = (args.Length > 4 ? args[4] : "lean,torch").Split(',');
+        await BrainPopulationBenchmark.RunAsync(populations, brainRate, TimeSpan.FromSeconds(window), engines);
         return 0;
     case "governor":
         GovernorBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200);
@@ -91,6 +92,6 @@ switch (what)
     case "spawn":
         return await SpawnBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S] | dashboard [BRAINS] [WINDOW_S] [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] [ENGINES] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S] | dashboard [BRAINS] [WINDOW_S] [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]");
         return 64;
 }

@@ -4,13 +4,16 @@ namespace Nimmerverse.Brains.Learning.Lean;
 
 /// <summary>
 /// Forward and backward passes of a <see cref="NetworkLayout"/> over a batch of up to
-/// <c>rows</c> inputs, with every buffer allocated once: a pass allocates nothing. Each output is
-/// one SIMD dot product of a weight row with an input row (<see cref="TensorPrimitives"/>); the
-/// networks are small enough (a few thousand to a hundred thousand weights) that this beats
-/// calling out to a BLAS, and keeps the process free of native libraries.
+/// <c>rows</c> inputs, with every buffer allocated once: a pass allocates nothing. The engine keeps
+/// each layer's weights input-major (<see cref="InputMajor"/>), so an output row is built from one
+/// SIMD multiply-add (<see cref="TensorPrimitives"/>) per non-zero input: observations are one-hot
+/// and ReLU silences about half of each hidden layer, so most of the work is skipped, not done.
 /// </summary>
 internal sealed class DensePass
 {
+    /// <summary>Shorter rows than this are looped over directly: a SIMD call costs more than it saves.</summary>
+    private const int ShortRow = 16;
+
     private readonly NetworkLayout _layout;
     private readonly int _rows;
 
@@ -30,7 +33,29 @@ internal sealed class DensePass
     /// <summary>The last layer's gradient buffer, <c>rows</c> × outputs: the caller writes the loss's gradient here before <see cref="Backward"/>.</summary>
     public Span<float> OutputGradient => _deltas[^1];
 
-    /// <summary>Runs <paramref name="input"/> (<c>rows</c> × inputs) through the network; returns <c>rows</c> × outputs values, valid until the next pass.</summary>
+    /// <summary>
+    /// Reorders each layer's weights between the checkpoint's order (one row of inputs per output)
+    /// and the engine's (one row of outputs per input); biases stay. Its own inverse when
+    /// <paramref name="toInputMajor"/> is flipped.
+    /// </summary>
+    public static void InputMajor(NetworkLayout layout, ReadOnlySpan<float> from, Span<float> to, bool toInputMajor)
+    {
+        foreach (var layer in layout.Layers)
+        {
+            var (rows, columns) = toInputMajor ? (layer.Out, layer.In) : (layer.In, layer.Out);
+            for (var r = 0; r < rows; r++)
+            {
+                for (var c = 0; c < columns; c++)
+                {
+                    to[layer.WeightOffset + (c * rows) + r] = from[layer.WeightOffset + (r * columns) + c];
+                }
+            }
+
+            from[layer.BiasOffset..layer.End].CopyTo(to[layer.BiasOffset..layer.End]);
+        }
+    }
+
+    /// <summary>Runs <paramref name="input"/> (<c>rows</c> × inputs) through the network (input-major parameters); returns <c>rows</c> × outputs values, valid until the next pass.</summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> parameters, float[] input)
     {
         _input = input;
@@ -45,9 +70,13 @@ internal sealed class DensePass
             {
                 var row = x.Slice(r * layer.In, layer.In);
                 var y = output.Slice(r * layer.Out, layer.Out);
-                for (var o = 0; o < layer.Out; o++)
+                biases.CopyTo(y);
+                for (var i = 0; i < layer.In; i++)
                 {
-                    y[o] = TensorPrimitives.Dot(weights.Slice(o * layer.In, layer.In), row) + biases[o];
+                    if (row[i] != 0)
+                    {
+                        MultiplyAdd(weights.Slice(i * layer.Out, layer.Out), row[i], y);
+                    }
                 }
             }
 
@@ -63,9 +92,9 @@ internal sealed class DensePass
     }
 
     /// <summary>
-    /// Adds the gradient of the loss with respect to every parameter to <paramref name="gradients"/>,
-    /// for the last <see cref="Forward"/> and the gradient written to <see cref="OutputGradient"/>.
-    /// Zero gradients (most of them: one move per row is taken, ReLU stops many) are skipped.
+    /// Adds the gradient of the loss with respect to every parameter (input-major) to
+    /// <paramref name="gradients"/>, for the last <see cref="Forward"/> and the gradient written to
+    /// <see cref="OutputGradient"/>. Zero inputs, silent units and zero gradients are skipped.
     /// </summary>
     public void Backward(ReadOnlySpan<float> parameters, Span<float> gradients)
     {
@@ -78,37 +107,65 @@ internal sealed class DensePass
             var weightGradients = gradients[layer.WeightOffset..layer.BiasOffset];
             var biasGradients = gradients[layer.BiasOffset..layer.End];
             var belowDelta = l == 0 ? [] : _deltas[l - 1].AsSpan();
-            belowDelta.Clear();
             for (var r = 0; r < _rows; r++)
             {
                 var x = below.Slice(r * layer.In, layer.In);
+                var d = delta.Slice(r * layer.Out, layer.Out);
                 var xDelta = l == 0 ? [] : belowDelta.Slice(r * layer.In, layer.In);
-                for (var o = 0; o < layer.Out; o++)
+                xDelta.Clear();
+                if (!d.ContainsAnyExcept(0f))
                 {
-                    var d = delta[(r * layer.Out) + o];
-                    if (d == 0)
+                    continue;
+                }
+
+                TensorPrimitives.Add(biasGradients, d, biasGradients);
+                for (var i = 0; i < layer.In; i++)
+                {
+                    if (x[i] == 0)
                     {
+                        // No gradient for these weights, and (below a ReLU) none through this unit.
                         continue;
                     }
 
-                    var gradientRow = weightGradients.Slice(o * layer.In, layer.In);
-                    TensorPrimitives.MultiplyAdd(x, d, gradientRow, gradientRow);
-                    biasGradients[o] += d;
-                    if (l > 0)
+                    MultiplyAdd(d, x[i], weightGradients.Slice(i * layer.Out, layer.Out));
+                    if (l > 0 && x[i] > 0)
                     {
-                        TensorPrimitives.MultiplyAdd(weights.Slice(o * layer.In, layer.In), d, xDelta, xDelta);
+                        xDelta[i] = Dot(weights.Slice(i * layer.Out, layer.Out), d);
                     }
                 }
             }
+        }
+    }
 
-            // Through the ReLU below: no gradient where it was not active.
-            for (var i = 0; i < belowDelta.Length; i++)
+    /// <summary><paramref name="y"/> += <paramref name="a"/> × <paramref name="x"/>.</summary>
+    private static void MultiplyAdd(ReadOnlySpan<float> x, float a, Span<float> y)
+    {
+        if (x.Length < ShortRow)
+        {
+            for (var i = 0; i < x.Length; i++)
             {
-                if (below[i] <= 0)
-                {
-                    belowDelta[i] = 0;
-                }
+                y[i] += a * x[i];
             }
         }
+        else
+        {
+            TensorPrimitives.MultiplyAdd(x, a, y, y);
+        }
+    }
+
+    private static float Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length >= ShortRow)
+        {
+            return TensorPrimitives.Dot(a, b);
+        }
+
+        var sum = 0f;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sum += a[i] * b[i];
+        }
+
+        return sum;
     }
 }

@@ -23,8 +23,9 @@ public sealed class LeanDqnEngine : IDqnEngine
     public LeanDqnEngine(NetworkLayout layout, ReadOnlySpan<float> initialWeights, double learningRate, int batchSize)
     {
         _layout = layout;
-        _online = initialWeights.ToArray();
-        _target = initialWeights.ToArray();
+        _online = new float[layout.ParameterCount];
+        DensePass.InputMajor(layout, initialWeights, _online, toInputMajor: true);
+        _target = [.. _online];
         _gradients = new float[layout.ParameterCount];
         _adam = new Adam(layout.ParameterCount, learningRate);
         _one = new DensePass(layout, 1);
@@ -83,11 +84,11 @@ public sealed class LeanDqnEngine : IDqnEngine
 
     public void SyncTarget() => _online.CopyTo(_target, 0);
 
-    public void ReadParameters(Span<float> parameters) => _online.CopyTo(parameters);
+    public void ReadParameters(Span<float> parameters) => DensePass.InputMajor(_layout, _online, parameters, toInputMajor: false);
 
-    public void WriteParameters(ReadOnlySpan<float> parameters) => parameters.CopyTo(_online);
+    public void WriteParameters(ReadOnlySpan<float> parameters) => DensePass.InputMajor(_layout, parameters, _online, toInputMajor: true);
 
-    public void ReadGradients(Span<float> gradients) => _gradients.CopyTo(gradients);
+    public void ReadGradients(Span<float> gradients) => DensePass.InputMajor(_layout, _gradients, gradients, toInputMajor: false);
 
     public void Dispose()
     {
