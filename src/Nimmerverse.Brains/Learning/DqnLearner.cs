@@ -60,7 +60,7 @@ public sealed class DqnLearner : IDisposable
             BrainCommandLine.TorchEngine => CreateTorchEngine(Layout, initial, _settings),
             _ => throw new ArgumentException($"'{engine}' is not an engine ({string.Join(", ", BrainCommandLine.Engines)})", nameof(engine)),
         };
-        _replay = new ReplayBuffer(role.ReplayCapacity);
+        _replay = new ReplayBuffer(role.ReplayCapacity, inputs);
         _batch = new DqnBatch(_settings.BatchSize, inputs, Actions);
     }
 
@@ -158,20 +158,9 @@ public sealed class DqnLearner : IDisposable
 
     private void FillBatch()
     {
-        var inputs = Layout.Inputs;
         for (var i = 0; i < _batch.Size; i++)
         {
-            var t = _replay.Sample(_random);
-            t.State.CopyTo(_batch.States, i * inputs);
-            t.Next.CopyTo(_batch.Nexts, i * inputs);
-            _batch.Actions[i] = t.Action;
-            _batch.Rewards[i] = t.Reward;
-            _batch.NotDone[i] = t.Done ? 0 : 1;
-            for (var a = 0; a < Actions; a++)
-            {
-                // A finished episode has no next move to value; any open one keeps argmax defined.
-                _batch.NextOpen[(i * Actions) + a] = t.NextOpen[a] || t.Done;
-            }
+            _replay.SampleInto(_random, _batch, i);
         }
     }
 }
