@@ -69,9 +69,6 @@ public sealed class DqnLearner : IDisposable
     /// <summary>Names the network layout in a checkpoint; a checkpoint of another layout is not loaded.</summary>
     public string Format => Layout.Format;
 
-    /// <summary>The engine running the networks (tests compare engines through it).</summary>
-    internal IDqnEngine Engine => _engine;
-
     /// <summary>Environment steps learned from (the exploration schedule follows it).</summary>
     public long Steps { get; private set; }
 
