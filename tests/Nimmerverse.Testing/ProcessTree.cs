@@ -5,11 +5,24 @@ namespace Nimmerverse.Testing;
 /// <summary>What <c>/proc</c> says about a supervisor process: its brains and its memory.</summary>
 public static class ProcessTree
 {
-    /// <summary>The child processes of <paramref name="pid"/> that run <c>nimmerverse-brain</c>, by NPC id (from <c>--id</c>).</summary>
+    /// <summary>
+    /// The child processes of <paramref name="pid"/> that run <c>nimmerverse-brain</c>, by NPC id (from <c>--id</c>);
+    /// none once <paramref name="pid"/> has ended (a supervisor that exits while it is looked at).
+    /// </summary>
     public static IReadOnlyDictionary<int, int> BrainsOf(int pid)
     {
         var brains = new Dictionary<int, int>();
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        string[] tasks;
+        try
+        {
+            tasks = Directory.GetDirectories($"/proc/{pid}/task");
+        }
+        catch (IOException)
+        {
+            return brains;
+        }
+
+        foreach (var task in tasks)
         {
             string children;
             try
