@@ -149,9 +149,7 @@ public sealed partial class GridWorld
         }
 
         var goalNode = HomeOf(citizen.Goal).Node;
-        Leave(citizen);
-        citizen.Node = FreeStart(goalNode, citizen);
-        Enter(citizen);
+        MoveTo(citizen, FreeStart(goalNode, citizen));
         citizen.StepsLeft = GridWorldSettings.StepBudget(Map.Distance(citizen.Node, goalNode));
     }
 
