@@ -24,6 +24,18 @@ public static class AkkaComposition
     public static readonly TimeSpan DownRemovalMargin = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// How long an Akka.Remote TCP connect may wait for an answer (Akka's default is 15 s). A member that has just
+    /// downed a cut-off peer still addresses it for a moment (a singleton asks the old oldest to hand over), and a
+    /// connect sent while the link is down waits for the peer's address: when the peer's restarted supervisor
+    /// binds that address within the connect's life, the old connect completes against the new incarnation while
+    /// the newcomer connects the other way, and the two associations cross (each side writes on one connection and
+    /// reads the other). Both then find each other unreachable and the resolver downs both as indirectly connected
+    /// (the cluster suite's partition test saw it 3 times in 3). Hosts of one lab answer a SYN in milliseconds, and
+    /// systemd restarts a supervisor 2 s after it exits (RestartSec), so a connect never outlives an incarnation.
+    /// </summary>
+    public static readonly TimeSpan RemoteConnectTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// How long a member that wakes from a pause (SIGSTOP, a frozen VM, starvation) may still act on its stale view:
     /// until its failure detector has found the others silent and its resolver has downed it, stable-after later.
     /// </summary>
@@ -61,6 +73,7 @@ public static class AkkaComposition
                 $"""
                 akka.cluster.split-brain-resolver.stable-after = {(int)options.Akka.StableAfter.TotalMilliseconds}ms
                 akka.cluster.down-removal-margin = {(int)DownRemovalMargin.TotalMilliseconds}ms
+                akka.remote.dot-netty.tcp.connection-timeout = {(int)RemoteConnectTimeout.TotalMilliseconds}ms
                 """,
                 HoconAddMode.Prepend);
 
