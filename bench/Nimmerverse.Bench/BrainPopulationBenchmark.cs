@@ -52,8 +52,10 @@ public static class BrainPopulationBenchmark
         system.ActorOf(CheckpointKeeperActor.Props(bridge, subjects, new MemoryCheckpoints(), "bench"));
 
         await using var watcher = new NatsConnection(new NatsOpts { Url = server.Url, SubPendingChannelCapacity = 1 << 20 });
-        var states = new ConcurrentQueue<(int Npc, long At, NpcStateBody State)>();
-        var first = new ConcurrentDictionary<int, long>();
+        // Each state is timed by its header (stamped by the brain when it published): under saturation this
+        // process's own watcher falls behind, and timing by arrival would count its backlog into the window.
+        var states = new ConcurrentQueue<(int Npc, DateTimeOffset SentAt, NpcStateBody State)>();
+        var first = new ConcurrentDictionary<int, DateTimeOffset>();
         await using var subscription = await watcher.SubscribeCoreAsync<byte[]>("dev.npc.*.state");
         await watcher.PingAsync();
         var reading = Task.Run(async () =>
@@ -62,36 +64,38 @@ public static class BrainPopulationBenchmark
             {
                 if (WireCodec.Default.Decode<NpcStateBody>(message.Data ?? []).Envelope is { } envelope)
                 {
-                    var now = Stopwatch.GetTimestamp();
-                    first.TryAdd(envelope.Body.NpcId, now);
-                    states.Enqueue((envelope.Body.NpcId, now, envelope.Body));
+                    var sentAt = envelope.Header.Timestamp;
+                    first.TryAdd(envelope.Body.NpcId, sentAt);
+                    states.Enqueue((envelope.Body.NpcId, sentAt, envelope.Body));
                 }
             }
         });
         await Task.Delay(500); // the world and the keeper subscribe
 
-        var spawned = new Dictionary<int, (Process Process, long At)>();
+        var spawned = new Dictionary<int, (Process Process, DateTimeOffset At)>();
         for (var id = 0; id < n; id++)
         {
             var process = BenchSupport.StartQuiet(brainPath, ["--id", id.ToString(CultureInfo.InvariantCulture), "--tick-rate", rateHz.ToString(CultureInfo.InvariantCulture), "--nats", server.Url, "--checkpoint-every", "3600", "--engine", engine]);
-            spawned[id] = (process, Stopwatch.GetTimestamp());
+            spawned[id] = (process, DateTimeOffset.UtcNow);
         }
 
         var allUp = await Eventually.TrueAsync(() => Task.FromResult(first.Count == n), TimeSpan.FromSeconds(300), TimeSpan.FromMilliseconds(50));
-        var firstStateMs = spawned.Where(s => first.ContainsKey(s.Key)).Select(s => Stopwatch.GetElapsedTime(s.Value.At, first[s.Key]).TotalMilliseconds).Order().ToArray();
+        var firstStateMs = spawned.Where(s => first.ContainsKey(s.Key)).Select(s => (first[s.Key] - s.Value.At).TotalMilliseconds).Order().ToArray();
 
         // Let the start-up settle (JIT tiering, the replay memory filling, the first gradient steps),
         // then measure a clean window of steady learning.
         await Task.Delay(TimeSpan.FromSeconds(20));
         var cpuBefore = spawned.Values.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMilliseconds; });
-        var windowStart = Stopwatch.GetTimestamp();
+        var windowStart = DateTimeOffset.UtcNow;
         await Task.Delay(window);
-        var windowEnd = Stopwatch.GetTimestamp();
+        var windowEnd = DateTimeOffset.UtcNow;
         var cpuAfter = spawned.Values.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMilliseconds; });
         var memory = spawned.Values.Select(s => Memory(s.Process.Id)).ToArray();
+        // The states published in the window reach the watcher once it has caught up.
+        await Eventually.TrueAsync(() => Task.FromResult(states.Count(s => s.SentAt >= windowEnd) >= n), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
 
-        var inWindow = states.Where(s => s.At >= windowStart && s.At < windowEnd).ToArray();
-        var seconds = Stopwatch.GetElapsedTime(windowStart, windowEnd).TotalSeconds;
+        var inWindow = states.Where(s => s.SentAt >= windowStart && s.SentAt < windowEnd).ToArray();
+        var seconds = (windowEnd - windowStart).TotalSeconds;
         var perBrain = Enumerable.Range(0, n).Select(id => inWindow.Count(s => s.Npc == id) / seconds).ToArray();
         var lags = inWindow.Select(s => s.State.TickLagMs).Order().ToArray();
 

@@ -22,6 +22,6 @@ public sealed class EngineProcessTests
         var maps = await File.ReadAllTextAsync($"/proc/{brain.Pid}/maps");
 
         Assert.That(maps.Contains("libtorch", StringComparison.Ordinal), Is.EqualTo(mapsLibTorch), $"libtorch in /proc/{brain.Pid}/maps");
-        Assert.That(maps.Contains("TorchSharp.dll", StringComparison.Ordinal), Is.EqualTo(mapsLibTorch), "TorchSharp.dll mapped");
+        Assert.That(maps.Contains("libLibTorchSharp", StringComparison.Ordinal), Is.EqualTo(mapsLibTorch), "TorchSharp's native bridge mapped");
     }
 }
