@@ -29,7 +29,7 @@ public sealed class TickClockTests
     }
 
     [Test]
-    public async Task A_rate_change_wakes_a_waiting_tick_and_the_next_one_comes_one_new_period_later()
+    public async Task A_rate_change_wakes_a_waiting_tick_which_comes_one_new_period_after_the_last_tick()
     {
         var clock = new TickClock(1);
         await clock.WaitAsync(CancellationToken.None);
@@ -40,9 +40,36 @@ public sealed class TickClockTests
         clock.SetRate(20);
         await waiting;
 
-        // Not the rest of the old second: 100 ms, then one 50 ms period of the new rate (bounds wide for a busy machine).
-        Assert.That(watch.ElapsedMilliseconds, Is.InRange(140, 700));
+        // Not the rest of the old second: the new period (50 ms) since the last tick has passed, so at once
+        // (bounds wide for a busy machine).
+        Assert.That(watch.ElapsedMilliseconds, Is.InRange(90, 600));
         Assert.That(clock.RateHz, Is.EqualTo(20));
+        Assert.That(clock.Skipped, Is.Zero, "no tick of the new rate was due before the change");
+    }
+
+    [Test]
+    public async Task A_rate_sent_again_and_again_does_not_postpone_the_ticks()
+    {
+        // The governor re-sends each NPC's rate every epoch; here every 300 ms at 2 Hz (500 ms a tick). A clock
+        // that restarted its period at each command would never tick after the first.
+        var clock = new TickClock(2);
+        using var resend = new Timer(_ => clock.SetRate(2), null, 300, 300);
+        using var threeSeconds = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var ticks = 0;
+        try
+        {
+            while (true)
+            {
+                await clock.WaitAsync(threeSeconds.Token);
+                ticks++;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        // Seven ticks in three seconds at 2 Hz (the first at once); four allow for a busy machine.
+        Assert.That(ticks, Is.GreaterThanOrEqualTo(4));
     }
 
     [Test]
