@@ -73,7 +73,10 @@ public sealed partial class NpcProcessActor
     private void Began(BrainProcess brain)
     {
         (_brain, _scoped, _starts) = (brain, false, _starts + 1);
-        (_startedAt, _lastStateAt, _killedBecause, _lastCheck) = (_clock.GetUtcNow(), null, null, 0);
+        // The stall check counts from the start: a supervisor stopped before this brain's first heartbeat
+        // check must still notice on waking that the silence was its own (a native brain's first state
+        // comes within milliseconds, so a stall can begin that early).
+        (_startedAt, _lastStateAt, _killedBecause, _lastCheck) = (_clock.GetUtcNow(), null, null, _clock.GetTimestamp());
         // An adopted brain has counted since its own start: its first state sets the baseline.
         _violationsReported = brain.IsAdopted ? null : 0;
     }
@@ -88,7 +91,7 @@ public sealed partial class NpcProcessActor
 
         var now = _clock.GetUtcNow();
         var checkedAt = _clock.GetTimestamp();
-        var sinceLastCheck = _lastCheck == 0 ? TimeSpan.Zero : _clock.GetElapsedTime(_lastCheck, checkedAt);
+        var sinceLastCheck = _clock.GetElapsedTime(_lastCheck, checkedAt);
         _lastCheck = checkedAt;
         if (sinceLastCheck > OwnStallAfter)
         {

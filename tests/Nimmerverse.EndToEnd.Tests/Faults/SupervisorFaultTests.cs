@@ -66,7 +66,7 @@ public sealed class SupervisorFaultTests
 
         // Past the heartbeat timeout again, measured from now: a late judgement would have struck by then.
         await Task.Delay(HeartbeatTimeout + TimeSpan.FromSeconds(3));
-        Assert.That(supervisor.BrainPids(), Is.EqualTo(before), "the same brain processes, none killed or restarted");
+        Assert.That(supervisor.BrainPids(), Is.EqualTo(before), $"the same brain processes, none killed or restarted\n{supervisor}");
         Assert.That(supervisor.Log.Where(l => l.Contains("heartbeat timeout", StringComparison.Ordinal) || l.Contains("no state for", StringComparison.Ordinal)), Is.Empty);
         var status = await supervisor.StatusAsync();
         Assert.That(status.GetProperty("actors").GetProperty("restarts").GetInt64(), Is.Zero);
