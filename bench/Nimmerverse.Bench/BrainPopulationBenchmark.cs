@@ -92,7 +92,7 @@ public static class BrainPopulationBenchmark
         var cpuAfter = spawned.Values.Sum(s => { s.Process.Refresh(); return s.Process.TotalProcessorTime.TotalMilliseconds; });
         var memory = spawned.Values.Select(s => Memory(s.Process.Id)).ToArray();
         // The states published in the window reach the watcher once it has caught up.
-        await Eventually.TrueAsync(() => Task.FromResult(states.Count(s => s.SentAt >= windowEnd) >= n), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        var caughtUp = await Eventually.TrueAsync(() => Task.FromResult(states.Count(s => s.SentAt >= windowEnd) >= n), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
 
         var inWindow = states.Where(s => s.SentAt >= windowStart && s.SentAt < windowEnd).ToArray();
         var seconds = (windowEnd - windowStart).TotalSeconds;
@@ -116,7 +116,7 @@ public static class BrainPopulationBenchmark
 
         string Mb(double kb) => (kb / 1024).ToString("F0", CultureInfo.InvariantCulture);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{n,4} | {perBrain.Average(),11:F2} / {perBrain.Min(),-11:F2} | {perBrain.Average() / rateHz,18:F3} | {BenchSupport.Percentile(lags, 0.99),10:F1} | "
+            $"{n,4} | {(caughtUp ? "" : "WATCHER BEHIND ")}{perBrain.Average(),11:F2} / {perBrain.Min(),-11:F2} | {perBrain.Average() / rateHz,18:F3} | {BenchSupport.Percentile(lags, 0.99),10:F1} | "
             + $"{(allUp ? "" : "NOT ALL UP ")}{BenchSupport.Percentile(firstStateMs, 0.5),12:F0} / {firstStateMs.LastOrDefault(),-12:F0} | "
             + $"{Mb(memory.Average(m => m.PrivateDirtyKb)),14} / {Mb(memory.Max(m => m.PrivateDirtyKb)),-13} | {Mb(memory.Average(m => m.RssKb)),9} / {Mb(memory.Max(m => m.RssKb)),-8} | "
             + $"{(cpuAfter - cpuBefore) / (seconds * 1000) / n * 100,8:F1}");
