@@ -14,6 +14,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- dashboard [BRAINS] [WINDOW_S] [ROUNDS]   (as root, after ./nimmerverse test or up has published the supervisor)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- failover [RUNS] [STABLE_AFTER_S]   (as root, after ./nimmerverse test or up has published the supervisor)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]   (against a running ./nimmerverse up)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- rates [SECONDS]   (against a running ./nimmerverse up)
 var what = args.Length > 0 ? args[0] : "nats";
 switch (what)
 {
@@ -89,9 +90,11 @@ switch (what)
             TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 30),
             args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3);
         return 0;
+    case "rates":
+        return await UpRatesBenchmark.RunAsync(TimeSpan.FromSeconds(args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 60));
     case "spawn":
         return await SpawnBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] [ENGINES] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S] | dashboard [BRAINS] [WINDOW_S] [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] [ENGINES] | learner [CALLS] | governor [EPOCHS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S] | dashboard [BRAINS] [WINDOW_S] [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG] | rates [SECONDS]");
         return 64;
 }
