@@ -117,22 +117,22 @@ internal static class Checks
             return $"{field} is {value.Length} characters long, more than {maxLength}";
         }
 
+        return UnprintableAt(value, lineBreaks) is not { } at ? null
+            : char.IsControl(value[at]) ? $"{field} holds the control character U+{(int)value[at]:X4} at {at}"
+            : $"{field} holds a lone surrogate at {at}";
+    }
+
+    /// <summary>Where the first character that is no printable text is (a control character, a lone surrogate), if any.</summary>
+    public static int? UnprintableAt(ReadOnlySpan<char> value, bool lineBreaks)
+    {
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];
-            if (char.IsControl(c) && !(lineBreaks && c is '\n' or '\r' or '\t'))
+            if ((char.IsControl(c) && !(lineBreaks && c is '\n' or '\r' or '\t'))
+                || (char.IsHighSurrogate(c) && (i + 1 == value.Length || !char.IsLowSurrogate(value[i + 1])))
+                || (char.IsLowSurrogate(c) && (i == 0 || !char.IsHighSurrogate(value[i - 1]))))
             {
-                return $"{field} holds the control character U+{(int)c:X4} at {i}";
-            }
-
-            if (char.IsHighSurrogate(c) && (i + 1 == value.Length || !char.IsLowSurrogate(value[i + 1])))
-            {
-                return $"{field} holds a lone surrogate at {i}";
-            }
-
-            if (char.IsLowSurrogate(c) && (i == 0 || !char.IsHighSurrogate(value[i - 1])))
-            {
-                return $"{field} holds a lone surrogate at {i}";
+                return i;
             }
         }
 

@@ -19,6 +19,9 @@ public static class NatsBridgeMessages
         /// <summary>The message type expected on the pattern.</summary>
         string MessageType { get; }
 
+        /// <summary>The bridge's payload limit raised for this subscription only, if set.</summary>
+        int? MaxPayloadBytes => null;
+
         internal Task RunAsync(SubscriptionContext context, CancellationToken cancellationToken);
     }
 
@@ -34,8 +37,28 @@ public static class NatsBridgeMessages
         public string MessageType => TBody.MessageType;
 
         Task ISubscribe.RunAsync(SubscriptionContext context, CancellationToken cancellationToken) =>
-            SubscriptionLoop.RunAsync(this, context, cancellationToken);
+            SubscriptionLoop.RunAsync(this, codec => new EnvelopeSink<TBody>(Target, codec, context.Bridge), context, cancellationToken);
     }
+
+    /// <summary>
+    /// Deliver the valid waves on <paramref name="Pattern"/> to <paramref name="Target"/> as
+    /// <see cref="WaveDigests"/>: only what the gates use, read without building the wave
+    /// (<see cref="WaveReader"/>), and several at once when they come faster than they are handed
+    /// over, so the busiest path of the organism costs one actor message per batch. Refused waves are
+    /// counted and logged as for <see cref="Subscribe{TBody}"/>.
+    /// </summary>
+    public sealed record SubscribeWaveDigests(SubjectPattern Pattern, IActorRef Target) : ISubscribe
+    {
+        public string? QueueGroup => null;
+
+        public string MessageType => WaveBody.MessageType;
+
+        Task ISubscribe.RunAsync(SubscriptionContext context, CancellationToken cancellationToken) =>
+            SubscriptionLoop.RunAsync(this, codec => new WaveDigestSink(Target, codec, context.Bridge), context, cancellationToken);
+    }
+
+    /// <summary>Valid waves from one subscription, in the order they came.</summary>
+    public sealed record WaveDigests(IReadOnlyList<WaveDigest> Waves);
 
     /// <summary>A valid message from NATS. <paramref name="ReplyTo"/> is set for a request.</summary>
     public sealed record Inbound<TBody>(string Subject, Envelope<TBody> Envelope, string? ReplyTo)

@@ -10,11 +10,16 @@ namespace Nimmerverse.Actors.Nats;
 internal sealed record SubscriptionContext(INatsConnection Connection, WireCodec Codec, BridgeCounters Counters, RateLimitedLog RejectionLog, NatsSubOpts SubscriptionOptions, IActorRef Bridge, MessageSource Source);
 
 /// <summary>
-/// One subscription: raw bytes from NATS, decoded and checked, then told to the target actor.
-/// Runs outside the actor (Tell is thread-safe) so decoding never blocks a mailbox.
+/// One subscription: raw bytes from NATS, decoded and checked by its sink, which tells the target
+/// actor. Runs outside the actor (Tell is thread-safe) so decoding never blocks a mailbox. Payloads
+/// are read from pooled buffers and returned once decoded; what has arrived is taken in runs of up
+/// to <see cref="MaxRun"/> before the sink delivers what it holds.
 /// </summary>
 internal static class SubscriptionLoop
 {
+    /// <summary>Messages taken from the subscription's buffer before the sink must deliver: bounds a batch and the delay before it goes.</summary>
+    internal const int MaxRun = 64;
+
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
@@ -23,15 +28,15 @@ internal static class SubscriptionLoop
     /// reconnects; this outer loop covers what it does not (no server at start, a subscription
     /// torn down by an error), retrying with a capped backoff so a cell is never left deaf.
     /// </summary>
-    public static async Task RunAsync<TBody>(Subscribe<TBody> subscribe, SubscriptionContext context, CancellationToken cancellationToken)
-        where TBody : IMessageBody
+    public static async Task RunAsync(ISubscribe subscribe, Func<WireCodec, IInboundSink> sinkFor, SubscriptionContext context, CancellationToken cancellationToken)
     {
+        var sink = sinkFor(subscribe.MaxPayloadBytes is { } max ? new WireCodec(max) : context.Codec);
         var delay = FirstRetryDelay;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                await ReceiveAsync(subscribe, context, cancellationToken).ConfigureAwait(false);
+                await ReceiveAsync(subscribe, sink, context, cancellationToken).ConfigureAwait(false);
                 delay = FirstRetryDelay;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -43,60 +48,71 @@ internal static class SubscriptionLoop
         }
     }
 
-    private static async Task ReceiveAsync<TBody>(Subscribe<TBody> subscribe, SubscriptionContext context, CancellationToken cancellationToken)
-        where TBody : IMessageBody
+    private static async Task ReceiveAsync(ISubscribe subscribe, IInboundSink sink, SubscriptionContext context, CancellationToken cancellationToken)
     {
         await using var subscription = await context.Connection
-            .SubscribeCoreAsync(subscribe.Pattern.Value, subscribe.QueueGroup, NatsRawSerializer<byte[]>.Default, context.SubscriptionOptions, cancellationToken)
+            .SubscribeCoreAsync(subscribe.Pattern.Value, subscribe.QueueGroup, NatsRawSerializer<NatsMemoryOwner<byte>>.Default, context.SubscriptionOptions, cancellationToken)
             .ConfigureAwait(false);
         // The server handles a connection's commands in order: once a PING comes back, the SUB
         // before it is in force, so Subscribed is a promise that the next message arrives.
         await context.Connection.PingAsync(cancellationToken).ConfigureAwait(false);
         subscribe.Target.Tell(new Subscribed(subscribe.Pattern), context.Bridge);
 
-        var codec = subscribe.MaxPayloadBytes is { } max ? new WireCodec(max) : context.Codec;
-        await foreach (var message in subscription.Msgs.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        var messages = subscription.Msgs;
+        while (await messages.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            context.Counters.Received();
-            Decoded<TBody> decoded;
-            try
+            for (var taken = 0; taken < MaxRun && messages.TryRead(out var message); taken++)
             {
-                decoded = codec.Decode<TBody>(message.Data ?? [], message.Subject);
-            }
-            catch (Exception e)
-            {
-                // The codec promises not to throw; should it ever break that promise, one message
-                // must still not end a subscription (which would leave its cell deaf).
-                decoded = new Decoded<TBody>(null, Rejection.Of(RejectionReason.MalformedJson, $"decoder failure: {e.GetType().Name}: {e.Message}"));
+                context.Counters.Received();
+                Rejection? rejection;
+                Guid? refusedId = null;
+                using (var data = message.Data)
+                {
+                    try
+                    {
+                        rejection = sink.Take(data.Length == 0 ? default : data.Span, message.Subject, message.ReplyTo);
+                    }
+                    catch (Exception e)
+                    {
+                        // The codec promises not to throw; should it ever break that promise, one message
+                        // must still not end a subscription (which would leave its cell deaf).
+                        rejection = Rejection.Of(RejectionReason.MalformedJson, $"decoder failure: {e.GetType().Name}: {e.Message}");
+                    }
+
+                    if (rejection is not null && message.ReplyTo is not null)
+                    {
+                        refusedId = WireCodec.MessageIdOf(data.Length == 0 ? default : data.Span);
+                    }
+                }
+
+                if (rejection is null)
+                {
+                    context.Counters.Delivered();
+                    continue;
+                }
+
+                context.Counters.Rejected(rejection.Reason);
+                // Keyed by type and reason, not by subscription: with one subscription per NPC, a
+                // flood over dev.npc.*.state would otherwise be logged once per NPC.
+                context.RejectionLog.Warning(
+                    $"{subscribe.MessageType}:{rejection.Reason}",
+                    "Rejected a message on {Subject}: {RejectionReason}: {RejectionDetail}",
+                    message.Subject, rejection.Reason, rejection.Detail);
+                if (message.ReplyTo is { } replyTo)
+                {
+                    await AnswerRefusalAsync(context, replyTo, refusedId, rejection, cancellationToken).ConfigureAwait(false);
+                }
             }
 
-            if (decoded.Envelope is { } envelope)
-            {
-                context.Counters.Delivered();
-                subscribe.Target.Tell(new Inbound<TBody>(message.Subject, envelope, message.ReplyTo), context.Bridge);
-                continue;
-            }
-
-            var rejection = decoded.Rejection!;
-            context.Counters.Rejected(rejection.Reason);
-            // Keyed by type and reason, not by subscription: with one subscription per NPC, a
-            // flood over dev.npc.*.state would otherwise be logged once per NPC.
-            context.RejectionLog.Warning(
-                $"{subscribe.MessageType}:{rejection.Reason}",
-                "Rejected a message on {Subject}: {RejectionReason}: {RejectionDetail}",
-                message.Subject, rejection.Reason, rejection.Detail);
-            if (message.ReplyTo is { } replyTo)
-            {
-                await AnswerRefusalAsync(context, replyTo, message.Data ?? [], rejection, cancellationToken).ConfigureAwait(false);
-            }
+            sink.Flush();
         }
     }
 
     /// <summary>A refused request is still answered, with why: its requester need not wait for a timeout.</summary>
-    private static async Task AnswerRefusalAsync(SubscriptionContext context, string replyTo, byte[] request, Rejection rejection, CancellationToken cancellationToken)
+    private static async Task AnswerRefusalAsync(SubscriptionContext context, string replyTo, Guid? requestId, Rejection rejection, CancellationToken cancellationToken)
     {
         var reason = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(rejection.Reason.ToString());
-        var refusal = Envelopes.Of(context.Source, new RejectedBody(reason, rejection.Detail), correlationId: WireCodec.MessageIdOf(request));
+        var refusal = Envelopes.Of(context.Source, new RejectedBody(reason, rejection.Detail), correlationId: requestId);
         try
         {
             await context.Connection.PublishAsync(replyTo, context.Codec.Encode(refusal), cancellationToken: cancellationToken).ConfigureAwait(false);

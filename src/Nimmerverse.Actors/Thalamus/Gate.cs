@@ -25,7 +25,7 @@ public sealed class Gate(string domain, GateSettings settings, TimeProvider cloc
 
     public string Domain { get; } = domain;
 
-    public string GateId => $"gate-{Domain}";
+    public string GateId { get; } = $"gate-{domain}";
 
     public double Value { get; private set; }
 
@@ -62,7 +62,22 @@ public sealed class Gate(string domain, GateSettings settings, TimeProvider cloc
 
         var from = State;
         State = next;
-        var highestTier = _window.Count == 0 ? 1 : _window.Max(w => w.Tier);
+        // One pass over the window, no LINQ: the highest tier, and the ids of its last MaxTriggerWaves waves.
+        var highestTier = _window.Count == 0 ? 1 : int.MinValue;
+        var triggers = new Guid[Math.Min(_window.Count, MaxTriggerWaves)];
+        var skip = _window.Count - triggers.Length;
+        var index = 0;
+        foreach (var wave in _window)
+        {
+            highestTier = Math.Max(highestTier, wave.Tier);
+            if (index >= skip)
+            {
+                triggers[index - skip] = wave.Id;
+            }
+
+            index++;
+        }
+
         var routedTo = next switch
         {
             // Escalate one tier above the waves that opened it; suppress to reflexes; otherwise stay.
@@ -70,7 +85,7 @@ public sealed class Gate(string domain, GateSettings settings, TimeProvider cloc
             GateState.Closed => 0,
             _ => highestTier,
         };
-        return new GateTransitionBody(GateId, Domain, from, next, Value, correlation, [.. _window.TakeLast(MaxTriggerWaves).Select(w => w.Id)], routedTo);
+        return new GateTransitionBody(GateId, Domain, from, next, Value, correlation, triggers, routedTo);
     }
 
     private void Expire(long now)

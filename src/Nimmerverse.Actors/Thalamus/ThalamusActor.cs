@@ -20,6 +20,8 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
     private readonly GateSettings _settings;
     private readonly TimeProvider _clock;
     private readonly MessageSource _source;
+    private readonly Subject _opened;
+    private readonly Subject _closed;
     private readonly Dictionary<string, Gate> _gates = new(StringComparer.Ordinal);
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private long _refusedNewDomains;
@@ -36,9 +38,10 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
         _settings = settings;
         _clock = clock;
         _source = new MessageSource($"thalamus@{hostName}", "thalamus", 2);
+        (_opened, _closed) = (subjects.GateTransition(open: true), subjects.GateTransition(open: false));
 
         Receive<Subscribed>(s => _log.Info("Thalamus listening for waves on {Subject}", s.Pattern));
-        Receive<Inbound<WaveBody>>(OnWave);
+        Receive<WaveDigests>(OnWaves);
         Receive<StepGates>(_ => Step());
         Receive<GetGates>(_ => Sender.Tell(new GateStates(_gates.ToDictionary(g => g.Key, g => (g.Value.State, g.Value.Value)), _refusedNewDomains)));
     }
@@ -51,15 +54,23 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         // The waves of every cell and nerve, and the organs' (what they saw and heard).
-        _bridge.Tell(new Subscribe<WaveBody>(_subjects.Waves, Self));
-        _bridge.Tell(new Subscribe<WaveBody>(_subjects.OrganWaves, Self));
+        // Digests, not envelopes: the gates need four fields of a wave, and waves are the busiest traffic.
+        _bridge.Tell(new SubscribeWaveDigests(_subjects.Waves, Self));
+        _bridge.Tell(new SubscribeWaveDigests(_subjects.OrganWaves, Self));
         Timers.StartPeriodicTimer(nameof(StepGates), StepGates.Instance, _settings.StepInterval);
     }
 
-    private void OnWave(Inbound<WaveBody> wave)
+    private void OnWaves(WaveDigests batch)
     {
-        var domain = wave.Envelope.Body.Domain;
-        if (!_gates.TryGetValue(domain, out var gate))
+        for (var i = 0; i < batch.Waves.Count; i++)
+        {
+            OnWave(batch.Waves[i]);
+        }
+    }
+
+    private void OnWave(WaveDigest wave)
+    {
+        if (!_gates.TryGetValue(wave.Domain, out var gate))
         {
             if (_gates.Count >= _settings.MaxGates)
             {
@@ -67,11 +78,11 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            gate = new Gate(domain, _settings, _clock);
-            _gates.Add(domain, gate);
+            gate = new Gate(wave.Domain, _settings, _clock);
+            _gates.Add(wave.Domain, gate);
         }
 
-        Report(gate.OnWave(wave.Envelope.Header.MessageId, wave.Envelope.Body.Confidence, wave.Envelope.Header.Source.Tier));
+        Report(gate.OnWave(wave.MessageId, wave.Confidence, wave.SourceTier));
     }
 
     private void Step()
@@ -91,8 +102,12 @@ public sealed class ThalamusActor : ReceiveActor, IWithTimers
         }
 
         OrganismMetrics.GateCrossed(transition.Domain, transition.ToState);
-        _log.Info("Gate {GateId} went {FromState} -> {ToState} at {StateValue:F3}, routed to tier {RoutedToTier}", transition.GateId, transition.FromState, transition.ToState, transition.StateValue, transition.RoutedToTier);
+        if (_log.IsInfoEnabled)
+        {
+            _log.Info("Gate {GateId} went {FromState} -> {ToState} at {StateValue:F3}, routed to tier {RoutedToTier}", transition.GateId, transition.FromState, transition.ToState, transition.StateValue, transition.RoutedToTier);
+        }
+
         var envelope = Envelopes.Of(_source, transition);
-        _bridge.Tell(new PublishDurable<GateTransitionBody>(_subjects.GateTransition(open: transition.ToState == GateState.Open), envelope));
+        _bridge.Tell(new PublishDurable<GateTransitionBody>(transition.ToState == GateState.Open ? _opened : _closed, envelope));
     }
 }

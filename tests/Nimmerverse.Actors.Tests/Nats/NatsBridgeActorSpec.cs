@@ -95,6 +95,41 @@ public sealed class NatsBridgeActorSpec : AkkaSpec
     }
 
     [Test]
+    public async Task Waves_for_the_gates_arrive_as_digests_in_order_plain_or_not_and_garbage_is_counted()
+    {
+        var bridge = Bridge();
+        var probe = CreateTestProbe();
+        bridge.Tell(new SubscribeWaveDigests(Dev.Waves, probe.Ref));
+        probe.ExpectMsg<Subscribed>(TimeSpan.FromSeconds(5));
+        var subject = Dev.CellWave("math").Value;
+        var plain = Envelopes.Of(Tester, new WaveBody("math", 0.25, JsonDocument.Parse("""{"result": 5}""").RootElement, 0.1));
+        // Valid, but not the shape the quick reader takes: the full decoder reads it.
+        var answer = Envelopes.Of(Tester, new WaveBody("speech", 0.75, JsonDocument.Parse("{}").RootElement, 0), correlationId: Guid.NewGuid());
+        var many = Enumerable.Range(0, 200).Select(i => Envelopes.Of(Tester, new WaveBody($"d{i % 7}", 0.5, JsonDocument.Parse("{}").RootElement, 0))).ToList();
+
+        await _outside.PublishAsync(subject, WireCodec.Default.Encode(plain));
+        await _outside.PublishAsync(subject, Encoding.UTF8.GetBytes("""{"header": {"message_type": "wave"}, "body": {}}"""));
+        await _outside.PublishAsync(subject, Array.Empty<byte>());
+        await _outside.PublishAsync(subject, WireCodec.Default.Encode(answer));
+        foreach (var wave in many)
+        {
+            await _outside.PublishAsync(subject, WireCodec.Default.Encode(wave));
+        }
+
+        var received = new List<WaveDigest>();
+        while (received.Count < 202)
+        {
+            received.AddRange(probe.ExpectMsg<WaveDigests>(TimeSpan.FromSeconds(5)).Waves);
+        }
+
+        Assert.That(received, Is.EqualTo(new[] { plain, answer }.Concat(many).Select(WaveDigest.Of)));
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        var stats = _counters.Snapshot();
+        Assert.That((stats.Received, stats.Delivered), Is.EqualTo((204L, 202L)));
+        Assert.That(stats.Rejected[RejectionReason.InvalidHeader] + stats.Rejected[RejectionReason.MalformedJson], Is.EqualTo(2), "the broken wave and the empty payload");
+    }
+
+    [Test]
     public async Task Permission_violations_are_counted_by_identity_its_own_and_those_NPCs_report()
     {
         // A server that refuses this bridge's user one subject.

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Nimmerverse.Actors.Thalamus;
 using Nimmerverse.Protocol;
 using Nimmerverse.Testing.TestKit;
@@ -13,18 +12,15 @@ public sealed class ThalamusActorSpec : AkkaSpec
 {
     private static readonly Subjects Dev = new("dev");
 
-    private static Inbound<WaveBody> Wave(string domain, double confidence) =>
-        new($"dev.nervous.cells.{domain}.wave",
-            Envelopes.Of(new MessageSource("cell", "cell", 1), new WaveBody(domain, confidence, JsonDocument.Parse("{}").RootElement, 0.1)),
-            null);
+    private static WaveDigests Wave(string domain, double confidence) => new([new WaveDigest(Guid.NewGuid(), domain, confidence, Tiers.Cells)]);
 
     [Test]
     public void It_listens_to_every_wave_and_publishes_a_gate_opening_durably()
     {
         var bridge = CreateTestProbe();
         var thalamus = Sys.ActorOf(ThalamusActor.Props(bridge.Ref, Dev, GateSettings.Default with { StepInterval = TimeSpan.FromHours(1) }, "theia"));
-        Assert.That(bridge.ExpectMsg<Subscribe<WaveBody>>().Pattern.Value, Is.EqualTo("dev.nervous.*.*.wave"));
-        Assert.That(bridge.ExpectMsg<Subscribe<WaveBody>>().Pattern.Value, Is.EqualTo("dev.organs.*.wave"), "organs feed the gates like cells");
+        Assert.That(bridge.ExpectMsg<SubscribeWaveDigests>().Pattern.Value, Is.EqualTo("dev.nervous.*.*.wave"));
+        Assert.That(bridge.ExpectMsg<SubscribeWaveDigests>().Pattern.Value, Is.EqualTo("dev.organs.*.wave"), "organs feed the gates like cells");
 
         for (var i = 0; i < 3; i++)
         {
@@ -44,8 +40,8 @@ public sealed class ThalamusActorSpec : AkkaSpec
     {
         var bridge = CreateTestProbe();
         var thalamus = Sys.ActorOf(ThalamusActor.Props(bridge.Ref, Dev, GateSettings.Default with { StepInterval = TimeSpan.FromMilliseconds(20) }, "theia"));
-        bridge.ExpectMsg<Subscribe<WaveBody>>();
-        bridge.ExpectMsg<Subscribe<WaveBody>>();
+        bridge.ExpectMsg<SubscribeWaveDigests>();
+        bridge.ExpectMsg<SubscribeWaveDigests>();
         for (var i = 0; i < 3; i++)
         {
             thalamus.Tell(Wave("speech", 1), TestActor);
@@ -72,5 +68,28 @@ public sealed class ThalamusActorSpec : AkkaSpec
         var states = ExpectMsg<GateStates>();
         Assert.That(states.Gates.Keys, Is.EquivalentTo(new[] { "a", "b" }));
         Assert.That(states.RefusedNewDomains, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void A_batch_of_waves_counts_wave_by_wave_in_its_order()
+    {
+        var bridge = CreateTestProbe();
+        var thalamus = Sys.ActorOf(ThalamusActor.Props(bridge.Ref, Dev, GateSettings.Default with { StepInterval = TimeSpan.FromHours(1) }, "theia"));
+        bridge.ExpectMsg<SubscribeWaveDigests>();
+        bridge.ExpectMsg<SubscribeWaveDigests>();
+        var ids = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToArray();
+
+        // One batch: two doubtful waves on "audio", then three confident ones on "vision" from tier 2.
+        thalamus.Tell(new WaveDigests([
+            new WaveDigest(Guid.NewGuid(), "audio", 0.2, Tiers.Cells), new WaveDigest(Guid.NewGuid(), "audio", 0.3, Tiers.Cells),
+            .. ids.Select(id => new WaveDigest(id, "vision", 1, Tiers.Nerves))]), TestActor);
+
+        var opened = bridge.ExpectMsg<PublishDurable<GateTransitionBody>>().Envelope.Body;
+        Assert.That(opened.Domain, Is.EqualTo("vision"));
+        Assert.That(opened.TriggerWaves, Is.EqualTo(ids), "the waves that opened it, in the order they came");
+        Assert.That(opened.RoutedToTier, Is.EqualTo(Tiers.Boundary), "one tier above the waves' own");
+        thalamus.Tell(GetGates.Instance, TestActor);
+        var gates = ExpectMsg<GateStates>().Gates;
+        Assert.That(gates["audio"].Value, Is.LessThan(0), "the doubtful waves counted against their own gate");
     }
 }
