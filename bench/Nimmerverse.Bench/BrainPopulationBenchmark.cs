@@ -27,8 +27,8 @@ public static class BrainPopulationBenchmark
         var brain = RepositoryPaths.BrainExecutable;
         Console.WriteLine($"brains from {brain}, {rateHz} Hz, {window.TotalSeconds:F0} s measured after all are up; {Environment.ProcessorCount} cores");
         Console.WriteLine();
-        Console.WriteLine("engine |    N | achieved Hz (mean / min) | ratio to commanded | p99 lag ms | first state ms (p50 / max) | Private_Dirty MB (mean / max) | RSS MB (mean / max) | CPU % of a core per brain");
-        Console.WriteLine("-------|------|--------------------------|--------------------|------------|----------------------------|-------------------------------|---------------------|--------------------------");
+        Console.WriteLine("engine |    N | achieved Hz (mean / min) | ratio to commanded | p99 lag ms | first state ms (p50 / max) | Private_Dirty MB (mean / max) | RSS MB (mean / max) | CPU % of a core per brain | CPU ms per tick");
+        Console.WriteLine("-------|------|--------------------------|--------------------|------------|----------------------------|-------------------------------|---------------------|---------------------------|----------------");
         foreach (var n in populations)
         {
             foreach (var engine in engines)
@@ -39,8 +39,14 @@ public static class BrainPopulationBenchmark
         }
     }
 
+    /// <summary>
+    /// One row. An engine written with <c>:paused</c> (<c>lean:paused</c>) has every brain paused once all are
+    /// up, so the window measures an idle tick: a state published, no step, no learning.
+    /// </summary>
     private static async Task<string> MeasureAsync(string brainPath, int n, double rateHz, TimeSpan window, string engine)
     {
+        var paused = engine.EndsWith(":paused", StringComparison.Ordinal);
+        engine = paused ? engine[..^":paused".Length] : engine;
         await using var server = await NatsServer.StartAsync();
         using var system = ActorSystem.Create("bench", "akka.loglevel = WARNING");
         await using var bridgeConnection = new NatsConnection(new NatsOpts { Url = server.Url });
@@ -81,6 +87,14 @@ public static class BrainPopulationBenchmark
 
         var allUp = await Eventually.TrueAsync(() => Task.FromResult(first.Count == n), TimeSpan.FromSeconds(300), TimeSpan.FromMilliseconds(50));
         var firstStateMs = spawned.Where(s => first.ContainsKey(s.Key)).Select(s => (first[s.Key] - s.Value.At).TotalMilliseconds).Order().ToArray();
+        if (paused)
+        {
+            var operatorSource = new MessageSource("bench", "operator", 1);
+            for (var id = 0; id < n; id++)
+            {
+                await watcher.PublishAsync(subjects.NpcCommand(id).Value, WireCodec.Default.Encode(Envelopes.Of(operatorSource, new NpcCommandBody("pause"))));
+            }
+        }
 
         // Let the start-up settle (JIT tiering, the replay memory filling, the first gradient steps),
         // then measure a clean window of steady learning.
@@ -98,6 +112,7 @@ public static class BrainPopulationBenchmark
         var seconds = (windowEnd - windowStart).TotalSeconds;
         var perBrain = Enumerable.Range(0, n).Select(id => inWindow.Count(s => s.Npc == id) / seconds).ToArray();
         var lags = inWindow.Select(s => s.State.TickLagMs).Order().ToArray();
+        var pausedInWindow = inWindow.Count(s => s.State.Paused);
 
         foreach (var (process, _) in spawned.Values)
         {
@@ -119,7 +134,8 @@ public static class BrainPopulationBenchmark
             $"{n,4} | {(caughtUp ? "" : "WATCHER BEHIND ")}{perBrain.Average(),11:F2} / {perBrain.Min(),-11:F2} | {perBrain.Average() / rateHz,18:F3} | {BenchSupport.Percentile(lags, 0.99),10:F1} | "
             + $"{(allUp ? "" : "NOT ALL UP ")}{BenchSupport.Percentile(firstStateMs, 0.5),12:F0} / {firstStateMs.LastOrDefault(),-12:F0} | "
             + $"{Mb(memory.Average(m => m.PrivateDirtyKb)),14} / {Mb(memory.Max(m => m.PrivateDirtyKb)),-13} | {Mb(memory.Average(m => m.RssKb)),9} / {Mb(memory.Max(m => m.RssKb)),-8} | "
-            + $"{(cpuAfter - cpuBefore) / (seconds * 1000) / n * 100,8:F1}");
+            + $"{(cpuAfter - cpuBefore) / (seconds * 1000) / n * 100,25:F2} | {(cpuAfter - cpuBefore) / Math.Max(inWindow.Length, 1),8:F3}"
+            + $"{(paused ? $" ({pausedInWindow} of {inWindow.Length} states paused)" : "")}");
     }
 
 

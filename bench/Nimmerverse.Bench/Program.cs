@@ -2,7 +2,7 @@ using System.Globalization;
 using Nimmerverse.Bench;
 
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- nats [WAVES] [RATE] [SECONDS]
-// dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS] [ENGINES=lean,torch]
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS] [ENGINES=lean,torch]   (an engine as lean:paused pauses the brains: an idle tick)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor [EPOCHS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ]   (as root: a private PostgreSQL)

@@ -69,6 +69,12 @@ public sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
             : throw new JsonException("timestamp is not an RFC 3339 date and time");
     }
 
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+    {
+        // "O" of a UTC DateTime is exactly yyyy-MM-ddTHH:mm:ss.fffffffZ, formatted on the stack (every message carries one).
+        Span<byte> text = stackalloc byte[28];
+        writer.WriteStringValue(value.UtcDateTime.TryFormat(text, out var written, "O", CultureInfo.InvariantCulture)
+            ? text[..written]
+            : throw new FormatException($"{value} does not format as a 28-character UTC timestamp"));
+    }
 }

@@ -193,9 +193,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
             _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence), link.PermissionViolations, _advice.Asked, _advice.Followed);
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            deadline.CancelAfter(period);
-            await link.PublishStateAsync(state, deadline.Token).ConfigureAwait(false);
+            await link.PublishStateAsync(state, period, stopping).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
         {

@@ -13,12 +13,16 @@ public sealed class BrainLink : IAsyncDisposable
 {
     private readonly NatsConnection _connection;
     private readonly Subjects _subjects;
+    // Made once: building a subject checks every token, and the brain steps and reports every tick.
+    private readonly Subject _worldStep;
+    private readonly string _state;
     private readonly MessageSource _source;
     private readonly int _npcId;
     private readonly WireCodec _codec = new(NpcCheckpointBody.MaxPayloadBytes);
     private readonly TaskCompletionSource<string> _refused = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly BrainLog? _log;
     private long _permissionViolations;
+    private CancellationTokenSource? _stateDeadline;
 
     /// <param name="arguments">The brain's command line.</param>
     /// <param name="credentials">The text of its <c>.creds</c>, when they came on standard input (see <see cref="ReadCredentials"/>).</param>
@@ -28,6 +32,7 @@ public sealed class BrainLink : IAsyncDisposable
         _log = log;
         _npcId = arguments.Id;
         _subjects = new Subjects(arguments.Environment);
+        (_worldStep, _state) = (_subjects.WorldStep, _subjects.NpcState(arguments.Id).Value);
         _source = new MessageSource($"npc-{arguments.Id}", "npc", 1);
         _connection = new NatsConnection(new NatsOpts
         {
@@ -115,7 +120,7 @@ public sealed class BrainLink : IAsyncDisposable
         || message.Contains("authentication revoked", StringComparison.OrdinalIgnoreCase);
 
     public Task<WorldStepResultBody> StepAsync(string? action, TimeSpan timeout, CancellationToken cancellationToken) =>
-        RequestAsync<WorldStepBody, WorldStepResultBody>(_subjects.WorldStep, new WorldStepBody(_npcId, action), timeout, cancellationToken);
+        RequestAsync<WorldStepBody, WorldStepResultBody>(_worldStep, new WorldStepBody(_npcId, action), timeout, cancellationToken);
 
     public Task<CheckpointSavedBody> SaveAsync(NpcCheckpointBody checkpoint, TimeSpan timeout, CancellationToken cancellationToken) =>
         RequestAsync<NpcCheckpointBody, CheckpointSavedBody>(_subjects.CheckpointSave(_npcId), checkpoint, timeout, cancellationToken);
@@ -128,8 +133,27 @@ public sealed class BrainLink : IAsyncDisposable
     public Task<CortexResponseBody> AskCortexAsync(CortexRequestBody question, TimeSpan timeout, CancellationToken cancellationToken) =>
         RequestAsync<CortexRequestBody, CortexResponseBody>(_subjects.CortexRequest, question, timeout, cancellationToken);
 
-    public async Task PublishStateAsync(NpcStateBody state, CancellationToken cancellationToken) =>
-        await _connection.PublishAsync(_subjects.NpcState(_npcId).Value, _codec.Encode(Wrap(state)), cancellationToken: cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// Publishes the brain's state, giving up after <paramref name="deadline"/>. NATS.Net nearly always takes a
+    /// publish at once (into its buffer); only one that must wait (the server away, the buffer full) arms
+    /// the deadline's timer, so an ordinary tick starts no timer and wakes no timer thread.
+    /// </summary>
+    public async ValueTask PublishStateAsync(NpcStateBody state, TimeSpan deadline, CancellationToken stopping)
+    {
+        if (_stateDeadline?.TryReset() != true)
+        {
+            _stateDeadline?.Dispose();
+            _stateDeadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        }
+
+        var publish = _connection.PublishAsync(_state, _codec.Encode(Wrap(state)), cancellationToken: _stateDeadline.Token);
+        if (!publish.IsCompleted)
+        {
+            _stateDeadline.CancelAfter(deadline);
+        }
+
+        await publish.ConfigureAwait(false);
+    }
 
     /// <summary>Valid commands as they arrive; anything else is counted and reported through <paramref name="rejected"/>.</summary>
     public async IAsyncEnumerable<NpcCommandBody> CommandsAsync(Action<Rejection> rejected, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -148,7 +172,11 @@ public sealed class BrainLink : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _stateDeadline?.Dispose();
+        return _connection.DisposeAsync();
+    }
 
     private Envelope<TBody> Wrap<TBody>(TBody body)
         where TBody : IMessageBody => new(MessageHeader.New<TBody>(_source), body);
