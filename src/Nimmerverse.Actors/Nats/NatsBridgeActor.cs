@@ -190,10 +190,12 @@ public sealed class NatsBridgeActor : ReceiveActor, IWithTimers
             return;
         }
 
-        Track(_connection.PublishAsync(destination, payload, cancellationToken: _stopping.Token), destination);
+        // Replies go to inboxes, each a subject of its own: their failures are reported under one key, or a
+        // stalled connection would log a line per request it could not answer.
+        Track(_connection.PublishAsync(destination, payload, cancellationToken: _stopping.Token), destination, outbound.Kind == OutboundKind.Reply ? "publish:replies" : $"publish:{destination}");
     }
 
-    private void Track(ValueTask publish, string subject)
+    private void Track(ValueTask publish, string subject, string problemKey)
     {
         if (publish.IsCompletedSuccessfully)
         {
@@ -213,7 +215,7 @@ public sealed class NatsBridgeActor : ReceiveActor, IWithTimers
                 }
 
                 counters.Dropped(DropReason.PublishFailed);
-                problems.Warning($"publish:{subject}", "A publish on {Subject} failed: {Error}", subject, t.Exception?.GetBaseException().Message ?? "cancelled");
+                problems.Warning(problemKey, "A publish on {Subject} failed: {Error}", subject, t.Exception?.GetBaseException().Message ?? "cancelled");
             },
             TaskScheduler.Default);
     }
