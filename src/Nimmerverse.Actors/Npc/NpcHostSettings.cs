@@ -31,8 +31,18 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// <summary>Each brain's tick rate at start, 1-20 Hz; the governor retunes it. Default 5.</summary>
     public double TickRateHz { get; init; } = TickRates.DefaultHz;
 
-    /// <summary>Network size: small, medium or large. Default medium.</summary>
+    /// <summary>
+    /// Network size: small, medium or large for every brain, or a mix handed out by NPC id in turn
+    /// (<c>small,medium,large</c>: NPC 0 small, 1 medium, 2 large, 3 small...), a village of unequal
+    /// learners. Default medium.
+    /// </summary>
     public string Role { get; init; } = BrainCommandLine.DefaultRole;
+
+    /// <summary>The roles <see cref="Role"/> names, in the order they are handed out.</summary>
+    public IReadOnlyList<string> Roles => Role.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>NPC <paramref name="npcId"/>'s network size.</summary>
+    public string RoleOf(int npcId) => Roles[npcId % Roles.Count];
 
     /// <summary>What runs each brain's networks: lean (managed code, a fraction of the memory) or torch (LibTorch). Default lean.</summary>
     public string Engine { get; init; } = BrainCommandLine.DefaultEngine;
@@ -124,7 +134,7 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// unsupervised, and the next supervisor would start a twin.
     /// </summary>
     public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment, bool adoptable) =>
-        (BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), Role, adoptable ? null : System.Environment.ProcessId, AskCortexAfter, LeaseTimeout > TimeSpan.Zero ? LeaseTimeout : null) with { Engine = Engine }).ToArguments();
+        (BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), RoleOf(npcId), adoptable ? null : System.Environment.ProcessId, AskCortexAfter, LeaseTimeout > TimeSpan.Zero ? LeaseTimeout : null) with { Engine = Engine }).ToArguments();
 
     public void Validate(OptionProblems problems)
     {
@@ -138,9 +148,9 @@ public sealed partial record NpcHostSettings : IOptionsSection
             problems.Add("TickRateHz", $"{TickRateHz} is outside {TickRates.MinHz}..{TickRates.MaxHz} Hz");
         }
 
-        if (!BrainCommandLine.Roles.Contains(Role))
+        if (Roles.Count == 0 || Roles.Any(role => !BrainCommandLine.Roles.Contains(role)))
         {
-            problems.Add("Role", $"'{Role}' is not one of {string.Join(", ", BrainCommandLine.Roles)}");
+            problems.Add("Role", $"'{Role}' is not one of {string.Join(", ", BrainCommandLine.Roles)} or a comma-separated mix of them");
         }
 
         if (!BrainCommandLine.Engines.Contains(Engine))

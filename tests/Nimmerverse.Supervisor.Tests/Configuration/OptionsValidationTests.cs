@@ -20,6 +20,8 @@ public sealed class OptionsValidationTests
         yield return Case("NIMMERVERSE_POSTGRES__MIGRATIONCONNECTIONSTRING", "Port=5432;Database=x", "Nimmerverse:Postgres:MigrationConnectionString");
         yield return Case("NIMMERVERSE_POSTGRES__PASSWORDFILE", "secrets/pg", "Nimmerverse:Postgres:PasswordFile");
         yield return Case("NIMMERVERSE_NPC__USER", "Nyx Nervous", "Nimmerverse:Npc:User");
+        yield return Case("NIMMERVERSE_NPC__ROLE", "small,huge", "Nimmerverse:Npc:Role");
+        yield return Case("NIMMERVERSE_NPC__ROLE", " , ", "Nimmerverse:Npc:Role");
         yield return Case("NIMMERVERSE_AKKA__HOSTNAME", " ", "Nimmerverse:Akka:Hostname");
         yield return Case("NIMMERVERSE_AKKA__PORT", "70000", "Nimmerverse:Akka:Port");
         yield return Case("NIMMERVERSE_AKKA__PORT", "-1", "Nimmerverse:Akka:Port");
@@ -84,6 +86,7 @@ public sealed class OptionsValidationTests
     [TestCase("NIMMERVERSE_AKKA__SEEDNODES__0", "akka.tcp://nimmerverse@10.0.0.5:4053")]
     [TestCase("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "debug")]
     [TestCase("NIMMERVERSE_WORLD__STEPCOST", "0.05")]
+    [TestCase("NIMMERVERSE_NPC__ROLE", "small, medium,large")]
     public void A_good_value_is_accepted(string variable, string value)
     {
         Assert.DoesNotThrow(() => ConfigurationLoader.Load(null, new Hashtable { [variable] = value }, AppContext.BaseDirectory));
