@@ -49,10 +49,11 @@ public sealed class WaveReader(int maxPayloadBytes = WireCodec.DefaultMaxPayload
             }
 
             var (header, body) = (default(Header?), default(Body?));
+            Span<char> domain = stackalloc char[MaxStringBytes];
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var ok = reader.ValueTextEquals("header"u8) ? header is null && reader.Read() && (header = ReadHeader(ref reader)) is not null
-                    : reader.ValueTextEquals("body"u8) && body is null && reader.Read() && (body = ReadBody(ref reader)) is not null;
+                    : reader.ValueTextEquals("body"u8) && body is null && reader.Read() && (body = ReadBody(ref reader, domain)) is not null;
                 if (!ok)
                 {
                     return false;
@@ -64,7 +65,8 @@ public sealed class WaveReader(int maxPayloadBytes = WireCodec.DefaultMaxPayload
                 return false;
             }
 
-            digest = new WaveDigest(h.MessageId, b.Domain, b.Confidence, h.Tier);
+            // Interned only now: a refused wave's domain must not take a place in the table.
+            digest = new WaveDigest(h.MessageId, Intern(domain[..b.DomainLength]), b.Confidence, h.Tier);
             return true;
         }
         catch (JsonException)
@@ -75,7 +77,8 @@ public sealed class WaveReader(int maxPayloadBytes = WireCodec.DefaultMaxPayload
 
     private readonly record struct Header(Guid MessageId, int Tier);
 
-    private readonly record struct Body(string Domain, double Confidence);
+    /// <summary>A body's values; its domain is the first <see cref="DomainLength"/> characters of the buffer it was read into.</summary>
+    private readonly record struct Body(int DomainLength, double Confidence);
 
     private static Header? ReadHeader(ref Utf8JsonReader reader)
     {
@@ -126,20 +129,19 @@ public sealed class WaveReader(int maxPayloadBytes = WireCodec.DefaultMaxPayload
         return reader.TokenType == JsonTokenType.EndObject && entityId && entityType ? tier : null;
     }
 
-    private Body? ReadBody(ref Utf8JsonReader reader)
+    private static Body? ReadBody(ref Utf8JsonReader reader, scoped Span<char> domainText)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             return null;
         }
 
-        string? domain = null;
-        Span<char> text = stackalloc char[MaxStringBytes];
+        int? domain = null;
         double? confidence = null;
         var (content, cost) = (false, false);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var ok = reader.ValueTextEquals("domain"u8) ? domain is null && reader.Read() && PlainText(ref reader, notBlank: true, text) is { } length && (domain = Intern(text[..length])) is not null
+            var ok = reader.ValueTextEquals("domain"u8) ? domain is null && reader.Read() && (domain = PlainText(ref reader, notBlank: true, domainText)) is not null
                 : reader.ValueTextEquals("confidence"u8) ? confidence is null && reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var c) && c is >= 0 and <= 1 && (confidence = c) is not null
                 : reader.ValueTextEquals("content"u8) ? !content && reader.Read() && reader.TokenType == JsonTokenType.StartObject && (content = IsPlainContent(ref reader))
                 : reader.ValueTextEquals("lifeforce_cost"u8) && !cost && reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var l) && (cost = double.IsFinite(l) && l >= 0);
@@ -149,7 +151,7 @@ public sealed class WaveReader(int maxPayloadBytes = WireCodec.DefaultMaxPayload
             }
         }
 
-        return reader.TokenType == JsonTokenType.EndObject && domain is { } d && confidence is { } conf && content && cost ? new Body(d, conf) : null;
+        return reader.TokenType == JsonTokenType.EndObject && domain is { } length && confidence is { } conf && content && cost ? new Body(length, conf) : null;
     }
 
     /// <summary>A string (or property name) that <c>Checks.Printable</c> accepts, and <c>Checks.NotEmpty</c> too when <paramref name="notBlank"/>.</summary>

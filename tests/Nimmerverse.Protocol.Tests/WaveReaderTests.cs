@@ -41,6 +41,22 @@ public sealed class WaveReaderTests
         Assert.That(again.Domain, Is.SameAs(first.Domain), "a domain seen before is the same string");
     }
 
+    [Test]
+    public void A_refused_wave_takes_no_place_among_the_known_domains()
+    {
+        var reader = new WaveReader();
+        // More refused waves (a confidence out of range) with domains of their own than the table holds.
+        for (var i = 0; i <= WaveReader.MaxInternedDomains; i++)
+        {
+            Assert.That(reader.TryRead(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Encoded($"junk{i}", 0.5)).Replace("\"confidence\":0.5", "\"confidence\":5", StringComparison.Ordinal)), out _), Is.False);
+        }
+
+        var payload = Encoded("fresh", 0.5);
+        Assert.That(reader.TryRead(payload, out var first), Is.True);
+        Assert.That(reader.TryRead(payload, out var again), Is.True);
+        Assert.That(again.Domain, Is.SameAs(first.Domain), "a real domain still finds room");
+    }
+
     /// <summary>
     /// Hostile payloads from the fuzzer (wrong types, control characters, lone surrogates, extreme
     /// numbers, huge arrays, deep nesting, missing and unknown fields, broken headers) and random byte
