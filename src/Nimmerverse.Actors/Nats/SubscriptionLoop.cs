@@ -68,9 +68,11 @@ internal static class SubscriptionLoop
                 Guid? refusedId = null;
                 using (var data = message.Data)
                 {
+                    // An empty payload comes as an owner with no buffer behind it.
+                    var payload = data.Length == 0 ? ReadOnlySpan<byte>.Empty : data.Span;
                     try
                     {
-                        rejection = sink.Take(data.Length == 0 ? default : data.Span, message.Subject, message.ReplyTo);
+                        rejection = sink.Take(payload, message.Subject, message.ReplyTo);
                     }
                     catch (Exception e)
                     {
@@ -81,7 +83,7 @@ internal static class SubscriptionLoop
 
                     if (rejection is not null && message.ReplyTo is not null)
                     {
-                        refusedId = WireCodec.MessageIdOf(data.Length == 0 ? default : data.Span);
+                        refusedId = WireCodec.MessageIdOf(payload);
                     }
                 }
 

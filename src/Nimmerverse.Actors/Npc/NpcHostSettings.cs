@@ -42,7 +42,11 @@ public sealed partial record NpcHostSettings : IOptionsSection
     public IReadOnlyList<string> Roles => Role.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>NPC <paramref name="npcId"/>'s network size.</summary>
-    public string RoleOf(int npcId) => Roles[npcId % Roles.Count];
+    public string RoleOf(int npcId)
+    {
+        var roles = Roles;
+        return roles[npcId % roles.Count];
+    }
 
     /// <summary>What runs each brain's networks: lean (managed code, a fraction of the memory) or torch (LibTorch). Default lean.</summary>
     public string Engine { get; init; } = BrainCommandLine.DefaultEngine;
