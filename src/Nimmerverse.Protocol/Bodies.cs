@@ -129,7 +129,8 @@ public sealed record NpcStateBody(
     long CheckpointSequence = 0,
     long PermissionViolations = 0,
     long CortexAsked = 0,
-    long CortexFollowed = 0) : IMessageBody, INpcMessage
+    long CortexFollowed = 0,
+    string? Role = null) : IMessageBody, INpcMessage
 {
     public static string MessageType => "npc_state";
 

@@ -86,7 +86,7 @@ public static class Program
         Load(configFile, "trails") is not { } loaded
             ? ExitConfig
             : await new TrailsCommand(Console.Out, Console.Error).RunAsync(
-                rest, Persistence.PostgresConnections.Writer(loaded.Options.Postgres), TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+                rest, Persistence.PostgresConnections.Writer(loaded.Options.Postgres), TimeProvider.System, CancellationToken.None, loaded.Options.Governor).ConfigureAwait(false);
 
     private static async Task<int> RunAsync(ConfigurationLoader.Loaded loaded)
     {

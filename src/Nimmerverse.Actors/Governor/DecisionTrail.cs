@@ -11,12 +11,13 @@ namespace Nimmerverse.Actors.Governor;
 /// <param name="Epoch">The governor's epoch counter.</param>
 /// <param name="NpcId">The NPC decided about.</param>
 /// <param name="Host">The host the NPC runs on.</param>
-/// <param name="Policy">Which policy decided: <c>learned</c> or <c>equal-share</c>.</param>
+/// <param name="Policy">Which policy decided (<see cref="GovernorSettings.Policies"/>).</param>
 /// <param name="DecidedAt">When the decision was made (UTC).</param>
 /// <param name="Inputs">The NPC's feature vector as the network saw it.</param>
 /// <param name="Output">The allocation after clamping, rate limiting and capacity fitting.</param>
-/// <param name="Reward">The village's reward per CPU-second over the epoch that ended with this decision (the outcome of the one before).</param>
+/// <param name="Reward">The village's learning progress per CPU-second over the epoch that ended with this decision (the outcome of the one before; <see cref="EpochYield.Ratio"/>).</param>
 /// <param name="LatencyMs">Time from the epoch's start to this decision (features, forward pass, planning).</param>
+/// <param name="Outcome">What this NPC's previous decision yielded over the epoch that ended (<see cref="GovernorObjective"/>); null at its first epoch, or that of a new brain process.</param>
 public sealed record DecisionTrail(
     Guid MessageId,
     long Epoch,
@@ -27,7 +28,8 @@ public sealed record DecisionTrail(
     float[] Inputs,
     NpcAllocation Output,
     double Reward,
-    double LatencyMs)
+    double LatencyMs,
+    NpcYield? Outcome = null)
 {
     /// <summary>Equal by value, the inputs included (records compare arrays by reference).</summary>
     public bool SameAs(DecisionTrail other) =>

@@ -172,7 +172,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
             }
 
             Actuate(decision.After, decision.Before, decision.Host, npcHost);
-            _trails.Record(new DecisionTrail(Guid.NewGuid(), outcome.Epoch, decision.NpcId, decision.Host, Policy.Name, now, decision.Inputs, decision.After, outcome.Reward, outcome.LatencyMs));
+            _trails.Record(new DecisionTrail(Guid.NewGuid(), outcome.Epoch, decision.NpcId, decision.Host, Policy.Name, now, decision.Inputs, decision.After, outcome.Reward, outcome.LatencyMs, decision.Outcome));
         }
 
         _bridge.Tell(new Publish<AllocationBody>(_subjects.Allocation, Envelopes.Of(_source, new AllocationBody(outcome.Epoch, [.. outcome.Decisions.Select(d => d.After)], Policy.Name, outcome.Reward))));

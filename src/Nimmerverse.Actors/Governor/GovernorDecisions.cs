@@ -19,13 +19,13 @@ public sealed class GovernorDecisions(GovernorSettings settings, int citizens, I
     /// <summary>The last decision, whose reward comes with the next epoch's states.</summary>
     private PolicyDecision? _awaitingReward;
     /// <summary>A decision whose reward is known, for <see cref="Learn"/>.</summary>
-    private (PolicyDecision Decision, double Reward, IReadOnlyDictionary<int, double> NpcRewards)? _lesson;
+    private (PolicyDecision Decision, EpochYield Outcome)? _lesson;
 
-    /// <summary>One NPC's decision: its features, and its allocation before (null the first time) and now.</summary>
-    public sealed record Decision(int NpcId, string Host, float[] Inputs, NpcAllocation? Before, NpcAllocation After);
+    /// <summary>One NPC's decision: its features, its allocation before (null the first time) and now, and what the one before yielded (null if unknown).</summary>
+    public sealed record Decision(int NpcId, string Host, float[] Inputs, NpcAllocation? Before, NpcAllocation After, NpcYield? Outcome);
 
     /// <param name="Epoch">The epoch's number, from 1.</param>
-    /// <param name="Reward">The village's reward per CPU-second over the epoch that ended.</param>
+    /// <param name="Reward">The village's learning progress per CPU-second over the epoch that ended (<see cref="EpochYield.Ratio"/>).</param>
     /// <param name="Decisions">One per present NPC, by NPC id.</param>
     /// <param name="OvercommittedHosts">Hosts whose NPCs exceed the budget even at the minimum quota.</param>
     /// <param name="LatencyMs">Time the epoch's decision took (features, forward pass, planning).</param>
@@ -43,9 +43,16 @@ public sealed class GovernorDecisions(GovernorSettings settings, int citizens, I
     /// <summary>
     /// A new brain process for the NPC (spawned, restarted after a crash, adopted by a new
     /// supervisor) starts with the configured tick rate and limits, not the governor's: its last
-    /// allocation is forgotten, so the next epoch decides it afresh and actuates all of it.
+    /// allocation is forgotten, so the next epoch decides it afresh and actuates all of it. Its
+    /// counters start again too, so its next epoch measures nothing, and the policy no longer
+    /// credits the old process's decisions with what the new one does.
     /// </summary>
-    public void Forget(int npcId) => _allocations.Remove(npcId);
+    public void Forget(int npcId)
+    {
+        _allocations.Remove(npcId);
+        Observations.Restarted(npcId);
+        policy.Forget(npcId);
+    }
 
     public Outcome RunEpoch(DateTimeOffset now)
     {
@@ -61,14 +68,14 @@ public sealed class GovernorDecisions(GovernorSettings settings, int citizens, I
         if (_awaitingReward is { } rewarded)
         {
             _lesson?.Decision.Dispose(); // never learnt from: Learn was not called after the last epoch
-            _lesson = (rewarded, view.Reward, view.NpcRewards);
+            _lesson = (rewarded, view.Yield);
             _awaitingReward = null;
         }
 
         Epoch++;
         if (present.Count == 0)
         {
-            return new Outcome(Epoch, view.Reward, [], [], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new Outcome(Epoch, view.Yield.Ratio, [], [], Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
         // Each host's NPCs (by index into present): their fair shares, then their budget.
@@ -101,13 +108,13 @@ public sealed class GovernorDecisions(GovernorSettings settings, int citizens, I
             }
         }
 
-        var decisions = present.Select((p, i) => new Decision(p.NpcId, p.Observation.Host, view.Features[i], _allocations.GetValueOrDefault(p.NpcId), planned[p.NpcId])).ToList();
+        var decisions = present.Select((p, i) => new Decision(p.NpcId, p.Observation.Host, view.Features[i], _allocations.GetValueOrDefault(p.NpcId), planned[p.NpcId], view.Yield.Npcs.TryGetValue(p.NpcId, out var y) ? y : null)).ToList();
         foreach (var decision in decisions)
         {
             _allocations[decision.NpcId] = decision.After;
         }
 
-        return new Outcome(Epoch, view.Reward, decisions, overcommitted, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return new Outcome(Epoch, view.Yield.Ratio, decisions, overcommitted, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>Frees the policy and the decisions it still held for learning.</summary>
@@ -130,7 +137,7 @@ public sealed class GovernorDecisions(GovernorSettings settings, int citizens, I
         _lesson = null;
         using (lesson.Decision)
         {
-            policy.Learn(lesson.Decision, lesson.Reward, lesson.NpcRewards);
+            policy.Learn(lesson.Decision, lesson.Outcome);
         }
 
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;

@@ -4,16 +4,13 @@ namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
 /// The governor's view of one epoch: a feature vector per present NPC (its own state, its load
-/// against its quota, its learning progress, its gate) plus village-level context shared by all,
-/// and the village's reward per CPU-second over the epoch that just ended.
+/// against its quota, its learning progress, its gate, its kind) plus village-level context shared
+/// by all, and what the epoch that just ended yielded (<see cref="GovernorObjective"/>).
 /// </summary>
 public static class GovernorFeatures
 {
-    /// <summary>Per-NPC features, then the context: the village's mean reward, its host's load, the village's size, the cortex's queue (13 + 4).</summary>
-    public const int Count = 17;
-
-    /// <summary>Lifeforce burnt per point of reward per CPU-second.</summary>
-    public const double LifeforceWeight = 0.01;
+    /// <summary>Per-NPC features, the context (the village's mean reward, its host's load, the village's size, the cortex's queue), then the NPC's role one-hot (13 + 4 + 3).</summary>
+    public const int Count = 20;
 
     /// <summary>The cortex's times (its queue, its call) as features: tanh of the epoch's mean over this.</summary>
     public const double CortexWaitScaleMs = 4000;
@@ -21,29 +18,22 @@ public static class GovernorFeatures
     /// <summary>The cortex's queue depth as a feature: tanh of the depth over this.</summary>
     public const double CortexQueueScale = 16;
 
-    /// <summary>
-    /// What a curriculum level gained is worth, in points of reward: as much as fifty goals reached.
-    /// A level-up is rare (every citizen must pass its quiz) and is what the village exists for.
-    /// </summary>
-    public const double LevelReward = 50;
+    /// <summary>Where the role's one-hot starts: small, medium, large (an unknown or unreported role is all zero).</summary>
+    public const int RoleAt = 17;
 
     /// <param name="Features">One row per present NPC, in their order.</param>
-    /// <param name="Reward">The village's reward per CPU-second over the epoch that ended.</param>
-    /// <param name="CpuSeconds">CPU the brains used over it.</param>
-    /// <param name="RewardPerSecond">The village's reward per second of wall time.</param>
-    /// <param name="NpcRewards">Each NPC's own reward per CPU-second over the epoch, by id (those with an epoch behind them).</param>
-    public sealed record Epoch(float[][] Features, double Reward, double CpuSeconds, double RewardPerSecond, IReadOnlyDictionary<int, double> NpcRewards);
+    /// <param name="Yield">What the epoch that ended yielded, the village's and each NPC's.</param>
+    public sealed record Epoch(float[][] Features, EpochYield Yield);
 
     /// <summary>
     /// Builds the features of the NPCs in <paramref name="present"/> (their last allocations in
-    /// <paramref name="previous"/>, if any) and the reward of the epoch that ended now. Afterwards
+    /// <paramref name="previous"/>, if any) and the yield of the epoch that ended now. Afterwards
     /// each observation's state is remembered as the epoch's, for the next differences.
     /// </summary>
     public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now, int cortexQueueDepth = 0)
     {
         var features = new float[present.Count][];
-        double rewardPerSecond = 0, cpuSeconds = 0, lifeforceBurnt = 0, seconds = 0, levelProgress = 0;
-        var npcRewards = new Dictionary<int, double>();
+        var yields = new Dictionary<int, NpcYield>();
         var meanReward = present.Count == 0 ? 0 : present.Average(p => Math.Clamp(p.Observation.Latest.RewardRate, -1, 1));
         // Each host's load: the quotas its present NPCs hold against its budget.
         var quotaOnHost = present
@@ -59,6 +49,7 @@ public static class GovernorFeatures
             var quota = previous.TryGetValue(npcId, out var allocation) ? allocation.CpuQuotaPercent : 25;
             var cpuShare = elapsed > 0 ? cpu / elapsed / (quota / 100) : 0;
             var progress = before is null ? 0 : s.SuccessRate - before.SuccessRate;
+            var role = RoleIndex(s.Role);
             features[i] =
             [
                 (float)(s.TickRateHz / TickRates.MaxHz),
@@ -79,27 +70,32 @@ public static class GovernorFeatures
                 (float)Math.Clamp(quotaOnHost[o.Host] / Math.Max(hostBudgetPercent, 1), 0, 2),
                 present.Count / 100f,
                 (float)Math.Tanh(cortexQueueDepth / CortexQueueScale),
+                role == 0 ? 1 : 0,
+                role == 1 ? 1 : 0,
+                role == 2 ? 1 : 0,
             ];
 
-            if (elapsed > 0)
+            if (before is not null)
             {
-                // Its reported lifeforce is already less what the cortex cost: burnt counts both, once.
-                var burnt = Math.Max(before!.Lifeforce - s.Lifeforce, 0);
-                var levelsGained = Math.Max(s.Level - before.Level, 0);
-                rewardPerSecond += s.RewardRate * s.MeasuredRateHz;
-                cpuSeconds += cpu;
-                seconds = Math.Max(seconds, elapsed);
-                lifeforceBurnt += burnt;
-                levelProgress += levelsGained;
-                npcRewards[npcId] = (((s.RewardRate * s.MeasuredRateHz * elapsed) + (LevelReward * levelsGained)) / Math.Max(cpu, 0.01)) - (LifeforceWeight * burnt);
+                yields[npcId] = GovernorObjective.Of(before, s, o.Cortex.QueueMs + o.Cortex.LatencyMs);
             }
 
             (o.AtLastEpoch, o.LastEpochAt, o.Cortex) = (s, now, default);
         }
 
-        // The village's outcome (its rewards and the levels it gained) per CPU-second spent, minus the
-        // lifeforce it burnt. LLM latency joins it once there is a cortex to wait for.
-        var reward = cpuSeconds > 0 ? (((rewardPerSecond * seconds) + (LevelReward * levelProgress)) / Math.Max(cpuSeconds, 0.01)) - (LifeforceWeight * lifeforceBurnt) : 0;
-        return new Epoch(features, reward, cpuSeconds, rewardPerSecond, npcRewards);
+        return new Epoch(features, EpochYield.Sum(yields));
+    }
+
+    private static int RoleIndex(string? role)
+    {
+        for (var i = 0; i < BrainCommandLine.Roles.Count; i++)
+        {
+            if (BrainCommandLine.Roles[i] == role)
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 }

@@ -8,15 +8,16 @@ public sealed record GovernorSettings : IOptionsSection
 {
     public const string Learned = "learned";
     public const string EqualShare = "equal-share";
+    public const string ProgressShare = "progress-share";
 
-    public static readonly IReadOnlyList<string> Policies = [Learned, EqualShare];
+    public static readonly IReadOnlyList<string> Policies = [Learned, EqualShare, ProgressShare];
 
     public static GovernorSettings Default { get; } = new();
 
     /// <summary>How often it decides. Default 1 s.</summary>
     public TimeSpan Epoch { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary><c>learned</c> (its network, learning online) or <c>equal-share</c> (the fixed baseline). Default learned.</summary>
+    /// <summary><c>learned</c> (its networks, learning online), <c>equal-share</c> (the fixed baseline) or <c>progress-share</c> (the hand-written one). Default learned.</summary>
     public string Policy { get; init; } = Learned;
 
     /// <summary>The sum of CPU quotas one host may hand out, in percent of a core. Default: 75 % of the host's cores.</summary>
@@ -46,10 +47,13 @@ public sealed record GovernorSettings : IOptionsSection
     /// <summary>Epochs between checkpoints of the learned weights. Default 60.</summary>
     public int CheckpointEvery { get; init; } = 60;
 
-    /// <summary>A fresh policy of the configured kind; the equal-share one steers every NPC at <paramref name="npcs"/>' start rate.</summary>
-    public IGovernorPolicy NewPolicy(GovernedNpcs npcs) => Policy == EqualShare
-        ? new EqualSharePolicy(npcs.StartTickRateHz)
-        : new LearnedPolicy(Exploration, LearningRate, Seed);
+    /// <summary>A fresh policy of the configured kind; the baselines steer around <paramref name="npcs"/>' start rate.</summary>
+    public IGovernorPolicy NewPolicy(GovernedNpcs npcs) => Policy switch
+    {
+        EqualShare => new EqualSharePolicy(npcs.StartTickRateHz),
+        ProgressShare => new ProgressSharePolicy(npcs.StartTickRateHz),
+        _ => new LearnedPolicy(Exploration, LearningRate, Seed),
+    };
 
     public void Validate(OptionProblems problems)
     {
@@ -101,7 +105,7 @@ public sealed record GovernorSettings : IOptionsSection
 
 /// <summary>What the governor knows of the NPCs it steers, from the world's and the NPC hosts' sections.</summary>
 /// <param name="Citizens">NPC ids 0..Citizens-1 exist (<c>World:Citizens</c>); states of others are rejected.</param>
-/// <param name="StartTickRateHz">The brains' configured rate (<c>Npc:TickRateHz</c>), the equal-share policy's.</param>
+/// <param name="StartTickRateHz">The brains' configured rate (<c>Npc:TickRateHz</c>), the baselines' rate.</param>
 /// <param name="MemoryMaxBytes">MemoryMax sent along with every quota change (the governor steers CPU only).</param>
 /// <param name="TasksMax">TasksMax sent along with every quota change.</param>
 public sealed record GovernedNpcs(int Citizens, double StartTickRateHz, long MemoryMaxBytes, long TasksMax);

@@ -58,6 +58,15 @@ public sealed class NpcObservations(int knownNpcIds, string defaultHost)
         return null;
     }
 
+    /// <summary>A new brain process runs the NPC: its counters start again, so its next epoch is its first.</summary>
+    public void Restarted(int npcId)
+    {
+        if (_npcs.TryGetValue(npcId, out var known))
+        {
+            (known.AtLastEpoch, known.LastEpochAt, known.Cortex) = (null, null, default);
+        }
+    }
+
     /// <summary>Requests waiting at the cortex gateway, as its latest trail said.</summary>
     public int CortexQueueDepth { get; set; }
 

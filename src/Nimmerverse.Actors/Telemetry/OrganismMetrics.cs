@@ -35,7 +35,7 @@ public static class OrganismMetrics
             description: "A gate's state: 1 open, 0 stable, -1 closed");
         Meter.CreateObservableGauge("nimmerverse.gate.value", () => Gates.Select(g => new Measurement<double>(g.Value.Value, Tag("domain", g.Key))), description: "A gate's value in [-1, 1]");
         Meter.CreateObservableGauge("nimmerverse.governor.reward", () => _reward is { } reward ? [new Measurement<double>(reward)] : Array.Empty<Measurement<double>>(),
-            description: "The organism's reward for the last epoch, as the governor learns from it");
+            description: "The village's learning progress per CPU-second over the last epoch (the governor's objective)");
     }
 
     /// <summary>An NPC's state, as its host's NPC process actor heard it.</summary>

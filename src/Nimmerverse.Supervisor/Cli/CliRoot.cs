@@ -46,7 +46,7 @@ public static class CliRoot
         root.Add(run);
         root.Add(checkConfig);
         root.Add(PassThrough("nats", "poke cells, watch waves, ask the cortex and the organs on the bus (pub|req|sub|math|ask|see|hear|say)", NatsCommand.Usage, args, Program.NatsAsync));
-        root.Add(PassThrough("trails", "decision trails as training examples (export --what cortex|function-gemma|governor)", TrailsCommand.Usage, args, Program.TrailsAsync));
+        root.Add(PassThrough("trails", "decision trails as training examples (export --what cortex|function-gemma|governor), and the governor's offline start (warm-start --from FILE)", TrailsCommand.Usage, args, Program.TrailsAsync));
         root.Add(Identities());
         foreach (var command in OperatorVerbs())
         {

@@ -1,17 +1,20 @@
 using System.Globalization;
 using System.Text.Json;
+using Nimmerverse.Actors.Governor;
 using Npgsql;
 
 namespace Nimmerverse.Supervisor.Cli;
 
 /// <summary>
 /// <c>nimmerverse trails export</c>: decision trails as training examples, one JSON object a line, in
-/// the chat format fine-tuning tools read (<c>{"messages": [...]}</c>), each with the trail it came from.
+/// the chat format fine-tuning tools read (<c>{"messages": [...]}</c>), each with the trail it came from;
+/// <c>trails warm-start</c> trains the governor on such an export (<see cref="WarmStartCommand"/>).
 /// </summary>
 public sealed class TrailsCommand(TextWriter output, TextWriter error)
 {
     public const string Usage = """
         usage: nimmerverse trails export --what cortex|function-gemma|governor [--since TIME] [--out FILE.jsonl]
+               nimmerverse trails warm-start --from FILE.jsonl [--passes N]
 
           --what       cortex: the cortex's answered exchanges (NPCs, the boundary, operators);
                        function-gemma: the boundary's valid assessments (gate and waves -> cognitive request);
@@ -20,6 +23,7 @@ public sealed class TrailsCommand(TextWriter output, TextWriter error)
                        default: all of it
           --out        the file to write (replaced whole); default: standard output
         Each line: {"trail_id", "what", "at", "model", "messages": [system, user, assistant], ...}.
+        warm-start trains the learned governor on a governor export and stores it as its newest checkpoint.
         PostgreSQL: Nimmerverse:Postgres from the configuration.
         """;
 
@@ -34,11 +38,16 @@ public sealed class TrailsCommand(TextWriter output, TextWriter error)
 
     private static readonly string[] What = ["cortex", "function-gemma", "governor"];
 
-    public async Task<int> RunAsync(IReadOnlyList<string> args, string connectionString, TimeProvider clock, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(IReadOnlyList<string> args, string connectionString, TimeProvider clock, CancellationToken cancellationToken, GovernorSettings? governor = null)
     {
+        if (args.Count > 0 && args[0] == "warm-start")
+        {
+            return await new WarmStartCommand(output, error).RunAsync([.. args.Skip(1)], connectionString, governor ?? GovernorSettings.Default, cancellationToken).ConfigureAwait(false);
+        }
+
         if (args.Count == 0 || args[0] != "export")
         {
-            return Fail("trails takes: export --what cortex|function-gemma|governor [--since TIME] [--out FILE]");
+            return Fail("trails takes: export --what cortex|function-gemma|governor [--since TIME] [--out FILE], or warm-start --from FILE");
         }
 
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -132,7 +141,7 @@ public sealed class TrailsCommand(TextWriter output, TextWriter error)
     {
         var sql = what == "governor"
             ? """
-              select message_id, decided_at, policy, epoch, npc_id, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward
+              select message_id, decided_at, policy, epoch, npc_id, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, progress, cost
               from decision_trails where decided_at >= $1 order by decided_at, npc_id
               """
             : $"""
@@ -204,11 +213,25 @@ public sealed class TrailsCommand(TextWriter output, TextWriter error)
         json.WriteEndArray();
     }
 
-    /// <summary>A governor decision: the features as the user's message, the allocation as the assistant's, and the reward that followed.</summary>
+    /// <summary>
+    /// A governor decision: the features as the user's message, the allocation as the assistant's, the
+    /// village's reward, and what the NPC's previous decision yielded (its progress and cost; null when unknown).
+    /// </summary>
     private static void WriteGovernorExample(Utf8JsonWriter json, NpgsqlDataReader reader)
     {
         json.WriteString("model", reader.GetString(2));
         json.WriteNumber("reward", reader.GetDouble(10));
+        foreach (var (name, column) in new[] { ("progress", 11), ("cost", 12) })
+        {
+            if (reader.IsDBNull(column))
+            {
+                json.WriteNull(name);
+            }
+            else
+            {
+                json.WriteNumber(name, reader.GetDouble(column));
+            }
+        }
         var features = new System.Buffers.ArrayBufferWriter<byte>();
         using (var user = new Utf8JsonWriter(features))
         {

@@ -18,7 +18,7 @@ namespace Nimmerverse.Supervisor.Persistence;
 public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters, DatabaseStartup? startup = null) : IDecisionTrailStore
 {
     private const string Columns =
-        "message_id, epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms";
+        "message_id, epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms, progress, cost";
 
     public Task<int> WriteAsync(IReadOnlyList<DecisionTrail> batch, CancellationToken cancellationToken)
     {
@@ -91,6 +91,8 @@ public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, Post
             await importer.WriteAsync((short)trail.Output.LlmPriority, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
             await importer.WriteAsync(trail.Reward, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
             await importer.WriteAsync(trail.LatencyMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+            await importer.WriteAsync(trail.Outcome?.Progress, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+            await importer.WriteAsync(trail.Outcome?.Cost, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
         }
 
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);

@@ -13,10 +13,11 @@ public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource, Dat
 {
     public const int Keep = 5;
     /// <summary>
-    /// Weights fit a network of one input width: a checkpoint of another (before the cortex's features,
-    /// "torchsharp-governor/1" had 15) is another format, left alone, and the governor learns afresh.
+    /// Weights fit networks of one shape and input width: a checkpoint of another (the one-epoch
+    /// learner's "torchsharp-governor/in17", or "torchsharp-governor/1" with 15 inputs) is another
+    /// format, left alone, and the governor learns afresh.
     /// </summary>
-    private static readonly string Format = $"torchsharp-governor/in{Nimmerverse.Actors.Governor.GovernorFeatures.Count}";
+    private static readonly string Format = LearnedPolicy.WeightsFormat;
 
     public async Task SaveAsync(Guid messageId, long epoch, string policy, byte[] weights, CancellationToken cancellationToken)
     {

@@ -182,6 +182,9 @@ public static class SchemaMigrations
                 saved_at    timestamptz not null default now()
             );
             """),
+        new(9, "What each governor decision's predecessor yielded for its NPC (learning progress, cost in CPU-seconds): the offline start's rewards", """
+            alter table decision_trails add column progress double precision, add column cost double precision;
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

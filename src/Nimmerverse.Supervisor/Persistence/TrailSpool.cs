@@ -17,7 +17,8 @@ namespace Nimmerverse.Supervisor.Persistence;
 public sealed class TrailSpool : IDisposable
 {
     private const int FrameHeader = 8; // length (4) + CRC-32 (4)
-    private const int FormatVersion = 1;
+    /// <summary>Frames are written in format 2 (1 and a decision's outcome); format 1 frames, spooled before the upgrade, are still read.</summary>
+    private const int FormatVersion = 2;
 
     private readonly FileStream _file;
 
@@ -175,6 +176,9 @@ public sealed class TrailSpool : IDisposable
             writer.Write(trail.Output.LlmPriority);
             writer.Write(trail.Reward);
             writer.Write(trail.LatencyMs);
+            writer.Write(trail.Outcome is not null);
+            writer.Write(trail.Outcome?.Progress ?? 0);
+            writer.Write(trail.Outcome?.Cost ?? 0);
         }
 
         var bytes = payload.ToArray();
@@ -189,9 +193,9 @@ public sealed class TrailSpool : IDisposable
     {
         using var reader = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
         var version = reader.ReadByte();
-        if (version != FormatVersion)
+        if (version is not (1 or FormatVersion))
         {
-            throw new InvalidDataException($"spool frame of format {version}; this supervisor reads format {FormatVersion}");
+            throw new InvalidDataException($"spool frame of format {version}; this supervisor reads formats 1 to {FormatVersion}");
         }
 
         var messageId = new Guid(reader.ReadBytes(16));
@@ -207,6 +211,8 @@ public sealed class TrailSpool : IDisposable
         }
 
         var output = new NpcAllocation(reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadInt32());
-        return new DecisionTrail(messageId, epoch, npcId, host, policy, decidedAt, inputs, output, reader.ReadDouble(), reader.ReadDouble());
+        var (reward, latencyMs) = (reader.ReadDouble(), reader.ReadDouble());
+        var outcome = version >= 2 && reader.ReadBoolean() ? new NpcYield(reader.ReadDouble(), reader.ReadDouble()) : (NpcYield?)null;
+        return new DecisionTrail(messageId, epoch, npcId, host, policy, decidedAt, inputs, output, reward, latencyMs, outcome);
     }
 }

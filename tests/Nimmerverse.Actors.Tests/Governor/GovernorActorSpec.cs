@@ -31,22 +31,23 @@ public sealed class GovernorActorSpec : AkkaSpec
     /// <summary>A policy that wants what the test says, to see the governor's own rules at work.</summary>
     private sealed class WantingPolicy(Func<int, NpcAllocation> want) : IGovernorPolicy
     {
-        public List<double> Rewards { get; } = [];
+        public List<EpochYield> Outcomes { get; } = [];
 
         public string Name => "wanting";
 
         public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) => new([.. npcIds.Select(want)]);
 
-        public List<IReadOnlyDictionary<int, double>?> NpcRewards { get; } = [];
-
         public List<PolicyDecision> Learnt { get; } = [];
 
-        public void Learn(PolicyDecision decision, double reward, IReadOnlyDictionary<int, double>? npcRewards = null)
+        public List<int> Forgotten { get; } = [];
+
+        public void Learn(PolicyDecision decision, EpochYield outcome)
         {
             Learnt.Add(decision);
-            Rewards.Add(reward);
-            NpcRewards.Add(npcRewards);
+            Outcomes.Add(outcome);
         }
+
+        public void Forget(int npcId) => Forgotten.Add(npcId);
 
         public byte[]? SaveWeights() => null;
 
@@ -74,9 +75,9 @@ public sealed class GovernorActorSpec : AkkaSpec
             AllocationPlannerTests.Settings(budget) with { Epoch = TimeSpan.FromHours(1) }, // epochs run when the test says
             AllocationPlannerTests.Village, _bridge.Ref, Dev, newPolicy, _trails, npcHostOf ?? (host => host == "theia" ? _npcHost.Ref : null), "theia", _clock));
 
-    private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5, int level = 0) =>
+    private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5, int level = 0, double success = 0.5, double lifeforce = 50) =>
         new($"dev.npc.{npcId}.state", Envelopes.Of(new MessageSource($"npc-{npcId}", "npc", 1),
-            new NpcStateBody(npcId, 10, tickRate, measured, 1, 0, 3, 0.5, rewardRate, 0.1, 50, cpuMs, Level: level)), null);
+            new NpcStateBody(npcId, 10, tickRate, measured, 1, 0, 3, success, rewardRate, 0.1, lifeforce, cpuMs, Level: level)), null);
 
     private GovernorProtocol.Status StatusOf(IActorRef governor)
     {
@@ -245,44 +246,65 @@ public sealed class GovernorActorSpec : AkkaSpec
     }
 
     /// <summary>
-    /// NPC 1 over two epochs a second apart: 1 s of CPU so far, then 0.25 CPU-s more at a reward
-    /// rate of 0.2 and 5 ticks/s (1 reward/s), at <paramref name="levelThen"/>. Returns the policy that learnt.
+    /// NPC 1 over two epochs a second apart: 1 s of CPU so far, then 0.25 CPU-s more, its success
+    /// rate from 0.5 to <paramref name="successThen"/>, its lifeforce from 50 to 60, at
+    /// <paramref name="levelThen"/>. Returns the policy that learnt.
     /// </summary>
-    private WantingPolicy TwoEpochsOfNpc1(int levelThen = 0)
+    private WantingPolicy TwoEpochsOfNpc1(int levelThen = 0, double successThen = 0.6)
     {
         var policy = new WantingPolicy(id => new NpcAllocation(id, 5, 25, false, 5));
         var governor = Governor(policy);
-        governor.Tell(State(1, cpuMs: 1000, rewardRate: 0.2, measured: 5), TestActor);
+        governor.Tell(State(1, cpuMs: 1000), TestActor);
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
         StatusOf(governor); // the epoch has run before the clock moves
 
         _clock.Advance(TimeSpan.FromSeconds(1));
-        governor.Tell(State(1, cpuMs: 1250, rewardRate: 0.2, measured: 5, level: levelThen), TestActor);
+        governor.Tell(State(1, cpuMs: 1250, level: levelThen, success: successThen, lifeforce: 60), TestActor);
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
         StatusOf(governor);
         return policy;
     }
 
     [Test]
-    public void The_reward_is_the_villages_outcome_per_cpu_second()
+    public void What_an_epoch_yields_is_the_skill_gained_for_the_cpu_spent()
     {
         var policy = TwoEpochsOfNpc1();
 
         // The first epoch had no decision before it to learn about; the second teaches the first's.
-        Assert.That(policy.Rewards, Has.Count.EqualTo(1));
-        Assert.That(policy.Rewards[0], Is.EqualTo(4).Within(1e-9), "1 reward per second for 0.25 CPU-seconds per second");
-        Assert.That(policy.NpcRewards[0]![1], Is.EqualTo(4).Within(1e-9), "and the NPC's own, the only one");
+        var outcome = policy.Outcomes.Single();
+        var progress = 0.1 + (10 * GovernorObjective.LifeforceWeight); // success 0.5 -> 0.6, lifeforce 50 -> 60
+        Assert.That(outcome.Npcs[1], Is.EqualTo(new NpcYield(progress, 0.25)).Using<NpcYield>((a, b) => Math.Abs(a.Progress - b.Progress) < 1e-9 && Math.Abs(a.Cost - b.Cost) < 1e-9), "the NPC's own");
+        Assert.That(outcome.Ratio, Is.EqualTo(progress / 0.25).Within(1e-9), "and the village's, the only NPC");
         Assert.That(policy.Learnt.Single().Allocations, Is.EqualTo(new[] { new NpcAllocation(1, 5, 25, false, 5) }), "the lesson is about the first epoch's decision");
     }
 
     [Test]
-    public void A_level_gained_counts_in_the_reward_as_fifty_goals()
+    public void A_level_gained_counts_as_much_as_going_from_never_to_always_reaching_the_goal()
     {
-        var policy = TwoEpochsOfNpc1(levelThen: 1); // the village levelled up
+        var policy = TwoEpochsOfNpc1(levelThen: 1, successThen: 0.1); // the village levelled up; the new level is harder
 
-        // (1 reward + 50 for the level) over 0.25 CPU-seconds.
-        Assert.That(policy.Rewards.Single(), Is.EqualTo((1 + GovernorFeatures.LevelReward) / 0.25).Within(1e-9));
-        Assert.That(policy.NpcRewards.Single()![1], Is.EqualTo((1 + GovernorFeatures.LevelReward) / 0.25).Within(1e-9));
+        Assert.That(policy.Outcomes.Single().Npcs[1].Progress, Is.EqualTo(1 + 0.1 - 0.5 + (10 * GovernorObjective.LifeforceWeight)).Within(1e-9));
+    }
+
+    [Test]
+    public void A_brain_started_afresh_is_not_charged_with_its_predecessors_counters()
+    {
+        var policy = new WantingPolicy(id => new NpcAllocation(id, 5, 25, false, 5));
+        var governor = Governor(policy);
+        governor.Tell(State(1, cpuMs: 9000, success: 0.9), TestActor);
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        StatusOf(governor);
+
+        // Its brain crashed; the new process starts from nothing: no CPU used, no errands behind it.
+        governor.Tell(new Inbound<NpcLifecycleBody>("dev.supervisor.theia.npc", Envelopes.Of(
+            new MessageSource("supervisor@theia", "supervisor", 1), new NpcLifecycleBody(1, "restarted", 4242, Restarts: 1)), null), TestActor);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        governor.Tell(State(1, cpuMs: 50, success: 0), TestActor);
+        governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+        StatusOf(governor);
+
+        Assert.That(policy.Forgotten, Is.EqualTo(new[] { 1 }), "the policy was told");
+        Assert.That(policy.Outcomes.Single().Npcs, Is.Empty, "no epoch of the new process yet: a drop from 0.9 to 0 is not progress lost");
     }
 
     [Test]

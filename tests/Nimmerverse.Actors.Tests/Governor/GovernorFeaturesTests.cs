@@ -40,4 +40,21 @@ public sealed class GovernorFeaturesTests
         var next = GovernorFeatures.Build(observations.Present(Start.AddSeconds(1), TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start.AddSeconds(1));
         Assert.That(next.Features[0][CortexQueue], Is.Zero, "counted once, for the epoch it happened in");
     }
+
+    [Test]
+    public void An_npcs_role_is_one_of_three_features_and_an_unknown_one_none()
+    {
+        var observations = new NpcObservations(10, "theia");
+        observations.Accept(State(1) with { Role = "small" }, Start);
+        observations.Accept(State(2) with { Role = "large" }, Start);
+        observations.Accept(State(3), Start); // a brain older than the field
+        observations.Accept(State(4) with { Role = "colossal" }, Start);
+
+        var epoch = GovernorFeatures.Build(observations.Present(Start, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start);
+
+        Assert.That(epoch.Features.Select(f => f[GovernorFeatures.RoleAt..]), Is.EqualTo(new[]
+        {
+            new[] { 1f, 0, 0 }, [0, 0, 1], [0, 0, 0], [0, 0, 0],
+        }));
+    }
 }

@@ -76,7 +76,11 @@ public sealed class TrailsExportTests : FreshDatabaseTest
             Assert.That(asItWas.GetProperty("features").GetArrayLength(), Is.EqualTo(first.Inputs.Length));
             Assert.That(allocation.GetProperty("llm_priority").GetInt32(), Is.EqualTo(first.Output.LlmPriority));
             Assert.That(decision.GetProperty("reward").GetDouble(), Is.EqualTo(first.Reward).Within(1e-9));
+            Assert.That(decision.GetProperty("progress").ValueKind, Is.EqualTo(JsonValueKind.Null), "its NPC's first epoch: no outcome before it");
         });
+        var withOutcome = governor.First(t => t.Outcome is not null);
+        var line = decisions.Select(l => JsonDocument.Parse(l).RootElement).Single(l => l.GetProperty("trail_id").GetGuid() == withOutcome.MessageId);
+        Assert.That((line.GetProperty("progress").GetDouble(), line.GetProperty("cost").GetDouble()), Is.EqualTo((withOutcome.Outcome!.Value.Progress, withOutcome.Outcome.Value.Cost)));
     }
 
     [TestCase("--what", "dreams")]

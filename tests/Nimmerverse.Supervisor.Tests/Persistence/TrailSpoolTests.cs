@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
 using Nimmerverse.Supervisor.Persistence;
 using Nimmerverse.Testing;
 
@@ -32,6 +35,45 @@ public sealed class TrailSpoolTests
         Assert.That(read.Select(c => c.Count), Is.EqualTo(new[] { 50, 50, 20 }));
         var all = read.SelectMany(c => c).ToList();
         Assert.That(all.Zip(batch).All(pair => pair.First.SameAs(pair.Second)), Is.True);
+    }
+
+    [Test]
+    public void A_frame_spooled_by_a_supervisor_before_outcomes_were_recorded_is_read_without_one()
+    {
+        // Format 1, as the spool wrote it before decision trails carried their outcome.
+        var old = Trails.One(4, 6);
+        using var payload = new MemoryStream();
+        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write((byte)1);
+            writer.Write(old.MessageId.ToByteArray());
+            writer.Write(old.Epoch);
+            writer.Write(old.NpcId);
+            writer.Write(old.Host);
+            writer.Write(old.Policy);
+            writer.Write(old.DecidedAt.UtcTicks);
+            writer.Write(old.Inputs.Length);
+            Array.ForEach(old.Inputs, writer.Write);
+            writer.Write(old.Output.NpcId);
+            writer.Write(old.Output.TickRateHz);
+            writer.Write(old.Output.CpuQuotaPercent);
+            writer.Write(old.Output.GateOpen);
+            writer.Write(old.Output.LlmPriority);
+            writer.Write(old.Reward);
+            writer.Write(old.LatencyMs);
+        }
+
+        var bytes = payload.ToArray();
+        var frame = new byte[8 + bytes.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, bytes.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), Crc32.HashToUInt32(bytes));
+        bytes.CopyTo(frame, 8);
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        File.WriteAllBytes(_path, frame);
+
+        using var spool = new TrailSpool(_path, 1 << 20);
+        var read = spool.ReadAll(10).SelectMany(c => c).Single();
+        Assert.That(read.SameAs(old with { Outcome = null }), Is.True, $"{read}");
     }
 
     [Test]

@@ -1,0 +1,44 @@
+using Nimmerverse.Protocol;
+
+namespace Nimmerverse.Actors.Governor;
+
+/// <summary>
+/// What the governor is for, in one place: the village's learning progress per unit of what it
+/// spends. An NPC's <see cref="Skill"/> is its curriculum level plus its success rate on it, so a
+/// level gained counts as much as going from never to always reaching its goals; its progress over
+/// an epoch is the skill it gained and, a little, the lifeforce it gained net (its goals against its
+/// moves and the cortex's answers it paid for). What it spent is its CPU-seconds and, priced in
+/// CPU-seconds, the time it waited for the cortex. Why, and how the learner uses it, is in
+/// docs/learning.md.
+/// </summary>
+public static class GovernorObjective
+{
+    /// <summary>Progress per point of lifeforce gained net: a goal (1 point) is worth a thousandth of a level.</summary>
+    public const double LifeforceWeight = 0.001;
+
+    /// <summary>CPU-seconds charged per second an NPC waited for the cortex (in its queue and in the call).</summary>
+    public const double CortexWaitCost = 0.01;
+
+    /// <summary>What an NPC knows: its level, plus the share of its recent errands it reached.</summary>
+    public static double Skill(NpcStateBody state) => state.Level + state.SuccessRate;
+
+    /// <summary>One NPC's epoch, between two states of the same brain process.</summary>
+    public static NpcYield Of(NpcStateBody before, NpcStateBody now, double cortexWaitMs) => new(
+        Skill(now) - Skill(before) + (LifeforceWeight * (now.Lifeforce - before.Lifeforce)),
+        (Math.Max(now.CpuMs - before.CpuMs, 0) / 1000) + (CortexWaitCost * Math.Max(cortexWaitMs, 0) / 1000));
+}
+
+/// <summary>One NPC's epoch: the progress it made and what it cost (CPU-seconds, the cortex's waits priced in).</summary>
+public readonly record struct NpcYield(double Progress, double Cost);
+
+/// <summary>The village's epoch: the sums over its NPCs, and each NPC's own (those with an epoch behind them).</summary>
+public sealed record EpochYield(double Progress, double Cost, IReadOnlyDictionary<int, NpcYield> Npcs)
+{
+    public static readonly EpochYield None = new(0, 0, new Dictionary<int, NpcYield>());
+
+    /// <summary>Learning progress per CPU-second: the village's score for the epoch (0 when nothing was spent).</summary>
+    public double Ratio => Cost > 0 ? Progress / Cost : 0;
+
+    public static EpochYield Sum(IReadOnlyDictionary<int, NpcYield> npcs) =>
+        new(npcs.Values.Sum(n => n.Progress), npcs.Values.Sum(n => n.Cost), npcs);
+}

@@ -1,0 +1,326 @@
+using System.Runtime.InteropServices;
+using Nimmerverse.Protocol;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Nimmerverse.Actors.Governor;
+
+/// <summary>
+/// The learned governor, an actor-critic shared by every NPC (its features include the NPC's role
+/// and the village's context). The actor's four outputs in 0..1 map to tick rate, CPU quota, gate
+/// and LLM priority; it explores with Gaussian noise around them (the gate a coin of its
+/// probability). The critic estimates what following the actor is worth from an NPC's features.
+/// Each NPC's reward for an epoch is its progress less its cost at the village's price
+/// (<see cref="Price"/>: the village's progress per CPU-second, so that what beats the village's
+/// own average is worth doing, Dinkelbach's way to a ratio), and a decision is credited with the
+/// rewards of the <see cref="DelayedCredit.Horizon"/> epochs after it (<see cref="DelayedCredit"/>).
+/// The reasons are in docs/learning.md.
+/// </summary>
+public sealed class LearnedPolicy : IGovernorPolicy
+{
+    /// <summary>Epochs a decision is credited with by default: a minute of what follows it.</summary>
+    public const int DefaultHorizon = 30;
+
+    public const double DefaultDiscount = 0.97;
+
+    public const double DefaultLambda = 0.95;
+
+    private const int Outputs = 4;
+
+    /// <summary>Credited decisions a learning step looks at, at most.</summary>
+    private const int LearningSample = 256;
+
+    /// <summary>How fast the price and the rewards' scale follow the village (about 50 epochs).</summary>
+    private const double Smoothing = 0.02;
+
+    /// <summary>The most an offline example is weighted (advantage-weighted regression: e^(advantage / temperature), capped).</summary>
+    private const double MaxOfflineWeight = 20;
+
+    /// <summary>The temperature of those weights, in units of the advantages' spread: lower follows the best recorded decisions more closely.</summary>
+    private const double OfflineTemperature = 0.5;
+
+    private readonly nn.Module<Tensor, Tensor> _actor;
+    private readonly nn.Module<Tensor, Tensor> _critic;
+    private readonly optim.Optimizer _optimizer;
+    private readonly DelayedCredit _credit;
+    private readonly (int Horizon, double Discount, double Lambda) _creditShape;
+    private readonly double _sigma;
+    private readonly Random _random;
+    private readonly List<DelayedCredit.Credited> _credited = [];
+    private (double Progress, double Cost)? _village;
+    private double _rewardScale;
+
+    public LearnedPolicy(double exploration, double learningRate, int seed, int horizon = DefaultHorizon, double discount = DefaultDiscount, double lambda = DefaultLambda)
+    {
+        torch.random.manual_seed(seed);
+        // Matrices of at most 2,500 x 32: one thread does them faster than a pool that must wake up
+        // (measured: the pool's hand-offs were the p99), and the supervisor's actors keep the other core.
+        torch.set_num_threads(1);
+        _random = new Random(seed);
+        _sigma = exploration;
+        _credit = new DelayedCredit(horizon, discount, lambda);
+        _creditShape = (horizon, discount, lambda);
+        _actor = nn.Sequential(
+            ("in", nn.Linear(GovernorFeatures.Count, 32)),
+            ("tanh1", nn.Tanh()),
+            ("hidden", nn.Linear(32, 32)),
+            ("tanh2", nn.Tanh()),
+            ("out", nn.Linear(32, Outputs)));
+        _critic = nn.Sequential(
+            ("in", nn.Linear(GovernorFeatures.Count, 32)),
+            ("tanh1", nn.Tanh()),
+            ("out", nn.Linear(32, 1)));
+        _optimizer = optim.Adam(_actor.parameters().Concat(_critic.parameters()), learningRate);
+    }
+
+    /// <summary>What its checkpoints hold: weights for this network shape and input width, no other.</summary>
+    public static string WeightsFormat => $"torchsharp-governor/actor-critic/in{GovernorFeatures.Count}";
+
+    public string Name => GovernorSettings.Learned;
+
+    /// <summary>Updates made so far.</summary>
+    public long Updates { get; private set; }
+
+    /// <summary>What an epoch's progress is worth per CPU-second spent: the village's own ratio, smoothed (0 until an epoch has cost something).</summary>
+    public double Price => _village is { Cost: > 0 } v ? v.Progress / v.Cost : 0;
+
+    /// <summary>What a decision leaves for learning: who, what they saw, what was done, what the critic expected.</summary>
+    private sealed record Memory(int[] Ids, float[][] Inputs, float[][] Actions, float[] Values) : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+
+    public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
+    {
+        if (npcIds.Count == 0)
+        {
+            return new PolicyDecision([]);
+        }
+
+        float[] means, values;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            var inputs = Stack(features);
+            // A contiguous result read as one block: the element accessor walks it one index at a time.
+            means = MemoryMarshal.Cast<byte, float>(sigmoid(_actor.forward(inputs)).contiguous().bytes).ToArray();
+            values = MemoryMarshal.Cast<byte, float>(_critic.forward(inputs).contiguous().bytes).ToArray();
+        }
+
+        var actions = new float[npcIds.Count][];
+        var decided = new NpcAllocation[npcIds.Count];
+        for (var i = 0; i < npcIds.Count; i++)
+        {
+            var a = actions[i] = new float[Outputs];
+            for (var k = 0; k < Outputs; k++)
+            {
+                var mean = means[(i * Outputs) + k];
+                // The draw itself is remembered, the clamp applied only to what is decided: a
+                // likelihood of clamped draws would push an output at its bound further out.
+                a[k] = k == 2 ? (_random.NextDouble() < mean ? 1 : 0) : (float)(mean + (_sigma * Gaussian()));
+            }
+
+            decided[i] = new NpcAllocation(
+                npcIds[i],
+                TickRates.MinHz + (Math.Clamp(a[0], 0, 1) * (TickRates.MaxHz - TickRates.MinHz)),
+                CpuQuotas.MinPercent + (Math.Clamp(a[1], 0, 1) * (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
+                a[2] > 0.5f,
+                (int)Math.Round(Math.Clamp(a[3], 0, 1) * 10));
+        }
+
+        return new PolicyDecision(decided, new Memory([.. npcIds], features, actions, values));
+    }
+
+    public void Learn(PolicyDecision decision, EpochYield outcome)
+    {
+        if (decision.Memory is not Memory memory || !double.IsFinite(outcome.Progress) || !double.IsFinite(outcome.Cost))
+        {
+            return;
+        }
+
+        if (outcome.Cost > 0)
+        {
+            _village = _village is { } v
+                ? (v.Progress + (Smoothing * (outcome.Progress - v.Progress)), v.Cost + (Smoothing * (outcome.Cost - v.Cost)))
+                : (outcome.Progress, outcome.Cost);
+        }
+
+        var price = Price;
+        _credit.Retain(memory.Ids.ToHashSet());
+        for (var i = 0; i < memory.Ids.Length; i++)
+        {
+            var id = memory.Ids[i];
+            if (!outcome.Npcs.TryGetValue(id, out var own) || !double.IsFinite(own.Progress) || !double.IsFinite(own.Cost))
+            {
+                _credit.Forget(id); // no epoch behind it: what came before is cut off from what follows
+                continue;
+            }
+
+            var reward = own.Progress - (price * own.Cost);
+            _rewardScale = _rewardScale == 0 ? Math.Abs(reward) : _rewardScale + (Smoothing * (Math.Abs(reward) - _rewardScale));
+            _credit.Add(id, new DelayedCredit.Step(memory.Inputs[i], memory.Actions[i], memory.Values[i], (float)(reward / Math.Max(_rewardScale, 1e-9))));
+        }
+
+        _credited.Clear();
+        _credit.Collect(_credited);
+        if (_credited.Count >= 2)
+        {
+            Step(_credited.Count > LearningSample ? [.. _credited.OrderBy(_ => _random.Next()).Take(LearningSample)] : _credited);
+        }
+    }
+
+    public void Forget(int npcId) => _credit.Forget(npcId);
+
+    /// <summary>One decision of a trail as the offline start reads it: what the NPC's features were, what was decided, and what followed over the next epoch.</summary>
+    public readonly record struct TrailStep(float[] Inputs, NpcAllocation Allocation, NpcYield Outcome);
+
+    /// <summary>
+    /// The offline start: learns from recorded decisions (each trajectory one NPC's consecutive epochs,
+    /// under whatever policy decided them) before any online epoch. The price is the recorded village's
+    /// own ratio; each pass credits every decision with a full horizon behind it, as online, and moves
+    /// the critic toward the returns and the actor toward the recorded allocations in proportion to
+    /// e^(advantage / temperature) (advantage-weighted regression, Peng et al., 2019: off-policy data, so the actor
+    /// imitates what went better than expected rather than following a gradient of its own draws).
+    /// Returns the decisions credited per pass.
+    /// </summary>
+    public int WarmStart(IReadOnlyList<IReadOnlyList<TrailStep>> trajectories, int passes)
+    {
+        var all = trajectories.SelectMany(t => t).Where(s => double.IsFinite(s.Outcome.Progress) && double.IsFinite(s.Outcome.Cost)).ToList();
+        var cost = all.Sum(s => s.Outcome.Cost);
+        if (all.Count == 0 || cost <= 0)
+        {
+            return 0;
+        }
+
+        _village = (all.Average(s => s.Outcome.Progress), cost / all.Count);
+        var price = Price;
+        _rewardScale = Math.Max(all.Average(s => Math.Abs(s.Outcome.Progress - (price * s.Outcome.Cost))), 1e-9);
+        var credited = new List<DelayedCredit.Credited>();
+        for (var pass = 0; pass < passes; pass++)
+        {
+            credited.Clear();
+            var credit = new DelayedCredit(_creditShape.Horizon, _creditShape.Discount, _creditShape.Lambda);
+            for (var t = 0; t < trajectories.Count; t++)
+            {
+                var steps = trajectories[t];
+                float[] values;
+                using (var scope = NewDisposeScope())
+                using (no_grad())
+                {
+                    values = steps.Count == 0 ? [] : MemoryMarshal.Cast<byte, float>(_critic.forward(Stack([.. steps.Select(s => s.Inputs)])).contiguous().bytes).ToArray();
+                }
+
+                for (var i = 0; i < steps.Count; i++)
+                {
+                    var (inputs, allocation, outcome) = steps[i];
+                    credit.Add(t, new DelayedCredit.Step(inputs, ActionOf(allocation), values[i], (float)((outcome.Progress - (price * outcome.Cost)) / _rewardScale)));
+                }
+
+                credit.Collect(credited);
+                credit.Forget(t); // its last decisions have no horizon behind them
+            }
+
+            foreach (var batch in credited.OrderBy(_ => _random.Next()).Chunk(LearningSample).Where(b => b.Length >= 2))
+            {
+                Step(batch, offline: true);
+            }
+        }
+
+        return credited.Count;
+    }
+
+    /// <summary>A recorded allocation as the actor's outputs in 0..1 (tick rate, quota, gate, priority).</summary>
+    private static float[] ActionOf(NpcAllocation a) =>
+    [
+        (float)((a.TickRateHz - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)),
+        (float)((a.CpuQuotaPercent - CpuQuotas.MinPercent) / (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
+        a.GateOpen ? 1 : 0,
+        a.LlmPriority / 10f,
+    ];
+
+    public byte[]? SaveWeights()
+    {
+        using var stream = new MemoryStream();
+        using var writer = new BinaryWriter(stream);
+        foreach (var network in new[] { _actor, _critic })
+        {
+            using var part = new MemoryStream();
+            network.save(part); // closes it; its bytes stay readable
+            var bytes = part.ToArray();
+            writer.Write(bytes.Length);
+            writer.Write(bytes);
+        }
+
+        writer.Flush();
+        return stream.ToArray();
+    }
+
+    public void LoadWeights(byte[] weights)
+    {
+        using var reader = new BinaryReader(new MemoryStream(weights));
+        foreach (var network in new[] { _actor, _critic })
+        {
+            using var part = new MemoryStream(reader.ReadBytes(reader.ReadInt32()));
+            network.load(part);
+        }
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _actor.Dispose();
+        _critic.Dispose();
+    }
+
+    /// <summary>Rows of <paramref name="width"/> numbers as one matrix.</summary>
+    private static Tensor Stack(IReadOnlyList<float[]> rows, int width = GovernorFeatures.Count)
+    {
+        var flat = new float[rows.Count * width];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            rows[i].CopyTo(flat, i * width);
+        }
+
+        return tensor(flat, [rows.Count, width]);
+    }
+
+    /// <summary>
+    /// One step of both networks on credited decisions: the actor toward what beat the critic (online,
+    /// by its advantage; <paramref name="offline"/>, by e^(advantage / temperature)), the critic toward what followed.
+    /// </summary>
+    private void Step(IReadOnlyList<DelayedCredit.Credited> batch, bool offline = false)
+    {
+        using var scope = NewDisposeScope();
+        var inputs = Stack([.. batch.Select(c => c.Inputs)]);
+        var actions = Stack([.. batch.Select(c => c.Actions)], Outputs);
+        var advantage = tensor(batch.Select(c => c.Advantage).ToArray());
+        var returns = tensor(batch.Select(c => c.Return).ToArray());
+        // Advantages in units of their spread within the batch: the step's size does not follow the reward's.
+        advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-6);
+
+        var means = sigmoid(_actor.forward(inputs));
+        var index = tensor(new long[] { 0, 1, 3 });
+        var mu = means.index_select(1, index);
+        var taken = actions.index_select(1, index);
+        // Gaussian log-likelihood (up to a constant) of the continuous outputs, Bernoulli of the gate.
+        // Without exploration (0) the likelihood is still taken as of a narrow Gaussian, not divided by zero.
+        var sigma = Math.Max(_sigma, 0.05);
+        var gaussian = -((taken - mu).pow(2) / (2 * sigma * sigma)).sum(1);
+        var p = means.select(1, 2).clamp(1e-4, 1 - 1e-4);
+        var gate = actions.select(1, 2);
+        var bernoulli = (gate * p.log()) + ((1 - gate) * (1 - p).log());
+        var weight = offline ? (advantage / OfflineTemperature).exp().clamp_max(MaxOfflineWeight) : advantage;
+        var actorLoss = -(weight * (gaussian + bernoulli)).mean();
+        var criticLoss = (_critic.forward(inputs).squeeze(1) - returns).pow(2).mean();
+        _optimizer.zero_grad();
+        (actorLoss + (0.5 * criticLoss)).backward();
+        nn.utils.clip_grad_norm_(_actor.parameters().Concat(_critic.parameters()), 1.0);
+        _optimizer.step();
+        Updates++;
+    }
+
+    /// <summary>A standard normal draw (Box-Muller).</summary>
+    private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
+}
