@@ -3,10 +3,13 @@ using System.Globalization;
 using NATS.Client.Core;
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Protocol;
+using Nimmerverse.Supervisor.Cli;
 using Nimmerverse.Supervisor.Configuration;
 using Nimmerverse.Supervisor.Hosting;
+using Nimmerverse.Supervisor.Persistence;
 using Nimmerverse.Testing;
 using Nimmerverse.Testing.Nats;
+using Nimmerverse.Testing.Nyx;
 using Nimmerverse.Testing.Postgres;
 using Npgsql;
 using Serilog;
@@ -19,14 +22,48 @@ namespace Nimmerverse.Bench;
 /// database per run, so no brain and no governor starts from another run's weights). After a
 /// warm-up, over a fixed window, the village's learning progress per CPU-second
 /// (<see cref="GovernorObjective"/>) is measured from the brains' own states, not from what the
-/// governor computes. Policies: <c>learned</c>, <c>progress-share</c>, and <c>fixed:HZ</c> (equal-share
-/// at that rate: the grid searched in hindsight). Printed: every run, then per policy the mean over
+/// governor computes. Policies: <c>learned</c>, <c>learned-warm</c> (the learned governor warm-started
+/// from the trails of the same seed's <c>progress-share</c> run, which must come before it:
+/// <c>trails export</c>, then <c>trails warm-start</c>), <c>progress-share</c>, and <c>fixed:HZ</c>
+/// (equal-share at that rate: the grid searched in hindsight). Printed: every run, then per policy the mean over
 /// seeds, and the learned governor's ratio to the best baseline with a 95 % confidence interval
 /// (Student's t over the seeds, paired by seed).
 /// </summary>
 internal static class GovernorLearningBenchmark
 {
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies);
+    private const string LearnedWarm = "learned-warm";
+
+    /// <param name="Population">Brains in the village.</param>
+    /// <param name="Roles">Their roles (<c>Npc:Role</c>: one, or a mix handed out in turn).</param>
+    /// <param name="WarmUp">Time before the window.</param>
+    /// <param name="Window">Time measured.</param>
+    /// <param name="Seeds">Seeds 1..Seeds of the world and the governor, each run under every policy.</param>
+    /// <param name="Policies">The policies, in the order they run for each seed.</param>
+    /// <param name="FiniteCortex">A real cortex (nimmerverse-nyx with its tiny model) serving one call at a time, which NPCs ask after 3 failed errands in a row; else none, and no NPC asks.</param>
+    /// <param name="Lifetime">Newcomers: <c>Npc:Lifetime</c> (zero: NPCs never leave).</param>
+    /// <param name="HostBudgetPercent">A tight CPU budget: <c>Governor:HostCpuBudgetPercent</c> (null: the default).</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null)
+    {
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, comma-separated.</summary>
+        public Scenario With(string knobs)
+        {
+            var scenario = this;
+            foreach (var knob in knobs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var (name, value) = knob.Split('=') is [var n, var v] ? (n, v) : (knob, "");
+                scenario = name switch
+                {
+                    "none" => scenario,
+                    "finite-cortex" => scenario with { FiniteCortex = true },
+                    "lifetime" => scenario with { Lifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
+                    "budget" => scenario with { HostBudgetPercent = double.Parse(value, CultureInfo.InvariantCulture) },
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT)"),
+                };
+            }
+
+            return scenario;
+        }
+    }
 
     /// <summary>One run's outcome: progress per CPU-second over the window, and what the brains ran at, by role.</summary>
     private sealed record Run(string Policy, int Seed, double Progress, double CpuSeconds, IReadOnlyDictionary<string, double> RateByRole, double MeanSuccess, int Levels)
@@ -38,15 +75,17 @@ internal static class GovernorLearningBenchmark
     {
         await using var nats = await NatsServer.StartAsync();
         await using var postgres = await PrivatePostgres.StartAsync();
+        await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
+        var databases = new Dictionary<(string Policy, int Seed), string>();
         for (var seed = 1; seed <= scenario.Seeds; seed++)
         {
             foreach (var policy in scenario.Policies)
             {
-                var run = await MeasureAsync(nats, postgres, scenario, policy, seed);
+                var run = await MeasureAsync(nats, postgres, nyx, scenario, policy, seed, databases);
                 runs.Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{policy,-14} | {seed,4} | {run.Progress,8:F3} | {run.CpuSeconds,5:F1} | {run.Ratio,18:F4} | {run.MeanSuccess,12:P0} | {run.Levels,6} | {string.Join(", ", run.RateByRole.Select(r => $"{r.Key} {r.Value:F1}"))}"));
@@ -65,19 +104,22 @@ internal static class GovernorLearningBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{policy,-14} | {mean,34:F4} | ±{half:F4}"));
         }
 
-        var baselines = policies.Where(p => p != GovernorSettings.Learned).ToList();
-        if (!policies.Contains(GovernorSettings.Learned) || baselines.Count == 0)
+        var baselines = policies.Where(p => !p.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal)).ToList();
+        if (baselines.Count == 0)
         {
             return;
         }
 
         // The best baseline in hindsight: the one with the highest mean over the seeds.
         var best = baselines.MaxBy(p => runs.Where(r => r.Policy == p).Average(r => r.Ratio))!;
-        var paired = runs.Where(r => r.Policy == GovernorSettings.Learned)
-            .Select(l => l.Ratio / runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio).ToList();
-        var (ratio, interval) = MeanInterval(paired);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"learned / best baseline ({best}): {ratio:F2} ± {interval:F2} (95 % CI over {paired.Count} seeds; per seed {string.Join(", ", paired.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))})"));
+        foreach (var learned in policies.Where(p => p.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal)))
+        {
+            var paired = runs.Where(r => r.Policy == learned)
+                .Select(l => l.Ratio / runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio).ToList();
+            var (ratio, interval) = MeanInterval(paired);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{learned} / best baseline ({best}): {ratio:F2} ± {interval:F2} (95 % CI over {paired.Count} seeds; per seed {string.Join(", ", paired.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))})"));
+        }
     }
 
     /// <summary>The mean and the half-width of its 95 % confidence interval (Student's t; 0 for one value).</summary>
@@ -94,9 +136,30 @@ internal static class GovernorLearningBenchmark
         return (mean, t975[Math.Min(values.Count - 2, t975.Length - 1)] * sd / Math.Sqrt(values.Count));
     }
 
-    private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, Scenario scenario, string policy, int seed)
+    private static string ConnectionTo(PrivatePostgres postgres, string database) =>
+        postgres.ConnectionString.Replace("Database=postgres", $"Database={database}", StringComparison.Ordinal);
+
+    /// <summary>The learned governor of <paramref name="database"/> warm-started from the trails in <paramref name="source"/>, by the CLI's own commands.</summary>
+    private static async Task WarmStartAsync(PrivatePostgres postgres, string source, string database, int seed)
     {
-        var database = $"bench_{Guid.NewGuid():N}";
+        var file = Path.Combine(Path.GetTempPath(), $"{database}.governor.jsonl");
+        await using (var target = NpgsqlDataSource.Create(ConnectionTo(postgres, database)))
+        {
+            await SchemaMigrations.ApplyAsync(target, CancellationToken.None);
+        }
+
+        if (await new TrailsCommand(TextWriter.Null, Console.Error).RunAsync(["export", "--what", "governor", "--out", file], ConnectionTo(postgres, source), TimeProvider.System, CancellationToken.None) != 0
+            || await new TrailsCommand(Console.Out, Console.Error).RunAsync(["warm-start", "--from", file], ConnectionTo(postgres, database), TimeProvider.System, CancellationToken.None, GovernorSettings.Default with { Seed = seed }) != 0)
+        {
+            throw new InvalidOperationException("the warm start failed (above)");
+        }
+
+        File.Delete(file);
+    }
+
+    private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, Dictionary<(string Policy, int Seed), string> databases)
+    {
+        var database = databases[(policy, seed)] = $"bench_{Guid.NewGuid():N}";
         await using (var admin = new NpgsqlConnection(postgres.ConnectionString))
         {
             await admin.OpenAsync();
@@ -104,8 +167,21 @@ internal static class GovernorLearningBenchmark
             await create.ExecuteNonQueryAsync();
         }
 
+        if (policy == LearnedWarm)
+        {
+            await WarmStartAsync(postgres, databases.TryGetValue((GovernorSettings.ProgressShare, seed), out var source) ? source : throw new ArgumentException($"{LearnedWarm} needs a {GovernorSettings.ProgressShare} run of the same seed before it"), database, seed);
+        }
+
         var fixedRate = policy.StartsWith("fixed:", StringComparison.Ordinal) ? policy["fixed:".Length..] : null;
-        var environment = SupervisorEnvironment.Local(nats.Url, postgres.ConnectionString.Replace("Database=postgres", $"Database={database}", StringComparison.Ordinal),
+        (string, string)[] cortex = nyx is null
+            ? [("NIMMERVERSE_NPC__ASKCORTEXAFTER", "0")]
+            : [("NIMMERVERSE_NPC__ASKCORTEXAFTER", "3"), ("NIMMERVERSE_CORTEX__ENDPOINT", nyx.ApiBase.ToString()), ("NIMMERVERSE_CORTEX__MAXCONCURRENT", "1")];
+        (string, string)[] knobs =
+        [
+            ("NIMMERVERSE_NPC__LIFETIME", scenario.Lifetime.ToString("c", CultureInfo.InvariantCulture)),
+            .. scenario.HostBudgetPercent is { } budget ? new[] { ("NIMMERVERSE_GOVERNOR__HOSTCPUBUDGETPERCENT", budget.ToString(CultureInfo.InvariantCulture)) } : Array.Empty<(string, string)>(),
+        ];
+        var environment = SupervisorEnvironment.Local(nats.Url, ConnectionTo(postgres, database), [.. cortex, .. knobs,
             ("NIMMERVERSE_LOGGING__TARGET", "console"),
             ("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "Warning"),
             ("NIMMERVERSE_NPC__POPULATION", scenario.Population.ToString(CultureInfo.InvariantCulture)),
@@ -113,10 +189,10 @@ internal static class GovernorLearningBenchmark
             ("NIMMERVERSE_NPC__BRAINPATH", RepositoryPaths.BrainExecutable),
             ("NIMMERVERSE_NPC__BACKEND", "none"),
             ("NIMMERVERSE_NPC__TICKRATEHZ", fixedRate ?? "5"),
-            ("NIMMERVERSE_GOVERNOR__POLICY", fixedRate is null ? policy : GovernorSettings.EqualShare),
+            ("NIMMERVERSE_GOVERNOR__POLICY", fixedRate is not null ? GovernorSettings.EqualShare : policy == LearnedWarm ? GovernorSettings.Learned : policy),
             ("NIMMERVERSE_GOVERNOR__SEED", seed.ToString(CultureInfo.InvariantCulture)),
             ("NIMMERVERSE_WORLD__SEED", seed.ToString(CultureInfo.InvariantCulture)),
-            ("NIMMERVERSE_TRAILS__SPOOLPATH", Path.Combine(Path.GetTempPath(), $"{database}.spool")));
+            ("NIMMERVERSE_TRAILS__SPOOLPATH", Path.Combine(Path.GetTempPath(), $"{database}.spool"))]);
         var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
         await using var app = SupervisorHost.Build(loaded, new LoggerConfiguration().MinimumLevel.Warning().CreateLogger());
         await app.StartAsync();

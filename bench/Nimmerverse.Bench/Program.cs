@@ -5,7 +5,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS] [ENGINES=lean,torch]   (an engine as lean:paused pauses the brains: an idle tick)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor [EPOCHS]
-// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [SEEDS] [ROLES] [POLICIES]   (as root: a private PostgreSQL)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [SEEDS] [ROLES] [POLICIES] [KNOBS: finite-cortex,lifetime=S,budget=P]   (as root: a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- trails [ROWS]   (as root: starts a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- scopes [BRAINS] [CHANGES]   (as root: boots the systemd sandbox)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- spawn [ROUNDS]   (as root, with the nyx-nervous user)
@@ -49,7 +49,7 @@ switch (what)
             TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 20),
             TimeSpan.FromSeconds(args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 120),
             args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3,
-            (args.Length > 6 ? args[6] : "learned,progress-share,fixed:2,fixed:5,fixed:10,fixed:20").Split(',')));
+            (args.Length > 6 ? args[6] : "learned,progress-share,learned-warm,fixed:2,fixed:5,fixed:10,fixed:20").Split(',')).With(args.Length > 7 ? args[7] : "none"));
         return 0;
     case "trails":
         await TrailBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500_000);

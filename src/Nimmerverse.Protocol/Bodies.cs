@@ -195,7 +195,8 @@ public sealed record NerveCommandBody(string Command, int? DurationMs = null) : 
 /// <summary>
 /// A brain process's life as its host saw it (<c>npc_lifecycle</c>, on <c>{env}.supervisor.{host}.npc</c>):
 /// <c>spawned</c>, <c>exited</c> (with its exit code or signal), <c>restarted</c>, <c>oom</c>,
-/// <c>gave-up</c> (too many restarts in the window) or <c>adopted</c> (found running after a supervisor restart).
+/// <c>gave-up</c> (too many restarts in the window), <c>adopted</c> (found running after a supervisor restart) or
+/// <c>retired</c> (its lifetime over, <c>Npc:Lifetime</c>: a newcomer takes the NPC's place, learning from nothing).
 /// </summary>
 public sealed record NpcLifecycleBody(
     int NpcId,
@@ -207,7 +208,7 @@ public sealed record NpcLifecycleBody(
     string? Unit = null,
     string? Detail = null) : IMessageBody
 {
-    public static readonly IReadOnlySet<string> Events = new HashSet<string>(StringComparer.Ordinal) { "spawned", "exited", "restarted", "oom", "gave-up", "adopted" };
+    public static readonly IReadOnlySet<string> Events = new HashSet<string>(StringComparer.Ordinal) { "spawned", "exited", "restarted", "oom", "gave-up", "adopted", "retired" };
 
     public static string MessageType => "npc_lifecycle";
 

@@ -30,7 +30,11 @@ namespace Nimmerverse.Protocol;
 /// Null: no lease (a brain run by hand).
 /// </param>
 /// <param name="Engine">What runs the brain's networks, one of <see cref="Engines"/>.</param>
-public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null, int AskCortexAfter = 0, TimeSpan? Lease = null, string Engine = BrainCommandLine.DefaultEngine)
+/// <param name="Fresh">
+/// A newcomer in the NPC's place: it learns from nothing rather than from the NPC's latest checkpoint,
+/// and hands over a checkpoint of its own at once, so that a restart continues this brain, not the one before.
+/// </param>
+public sealed record BrainCommandLine(int Id, double TickRateHz, string Environment, Uri NatsUrl, int Seed, string Role, TimeSpan CheckpointEvery, int? Parent = null, string? CredsFile = null, int AskCortexAfter = 0, TimeSpan? Lease = null, string Engine = BrainCommandLine.DefaultEngine, bool Fresh = false)
 {
     public const int MaxId = 1_000_000;
 
@@ -64,7 +68,7 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         usage: nimmerverse-brain --id N [--tick-rate HZ] [--env dev|staging|prod] [--nats URL]
                                  [--seed S] [--role small|medium|large] [--checkpoint-every SECONDS]
                                  [--parent PID] [--creds PATH|-] [--ask-cortex-after K]
-                                 [--lease SECONDS] [--engine lean|torch]
+                                 [--lease SECONDS] [--engine lean|torch] [--start checkpoint|fresh]
 
           --id N                    the NPC's id, 0-1000000 (required)
           --tick-rate HZ            ticks per second, 1-20 (default 5)
@@ -86,6 +90,8 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
                                     no lease)
           --engine ENGINE           what runs the networks: lean (managed code, the default)
                                     or torch (LibTorch); checkpoints move between them
+          --start FROM              checkpoint: from the NPC's latest checkpoint (the default);
+                                    fresh: a newcomer, from nothing, checkpointed at once
         """;
 
     public const int MaxAskCortexAfter = 1000;
@@ -155,6 +161,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
             arguments.AddRange(["--engine", Engine]);
         }
 
+        if (Fresh)
+        {
+            arguments.AddRange(["--start", "fresh"]);
+        }
+
         return arguments;
     }
 
@@ -204,10 +215,11 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
         var askAfter = 0;
         TimeSpan? lease = null;
         var engine = DefaultEngine;
+        var fresh = false;
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds" or "--ask-cortex-after" or "--lease" or "--engine"))
+            if (name is not ("--id" or "--tick-rate" or "--env" or "--nats" or "--seed" or "--role" or "--checkpoint-every" or "--parent" or "--creds" or "--ask-cortex-after" or "--lease" or "--engine" or "--start"))
             {
                 return (null, $"unknown argument '{name}'");
             }
@@ -302,6 +314,14 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
                 case "--creds":
                     creds = value;
                     break;
+                case "--start":
+                    if (value is not ("checkpoint" or "fresh"))
+                    {
+                        return (null, $"--start '{value}' is not checkpoint or fresh");
+                    }
+
+                    fresh = value == "fresh";
+                    break;
                 default:
                     nats = value;
                     break;
@@ -318,6 +338,6 @@ public sealed record BrainCommandLine(int Id, double TickRateHz, string Environm
             return (null, $"--nats '{nats}' is not a NATS URL such as {DefaultNatsUrl}");
         }
 
-        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds, askAfter, lease, engine), null);
+        return (new BrainCommandLine(id.Value, tickRate, environment, natsUrl, seed ?? id.Value, role, TimeSpan.FromSeconds(checkpointSeconds), parent, creds, askAfter, lease, engine, fresh), null);
     }
 }

@@ -29,6 +29,7 @@ public sealed class BrainCommandLineTests
         [
             BrainCommandLine.For(7, 12.5, "prod", new Uri("nats://10.0.0.2:4222"), "small"),
             BrainCommandLine.For(8, 5, "dev", new Uri("nats://127.0.0.1:4222"), "medium", lease: TimeSpan.FromSeconds(4.5)),
+            BrainCommandLine.For(9, 5, "dev", new Uri("nats://127.0.0.1:4222"), "large") with { Fresh = true },
             new(1_000_000, TickRates.MinHz, "staging", new Uri("tls://nats.lab:4443"), -42, "large", TimeSpan.FromSeconds(3600)),
         ];
 
@@ -62,6 +63,7 @@ public sealed class BrainCommandLineTests
     [TestCase(new[] { "--id", "7", "--seed", "1.5" }, "--seed '1.5' is not a whole number")]
     [TestCase(new[] { "--id", "7", "--checkpoint-every", "1" }, "--checkpoint-every '1' is not a number of seconds from 5 to 3600")]
     [TestCase(new[] { "--id", "7", "--lease", "1" }, "--lease '1' is not a number of seconds from 2 to 600")]
+    [TestCase(new[] { "--id", "7", "--start", "yesterday" }, "--start 'yesterday' is not checkpoint or fresh")]
     [TestCase(new[] { "--id", "7", "--lease", "Infinity" }, "--lease 'Infinity' is not a number of seconds from 2 to 600")]
     public void Bad_arguments_are_refused_with_a_reason(string[] args, string reason)
     {

@@ -52,7 +52,7 @@ public sealed record GovernorSettings : IOptionsSection
     {
         EqualShare => new EqualSharePolicy(npcs.StartTickRateHz),
         ProgressShare => new ProgressSharePolicy(npcs.StartTickRateHz),
-        _ => new LearnedPolicy(Exploration, LearningRate, Seed),
+        _ => new LearnedPolicy(Exploration, LearningRate, Seed, startRateHz: npcs.StartTickRateHz),
     };
 
     public void Validate(OptionProblems problems)

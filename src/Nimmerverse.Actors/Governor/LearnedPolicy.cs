@@ -27,6 +27,9 @@ public sealed class LearnedPolicy : IGovernorPolicy
 
     private const int Outputs = 4;
 
+    /// <summary>How far from the middle the actor's means may go, in logit units.</summary>
+    private const double MaxLogit = 3;
+
     /// <summary>Credited decisions a learning step looks at, at most.</summary>
     private const int LearningSample = 256;
 
@@ -45,12 +48,31 @@ public sealed class LearnedPolicy : IGovernorPolicy
     private readonly DelayedCredit _credit;
     private readonly (int Horizon, double Discount, double Lambda) _creditShape;
     private readonly double _sigma;
+
+    /// <summary>
+    /// The spread of the likelihood it learns with, in logit space, where it draws with 4 x
+    /// <c>Governor:Exploration</c> (the spread of the 0..1 outputs at their middle, where the sigmoid's
+    /// slope is a quarter; less toward the bounds). Never below 0.2, so that decisions made without
+    /// exploration, and recorded ones, keep a likelihood to learn from.
+    /// </summary>
+    private double LogitSigma => Math.Max(4 * _sigma, 0.2);
     private readonly Random _random;
     private readonly List<DelayedCredit.Credited> _credited = [];
     private (double Progress, double Cost)? _village;
     private double _rewardScale;
 
-    public LearnedPolicy(double exploration, double learningRate, int seed, int horizon = DefaultHorizon, double discount = DefaultDiscount, double lambda = DefaultLambda)
+    /// <param name="exploration">The Gaussian noise on its 0..1 outputs.</param>
+    /// <param name="learningRate">Adam's step size.</param>
+    /// <param name="seed">Seeds the networks and the exploration.</param>
+    /// <param name="horizon">Epochs a decision is credited with (<see cref="DelayedCredit"/>).</param>
+    /// <param name="discount">γ of that credit.</param>
+    /// <param name="lambda">λ of that credit.</param>
+    /// <param name="startRateHz">
+    /// Where the untrained actor starts: every NPC at this rate, its LLM gate open one epoch in ten (its
+    /// last layer scaled to a hundredth and biased there, so what it learns moves it from the configured
+    /// allocation rather than from an arbitrary one); null leaves the initialisation as it is.
+    /// </param>
+    public LearnedPolicy(double exploration, double learningRate, int seed, int horizon = DefaultHorizon, double discount = DefaultDiscount, double lambda = DefaultLambda, double? startRateHz = null)
     {
         torch.random.manual_seed(seed);
         // Matrices of at most 2,500 x 32: one thread does them faster than a pool that must wake up
@@ -60,12 +82,20 @@ public sealed class LearnedPolicy : IGovernorPolicy
         _sigma = exploration;
         _credit = new DelayedCredit(horizon, discount, lambda);
         _creditShape = (horizon, discount, lambda);
+        var head = nn.Linear(32, Outputs);
         _actor = nn.Sequential(
             ("in", nn.Linear(GovernorFeatures.Count, 32)),
             ("tanh1", nn.Tanh()),
             ("hidden", nn.Linear(32, 32)),
             ("tanh2", nn.Tanh()),
-            ("out", nn.Linear(32, Outputs)));
+            ("out", head));
+        if (startRateHz is { } rate)
+        {
+            using var noGrad = no_grad();
+            head.weight!.mul_(0.01);
+            head.bias!.copy_(tensor(new[] { Logit((rate - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)), 0f, Logit(0.1), 0f }));
+        }
+
         _critic = nn.Sequential(
             ("in", nn.Linear(GovernorFeatures.Count, 32)),
             ("tanh1", nn.Tanh()),
@@ -99,13 +129,13 @@ public sealed class LearnedPolicy : IGovernorPolicy
             return new PolicyDecision([]);
         }
 
-        float[] means, values;
+        float[] logits, values;
         using (var scope = NewDisposeScope())
         using (no_grad())
         {
             var inputs = Stack(features);
             // A contiguous result read as one block: the element accessor walks it one index at a time.
-            means = MemoryMarshal.Cast<byte, float>(sigmoid(_actor.forward(inputs)).contiguous().bytes).ToArray();
+            logits = MemoryMarshal.Cast<byte, float>(Logits(inputs).contiguous().bytes).ToArray();
             values = MemoryMarshal.Cast<byte, float>(_critic.forward(inputs).contiguous().bytes).ToArray();
         }
 
@@ -116,18 +146,20 @@ public sealed class LearnedPolicy : IGovernorPolicy
             var a = actions[i] = new float[Outputs];
             for (var k = 0; k < Outputs; k++)
             {
-                var mean = means[(i * Outputs) + k];
-                // The draw itself is remembered, the clamp applied only to what is decided: a
-                // likelihood of clamped draws would push an output at its bound further out.
-                a[k] = k == 2 ? (_random.NextDouble() < mean ? 1 : 0) : (float)(mean + (_sigma * Gaussian()));
+                // Drawn in logit space, so the gradient never vanishes at a bound as a sigmoid's does; what is
+                // remembered is what the draw added to the mean (the gate: the coin against its probability),
+                // which stays a fair sample of exploration however far the policy moves before it is credited.
+                var logit = logits[(i * Outputs) + k];
+                a[k] = k == 2 ? (_random.NextDouble() < Sigmoid(logit) ? 1 : 0) - Sigmoid(logit) : (float)(4 * _sigma * Gaussian());
             }
 
+            var at = logits.AsSpan(i * Outputs, Outputs);
             decided[i] = new NpcAllocation(
                 npcIds[i],
-                TickRates.MinHz + (Math.Clamp(a[0], 0, 1) * (TickRates.MaxHz - TickRates.MinHz)),
-                CpuQuotas.MinPercent + (Math.Clamp(a[1], 0, 1) * (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
-                a[2] > 0.5f,
-                (int)Math.Round(Math.Clamp(a[3], 0, 1) * 10));
+                TickRates.MinHz + (Sigmoid(at[0] + a[0]) * (TickRates.MaxHz - TickRates.MinHz)),
+                CpuQuotas.MinPercent + (Sigmoid(at[1] + a[1]) * (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
+                a[2] > 0,
+                (int)Math.Round(Sigmoid(at[3] + a[3]) * 10));
         }
 
         return new PolicyDecision(decided, new Memory([.. npcIds], features, actions, values));
@@ -231,13 +263,13 @@ public sealed class LearnedPolicy : IGovernorPolicy
         return credited.Count;
     }
 
-    /// <summary>A recorded allocation as the actor's outputs in 0..1 (tick rate, quota, gate, priority).</summary>
+    /// <summary>A recorded allocation as the actor's draws (offline): logits of tick rate, quota and priority, the gate as 0 or 1.</summary>
     private static float[] ActionOf(NpcAllocation a) =>
     [
-        (float)((a.TickRateHz - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)),
-        (float)((a.CpuQuotaPercent - CpuQuotas.MinPercent) / (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
+        Logit((a.TickRateHz - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)),
+        Logit((a.CpuQuotaPercent - CpuQuotas.MinPercent) / (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
         a.GateOpen ? 1 : 0,
-        a.LlmPriority / 10f,
+        Logit(a.LlmPriority / 10.0),
     ];
 
     public byte[]? SaveWeights()
@@ -300,25 +332,51 @@ public sealed class LearnedPolicy : IGovernorPolicy
         // Advantages in units of their spread within the batch: the step's size does not follow the reward's.
         advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-6);
 
-        var means = sigmoid(_actor.forward(inputs));
+        var logits = Logits(inputs);
         var index = tensor(new long[] { 0, 1, 3 });
-        var mu = means.index_select(1, index);
+        var mu = logits.index_select(1, index);
         var taken = actions.index_select(1, index);
-        // Gaussian log-likelihood (up to a constant) of the continuous outputs, Bernoulli of the gate.
-        // Without exploration (0) the likelihood is still taken as of a narrow Gaussian, not divided by zero.
-        var sigma = Math.Max(_sigma, 0.05);
-        var gaussian = -((taken - mu).pow(2) / (2 * sigma * sigma)).sum(1);
-        var p = means.select(1, 2).clamp(1e-4, 1 - 1e-4);
-        var gate = actions.select(1, 2);
-        var bernoulli = (gate * p.log()) + ((1 - gate) * (1 - p).log());
-        var weight = offline ? (advantage / OfflineTemperature).exp().clamp_max(MaxOfflineWeight) : advantage;
-        var actorLoss = -(weight * (gaussian + bernoulli)).mean();
+        Tensor actorLoss;
+        if (offline)
+        {
+            // Regression toward the recorded draws (logits; the gate 0 or 1), each weighted by e^(advantage / temperature).
+            var gaussian = -((taken - mu).pow(2) / (2 * LogitSigma * LogitSigma)).sum(1);
+            var p = sigmoid(logits.select(1, 2)).clamp(1e-4, 1 - 1e-4);
+            var gate = actions.select(1, 2);
+            var bernoulli = (gate * p.log()) + ((1 - gate) * (1 - p).log());
+            actorLoss = -((advantage / OfflineTemperature).exp().clamp_max(MaxOfflineWeight) * (gaussian + bernoulli)).mean();
+        }
+        else
+        {
+            // The score of each draw at the current mean: the gradient of its log-likelihood is what the
+            // draw added (over σ² for the Gaussian ones), times the advantage it earned.
+            var score = ((taken * mu).sum(1) / (LogitSigma * LogitSigma)) + (actions.select(1, 2) * logits.select(1, 2));
+            actorLoss = -(advantage * score).mean();
+        }
+
         var criticLoss = (_critic.forward(inputs).squeeze(1) - returns).pow(2).mean();
         _optimizer.zero_grad();
         (actorLoss + (0.5 * criticLoss)).backward();
-        nn.utils.clip_grad_norm_(_actor.parameters().Concat(_critic.parameters()), 1.0);
+        // Each network's gradient clipped on its own: a critic still far off must not shrink the actor's step.
+        nn.utils.clip_grad_norm_(_actor.parameters(), 1.0);
+        nn.utils.clip_grad_norm_(_critic.parameters(), 1.0);
         _optimizer.step();
         Updates++;
+    }
+
+    /// <summary>
+    /// The actor's means in logit space, held within ±<see cref="MaxLogit"/> (1.9-19.1 Hz; the draws still
+    /// reach the bounds): further out a sigmoid barely moves, a draw there changes nothing worth crediting,
+    /// and a policy pushed there by a village's common drift could not come back.
+    /// </summary>
+    private Tensor Logits(Tensor inputs) => MaxLogit * tanh(_actor.forward(inputs) / MaxLogit);
+
+    private static float Sigmoid(float logit) => 1 / (1 + MathF.Exp(-logit));
+
+    private static float Logit(double p)
+    {
+        var q = Math.Clamp(p, 1e-3, 1 - 1e-3);
+        return (float)Math.Log(q / (1 - q));
     }
 
     /// <summary>A standard normal draw (Box-Muller).</summary>

@@ -117,6 +117,14 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// </summary>
     public TimeSpan LeaseTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How long an NPC stays in the village before it leaves and a newcomer takes its place, learning from
+    /// nothing: each brain is retired after between half and one and a half times this (drawn per NPC and start,
+    /// so a village's ages spread out), then a fresh brain starts under the same id (<c>--start fresh</c>).
+    /// Default 0: NPCs never leave.
+    /// </summary>
+    public TimeSpan Lifetime { get; init; } = TimeSpan.Zero;
+
     /// <summary>Time a new brain has for its first state (LibTorch, its checkpoint). Default 90 s.</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
@@ -137,8 +145,8 @@ public sealed partial record NpcHostSettings : IOptionsSection
     /// <c>--parent PID</c> when no systemd keeps its scope for a successor: an orphan would run on
     /// unsupervised, and the next supervisor would start a twin.
     /// </summary>
-    public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment, bool adoptable) =>
-        (BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), RoleOf(npcId), adoptable ? null : System.Environment.ProcessId, AskCortexAfter, LeaseTimeout > TimeSpan.Zero ? LeaseTimeout : null) with { Engine = Engine }).ToArguments();
+    public IReadOnlyList<string> ArgumentsFor(int npcId, string natsUrl, string environment, bool adoptable, bool fresh = false) =>
+        (BrainCommandLine.For(npcId, TickRateHz, environment, new Uri(natsUrl), RoleOf(npcId), adoptable ? null : System.Environment.ProcessId, AskCortexAfter, LeaseTimeout > TimeSpan.Zero ? LeaseTimeout : null) with { Engine = Engine, Fresh = fresh }).ToArguments();
 
     public void Validate(OptionProblems problems)
     {
@@ -173,6 +181,7 @@ public sealed partial record NpcHostSettings : IOptionsSection
         }
 
         problems.NotNegative("RestartDelay", RestartDelay);
+        problems.NotNegative("Lifetime", Lifetime);
         problems.Positive("StopTimeout", StopTimeout);
         if (!Backends.Contains(Backend))
         {

@@ -29,7 +29,7 @@ public sealed partial class NpcProcessActor
         try
         {
             var self = Self;
-            brain = _launcher.Start(_settings.BrainPath, _arguments, b => self.Tell(new Exited(b)));
+            brain = _launcher.Start(_settings.BrainPath, _newcomer ? _newcomerArguments : _arguments, b => self.Tell(new Exited(b)));
         }
         catch (Exception e)
         {
@@ -40,7 +40,8 @@ public sealed partial class NpcProcessActor
 
         Began(brain);
         _log.Info("Started the brain of NPC {NpcId} as PID {Pid} (start {Starts})", _npcId, brain.Pid, _starts);
-        Publish(_starts == 1 ? "spawned" : "restarted", pid: brain.Pid);
+        Publish(_starts == 1 || _newcomer ? "spawned" : "restarted", pid: brain.Pid, detail: _newcomer ? "a newcomer, in the place of one that retired" : null);
+        _newcomer = false;
         if (_scope is { } scope)
         {
             // Loading LibTorch is a second of CPU: the brain gets the start-up quota until its first state.
@@ -79,6 +80,10 @@ public sealed partial class NpcProcessActor
         (_startedAt, _lastStateAt, _killedBecause, _lastCheck) = (_clock.GetUtcNow(), null, null, _clock.GetTimestamp());
         // An adopted brain has counted since its own start: its first state sets the baseline.
         _violationsReported = brain.IsAdopted ? null : 0;
+        if (_settings.Lifetime > TimeSpan.Zero)
+        {
+            Timers.StartSingleTimer("retire", Retire.Instance, _settings.Lifetime * (0.5 + _lifetimes.NextDouble()));
+        }
     }
 
     /// <summary>Kills a brain that fell silent: no first state within the start-up time, or none for the heartbeat timeout since.</summary>
@@ -168,17 +173,31 @@ public sealed partial class NpcProcessActor
         BecomeState(GivenUp);
     }
 
+    /// <summary>Its lifetime is over: stopped like any brain (with a last checkpoint, kept for the record), then a newcomer starts.</summary>
+    private void BeginRetire()
+    {
+        _log.Info("NPC {NpcId} leaves the village after {Age}: a newcomer takes its place, learning from nothing", _npcId, _clock.GetUtcNow() - _startedAt);
+        Publish("retired", pid: _brain!.Pid, detail: $"after {(_clock.GetUtcNow() - _startedAt).TotalSeconds:F0} s");
+        Terminate(Retiring);
+    }
+
     /// <summary>SIGTERM: the brain checkpoints, then exits 0; SIGKILL if it has not after the stop timeout.</summary>
     private void BeginStop()
     {
         _stopRequesters.Add(Sender);
+        Terminate(Stopping);
+    }
+
+    /// <summary>SIGTERM to the brain, SIGKILL after the stop timeout, and <paramref name="next"/> until it is gone.</summary>
+    private void Terminate(Action next)
+    {
         if (!_brain!.Signal(BrainProcess.SigTerm))
         {
             _log.Warning("SIGTERM to the brain of NPC {NpcId} (PID {Pid}) failed: errno {Errno}", _npcId, _brain.Pid, Marshal.GetLastPInvokeError());
         }
 
         Timers.StartSingleTimer("kill", KillNow.Instance, _settings.StopTimeout);
-        BecomeState(Stopping);
+        BecomeState(next);
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ namespace Nimmerverse.Actors.Npc;
 /// <item><b>Backoff</b>: it ended; it starts again after an exponential delay with jitter (<see cref="RestartPolicy"/>);</item>
 /// <item><b>GivenUp</b>: too many restarts in the window;</item>
 /// <item><b>Stopping</b>: SIGTERM sent (the brain checkpoints), SIGKILL after the stop timeout;</item>
+/// <item><b>Retiring</b>: its lifetime over (<c>Npc:Lifetime</c>), stopping like that, after which a newcomer starts in its place, learning from nothing;</item>
 /// <item><b>Detached</b>: left running in its scope for the next supervisor (<c>systemctl restart</c>);</item>
 /// <item><b>Stopped</b>.</item>
 /// </list>
@@ -54,6 +55,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _stopRequesters = [];
     private readonly IReadOnlyList<string> _arguments;
+    private readonly IReadOnlyList<string> _newcomerArguments;
+    private readonly Random _lifetimes;
+    private bool _newcomer; // the next brain is a newcomer in the place of one that retired
     private ScopeLimits _limits;
 
     // The brain of the current Running or Stopping state.
@@ -87,6 +91,8 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     {
         (_npcId, _settings, _bridge, _adoptPid, _limits) = (npcId, settings, bridge, adoptPid, settings.Limits);
         _arguments = settings.ArgumentsFor(npcId, natsUrl, subjects.Environment, adoptable: scopes is not null);
+        _newcomerArguments = settings.ArgumentsFor(npcId, natsUrl, subjects.Environment, adoptable: scopes is not null, fresh: true);
+        _lifetimes = new Random(HashCode.Combine(npcId, settings.Lifetime));
         (_events, _commands, _states) = (subjects.SupervisorNpc(hostName), subjects.NpcCommand(npcId), subjects.NpcState(npcId));
         _hostName = hostName;
         _source = new MessageSource($"npc-host@{hostName}", "supervisor", Tiers.Cells);
@@ -170,6 +176,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         Receive<Exited>(exited => ReferenceEquals(exited.Brain, _brain), exited => ScheduleRestart(Ended(exited)));
         Receive<StopGracefully>(_ => BeginStop());
         Receive<LeaveRunning>(_ => Detach());
+        Receive<Retire>(_ => BeginRetire());
         Receive<RenewLease>(_ => _inMajority, _ => Command(new NpcCommandBody(NpcCommandBody.RenewLease)));
     }
 
@@ -188,6 +195,32 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             _log.Info("The brain of NPC {NpcId} stopped", _npcId);
             _stopRequesters.ForEach(r => r.Tell(new Stopped(_npcId)));
             BecomeState(Stopped);
+        });
+    }
+
+    /// <summary>Like <see cref="Stopping"/>, but a newcomer starts once the brain is gone; a stop request meanwhile makes it a plain stop.</summary>
+    private void Retiring()
+    {
+        Receive<ScopeReady>(OnScopeReady);
+        Receive<ScopeStateChanged>(OnScopeStateChanged);
+        Receive<CheckHeartbeat>(_ => NoticeAdoptedExit());
+        Receive<KillNow>(_ => Kill());
+        Receive<StopGracefully>(_ =>
+        {
+            _stopRequesters.Add(Sender);
+            BecomeState(Stopping);
+        });
+        Receive<LeaveRunning>(_ =>
+        {
+            _stopRequesters.Add(Sender);
+            BecomeState(Stopping);
+        });
+        Receive<Exited>(exited => ReferenceEquals(exited.Brain, _brain), exited =>
+        {
+            Ended(exited);
+            Timers.Cancel("kill");
+            _newcomer = true;
+            Prepare();
         });
     }
 
@@ -283,5 +316,10 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     private sealed record RenewLease
     {
         public static readonly RenewLease Instance = new();
+    }
+
+    private sealed record Retire
+    {
+        public static readonly Retire Instance = new();
     }
 }

@@ -37,13 +37,13 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     private long _tick;
     private bool _paused;
     private bool _stopRequested;
-    private bool _checkpointRequested;
+    private bool _checkpointRequested = arguments.Fresh; // a newcomer's first checkpoint supersedes its predecessor's at once
     private Task? _saving;
     private long _sequence;
     private long _acknowledgedSequence;
     private DateTimeOffset _lastCheckpoint = DateTimeOffset.UtcNow;
     private long _stepsAtLastCheckpoint;
-    private volatile bool _restored;
+    private volatile bool _restored = arguments.Fresh;
 
     /// <summary>Runs until SIGTERM (<paramref name="stopping"/>) or a stop command; the last checkpoint is handed over before it returns.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -60,9 +60,9 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
             TaskContinuationOptions.OnlyOnFaulted);
         using var running = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var commands = ListenAsync(running.Token);
-        var restore = RestoreAsync(running.Token);
+        var restore = arguments.Fresh ? Task.CompletedTask : RestoreAsync(running.Token);
 
-        log.Info($"alive: {arguments.Role} network on the {arguments.Engine} engine, {arguments.TickRateHz} Hz, seed {arguments.Seed}, {arguments.Environment} via {arguments.NatsUrl}");
+        log.Info($"alive: {arguments.Role} network on the {arguments.Engine} engine, {arguments.TickRateHz} Hz, seed {arguments.Seed}, {arguments.Environment} via {arguments.NatsUrl}{(arguments.Fresh ? "; a newcomer, learning from nothing" : "")}");
         try
         {
             while (!stopping.IsCancellationRequested && !_stopRequested)

@@ -22,34 +22,44 @@ public sealed class LearnedPolicyTests
     private static float[][] TwoKinds(int[] ids) =>
         [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.RoleAt + (id % 2 == 0 ? 0 : 2) ? 1f : f >= GovernorFeatures.RoleAt ? 0f : 0.5f).ToArray())];
 
+    /// <summary>Seeds 1, 2 and 3, each its own network and exploration: a lesson must not hang on one lucky start.</summary>
+    private static readonly int[] Seeds = [1, 2, 3];
+
     [Test]
     public void One_network_gives_each_kind_of_npc_what_suits_it()
     {
         // Small brains (even ids) gain with their ticks at once; large ones (odd) gain nothing and pay for every tick.
-        using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: 11);
         int[] ids = [.. Enumerable.Range(0, 16)];
-        var (fast, slow) = Steer(policy, ids, TwoKinds(ids), epochs: 500, delay: 0);
-        TestContext.Out.WriteLine($"last 50 epochs: the small kind at {fast:F1} Hz, the large kind at {slow:F1} Hz");
-        Assert.That(fast - slow, Is.GreaterThan(8), "one shared network, two different answers");
+        var runs = Seeds.Select(seed =>
+        {
+            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: seed);
+            return Steer(policy, ids, TwoKinds(ids), epochs: 1000, delay: 0);
+        }).ToList();
+        TestContext.Out.WriteLine($"last 50 of 1,000 epochs, small / large kind: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
+        Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(8), "one shared network, two different answers, with every seed");
     }
 
     [Test]
     public void A_gain_that_shows_ten_epochs_after_the_ticks_that_bought_it_is_credited_to_them()
     {
         int[] ids = [.. Enumerable.Range(0, 16)];
-        using var overEpochs = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: 5);
-        var (fast, slow) = Steer(overEpochs, ids, TwoKinds(ids), epochs: 700, delay: 10);
-        TestContext.Out.WriteLine($"credit over {LearnedPolicy.DefaultHorizon} epochs: the learning kind at {fast:F1} Hz, the converged kind at {slow:F1} Hz");
-
+        var overEpochs = Seeds.Select(seed =>
+        {
+            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: seed);
+            return Steer(policy, ids, TwoKinds(ids), epochs: 1500, delay: 10);
+        }).ToList();
         // The same village, each decision credited with its own epoch alone: all it sees of the ticks is their cost.
-        using var oneEpoch = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: 5, horizon: 1, discount: 0);
-        var (fastMyopic, slowMyopic) = Steer(oneEpoch, ids, TwoKinds(ids), epochs: 700, delay: 10);
-        TestContext.Out.WriteLine($"credit for one epoch: the learning kind at {fastMyopic:F1} Hz, the converged kind at {slowMyopic:F1} Hz");
+        var oneEpoch = Seeds.Select(seed =>
+        {
+            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: seed, horizon: 1, discount: 0);
+            return Steer(policy, ids, TwoKinds(ids), epochs: 1500, delay: 10);
+        }).ToList();
+        TestContext.Out.WriteLine($"last 50 of 1,500 epochs, learning / converged kind; credit over {LearnedPolicy.DefaultHorizon} epochs: {string.Join("; ", overEpochs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}; credit for one epoch: {string.Join("; ", oneEpoch.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
 
         Assert.Multiple(() =>
         {
-            Assert.That(fast - slow, Is.GreaterThan(6), "credited over many epochs, the learning kind ticks faster");
-            Assert.That(fastMyopic - slowMyopic, Is.LessThan(3), "credited with one epoch, the delayed gain is invisible");
+            Assert.That(overEpochs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(4), "credited over many epochs, the learning kind ticks faster, with every seed");
+            Assert.That(oneEpoch.Select(r => Math.Abs(r.Learning - r.Converged)), Is.All.LessThan(2), "credited with one epoch, the delayed gain is invisible: both kinds are slowed alike");
         });
     }
 
@@ -69,13 +79,24 @@ public sealed class LearnedPolicyTests
 
         Assert.That(credited, Is.EqualTo(12 * (149 - LearnedPolicy.DefaultHorizon)), "each decision with a full horizon of outcomes after it");
         Assert.That(after.Learning - after.Converged, Is.GreaterThan(2), "it learnt from the record which kind its ticks help (advantage-weighted regression stays near what was recorded: rates drawn from 1-20 Hz)");
-        Assert.That(Math.Abs(before.Learning - before.Converged), Is.LessThan(3), "which the untrained network did not know");
+        Assert.That(Math.Abs(before.Learning - before.Converged), Is.LessThan(1), "which the untrained network did not know");
 
         (double Learning, double Converged) Rates(LearnedPolicy policy)
         {
             var decided = policy.Decide(ids, TwoKinds(ids), Shares(ids.Length)).Allocations;
             return (decided.Where(d => d.NpcId % 2 == 0).Average(d => d.TickRateHz), decided.Where(d => d.NpcId % 2 == 1).Average(d => d.TickRateHz));
         }
+    }
+
+    [Test]
+    public void Untrained_it_starts_from_the_configured_rate_with_its_gates_mostly_closed()
+    {
+        using var policy = new LearnedPolicy(exploration: 0, learningRate: 0.001, seed: 4, startRateHz: 5);
+        int[] ids = [.. Enumerable.Range(0, 400)];
+        var decided = policy.Decide(ids, SameFeatures(ids.Length), Shares(ids.Length)).Allocations;
+
+        Assert.That(decided.Select(d => d.TickRateHz), Is.All.InRange(4.5, 5.5));
+        Assert.That(decided.Count(d => d.GateOpen) / (double)ids.Length, Is.InRange(0.05, 0.15), "a coin of one in ten");
     }
 
     [Test]

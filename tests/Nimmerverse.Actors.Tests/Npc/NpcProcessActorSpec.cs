@@ -208,6 +208,30 @@ public sealed class NpcProcessActorSpec : AkkaSpec
     }
 
     [Test]
+    public void When_its_lifetime_is_over_the_brain_is_stopped_and_a_newcomer_starts_from_nothing()
+    {
+        var bridge = CreateTestProbe();
+        var arguments = Path.Combine(_directory, "arguments");
+        var settings = Settings(Script($"echo \"$*\" >> {arguments}\ntrap 'exit 0' TERM\nwhile true; do sleep 0.1; done")) with { Lifetime = TimeSpan.FromMilliseconds(600) };
+        var npc = Sys.ActorOf(NpcProcessActor.Props(8, settings, Nats, bridge.Ref, Dev, "theia", launcher: _launcher));
+
+        Assert.That(ExpectEvent(bridge, "spawned").Detail, Is.Null);
+        Assert.That(ExpectEvent(bridge, "retired").Detail, Does.StartWith("after "), "between half and one and a half lifetimes");
+        Assert.That(ExpectEvent(bridge, "exited").ExitCode, Is.Zero, "stopped by SIGTERM, so it hands over a last checkpoint");
+        Assert.That(ExpectEvent(bridge, "spawned").Detail, Does.Contain("newcomer"), "not a restart: a new NPC in the place");
+        AwaitCondition(() => File.Exists(arguments) && File.ReadAllLines(arguments).Length >= 2, TimeSpan.FromSeconds(5));
+        var lines = File.ReadAllLines(arguments);
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines[0], Does.Not.Contain("--start"), "the first brain starts from the NPC's checkpoint");
+            Assert.That(lines[1], Does.Contain("--start fresh"), "the newcomer learns from nothing");
+        });
+
+        npc.Tell(StopGracefully.Instance, TestActor);
+        FishForMessage(m => m is Stopped, TimeSpan.FromSeconds(10));
+    }
+
+    [Test]
     public void A_brain_that_ignores_SIGTERM_is_killed_after_the_stop_timeout()
     {
         var bridge = CreateTestProbe();
