@@ -148,10 +148,14 @@ internal static class GovernorLearningBenchmark
             await SchemaMigrations.ApplyAsync(target, CancellationToken.None);
         }
 
-        if (await new TrailsCommand(TextWriter.Null, Console.Error).RunAsync(["export", "--what", "governor", "--out", file], ConnectionTo(postgres, source), TimeProvider.System, CancellationToken.None) != 0
-            || await new TrailsCommand(Console.Out, Console.Error).RunAsync(["warm-start", "--from", file], ConnectionTo(postgres, database), TimeProvider.System, CancellationToken.None, GovernorSettings.Default with { Seed = seed }) != 0)
+        if (await new TrailsCommand(TextWriter.Null, Console.Error).RunAsync(["export", "--what", "governor", "--out", file], ConnectionTo(postgres, source), TimeProvider.System, CancellationToken.None) != 0)
         {
-            throw new InvalidOperationException("the warm start failed (above)");
+            throw new InvalidOperationException("the export of the trails failed (above)");
+        }
+
+        if (await new TrailsCommand(Console.Out, Console.Error).RunAsync(["warm-start", "--from", file], ConnectionTo(postgres, database), TimeProvider.System, CancellationToken.None, GovernorSettings.Default with { Seed = seed }) != 0)
+        {
+            Console.WriteLine("  (the warm start found nothing to learn from: this learned-warm run starts untrained)");
         }
 
         File.Delete(file);
@@ -221,8 +225,9 @@ internal static class GovernorLearningBenchmark
     }
 
     /// <summary>
-    /// Sums, per NPC, what each state added to the one before: progress and CPU by the objective's
-    /// own measure. A pair across a restart (the CPU counter went back) measures nothing.
+    /// Sums, per NPC, what each state added to the one before it (in the order they arrived): progress
+    /// and CPU by the objective's own measure. A pair across a new brain process (its tick or CPU counter
+    /// went back: a restart, a newcomer) measures nothing.
     /// </summary>
     private static Run Score(string policy, int seed, IReadOnlyList<NpcStateBody> inWindow)
     {
@@ -230,10 +235,10 @@ internal static class GovernorLearningBenchmark
         var levels = 0;
         foreach (var npc in inWindow.GroupBy(s => s.NpcId))
         {
-            var ordered = npc.OrderBy(s => s.CpuMs).ThenBy(s => s.Tick).ToList();
+            var ordered = npc.ToList();
             for (var i = 1; i < ordered.Count; i++)
             {
-                if (ordered[i].Tick < ordered[i - 1].Tick)
+                if (ordered[i].Tick < ordered[i - 1].Tick || ordered[i].CpuMs < ordered[i - 1].CpuMs)
                 {
                     continue;
                 }

@@ -4,7 +4,8 @@ namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
 /// What the governor is for, in one place: the village's learning progress per unit of what it
-/// spends. An NPC's <see cref="Skill"/> is its curriculum level plus its success rate on it, so a
+/// spends. An NPC's <see cref="Skill"/> is its curriculum level plus its success rate on it (shrunk
+/// while it has few errands behind it), so a
 /// level gained counts as much as going from never to always reaching its goals; its progress over
 /// an epoch is the skill it gained and, a little, the lifeforce it gained net (its goals against its
 /// moves and the cortex's answers it paid for). What it spent is its CPU-seconds and, priced in
@@ -19,8 +20,25 @@ public static class GovernorObjective
     /// <summary>CPU-seconds charged per second an NPC waited for the cortex (in its queue and in the call).</summary>
     public const double CortexWaitCost = 0.01;
 
-    /// <summary>What an NPC knows: its level, plus the share of its recent errands it reached.</summary>
-    public static double Skill(NpcStateBody state) => state.Level + state.SuccessRate;
+    /// <summary>The errands a brain's success rate is over, at most (its last 50).</summary>
+    public const int SuccessWindow = 50;
+
+    /// <summary>A random walk's success on the first level, which a brain's rate is shrunk toward while it has few errands behind it.</summary>
+    public const double PriorSuccess = 0.23;
+
+    /// <summary>How many errands that prior weighs, as if they had gone that way.</summary>
+    public const double PriorErrands = 10;
+
+    /// <summary>
+    /// What an NPC knows: its level, plus the share of its recent errands it reached. A rate over few
+    /// errands says little (a newcomer's first errand reached reads as 100 %), so it is shrunk toward a
+    /// random walk's as if <see cref="PriorErrands"/> more had gone that way.
+    /// </summary>
+    public static double Skill(NpcStateBody state)
+    {
+        var errands = Math.Min(state.Episode, SuccessWindow);
+        return state.Level + (((state.SuccessRate * errands) + (PriorSuccess * PriorErrands)) / (errands + PriorErrands));
+    }
 
     /// <summary>One NPC's epoch, between two states of the same brain process.</summary>
     public static NpcYield Of(NpcStateBody before, NpcStateBody now, double cortexWaitMs) => new(

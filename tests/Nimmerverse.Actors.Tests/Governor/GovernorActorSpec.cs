@@ -272,7 +272,8 @@ public sealed class GovernorActorSpec : AkkaSpec
 
         // The first epoch had no decision before it to learn about; the second teaches the first's.
         var outcome = policy.Outcomes.Single();
-        var progress = 0.1 + (10 * GovernorObjective.LifeforceWeight); // success 0.5 -> 0.6, lifeforce 50 -> 60
+        // Success 0.5 -> 0.6 over its 3 errands (shrunk toward a random walk's), lifeforce 50 -> 60.
+        var progress = (0.1 * 3 / (3 + GovernorObjective.PriorErrands)) + (10 * GovernorObjective.LifeforceWeight);
         Assert.That(outcome.Npcs[1], Is.EqualTo(new NpcYield(progress, 0.25)).Using<NpcYield>((a, b) => Math.Abs(a.Progress - b.Progress) < 1e-9 && Math.Abs(a.Cost - b.Cost) < 1e-9), "the NPC's own");
         Assert.That(outcome.Ratio, Is.EqualTo(progress / 0.25).Within(1e-9), "and the village's, the only NPC");
         Assert.That(policy.Learnt.Single().Allocations, Is.EqualTo(new[] { new NpcAllocation(1, 5, 25, false, 5) }), "the lesson is about the first epoch's decision");
@@ -283,7 +284,7 @@ public sealed class GovernorActorSpec : AkkaSpec
     {
         var policy = TwoEpochsOfNpc1(levelThen: 1, successThen: 0.1); // the village levelled up; the new level is harder
 
-        Assert.That(policy.Outcomes.Single().Npcs[1].Progress, Is.EqualTo(1 + 0.1 - 0.5 + (10 * GovernorObjective.LifeforceWeight)).Within(1e-9));
+        Assert.That(policy.Outcomes.Single().Npcs[1].Progress, Is.EqualTo(1 + ((0.1 - 0.5) * 3 / (3 + GovernorObjective.PriorErrands)) + (10 * GovernorObjective.LifeforceWeight)).Within(1e-9));
     }
 
     [Test]
