@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text.Json;
 using NATS.Client.Core;
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Protocol;
@@ -42,9 +43,10 @@ internal static class GovernorLearningBenchmark
     /// <param name="FiniteCortex">A real cortex (nimmerverse-nyx with its tiny model) serving one call at a time, which NPCs ask after 3 failed errands in a row; else none, and no NPC asks.</param>
     /// <param name="Lifetime">Newcomers: <c>Npc:Lifetime</c> (zero: NPCs never leave).</param>
     /// <param name="HostBudgetPercent">A tight CPU budget: <c>Governor:HostCpuBudgetPercent</c> (null: the default).</param>
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null)
+    /// <param name="Bursts">Bursts of waves this far apart (zero: none): each opens five new gates at once, whose assessments the boundary asks of the same cortex.</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default)
     {
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, comma-separated.</summary>
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, comma-separated.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
@@ -57,7 +59,8 @@ internal static class GovernorLearningBenchmark
                     "finite-cortex" => scenario with { FiniteCortex = true },
                     "lifetime" => scenario with { Lifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "budget" => scenario with { HostBudgetPercent = double.Parse(value, CultureInfo.InvariantCulture) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT)"),
+                    "bursts" => scenario with { Bursts = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS)"),
                 };
             }
 
@@ -77,7 +80,7 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
@@ -214,14 +217,64 @@ internal static class GovernorLearningBenchmark
             }
         });
 
+        var bursting = scenario.Bursts > TimeSpan.Zero ? BurstsAsync(client, scenario.Bursts, stop.Token) : Task.CompletedTask;
         await Task.Delay(scenario.WarmUp);
         var from = DateTimeOffset.UtcNow;
         await Task.Delay(scenario.Window);
         var to = DateTimeOffset.UtcNow;
         await stop.CancelAsync();
         await listening.ContinueWith(_ => { }, TaskScheduler.Default);
+        await bursting.ContinueWith(_ => { }, TaskScheduler.Default);
         await app.StopAsync();
+        if (policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal))
+        {
+            await PrintWhatItDecidedAsync(postgres, database);
+        }
+
         return Score(policy, seed, [.. states.Where(s => s.At >= from && s.At < to).Select(s => s.State)]);
+    }
+
+    /// <summary>Every <paramref name="every"/>, three sure waves in each of five domains never seen before: five gates open at once.</summary>
+    private static async Task BurstsAsync(NatsConnection client, TimeSpan every, CancellationToken stopping)
+    {
+        var source = new MessageSource("bench-bursts", "cell", 1);
+        for (var burst = 0; !stopping.IsCancellationRequested; burst++)
+        {
+            await Task.Delay(every, stopping);
+            for (var domain = 0; domain < 5; domain++)
+            {
+                for (var wave = 0; wave < 3; wave++)
+                {
+                    var body = new WaveBody($"burst-{burst}-{domain}", 1, JsonDocument.Parse("""{"object": "fox"}""").RootElement, 1);
+                    await client.PublishAsync("dev.nervous.cells.bursts.wave", WireCodec.Default.Encode(Envelopes.Of(source, body)), cancellationToken: stopping);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the learned governor did differently per kind of NPC over its last 60 epochs, from its own
+    /// decision trails: by role (the features' one-hot) and by how often the NPC reached its goal.
+    /// </summary>
+    private static async Task PrintWhatItDecidedAsync(PrivatePostgres postgres, string database)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+        var role = GovernorFeatures.RoleAt + 1; // PostgreSQL arrays count from 1
+        await using var command = dataSource.CreateCommand($"""
+            select case when inputs[{role}] = 1 then 'small' when inputs[{role + 1}] = 1 then 'medium' when inputs[{role + 2}] = 1 then 'large' else '?' end,
+                   case when inputs[6] < 0.5 then 'success < 50 %' else 'success >= 50 %' end,
+                   avg(tick_rate_hz), avg(case when gate_open then 1.0 else 0.0 end), count(*)
+            from decision_trails where epoch > (select max(epoch) - 60 from decision_trails)
+            group by 1, 2 order by 1, 2
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetString(0)}, {reader.GetString(1)}: {reader.GetDouble(2):F1} Hz, gate open {reader.GetDecimal(3):P0} ({reader.GetInt64(4)} decisions)"));
+        }
+
+        Console.WriteLine($"  its trails, last 60 epochs: {string.Join("; ", lines)}");
     }
 
     /// <summary>

@@ -111,8 +111,12 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// <summary>Updates made so far.</summary>
     public long Updates { get; private set; }
 
-    /// <summary>What an epoch's progress is worth per CPU-second spent: the village's own ratio, smoothed (0 until an epoch has cost something).</summary>
-    public double Price => _village is { Cost: > 0 } v ? v.Progress / v.Cost : 0;
+    /// <summary>
+    /// What a CPU-second must buy: the village's own progress per CPU-second, smoothed; 0 until an epoch
+    /// has cost something, and never below 0 (a village losing skill, as a fresh or churning one can for a
+    /// while, must not make spending CPU look like a gain).
+    /// </summary>
+    public double Price => _village is { Cost: > 0 } v ? Math.Max(v.Progress / v.Cost, 0) : 0;
 
     /// <summary>What a decision leaves for learning: who, what they saw, what was done, what the critic expected.</summary>
     private sealed record Memory(int[] Ids, float[][] Inputs, float[][] Actions, float[] Values) : IDisposable

@@ -98,7 +98,7 @@ public sealed class WarmStartCommand(TextWriter output, TextWriter error)
         }
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"warm-started the learned governor: {credited} decisions of {trajectories.Count} trajectories credited per pass, {passes} passes; {unused} of {recorded.Count} without an outcome after them; the recorded village made {policy.Price:G3} progress per CPU-second. Stored as its newest checkpoint: restart the supervisor that runs the governor to start from it.")).ConfigureAwait(false);
+            $"warm-started the learned governor: {credited} decisions of {trajectories.Count} trajectories credited per pass, {passes} passes; {unused} of {recorded.Count} without an outcome after them; a CPU-second priced at {policy.Price:G3} of skill (the recorded village's own progress per CPU-second, never below 0). Stored as its newest checkpoint: restart the supervisor that runs the governor to start from it.")).ConfigureAwait(false);
         return 0;
     }
 

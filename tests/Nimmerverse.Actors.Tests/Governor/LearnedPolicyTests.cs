@@ -100,6 +100,16 @@ public sealed class LearnedPolicyTests
     }
 
     [Test]
+    public void A_village_losing_skill_prices_cpu_at_nothing_not_at_a_gain()
+    {
+        using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.001, seed: 2);
+        using var decision = policy.Decide([0, 1], SameFeatures(2), Shares(2));
+        policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [0] = new(-0.02, 0.1), [1] = new(0.005, 0.1) }));
+
+        Assert.That(policy.Price, Is.Zero, "progress per CPU-second was -0.075");
+    }
+
+    [Test]
     public void Its_decisions_are_within_the_ranges_and_its_weights_come_back()
     {
         using var policy = new LearnedPolicy(0.1, 0.001, seed: 3);
