@@ -7,9 +7,10 @@ namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
 /// The learned governor, an actor-critic shared by every NPC (its features include the NPC's role
-/// and the village's context). The actor's four outputs in 0..1 map to tick rate, CPU quota, gate
-/// and LLM priority; it explores with Gaussian noise around them (the gate a coin of its
-/// probability). The critic estimates what following the actor is worth from an NPC's features.
+/// and the village's context). The actor's four means, in logit space, map through a sigmoid to
+/// tick rate, CPU quota, gate and LLM priority; it explores with Gaussian noise in logit space (the
+/// gate a coin of its probability). The critic estimates what following the actor is worth from an
+/// NPC's features.
 /// Each NPC's reward for an epoch is its progress less its cost at the village's price
 /// (<see cref="Price"/>: the village's progress per CPU-second, so that what beats the village's
 /// own average is worth doing, Dinkelbach's way to a ratio), and a decision is credited with the
@@ -48,6 +49,10 @@ public sealed class LearnedPolicy : IGovernorPolicy
     private readonly DelayedCredit _credit;
     private readonly (int Horizon, double Discount, double Lambda) _creditShape;
     private readonly double _sigma;
+    private readonly Random _random;
+    private readonly List<DelayedCredit.Credited> _credited = [];
+    private (double Progress, double Cost)? _village;
+    private double _rewardScale;
 
     /// <summary>
     /// The spread of the likelihood it learns with, in logit space, where it draws with 4 x
@@ -56,12 +61,8 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// exploration, and recorded ones, keep a likelihood to learn from.
     /// </summary>
     private double LogitSigma => Math.Max(4 * _sigma, 0.2);
-    private readonly Random _random;
-    private readonly List<DelayedCredit.Credited> _credited = [];
-    private (double Progress, double Cost)? _village;
-    private double _rewardScale;
 
-    /// <param name="exploration">The Gaussian noise on its 0..1 outputs.</param>
+    /// <param name="exploration">The spread of its exploration on the 0..1 outputs at their middle (drawn in logit space: 4 x this).</param>
     /// <param name="learningRate">Adam's step size.</param>
     /// <param name="seed">Seeds the networks and the exploration.</param>
     /// <param name="horizon">Epochs a decision is credited with (<see cref="DelayedCredit"/>).</param>
