@@ -92,7 +92,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
         (_npcId, _settings, _bridge, _adoptPid, _limits) = (npcId, settings, bridge, adoptPid, settings.Limits);
         _arguments = settings.ArgumentsFor(npcId, natsUrl, subjects.Environment, adoptable: scopes is not null);
         _newcomerArguments = settings.ArgumentsFor(npcId, natsUrl, subjects.Environment, adoptable: scopes is not null, fresh: true);
-        _lifetimes = new Random(HashCode.Combine(npcId, settings.Lifetime));
+        _lifetimes = new Random(npcId); // the same ages for an NPC on every run, different between NPCs
         (_events, _commands, _states) = (subjects.SupervisorNpc(hostName), subjects.NpcCommand(npcId), subjects.NpcState(npcId));
         _hostName = hostName;
         _source = new MessageSource($"npc-host@{hostName}", "supervisor", Tiers.Cells);
@@ -182,10 +182,7 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
 
     private void Stopping()
     {
-        Receive<ScopeReady>(OnScopeReady);
-        Receive<ScopeStateChanged>(OnScopeStateChanged);
-        Receive<CheckHeartbeat>(_ => NoticeAdoptedExit());
-        Receive<KillNow>(_ => Kill());
+        AwaitingExit();
         Receive<StopGracefully>(_ => _stopRequesters.Add(Sender));
         Receive<LeaveRunning>(_ => _stopRequesters.Add(Sender));
         Receive<Exited>(exited => ReferenceEquals(exited.Brain, _brain), exited =>
@@ -201,20 +198,9 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
     /// <summary>Like <see cref="Stopping"/>, but a newcomer starts once the brain is gone; a stop request meanwhile makes it a plain stop.</summary>
     private void Retiring()
     {
-        Receive<ScopeReady>(OnScopeReady);
-        Receive<ScopeStateChanged>(OnScopeStateChanged);
-        Receive<CheckHeartbeat>(_ => NoticeAdoptedExit());
-        Receive<KillNow>(_ => Kill());
-        Receive<StopGracefully>(_ =>
-        {
-            _stopRequesters.Add(Sender);
-            BecomeState(Stopping);
-        });
-        Receive<LeaveRunning>(_ =>
-        {
-            _stopRequesters.Add(Sender);
-            BecomeState(Stopping);
-        });
+        AwaitingExit();
+        Receive<StopGracefully>(_ => StopInstead());
+        Receive<LeaveRunning>(_ => StopInstead());
         Receive<Exited>(exited => ReferenceEquals(exited.Brain, _brain), exited =>
         {
             Ended(exited);
@@ -222,6 +208,21 @@ public sealed partial class NpcProcessActor : ReceiveActor, IWithTimers
             _newcomer = true;
             Prepare();
         });
+
+        void StopInstead()
+        {
+            _stopRequesters.Add(Sender);
+            BecomeState(Stopping);
+        }
+    }
+
+    /// <summary>What a state waiting for its SIGTERMed brain to exit understands: its scope, an adopted brain's end, the kill timer.</summary>
+    private void AwaitingExit()
+    {
+        Receive<ScopeReady>(OnScopeReady);
+        Receive<ScopeStateChanged>(OnScopeStateChanged);
+        Receive<CheckHeartbeat>(_ => NoticeAdoptedExit());
+        Receive<KillNow>(_ => Kill());
     }
 
     private void Backoff()
