@@ -74,6 +74,11 @@ public sealed class SupervisorProcess : IAsyncDisposable
     {
         var up = await Eventually.TrueAsync(async () =>
         {
+            if (HasExited)
+            {
+                return true; // no use waiting: reported below
+            }
+
             try
             {
                 var status = await StatusAsync().ConfigureAwait(false);
@@ -84,10 +89,26 @@ public sealed class SupervisorProcess : IAsyncDisposable
                 return false;
             }
         }, timeout).ConfigureAwait(false);
+        if (HasExited)
+        {
+            throw new InvalidOperationException($"the supervisor exited before it was up:\n{string.Join('\n', FirstTrouble())}");
+        }
+
         if (!up)
         {
-            throw new TimeoutException($"the supervisor did not come up within {timeout}:\n{string.Join('\n', Log.TakeLast(40))}");
+            throw new TimeoutException($"the supervisor did not come up within {timeout}:\n{string.Join('\n', FirstTrouble())}");
         }
+    }
+
+    /// <summary>
+    /// Forty lines of the log from its first error (journald priority 3 or more urgent), where the cause is, rather
+    /// than a stack trace's tail; the last forty lines when there is none.
+    /// </summary>
+    private IEnumerable<string> FirstTrouble()
+    {
+        var log = Log.ToArray();
+        var first = Array.FindIndex(log, l => l.Length > 2 && l[0] == '<' && l[1] is >= '0' and <= '3');
+        return first < 0 ? log.TakeLast(40) : log.Skip(first).Take(40);
     }
 
     /// <summary>Its brains by NPC id (<see cref="ProcessTree.BrainsOf"/>).</summary>
