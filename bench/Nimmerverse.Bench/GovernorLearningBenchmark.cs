@@ -23,9 +23,13 @@ namespace Nimmerverse.Bench;
 /// database per run, so no brain and no governor starts from another run's weights). After a
 /// warm-up, over a fixed window, the village's learning progress per CPU-second
 /// (<see cref="GovernorObjective"/>) is measured from the brains' own states, not from what the
-/// governor computes. Policies: <c>learned</c>, <c>learned-warm</c> (the learned governor warm-started
-/// from the trails of the same seed's <c>progress-share</c> run, which must come before it:
-/// <c>trails export</c>, then <c>trails warm-start</c>), <c>progress-share</c>, and <c>fixed:HZ</c>
+/// governor computes. With a matured village, each seed's village first learns for a while under the
+/// learned governor (untrained, started at 20 Hz), and every policy of that seed starts from a copy of
+/// its database (its brains' checkpoints, its world, its trails, the governor's checkpoint, so
+/// <c>learned</c> goes on from what it learnt). Policies: <c>learned</c>, <c>learned-warm</c> (the
+/// learned governor warm-started from the trails of the matured village or, without one, of the same
+/// seed's <c>progress-share</c> run, which must come before it: <c>trails export</c>, then
+/// <c>trails warm-start</c>), <c>progress-share</c>, and <c>fixed:HZ</c>
 /// (equal-share at that rate: the grid searched in hindsight). Printed: every run, then per policy the mean over
 /// seeds, and the learned governor's ratio to the best baseline with a 95 % confidence interval
 /// (Student's t over the seeds, paired by seed).
@@ -33,6 +37,9 @@ namespace Nimmerverse.Bench;
 internal static class GovernorLearningBenchmark
 {
     private const string LearnedWarm = "learned-warm";
+
+    /// <summary>Where the untrained governor of a maturing village starts its NPCs.</summary>
+    private const double MaturingRateHz = 20;
 
     /// <param name="Population">Brains in the village.</param>
     /// <param name="Roles">Their roles (<c>Npc:Role</c>: one, or a mix handed out in turn).</param>
@@ -44,9 +51,10 @@ internal static class GovernorLearningBenchmark
     /// <param name="Lifetime">Newcomers: <c>Npc:Lifetime</c> (zero: NPCs never leave).</param>
     /// <param name="HostBudgetPercent">A tight CPU budget: <c>Governor:HostCpuBudgetPercent</c> (null: the default).</param>
     /// <param name="Bursts">Bursts of waves this far apart (zero: none): each opens five new gates at once, whose assessments the boundary asks of the same cortex.</param>
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default)
+    /// <param name="Matured">How long each seed's village learns under the learned governor (newcomers and bursts off) before its policies start from copies of it (zero: every run starts a fresh village).</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default)
     {
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, comma-separated.</summary>
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, comma-separated.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
@@ -60,7 +68,8 @@ internal static class GovernorLearningBenchmark
                     "lifetime" => scenario with { Lifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "budget" => scenario with { HostBudgetPercent = double.Parse(value, CultureInfo.InvariantCulture) },
                     "bursts" => scenario with { Bursts = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS)"),
+                    "matured" => scenario with { Matured = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS)"),
                 };
             }
 
@@ -80,15 +89,16 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under the learned governor" : "a fresh village")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
         for (var seed = 1; seed <= scenario.Seeds; seed++)
         {
+            var matured = scenario.Matured > TimeSpan.Zero ? await MatureAsync(nats, postgres, nyx, scenario, seed) : null;
             foreach (var policy in scenario.Policies)
             {
-                var run = await MeasureAsync(nats, postgres, nyx, scenario, policy, seed, databases);
+                var run = await MeasureAsync(nats, postgres, nyx, scenario, policy, seed, databases, matured);
                 runs.Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{policy,-14} | {seed,4} | {run.Progress,8:F3} | {run.CpuSeconds,5:F1} | {run.Ratio,18:F4} | {run.MeanSuccess,12:P0} | {run.Levels,6} | {string.Join(", ", run.RateByRole.Select(r => $"{r.Key} {r.Value:F1}"))}"));
@@ -164,21 +174,61 @@ internal static class GovernorLearningBenchmark
         File.Delete(file);
     }
 
-    private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, Dictionary<(string Policy, int Seed), string> databases)
+    private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, Dictionary<(string Policy, int Seed), string> databases, string? matured)
     {
-        var database = databases[(policy, seed)] = $"bench_{Guid.NewGuid():N}";
-        await using (var admin = new NpgsqlConnection(postgres.ConnectionString))
-        {
-            await admin.OpenAsync();
-            await using var create = new NpgsqlCommand($"create database {database}", admin);
-            await create.ExecuteNonQueryAsync();
-        }
-
+        var database = databases[(policy, seed)] = await CreateDatabaseAsync(postgres, matured);
         if (policy == LearnedWarm)
         {
-            await WarmStartAsync(postgres, databases.TryGetValue((GovernorSettings.ProgressShare, seed), out var source) ? source : throw new ArgumentException($"{LearnedWarm} needs a {GovernorSettings.ProgressShare} run of the same seed before it"), database, seed);
+            var source = matured ?? (databases.TryGetValue((GovernorSettings.ProgressShare, seed), out var run) ? run : throw new ArgumentException($"{LearnedWarm} needs a matured village or a {GovernorSettings.ProgressShare} run of the same seed before it"));
+            await WarmStartAsync(postgres, source, database, seed);
         }
 
+        var (states, from, to) = await RunVillageAsync(nats, postgres, nyx, scenario, policy, seed, database, scenario.WarmUp, scenario.Window);
+        if (policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal))
+        {
+            await PrintWhatItDecidedAsync(postgres, database);
+        }
+
+        return Score(policy, seed, [.. states.Where(s => s.At >= from && s.At < to).Select(s => s.State)]);
+    }
+
+    /// <summary>
+    /// A village of this seed that learns for the scenario's maturing time, with no newcomers and no bursts,
+    /// under the learned governor, untrained and started at the fastest rate a fixed policy is given here
+    /// (a young village learns fastest there): the database every policy of the seed then starts from a
+    /// copy of, and so the governor's training.
+    /// </summary>
+    private static async Task<string> MatureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, int seed)
+    {
+        var database = await CreateDatabaseAsync(postgres, null);
+        var (states, _, _) = await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = TimeSpan.Zero, Bursts = TimeSpan.Zero }, GovernorSettings.Learned, seed, database, TimeSpan.Zero, scenario.Matured, MaturingRateHz);
+        var last = states.Select(s => s.State).GroupBy(s => s.NpcId).Select(g => g.Last()).ToList();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  seed {seed}: matured for {scenario.Matured.TotalSeconds:F0} s: level {(last.Count == 0 ? 0 : last.Max(s => s.Level))}, success by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.SuccessRate:P0}"))}, epsilon by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.Epsilon:F2}"))}"));
+        await PrintWhatItDecidedAsync(postgres, database);
+        return database;
+    }
+
+    /// <summary>A new database, empty or a copy of <paramref name="template"/> (whose connections are ended first: PostgreSQL copies only an idle database).</summary>
+    private static async Task<string> CreateDatabaseAsync(PrivatePostgres postgres, string? template)
+    {
+        var database = $"bench_{Guid.NewGuid():N}";
+        await using var admin = new NpgsqlConnection(postgres.ConnectionString);
+        await admin.OpenAsync();
+        if (template is not null)
+        {
+            await using var end = new NpgsqlCommand($"select count(pg_terminate_backend(pid)) from pg_stat_activity where datname = '{template}' and pid <> pg_backend_pid()", admin);
+            await end.ExecuteScalarAsync();
+        }
+
+        await using var create = new NpgsqlCommand(template is null ? $"create database {database}" : $"create database {database} template {template}", admin);
+        await create.ExecuteNonQueryAsync();
+        return database;
+    }
+
+    /// <summary>A whole supervisor on <paramref name="database"/> under <paramref name="policy"/> for the warm-up and the window: every NPC state it published, and when the window began and ended.</summary>
+    private static async Task<(IReadOnlyList<(DateTimeOffset At, NpcStateBody State)> States, DateTimeOffset From, DateTimeOffset To)> RunVillageAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, string database, TimeSpan warmUp, TimeSpan window, double startRateHz = 5)
+    {
         var fixedRate = policy.StartsWith("fixed:", StringComparison.Ordinal) ? policy["fixed:".Length..] : null;
         (string, string)[] cortex = nyx is null
             ? [("NIMMERVERSE_NPC__ASKCORTEXAFTER", "0")]
@@ -195,9 +245,11 @@ internal static class GovernorLearningBenchmark
             ("NIMMERVERSE_NPC__ROLE", scenario.Roles),
             ("NIMMERVERSE_NPC__BRAINPATH", RepositoryPaths.BrainExecutable),
             ("NIMMERVERSE_NPC__BACKEND", "none"),
-            ("NIMMERVERSE_NPC__TICKRATEHZ", fixedRate ?? "5"),
+            ("NIMMERVERSE_NPC__TICKRATEHZ", fixedRate ?? startRateHz.ToString(CultureInfo.InvariantCulture)),
             ("NIMMERVERSE_GOVERNOR__POLICY", fixedRate is not null ? GovernorSettings.EqualShare : policy == LearnedWarm ? GovernorSettings.Learned : policy),
             ("NIMMERVERSE_GOVERNOR__SEED", seed.ToString(CultureInfo.InvariantCulture)),
+            // Its weights every 10 epochs rather than 60: a matured village hands on all but the last few.
+            ("NIMMERVERSE_GOVERNOR__CHECKPOINTEVERY", "10"),
             ("NIMMERVERSE_WORLD__SEED", seed.ToString(CultureInfo.InvariantCulture)),
             ("NIMMERVERSE_TRAILS__SPOOLPATH", Path.Combine(Path.GetTempPath(), $"{database}.spool"))]);
         var loaded = ConfigurationLoader.Load(null, environment, AppContext.BaseDirectory);
@@ -218,21 +270,17 @@ internal static class GovernorLearningBenchmark
         });
 
         var bursting = scenario.Bursts > TimeSpan.Zero ? BurstsAsync(client, scenario.Bursts, stop.Token) : Task.CompletedTask;
-        await Task.Delay(scenario.WarmUp);
+        await Task.Delay(warmUp);
         var from = DateTimeOffset.UtcNow;
-        await Task.Delay(scenario.Window);
+        await Task.Delay(window);
         var to = DateTimeOffset.UtcNow;
         await stop.CancelAsync();
         await listening.ContinueWith(_ => { }, TaskScheduler.Default);
         await bursting.ContinueWith(_ => { }, TaskScheduler.Default);
         await app.StopAsync();
-        if (policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal))
-        {
-            await PrintWhatItDecidedAsync(postgres, database);
-        }
-
-        return Score(policy, seed, [.. states.Where(s => s.At >= from && s.At < to).Select(s => s.State)]);
+        return ([.. states], from, to);
     }
+
 
     /// <summary>Every <paramref name="every"/>, three sure waves in each of five domains never seen before: five gates open at once.</summary>
     private static async Task BurstsAsync(NatsConnection client, TimeSpan every, CancellationToken stopping)
@@ -254,7 +302,8 @@ internal static class GovernorLearningBenchmark
 
     /// <summary>
     /// What the learned governor did differently per kind of NPC over its last 60 epochs, from its own
-    /// decision trails: by role (the features' one-hot) and by how often the NPC reached its goal.
+    /// decision trails: by role (the features' one-hot), and by whether the NPC still mostly explores
+    /// (epsilon above 0.5: a newcomer) or else how often it reached its goal.
     /// </summary>
     private static async Task PrintWhatItDecidedAsync(PrivatePostgres postgres, string database)
     {
@@ -262,9 +311,10 @@ internal static class GovernorLearningBenchmark
         var role = GovernorFeatures.RoleAt + 1; // PostgreSQL arrays count from 1
         await using var command = dataSource.CreateCommand($"""
             select case when inputs[{role}] = 1 then 'small' when inputs[{role + 1}] = 1 then 'medium' when inputs[{role + 2}] = 1 then 'large' else '?' end,
-                   case when inputs[6] < 0.5 then 'success < 50 %' else 'success >= 50 %' end,
+                   case when inputs[9] > 0.5 then 'exploring' when inputs[6] < 0.5 then 'success < 50 %' else 'success >= 50 %' end,
                    avg(tick_rate_hz), avg(case when gate_open then 1.0 else 0.0 end), count(*)
-            from decision_trails where epoch > (select max(epoch) - 60 from decision_trails)
+            from decision_trails
+            where policy = '{GovernorSettings.Learned}' and epoch > (select max(epoch) - 60 from decision_trails where policy = '{GovernorSettings.Learned}')
             group by 1, 2 order by 1, 2
             """);
         await using var reader = await command.ExecuteReaderAsync();
