@@ -31,8 +31,8 @@ namespace Nimmerverse.Bench;
 /// seed's <c>progress-share</c> run, which must come before it: <c>trails export</c>, then
 /// <c>trails warm-start</c>), <c>progress-share</c>, and <c>fixed:HZ</c>
 /// (equal-share at that rate: the grid searched in hindsight). Printed: every run, then per policy the mean over
-/// seeds, and the learned governor's ratio to the best baseline with a 95 % confidence interval
-/// (Student's t over the seeds, paired by seed).
+/// seeds, and the learned governor's ratio to the best baseline and its difference from it, each with a
+/// 95 % confidence interval (Student's t over the seeds, paired by seed).
 /// </summary>
 internal static class GovernorLearningBenchmark
 {
@@ -132,6 +132,10 @@ internal static class GovernorLearningBenchmark
             var (ratio, interval) = MeanInterval(paired);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{learned} / best baseline ({best}): {ratio:F2} ± {interval:F2} (95 % CI over {paired.Count} seeds; per seed {string.Join(", ", paired.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))})"));
+            // A ratio means little where the baseline's own score is near zero or below, as a churning village's can be.
+            var (difference, spread) = MeanInterval([.. runs.Where(r => r.Policy == learned).Select(l => l.Ratio - runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio)]);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{learned} - best baseline ({best}): {difference:+0.0000;-0.0000} ± {spread:F4} progress per CPU-s (95 % CI, paired by seed)"));
         }
     }
 
@@ -301,7 +305,8 @@ internal static class GovernorLearningBenchmark
     }
 
     /// <summary>
-    /// What the learned governor did differently per kind of NPC over its last 60 epochs, from its own
+    /// What the learned governor did differently per kind of NPC over its last 60 seconds (by time: a
+    /// matured village's copy holds the maturing governor's epochs too, counted from 0), from its own
     /// decision trails: by role (the features' one-hot), and by whether the NPC still mostly explores
     /// (epsilon above 0.5: a newcomer) or else how often it reached its goal.
     /// </summary>
@@ -314,7 +319,8 @@ internal static class GovernorLearningBenchmark
                    case when inputs[9] > 0.5 then 'exploring' when inputs[6] < 0.5 then 'success < 50 %' else 'success >= 50 %' end,
                    avg(tick_rate_hz), avg(case when gate_open then 1.0 else 0.0 end), count(*)
             from decision_trails
-            where policy = '{GovernorSettings.Learned}' and epoch > (select max(epoch) - 60 from decision_trails where policy = '{GovernorSettings.Learned}')
+            where policy = '{GovernorSettings.Learned}'
+              and decided_at > (select max(decided_at) - interval '60 seconds' from decision_trails where policy = '{GovernorSettings.Learned}')
             group by 1, 2 order by 1, 2
             """);
         await using var reader = await command.ExecuteReaderAsync();
@@ -324,7 +330,7 @@ internal static class GovernorLearningBenchmark
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetString(0)}, {reader.GetString(1)}: {reader.GetDouble(2):F1} Hz, gate open {reader.GetDecimal(3):P0} ({reader.GetInt64(4)} decisions)"));
         }
 
-        Console.WriteLine($"  its trails, last 60 epochs: {string.Join("; ", lines)}");
+        Console.WriteLine($"  its trails, last 60 s: {string.Join("; ", lines)}");
     }
 
     /// <summary>
