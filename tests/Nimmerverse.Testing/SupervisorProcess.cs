@@ -72,10 +72,12 @@ public sealed class SupervisorProcess : IAsyncDisposable
     /// <summary>Waits until <c>/api/status</c> answers and the cluster member is up.</summary>
     public async Task WaitUntilUpAsync(TimeSpan timeout)
     {
+        var exited = false;
         var up = await Eventually.TrueAsync(async () =>
         {
             if (HasExited)
             {
+                exited = true;
                 return true; // no use waiting: reported below
             }
 
@@ -89,7 +91,7 @@ public sealed class SupervisorProcess : IAsyncDisposable
                 return false;
             }
         }, timeout).ConfigureAwait(false);
-        if (HasExited)
+        if (exited)
         {
             throw new InvalidOperationException($"the supervisor exited before it was up:\n{string.Join('\n', FirstTrouble())}");
         }
