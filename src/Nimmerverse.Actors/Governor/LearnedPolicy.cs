@@ -26,10 +26,16 @@ public sealed class LearnedPolicy : IGovernorPolicy
 
     public const double DefaultLambda = 0.95;
 
+    /// <summary>Epochs an NPC's exploration draw is held by default (<see cref="HeldDraw"/>).</summary>
+    public const int DefaultHoldEpochs = 10;
+
     private const int Outputs = 4;
 
-    /// <summary>How far from the middle the actor's means may go, in logit units.</summary>
-    private const double MaxLogit = 3;
+    /// <summary>How far from the middle the actor's means may go, in logit units: there they reach the ends of their ranges (<see cref="ShareOf"/>).</summary>
+    private const float MaxLogit = 3;
+
+    /// <summary>The sigmoid at -<see cref="MaxLogit"/>: what <see cref="ShareOf"/> stretches to 0.</summary>
+    private static readonly float EdgeShare = 1 / (1 + MathF.Exp(MaxLogit));
 
     /// <summary>Credited decisions a learning step looks at, at most.</summary>
     private const int LearningSample = 256;
@@ -51,6 +57,8 @@ public sealed class LearnedPolicy : IGovernorPolicy
     private readonly double _sigma;
     private readonly Random _random;
     private readonly List<DelayedCredit.Credited> _credited = [];
+    private readonly int _holdEpochs;
+    private readonly Dictionary<int, (float[] Draw, int Left)> _held = [];
     private (double Progress, double Cost)? _village;
     private double _rewardScale;
 
@@ -68,13 +76,15 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// <param name="horizon">Epochs a decision is credited with (<see cref="DelayedCredit"/>).</param>
     /// <param name="discount">γ of that credit.</param>
     /// <param name="lambda">λ of that credit.</param>
+    /// <param name="holdEpochs">Epochs an NPC keeps one exploration draw (<see cref="HeldDraw"/>); 1 draws afresh every epoch.</param>
     /// <param name="startRateHz">
     /// Where the untrained actor starts: every NPC at this rate, its LLM gate open one epoch in ten (its
     /// last layer scaled to a hundredth and biased there, so what it learns moves it from the configured
     /// allocation rather than from an arbitrary one); null leaves the initialisation as it is.
     /// </param>
-    public LearnedPolicy(double exploration, double learningRate, int seed, int horizon = DefaultHorizon, double discount = DefaultDiscount, double lambda = DefaultLambda, double? startRateHz = null)
+    public LearnedPolicy(double exploration, double learningRate, int seed, int horizon = DefaultHorizon, double discount = DefaultDiscount, double lambda = DefaultLambda, int holdEpochs = DefaultHoldEpochs, double? startRateHz = null)
     {
+        _holdEpochs = holdEpochs >= 1 ? holdEpochs : throw new ArgumentOutOfRangeException(nameof(holdEpochs), holdEpochs, "at least one epoch");
         torch.random.manual_seed(seed);
         // Matrices of at most 2,500 x 32: one thread does them faster than a pool that must wake up
         // (measured: the pool's hand-offs were the p99), and the supervisor's actors keep the other core.
@@ -94,7 +104,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         {
             using var noGrad = no_grad();
             head.weight!.mul_(0.01);
-            head.bias!.copy_(tensor(new[] { Logit((rate - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)), 0f, Logit(0.1), 0f }));
+            head.bias!.copy_(tensor(new[] { LogitOfShare((rate - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)), 0f, Logit(0.1), 0f }));
         }
 
         _critic = nn.Sequential(
@@ -104,8 +114,12 @@ public sealed class LearnedPolicy : IGovernorPolicy
         _optimizer = optim.Adam(_actor.parameters().Concat(_critic.parameters()), learningRate);
     }
 
-    /// <summary>What its checkpoints hold: weights for this network shape and input width, no other.</summary>
-    public static string WeightsFormat => $"torchsharp-governor/actor-critic/in{GovernorFeatures.Count}";
+    /// <summary>
+    /// What its checkpoints hold: weights for this network shape and input width, no other; <c>stretched</c>: the
+    /// actor's means are read unsquashed, ±<see cref="MaxLogit"/> reaching the ends of the ranges (weights from
+    /// before, read through a tanh onto a narrower range, would decide otherwise).
+    /// </summary>
+    public static string WeightsFormat => $"torchsharp-governor/actor-critic/in{GovernorFeatures.Count}/stretched";
 
     public string Name => GovernorSettings.Learned;
 
@@ -140,7 +154,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         {
             var inputs = Stack(features);
             // A contiguous result read as one block: the element accessor walks it one index at a time.
-            logits = MemoryMarshal.Cast<byte, float>(Logits(inputs).contiguous().bytes).ToArray();
+            logits = MemoryMarshal.Cast<byte, float>(_actor.forward(inputs).clamp(-MaxLogit, MaxLogit).contiguous().bytes).ToArray();
             values = MemoryMarshal.Cast<byte, float>(_critic.forward(inputs).contiguous().bytes).ToArray();
         }
 
@@ -148,23 +162,20 @@ public sealed class LearnedPolicy : IGovernorPolicy
         var decided = new NpcAllocation[npcIds.Count];
         for (var i = 0; i < npcIds.Count; i++)
         {
-            var a = actions[i] = new float[Outputs];
-            for (var k = 0; k < Outputs; k++)
-            {
-                // Drawn in logit space, so the gradient never vanishes at a bound as a sigmoid's does; what is
-                // remembered is what the draw added to the mean (the gate: the coin against its probability),
-                // which stays a fair sample of exploration however far the policy moves before it is credited.
-                var logit = logits[(i * Outputs) + k];
-                a[k] = k == 2 ? (_random.NextDouble() < Sigmoid(logit) ? 1 : 0) - Sigmoid(logit) : (float)(4 * _sigma * Gaussian());
-            }
+            // Drawn in logit space, so the gradient never vanishes at a bound as a sigmoid's does; what is
+            // remembered is what the draw added to the mean (the gate: the coin against its probability),
+            // which stays a fair sample of exploration however far the policy moves before it is credited.
+            var a = actions[i] = HeldDraw(npcIds[i]);
+            var gate = Sigmoid(logits[(i * Outputs) + 2]);
+            a[2] = (_random.NextDouble() < gate ? 1 : 0) - gate;
 
             var at = logits.AsSpan(i * Outputs, Outputs);
             decided[i] = new NpcAllocation(
                 npcIds[i],
-                TickRates.MinHz + (Sigmoid(at[0] + a[0]) * (TickRates.MaxHz - TickRates.MinHz)),
-                CpuQuotas.MinPercent + (Sigmoid(at[1] + a[1]) * (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
+                TickRates.MinHz + (ShareOf(at[0] + a[0]) * (TickRates.MaxHz - TickRates.MinHz)),
+                CpuQuotas.MinPercent + (ShareOf(at[1] + a[1]) * (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
                 a[2] > 0,
-                (int)Math.Round(Sigmoid(at[3] + a[3]) * 10));
+                (int)Math.Round(ShareOf(at[3] + a[3]) * 10));
         }
 
         return new PolicyDecision(decided, new Memory([.. npcIds], features, actions, values));
@@ -185,7 +196,13 @@ public sealed class LearnedPolicy : IGovernorPolicy
         }
 
         var price = Price;
-        _credit.Retain(memory.Ids.ToHashSet());
+        var present = memory.Ids.ToHashSet();
+        _credit.Retain(present);
+        foreach (var gone in _held.Keys.Where(id => !present.Contains(id)).ToList())
+        {
+            _held.Remove(gone);
+        }
+
         for (var i = 0; i < memory.Ids.Length; i++)
         {
             var id = memory.Ids[i];
@@ -208,7 +225,33 @@ public sealed class LearnedPolicy : IGovernorPolicy
         }
     }
 
-    public void Forget(int npcId) => _credit.Forget(npcId);
+    public void Forget(int npcId)
+    {
+        _credit.Forget(npcId);
+        _held.Remove(npcId);
+    }
+
+    /// <summary>
+    /// The Gaussian part of an NPC's exploration (tick rate, quota, priority, in logit space): drawn afresh
+    /// every few epochs (the constructor's <c>holdEpochs</c>), not every epoch. What a rate buys shows over tens of
+    /// epochs, and one epoch's draw is a thirtieth of the ticks its credit sums over, lost in the other
+    /// draws' noise; a draw held for several epochs buys enough to be seen (smooth exploration, as in
+    /// Raffin et al., 2021, which resample their noise every n steps for the same reason).
+    /// </summary>
+    private float[] HeldDraw(int npcId)
+    {
+        if (!_held.TryGetValue(npcId, out var held) || held.Left == 0)
+        {
+            held = (new float[Outputs], _holdEpochs);
+            for (var k = 0; k < Outputs; k++)
+            {
+                held.Draw[k] = k == 2 ? 0 : (float)(4 * _sigma * Gaussian());
+            }
+        }
+
+        _held[npcId] = (held.Draw, held.Left - 1);
+        return (float[])held.Draw.Clone();
+    }
 
     /// <summary>One decision of a trail as the offline start reads it: what the NPC's features were, what was decided, and what followed over the next epoch.</summary>
     public readonly record struct TrailStep(float[] Inputs, NpcAllocation Allocation, NpcYield Outcome);
@@ -271,10 +314,10 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// <summary>A recorded allocation as the actor's draws (offline): logits of tick rate, quota and priority, the gate as 0 or 1.</summary>
     private static float[] ActionOf(NpcAllocation a) =>
     [
-        Logit((a.TickRateHz - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)),
-        Logit((a.CpuQuotaPercent - CpuQuotas.MinPercent) / (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
+        LogitOfShare((a.TickRateHz - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)),
+        LogitOfShare((a.CpuQuotaPercent - CpuQuotas.MinPercent) / (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
         a.GateOpen ? 1 : 0,
-        Logit(a.LlmPriority / 10.0),
+        LogitOfShare(a.LlmPriority / 10.0),
     ];
 
     public byte[]? SaveWeights()
@@ -337,7 +380,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         // Advantages in units of their spread within the batch: the step's size does not follow the reward's.
         advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-6);
 
-        var logits = Logits(inputs);
+        var logits = _actor.forward(inputs);
         var index = tensor(new long[] { 0, 1, 3 });
         var mu = logits.index_select(1, index);
         var taken = actions.index_select(1, index);
@@ -359,6 +402,10 @@ public sealed class LearnedPolicy : IGovernorPolicy
             actorLoss = -(advantage * score).mean();
         }
 
+        // Means beyond ±MaxLogit (the ends of each range; decisions clamp them there) are pulled back rather than
+        // squashed: a squashing function's slope vanishes out there, and a policy pushed out by a village's
+        // common drift could not come back (it did, with tanh).
+        actorLoss += (logits.abs() - MaxLogit).relu().pow(2).sum(1).mean();
         var criticLoss = (_critic.forward(inputs).squeeze(1) - returns).pow(2).mean();
         _optimizer.zero_grad();
         (actorLoss + (0.5 * criticLoss)).backward();
@@ -369,14 +416,14 @@ public sealed class LearnedPolicy : IGovernorPolicy
         Updates++;
     }
 
-    /// <summary>
-    /// The actor's means in logit space, held within ±<see cref="MaxLogit"/> (1.9-19.1 Hz; the draws still
-    /// reach the bounds): further out a sigmoid barely moves, a draw there changes nothing worth crediting,
-    /// and a policy pushed there by a village's common drift could not come back.
-    /// </summary>
-    private Tensor Logits(Tensor inputs) => MaxLogit * tanh(_actor.forward(inputs) / MaxLogit);
 
     private static float Sigmoid(float logit) => 1 / (1 + MathF.Exp(-logit));
+
+    /// <summary>Where a mean or a draw in logit space falls in its range, 0..1: the sigmoid stretched so that ±<see cref="MaxLogit"/> reach the range's ends, beyond them the end.</summary>
+    private static float ShareOf(float logit) => Math.Clamp((Sigmoid(logit) - EdgeShare) / (1 - (2 * EdgeShare)), 0, 1);
+
+    /// <summary>The logit whose <see cref="ShareOf"/> is <paramref name="share"/> (within ±<see cref="MaxLogit"/>).</summary>
+    private static float LogitOfShare(double share) => Logit(EdgeShare + (Math.Clamp(share, 0, 1) * (1 - (2 * EdgeShare))));
 
     private static float Logit(double p)
     {

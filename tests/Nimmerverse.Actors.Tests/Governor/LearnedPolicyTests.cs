@@ -45,22 +45,53 @@ public sealed class LearnedPolicyTests
         int[] ids = [.. Enumerable.Range(0, 16)];
         var overEpochs = Seeds.Select(seed =>
         {
-            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: seed);
-            return Steer(policy, ids, TwoKinds(ids), epochs: 1500, delay: 10);
+            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.001, seed: seed);
+            return Steer(policy, ids, TwoKinds(ids), epochs: 2000, delay: 10);
         }).ToList();
         // The same village, each decision credited with its own epoch alone: all it sees of the ticks is their cost.
         var oneEpoch = Seeds.Select(seed =>
         {
-            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: seed, horizon: 1, discount: 0);
-            return Steer(policy, ids, TwoKinds(ids), epochs: 1500, delay: 10);
+            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.001, seed: seed, horizon: 1, discount: 0);
+            return Steer(policy, ids, TwoKinds(ids), epochs: 2000, delay: 10);
         }).ToList();
-        TestContext.Out.WriteLine($"last 50 of 1,500 epochs, learning / converged kind; credit over {LearnedPolicy.DefaultHorizon} epochs: {string.Join("; ", overEpochs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}; credit for one epoch: {string.Join("; ", oneEpoch.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
+        TestContext.Out.WriteLine($"last 50 of 2,000 epochs (the daemon's step size), learning / converged kind; credit over {LearnedPolicy.DefaultHorizon} epochs: {string.Join("; ", overEpochs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}; credit for one epoch: {string.Join("; ", oneEpoch.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
 
         Assert.Multiple(() =>
         {
-            Assert.That(overEpochs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(4), "credited over many epochs, the learning kind ticks faster, with every seed");
+            Assert.That(overEpochs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(12), "credited over many epochs, the learning kind ticks faster, with every seed");
             Assert.That(oneEpoch.Select(r => Math.Abs(r.Learning - r.Converged)), Is.All.LessThan(2), "credited with one epoch, the delayed gain is invisible: both kinds are slowed alike");
         });
+    }
+
+    [Test]
+    public void A_draw_held_for_several_epochs_learns_a_delayed_gain_sooner_than_a_fresh_draw_every_epoch()
+    {
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        double[] Separations(int holdEpochs) => [.. Seeds.Select(seed =>
+        {
+            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: seed, holdEpochs: holdEpochs);
+            var (learning, converged) = Steer(policy, ids, TwoKinds(ids), epochs: 1000, delay: 10);
+            return learning - converged;
+        })];
+        var (held, fresh) = (Separations(LearnedPolicy.DefaultHoldEpochs), Separations(1));
+        TestContext.Out.WriteLine($"after 1,000 epochs, learning kind's rate less the converged kind's; draws held {LearnedPolicy.DefaultHoldEpochs} epochs: {string.Join(", ", held.Select(h => $"{h:F1}"))} Hz; drawn every epoch: {string.Join(", ", fresh.Select(f => $"{f:F1}"))} Hz");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(held, Is.All.GreaterThan(12), "held draws tell the kinds apart within 1,000 epochs, with every seed");
+            Assert.That(held.Average() - fresh.Average(), Is.GreaterThan(4), "one epoch's draw is lost in the noise of the thirty it is credited with");
+        });
+    }
+
+    [TestCase(1.0)]
+    [TestCase(5.0)]
+    [TestCase(20.0)]
+    public void Its_means_reach_both_ends_of_the_tick_range(double startRateHz)
+    {
+        using var policy = new LearnedPolicy(exploration: 0, learningRate: 0.001, seed: 4, startRateHz: startRateHz);
+        var decided = policy.Decide([0, 1, 2], SameFeatures(3), Shares(3)).Allocations;
+
+        Assert.That(decided.Select(d => d.TickRateHz), Is.All.EqualTo(startRateHz).Within(0.5), "the best rate of a village may be an end of the range (20 Hz is, for a young one)");
     }
 
     [Test]
