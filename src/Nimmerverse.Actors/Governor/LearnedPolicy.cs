@@ -8,8 +8,9 @@ namespace Nimmerverse.Actors.Governor;
 /// <summary>
 /// The learned governor, an actor-critic shared by every NPC (its features include the NPC's role
 /// and the village's context). The actor's four means, in logit space, map through a sigmoid to
-/// tick rate, CPU quota, gate and LLM priority; it explores with Gaussian noise in logit space (the
-/// gate a coin of its probability). The critic estimates what following the actor is worth from an
+/// tick rate, CPU quota, gate and LLM priority (<see cref="ActorRanges"/>); it explores with Gaussian
+/// noise in logit space, each NPC's draw held for some epochs (<see cref="HeldDraws"/>; the gate a
+/// coin of its probability). The critic estimates what following the actor is worth from an
 /// NPC's features.
 /// Each NPC's reward for an epoch is its progress less its cost at the village's price
 /// (<see cref="Price"/>: the village's progress per CPU-second, so that what beats the village's
@@ -26,16 +27,10 @@ public sealed class LearnedPolicy : IGovernorPolicy
 
     public const double DefaultLambda = 0.95;
 
-    /// <summary>Epochs an NPC's exploration draw is held by default (<see cref="HeldDraw"/>).</summary>
+    /// <summary>Epochs an NPC's exploration draw is held by default (<see cref="HeldDraws"/>).</summary>
     public const int DefaultHoldEpochs = 10;
 
     private const int Outputs = 4;
-
-    /// <summary>How far from the middle the actor's means may go, in logit units: there they reach the ends of their ranges (<see cref="ShareOf"/>).</summary>
-    private const float MaxLogit = 3;
-
-    /// <summary>The sigmoid at -<see cref="MaxLogit"/>: what <see cref="ShareOf"/> stretches to 0.</summary>
-    private static readonly float EdgeShare = 1 / (1 + MathF.Exp(MaxLogit));
 
     /// <summary>Credited decisions a learning step looks at, at most.</summary>
     private const int LearningSample = 256;
@@ -57,8 +52,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
     private readonly double _sigma;
     private readonly Random _random;
     private readonly List<DelayedCredit.Credited> _credited = [];
-    private readonly int _holdEpochs;
-    private readonly Dictionary<int, (float[] Draw, int Left)> _held = [];
+    private readonly HeldDraws _held;
     private (double Progress, double Cost)? _village;
     private double _rewardScale;
 
@@ -76,7 +70,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// <param name="horizon">Epochs a decision is credited with (<see cref="DelayedCredit"/>).</param>
     /// <param name="discount">γ of that credit.</param>
     /// <param name="lambda">λ of that credit.</param>
-    /// <param name="holdEpochs">Epochs an NPC keeps one exploration draw (<see cref="HeldDraw"/>); 1 draws afresh every epoch.</param>
+    /// <param name="holdEpochs">Epochs an NPC keeps one exploration draw (<see cref="HeldDraws"/>); 1 draws afresh every epoch.</param>
     /// <param name="startRateHz">
     /// Where the untrained actor starts: every NPC at this rate, its LLM gate open one epoch in ten (its
     /// last layer scaled to a hundredth and biased there, so what it learns moves it from the configured
@@ -84,7 +78,8 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// </param>
     public LearnedPolicy(double exploration, double learningRate, int seed, int horizon = DefaultHorizon, double discount = DefaultDiscount, double lambda = DefaultLambda, int holdEpochs = DefaultHoldEpochs, double? startRateHz = null)
     {
-        _holdEpochs = holdEpochs >= 1 ? holdEpochs : throw new ArgumentOutOfRangeException(nameof(holdEpochs), holdEpochs, "at least one epoch");
+        // The Gaussian parts (tick rate, quota, priority); the gate's coin is tossed every epoch.
+        _held = new HeldDraws(holdEpochs, () => [(float)(4 * _sigma * Gaussian()), (float)(4 * _sigma * Gaussian()), 0, (float)(4 * _sigma * Gaussian())]);
         torch.random.manual_seed(seed);
         // Matrices of at most 2,500 x 32: one thread does them faster than a pool that must wake up
         // (measured: the pool's hand-offs were the p99), and the supervisor's actors keep the other core.
@@ -104,7 +99,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         {
             using var noGrad = no_grad();
             head.weight!.mul_(0.01);
-            head.bias!.copy_(tensor(new[] { LogitOfShare((rate - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)), 0f, Logit(0.1), 0f }));
+            head.bias!.copy_(tensor(new[] { ActorRanges.LogitOfShare((rate - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)), 0f, ActorRanges.Logit(0.1), 0f }));
         }
 
         _critic = nn.Sequential(
@@ -116,7 +111,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
 
     /// <summary>
     /// What its checkpoints hold: weights for this network shape and input width, no other; <c>stretched</c>: the
-    /// actor's means are read unsquashed, ±<see cref="MaxLogit"/> reaching the ends of the ranges (weights from
+    /// actor's means are read unsquashed, ±<see cref="ActorRanges.MaxLogit"/> reaching the ends of the ranges (weights from
     /// before, read through a tanh onto a narrower range, would decide otherwise).
     /// </summary>
     public static string WeightsFormat => $"torchsharp-governor/actor-critic/in{GovernorFeatures.Count}/stretched";
@@ -154,7 +149,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         {
             var inputs = Stack(features);
             // A contiguous result read as one block: the element accessor walks it one index at a time.
-            logits = MemoryMarshal.Cast<byte, float>(_actor.forward(inputs).clamp(-MaxLogit, MaxLogit).contiguous().bytes).ToArray();
+            logits = MemoryMarshal.Cast<byte, float>(_actor.forward(inputs).clamp(-ActorRanges.MaxLogit, ActorRanges.MaxLogit).contiguous().bytes).ToArray();
             values = MemoryMarshal.Cast<byte, float>(_critic.forward(inputs).contiguous().bytes).ToArray();
         }
 
@@ -165,17 +160,17 @@ public sealed class LearnedPolicy : IGovernorPolicy
             // Drawn in logit space, so the gradient never vanishes at a bound as a sigmoid's does; what is
             // remembered is what the draw added to the mean (the gate: the coin against its probability),
             // which stays a fair sample of exploration however far the policy moves before it is credited.
-            var a = actions[i] = HeldDraw(npcIds[i]);
-            var gate = Sigmoid(logits[(i * Outputs) + 2]);
+            var a = actions[i] = _held.For(npcIds[i]);
+            var gate = ActorRanges.Sigmoid(logits[(i * Outputs) + 2]);
             a[2] = (_random.NextDouble() < gate ? 1 : 0) - gate;
 
             var at = logits.AsSpan(i * Outputs, Outputs);
             decided[i] = new NpcAllocation(
                 npcIds[i],
-                TickRates.MinHz + (ShareOf(at[0] + a[0]) * (TickRates.MaxHz - TickRates.MinHz)),
-                CpuQuotas.MinPercent + (ShareOf(at[1] + a[1]) * (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
+                TickRates.MinHz + (ActorRanges.ShareOf(at[0] + a[0]) * (TickRates.MaxHz - TickRates.MinHz)),
+                CpuQuotas.MinPercent + (ActorRanges.ShareOf(at[1] + a[1]) * (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
                 a[2] > 0,
-                (int)Math.Round(ShareOf(at[3] + a[3]) * 10));
+                (int)Math.Round(ActorRanges.ShareOf(at[3] + a[3]) * 10));
         }
 
         return new PolicyDecision(decided, new Memory([.. npcIds], features, actions, values));
@@ -198,10 +193,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         var price = Price;
         var present = memory.Ids.ToHashSet();
         _credit.Retain(present);
-        foreach (var gone in _held.Keys.Where(id => !present.Contains(id)).ToList())
-        {
-            _held.Remove(gone);
-        }
+        _held.Retain(present);
 
         for (var i = 0; i < memory.Ids.Length; i++)
         {
@@ -228,29 +220,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
     public void Forget(int npcId)
     {
         _credit.Forget(npcId);
-        _held.Remove(npcId);
-    }
-
-    /// <summary>
-    /// The Gaussian part of an NPC's exploration (tick rate, quota, priority, in logit space): drawn afresh
-    /// every few epochs (the constructor's <c>holdEpochs</c>), not every epoch. What a rate buys shows over tens of
-    /// epochs, and one epoch's draw is a thirtieth of the ticks its credit sums over, lost in the other
-    /// draws' noise; a draw held for several epochs buys enough to be seen (smooth exploration, as in
-    /// Raffin et al., 2021, which resample their noise every n steps for the same reason).
-    /// </summary>
-    private float[] HeldDraw(int npcId)
-    {
-        if (!_held.TryGetValue(npcId, out var held) || held.Left == 0)
-        {
-            held = (new float[Outputs], _holdEpochs);
-            for (var k = 0; k < Outputs; k++)
-            {
-                held.Draw[k] = k == 2 ? 0 : (float)(4 * _sigma * Gaussian());
-            }
-        }
-
-        _held[npcId] = (held.Draw, held.Left - 1);
-        return (float[])held.Draw.Clone();
+        _held.Forget(npcId);
     }
 
     /// <summary>One decision of a trail as the offline start reads it: what the NPC's features were, what was decided, and what followed over the next epoch.</summary>
@@ -314,10 +284,10 @@ public sealed class LearnedPolicy : IGovernorPolicy
     /// <summary>A recorded allocation as the actor's draws (offline): logits of tick rate, quota and priority, the gate as 0 or 1.</summary>
     private static float[] ActionOf(NpcAllocation a) =>
     [
-        LogitOfShare((a.TickRateHz - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)),
-        LogitOfShare((a.CpuQuotaPercent - CpuQuotas.MinPercent) / (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
+        ActorRanges.LogitOfShare((a.TickRateHz - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)),
+        ActorRanges.LogitOfShare((a.CpuQuotaPercent - CpuQuotas.MinPercent) / (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
         a.GateOpen ? 1 : 0,
-        LogitOfShare(a.LlmPriority / 10.0),
+        ActorRanges.LogitOfShare(a.LlmPriority / 10.0),
     ];
 
     public byte[]? SaveWeights()
@@ -405,7 +375,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         // Means beyond ±MaxLogit (the ends of each range; decisions clamp them there) are pulled back rather than
         // squashed: a squashing function's slope vanishes out there, and a policy pushed out by a village's
         // common drift could not come back (it did, with tanh).
-        actorLoss += (logits.abs() - MaxLogit).relu().pow(2).sum(1).mean();
+        actorLoss += (logits.abs() - ActorRanges.MaxLogit).relu().pow(2).sum(1).mean();
         var criticLoss = (_critic.forward(inputs).squeeze(1) - returns).pow(2).mean();
         _optimizer.zero_grad();
         (actorLoss + (0.5 * criticLoss)).backward();
@@ -416,20 +386,6 @@ public sealed class LearnedPolicy : IGovernorPolicy
         Updates++;
     }
 
-
-    private static float Sigmoid(float logit) => 1 / (1 + MathF.Exp(-logit));
-
-    /// <summary>Where a mean or a draw in logit space falls in its range, 0..1: the sigmoid stretched so that ±<see cref="MaxLogit"/> reach the range's ends, beyond them the end.</summary>
-    private static float ShareOf(float logit) => Math.Clamp((Sigmoid(logit) - EdgeShare) / (1 - (2 * EdgeShare)), 0, 1);
-
-    /// <summary>The logit whose <see cref="ShareOf"/> is <paramref name="share"/> (within ±<see cref="MaxLogit"/>).</summary>
-    private static float LogitOfShare(double share) => Logit(EdgeShare + (Math.Clamp(share, 0, 1) * (1 - (2 * EdgeShare))));
-
-    private static float Logit(double p)
-    {
-        var q = Math.Clamp(p, 1e-3, 1 - 1e-3);
-        return (float)Math.Log(q / (1 - q));
-    }
 
     /// <summary>A standard normal draw (Box-Muller).</summary>
     private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
