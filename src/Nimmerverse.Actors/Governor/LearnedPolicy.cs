@@ -194,7 +194,6 @@ public sealed class LearnedPolicy : IGovernorPolicy
         var present = memory.Ids.ToHashSet();
         _credit.Retain(present);
         _held.Retain(present);
-
         for (var i = 0; i < memory.Ids.Length; i++)
         {
             var id = memory.Ids[i];
@@ -385,7 +384,6 @@ public sealed class LearnedPolicy : IGovernorPolicy
         _optimizer.step();
         Updates++;
     }
-
 
     /// <summary>A standard normal draw (Box-Muller).</summary>
     private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
