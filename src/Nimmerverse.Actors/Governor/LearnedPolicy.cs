@@ -357,7 +357,7 @@ public sealed class LearnedPolicy : IGovernorPolicy
         if (offline)
         {
             // Regression toward the recorded draws (logits; the gate 0 or 1), each weighted by e^(advantage / temperature).
-            var gaussian = -((taken - mu).pow(2) / (2 * LogitSigma * LogitSigma)).sum(1);
+            var gaussian = -((taken - mu).square() / (2 * LogitSigma * LogitSigma)).sum(1);
             var p = sigmoid(logits.select(1, 2)).clamp(1e-4, 1 - 1e-4);
             var gate = actions.select(1, 2);
             var bernoulli = (gate * p.log()) + ((1 - gate) * (1 - p).log());
@@ -374,8 +374,8 @@ public sealed class LearnedPolicy : IGovernorPolicy
         // Means beyond ±MaxLogit (the ends of each range; decisions clamp them there) are pulled back rather than
         // squashed: a squashing function's slope vanishes out there, and a policy pushed out by a village's
         // common drift could not come back (it did, with tanh).
-        actorLoss += (logits.abs() - ActorRanges.MaxLogit).relu().pow(2).sum(1).mean();
-        var criticLoss = (_critic.forward(inputs).squeeze(1) - returns).pow(2).mean();
+        actorLoss += (logits.abs() - ActorRanges.MaxLogit).relu().square().sum(1).mean();
+        var criticLoss = (_critic.forward(inputs).squeeze(1) - returns).square().mean();
         _optimizer.zero_grad();
         (actorLoss + (0.5 * criticLoss)).backward();
         // Each network's gradient clipped on its own: a critic still far off must not shrink the actor's step.
