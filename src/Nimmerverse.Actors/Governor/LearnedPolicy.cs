@@ -146,10 +146,12 @@ public sealed class LearnedPolicy : IGovernorPolicy
         float[] logits, values;
         using (var scope = NewDisposeScope())
         using (no_grad())
+        using (var lowest = (-ActorRanges.MaxLogit).ToScalar())
+        using (var highest = ActorRanges.MaxLogit.ToScalar())
         {
             var inputs = Stack(features);
             // A contiguous result read as one block: the element accessor walks it one index at a time.
-            logits = MemoryMarshal.Cast<byte, float>(_actor.forward(inputs).clamp(-ActorRanges.MaxLogit, ActorRanges.MaxLogit).contiguous().bytes).ToArray();
+            logits = MemoryMarshal.Cast<byte, float>(_actor.forward(inputs).clamp(lowest, highest).contiguous().bytes).ToArray();
             values = MemoryMarshal.Cast<byte, float>(_critic.forward(inputs).contiguous().bytes).ToArray();
         }
 
@@ -342,12 +344,25 @@ public sealed class LearnedPolicy : IGovernorPolicy
     private void Step(IReadOnlyList<DelayedCredit.Credited> batch, bool offline = false)
     {
         using var scope = NewDisposeScope();
+        // Every number a tensor operation takes is an explicit Scalar, disposed when the step returns: an
+        // implicit one is freed only by its finalizer, which can run while LibTorch still reads it (it
+        // did once: an internal assert in pow). Kept alive by these usings, not by luck.
+        using var one = 1.0.ToScalar();
+        using var tiny = 1e-6.ToScalar();
+        using var low = 1e-4.ToScalar();
+        using var high = (1 - 1e-4).ToScalar();
+        using var variance = (LogitSigma * LogitSigma).ToScalar();
+        using var twiceVariance = (2 * LogitSigma * LogitSigma).ToScalar();
+        using var temperature = OfflineTemperature.ToScalar();
+        using var maxWeight = MaxOfflineWeight.ToScalar();
+        using var maxLogit = ActorRanges.MaxLogit.ToScalar();
+        using var half = 0.5.ToScalar();
         var inputs = Stack([.. batch.Select(c => c.Inputs)]);
         var actions = Stack([.. batch.Select(c => c.Actions)], Outputs);
         var advantage = tensor(batch.Select(c => c.Advantage).ToArray());
         var returns = tensor(batch.Select(c => c.Return).ToArray());
         // Advantages in units of their spread within the batch: the step's size does not follow the reward's.
-        advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-6);
+        advantage = (advantage - advantage.mean()) / (advantage.std() + tiny);
 
         var logits = _actor.forward(inputs);
         var index = tensor(new long[] { 0, 1, 3 });
@@ -357,27 +372,27 @@ public sealed class LearnedPolicy : IGovernorPolicy
         if (offline)
         {
             // Regression toward the recorded draws (logits; the gate 0 or 1), each weighted by e^(advantage / temperature).
-            var gaussian = -((taken - mu).square() / (2 * LogitSigma * LogitSigma)).sum(1);
-            var p = sigmoid(logits.select(1, 2)).clamp(1e-4, 1 - 1e-4);
+            var gaussian = -((taken - mu).square() / twiceVariance).sum(1);
+            var p = sigmoid(logits.select(1, 2)).clamp(low, high);
             var gate = actions.select(1, 2);
-            var bernoulli = (gate * p.log()) + ((1 - gate) * (1 - p).log());
-            actorLoss = -((advantage / OfflineTemperature).exp().clamp_max(MaxOfflineWeight) * (gaussian + bernoulli)).mean();
+            var bernoulli = (gate * p.log()) + ((one - gate) * (one - p).log());
+            actorLoss = -((advantage / temperature).exp().clamp_max(maxWeight) * (gaussian + bernoulli)).mean();
         }
         else
         {
             // The score of each draw at the current mean: the gradient of its log-likelihood is what the
             // draw added (over σ² for the Gaussian ones), times the advantage it earned.
-            var score = ((taken * mu).sum(1) / (LogitSigma * LogitSigma)) + (actions.select(1, 2) * logits.select(1, 2));
+            var score = ((taken * mu).sum(1) / variance) + (actions.select(1, 2) * logits.select(1, 2));
             actorLoss = -(advantage * score).mean();
         }
 
         // Means beyond ±MaxLogit (the ends of each range; decisions clamp them there) are pulled back rather than
         // squashed: a squashing function's slope vanishes out there, and a policy pushed out by a village's
         // common drift could not come back (it did, with tanh).
-        actorLoss += (logits.abs() - ActorRanges.MaxLogit).relu().square().sum(1).mean();
+        actorLoss += (logits.abs() - maxLogit).relu().square().sum(1).mean();
         var criticLoss = (_critic.forward(inputs).squeeze(1) - returns).square().mean();
         _optimizer.zero_grad();
-        (actorLoss + (0.5 * criticLoss)).backward();
+        (actorLoss + (half * criticLoss)).backward();
         // Each network's gradient clipped on its own: a critic still far off must not shrink the actor's step.
         nn.utils.clip_grad_norm_(_actor.parameters(), 1.0);
         nn.utils.clip_grad_norm_(_critic.parameters(), 1.0);

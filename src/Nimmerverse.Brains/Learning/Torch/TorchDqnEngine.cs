@@ -68,11 +68,15 @@ public sealed class TorchDqnEngine : IDqnEngine
         var nextOpen = torch.tensor(batch.NextOpen, [size, _layout.Outputs]);
 
         Tensor targets;
+        // Explicit Scalars, disposed when the step returns: an implicit one is freed only by its finalizer,
+        // which can run while LibTorch still reads it.
         using (torch.no_grad())
+        using (var closed = float.NegativeInfinity.ToScalar())
+        using (var discount = gamma.ToScalar())
         {
-            var nextChoice = _online.forward(nexts).masked_fill(nextOpen.logical_not(), float.NegativeInfinity).argmax(1, keepdim: true);
+            var nextChoice = _online.forward(nexts).masked_fill(nextOpen.logical_not(), closed).argmax(1, keepdim: true);
             var nextValue = _target.forward(nexts).gather(1, nextChoice).squeeze(1);
-            targets = rewards + (gamma * nextValue * notDone);
+            targets = rewards + (discount * nextValue * notDone);
         }
 
         var predicted = _online.forward(states).gather(1, actions).squeeze(1);
