@@ -18,7 +18,7 @@ namespace Nimmerverse.Actors.Governor;
 /// rewards of the <see cref="DelayedCredit.Horizon"/> epochs after it (<see cref="DelayedCredit"/>).
 /// The reasons are in docs/learning.md.
 /// </summary>
-public sealed class LearnedPolicy : IGovernorPolicy
+public sealed partial class LearnedPolicy : IGovernorPolicy
 {
     /// <summary>Epochs a decision is credited with by default: a minute of what follows it.</summary>
     public const int DefaultHorizon = 30;
@@ -223,73 +223,6 @@ public sealed class LearnedPolicy : IGovernorPolicy
         _credit.Forget(npcId);
         _held.Forget(npcId);
     }
-
-    /// <summary>One decision of a trail as the offline start reads it: what the NPC's features were, what was decided, and what followed over the next epoch.</summary>
-    public readonly record struct TrailStep(float[] Inputs, NpcAllocation Allocation, NpcYield Outcome);
-
-    /// <summary>
-    /// The offline start: learns from recorded decisions (each trajectory one NPC's consecutive epochs,
-    /// under whatever policy decided them) before any online epoch. The price is the recorded village's
-    /// own ratio; each pass credits every decision with a full horizon behind it, as online, and moves
-    /// the critic toward the returns and the actor toward the recorded allocations in proportion to
-    /// e^(advantage / temperature) (advantage-weighted regression, Peng et al., 2019: off-policy data, so the actor
-    /// imitates what went better than expected rather than following a gradient of its own draws).
-    /// Returns the decisions credited per pass.
-    /// </summary>
-    public int WarmStart(IReadOnlyList<IReadOnlyList<TrailStep>> trajectories, int passes)
-    {
-        var all = trajectories.SelectMany(t => t).Where(s => double.IsFinite(s.Outcome.Progress) && double.IsFinite(s.Outcome.Cost)).ToList();
-        var cost = all.Sum(s => s.Outcome.Cost);
-        if (all.Count == 0 || cost <= 0)
-        {
-            return 0;
-        }
-
-        _village = (all.Average(s => s.Outcome.Progress), cost / all.Count);
-        var price = Price;
-        _rewardScale = Math.Max(all.Average(s => Math.Abs(s.Outcome.Progress - (price * s.Outcome.Cost))), 1e-9);
-        var credited = new List<DelayedCredit.Credited>();
-        for (var pass = 0; pass < passes; pass++)
-        {
-            credited.Clear();
-            var credit = new DelayedCredit(_creditShape.Horizon, _creditShape.Discount, _creditShape.Lambda);
-            for (var t = 0; t < trajectories.Count; t++)
-            {
-                var steps = trajectories[t];
-                float[] values;
-                using (var scope = NewDisposeScope())
-                using (no_grad())
-                {
-                    values = steps.Count == 0 ? [] : MemoryMarshal.Cast<byte, float>(_critic.forward(Stack([.. steps.Select(s => s.Inputs)])).contiguous().bytes).ToArray();
-                }
-
-                for (var i = 0; i < steps.Count; i++)
-                {
-                    var (inputs, allocation, outcome) = steps[i];
-                    credit.Add(t, new DelayedCredit.Step(inputs, ActionOf(allocation), values[i], (float)((outcome.Progress - (price * outcome.Cost)) / _rewardScale)));
-                }
-
-                credit.Collect(credited);
-                credit.Forget(t); // its last decisions have no horizon behind them
-            }
-
-            foreach (var batch in credited.OrderBy(_ => _random.Next()).Chunk(LearningSample).Where(b => b.Length >= 2))
-            {
-                Step(batch, offline: true);
-            }
-        }
-
-        return credited.Count;
-    }
-
-    /// <summary>A recorded allocation as the actor's draws (offline): logits of tick rate, quota and priority, the gate as 0 or 1.</summary>
-    private static float[] ActionOf(NpcAllocation a) =>
-    [
-        ActorRanges.LogitOfShare((a.TickRateHz - TickRates.MinHz) / (TickRates.MaxHz - TickRates.MinHz)),
-        ActorRanges.LogitOfShare((a.CpuQuotaPercent - CpuQuotas.MinPercent) / (CpuQuotas.MaxPercent - CpuQuotas.MinPercent)),
-        a.GateOpen ? 1 : 0,
-        ActorRanges.LogitOfShare(a.LlmPriority / 10.0),
-    ];
 
     public byte[]? SaveWeights()
     {
