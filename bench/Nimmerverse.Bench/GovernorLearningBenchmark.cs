@@ -29,7 +29,9 @@ namespace Nimmerverse.Bench;
 /// <c>learned</c> goes on from what it learnt). Policies: <c>learned</c>, <c>learned-warm</c> (the
 /// learned governor warm-started from the trails of the matured village or, without one, of the same
 /// seed's <c>progress-share</c> run, which must come before it: <c>trails export</c>, then
-/// <c>trails warm-start</c>), <c>progress-share</c>, and <c>fixed:HZ</c>
+/// <c>trails warm-start</c>), <c>learned-trained</c> (the learned governor's checkpoint alone, from a
+/// village of seed 101 that learnt under it for the <c>trained</c> knob's time, started at the daemon's
+/// default rate: trained on one village, tested on others), <c>progress-share</c>, and <c>fixed:HZ</c>
 /// (equal-share at that rate: the grid searched in hindsight). Printed: every run, then per policy the mean over
 /// seeds, and the learned governor's ratio to the best baseline and its difference from it, each with a
 /// 95 % confidence interval (Student's t over the seeds, paired by seed).
@@ -37,6 +39,12 @@ namespace Nimmerverse.Bench;
 internal static class GovernorLearningBenchmark
 {
     private const string LearnedWarm = "learned-warm";
+
+    /// <summary>The learned governor carried, by its checkpoint alone, from a training village of another seed into a fresh village.</summary>
+    private const string LearnedTrained = "learned-trained";
+
+    /// <summary>The seed of the training village: none of the seeds measured.</summary>
+    private const int TrainingSeed = 101;
 
     /// <summary>Where the untrained governor of a maturing village starts its NPCs.</summary>
     private const double MaturingRateHz = 20;
@@ -52,9 +60,10 @@ internal static class GovernorLearningBenchmark
     /// <param name="HostBudgetPercent">A tight CPU budget: <c>Governor:HostCpuBudgetPercent</c> (null: the default).</param>
     /// <param name="Bursts">Bursts of waves this far apart (zero: none): each opens five new gates at once, whose assessments the boundary asks of the same cortex.</param>
     /// <param name="Matured">How long each seed's village learns under the learned governor (newcomers and bursts off) before its policies start from copies of it (zero: every run starts a fresh village).</param>
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default)
+    /// <param name="Trained">How long the training village of <c>learned-trained</c> learns (the same scenario, seed 101, the configured 5 Hz start).</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default)
     {
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, comma-separated.</summary>
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>trained=SECONDS</c>, comma-separated.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
@@ -69,7 +78,8 @@ internal static class GovernorLearningBenchmark
                     "budget" => scenario with { HostBudgetPercent = double.Parse(value, CultureInfo.InvariantCulture) },
                     "bursts" => scenario with { Bursts = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "matured" => scenario with { Matured = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS)"),
+                    "trained" => scenario with { Trained = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, trained=SECONDS)"),
                 };
             }
 
@@ -89,16 +99,17 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under the learned governor" : "a fresh village")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under the learned governor" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
+        (long Epoch, byte[] Weights)? trained = scenario.Policies.Contains(LearnedTrained) ? await TrainAsync(nats, postgres, nyx, scenario) : null;
         for (var seed = 1; seed <= scenario.Seeds; seed++)
         {
             var matured = scenario.Matured > TimeSpan.Zero ? await MatureAsync(nats, postgres, nyx, scenario, seed) : null;
             foreach (var policy in scenario.Policies)
             {
-                var run = await MeasureAsync(nats, postgres, nyx, scenario, policy, seed, databases, matured);
+                var run = await MeasureAsync(nats, postgres, nyx, scenario, policy, seed, databases, matured, trained);
                 runs.Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{policy,-14} | {seed,4} | {run.Progress,8:F3} | {run.CpuSeconds,5:F1} | {run.Ratio,18:F4} | {run.MeanSuccess,12:P0} | {run.Levels,6} | {string.Join(", ", run.RateByRole.Select(r => $"{r.Key} {r.Value:F1}"))}"));
@@ -178,13 +189,21 @@ internal static class GovernorLearningBenchmark
         File.Delete(file);
     }
 
-    private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, Dictionary<(string Policy, int Seed), string> databases, string? matured)
+    private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, Dictionary<(string Policy, int Seed), string> databases, string? matured, (long Epoch, byte[] Weights)? trained)
     {
         var database = databases[(policy, seed)] = await CreateDatabaseAsync(postgres, matured);
         if (policy == LearnedWarm)
         {
             var source = matured ?? (databases.TryGetValue((GovernorSettings.ProgressShare, seed), out var run) ? run : throw new ArgumentException($"{LearnedWarm} needs a matured village or a {GovernorSettings.ProgressShare} run of the same seed before it"));
             await WarmStartAsync(postgres, source, database, seed);
+        }
+
+        if (policy == LearnedTrained)
+        {
+            await using var target = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+            await SchemaMigrations.ApplyAsync(target, CancellationToken.None);
+            var (epoch, weights) = trained ?? throw new InvalidOperationException("no training village ran");
+            await new PostgresGovernorCheckpoints(target).SaveAsync(Guid.NewGuid(), epoch, GovernorSettings.Learned, weights, CancellationToken.None);
         }
 
         var (states, from, to) = await RunVillageAsync(nats, postgres, nyx, scenario, policy, seed, database, scenario.WarmUp, scenario.Window);
@@ -211,6 +230,40 @@ internal static class GovernorLearningBenchmark
             $"  seed {seed}: matured for {scenario.Matured.TotalSeconds:F0} s: level {(last.Count == 0 ? 0 : last.Max(s => s.Level))}, success by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.SuccessRate:P0}"))}, epsilon by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.Epsilon:F2}"))}"));
         await PrintWhatItDecidedAsync(postgres, database);
         return database;
+    }
+
+    /// <summary>
+    /// The training village of <c>learned-trained</c>: a fresh village of <see cref="TrainingSeed"/> under
+    /// the learned governor, untrained and started at the configured 5 Hz, for the scenario's training time
+    /// (its newcomers, bursts and cortex as measured): the governor's last checkpoint, and how its rate went.
+    /// </summary>
+    private static async Task<(long Epoch, byte[] Weights)> TrainAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario)
+    {
+        if (scenario.Trained <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{LearnedTrained} needs the knob trained=SECONDS");
+        }
+
+        var database = await CreateDatabaseAsync(postgres, null);
+        await RunVillageAsync(nats, postgres, nyx, scenario with { Matured = TimeSpan.Zero }, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained);
+        await using var source = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+        await using var command = source.CreateCommand($"""
+            select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60)::int, avg(tick_rate_hz), avg(case when gate_open then 1.0 else 0.0 end)
+            from decision_trails where policy = '{GovernorSettings.Learned}' group by 1 order by 1
+            """);
+        var minutes = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                minutes.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetDouble(1):F1}"));
+            }
+        }
+
+        Console.WriteLine($"  trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}: its mean tick rate by minute (Hz): {string.Join(" ", minutes)}");
+        await PrintWhatItDecidedAsync(postgres, database);
+        return await new PostgresGovernorCheckpoints(source).LatestAsync(GovernorSettings.Learned, CancellationToken.None)
+            ?? throw new InvalidOperationException("the training village left no governor checkpoint");
     }
 
     /// <summary>A new database, empty or a copy of <paramref name="template"/> (whose connections are ended first: PostgreSQL copies only an idle database).</summary>
@@ -250,7 +303,7 @@ internal static class GovernorLearningBenchmark
             ("NIMMERVERSE_NPC__BRAINPATH", RepositoryPaths.BrainExecutable),
             ("NIMMERVERSE_NPC__BACKEND", "none"),
             ("NIMMERVERSE_NPC__TICKRATEHZ", fixedRate ?? startRateHz.ToString(CultureInfo.InvariantCulture)),
-            ("NIMMERVERSE_GOVERNOR__POLICY", fixedRate is not null ? GovernorSettings.EqualShare : policy == LearnedWarm ? GovernorSettings.Learned : policy),
+            ("NIMMERVERSE_GOVERNOR__POLICY", fixedRate is not null ? GovernorSettings.EqualShare : policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : policy),
             ("NIMMERVERSE_GOVERNOR__SEED", seed.ToString(CultureInfo.InvariantCulture)),
             // Its weights every 10 epochs rather than 60: a matured village hands on all but the last few.
             ("NIMMERVERSE_GOVERNOR__CHECKPOINTEVERY", "10"),
