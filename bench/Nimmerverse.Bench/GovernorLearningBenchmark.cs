@@ -245,11 +245,11 @@ internal static class GovernorLearningBenchmark
         }
 
         var database = await CreateDatabaseAsync(postgres, null);
-        await RunVillageAsync(nats, postgres, nyx, scenario with { Matured = TimeSpan.Zero }, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained);
+        await RunVillageAsync(nats, postgres, nyx, scenario, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained);
         await using var source = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
         await using var command = source.CreateCommand($"""
-            select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60)::int, avg(tick_rate_hz), avg(case when gate_open then 1.0 else 0.0 end)
-            from decision_trails where policy = '{GovernorSettings.Learned}' group by 1 order by 1
+            select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60) as minute, avg(tick_rate_hz)
+            from decision_trails where policy = '{GovernorSettings.Learned}' group by minute order by minute
             """);
         var minutes = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync())
