@@ -30,7 +30,7 @@ namespace Nimmerverse.Bench;
 /// learned governor warm-started from the trails of the matured village or, without one, of the same
 /// seed's <c>progress-share</c> run, which must come before it: <c>trails export</c>, then
 /// <c>trails warm-start</c>), <c>learned-trained</c> (the learned governor's checkpoint alone, from a
-/// village of seed 101 that learnt under it for the <c>trained</c> knob's time, started at the daemon's
+/// village of seed <see cref="TrainingSeed"/> that learnt under it for the <c>trained</c> knob's time, started at the daemon's
 /// default rate: trained on one village, tested on others), <c>progress-share</c>, and <c>fixed:HZ</c>
 /// (equal-share at that rate: the grid searched in hindsight). Printed: every run, then per policy the mean over
 /// seeds, and the learned governor's ratio to the best baseline and its difference from it, each with a
@@ -60,7 +60,7 @@ internal static class GovernorLearningBenchmark
     /// <param name="HostBudgetPercent">A tight CPU budget: <c>Governor:HostCpuBudgetPercent</c> (null: the default).</param>
     /// <param name="Bursts">Bursts of waves this far apart (zero: none): each opens five new gates at once, whose assessments the boundary asks of the same cortex.</param>
     /// <param name="Matured">How long each seed's village learns under the learned governor (newcomers and bursts off) before its policies start from copies of it (zero: every run starts a fresh village).</param>
-    /// <param name="Trained">How long the training village of <c>learned-trained</c> learns (the same scenario, seed 101, the configured 5 Hz start).</param>
+    /// <param name="Trained">How long the training village of <c>learned-trained</c> learns (the same scenario, seed <see cref="TrainingSeed"/>, the configured 5 Hz start).</param>
     public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default)
     {
         /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>trained=SECONDS</c>, comma-separated.</summary>
