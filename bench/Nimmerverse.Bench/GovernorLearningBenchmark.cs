@@ -61,9 +61,11 @@ internal static class GovernorLearningBenchmark
     /// <param name="Bursts">Bursts of waves this far apart (zero: none): each opens five new gates at once, whose assessments the boundary asks of the same cortex.</param>
     /// <param name="Matured">How long each seed's village learns under the learned governor (newcomers and bursts off) before its policies start from copies of it (zero: every run starts a fresh village).</param>
     /// <param name="Trained">How long the training village of <c>learned-trained</c> learns (the same scenario, seed <see cref="TrainingSeed"/>, the configured 5 Hz start).</param>
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default)
+    /// <param name="MaxLevel">A capped curriculum: <c>World:MaxLevel</c> (null: the default), so that brains which have learnt its last level stop gaining.</param>
+    /// <param name="LearningRate">The learned governor's step size: <c>Governor:LearningRate</c> (null: the default), in every village it runs.</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null)
     {
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>trained=SECONDS</c>, comma-separated.</summary>
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, comma-separated.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
@@ -79,7 +81,9 @@ internal static class GovernorLearningBenchmark
                     "bursts" => scenario with { Bursts = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "matured" => scenario with { Matured = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "trained" => scenario with { Trained = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, trained=SECONDS)"),
+                    "max-level" => scenario with { MaxLevel = int.Parse(value, CultureInfo.InvariantCulture) },
+                    "learning-rate" => scenario with { LearningRate = double.Parse(value, CultureInfo.InvariantCulture) },
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, trained=SECONDS, max-level=N, learning-rate=R)"),
                 };
             }
 
@@ -99,7 +103,7 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under the learned governor" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under the learned governor" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
@@ -163,6 +167,10 @@ internal static class GovernorLearningBenchmark
         var sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
         return (mean, t975[Math.Min(values.Count - 2, t975.Length - 1)] * sd / Math.Sqrt(values.Count));
     }
+
+    /// <summary>A setting the scenario leaves at the daemon's default when null.</summary>
+    private static (string Name, string Value)[] Optional(string name, IFormattable? value) =>
+        value is null ? [] : [(name, value.ToString(null, CultureInfo.InvariantCulture))];
 
     private static string ConnectionTo(PrivatePostgres postgres, string database) =>
         postgres.ConnectionString.Replace("Database=postgres", $"Database={database}", StringComparison.Ordinal);
@@ -293,7 +301,9 @@ internal static class GovernorLearningBenchmark
         (string, string)[] knobs =
         [
             ("NIMMERVERSE_NPC__LIFETIME", scenario.Lifetime.ToString("c", CultureInfo.InvariantCulture)),
-            .. scenario.HostBudgetPercent is { } budget ? new[] { ("NIMMERVERSE_GOVERNOR__HOSTCPUBUDGETPERCENT", budget.ToString(CultureInfo.InvariantCulture)) } : Array.Empty<(string, string)>(),
+            .. Optional("NIMMERVERSE_GOVERNOR__HOSTCPUBUDGETPERCENT", scenario.HostBudgetPercent),
+            .. Optional("NIMMERVERSE_WORLD__MAXLEVEL", scenario.MaxLevel),
+            .. Optional("NIMMERVERSE_GOVERNOR__LEARNINGRATE", scenario.LearningRate),
         ];
         var environment = SupervisorEnvironment.Local(nats.Url, ConnectionTo(postgres, database), [.. cortex, .. knobs,
             ("NIMMERVERSE_LOGGING__TARGET", "console"),
