@@ -38,8 +38,8 @@ public sealed record GovernorSettings : IOptionsSection
     /// <summary>Exploration noise of the learned policy (on 0..1 outputs). Default 0.1.</summary>
     public double Exploration { get; init; } = 0.1;
 
-    /// <summary>The learned policy's step size. Default 0.001.</summary>
-    public double LearningRate { get; init; } = 0.001;
+    /// <summary>The learned policy's step size. Default 0.003 (why: docs/learning.md, "How well it learns").</summary>
+    public double LearningRate { get; init; } = 0.003;
 
     /// <summary>Seeds the network and its exploration. Default 1.</summary>
     public int Seed { get; init; } = 1;

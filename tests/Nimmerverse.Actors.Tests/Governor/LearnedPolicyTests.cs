@@ -54,7 +54,7 @@ public sealed class LearnedPolicyTests
             using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.001, seed: seed, horizon: 1, discount: 0);
             return Steer(policy, ids, TwoKinds(ids), epochs: 2000, delay: 10);
         }).ToList();
-        TestContext.Out.WriteLine($"last 50 of 2,000 epochs (the daemon's step size), learning / converged kind; credit over {LearnedPolicy.DefaultHorizon} epochs: {string.Join("; ", overEpochs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}; credit for one epoch: {string.Join("; ", oneEpoch.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
+        TestContext.Out.WriteLine($"last 50 of 2,000 epochs (step size 0.001), learning / converged kind; credit over {LearnedPolicy.DefaultHorizon} epochs: {string.Join("; ", overEpochs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}; credit for one epoch: {string.Join("; ", oneEpoch.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
 
         Assert.Multiple(() =>
         {
