@@ -256,7 +256,8 @@ internal static class GovernorLearningBenchmark
         await RunVillageAsync(nats, postgres, nyx, scenario, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained);
         await using var source = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
         await using var command = source.CreateCommand($"""
-            select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60) as minute, avg(tick_rate_hz)
+            select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60) as minute, avg(tick_rate_hz),
+                   round(max(inputs[10]) * 3), avg(inputs[6])
             from decision_trails where policy = '{GovernorSettings.Learned}' group by minute order by minute
             """);
         var minutes = new List<string>();
@@ -264,11 +265,12 @@ internal static class GovernorLearningBenchmark
         {
             while (await reader.ReadAsync())
             {
-                minutes.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetDouble(1):F1}"));
+                // The world's level and the mean success rate beside the rate: what the village was going through.
+                minutes.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetDouble(1):F1} (L{reader.GetDouble(2):F0} {reader.GetDouble(3):P0})"));
             }
         }
 
-        Console.WriteLine($"  trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}: its mean tick rate by minute (Hz): {string.Join(" ", minutes)}");
+        Console.WriteLine($"  trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}: by minute, its mean tick rate in Hz (the world's level, the mean success): {string.Join(" ", minutes)}");
         await PrintWhatItDecidedAsync(postgres, database);
         return await new PostgresGovernorCheckpoints(source).LatestAsync(GovernorSettings.Learned, CancellationToken.None)
             ?? throw new InvalidOperationException("the training village left no governor checkpoint");

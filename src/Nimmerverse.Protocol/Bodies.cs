@@ -105,7 +105,8 @@ public sealed record CellResponseBody(double? Result = null, string? Error = nul
 
 /// <summary>
 /// An NPC brain's state, published every tick (<c>npc_state</c>). <see cref="SuccessRate"/> is over
-/// the recent episodes, <see cref="RewardRate"/> the reward per second over the recent ticks,
+/// the recent episodes at the current level, <see cref="SuccessErrands"/> of them (null from a brain that
+/// does not say), <see cref="RewardRate"/> the reward per second over the recent ticks,
 /// <see cref="CpuMs"/> the process's CPU time so far; <see cref="CheckpointSequence"/> is the last
 /// checkpoint the supervisor acknowledged (0: none yet).
 /// </summary>
@@ -130,7 +131,8 @@ public sealed record NpcStateBody(
     long PermissionViolations = 0,
     long CortexAsked = 0,
     long CortexFollowed = 0,
-    string? Role = null) : IMessageBody, INpcMessage
+    string? Role = null,
+    int? SuccessErrands = null) : IMessageBody, INpcMessage
 {
     public static string MessageType => "npc_state";
 
@@ -152,7 +154,8 @@ public sealed record NpcStateBody(
         Checks.InRange("epsilon", Epsilon, 0, 1),
         CheckpointSequence < 0 ? $"checkpoint_sequence {CheckpointSequence} is negative" : null,
         PermissionViolations < 0 ? $"permission_violations {PermissionViolations} is negative" : null,
-        CortexAsked < 0 || CortexFollowed < 0 ? "cortex_asked and cortex_followed must not be negative" : null);
+        CortexAsked < 0 || CortexFollowed < 0 ? "cortex_asked and cortex_followed must not be negative" : null,
+        SuccessErrands < 0 ? $"success_errands {SuccessErrands} is negative" : null);
 }
 
 /// <summary>A command to one NPC (<c>npc_command</c>): <c>set_tick_rate</c> (with <see cref="TickRateHz"/>), <c>pause</c>, <c>resume</c>, <c>checkpoint</c>, <c>stop</c>, <c>renew_lease</c>.</summary>

@@ -30,13 +30,16 @@ public static class GovernorObjective
     public const double PriorErrands = 10;
 
     /// <summary>
-    /// What an NPC knows: its level, plus the share of its recent errands it reached. A rate over few
-    /// errands says little (a newcomer's first errand reached reads as 100 %), so it is shrunk toward a
-    /// random walk's as if <see cref="PriorErrands"/> more had gone that way.
+    /// What an NPC knows: its level, plus the share of its recent errands on that level it reached. A
+    /// rate over few errands says little (a newcomer's first errand reached reads as 100 %, and so does
+    /// the first after a level-up), so it is shrunk toward a random walk's as if
+    /// <see cref="PriorErrands"/> more had gone that way. How many it is over is the brain's word
+    /// (<see cref="NpcStateBody.SuccessErrands"/>), or, from a brain that does not say, its episodes up
+    /// to the window.
     /// </summary>
     public static double Skill(NpcStateBody state)
     {
-        var errands = Math.Min(state.Episode, SuccessWindow);
+        var errands = Math.Min(state.SuccessErrands ?? state.Episode, SuccessWindow);
         return state.Level + (((state.SuccessRate * errands) + (PriorSuccess * PriorErrands)) / (errands + PriorErrands));
     }
 

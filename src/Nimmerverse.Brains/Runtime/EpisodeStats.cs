@@ -4,7 +4,8 @@ namespace Nimmerverse.Brains.Runtime;
 
 /// <summary>
 /// What the state message reports about learning: the success rate over the last
-/// <see cref="Window"/> episodes, the reward per second over the last ten seconds, and a smoothed loss.
+/// <see cref="Window"/> episodes at the current level, the reward per second over the last ten
+/// seconds, and a smoothed loss.
 /// </summary>
 public sealed class EpisodeStats
 {
@@ -43,6 +44,13 @@ public sealed class EpisodeStats
             _outcomes.Dequeue();
         }
     }
+
+    /// <summary>
+    /// The world moved to another level: the success window starts empty, so that the rate says how the
+    /// brain does there rather than falling, errand by errand, from what it had reached on the last one
+    /// (a fall that would be charged to whoever ran the most errands after the level-up).
+    /// </summary>
+    public void LevelChanged() => _outcomes.Clear();
 
     /// <summary>Carries the episode count over from a checkpoint; the success window starts empty, so it shows what the restored weights do now.</summary>
     public void Restore(long episodes) => Episodes = episodes;

@@ -8,7 +8,7 @@ namespace Nimmerverse.Actors.Tests.Governor;
 [Category(TestTier.Unit)]
 public sealed class GovernorObjectiveTests
 {
-    private static NpcStateBody State(long errands, double success, int level = 0) => new(1, 100, 5, 5, 0, 0, errands, success, 0, 0, 0, 0, Level: level);
+    private static NpcStateBody State(long errands, double success, int level = 0, int? onLevel = null) => new(1, 100, 5, 5, 0, 0, errands, success, 0, 0, 0, 0, Level: level, SuccessErrands: onLevel);
 
     [Test]
     public void A_brain_with_a_full_window_of_errands_is_its_level_plus_its_success()
@@ -23,5 +23,23 @@ public sealed class GovernorObjectiveTests
         var first = GovernorObjective.Skill(State(1, 1.0)) - GovernorObjective.Skill(State(0, 0));
         Assert.That(first, Is.EqualTo((1 + 2.3) / 11 - 0.23).Within(1e-12));
         Assert.That(first, Is.LessThan(0.1), "one lucky errand says little");
+    }
+
+    [Test]
+    public void After_a_level_up_the_rate_is_shrunk_by_the_errands_on_the_new_level_not_by_all_the_brains_episodes()
+    {
+        // 400 episodes behind it, one of them on level 3, reached: one errand, as with a newcomer.
+        Assert.That(GovernorObjective.Skill(State(400, 1.0, level: 3, onLevel: 1)), Is.EqualTo(3 + ((1 + 2.3) / 11)).Within(1e-12));
+        Assert.That(GovernorObjective.Skill(State(400, 0.5, level: 3, onLevel: 500)), Is.EqualTo(GovernorObjective.Skill(State(400, 0.5, level: 3))).Within(1e-12), "never over more than the window");
+    }
+
+    [Test]
+    public void A_level_up_is_worth_a_level_less_what_the_brain_had_reached_on_the_old_one()
+    {
+        // Its rate on the new level starts empty: the jump is a level, less the old rate, plus the prior's,
+        // and it does not then fall errand by errand as the old level's successes leave the window.
+        var before = State(400, 0.9, level: 2, onLevel: 50);
+        var after = State(401, 0, level: 3, onLevel: 0);
+        Assert.That(GovernorObjective.Skill(after) - GovernorObjective.Skill(before), Is.EqualTo(1 + 0.23 - (((0.9 * 50) + 2.3) / 60)).Within(1e-12));
     }
 }
