@@ -63,9 +63,11 @@ internal static class GovernorLearningBenchmark
     /// <param name="Trained">How long the training village of <c>learned-trained</c> learns (the same scenario, seed <see cref="TrainingSeed"/>, the configured 5 Hz start).</param>
     /// <param name="MaxLevel">A capped curriculum: <c>World:MaxLevel</c> (null: the default), so that brains which have learnt its last level stop gaining.</param>
     /// <param name="LearningRate">The learned governor's step size: <c>Governor:LearningRate</c> (null: the default), in every village it runs.</param>
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null)
+    /// <param name="Discount">The learned governor's γ: <c>Governor:Discount</c> (null: the default), in every village it runs.</param>
+    /// <param name="TrainingLifetime">Newcomers in the training village of <c>learned-trained</c> alone (null: as measured, <paramref name="Lifetime"/>): brains of every age side by side, where a homogeneous village shows the governor one age at a time.</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null, double? Discount = null, TimeSpan? TrainingLifetime = null)
     {
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, comma-separated.</summary>
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, <c>discount=G</c>, <c>train-lifetime=SECONDS</c>, comma-separated.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
@@ -83,7 +85,9 @@ internal static class GovernorLearningBenchmark
                     "trained" => scenario with { Trained = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "max-level" => scenario with { MaxLevel = int.Parse(value, CultureInfo.InvariantCulture) },
                     "learning-rate" => scenario with { LearningRate = double.Parse(value, CultureInfo.InvariantCulture) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, trained=SECONDS, max-level=N, learning-rate=R)"),
+                    "discount" => scenario with { Discount = double.Parse(value, CultureInfo.InvariantCulture) },
+                    "train-lifetime" => scenario with { TrainingLifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, trained=SECONDS, max-level=N, learning-rate=R, discount=G, train-lifetime=SECONDS)"),
                 };
             }
 
@@ -103,7 +107,7 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under the learned governor" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under the learned governor" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
@@ -253,7 +257,7 @@ internal static class GovernorLearningBenchmark
         }
 
         var database = await CreateDatabaseAsync(postgres, null);
-        await RunVillageAsync(nats, postgres, nyx, scenario, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained);
+        await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = scenario.TrainingLifetime ?? scenario.Lifetime }, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained);
         await using var source = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
         await using var command = source.CreateCommand($"""
             select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60) as minute, avg(tick_rate_hz),
@@ -306,6 +310,7 @@ internal static class GovernorLearningBenchmark
             .. Optional("NIMMERVERSE_GOVERNOR__HOSTCPUBUDGETPERCENT", scenario.HostBudgetPercent),
             .. Optional("NIMMERVERSE_WORLD__MAXLEVEL", scenario.MaxLevel),
             .. Optional("NIMMERVERSE_GOVERNOR__LEARNINGRATE", scenario.LearningRate),
+            .. Optional("NIMMERVERSE_GOVERNOR__DISCOUNT", scenario.Discount),
         ];
         var environment = SupervisorEnvironment.Local(nats.Url, ConnectionTo(postgres, database), [.. cortex, .. knobs,
             ("NIMMERVERSE_LOGGING__TARGET", "console"),

@@ -5,7 +5,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS] [ENGINES=lean,torch]   (an engine as lean:paused pauses the brains: an idle tick)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor [EPOCHS]
-// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [SEEDS] [ROLES] [POLICIES] [KNOBS: finite-cortex,lifetime=S,budget=P,bursts=S,matured=S,trained=S,max-level=N,learning-rate=R]   (as root: a private PostgreSQL)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [SEEDS] [ROLES] [POLICIES] [KNOBS: finite-cortex,lifetime=S,budget=P,bursts=S,matured=S,trained=S,max-level=N,learning-rate=R,discount=G,train-lifetime=S]   (as root: a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- trails [ROWS]   (as root: starts a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- scopes [BRAINS] [CHANGES]   (as root: boots the systemd sandbox)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- spawn [ROUNDS]   (as root, with the nyx-nervous user)

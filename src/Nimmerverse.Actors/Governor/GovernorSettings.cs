@@ -41,6 +41,12 @@ public sealed record GovernorSettings : IOptionsSection
     /// <summary>The learned policy's step size. Default 0.003 (why: docs/learning.md, "How well it learns").</summary>
     public double LearningRate { get; init; } = 0.003;
 
+    /// <summary>
+    /// γ of the learned policy's credit: what a reward one epoch later is worth against one now, so
+    /// about 1 / (1 - γ) epochs ahead count. Default 0.97, about half a minute (docs/learning.md, "How well it learns").
+    /// </summary>
+    public double Discount { get; init; } = LearnedPolicy.DefaultDiscount;
+
     /// <summary>Seeds the network and its exploration. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
@@ -52,7 +58,7 @@ public sealed record GovernorSettings : IOptionsSection
     {
         EqualShare => new EqualSharePolicy(npcs.StartTickRateHz),
         ProgressShare => new ProgressSharePolicy(npcs.StartTickRateHz),
-        _ => new LearnedPolicy(Exploration, LearningRate, Seed, startRateHz: npcs.StartTickRateHz),
+        _ => new LearnedPolicy(Exploration, LearningRate, Seed, discount: Discount, startRateHz: npcs.StartTickRateHz),
     };
 
     public void Validate(OptionProblems problems)
@@ -94,6 +100,11 @@ public sealed record GovernorSettings : IOptionsSection
         if (!double.IsFinite(LearningRate) || LearningRate is <= 0 or > 1)
         {
             problems.Add("LearningRate", $"{LearningRate} is outside (0, 1]");
+        }
+
+        if (!double.IsFinite(Discount) || Discount is < 0 or >= 1)
+        {
+            problems.Add("Discount", $"{Discount} is outside [0, 1)");
         }
 
         if (CheckpointEvery < 1)

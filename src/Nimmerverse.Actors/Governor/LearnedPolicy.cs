@@ -20,9 +20,10 @@ namespace Nimmerverse.Actors.Governor;
 /// </summary>
 public sealed partial class LearnedPolicy : IGovernorPolicy
 {
-    /// <summary>Epochs a decision is credited with by default: a minute of what follows it.</summary>
+    /// <summary>Epochs a decision is credited with by default: half a minute of what follows it, at the default epoch.</summary>
     public const int DefaultHorizon = 30;
 
+    /// <summary>γ by default: about 33 epochs ahead count (why not more: docs/learning.md, "How well it learns").</summary>
     public const double DefaultDiscount = 0.97;
 
     public const double DefaultLambda = 0.95;
