@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.TestKit;
+using NUnit.Framework.Internal;
 
 namespace Nimmerverse.Testing.TestKit;
 
@@ -43,6 +44,23 @@ public abstract class AkkaSpec : TestKitBase
     /// actor on purpose turns this off: a blocked actor can never process its stop.
     /// </summary>
     protected virtual bool VerifySystemShutdown => true;
+
+    /// <summary>
+    /// TestKit's <c>AwaitAssert</c>, each attempt in an isolated NUnit context. NUnit records a failed
+    /// <c>Assert.That</c> in the test's result before it throws, so an early attempt that failed would
+    /// fail the test even though a later one held (it did, on a loaded machine, about one run in ten);
+    /// isolated, only the last attempt's failure, thrown out of here, counts.
+    /// </summary>
+    public new void AwaitAssert(Action assertion, TimeSpan? duration = null, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
+        base.AwaitAssert(
+            () =>
+            {
+                using var isolated = new TestExecutionContext.IsolatedContext();
+                assertion();
+            },
+            duration,
+            interval,
+            cancellationToken);
 
     /// <summary>Named after the test, so dead-letter and log lines say which test they came from.</summary>
     private static string SystemName()
