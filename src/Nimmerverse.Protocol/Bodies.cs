@@ -134,6 +134,9 @@ public sealed record NpcStateBody(
     string? Role = null,
     int? SuccessErrands = null) : IMessageBody, INpcMessage
 {
+    /// <summary>The most episodes <see cref="SuccessRate"/> is over: a brain's last this many at its level.</summary>
+    public const int SuccessWindow = 50;
+
     public static string MessageType => "npc_state";
 
     public string? Problem() => Checks.First(

@@ -20,9 +20,6 @@ public static class GovernorObjective
     /// <summary>CPU-seconds charged per second an NPC waited for the cortex (in its queue and in the call).</summary>
     public const double CortexWaitCost = 0.01;
 
-    /// <summary>The errands a brain's success rate is over, at most (its last 50).</summary>
-    public const int SuccessWindow = 50;
-
     /// <summary>A random walk's success on the first level, which a brain's rate is shrunk toward while it has few errands behind it.</summary>
     public const double PriorSuccess = 0.23;
 
@@ -39,7 +36,7 @@ public static class GovernorObjective
     /// </summary>
     public static double Skill(NpcStateBody state)
     {
-        var errands = Math.Min(state.SuccessErrands ?? state.Episode, SuccessWindow);
+        var errands = Math.Min(state.SuccessErrands ?? state.Episode, NpcStateBody.SuccessWindow);
         return state.Level + (((state.SuccessRate * errands) + (PriorSuccess * PriorErrands)) / (errands + PriorErrands));
     }
 

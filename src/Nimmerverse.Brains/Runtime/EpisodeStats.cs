@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Brains.Runtime;
 
@@ -9,7 +10,7 @@ namespace Nimmerverse.Brains.Runtime;
 /// </summary>
 public sealed class EpisodeStats
 {
-    public const int Window = 50;
+    public const int Window = NpcStateBody.SuccessWindow;
 
     private static readonly TimeSpan RewardWindow = TimeSpan.FromSeconds(10);
 
