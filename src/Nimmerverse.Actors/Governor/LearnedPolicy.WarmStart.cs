@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Nimmerverse.Protocol;
 using static TorchSharp.torch;
 
@@ -43,7 +42,7 @@ public sealed partial class LearnedPolicy
                 using (var scope = NewDisposeScope())
                 using (no_grad())
                 {
-                    values = steps.Count == 0 ? [] : MemoryMarshal.Cast<byte, float>(_critic.forward(Stack([.. steps.Select(s => s.Inputs)])).contiguous().bytes).ToArray();
+                    values = steps.Count == 0 ? [] : ValuesOf(Stack([.. steps.Select(s => s.Inputs)]));
                 }
 
                 for (var i = 0; i < steps.Count; i++)

@@ -39,6 +39,9 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// <summary>How fast the price and the rewards' scale follow the village (about 50 epochs).</summary>
     private const double Smoothing = 0.02;
 
+    /// <summary>How fast the advantages' spread follows the learning steps (about 100 steps).</summary>
+    private const double SpreadSmoothing = 0.01;
+
     /// <summary>The most an offline example is weighted (advantage-weighted regression: e^(advantage / temperature), capped).</summary>
     private const double MaxOfflineWeight = 20;
 
@@ -51,11 +54,19 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     private readonly DelayedCredit _credit;
     private readonly (int Horizon, double Discount, double Lambda) _creditShape;
     private readonly double _sigma;
+
+    /// <summary>
+    /// The critic's values are in rewards per epoch, read back times 1 / (1 − γ): fitted in rewards, its
+    /// targets grew with the epochs γ looks ahead (100 at γ 0.99), it stayed far off them for thousands of
+    /// epochs, and its error swamped the advantages (docs/learning.md, "How well it learns").
+    /// </summary>
+    private readonly double _valueScale;
     private readonly Random _random;
     private readonly List<DelayedCredit.Credited> _credited = [];
     private readonly HeldDraws _held;
     private (double Progress, double Cost)? _village;
     private double _rewardScale;
+    private double _advantageSpread;
 
     /// <summary>
     /// The spread of the likelihood it learns with, in logit space, where it draws with 4 x
@@ -89,6 +100,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
         _sigma = exploration;
         _credit = new DelayedCredit(horizon, discount, lambda);
         _creditShape = (horizon, discount, lambda);
+        _valueScale = 1 / (1 - discount);
         var head = nn.Linear(32, Outputs);
         _actor = nn.Sequential(
             ("in", nn.Linear(GovernorFeatures.Count, 32)),
@@ -113,9 +125,10 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// <summary>
     /// What its checkpoints hold: weights for this network shape and input width, no other; <c>stretched</c>: the
     /// actor's means are read unsquashed, ±<see cref="ActorRanges.MaxLogit"/> reaching the ends of the ranges (weights from
-    /// before, read through a tanh onto a narrower range, would decide otherwise).
+    /// before, read through a tanh onto a narrower range, would decide otherwise); <c>per-epoch-critic</c>: the critic's
+    /// values are per epoch (<see cref="_valueScale"/>; a critic from before would be read 1 / (1 − γ) times too large).
     /// </summary>
-    public static string WeightsFormat => $"torchsharp-governor/actor-critic/in{GovernorFeatures.Count}/stretched";
+    public static string WeightsFormat => $"torchsharp-governor/actor-critic/in{GovernorFeatures.Count}/stretched/per-epoch-critic";
 
     public string Name => GovernorSettings.Learned;
 
@@ -153,7 +166,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
             var inputs = Stack(features);
             // A contiguous result read as one block: the element accessor walks it one index at a time.
             logits = MemoryMarshal.Cast<byte, float>(_actor.forward(inputs).clamp(lowest, highest).contiguous().bytes).ToArray();
-            values = MemoryMarshal.Cast<byte, float>(_critic.forward(inputs).contiguous().bytes).ToArray();
+            values = ValuesOf(inputs);
         }
 
         var actions = new float[npcIds.Count][];
@@ -295,8 +308,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
         var actions = Stack([.. batch.Select(c => c.Actions)], Outputs);
         var advantage = tensor(batch.Select(c => c.Advantage).ToArray());
         var returns = tensor(batch.Select(c => c.Return).ToArray());
-        // Advantages in units of their spread within the batch: the step's size does not follow the reward's.
-        advantage = (advantage - advantage.mean()) / (advantage.std() + tiny);
+        advantage = offline ? (advantage - advantage.mean()) / (advantage.std() + tiny) : Normalised(batch, advantage);
 
         var logits = _actor.forward(inputs);
         var index = tensor(new long[] { 0, 1, 3 });
@@ -324,7 +336,8 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
         // squashed: a squashing function's slope vanishes out there, and a policy pushed out by a village's
         // common drift could not come back (it did, with tanh).
         actorLoss += (logits.abs() - maxLogit).relu().square().sum(1).mean();
-        var criticLoss = (_critic.forward(inputs).squeeze(1) - returns).square().mean();
+        using var perEpoch = (1 / _valueScale).ToScalar();
+        var criticLoss = (_critic.forward(inputs).squeeze(1) - (returns * perEpoch)).square().mean();
         _optimizer.zero_grad();
         (actorLoss + (half * criticLoss)).backward();
         // Each network's gradient clipped on its own: a critic still far off must not shrink the actor's step.
@@ -332,6 +345,33 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
         nn.utils.clip_grad_norm_(_critic.parameters(), 1.0);
         _optimizer.step();
         Updates++;
+    }
+
+    /// <summary>The critic's values of the rows of <paramref name="inputs"/>, in rewards.</summary>
+    private float[] ValuesOf(Tensor inputs)
+    {
+        var values = MemoryMarshal.Cast<byte, float>(_critic.forward(inputs).contiguous().bytes).ToArray();
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = (float)(values[i] * _valueScale);
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// An online batch's advantages less their mean, over their spread smoothed across steps. An epoch
+    /// credits a decision per NPC, a handful; divided by its own spread, a batch of pure noise moved the
+    /// actor a full step, and such steps added up to swings of every NPC's rate together.
+    /// </summary>
+    private Tensor Normalised(IReadOnlyList<DelayedCredit.Credited> batch, Tensor advantage)
+    {
+        var mean = batch.Average(c => (double)c.Advantage);
+        var spread = Math.Sqrt(batch.Average(c => (c.Advantage - mean) * (c.Advantage - mean)));
+        _advantageSpread = _advantageSpread == 0 ? spread : _advantageSpread + (SpreadSmoothing * (spread - _advantageSpread));
+        using var centre = mean.ToScalar();
+        using var over = (_advantageSpread + 1e-6).ToScalar();
+        return (advantage - centre) / over;
     }
 
     /// <summary>A standard normal draw (Box-Muller).</summary>

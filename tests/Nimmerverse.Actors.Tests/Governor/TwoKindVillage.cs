@@ -1,0 +1,58 @@
+using Nimmerverse.Actors.Governor;
+using Nimmerverse.Protocol;
+
+namespace Nimmerverse.Actors.Tests.Governor;
+
+/// <summary>
+/// A village whose yields are written here, for the learned governor's tests and its robustness
+/// sweep in the benchmark: two kinds of NPC told apart by their role alone (small for even ids,
+/// large for odd). Even ids gain 0.1 of a level per epoch at 20 Hz, some epochs after the ticks that
+/// bought it; odd ids gain nothing. Every NPC pays at once 0.05 CPU-seconds per epoch for being
+/// there and 0.1 more at 20 Hz, so a learning NPC's progress per CPU-second grows with its rate and
+/// a converged one's falls: the learning kind is best at 20 Hz, the converged one at 1 Hz.
+/// </summary>
+public static class TwoKindVillage
+{
+    /// <summary>Gaps (learning kind's rate less the converged kind's, Hz) the tests ask for: with an immediate gain, and with a delayed one.</summary>
+    public const double ImmediateGap = 8, DelayedGap = 12;
+
+    /// <summary>Fair shares for the policy's signature; the learned policy decides its quotas from its features alone.</summary>
+    public static double[] Shares(int npcs) => [.. Enumerable.Repeat(100.0 / npcs, npcs)];
+
+    /// <summary>The NPCs' features: all 0.5 but the role's one-hot.</summary>
+    public static float[][] Features(int[] ids) =>
+        [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.RoleAt + (id % 2 == 0 ? 0 : 2) ? 1f : f >= GovernorFeatures.RoleAt ? 0f : 0.5f).ToArray())];
+
+    /// <summary>What an NPC yields over an epoch at <paramref name="rateHz"/>, its gain bought by <paramref name="boughtHz"/> some epochs before.</summary>
+    public static NpcYield Yield(int npcId, double rateHz, double boughtHz) =>
+        new(npcId % 2 == 0 ? 0.1 * boughtHz / 20 : 0, 0.05 + (0.1 * rateHz / 20));
+
+    /// <summary>
+    /// Runs the village of <paramref name="ids"/> under <paramref name="policy"/> for <paramref name="epochs"/>, each
+    /// gain <paramref name="delay"/> epochs after the ticks that bought it. Returns the kinds' mean rates over the last 50 epochs.
+    /// </summary>
+    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay)
+    {
+        var features = Features(ids);
+        var past = ids.ToDictionary(id => id, _ => new Queue<double>());
+        var last = new List<(double Learning, double Converged)>();
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            using var decision = policy.Decide(ids, features, Shares(ids.Length));
+            var yields = new Dictionary<int, NpcYield>();
+            foreach (var d in decision.Allocations)
+            {
+                past[d.NpcId].Enqueue(d.TickRateHz);
+                yields[d.NpcId] = Yield(d.NpcId, d.TickRateHz, past[d.NpcId].Count > delay ? past[d.NpcId].Dequeue() : 0);
+            }
+
+            policy.Learn(decision, EpochYield.Sum(yields));
+            if (epoch >= epochs - 50)
+            {
+                last.Add((decision.Allocations.Where(d => d.NpcId % 2 == 0).Average(d => d.TickRateHz), decision.Allocations.Where(d => d.NpcId % 2 == 1).Average(d => d.TickRateHz)));
+            }
+        }
+
+        return (last.Average(l => l.Learning), last.Average(l => l.Converged));
+    }
+}
