@@ -58,7 +58,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// <summary>
     /// The critic's values are in rewards per epoch, read back times 1 / (1 − γ): fitted in rewards, its
     /// targets grew with the epochs γ looks ahead (100 at γ 0.99), it stayed far off them for thousands of
-    /// epochs, and its error swamped the advantages (docs/learning.md, "How well it learns").
+    /// epochs, and its error swamped the advantages (docs/learning.md, the learned policy).
     /// </summary>
     private readonly double _valueScale;
     private readonly Random _random;
@@ -362,7 +362,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// <summary>
     /// An online batch's advantages less their mean, over their spread smoothed across steps. An epoch
     /// credits a decision per NPC, a handful; divided by its own spread, a batch of pure noise moved the
-    /// actor a full step, and such steps added up to swings of every NPC's rate together.
+    /// actor as far as one that held a lesson.
     /// </summary>
     private Tensor Normalised(IReadOnlyList<DelayedCredit.Credited> batch, Tensor advantage)
     {
