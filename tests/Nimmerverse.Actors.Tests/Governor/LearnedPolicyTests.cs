@@ -182,9 +182,7 @@ public sealed class LearnedPolicyTests
             {
                 var rate = 1 + (19 * random.NextDouble());
                 recorded.Add(new(start.AddSeconds(epoch), epoch, id, features[id], new NpcAllocation(id, rate, 25, false, 5), outcomes.TryGetValue(id, out var o) ? o : null));
-                past[id].Enqueue(rate);
-                var bought = past[id].Count > delay ? past[id].Dequeue() : 0;
-                outcomes[id] = TwoKindVillage.Yield(id, rate, bought);
+                outcomes[id] = TwoKindVillage.Yield(id, rate, TwoKindVillage.Bought(past[id], rate, delay));
             }
         }
 

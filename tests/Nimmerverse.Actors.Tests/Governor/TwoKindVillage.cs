@@ -27,6 +27,13 @@ public static class TwoKindVillage
     public static NpcYield Yield(int npcId, double rateHz, double boughtHz) =>
         new(npcId % 2 == 0 ? 0.1 * boughtHz / 20 : 0, 0.05 + (0.1 * rateHz / 20));
 
+    /// <summary>Remembers an NPC's rate this epoch and returns the rate of <paramref name="delay"/> epochs ago, whose gain shows now (0 before that).</summary>
+    public static double Bought(Queue<double> past, double rateHz, int delay)
+    {
+        past.Enqueue(rateHz);
+        return past.Count > delay ? past.Dequeue() : 0;
+    }
+
     /// <summary>
     /// Runs the village of <paramref name="ids"/> under <paramref name="policy"/> for <paramref name="epochs"/>, each
     /// gain <paramref name="delay"/> epochs after the ticks that bought it. Returns the kinds' mean rates over the last 50 epochs.
@@ -42,8 +49,7 @@ public static class TwoKindVillage
             var yields = new Dictionary<int, NpcYield>();
             foreach (var d in decision.Allocations)
             {
-                past[d.NpcId].Enqueue(d.TickRateHz);
-                yields[d.NpcId] = Yield(d.NpcId, d.TickRateHz, past[d.NpcId].Count > delay ? past[d.NpcId].Dequeue() : 0);
+                yields[d.NpcId] = Yield(d.NpcId, d.TickRateHz, Bought(past[d.NpcId], d.TickRateHz, delay));
             }
 
             policy.Learn(decision, EpochYield.Sum(yields));
