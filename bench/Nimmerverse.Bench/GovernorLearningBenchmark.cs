@@ -95,8 +95,8 @@ internal static class GovernorLearningBenchmark
         }
     }
 
-    /// <summary>One run's outcome: progress per CPU-second over the window, and what the brains ran at, by role.</summary>
-    private sealed record Run(string Policy, int Seed, double Progress, double CpuSeconds, IReadOnlyDictionary<string, double> RateByRole, double MeanSuccess, int Levels)
+    /// <summary>One run's outcome: progress per CPU-second over the window, what the brains ran at by role, and what each kind made of its CPU.</summary>
+    private sealed record Run(string Policy, int Seed, double Progress, double CpuSeconds, IReadOnlyDictionary<string, double> RateByRole, double MeanSuccess, int Levels, KindAccounts ByKind)
     {
         public double Ratio => CpuSeconds > 0 ? Progress / CpuSeconds : 0;
     }
@@ -121,6 +121,7 @@ internal static class GovernorLearningBenchmark
                 runs.Add(run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{policy,-14} | {seed,4} | {run.Progress,8:F3} | {run.CpuSeconds,5:F1} | {run.Ratio,18:F4} | {run.MeanSuccess,12:P0} | {run.Levels,6} | {string.Join(", ", run.RateByRole.Select(r => $"{r.Key} {r.Value:F1}"))}"));
+                Console.WriteLine($"  by kind, progress (skill + lifeforce) per CPU-s: {run.ByKind}");
             }
         }
 
@@ -412,6 +413,7 @@ internal static class GovernorLearningBenchmark
     {
         double progress = 0, cpuSeconds = 0;
         var levels = 0;
+        var byKind = new KindAccounts();
         foreach (var npc in inWindow.GroupBy(s => s.NpcId))
         {
             var ordered = npc.ToList();
@@ -424,12 +426,13 @@ internal static class GovernorLearningBenchmark
 
                 var epoch = GovernorObjective.Of(ordered[i - 1], ordered[i], 0);
                 (progress, cpuSeconds) = (progress + epoch.Progress, cpuSeconds + epoch.Cost);
+                byKind.Add(ordered[i - 1], ordered[i]);
             }
 
             levels = Math.Max(levels, ordered.Max(s => s.Level) - ordered.Min(s => s.Level));
         }
 
         var byRole = inWindow.GroupBy(s => s.Role ?? "?").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Average(s => s.TickRateHz));
-        return new Run(policy, seed, progress, cpuSeconds, byRole, inWindow.Count == 0 ? 0 : inWindow.Average(s => s.SuccessRate), levels);
+        return new Run(policy, seed, progress, cpuSeconds, byRole, inWindow.Count == 0 ? 0 : inWindow.Average(s => s.SuccessRate), levels, byKind);
     }
 }

@@ -4,6 +4,10 @@ namespace Nimmerverse.Protocol;
 /// A brain's learned state (<c>npc_checkpoint</c>), handed to the supervisor over NATS
 /// (<c>{env}.supervisor.checkpoints.save</c>); the brain holds no database credentials.
 /// <see cref="Weights"/> is the policy network in TorchSharp's state format (base64 on the wire).
+/// <see cref="RecentErrands"/> are the outcomes of its last errands (reached or not, oldest first) at
+/// <see cref="Level"/>: a restored brain reports the success it had, instead of a rate that climbs
+/// back from nothing as its window refills (which would read as learning it never did). Both absent
+/// in checkpoints from before they were kept.
 /// The supervisor keeps the last <see cref="KeptPerNpc"/> of each NPC; a brain that finds the newest
 /// unusable tries the ones before it, no more than that many.
 /// </summary>
@@ -15,7 +19,9 @@ public sealed record NpcCheckpointBody(
     byte[] Weights,
     long Steps,
     long Episodes,
-    double Epsilon) : IMessageBody, INpcMessage
+    double Epsilon,
+    int? Level = null,
+    bool[]? RecentErrands = null) : IMessageBody, INpcMessage
 {
     /// <summary>Checkpoints kept per NPC, the newest first.</summary>
     public const int KeptPerNpc = 5;
@@ -32,7 +38,10 @@ public sealed record NpcCheckpointBody(
         Checks.NotEmpty("format", Format),
         Weights.Length == 0 ? "weights are empty" : null,
         Steps < 0 || Episodes < 0 ? "steps and episodes must not be negative" : null,
-        Checks.InRange("epsilon", Epsilon, 0, 1));
+        Checks.InRange("epsilon", Epsilon, 0, 1),
+        Level < 0 ? $"level {Level} is negative" : null,
+        RecentErrands is { Length: > NpcStateBody.SuccessWindow } ? $"recent_errands holds {RecentErrands.Length} outcomes, more than the success window's {NpcStateBody.SuccessWindow}" : null,
+        RecentErrands is not null && Level is null ? "recent_errands without the level they were at" : null);
 }
 
 /// <summary>The supervisor's answer to a save (<c>checkpoint_saved</c>): stored, or why not.</summary>

@@ -177,9 +177,8 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
             }
         }
 
-        if (_current is { } seen && seen.Level != next.Level)
+        if (_stats.AtLevel(next.Level))
         {
-            _stats.LevelChanged();
             log.Info($"the village is at level {next.Level} now: {next.Rows}x{next.Columns} nodes");
         }
 
@@ -327,7 +326,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
                 else
                 {
                     _learner.LoadWeights(checkpoint.Weights, checkpoint.Steps);
-                    _stats.Restore(checkpoint.Episodes);
+                    _stats.Restore(checkpoint.Episodes, checkpoint.Level, checkpoint.RecentErrands);
                     _sequence = checkpoint.Sequence;
                     Interlocked.Exchange(ref _acknowledgedSequence, checkpoint.Sequence);
                     _stepsAtLastCheckpoint = checkpoint.Steps;
@@ -378,7 +377,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
 
     private async Task CheckpointAsync(string why, TimeSpan? timeout = null)
     {
-        var checkpoint = new NpcCheckpointBody(arguments.Id, ++_sequence, arguments.Role, _learner.Format, _learner.SaveWeights(), _learner.Steps, _stats.Episodes, _learner.Epsilon);
+        var checkpoint = new NpcCheckpointBody(arguments.Id, ++_sequence, arguments.Role, _learner.Format, _learner.SaveWeights(), _learner.Steps, _stats.Episodes, _learner.Epsilon, _stats.WindowLevel, _stats.RecentErrands);
         (_lastCheckpoint, _stepsAtLastCheckpoint) = (DateTimeOffset.UtcNow, _learner.Steps);
         try
         {

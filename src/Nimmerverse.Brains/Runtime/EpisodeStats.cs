@@ -14,10 +14,11 @@ public sealed class EpisodeStats
 
     private static readonly TimeSpan RewardWindow = TimeSpan.FromSeconds(10);
 
-    private readonly Queue<bool> _outcomes = new();
+    private Queue<bool> _outcomes = new();
     private readonly Queue<(long At, double Reward)> _rewards = new();
     private readonly long _started = Stopwatch.GetTimestamp();
     private double _rewardSum;
+    private int? _windowLevel;
 
     public long Episodes { get; private set; }
 
@@ -27,6 +28,12 @@ public sealed class EpisodeStats
 
     /// <summary>Episodes in the success window so far (fewer than <see cref="Window"/> after a start).</summary>
     public int WindowCount => _outcomes.Count;
+
+    /// <summary>The level the success window is at: null until the world has said (or a checkpoint).</summary>
+    public int? WindowLevel => _windowLevel;
+
+    /// <summary>The window's outcomes, oldest first: what a checkpoint keeps of it.</summary>
+    public bool[] RecentErrands => [.. _outcomes];
 
     public void Reward(double reward)
     {
@@ -47,14 +54,41 @@ public sealed class EpisodeStats
     }
 
     /// <summary>
-    /// The world moved to another level: the success window starts empty, so that the rate says how the
-    /// brain does there rather than falling, errand by errand, from what it had reached on the last one
-    /// (a fall that would be charged to whoever ran the most errands after the level-up).
+    /// The world's level, as each step's answer tells it. Returns whether it is another than the window's:
+    /// then the success window starts empty, so that the rate says how the brain does there rather than
+    /// falling, errand by errand, from what it had reached on the last one (a fall that would be charged
+    /// to whoever ran the most errands after the level-up).
     /// </summary>
-    public void LevelChanged() => _outcomes.Clear();
+    public bool AtLevel(int level)
+    {
+        var moved = _windowLevel is { } at && at != level;
+        if (moved)
+        {
+            _outcomes.Clear();
+        }
 
-    /// <summary>Carries the episode count over from a checkpoint; the success window starts empty, so it shows what the restored weights do now.</summary>
-    public void Restore(long episodes) => Episodes = episodes;
+        _windowLevel = level;
+        return moved;
+    }
+
+    /// <summary>
+    /// Carries the episode count over from a checkpoint, and its success window when it kept one: the weights
+    /// restored are the ones that earned it. Started empty, the rate would climb back from nothing as the window
+    /// refilled, and read as learning the brain never did. Should the world be at another level by now, the
+    /// first step's <see cref="AtLevel"/> empties it.
+    /// </summary>
+    public void Restore(long episodes, int? level = null, IReadOnlyList<bool>? recentErrands = null)
+    {
+        Episodes = episodes;
+        if (level is null || recentErrands is null)
+        {
+            return;
+        }
+
+        // A new queue, swapped in whole: the restore runs beside the ticks that publish the rate.
+        _windowLevel = level;
+        _outcomes = new Queue<bool>(recentErrands.Skip(Math.Max(recentErrands.Count - Window, 0)));
+    }
 
     public void Learned(double loss) => Loss = Loss == 0 ? loss : (0.95 * Loss) + (0.05 * loss);
 

@@ -185,6 +185,9 @@ public static class SchemaMigrations
         new(9, "What each governor decision's predecessor yielded for its NPC (learning progress, cost in CPU-seconds): the offline start's rewards", """
             alter table decision_trails add column progress double precision, add column cost double precision;
             """),
+        new(10, "A checkpoint's recent errands and the level they were at, so that a restored brain reports the success it had", """
+            alter table npc_checkpoints add column level integer check (level >= 0), add column recent_errands boolean[];
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

@@ -28,11 +28,51 @@ public sealed class EpisodeStatsTests
             stats.EpisodeEnded(true);
         }
 
-        stats.LevelChanged();
+        Assert.That(stats.AtLevel(0), Is.False, "the first level the world names is where the window is");
+        Assert.That(stats.AtLevel(1), Is.True);
         Assert.That((stats.WindowCount, stats.SuccessRate, stats.Episodes), Is.EqualTo((0, 0.0, 50L)));
 
         stats.EpisodeEnded(false);
         stats.EpisodeEnded(true);
         Assert.That((stats.WindowCount, stats.SuccessRate, stats.Episodes), Is.EqualTo((2, 0.5, 52L)), "the old level's successes are not in it");
+    }
+
+    [Test]
+    public void A_restored_window_reports_the_success_it_had_at_the_level_it_was_at()
+    {
+        var before = new EpisodeStats();
+        before.AtLevel(2);
+        for (var i = 0; i < 70; i++)
+        {
+            before.EpisodeEnded(i % 5 != 0); // four in five reached
+        }
+
+        var restored = new EpisodeStats();
+        restored.Restore(before.Episodes, before.WindowLevel, before.RecentErrands);
+
+        Assert.That((restored.Episodes, restored.WindowCount, restored.SuccessRate), Is.EqualTo((70L, EpisodeStats.Window, before.SuccessRate)));
+        Assert.That(restored.SuccessRate, Is.EqualTo(0.8).Within(1e-9));
+        Assert.That(restored.AtLevel(2), Is.False, "the world is where the checkpoint was: the window stays");
+        Assert.That(restored.WindowCount, Is.EqualTo(EpisodeStats.Window));
+    }
+
+    [Test]
+    public void A_restored_window_of_another_level_than_the_worlds_is_emptied_at_the_first_step()
+    {
+        var restored = new EpisodeStats();
+        restored.Restore(120, 1, [true, true, true, false]);
+        Assert.That(restored.SuccessRate, Is.EqualTo(0.75));
+
+        Assert.That(restored.AtLevel(2), Is.True);
+        Assert.That((restored.WindowCount, restored.Episodes), Is.EqualTo((0, 120L)));
+    }
+
+    [Test]
+    public void A_checkpoint_from_before_windows_were_kept_restores_the_episode_count_alone()
+    {
+        var restored = new EpisodeStats();
+        restored.Restore(42);
+
+        Assert.That((restored.Episodes, restored.WindowCount, restored.WindowLevel), Is.EqualTo((42L, 0, (int?)null)));
     }
 }

@@ -71,7 +71,16 @@ public sealed class BrainLearningTests
         await using var restartedWatcher = await NpcStateWatcher.StartAsync(_world.Client, NpcId);
         await using var restarted = BrainProcess.Start(NpcId, _world.Nats.Url, TickRateHz, "--seed", "11");
 
-        // Its success window starts empty at restart: 30 episodes of what the restored weights do now.
+        // Restored, it reports the success window it checkpointed (not one refilling from nothing, which the
+        // governor would read as learning), before it has run a window of new errands.
+        var restored = await restartedWatcher.WaitForAsync(s => s.Episode > 0, TimeSpan.FromSeconds(60));
+        Assert.That(restored, Is.Not.Null, $"the restarted brain did not restore; {restarted}");
+        TestContext.Out.WriteLine($"restored: {restored!.SuccessRate:P0} over {restored.SuccessErrands} errands at episode {restored.Episode} (checkpointed near episode {acknowledged!.Episode}, {before.SuccessRate:P0})");
+        Assert.That(restored.Episode, Is.LessThanOrEqualTo(acknowledged.Episode + 5), "a state from before a new window could have filled");
+        Assert.That(restored.SuccessErrands, Is.EqualTo(NpcStateBody.SuccessWindow), "the checkpointed window, full");
+        Assert.That(restored.SuccessRate, Is.GreaterThanOrEqualTo(0.8), "what the trained brain had reached");
+
+        // And then 30 episodes of what the restored weights do now.
         var after = await restartedWatcher.WaitForAsync(s => s.Episode >= acknowledged!.Episode + 30, TimeSpan.FromSeconds(90));
         Assert.That(after, Is.Not.Null, $"the restarted brain did not live 30 episodes; {restarted}");
         TestContext.Out.WriteLine($"after restart: {after!.SuccessRate:P0} over 30 episodes, epsilon {after.Epsilon:F2}, steps {after.Steps}");

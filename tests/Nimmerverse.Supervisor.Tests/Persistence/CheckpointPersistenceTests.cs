@@ -75,6 +75,22 @@ public sealed class CheckpointPersistenceTests : FreshDatabaseTest
     }
 
     [Test]
+    public async Task A_checkpoint_comes_back_with_its_success_window_or_without_one_as_it_was_saved()
+    {
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        var store = new PostgresCheckpointStore(DataSource, new PostgresDeadLetters(DataSource));
+        bool[] recent = [.. Enumerable.Range(0, NpcStateBody.SuccessWindow).Select(i => i % 3 != 0)];
+
+        await store.SaveAsync(Checkpoint(8, 1) with { Level = 2, RecentErrands = recent }, Guid.NewGuid(), default);
+        await store.SaveAsync(Checkpoint(9, 1), Guid.NewGuid(), default);
+
+        var kept = await store.LatestAsync(8, null, default);
+        Assert.That((kept?.Level, kept?.RecentErrands), Is.EqualTo(((int?)2, recent)));
+        var without = await store.LatestAsync(9, null, default);
+        Assert.That((without?.Level, without?.RecentErrands), Is.EqualTo(((int?)null, (bool[]?)null)));
+    }
+
+    [Test]
     public async Task A_checkpoint_PostgreSQL_refuses_is_set_aside_and_the_save_fails_with_the_reason()
     {
         await SchemaMigrations.ApplyAsync(DataSource, default);

@@ -1,0 +1,39 @@
+using System.Globalization;
+using Nimmerverse.Actors.Governor;
+using Nimmerverse.Protocol;
+
+namespace Nimmerverse.Bench;
+
+/// <summary>
+/// What each kind of NPC made of its CPU over a window, by the objective's own measure split in its
+/// parts: skill gained, lifeforce gained (weighted as the objective weighs it), CPU-seconds. A kind is a
+/// role and what the brain was doing at the start of each epoch: exploring (epsilon above 0.5, a
+/// newcomer), or reaching its goal below or at least half the time. Under one fixed rate, a kind whose
+/// progress per CPU-second is below the village's is where slowing down would pay; this says whether a
+/// scenario leaves a governor any room to beat that rate, and how much.
+/// </summary>
+internal sealed class KindAccounts
+{
+    private readonly SortedDictionary<string, (double Skill, double Lifeforce, double Cpu, int Epochs)> _kinds = new(StringComparer.Ordinal);
+
+    public static string KindOf(NpcStateBody state) =>
+        $"{state.Role ?? "?"} {(state.Epsilon > 0.5 ? "exploring" : state.SuccessRate < 0.5 ? "success < 50 %" : "success >= 50 %")}";
+
+    /// <summary>Books one epoch of one brain process, between two of its states.</summary>
+    public void Add(NpcStateBody before, NpcStateBody now)
+    {
+        var kind = KindOf(before);
+        var epoch = GovernorObjective.Of(before, now, 0);
+        var lifeforce = GovernorObjective.LifeforceWeight * (now.Lifeforce - before.Lifeforce);
+        var (skill, gained, cpu, epochs) = _kinds.GetValueOrDefault(kind);
+        _kinds[kind] = (skill + (epoch.Progress - lifeforce), gained + lifeforce, cpu + epoch.Cost, epochs + 1);
+    }
+
+    /// <summary>One line per kind: skill + lifeforce over CPU-seconds, and its share of the window's CPU.</summary>
+    public override string ToString()
+    {
+        var total = _kinds.Values.Sum(k => k.Cpu);
+        return string.Join("; ", _kinds.Select(k => string.Create(CultureInfo.InvariantCulture,
+            $"{k.Key}: ({k.Value.Skill:F3} + {k.Value.Lifeforce:F3}) / {k.Value.Cpu:F1} CPU-s = {(k.Value.Cpu > 0 ? (k.Value.Skill + k.Value.Lifeforce) / k.Value.Cpu : 0):F4} ({(total > 0 ? k.Value.Cpu / total : 0):P0} of the CPU)")));
+    }
+}
