@@ -19,13 +19,20 @@ public sealed class DecisionTrailStoreTests : FreshDatabaseTest
     public async Task A_database_at_the_previous_version_is_migrated_and_keeps_its_checkpoints()
     {
         Assert.That(await SchemaMigrations.ApplyAsync(DataSource, default, upTo: 1), Is.EqualTo(new[] { 1 }));
-        await new PostgresCheckpointStore(DataSource, new PostgresDeadLetters(DataSource)).SaveAsync(new NpcCheckpointBody(3, 1, "medium", "f", [1, 2, 3], 10, 1, 0.5), Guid.NewGuid(), default);
+        // A checkpoint as the first version's store wrote it (today's writes columns added since).
+        await using (var insert = DataSource.CreateCommand(
+            "insert into npc_checkpoints (message_id, npc_id, sequence, role, format, weights, steps, episodes, epsilon) values (gen_random_uuid(), 3, 1, 'medium', 'f', '\\x010203', 10, 1, 0.5)"))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
 
         var applied = await SchemaMigrations.ApplyAsync(DataSource, default);
 
         Assert.That(applied, Is.EqualTo(SchemaMigrations.All.Skip(1).Select(m => m.Version)));
         Assert.That(await SchemaMigrations.CurrentVersionAsync(DataSource, default), Is.EqualTo(SchemaMigrations.LatestVersion));
         Assert.That(await CountAsync("select count(*) from npc_checkpoints"), Is.EqualTo(1));
+        var kept = await new PostgresCheckpointStore(DataSource, new PostgresDeadLetters(DataSource)).LatestAsync(3, null, default);
+        Assert.That((kept?.Weights, kept?.Steps, kept?.Level, kept?.RecentErrands), Is.EqualTo(((byte[]?)[1, 2, 3], (long?)10, (int?)null, (bool[]?)null)), "it loads, without the success window it never had");
         Assert.That(await CountAsync("select count(*) from information_schema.tables where table_name in ('decision_trails', 'gate_transitions', 'governor_checkpoints')"), Is.EqualTo(3));
     }
 
