@@ -16,7 +16,7 @@ internal sealed class KindAccounts
 {
     private readonly SortedDictionary<string, (double Skill, double Lifeforce, double Cpu, int Epochs)> _kinds = new(StringComparer.Ordinal);
 
-    public static string KindOf(NpcStateBody state) =>
+    private static string KindOf(NpcStateBody state) =>
         $"{state.Role ?? "?"} {(state.Epsilon > 0.5 ? "exploring" : state.SuccessRate < 0.5 ? "success < 50 %" : "success >= 50 %")}";
 
     /// <summary>Books one epoch of one brain process, between two of its states.</summary>
