@@ -123,8 +123,7 @@ public sealed class LearnedPolicyTests
 
         (double Learning, double Converged) Rates(LearnedPolicy policy)
         {
-            var decided = policy.Decide(ids, TwoKindVillage.Features(ids), TwoKindVillage.Shares(ids.Length)).Allocations;
-            return (decided.Where(d => d.NpcId % 2 == 0).Average(d => d.TickRateHz), decided.Where(d => d.NpcId % 2 == 1).Average(d => d.TickRateHz));
+            return TwoKindVillage.Rates(policy.Decide(ids, TwoKindVillage.Features(ids), TwoKindVillage.Shares(ids.Length)).Allocations);
         }
     }
 

@@ -16,16 +16,23 @@ public static class TwoKindVillage
     /// <summary>Gaps (learning kind's rate less the converged kind's, Hz) the tests ask for: with an immediate gain, and with a delayed one.</summary>
     public const double ImmediateGap = 8, DelayedGap = 12;
 
+    /// <summary>Whether an NPC is of the learning kind (even ids) rather than the converged one.</summary>
+    public static bool Learns(int npcId) => npcId % 2 == 0;
+
+    /// <summary>The two kinds' mean rates in one decision.</summary>
+    public static (double Learning, double Converged) Rates(IReadOnlyList<NpcAllocation> decided) =>
+        (decided.Where(d => Learns(d.NpcId)).Average(d => d.TickRateHz), decided.Where(d => !Learns(d.NpcId)).Average(d => d.TickRateHz));
+
     /// <summary>Fair shares for the policy's signature; the learned policy decides its quotas from its features alone.</summary>
     public static double[] Shares(int npcs) => [.. Enumerable.Repeat(100.0 / npcs, npcs)];
 
     /// <summary>The NPCs' features: all 0.5 but the role's one-hot.</summary>
     public static float[][] Features(int[] ids) =>
-        [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.RoleAt + (id % 2 == 0 ? 0 : 2) ? 1f : f >= GovernorFeatures.RoleAt ? 0f : 0.5f).ToArray())];
+        [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.RoleAt + (Learns(id) ? 0 : 2) ? 1f : f >= GovernorFeatures.RoleAt ? 0f : 0.5f).ToArray())];
 
     /// <summary>What an NPC yields over an epoch at <paramref name="rateHz"/>, its gain bought by <paramref name="boughtHz"/> some epochs before.</summary>
     public static NpcYield Yield(int npcId, double rateHz, double boughtHz) =>
-        new(npcId % 2 == 0 ? 0.1 * boughtHz / 20 : 0, 0.05 + (0.1 * rateHz / 20));
+        new(Learns(npcId) ? 0.1 * boughtHz / 20 : 0, 0.05 + (0.1 * rateHz / 20));
 
     /// <summary>Remembers an NPC's rate this epoch and returns the rate of <paramref name="delay"/> epochs ago, whose gain shows now (0 before that).</summary>
     public static double Bought(Queue<double> past, double rateHz, int delay)
@@ -55,7 +62,7 @@ public static class TwoKindVillage
             policy.Learn(decision, EpochYield.Sum(yields));
             if (epoch >= epochs - 50)
             {
-                last.Add((decision.Allocations.Where(d => d.NpcId % 2 == 0).Average(d => d.TickRateHz), decision.Allocations.Where(d => d.NpcId % 2 == 1).Average(d => d.TickRateHz)));
+                last.Add(Rates(decision.Allocations));
             }
         }
 
