@@ -48,10 +48,10 @@ public sealed record JetStreamRecorderSettings(string StreamName, string Consume
 /// <summary>
 /// Records every durable message of one kind (gate transitions, cortex trails, organ trails) in its table. They
 /// are published durably to JetStream, so the stream is the spool:
-/// this reads them through a durable pull consumer and acknowledges a batch only once PostgreSQL
+/// this reads them through a durable pull consumer and acknowledges each message of a batch only once PostgreSQL
 /// has committed it. While PostgreSQL is away the batch is retried and everything after it waits
-/// in the stream; a redelivery (an ack lost, a recorder restarted) is skipped by the store, so
-/// each message is stored exactly once. A message that is not valid, and a
+/// in the stream; a redelivery (an ack lost, a delivery lost with a connection, a recorder that died holding
+/// its batch) is skipped by the store, so each message is stored exactly once. A message that is not valid, and a
 /// valid one that PostgreSQL refuses, is set aside in <c>dead_letters</c> with its reason, counted
 /// and acknowledged with its batch: it cannot block the ones after it.
 /// </summary>
@@ -63,6 +63,13 @@ public sealed class JetStreamRecorder<TBody>(
     /// <summary>Problems repeat while they last: each kind is logged at most once a minute.</summary>
     private static readonly TimeSpan LogEvery = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan FetchWait = TimeSpan.FromSeconds(1);
+    /// <summary>
+    /// How long a delivered message may go unacknowledged before it is delivered again. Short, because a delivery
+    /// can be lost: a fetch that NATS.Net re-sends after a reconnection can outlive the fetch that wanted it, and a
+    /// recorder can die holding its batch. A batch held longer (PostgreSQL away) is only redelivered to a fetch,
+    /// and the store skips what it has.
+    /// </summary>
+    internal static readonly TimeSpan RedeliverAfter = TimeSpan.FromSeconds(10);
     private const string WaitingForPostgres = "PostgreSQL";
 
     private long _recorded;
@@ -96,15 +103,19 @@ public sealed class JetStreamRecorder<TBody>(
         {
             try
             {
-                var (records, malformed, last) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
-                if (last is not { } newest)
+                var (records, malformed, delivered) = await FetchAsync(consumer, stoppingToken).ConfigureAwait(false);
+                if (delivered.Count == 0)
                 {
                     continue;
                 }
 
                 await StoreAsync(records, malformed, stoppingToken).ConfigureAwait(false);
-                // The consumer acknowledges cumulatively: the newest message covers the whole batch.
-                await newest.AckAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
+                // Each one, not the newest for all: a cumulative ack would also cover older messages delivered
+                // to a fetch that was lost, which then would never come again.
+                foreach (var message in delivered)
+                {
+                    await message.AckAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -126,16 +137,16 @@ public sealed class JetStreamRecorder<TBody>(
     {
         var config = new ConsumerConfig(settings.ConsumerName)
         {
-            AckPolicy = ConsumerConfigAckPolicy.All,
+            AckPolicy = ConsumerConfigAckPolicy.Explicit,
             DeliverPolicy = ConsumerConfigDeliverPolicy.All,
-            // Longer than a usual PostgreSQL hiccup; a redelivery after it is harmless anyway.
-            AckWait = TimeSpan.FromMinutes(2),
+            AckWait = RedeliverAfter,
             Description = $"nimmerverse: {settings.What} into PostgreSQL",
         };
         while (true)
         {
             try
             {
+                await ReplaceCumulativeConsumerAsync(jetStream, stoppingToken).ConfigureAwait(false);
                 var consumer = await jetStream.CreateOrUpdateConsumerAsync(settings.StreamName, config, stoppingToken).ConfigureAwait(false);
                 _waitingFor = null;
                 return consumer;
@@ -153,17 +164,41 @@ public sealed class JetStreamRecorder<TBody>(
         }
     }
 
+    /// <summary>
+    /// Versions before this one acknowledged cumulatively, and JetStream cannot change a consumer's ack policy:
+    /// such a consumer is deleted, and the new one reads the stream from its start (the store skips what it has).
+    /// </summary>
+    private async Task ReplaceCumulativeConsumerAsync(INatsJSContext jetStream, CancellationToken stoppingToken)
+    {
+        INatsJSConsumer existing;
+        try
+        {
+            existing = await jetStream.GetConsumerAsync(settings.StreamName, settings.ConsumerName, stoppingToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            return;
+        }
+
+        if (existing.Info.Config.AckPolicy != ConsumerConfigAckPolicy.Explicit)
+        {
+            logger.LogInformation("Durable consumer {Consumer} acknowledges {Policy}; replacing it with one that acknowledges each message (it reads {Stream} from the start; what is stored is skipped)",
+                settings.ConsumerName, existing.Info.Config.AckPolicy, settings.StreamName);
+            await jetStream.DeleteConsumerAsync(settings.StreamName, settings.ConsumerName, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>A message on the stream's subjects that is not a valid one: kept as it came, with the rejection.</summary>
     private sealed record NotValid(byte[] Payload, string Subject, Rejection? Rejection);
 
-    private async Task<(List<Envelope<TBody>> Transitions, List<NotValid> Malformed, INatsJSMsg<byte[]>? Last)> FetchAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
+    private async Task<(List<Envelope<TBody>> Records, List<NotValid> Malformed, List<INatsJSMsg<byte[]>> Delivered)> FetchAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
     {
         var records = new List<Envelope<TBody>>();
         var malformed = new List<NotValid>();
-        INatsJSMsg<byte[]>? last = null;
+        var delivered = new List<INatsJSMsg<byte[]>>();
         await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = settings.BatchSize, Expires = FetchWait }, cancellationToken: stoppingToken).ConfigureAwait(false))
         {
-            last = message;
+            delivered.Add(message);
             var decoded = WireCodec.Default.Decode<TBody>(message.Data);
             if (decoded.Envelope is { } envelope)
             {
@@ -175,7 +210,7 @@ public sealed class JetStreamRecorder<TBody>(
             }
         }
 
-        return (records, malformed, last);
+        return (records, malformed, delivered);
     }
 
     /// <summary>The batch's malformed messages into <c>dead_letters</c> (they also stay in the stream, acknowledged, for <c>Nats:GateStreamMaxAge</c>).</summary>

@@ -246,6 +246,74 @@ public sealed class GateTransitionRecorderTests
     }
 
     [Test]
+    [CancelAfter(90_000)]
+    public async Task A_batch_held_by_a_recorder_that_died_is_delivered_again_and_stored_though_later_batches_were_acknowledged()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        var sent = Enumerable.Range(0, 11).Select(Transition).ToList();
+        var first = await StartRecorderAsync(_client, dataSource);
+        await PublishAsync(sent[0]);
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 1, TimeSpan.FromSeconds(20)), Is.True, first.Describe());
+        await first.StopAsync(CancellationToken.None);
+
+        // A recorder on another host fetches the next five and dies before it stores them.
+        foreach (var transition in sent.Skip(1).Take(5))
+        {
+            await PublishAsync(transition);
+        }
+
+        var consumer = await _jetStream.GetConsumerAsync(Stream, "gate-transitions-recorder");
+        var held = 0;
+        await foreach (var _ in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 5, Expires = TimeSpan.FromSeconds(2) }))
+        {
+            held++;
+        }
+
+        Assert.That(held, Is.EqualTo(5), "the dead recorder's batch");
+        var second = await StartRecorderAsync(_client, dataSource);
+        foreach (var transition in sent.Skip(6))
+        {
+            await PublishAsync(transition);
+        }
+
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 11, TimeSpan.FromSeconds(30)), Is.True,
+            $"{second.Describe()}; stored {(await StoredAsync(dataSource)).Count} of 11");
+        var stored = await StoredAsync(dataSource);
+        Assert.That(stored.Keys, Is.EquivalentTo(sent.Select(t => t.Header.MessageId)));
+        Assert.That(stored.Values, Is.All.EqualTo(1));
+        await second.StopAsync(CancellationToken.None);
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_consumer_that_acknowledges_cumulatively_is_replaced_by_one_that_acknowledges_each_message()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        // The durable consumer as versions before this one made it, which had acknowledged the first three.
+        var old = await _jetStream.CreateOrUpdateConsumerAsync(Stream, new ConsumerConfig("gate-transitions-recorder") { AckPolicy = ConsumerConfigAckPolicy.All, DeliverPolicy = ConsumerConfigDeliverPolicy.All });
+        var sent = Enumerable.Range(0, 6).Select(Transition).ToList();
+        foreach (var transition in sent)
+        {
+            await PublishAsync(transition);
+        }
+
+        await foreach (var message in old.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = 3, Expires = TimeSpan.FromSeconds(2) }))
+        {
+            await message.AckAsync();
+        }
+
+        var recorder = await StartRecorderAsync(_client, dataSource);
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 6, TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
+        var consumer = await _jetStream.GetConsumerAsync(Stream, "gate-transitions-recorder");
+        Assert.That(consumer.Info.Config.AckPolicy, Is.EqualTo(ConsumerConfigAckPolicy.Explicit));
+        Assert.That(consumer.Info.Config.AckWait, Is.EqualTo(JetStreamRecorder<GateTransitionBody>.RedeliverAfter));
+        Assert.That((await StoredAsync(dataSource)).Keys, Is.EquivalentTo(sent.Select(t => t.Header.MessageId)), "the new consumer read the stream from its start");
+        await recorder.StopAsync(CancellationToken.None);
+    }
+
+    [Test]
     [CancelAfter(120_000)]
     public async Task Transitions_published_through_a_PostgreSQL_outage_of_12_seconds_are_all_stored_exactly_once()
     {
