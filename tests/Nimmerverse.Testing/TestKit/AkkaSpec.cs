@@ -62,6 +62,30 @@ public abstract class AkkaSpec : TestKitBase
             interval,
             cancellationToken);
 
+    /// <summary>TestKit's <c>AwaitAssertAsync</c>, each attempt isolated as in <see cref="AwaitAssert"/>.</summary>
+    public new Task AwaitAssertAsync(Action assertion, TimeSpan? duration = null, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
+        base.AwaitAssertAsync(
+            () =>
+            {
+                using var isolated = new TestExecutionContext.IsolatedContext();
+                assertion();
+            },
+            duration,
+            interval,
+            cancellationToken);
+
+    /// <summary>TestKit's <c>AwaitAssertAsync</c> of an asynchronous assertion, each attempt isolated as in <see cref="AwaitAssert"/>.</summary>
+    public new Task AwaitAssertAsync(Func<Task> assertion, TimeSpan? duration = null, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
+        base.AwaitAssertAsync(
+            async () =>
+            {
+                using var isolated = new TestExecutionContext.IsolatedContext();
+                await assertion().ConfigureAwait(false);
+            },
+            duration,
+            interval,
+            cancellationToken);
+
     /// <summary>Named after the test, so dead-letter and log lines say which test they came from.</summary>
     private static string SystemName()
     {
