@@ -21,10 +21,10 @@ internal static class GovernorKindsBenchmark
         ("gain 10 epochs late, step 0.003, 1,000 epochs", 10, 0.003, 1000, TwoKindVillage.DelayedGap),
     ];
 
-    public static void Run(int seeds, IReadOnlyList<double> discounts)
+    public static void Run(int seeds, IReadOnlyList<double> discounts, double lambda = LearnedPolicy.DefaultLambda)
     {
         int[] ids = [.. Enumerable.Range(0, 16)];
-        Console.WriteLine($"Learned governor, two kinds of NPC (16 NPCs), seeds 1..{seeds}; a seed passes when the learning kind runs faster than the converged one by the unit tests' gap (last 50 epochs)");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Learned governor, two kinds of NPC (16 NPCs), seeds 1..{seeds}, λ {lambda}; a seed passes when the learning kind runs faster than the converged one by the unit tests' gap (last 50 epochs)"));
         Console.WriteLine("γ    | lesson                                         | seeds passed | learning / converged kind (Hz), by seed");
         foreach (var discount in discounts)
         {
@@ -33,7 +33,7 @@ internal static class GovernorKindsBenchmark
             {
                 var runs = Enumerable.Range(1, seeds).Select(seed =>
                 {
-                    using var policy = new LearnedPolicy(exploration: 0.1, learningRate: stepSize, seed: seed, discount: discount);
+                    using var policy = new LearnedPolicy(exploration: 0.1, learningRate: stepSize, seed: seed, discount: discount, lambda: lambda);
                     return TwoKindVillage.Steer(policy, ids, epochs, delay);
                 }).ToList();
                 var met = runs.Count(r => r.Learning - r.Converged > gap);

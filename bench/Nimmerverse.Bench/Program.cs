@@ -5,7 +5,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- brains [N,N,...] [RATE] [SECONDS] [ENGINES=lean,torch]   (an engine as lean:paused pauses the brains: an idle tick)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor [EPOCHS]
-// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-kinds [SEEDS] [DISCOUNTS: 0.97,0.99]
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-kinds [SEEDS] [DISCOUNTS: 0.97,0.99] [LAMBDA: 0.95]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [SEEDS] [ROLES] [POLICIES] [KNOBS: finite-cortex,lifetime=S,budget=P,bursts=S,matured=S,trained=S,max-level=N,learning-rate=R,discount=G,train-lifetime=S]   (as root: a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- trails [ROWS]   (as root: starts a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- scopes [BRAINS] [CHANGES]   (as root: boots the systemd sandbox)
@@ -46,7 +46,8 @@ switch (what)
     case "governor-kinds":
         GovernorKindsBenchmark.Run(
             args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 6,
-            [.. (args.Length > 2 ? args[2] : "0.97,0.99").Split(',').Select(g => double.Parse(g, CultureInfo.InvariantCulture))]);
+            [.. (args.Length > 2 ? args[2] : "0.97,0.99").Split(',').Select(g => double.Parse(g, CultureInfo.InvariantCulture))],
+            args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : Nimmerverse.Actors.Governor.LearnedPolicy.DefaultLambda);
         return 0;
     case "governor-learning":
         await GovernorLearningBenchmark.RunAsync(new GovernorLearningBenchmark.Scenario(
@@ -103,6 +104,6 @@ switch (what)
     case "spawn":
         return await SpawnBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
     default:
-        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] [ENGINES] | learner [CALLS] | governor [EPOCHS] | governor-kinds [SEEDS] [DISCOUNTS] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S] | dashboard [BRAINS] [WINDOW_S] [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG] | rates [SECONDS]");
+        Console.Error.WriteLine("usage: Nimmerverse.Bench nats [WAVES] [RATE] [SECONDS] | brains [N,N,...] [RATE] [SECONDS] [ENGINES] | learner [CALLS] | governor [EPOCHS] | governor-kinds [SEEDS] [DISCOUNTS] [LAMBDA] | governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [TICK_HZ] | trails [ROWS] | scopes [BRAINS] [CHANGES] | spawn [ROUNDS] | cortex [REQUESTS] [CONCURRENCY] [ROUNDS] | organs [WARM] [MIXED_S] [RATE] [RESIDENCY_S] | dashboard [BRAINS] [WINDOW_S] [ROUNDS] | fuzz [MESSAGES] [RATE] [HTTP] [UP_LOG] | rates [SECONDS]");
         return 64;
 }
