@@ -23,6 +23,12 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
     /// <summary>How often a changed world is saved (a failover loses at most this much of the standings, never a level).</summary>
     public static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the world looks for citizens that hold its curriculum back by never taking a quiz.</summary>
+    public static readonly TimeSpan ExaminationCheckInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>Rounds the most examined citizen must have taken before the others' absence from the quiz is worth a warning.</summary>
+    public const int RoundsBeforeUnexaminedWarning = 2;
+
     private readonly IActorRef _bridge;
     private readonly IActorRef _ledger;
     private readonly Subjects _subjects;
@@ -33,6 +39,9 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
     private readonly IWorldStore? _store;
     private int _levelUpsLogged;
     private bool _changed;
+
+    /// <summary>Citizens last warned about as never examined at this level (warned again only when that changes).</summary>
+    private IReadOnlyList<int> _unexaminedWarned = [];
 
     public GridWorldActor(IActorRef bridge, IActorRef ledger, Subjects subjects, GridWorldSettings settings, string hostName, TimeProvider? clock = null, IWorldStore? store = null)
     {
@@ -48,6 +57,7 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         Receive<Inbound<WorldStepBody>>(Step);
         Receive<Inbound<QuizQueryBody>>(Quiz);
         Receive<BookLifeforce>(_ => Book());
+        Receive<CheckExaminations>(_ => WarnOfUnexamined());
         Receive<SaveNow>(_ => _changed, _ => Save());
         Receive<SaveNow>(_ => { });
         Receive<Saved>(_ => { });
@@ -107,6 +117,7 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         _bridge.Tell(new Subscribe<WorldStepBody>(_subjects.WorldStep, Self, "nimmerverse-world"));
         _bridge.Tell(new Subscribe<QuizQueryBody>(_subjects.WorldQuiz, Self, "nimmerverse-world"));
         Timers.StartPeriodicTimer("ledger", BookLifeforce.Instance, LedgerInterval);
+        Timers.StartPeriodicTimer("examinations", CheckExaminations.Instance, ExaminationCheckInterval);
         _log.Info(
             "Grid world at level {Level}: {Citizens} citizens in {Villages} villages of {Rows}x{Columns} nodes",
             _world.Level, _world.Villages.Sum(v => v.Homes.Count), _world.Villages.Count, _world.Map.Rows, _world.Map.Columns);
@@ -164,6 +175,53 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// A citizen that no brain runs never takes a quiz, and the world levels up only when every citizen has passed its
+    /// latest round: without this warning such a world just stays at its level.
+    /// </summary>
+    private void WarnOfUnexamined()
+    {
+        var standings = _world.Report().Citizens;
+        var mostRounds = standings.Count == 0 ? 0 : standings.Max(c => c.Rounds);
+        IReadOnlyList<int> unexamined = mostRounds < RoundsBeforeUnexaminedWarning ? [] : [.. standings.Where(c => c.Rounds == 0).Select(c => c.NpcId)];
+        if (unexamined.SequenceEqual(_unexaminedWarned))
+        {
+            return;
+        }
+
+        if (unexamined.Count > 0)
+        {
+            _log.Warning(
+                "{Count} citizens ({Citizens}) have taken no quiz at level {Level} while others have taken {Rounds} rounds: the world levels up only when every citizen has passed its latest round, so it stays at level {Level} until they run (are fewer brains placed than World:Citizens?)",
+                unexamined.Count, IdRanges(unexamined), _world.Level, mostRounds, _world.Level);
+        }
+        else
+        {
+            _log.Info("Every citizen has taken a quiz at level {Level} now", _world.Level);
+        }
+
+        _unexaminedWarned = unexamined;
+    }
+
+    /// <summary>Ascending ids as ranges: 3, 9-24.</summary>
+    internal static string IdRanges(IReadOnlyList<int> ascending)
+    {
+        var ranges = new List<string>();
+        for (var start = 0; start < ascending.Count;)
+        {
+            var end = start;
+            while (end + 1 < ascending.Count && ascending[end + 1] == ascending[end] + 1)
+            {
+                end++;
+            }
+
+            ranges.Add(end == start ? $"{ascending[start]}" : $"{ascending[start]}-{ascending[end]}");
+            start = end + 1;
+        }
+
+        return string.Join(", ", ranges);
+    }
+
     private void Save()
     {
         if (_store is null)
@@ -192,5 +250,11 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
     private sealed record BookLifeforce
     {
         public static readonly BookLifeforce Instance = new();
+    }
+
+    /// <summary>Look for citizens that never take a quiz (sent by a timer every <see cref="ExaminationCheckInterval"/>).</summary>
+    internal sealed record CheckExaminations
+    {
+        public static readonly CheckExaminations Instance = new();
     }
 }

@@ -117,4 +117,55 @@ public sealed class GridWorldActorSpec : AkkaSpec
         var observation = bridge.FishForMessage<Reply<WorldStepResultBody>>(_ => true).Envelope.Body.Observation!;
         Assert.That(observation.Episode, Is.EqualTo(42), "episodes count on from the kept world");
     }
+
+    [Test]
+    public void Citizens_that_never_take_a_quiz_while_others_do_are_warned_of_once_until_that_changes()
+    {
+        var settings = GridWorldSettings.Default with { Citizens = 12, OwnHomeShare = 1, Seed = 5 };
+        var kept = new GridWorld(settings).Snapshot();
+        // Citizens 0-2 and 5 run and have been examined; 3, 4 and 6-11 have no brain and never were.
+        int[] examined = [0, 1, 2, 5];
+        kept = kept with { Citizens = [.. kept.Citizens.Select(c => examined.Contains(c.Id) ? c with { Rounds = 3, Latest = new QuizStanding(c.Id, 3, 20, 25, false) } : c)] };
+        var store = new KeptWorld(kept);
+        var bridge = CreateTestProbe();
+        var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: store));
+        bridge.ExpectMsg<Subscribe<WorldStepBody>>();
+        bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+
+        EventFilter.Warning(contains: "8 citizens (3-4, 6-11) have taken no quiz at level 0 while others have taken 3 rounds").ExpectOne(() =>
+            world.Tell(GridWorldActor.CheckExaminations.Instance, TestActor));
+        EventFilter.Warning().Expect(0, () =>
+        {
+            world.Tell(GridWorldActor.CheckExaminations.Instance, TestActor);
+            world.Tell(Request("dev.world.grid.quiz", new QuizQueryBody()), TestActor);
+            bridge.FishForMessage<Reply<QuizReportBody>>(_ => true);
+        });
+    }
+
+    [Test]
+    public void Before_any_citizen_has_taken_two_quiz_rounds_nobody_is_warned_of()
+    {
+        var settings = GridWorldSettings.Default with { Citizens = 3, OwnHomeShare = 1, Seed = 5 };
+        var kept = new GridWorld(settings).Snapshot();
+        kept = kept with { Citizens = [.. kept.Citizens.Select(c => c.Id == 0 ? c with { Rounds = 1, Latest = new QuizStanding(0, 1, 3, 3, true) } : c)] };
+        var bridge = CreateTestProbe();
+        var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: new KeptWorld(kept)));
+        bridge.ExpectMsg<Subscribe<WorldStepBody>>();
+        bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+
+        EventFilter.Warning().Expect(0, () =>
+        {
+            world.Tell(GridWorldActor.CheckExaminations.Instance, TestActor);
+            world.Tell(Request("dev.world.grid.quiz", new QuizQueryBody()), TestActor);
+            bridge.FishForMessage<Reply<QuizReportBody>>(_ => true);
+        });
+    }
+
+    [Test]
+    public void Id_ranges_run_together_what_follows_on()
+    {
+        Assert.That(GridWorldActor.IdRanges([3, 4, 6, 7, 8, 11]), Is.EqualTo("3-4, 6-8, 11"));
+        Assert.That(GridWorldActor.IdRanges([5]), Is.EqualTo("5"));
+        Assert.That(GridWorldActor.IdRanges([]), Is.Empty);
+    }
 }
