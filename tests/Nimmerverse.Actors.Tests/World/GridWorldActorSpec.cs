@@ -126,21 +126,30 @@ public sealed class GridWorldActorSpec : AkkaSpec
         // Citizens 0-2 and 5 run and have been examined; 3, 4 and 6-11 have no brain and never were.
         int[] examined = [0, 1, 2, 5];
         kept = kept with { Citizens = [.. kept.Citizens.Select(c => examined.Contains(c.Id) ? c with { Rounds = 3, Latest = new QuizStanding(c.Id, 3, 20, 25, false) } : c)] };
-        var store = new KeptWorld(kept);
-        var bridge = CreateTestProbe();
-        var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: store));
-        bridge.ExpectMsg<Subscribe<WorldStepBody>>();
-        bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+        var (bridge, world) = StartKeptWorld(settings, kept);
 
         EventFilter.Warning(contains: "8 citizens (3-4, 6-11) have taken no quiz at level 0 while others have taken 3 rounds").ExpectOne(() =>
             world.Tell(GridWorldActor.CheckExaminations.Instance, TestActor));
+        NoWarningAtTheNextCheck(bridge, world);
+    }
+
+    private (Akka.TestKit.TestProbe Bridge, Akka.Actor.IActorRef World) StartKeptWorld(GridWorldSettings settings, WorldSnapshot kept)
+    {
+        var bridge = CreateTestProbe();
+        var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: new KeptWorld(kept)));
+        bridge.ExpectMsg<Subscribe<WorldStepBody>>();
+        bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+        return (bridge, world);
+    }
+
+    /// <summary>A check, then a quiz query answered after it: the check is done, and warned of nothing.</summary>
+    private void NoWarningAtTheNextCheck(Akka.TestKit.TestProbe bridge, Akka.Actor.IActorRef world) =>
         EventFilter.Warning().Expect(0, () =>
         {
             world.Tell(GridWorldActor.CheckExaminations.Instance, TestActor);
             world.Tell(Request("dev.world.grid.quiz", new QuizQueryBody()), TestActor);
             bridge.FishForMessage<Reply<QuizReportBody>>(_ => true);
         });
-    }
 
     [Test]
     public void Before_any_citizen_has_taken_two_quiz_rounds_nobody_is_warned_of()
@@ -148,17 +157,9 @@ public sealed class GridWorldActorSpec : AkkaSpec
         var settings = GridWorldSettings.Default with { Citizens = 3, OwnHomeShare = 1, Seed = 5 };
         var kept = new GridWorld(settings).Snapshot();
         kept = kept with { Citizens = [.. kept.Citizens.Select(c => c.Id == 0 ? c with { Rounds = 1, Latest = new QuizStanding(0, 1, 3, 3, true) } : c)] };
-        var bridge = CreateTestProbe();
-        var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: new KeptWorld(kept)));
-        bridge.ExpectMsg<Subscribe<WorldStepBody>>();
-        bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+        var (bridge, world) = StartKeptWorld(settings, kept);
 
-        EventFilter.Warning().Expect(0, () =>
-        {
-            world.Tell(GridWorldActor.CheckExaminations.Instance, TestActor);
-            world.Tell(Request("dev.world.grid.quiz", new QuizQueryBody()), TestActor);
-            bridge.FishForMessage<Reply<QuizReportBody>>(_ => true);
-        });
+        NoWarningAtTheNextCheck(bridge, world);
     }
 
     [Test]

@@ -52,27 +52,11 @@ public abstract class AkkaSpec : TestKitBase
     /// isolated, only the last attempt's failure, thrown out of here, counts.
     /// </summary>
     public new void AwaitAssert(Action assertion, TimeSpan? duration = null, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
-        base.AwaitAssert(
-            () =>
-            {
-                using var isolated = new TestExecutionContext.IsolatedContext();
-                assertion();
-            },
-            duration,
-            interval,
-            cancellationToken);
+        base.AwaitAssert(Isolated(assertion), duration, interval, cancellationToken);
 
     /// <summary>TestKit's <c>AwaitAssertAsync</c>, each attempt isolated as in <see cref="AwaitAssert"/>.</summary>
     public new Task AwaitAssertAsync(Action assertion, TimeSpan? duration = null, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
-        base.AwaitAssertAsync(
-            () =>
-            {
-                using var isolated = new TestExecutionContext.IsolatedContext();
-                assertion();
-            },
-            duration,
-            interval,
-            cancellationToken);
+        base.AwaitAssertAsync(Isolated(assertion), duration, interval, cancellationToken);
 
     /// <summary>TestKit's <c>AwaitAssertAsync</c> of an asynchronous assertion, each attempt isolated as in <see cref="AwaitAssert"/>.</summary>
     public new Task AwaitAssertAsync(Func<Task> assertion, TimeSpan? duration = null, TimeSpan? interval = null, CancellationToken cancellationToken = default) =>
@@ -85,6 +69,12 @@ public abstract class AkkaSpec : TestKitBase
             duration,
             interval,
             cancellationToken);
+
+    private static Action Isolated(Action assertion) => () =>
+    {
+        using var isolated = new TestExecutionContext.IsolatedContext();
+        assertion();
+    };
 
     /// <summary>Named after the test, so dead-letter and log lines say which test they came from.</summary>
     private static string SystemName()
