@@ -220,6 +220,7 @@ internal static class GovernorLearningBenchmark
         }
 
         var (states, from, to) = await RunVillageAsync(nats, postgres, nyx, scenario, policy, seed, database, scenario.WarmUp, scenario.Window);
+        Console.WriteLine($"  the quiz after it: {await QuizStandingsAsync(postgres, database)}");
         if (policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal))
         {
             await PrintWhatItDecidedAsync(postgres, database);
@@ -241,8 +242,27 @@ internal static class GovernorLearningBenchmark
         var last = states.Select(s => s.State).GroupBy(s => s.NpcId).Select(g => g.Last()).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  seed {seed}: matured for {scenario.Matured.TotalSeconds:F0} s: level {(last.Count == 0 ? 0 : last.Max(s => s.Level))}, success by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.SuccessRate:P0}"))}, epsilon by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.Epsilon:F2}"))}"));
+        Console.WriteLine($"  seed {seed}: the quiz after maturing: {await QuizStandingsAsync(postgres, database)}");
         await PrintWhatItDecidedAsync(postgres, database);
         return database;
+    }
+
+    /// <summary>The world's level, its level-ups, and each citizen's latest quiz round (found of asked, * passed), as the world saved them.</summary>
+    private static async Task<string> QuizStandingsAsync(PrivatePostgres postgres, string database)
+    {
+        await using var source = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+        await using var command = source.CreateCommand("select snapshot::text from world_state");
+        if (await command.ExecuteScalarAsync() is not string json)
+        {
+            return "no world saved";
+        }
+
+        using var snapshot = JsonDocument.Parse(json);
+        var root = snapshot.RootElement;
+        var citizens = root.GetProperty("citizens").EnumerateArray().Select(c => c.TryGetProperty("latest", out var latest) && latest.ValueKind == JsonValueKind.Object
+            ? $"{latest.GetProperty("found").GetInt32()}/{latest.GetProperty("asked").GetInt32()}{(latest.GetProperty("passed").GetBoolean() ? "*" : "")} (round {latest.GetProperty("rounds").GetInt32()})"
+            : "none yet").ToList();
+        return $"level {root.GetProperty("level").GetInt32()} after {root.GetProperty("level_ups").GetInt32()} level-ups; passed {citizens.Count(c => c.Contains('*', StringComparison.Ordinal))} of {citizens.Count}: {string.Join(", ", citizens)}";
     }
 
     /// <summary>
@@ -317,6 +337,9 @@ internal static class GovernorLearningBenchmark
             ("NIMMERVERSE_LOGGING__TARGET", "console"),
             ("NIMMERVERSE_LOGGING__MINIMUMLEVEL", "Warning"),
             ("NIMMERVERSE_NPC__POPULATION", scenario.Population.ToString(CultureInfo.InvariantCulture)),
+            // One citizen per brain: the world levels up only when every citizen has passed its quiz, and a citizen
+            // without a brain never takes one.
+            ("NIMMERVERSE_WORLD__CITIZENS", scenario.Population.ToString(CultureInfo.InvariantCulture)),
             ("NIMMERVERSE_NPC__ROLE", scenario.Roles),
             ("NIMMERVERSE_NPC__BRAINPATH", RepositoryPaths.BrainExecutable),
             ("NIMMERVERSE_NPC__BACKEND", "none"),
