@@ -108,7 +108,8 @@ public sealed record CellResponseBody(double? Result = null, string? Error = nul
 /// the recent episodes at the current level, <see cref="SuccessErrands"/> of them (null from a brain that
 /// does not say), <see cref="RewardRate"/> the reward per second over the recent ticks,
 /// <see cref="CpuMs"/> the process's CPU time so far; <see cref="CheckpointSequence"/> is the last
-/// checkpoint the supervisor acknowledged (0: none yet).
+/// checkpoint the supervisor acknowledged (0: none yet). <see cref="QuizPassed"/>: whether the latest quiz
+/// round this process took at the current level found every home (null: none yet, or a brain that does not say).
 /// </summary>
 public sealed record NpcStateBody(
     int NpcId,
@@ -132,7 +133,8 @@ public sealed record NpcStateBody(
     long CortexAsked = 0,
     long CortexFollowed = 0,
     string? Role = null,
-    int? SuccessErrands = null) : IMessageBody, INpcMessage
+    int? SuccessErrands = null,
+    bool? QuizPassed = null) : IMessageBody, INpcMessage
 {
     /// <summary>The most episodes <see cref="SuccessRate"/> is over: a brain's last this many at its level.</summary>
     public const int SuccessWindow = 50;
