@@ -9,8 +9,12 @@ namespace Nimmerverse.Actors.Governor;
 /// </summary>
 public static class GovernorFeatures
 {
-    /// <summary>Per-NPC features, the context (the village's mean reward, its host's load, the village's size, the cortex's queue), then the NPC's role one-hot (13 + 4 + 3).</summary>
-    public const int Count = 20;
+    /// <summary>
+    /// Per-NPC features, the context (the village's mean reward, its host's load, the village's size, the cortex's
+    /// queue), the NPC's role one-hot, then the quiz: its latest round and the share of the village past its own
+    /// (13 + 4 + 3 + 2).
+    /// </summary>
+    public const int Count = 22;
 
     /// <summary>The cortex's times (its queue, its call) as features: tanh of the epoch's mean over this.</summary>
     public const double CortexWaitScaleMs = 4000;
@@ -20,6 +24,13 @@ public static class GovernorFeatures
 
     /// <summary>Where the role's one-hot starts: small, medium, large (an unknown or unreported role is all zero).</summary>
     public const int RoleAt = 17;
+
+    /// <summary>
+    /// Where the quiz starts: the NPC's latest round at the world's level (1 passed, −1 failed, 0 none yet), then the
+    /// share of present NPCs that have passed theirs. The world levels up when every citizen has passed, so a brain
+    /// that has passed adds nothing to that by ticking, while each laggard's ticks bring it nearer.
+    /// </summary>
+    public const int QuizAt = 20;
 
     /// <param name="Features">One row per present NPC, in their order.</param>
     /// <param name="Yield">What the epoch that ended yielded, the village's and each NPC's.</param>
@@ -35,6 +46,7 @@ public static class GovernorFeatures
         var features = new float[present.Count][];
         var yields = new Dictionary<int, NpcYield>();
         var meanReward = present.Count == 0 ? 0 : present.Average(p => Math.Clamp(p.Observation.Latest.RewardRate, -1, 1));
+        var sharePassed = present.Count == 0 ? 0 : present.Count(p => p.Observation.Latest.QuizPassed == true) / (double)present.Count;
         // Each host's load: the quotas its present NPCs hold against its budget.
         var quotaOnHost = present
             .GroupBy(p => p.Observation.Host)
@@ -73,6 +85,8 @@ public static class GovernorFeatures
                 role == 0 ? 1 : 0,
                 role == 1 ? 1 : 0,
                 role == 2 ? 1 : 0,
+                s.QuizPassed switch { true => 1, false => -1, null => 0 },
+                (float)sharePassed,
             ];
 
             if (before is not null)

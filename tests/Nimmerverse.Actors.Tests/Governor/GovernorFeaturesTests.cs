@@ -52,9 +52,26 @@ public sealed class GovernorFeaturesTests
 
         var epoch = GovernorFeatures.Build(observations.Present(Start, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start);
 
-        Assert.That(epoch.Features.Select(f => f[GovernorFeatures.RoleAt..]), Is.EqualTo(new[]
+        Assert.That(epoch.Features.Select(f => f[GovernorFeatures.RoleAt..GovernorFeatures.QuizAt]), Is.EqualTo(new[]
         {
             new[] { 1f, 0, 0 }, [0, 0, 1], [0, 0, 0], [0, 0, 0],
+        }));
+    }
+
+    [Test]
+    public void An_npcs_latest_quiz_round_and_the_share_of_the_village_past_its_own_are_features()
+    {
+        var observations = new NpcObservations(10, "theia");
+        observations.Accept(State(1) with { QuizPassed = true }, Start);
+        observations.Accept(State(2) with { QuizPassed = false }, Start);
+        observations.Accept(State(3), Start); // no round yet at this level, or a brain older than the field
+        observations.Accept(State(4) with { QuizPassed = true }, Start);
+
+        var epoch = GovernorFeatures.Build(observations.Present(Start, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start);
+
+        Assert.That(epoch.Features.Select(f => f[GovernorFeatures.QuizAt..]), Is.EqualTo(new[]
+        {
+            new[] { 1f, 0.5f }, [-1, 0.5f], [0, 0.5f], [1, 0.5f],
         }));
     }
 }
