@@ -183,8 +183,9 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
     {
         var standings = _world.Report().Citizens;
         var mostRounds = standings.Count == 0 ? 0 : standings.Max(c => c.Rounds);
-        IReadOnlyList<int> unexamined = mostRounds < RoundsBeforeUnexaminedWarning ? [] : [.. standings.Where(c => c.Rounds == 0).Select(c => c.NpcId)];
-        if (unexamined.SequenceEqual(_unexaminedWarned))
+        IReadOnlyList<int> unexamined = [.. standings.Where(c => c.Rounds == 0).Select(c => c.NpcId)];
+        // Too early to tell (a level just begun), or nothing new to say.
+        if (mostRounds < RoundsBeforeUnexaminedWarning || unexamined.SequenceEqual(_unexaminedWarned))
         {
             return;
         }

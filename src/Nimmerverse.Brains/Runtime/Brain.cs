@@ -27,7 +27,6 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
     private readonly TickClock _clock = new(arguments.TickRateHz);
     private readonly RateMeter _rate = new();
     private readonly EpisodeStats _stats = new();
-    private readonly QuizRounds _quiz = new();
     private readonly CortexAdvice _advice = new(arguments.AskCortexAfter, arguments.Id, link, log);
     private readonly ConcurrentQueue<NpcCommandBody> _commands = new();
     private readonly Lock _checkpointLock = new();
@@ -166,7 +165,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
             if (next.Done)
             {
                 _stats.EpisodeEnded(next.Success);
-                _quiz.EpisodeEnded(previous.Quiz, next.Success, next.Quiz);
+                _stats.Quiz.EpisodeEnded(previous.Quiz, next.Success, next.Quiz);
                 if (!previous.Quiz)
                 {
                     _advice.ErrandEnded(next.Success, next, stopping);
@@ -179,7 +178,6 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
             }
         }
 
-        _quiz.AtLevel(next.Level);
         if (_stats.AtLevel(next.Level))
         {
             log.Info($"the village is at level {next.Level} now: {next.Rows}x{next.Columns} nodes");
@@ -193,7 +191,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         var state = new NpcStateBody(
             arguments.Id, _tick, _clock.RateHz, _rate.RateHz(_clock.RateHz), lagMs, _current?.Node ?? 0, _stats.Episodes,
             _stats.SuccessRate, _stats.RewardRate(), _stats.Loss, (_current?.Lifeforce ?? 0) - _advice.Spent, Environment.CpuUsage.TotalTime.TotalMilliseconds,
-            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence), link.PermissionViolations, _advice.Asked, _advice.Followed, arguments.Role, _stats.WindowCount, _quiz.LatestPassed);
+            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence), link.PermissionViolations, _advice.Asked, _advice.Followed, arguments.Role, _stats.WindowCount, _stats.Quiz.LatestPassed);
         try
         {
             await link.PublishStateAsync(state, period, stopping).ConfigureAwait(false);

@@ -5,8 +5,8 @@ namespace Nimmerverse.Brains.Runtime;
 
 /// <summary>
 /// What the state message reports about learning: the success rate over the last
-/// <see cref="Window"/> episodes at the current level, the reward per second over the last ten
-/// seconds, and a smoothed loss.
+/// <see cref="Window"/> episodes at the current level, the latest quiz round there, the reward per
+/// second over the last ten seconds, and a smoothed loss.
 /// </summary>
 public sealed class EpisodeStats
 {
@@ -21,6 +21,9 @@ public sealed class EpisodeStats
     private int? _windowLevel;
 
     public long Episodes { get; private set; }
+
+    /// <summary>The brain's latest quiz round, started over with the success window at each new level.</summary>
+    public QuizRounds Quiz { get; } = new();
 
     public double Loss { get; private set; }
 
@@ -61,6 +64,7 @@ public sealed class EpisodeStats
     /// </summary>
     public bool AtLevel(int level)
     {
+        Quiz.AtLevel(level);
         var moved = _windowLevel is { } at && at != level;
         if (moved)
         {

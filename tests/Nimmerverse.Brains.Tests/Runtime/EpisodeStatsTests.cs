@@ -75,4 +75,17 @@ public sealed class EpisodeStatsTests
 
         Assert.That((restored.Episodes, restored.WindowCount, restored.WindowLevel), Is.EqualTo((42L, 0, (int?)null)));
     }
+
+    [Test]
+    public void A_new_level_starts_the_quiz_standing_over_with_the_window()
+    {
+        var stats = new EpisodeStats();
+        stats.AtLevel(0);
+        stats.Quiz.EpisodeEnded(endedQuiz: true, success: true, nextIsQuiz: false);
+        Assert.That(stats.Quiz.LatestPassed, Is.True);
+
+        stats.AtLevel(1);
+
+        Assert.That(stats.Quiz.LatestPassed, Is.Null);
+    }
 }
