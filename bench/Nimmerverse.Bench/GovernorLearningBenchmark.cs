@@ -259,10 +259,13 @@ internal static class GovernorLearningBenchmark
 
         using var snapshot = JsonDocument.Parse(json);
         var root = snapshot.RootElement;
-        var citizens = root.GetProperty("citizens").EnumerateArray().Select(c => c.TryGetProperty("latest", out var latest) && latest.ValueKind == JsonValueKind.Object
-            ? $"{latest.GetProperty("found").GetInt32()}/{latest.GetProperty("asked").GetInt32()}{(latest.GetProperty("passed").GetBoolean() ? "*" : "")} (round {latest.GetProperty("rounds").GetInt32()})"
-            : "none yet").ToList();
-        return $"level {root.GetProperty("level").GetInt32()} after {root.GetProperty("level_ups").GetInt32()} level-ups; passed {citizens.Count(c => c.Contains('*', StringComparison.Ordinal))} of {citizens.Count}: {string.Join(", ", citizens)}";
+        var latest = root.GetProperty("citizens").EnumerateArray()
+            .Select(c => c.TryGetProperty("latest", out var round) && round.ValueKind == JsonValueKind.Object ? round : (JsonElement?)null).ToList();
+        var passed = latest.Count(r => r?.GetProperty("passed").GetBoolean() == true);
+        var rounds = latest.Select(r => r is { } round
+            ? $"{round.GetProperty("found").GetInt32()}/{round.GetProperty("asked").GetInt32()}{(round.GetProperty("passed").GetBoolean() ? "*" : "")} (round {round.GetProperty("rounds").GetInt32()})"
+            : "none yet");
+        return $"level {root.GetProperty("level").GetInt32()} after {root.GetProperty("level_ups").GetInt32()} level-ups; passed {passed} of {latest.Count}: {string.Join(", ", rounds)}";
     }
 
     /// <summary>

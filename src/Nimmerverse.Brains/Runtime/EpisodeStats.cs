@@ -64,11 +64,11 @@ public sealed class EpisodeStats
     /// </summary>
     public bool AtLevel(int level)
     {
-        Quiz.AtLevel(level);
         var moved = _windowLevel is { } at && at != level;
         if (moved)
         {
             _outcomes.Clear();
+            Quiz.StartOver();
         }
 
         _windowLevel = level;

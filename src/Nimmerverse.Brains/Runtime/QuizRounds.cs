@@ -10,7 +10,6 @@ public sealed class QuizRounds
 {
     private int _found;
     private int _asked;
-    private int? _level;
 
     /// <summary>Whether the latest round this process saw at the current level found every home; null: none yet.</summary>
     public bool? LatestPassed { get; private set; }
@@ -33,14 +32,6 @@ public sealed class QuizRounds
         }
     }
 
-    /// <summary>The world's level, as each step's answer tells it: a new level starts the standings over, as the world's do.</summary>
-    public void AtLevel(int level)
-    {
-        if (_level is { } known && known != level)
-        {
-            (_found, _asked, LatestPassed) = (0, 0, null);
-        }
-
-        _level = level;
-    }
+    /// <summary>A new level: the standings start over, as the world's do (<see cref="EpisodeStats.AtLevel"/> knows when).</summary>
+    public void StartOver() => (_found, _asked, LatestPassed) = (0, 0, null);
 }

@@ -11,7 +11,6 @@ public sealed class QuizRoundsTests
     public void A_round_is_known_only_once_the_first_training_episode_after_it_starts()
     {
         var quiz = new QuizRounds();
-        quiz.AtLevel(0);
         quiz.EpisodeEnded(endedQuiz: false, success: true, nextIsQuiz: true);
         quiz.EpisodeEnded(endedQuiz: true, success: true, nextIsQuiz: true);
         Assert.That(quiz.LatestPassed, Is.Null, "the round is not over");
@@ -42,12 +41,11 @@ public sealed class QuizRoundsTests
     public void A_new_level_starts_the_standings_over_even_in_the_middle_of_a_round()
     {
         var quiz = new QuizRounds();
-        quiz.AtLevel(0);
         quiz.EpisodeEnded(endedQuiz: true, success: true, nextIsQuiz: false);
         quiz.EpisodeEnded(endedQuiz: true, success: false, nextIsQuiz: true);
         Assert.That(quiz.LatestPassed, Is.True);
 
-        quiz.AtLevel(1);
+        quiz.StartOver();
         Assert.That(quiz.LatestPassed, Is.Null);
         quiz.EpisodeEnded(endedQuiz: true, success: true, nextIsQuiz: false);
 
