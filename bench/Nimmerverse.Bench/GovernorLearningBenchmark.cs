@@ -31,8 +31,9 @@ namespace Nimmerverse.Bench;
 /// seed's <c>progress-share</c> run, which must come before it: <c>trails export</c>, then
 /// <c>trails warm-start</c>), <c>learned-trained</c> (the learned governor's checkpoint alone, from a
 /// village of seed <see cref="TrainingSeed"/> that learnt under it for the <c>trained</c> knob's time, started at the daemon's
-/// default rate: trained on one village, tested on others), <c>progress-share</c>, and <c>fixed:HZ</c>
-/// (equal-share at that rate: the grid searched in hindsight). Printed: every run, then per policy the mean over
+/// default rate: trained on one village, tested on others), <c>progress-share</c>, <c>quiz-first</c>, and <c>fixed:HZ</c>
+/// (equal-share at that rate: the grid searched in hindsight); a baseline given as <c>POLICY:HZ</c> steers around that
+/// rate (else 5 Hz, the daemon's default). Printed: every run, then per policy the mean over
 /// seeds, and the learned governor's ratio to the best baseline and its difference from it, each with a
 /// 95 % confidence interval (Student's t over the seeds, paired by seed).
 /// </summary>
@@ -65,9 +66,10 @@ internal static class GovernorLearningBenchmark
     /// <param name="LearningRate">The learned governor's step size: <c>Governor:LearningRate</c> (null: the default), in every village it runs.</param>
     /// <param name="Discount">The learned governor's γ: <c>Governor:Discount</c> (null: the default), in every village it runs.</param>
     /// <param name="TrainingLifetime">Newcomers in the training village of <c>learned-trained</c> alone (null: as measured, <paramref name="Lifetime"/>): brains of every age side by side, where a homogeneous village shows the governor one age at a time.</param>
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null, double? Discount = null, TimeSpan? TrainingLifetime = null)
+    /// <param name="MaturedUnder">The policy a matured village learns under (a policy as measured: <c>learned</c>, its governor then trained in it and handed on, or a baseline such as <c>fixed:20</c>, which hands on no governor).</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null, double? Discount = null, TimeSpan? TrainingLifetime = null, string MaturedUnder = GovernorSettings.Learned)
     {
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, <c>discount=G</c>, <c>train-lifetime=SECONDS</c>, comma-separated.</summary>
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>matured-under=POLICY</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, <c>discount=G</c>, <c>train-lifetime=SECONDS</c>, comma-separated.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
@@ -82,12 +84,13 @@ internal static class GovernorLearningBenchmark
                     "budget" => scenario with { HostBudgetPercent = double.Parse(value, CultureInfo.InvariantCulture) },
                     "bursts" => scenario with { Bursts = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "matured" => scenario with { Matured = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
+                    "matured-under" => scenario with { MaturedUnder = value },
                     "trained" => scenario with { Trained = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "max-level" => scenario with { MaxLevel = int.Parse(value, CultureInfo.InvariantCulture) },
                     "learning-rate" => scenario with { LearningRate = double.Parse(value, CultureInfo.InvariantCulture) },
                     "discount" => scenario with { Discount = double.Parse(value, CultureInfo.InvariantCulture) },
                     "train-lifetime" => scenario with { TrainingLifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, trained=SECONDS, max-level=N, learning-rate=R, discount=G, train-lifetime=SECONDS)"),
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, matured-under=POLICY, trained=SECONDS, max-level=N, learning-rate=R, discount=G, train-lifetime=SECONDS)"),
                 };
             }
 
@@ -96,7 +99,7 @@ internal static class GovernorLearningBenchmark
     }
 
     /// <summary>One run's outcome: progress per CPU-second over the window, what the brains ran at by role, and what each kind made of its CPU.</summary>
-    private sealed record Run(string Policy, int Seed, double Progress, double CpuSeconds, IReadOnlyDictionary<string, double> RateByRole, double MeanSuccess, int Levels, KindAccounts ByKind)
+    private sealed record Run(string Policy, int Seed, double Progress, double CpuSeconds, IReadOnlyDictionary<string, double> RateByRole, double MeanSuccess, int Levels, KindAccounts ByKind, KindAccounts ByQuiz)
     {
         public double Ratio => CpuSeconds > 0 ? Progress / CpuSeconds : 0;
     }
@@ -107,7 +110,7 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under the learned governor" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
@@ -122,6 +125,7 @@ internal static class GovernorLearningBenchmark
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{policy,-14} | {seed,4} | {run.Progress,8:F3} | {run.CpuSeconds,5:F1} | {run.Ratio,18:F4} | {run.MeanSuccess,12:P0} | {run.Levels,6} | {string.Join(", ", run.RateByRole.Select(r => $"{r.Key} {r.Value:F1}"))}"));
                 Console.WriteLine($"  by kind, progress (skill + lifeforce) per CPU-s: {run.ByKind}");
+                Console.WriteLine($"  by quiz round: {run.ByQuiz}");
             }
         }
 
@@ -231,19 +235,22 @@ internal static class GovernorLearningBenchmark
 
     /// <summary>
     /// A village of this seed that learns for the scenario's maturing time, with no newcomers and no bursts,
-    /// under the learned governor, untrained and started at the fastest rate a fixed policy is given here
-    /// (a young village learns fastest there): the database every policy of the seed then starts from a
-    /// copy of, and so the governor's training.
+    /// under its maturing policy (the learned governor: untrained and started at the fastest rate a fixed
+    /// policy is given here, where a young village learns fastest): the database every policy of the seed
+    /// then starts from a copy of, and so the governor's training.
     /// </summary>
     private static async Task<string> MatureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, int seed)
     {
         var database = await CreateDatabaseAsync(postgres, null);
-        var (states, _, _) = await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = TimeSpan.Zero, Bursts = TimeSpan.Zero }, GovernorSettings.Learned, seed, database, TimeSpan.Zero, scenario.Matured, MaturingRateHz);
+        var (states, _, _) = await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = TimeSpan.Zero, Bursts = TimeSpan.Zero }, scenario.MaturedUnder, seed, database, TimeSpan.Zero, scenario.Matured, MaturingRateHz);
         var last = states.Select(s => s.State).GroupBy(s => s.NpcId).Select(g => g.Last()).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  seed {seed}: matured for {scenario.Matured.TotalSeconds:F0} s: level {(last.Count == 0 ? 0 : last.Max(s => s.Level))}, success by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.SuccessRate:P0}"))}, epsilon by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.Epsilon:F2}"))}"));
         Console.WriteLine($"  seed {seed}: the quiz after maturing: {await QuizStandingsAsync(postgres, database)}");
-        await PrintWhatItDecidedAsync(postgres, database);
+        if (scenario.MaturedUnder == GovernorSettings.Learned)
+        {
+            await PrintWhatItDecidedAsync(postgres, database);
+        }
         return database;
     }
 
@@ -324,7 +331,8 @@ internal static class GovernorLearningBenchmark
     /// <summary>A whole supervisor on <paramref name="database"/> under <paramref name="policy"/> for the warm-up and the window: every NPC state it published, and when the window began and ended.</summary>
     private static async Task<(IReadOnlyList<(DateTimeOffset At, NpcStateBody State)> States, DateTimeOffset From, DateTimeOffset To)> RunVillageAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, string database, TimeSpan warmUp, TimeSpan window, double startRateHz = 5)
     {
-        var fixedRate = policy.StartsWith("fixed:", StringComparison.Ordinal) ? policy["fixed:".Length..] : null;
+        // POLICY:HZ runs a baseline around that rate; fixed:HZ is equal-share at it.
+        var (name, rate) = policy.Split(':') is [var n, var hz] ? (n, hz) : (policy, null);
         (string, string)[] cortex = nyx is null
             ? [("NIMMERVERSE_NPC__ASKCORTEXAFTER", "0")]
             : [("NIMMERVERSE_NPC__ASKCORTEXAFTER", "3"), ("NIMMERVERSE_CORTEX__ENDPOINT", nyx.ApiBase.ToString()), ("NIMMERVERSE_CORTEX__MAXCONCURRENT", "1")];
@@ -346,8 +354,8 @@ internal static class GovernorLearningBenchmark
             ("NIMMERVERSE_NPC__ROLE", scenario.Roles),
             ("NIMMERVERSE_NPC__BRAINPATH", RepositoryPaths.BrainExecutable),
             ("NIMMERVERSE_NPC__BACKEND", "none"),
-            ("NIMMERVERSE_NPC__TICKRATEHZ", fixedRate ?? startRateHz.ToString(CultureInfo.InvariantCulture)),
-            ("NIMMERVERSE_GOVERNOR__POLICY", fixedRate is not null ? GovernorSettings.EqualShare : policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : policy),
+            ("NIMMERVERSE_NPC__TICKRATEHZ", rate ?? startRateHz.ToString(CultureInfo.InvariantCulture)),
+            ("NIMMERVERSE_GOVERNOR__POLICY", name == "fixed" ? GovernorSettings.EqualShare : name.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : name),
             ("NIMMERVERSE_GOVERNOR__SEED", seed.ToString(CultureInfo.InvariantCulture)),
             // Its weights every 10 epochs rather than 60: a matured village hands on all but the last few.
             ("NIMMERVERSE_GOVERNOR__CHECKPOINTEVERY", "10"),
@@ -439,7 +447,7 @@ internal static class GovernorLearningBenchmark
     {
         double progress = 0, cpuSeconds = 0;
         var levels = 0;
-        var byKind = new KindAccounts();
+        var (byKind, byQuiz) = (KindAccounts.ByActivity(), KindAccounts.ByQuiz());
         foreach (var npc in inWindow.GroupBy(s => s.NpcId))
         {
             var ordered = npc.ToList();
@@ -453,12 +461,13 @@ internal static class GovernorLearningBenchmark
                 var epoch = GovernorObjective.Of(ordered[i - 1], ordered[i], 0);
                 (progress, cpuSeconds) = (progress + epoch.Progress, cpuSeconds + epoch.Cost);
                 byKind.Add(ordered[i - 1], ordered[i]);
+                byQuiz.Add(ordered[i - 1], ordered[i]);
             }
 
             levels = Math.Max(levels, ordered.Max(s => s.Level) - ordered.Min(s => s.Level));
         }
 
         var byRole = inWindow.GroupBy(s => s.Role ?? "?").OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Average(s => s.TickRateHz));
-        return new Run(policy, seed, progress, cpuSeconds, byRole, inWindow.Count == 0 ? 0 : inWindow.Average(s => s.SuccessRate), levels, byKind);
+        return new Run(policy, seed, progress, cpuSeconds, byRole, inWindow.Count == 0 ? 0 : inWindow.Average(s => s.SuccessRate), levels, byKind, byQuiz);
     }
 }

@@ -6,23 +6,28 @@ namespace Nimmerverse.Bench;
 
 /// <summary>
 /// What each kind of NPC made of its CPU over a window, by the objective's own measure split in its
-/// parts: skill gained, lifeforce gained (weighted as the objective weighs it), CPU-seconds. A kind is a
-/// role and what the brain was doing at the start of each epoch: exploring (epsilon above 0.5, a
-/// newcomer), or reaching its goal below or at least half the time. Under one fixed rate, a kind whose
-/// progress per CPU-second is below the village's is where slowing down would pay; this says whether a
-/// scenario leaves a governor any room to beat that rate, and how much.
+/// parts: skill gained, lifeforce gained (weighted as the objective weighs it), CPU-seconds. A kind is
+/// what <paramref name="kindOf"/> makes of the brain's state at the start of each epoch (<see cref="ByActivity"/>,
+/// <see cref="ByQuiz"/>). Under one fixed rate, a kind whose progress per CPU-second is below the village's is
+/// where slowing down would pay; this says whether a scenario leaves a governor any room to beat that rate,
+/// and how much.
 /// </summary>
-internal sealed class KindAccounts
+internal sealed class KindAccounts(Func<NpcStateBody, string> kindOf)
 {
     private readonly SortedDictionary<string, (double Skill, double Lifeforce, double Cpu, int Epochs)> _kinds = new(StringComparer.Ordinal);
 
-    private static string KindOf(NpcStateBody state) =>
-        $"{state.Role ?? "?"} {(state.Epsilon > 0.5 ? "exploring" : state.SuccessRate < 0.5 ? "success < 50 %" : "success >= 50 %")}";
+    /// <summary>A role and what the brain was doing: exploring (epsilon above 0.5, a newcomer), or reaching its goal below or at least half the time.</summary>
+    public static KindAccounts ByActivity() =>
+        new(state => $"{state.Role ?? "?"} {(state.Epsilon > 0.5 ? "exploring" : state.SuccessRate < 0.5 ? "success < 50 %" : "success >= 50 %")}");
+
+    /// <summary>Its latest quiz round at the world's level: passed, failed, or none yet.</summary>
+    public static KindAccounts ByQuiz() =>
+        new(state => state.QuizPassed switch { true => "passed its round", false => "failed its round", null => "no round yet" });
 
     /// <summary>Books one epoch of one brain process, between two of its states.</summary>
     public void Add(NpcStateBody before, NpcStateBody now)
     {
-        var kind = KindOf(before);
+        var kind = kindOf(before);
         var epoch = GovernorObjective.Of(before, now, 0);
         var lifeforce = GovernorObjective.LifeforceWeight * (now.Lifeforce - before.Lifeforce);
         var (skill, gained, cpu, epochs) = _kinds.GetValueOrDefault(kind);
