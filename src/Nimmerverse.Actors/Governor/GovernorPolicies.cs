@@ -17,7 +17,10 @@ public sealed class PolicyDecision(IReadOnlyList<NpcAllocation> allocations, IDi
     public void Dispose() => Memory?.Dispose();
 }
 
-/// <summary>What decides the allocations: given the epoch's features, one wanted allocation per NPC; told what the epoch that followed yielded.</summary>
+/// <summary>
+/// What decides the allocations: given the epoch's features, one wanted allocation per NPC; told what the epoch that
+/// followed yielded. A fixed policy only decides: it learns nothing, keeps no weights and holds nothing to dispose.
+/// </summary>
 public interface IGovernorPolicy : IDisposable
 {
     string Name { get; }
@@ -33,7 +36,9 @@ public interface IGovernorPolicy : IDisposable
     /// What the epoch that followed <paramref name="decision"/> yielded (<see cref="GovernorObjective"/>):
     /// the village's, and each NPC's own by id. The caller disposes the decision afterwards.
     /// </summary>
-    void Learn(PolicyDecision decision, EpochYield outcome);
+    void Learn(PolicyDecision decision, EpochYield outcome)
+    {
+    }
 
     /// <summary>A new brain process runs the NPC (spawned, restarted, adopted): what followed its old one's decisions says nothing of it.</summary>
     void Forget(int npcId)
@@ -41,9 +46,15 @@ public interface IGovernorPolicy : IDisposable
     }
 
     /// <summary>The policy's weights (null for one without any).</summary>
-    byte[]? SaveWeights();
+    byte[]? SaveWeights() => null;
 
-    void LoadWeights(byte[] weights);
+    void LoadWeights(byte[] weights)
+    {
+    }
+
+    void IDisposable.Dispose()
+    {
+    }
 }
 
 /// <summary>The baseline: every NPC the same tick rate and an equal share of the host's budget, gates closed, middle priority.</summary>
@@ -53,18 +64,4 @@ public sealed class EqualSharePolicy(double tickRateHz) : IGovernorPolicy
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
         new([.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(CpuQuotas.MaxPercent, fairSharePercent[i]), false, 5))]);
-
-    public void Learn(PolicyDecision decision, EpochYield outcome)
-    {
-    }
-
-    public byte[]? SaveWeights() => null;
-
-    public void LoadWeights(byte[] weights)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
 }

@@ -58,14 +58,4 @@ public sealed class ProgressSharePolicy(double meanTickRateHz) : IGovernorPolicy
     }
 
     public void Forget(int npcId) => _recent.Remove(npcId);
-
-    public byte[]? SaveWeights() => null;
-
-    public void LoadWeights(byte[] weights)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
 }

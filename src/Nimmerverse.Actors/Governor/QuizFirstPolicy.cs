@@ -23,18 +23,4 @@ public sealed class QuizFirstPolicy(double tickRateHz) : IGovernorPolicy
 
     /// <summary>Its latest round at the world's level found every home (<see cref="GovernorFeatures.QuizAt"/>: 1 passed, −1 failed, 0 none).</summary>
     private static bool HasPassed(float[] features) => features.Length > GovernorFeatures.QuizAt && features[GovernorFeatures.QuizAt] > 0;
-
-    public void Learn(PolicyDecision decision, EpochYield outcome)
-    {
-    }
-
-    public byte[]? SaveWeights() => null;
-
-    public void LoadWeights(byte[] weights)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
 }

@@ -48,16 +48,6 @@ public sealed class GovernorActorSpec : AkkaSpec
         }
 
         public void Forget(int npcId) => Forgotten.Add(npcId);
-
-        public byte[]? SaveWeights() => null;
-
-        public void LoadWeights(byte[] weights)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
     }
 
     [SetUp]
