@@ -22,5 +22,5 @@ public sealed class QuizFirstPolicy(double tickRateHz) : IGovernorPolicy
             : new NpcAllocation(id, tickRateHz, Math.Clamp(fairSharePercent[i], CpuQuotas.MinPercent, CpuQuotas.MaxPercent), true, 5))]);
 
     /// <summary>Its latest round at the world's level found every home (<see cref="GovernorFeatures.QuizAt"/>: 1 passed, −1 failed, 0 none).</summary>
-    private static bool HasPassed(float[] features) => features.Length > GovernorFeatures.QuizAt && features[GovernorFeatures.QuizAt] > 0;
+    private static bool HasPassed(float[] features) => features[GovernorFeatures.QuizAt] > 0;
 }
