@@ -57,11 +57,15 @@ public interface IGovernorPolicy : IDisposable
     }
 }
 
-/// <summary>The baseline: every NPC the same tick rate and an equal share of the host's budget, gates closed, middle priority.</summary>
-public sealed class EqualSharePolicy(double tickRateHz) : IGovernorPolicy
+/// <summary>
+/// The baseline: every NPC the same tick rate and an equal share of the host's budget, at middle priority, its
+/// LLM gate closed (<c>equal-share</c>) or open (<c>open-gates</c>: the cortex serves whoever asks, first come,
+/// first served).
+/// </summary>
+public sealed class EqualSharePolicy(double tickRateHz, bool gatesOpen = false) : IGovernorPolicy
 {
-    public string Name => GovernorSettings.EqualShare;
+    public string Name => gatesOpen ? GovernorSettings.OpenGates : GovernorSettings.EqualShare;
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
-        new([.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(CpuQuotas.MaxPercent, fairSharePercent[i]), false, 5))]);
+        new([.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(CpuQuotas.MaxPercent, fairSharePercent[i]), gatesOpen, 5))]);
 }

@@ -9,16 +9,17 @@ public sealed record GovernorSettings : IOptionsSection
     public const string Learned = "learned";
     public const string EqualShare = "equal-share";
     public const string ProgressShare = "progress-share";
+    public const string OpenGates = "open-gates";
     public const string QuizFirst = "quiz-first";
 
-    public static readonly IReadOnlyList<string> Policies = [Learned, EqualShare, ProgressShare, QuizFirst];
+    public static readonly IReadOnlyList<string> Policies = [Learned, EqualShare, OpenGates, ProgressShare, QuizFirst];
 
     public static GovernorSettings Default { get; } = new();
 
     /// <summary>How often it decides. Default 1 s.</summary>
     public TimeSpan Epoch { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary><c>learned</c> (its networks, learning online), <c>equal-share</c> (the fixed baseline), <c>progress-share</c> or <c>quiz-first</c> (the hand-written ones). Default learned.</summary>
+    /// <summary><c>learned</c> (its networks, learning online), <c>equal-share</c> or <c>open-gates</c> (the fixed baselines, LLM gates closed or open), <c>progress-share</c> or <c>quiz-first</c> (the hand-written ones). Default learned.</summary>
     public string Policy { get; init; } = Learned;
 
     /// <summary>The sum of CPU quotas one host may hand out, in percent of a core. Default: 75 % of the host's cores.</summary>
@@ -58,6 +59,7 @@ public sealed record GovernorSettings : IOptionsSection
     public IGovernorPolicy NewPolicy(GovernedNpcs npcs) => Policy switch
     {
         EqualShare => new EqualSharePolicy(npcs.StartTickRateHz),
+        OpenGates => new EqualSharePolicy(npcs.StartTickRateHz, gatesOpen: true),
         ProgressShare => new ProgressSharePolicy(npcs.StartTickRateHz),
         QuizFirst => new QuizFirstPolicy(npcs.StartTickRateHz),
         _ => new LearnedPolicy(Exploration, LearningRate, Seed, discount: Discount, startRateHz: npcs.StartTickRateHz),
