@@ -31,8 +31,8 @@ namespace Nimmerverse.Bench;
 /// seed's <c>progress-share</c> run, which must come before it: <c>trails export</c>, then
 /// <c>trails warm-start</c>), <c>learned-trained</c> (the learned governor's checkpoint alone, from a
 /// village of seed <see cref="TrainingSeed"/> that learnt under it for the <c>trained</c> knob's time, started at the daemon's
-/// default rate: trained on one village, tested on others), <c>progress-share</c>, <c>quiz-first</c>, and <c>fixed:HZ</c>
-/// (equal-share at that rate: the grid searched in hindsight); a baseline given as <c>POLICY:HZ</c> steers around that
+/// default rate: trained on one village, tested on others), <c>progress-share</c>, <c>quiz-first</c>, <c>open-gates</c>
+/// and <c>fixed:HZ</c> (equal-share at that rate: the grid searched in hindsight); a baseline given as <c>POLICY:HZ</c> steers around that
 /// rate (else 5 Hz, the daemon's default). Printed: every run, then per policy the mean over
 /// seeds, and the learned governor's ratio to the best baseline and its difference from it, each with a
 /// 95 % confidence interval (Student's t over the seeds, paired by seed).
@@ -224,13 +224,20 @@ internal static class GovernorLearningBenchmark
         }
 
         var (states, from, to) = await RunVillageAsync(nats, postgres, nyx, scenario, policy, seed, database, scenario.WarmUp, scenario.Window);
+        var inWindow = states.Where(s => s.At >= from && s.At < to).Select(s => s.State).ToList();
         Console.WriteLine($"  the quiz after it: {await QuizStandingsAsync(postgres, database)}");
+        if (nyx is not null)
+        {
+            await using var trails = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+            Console.WriteLine($"  the NPCs and the cortex over the window: {await CortexAccount.ReadAsync(trails, inWindow, from, to)}");
+        }
+
         if (policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal))
         {
             await PrintWhatItDecidedAsync(postgres, database);
         }
 
-        return Score(policy, seed, [.. states.Where(s => s.At >= from && s.At < to).Select(s => s.State)]);
+        return Score(policy, seed, inWindow);
     }
 
     /// <summary>
