@@ -34,7 +34,7 @@ namespace Nimmerverse.Bench;
 /// default rate: trained on one village, tested on others), <c>progress-share</c>, <c>quiz-first</c>, <c>open-gates</c>
 /// and <c>fixed:HZ</c> (equal-share at that rate: the grid searched in hindsight); a baseline given as <c>POLICY:HZ</c> steers around that
 /// rate (else 5 Hz, the daemon's default). Printed: every run, then per policy the mean over
-/// seeds, and the learned governor's ratio to the best baseline and its difference from it, each with a
+/// seeds, and every other policy's ratio to the best baseline and its difference from it, each with a
 /// 95 % confidence interval (Student's t over the seeds, paired by seed).
 /// </summary>
 internal static class GovernorLearningBenchmark
@@ -147,19 +147,20 @@ internal static class GovernorLearningBenchmark
             return;
         }
 
-        // The best baseline in hindsight: the one with the highest mean over the seeds.
+        // The best baseline in hindsight: the one with the highest mean over the seeds. Every other policy is paired with it,
+        // the learned ones for the target, the other baselines to say how far each is from it.
         var best = baselines.MaxBy(p => runs.Where(r => r.Policy == p).Average(r => r.Ratio))!;
-        foreach (var learned in policies.Where(p => p.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal)))
+        foreach (var policy in policies.Where(p => p != best))
         {
-            var paired = runs.Where(r => r.Policy == learned)
+            var paired = runs.Where(r => r.Policy == policy)
                 .Select(l => l.Ratio / runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio).ToList();
             var (ratio, interval) = MeanInterval(paired);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{learned} / best baseline ({best}): {ratio:F2} ± {interval:F2} (95 % CI over {paired.Count} seeds; per seed {string.Join(", ", paired.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))})"));
+                $"{policy} / best baseline ({best}): {ratio:F2} ± {interval:F2} (95 % CI over {paired.Count} seeds; per seed {string.Join(", ", paired.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))})"));
             // A ratio means little where the baseline's own score is near zero or below, as a churning village's can be.
-            var (difference, spread) = MeanInterval([.. runs.Where(r => r.Policy == learned).Select(l => l.Ratio - runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio)]);
+            var (difference, spread) = MeanInterval([.. runs.Where(r => r.Policy == policy).Select(l => l.Ratio - runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio)]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{learned} - best baseline ({best}): {difference:+0.0000;-0.0000} ± {spread:F4} progress per CPU-s (95 % CI, paired by seed)"));
+                $"{policy} - best baseline ({best}): {difference:+0.0000;-0.0000} ± {spread:F4} progress per CPU-s (95 % CI, paired by seed)"));
         }
     }
 
