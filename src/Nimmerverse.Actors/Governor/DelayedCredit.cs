@@ -9,15 +9,18 @@ namespace Nimmerverse.Actors.Governor;
 /// expected. A trajectory ends when its NPC is absent or its brain starts afresh: what follows a
 /// new process says nothing of the old one's decisions.
 /// </summary>
-/// <param name="horizon">Epochs of rewards a decision is credited with (at least 1).</param>
-/// <param name="discount">γ: what a reward one epoch later is worth against one now; 0 credits each decision with its own epoch alone.</param>
-/// <param name="lambda">λ: how far the estimate trusts the rewards seen over the critic's values (1: rewards only).</param>
+/// <remarks>
+/// Every state of a decision's window is valued when its credit is due, by the critic as it is
+/// then, not as it was at each epoch. With values from one epoch's critic and the next, each δ
+/// carried the critic's own change between them times γ / (1 − γ) (99 times its step at γ 0.99), the
+/// same for every NPC it saw alike; that noise swung the whole village's rate (docs/learning.md).
+/// </remarks>
 public sealed class DelayedCredit(int horizon, double discount, double lambda)
 {
     private readonly Dictionary<int, List<Step>> _trajectories = [];
 
-    /// <summary>One decision about one NPC: what it saw, what was done, the critic's value of what it saw, and the reward of the epoch that followed.</summary>
-    public readonly record struct Step(float[] Inputs, float[] Actions, float Value, float Reward);
+    /// <summary>One decision about one NPC: what it saw, what was done, and the reward of the epoch that followed.</summary>
+    public readonly record struct Step(float[] Inputs, float[] Actions, float Reward);
 
     /// <summary>A decision whose credit is known: its advantage, and the return the critic should have expected.</summary>
     public readonly record struct Credited(float[] Inputs, float[] Actions, float Advantage, float Return);
@@ -49,27 +52,41 @@ public sealed class DelayedCredit(int horizon, double discount, double lambda)
         }
     }
 
-    /// <summary>Appends to <paramref name="credited"/> every decision with <see cref="Horizon"/> epochs behind it, oldest first, and lets it go.</summary>
-    public void Collect(List<Credited> credited)
+    /// <summary>
+    /// Appends to <paramref name="credited"/> the decisions with <see cref="Horizon"/> epochs behind them, oldest
+    /// first, of at most <paramref name="atMost"/> NPCs (drawn with <paramref name="random"/> when more are due),
+    /// and lets every due decision go. <paramref name="valuesOf"/> values, in one call, every state those
+    /// credits look at.
+    /// </summary>
+    public void Collect(List<Credited> credited, Func<IReadOnlyList<float[]>, float[]> valuesOf, int atMost = int.MaxValue, Random? random = null)
     {
+        var due = _trajectories.Values.Where(t => t.Count > Horizon).ToList();
+        var chosen = due.Count <= atMost ? due : [.. due.OrderBy(_ => (random ?? Random.Shared).Next()).Take(atMost)];
+        var values = chosen.Count == 0 ? [] : valuesOf([.. chosen.SelectMany(t => t.Select(step => step.Inputs))]);
         var decay = discount * lambda;
-        foreach (var trajectory in _trajectories.Values)
+        var at = 0; // where a trajectory's values start
+        foreach (var trajectory in chosen)
         {
-            while (trajectory.Count > Horizon)
+            for (var first = 0; first < trajectory.Count - Horizon; first++)
             {
                 // δ_k = r_k + γ·V(s_{k+1}) - V(s_k); the advantage is Σ (γλ)^k δ_k over the horizon.
                 double advantage = 0, weight = 1;
-                for (var k = 0; k < Horizon; k++)
+                for (var k = first; k < first + Horizon; k++)
                 {
-                    var delta = trajectory[k].Reward + (discount * trajectory[k + 1].Value) - trajectory[k].Value;
+                    var delta = trajectory[k].Reward + (discount * values[at + k + 1]) - values[at + k];
                     advantage += weight * delta;
                     weight *= decay;
                 }
 
-                var first = trajectory[0];
-                credited.Add(new Credited(first.Inputs, first.Actions, (float)advantage, (float)(advantage + first.Value)));
-                trajectory.RemoveAt(0);
+                credited.Add(new Credited(trajectory[first].Inputs, trajectory[first].Actions, (float)advantage, (float)(advantage + values[at + first])));
             }
+
+            at += trajectory.Count;
+        }
+
+        foreach (var trajectory in due)
+        {
+            trajectory.RemoveRange(0, trajectory.Count - Horizon);
         }
     }
 }

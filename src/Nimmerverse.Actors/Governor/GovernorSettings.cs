@@ -45,7 +45,7 @@ public sealed record GovernorSettings : IOptionsSection
 
     /// <summary>
     /// γ of the learned policy's credit: what a reward one epoch later is worth against one now, so
-    /// about 1 / (1 - γ) epochs ahead count. Default 0.97, about half a minute (docs/learning.md, "How well it learns").
+    /// about 1 / (1 - γ) epochs ahead count. Default <see cref="LearnedPolicy.DefaultDiscount"/> (docs/learning.md, "How well it learns").
     /// </summary>
     public double Discount { get; init; } = LearnedPolicy.DefaultDiscount;
 

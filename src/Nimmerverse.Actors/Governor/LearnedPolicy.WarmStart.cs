@@ -1,5 +1,4 @@
 using Nimmerverse.Protocol;
-using static TorchSharp.torch;
 
 namespace Nimmerverse.Actors.Governor;
 
@@ -37,21 +36,12 @@ public sealed partial class LearnedPolicy
             var credit = new DelayedCredit(_creditShape.Horizon, _creditShape.Discount, _creditShape.Lambda);
             for (var t = 0; t < trajectories.Count; t++)
             {
-                var steps = trajectories[t];
-                float[] values;
-                using (var scope = NewDisposeScope())
-                using (no_grad())
+                foreach (var (inputs, allocation, outcome) in trajectories[t])
                 {
-                    values = steps.Count == 0 ? [] : ValuesOf(Stack([.. steps.Select(s => s.Inputs)]));
+                    credit.Add(t, new DelayedCredit.Step(inputs, ActionOf(allocation), (float)((outcome.Progress - (price * outcome.Cost)) / _rewardScale)));
                 }
 
-                for (var i = 0; i < steps.Count; i++)
-                {
-                    var (inputs, allocation, outcome) = steps[i];
-                    credit.Add(t, new DelayedCredit.Step(inputs, ActionOf(allocation), values[i], (float)((outcome.Progress - (price * outcome.Cost)) / _rewardScale)));
-                }
-
-                credit.Collect(credited);
+                credit.Collect(credited, ValuesNow);
                 credit.Forget(t); // its last decisions have no horizon behind them
             }
 

@@ -23,8 +23,8 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// <summary>Epochs a decision is credited with by default: half a minute of what follows it, at the default epoch.</summary>
     public const int DefaultHorizon = 30;
 
-    /// <summary>γ by default: about 33 epochs ahead count (why not more: docs/learning.md, "How well it learns").</summary>
-    public const double DefaultDiscount = 0.97;
+    /// <summary>γ by default: about a hundred epochs ahead count, as long as a newcomer explores (docs/learning.md, "How well it learns").</summary>
+    public const double DefaultDiscount = 0.99;
 
     public const double DefaultLambda = 0.95;
 
@@ -142,8 +142,8 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// </summary>
     public double Price => _village is { Cost: > 0 } v ? Math.Max(v.Progress / v.Cost, 0) : 0;
 
-    /// <summary>What a decision leaves for learning: who, what they saw, what was done, what the critic expected.</summary>
-    private sealed record Memory(int[] Ids, float[][] Inputs, float[][] Actions, float[] Values) : IDisposable
+    /// <summary>What a decision leaves for learning: who, what they saw, what was done.</summary>
+    private sealed record Memory(int[] Ids, float[][] Inputs, float[][] Actions) : IDisposable
     {
         public void Dispose()
         {
@@ -157,7 +157,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
             return new PolicyDecision([]);
         }
 
-        float[] logits, values;
+        float[] logits;
         using (var scope = NewDisposeScope())
         using (no_grad())
         using (var lowest = (-ActorRanges.MaxLogit).ToScalar())
@@ -166,7 +166,6 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
             var inputs = Stack(features);
             // A contiguous result read as one block: the element accessor walks it one index at a time.
             logits = MemoryMarshal.Cast<byte, float>(_actor.forward(inputs).clamp(lowest, highest).contiguous().bytes).ToArray();
-            values = ValuesOf(inputs);
         }
 
         var actions = new float[npcIds.Count][];
@@ -189,7 +188,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
                 (int)Math.Round(ActorRanges.ShareOf(at[3] + a[3]) * 10));
         }
 
-        return new PolicyDecision(decided, new Memory([.. npcIds], features, actions, values));
+        return new PolicyDecision(decided, new Memory([.. npcIds], features, actions));
     }
 
     public void Learn(PolicyDecision decision, EpochYield outcome)
@@ -221,14 +220,14 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
 
             var reward = own.Progress - (price * own.Cost);
             _rewardScale = _rewardScale == 0 ? Math.Abs(reward) : _rewardScale + (Smoothing * (Math.Abs(reward) - _rewardScale));
-            _credit.Add(id, new DelayedCredit.Step(memory.Inputs[i], memory.Actions[i], memory.Values[i], (float)(reward / Math.Max(_rewardScale, 1e-9))));
+            _credit.Add(id, new DelayedCredit.Step(memory.Inputs[i], memory.Actions[i], (float)(reward / Math.Max(_rewardScale, 1e-9))));
         }
 
         _credited.Clear();
-        _credit.Collect(_credited);
+        _credit.Collect(_credited, ValuesNow, LearningSample, _random);
         if (_credited.Count >= 2)
         {
-            Step(_credited.Count > LearningSample ? [.. _credited.OrderBy(_ => _random.Next()).Take(LearningSample)] : _credited);
+            Step(_credited);
         }
     }
 
@@ -345,6 +344,14 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
         nn.utils.clip_grad_norm_(_critic.parameters(), 1.0);
         _optimizer.step();
         Updates++;
+    }
+
+    /// <summary>The critic's values, as it is now, of NPCs' features, in rewards (<see cref="DelayedCredit"/> asks for them).</summary>
+    private float[] ValuesNow(IReadOnlyList<float[]> features)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return ValuesOf(Stack(features));
     }
 
     /// <summary>The critic's values of the rows of <paramref name="inputs"/>, in rewards.</summary>

@@ -56,40 +56,39 @@ public sealed class LearnedPolicyTests
         });
     }
 
-    [Test]
-    public void Credited_a_hundred_epochs_ahead_it_still_tells_the_kinds_apart()
+    [TestCase(0.001, 10, 2000)]
+    [TestCase(0.003, 10, 1000)]
+    [TestCase(0.003, 0, 1000)]
+    public void Credited_a_third_as_far_ahead_it_tells_the_kinds_apart_as_well(double stepSize, int delay, int epochs)
     {
-        // γ 0.99: the critic's returns are worth a hundred epochs' rewards. Fitted in rewards rather than per
-        // epoch, it lagged them by thousands of epochs, and its error left the kinds 7 Hz apart at most, and one seed not at all.
+        // γ 0.97, the default until γ 0.99 met these lessons too: with each state valued by the critic of its own
+        // epoch, every δ carried the critic's step between two epochs times γ / (1 − γ), 99 at γ 0.99 and 32 at 0.97.
         int[] ids = [.. Enumerable.Range(0, 16)];
         var runs = Seeds.Select(seed =>
         {
-            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.001, seed: seed, discount: 0.99);
-            return TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10);
+            using var policy = new LearnedPolicy(exploration: 0.1, learningRate: stepSize, seed: seed, discount: 0.97);
+            return TwoKindVillage.Steer(policy, ids, epochs, delay);
         }).ToList();
-        TestContext.Out.WriteLine($"last 50 of 2,000 epochs at γ 0.99, learning / converged kind: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
+        TestContext.Out.WriteLine($"last 50 of {epochs:N0} epochs at γ 0.97, step size {stepSize}, gain {delay} epochs after its ticks, learning / converged kind: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
 
-        Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "the learning kind ticks faster, with every seed");
+        Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(delay == 0 ? TwoKindVillage.ImmediateGap : TwoKindVillage.DelayedGap), "the learning kind ticks faster, with every seed");
     }
 
     [Test]
     public void A_draw_held_for_several_epochs_learns_a_delayed_gain_sooner_than_a_fresh_draw_every_epoch()
     {
+        // Read at 300 epochs: by 700 both have parted the kinds (docs/learning.md); what the hold buys is time.
         int[] ids = [.. Enumerable.Range(0, 16)];
         double[] Separations(int holdEpochs) => [.. Seeds.Select(seed =>
         {
             using var policy = new LearnedPolicy(exploration: 0.1, learningRate: 0.003, seed: seed, holdEpochs: holdEpochs);
-            var (learning, converged) = TwoKindVillage.Steer(policy, ids, epochs: 1000, delay: 10);
+            var (learning, converged) = TwoKindVillage.Steer(policy, ids, epochs: 300, delay: 10);
             return learning - converged;
         })];
         var (held, fresh) = (Separations(LearnedPolicy.DefaultHoldEpochs), Separations(1));
-        TestContext.Out.WriteLine($"after 1,000 epochs, learning kind's rate less the converged kind's; draws held {LearnedPolicy.DefaultHoldEpochs} epochs: {string.Join(", ", held.Select(h => $"{h:F1}"))} Hz; drawn every epoch: {string.Join(", ", fresh.Select(f => $"{f:F1}"))} Hz");
+        TestContext.Out.WriteLine($"after 300 epochs, learning kind's rate less the converged kind's; draws held {LearnedPolicy.DefaultHoldEpochs} epochs: {string.Join(", ", held.Select(h => $"{h:F1}"))} Hz; drawn every epoch: {string.Join(", ", fresh.Select(f => $"{f:F1}"))} Hz");
 
-        Assert.Multiple(() =>
-        {
-            Assert.That(held, Is.All.GreaterThan(TwoKindVillage.DelayedGap), "held draws tell the kinds apart within 1,000 epochs, with every seed");
-            Assert.That(held.Average() - fresh.Average(), Is.GreaterThan(4), "one epoch's draw is lost in the noise of the thirty it is credited with");
-        });
+        Assert.That(held.Average() - fresh.Average(), Is.GreaterThan(4), "one epoch's draw is lost in the noise of the thirty it is credited with");
     }
 
     [TestCase(1.0)]
