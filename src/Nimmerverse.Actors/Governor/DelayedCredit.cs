@@ -15,6 +15,9 @@ namespace Nimmerverse.Actors.Governor;
 /// carried the critic's own change between them times γ / (1 − γ) (99 times its step at γ 0.99), the
 /// same for every NPC it saw alike; that noise swung the whole village's rate (docs/learning.md).
 /// </remarks>
+/// <param name="horizon">Epochs of rewards a decision is credited with (at least 1).</param>
+/// <param name="discount">γ: what a reward one epoch later is worth against one now; 0 credits each decision with its own epoch alone.</param>
+/// <param name="lambda">λ: how far the estimate trusts the rewards seen over the critic's values (1: rewards only).</param>
 public sealed class DelayedCredit(int horizon, double discount, double lambda)
 {
     private readonly Dictionary<int, List<Step>> _trajectories = [];
