@@ -351,13 +351,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        return ValuesOf(Stack(features));
-    }
-
-    /// <summary>The critic's values of the rows of <paramref name="inputs"/>, in rewards.</summary>
-    private float[] ValuesOf(Tensor inputs)
-    {
-        var values = MemoryMarshal.Cast<byte, float>(_critic.forward(inputs).contiguous().bytes).ToArray();
+        var values = MemoryMarshal.Cast<byte, float>(_critic.forward(Stack(features)).contiguous().bytes).ToArray();
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = (float)(values[i] * _valueScale);
