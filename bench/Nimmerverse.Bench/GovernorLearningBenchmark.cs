@@ -54,7 +54,7 @@ internal static class GovernorLearningBenchmark
     /// <param name="Roles">Their roles (<c>Npc:Role</c>: one, or a mix handed out in turn).</param>
     /// <param name="WarmUp">Time before the window.</param>
     /// <param name="Window">Time measured.</param>
-    /// <param name="Seeds">Seeds 1..Seeds of the world and the governor, each run under every policy.</param>
+    /// <param name="Seeds">How many seeds of the world and the governor, from <paramref name="FirstSeed"/> on, each run under every policy.</param>
     /// <param name="Policies">The policies, in the order they run for each seed.</param>
     /// <param name="FiniteCortex">A real cortex (nimmerverse-nyx with its tiny model) serving one call at a time, which NPCs ask after 3 failed errands in a row; else none, and no NPC asks.</param>
     /// <param name="Lifetime">Newcomers: <c>Npc:Lifetime</c> (zero: NPCs never leave).</param>
@@ -67,9 +67,10 @@ internal static class GovernorLearningBenchmark
     /// <param name="Discount">The learned governor's γ: <c>Governor:Discount</c> (null: the default), in every village it runs.</param>
     /// <param name="TrainingLifetime">Newcomers in the training village of <c>learned-trained</c> alone (null: as measured, <paramref name="Lifetime"/>): brains of every age side by side, where a homogeneous village shows the governor one age at a time.</param>
     /// <param name="MaturedUnder">The policy a matured village learns under (a policy as measured: <c>learned</c>, its governor then trained in it and handed on, or a baseline such as <c>fixed:20</c>, which hands on no governor).</param>
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null, double? Discount = null, TimeSpan? TrainingLifetime = null, string MaturedUnder = GovernorSettings.Learned)
+    /// <param name="FirstSeed">The first seed (a run of more seeds can be continued where it stopped).</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null, double? Discount = null, TimeSpan? TrainingLifetime = null, string MaturedUnder = GovernorSettings.Learned, int FirstSeed = 1)
     {
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>matured-under=POLICY</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, <c>discount=G</c>, <c>train-lifetime=SECONDS</c>, comma-separated.</summary>
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>matured-under=POLICY</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, <c>discount=G</c>, <c>train-lifetime=SECONDS</c>, <c>first-seed=N</c>, comma-separated.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
@@ -90,7 +91,8 @@ internal static class GovernorLearningBenchmark
                     "learning-rate" => scenario with { LearningRate = double.Parse(value, CultureInfo.InvariantCulture) },
                     "discount" => scenario with { Discount = double.Parse(value, CultureInfo.InvariantCulture) },
                     "train-lifetime" => scenario with { TrainingLifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, matured-under=POLICY, trained=SECONDS, max-level=N, learning-rate=R, discount=G, train-lifetime=SECONDS)"),
+                    "first-seed" => scenario with { FirstSeed = int.Parse(value, CultureInfo.InvariantCulture) },
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, matured-under=POLICY, trained=SECONDS, max-level=N, learning-rate=R, discount=G, train-lifetime=SECONDS, first-seed=N)"),
                 };
             }
 
@@ -110,12 +112,12 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds 1..{scenario.Seeds}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds {scenario.FirstSeed}..{scenario.FirstSeed + scenario.Seeds - 1}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
         (long Epoch, byte[] Weights)? trained = scenario.Policies.Contains(LearnedTrained) ? await TrainAsync(nats, postgres, nyx, scenario) : null;
-        for (var seed = 1; seed <= scenario.Seeds; seed++)
+        for (var seed = scenario.FirstSeed; seed < scenario.FirstSeed + scenario.Seeds; seed++)
         {
             var matured = scenario.Matured > TimeSpan.Zero ? await MatureAsync(nats, postgres, nyx, scenario, seed) : null;
             foreach (var policy in scenario.Policies)
