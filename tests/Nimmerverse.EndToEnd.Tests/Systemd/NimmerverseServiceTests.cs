@@ -36,18 +36,24 @@ public sealed class NimmerverseServiceTests
     [OneTimeTearDown]
     public async Task StopTheUnit() => await Sandbox.SystemctlAsync("stop", Unit);
 
-    /// <summary>The journal entries of the unit's current (or last) invocation, as JSON objects.</summary>
-    private static async Task<List<JsonElement>> InvocationJournalAsync(string invocationId)
+    /// <summary>
+    /// The journal entries of the unit's current (or last) invocation, as JSON objects. With <paramref name="mainPid"/>,
+    /// also what that process wrote to the unit's output: a process that exits at once can be gone before journald
+    /// reads its lines, which then carry the unit (from the stream) but not the invocation (read from the process's
+    /// cgroup), and <c>journalctl -u</c> shows them by the unit.
+    /// </summary>
+    private static async Task<List<JsonElement>> InvocationJournalAsync(string invocationId, string? mainPid = null)
     {
-        var result = await Sandbox.JournalctlAsync("-o", "json", "--all", $"_SYSTEMD_INVOCATION_ID={invocationId}", "+", $"INVOCATION_ID={invocationId}", "+", $"USER_INVOCATION_ID={invocationId}");
+        string[] byProcess = mainPid is null ? [] : ["+", $"_SYSTEMD_UNIT={Unit}", $"_PID={mainPid}"];
+        var result = await Sandbox.JournalctlAsync(["-o", "json", "--all", $"_SYSTEMD_INVOCATION_ID={invocationId}", "+", $"INVOCATION_ID={invocationId}", "+", $"USER_INVOCATION_ID={invocationId}", .. byProcess]);
         return [.. result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement)];
     }
 
-    private static async Task<string> JournalTextAsync(string invocationId) =>
-        string.Join("\n", (await InvocationJournalAsync(invocationId)).Select(e => e.TryGetProperty("MESSAGE", out var m) ? m.ToString() : "?"));
+    private static async Task<string> JournalTextAsync(string invocationId, string? mainPid = null) =>
+        string.Join("\n", (await InvocationJournalAsync(invocationId, mainPid)).Select(e => e.TryGetProperty("MESSAGE", out var m) ? m.ToString() : "?"));
 
-    private static async Task<bool> JournalHasAsync(string invocationId, string text) =>
-        (await InvocationJournalAsync(invocationId)).Any(e => e.TryGetProperty("MESSAGE", out var m) && m.ValueKind == JsonValueKind.String && m.GetString()!.Contains(text, StringComparison.Ordinal));
+    private static async Task<bool> JournalHasAsync(string invocationId, string text, string? mainPid = null) =>
+        (await InvocationJournalAsync(invocationId, mainPid)).Any(e => e.TryGetProperty("MESSAGE", out var m) && m.ValueKind == JsonValueKind.String && m.GetString()!.Contains(text, StringComparison.Ordinal));
 
     [Test]
     public async Task Start_returns_only_once_the_node_is_up_in_the_cluster_and_the_unit_is_active()
@@ -155,9 +161,11 @@ public sealed class NimmerverseServiceTests
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "ExecMainStatus"), Is.EqualTo("78"));
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "Result"), Is.EqualTo("exit-code"));
         var invocation = await Sandbox.UnitPropertyAsync(Unit, "InvocationID");
+        // It exits within milliseconds: its lines may have lost their invocation (above), so they are also looked up by its PID.
+        var mainPid = await Sandbox.UnitPropertyAsync(Unit, "ExecMainPID");
         // journald may lag behind a loaded machine (CI runs the suites side by side): wait for it generously.
-        Assert.That(await Eventually.TrueAsync(() => JournalHasAsync(invocation, "Nimmerverse:Environment"), TimeSpan.FromSeconds(30)), Is.True, await JournalTextAsync(invocation));
-        Assert.That(await JournalHasAsync(invocation, "Nimmerverse:Systemd:JoinTimeout"), Is.True, await JournalTextAsync(invocation));
+        Assert.That(await Eventually.TrueAsync(() => JournalHasAsync(invocation, "Nimmerverse:Environment", mainPid), TimeSpan.FromSeconds(30)), Is.True, await JournalTextAsync(invocation, mainPid));
+        Assert.That(await JournalHasAsync(invocation, "Nimmerverse:Systemd:JoinTimeout", mainPid), Is.True, await JournalTextAsync(invocation, mainPid));
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "NRestarts"), Is.EqualTo("0"), "RestartPreventExitStatus=78 stops a restart loop");
         Assert.That(await Sandbox.UnitPropertyAsync(Unit, "ActiveState"), Is.EqualTo("failed"));
