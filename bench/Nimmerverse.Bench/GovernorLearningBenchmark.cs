@@ -68,9 +68,13 @@ internal static class GovernorLearningBenchmark
     /// <param name="TrainingLifetime">Newcomers in the training village of <c>learned-trained</c> alone (null: as measured, <paramref name="Lifetime"/>): brains of every age side by side, where a homogeneous village shows the governor one age at a time.</param>
     /// <param name="MaturedUnder">The policy a matured village learns under (a policy as measured: <c>learned</c>, its governor then trained in it and handed on, or a baseline such as <c>fixed:20</c>, which hands on no governor).</param>
     /// <param name="FirstSeed">The first seed (a run of more seeds can be continued where it stopped).</param>
-    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null, double? Discount = null, TimeSpan? TrainingLifetime = null, string MaturedUnder = GovernorSettings.Learned, int FirstSeed = 1)
+    /// <param name="LifeforceWeight">What a point of lifeforce is worth in the objective: <c>Governor:LifeforceWeight</c> (null: the default), in every village and in the score.</param>
+    public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null, double? Discount = null, TimeSpan? TrainingLifetime = null, string MaturedUnder = GovernorSettings.Learned, int FirstSeed = 1, double? LifeforceWeight = null)
     {
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>matured-under=POLICY</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, <c>discount=G</c>, <c>train-lifetime=SECONDS</c>, <c>first-seed=N</c>, comma-separated.</summary>
+        /// <summary>The objective's weight of lifeforce as the villages run and are scored.</summary>
+        public double Weight => LifeforceWeight ?? GovernorObjective.DefaultLifeforceWeight;
+
+        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>matured-under=POLICY</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, <c>discount=G</c>, <c>train-lifetime=SECONDS</c>, <c>first-seed=N</c>, <c>lifeforce-weight=W</c>, comma-separated.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
@@ -92,7 +96,8 @@ internal static class GovernorLearningBenchmark
                     "discount" => scenario with { Discount = double.Parse(value, CultureInfo.InvariantCulture) },
                     "train-lifetime" => scenario with { TrainingLifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
                     "first-seed" => scenario with { FirstSeed = int.Parse(value, CultureInfo.InvariantCulture) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, matured-under=POLICY, trained=SECONDS, max-level=N, learning-rate=R, discount=G, train-lifetime=SECONDS, first-seed=N)"),
+                    "lifeforce-weight" => scenario with { LifeforceWeight = double.Parse(value, CultureInfo.InvariantCulture) },
+                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, matured-under=POLICY, trained=SECONDS, max-level=N, learning-rate=R, discount=G, train-lifetime=SECONDS, first-seed=N, lifeforce-weight=W)"),
                 };
             }
 
@@ -112,7 +117,7 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds {scenario.FirstSeed}..{scenario.FirstSeed + scenario.Seeds - 1}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}{(scenario.LifeforceWeight is { } weight ? $", a point of lifeforce worth {weight} of a level" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds {scenario.FirstSeed}..{scenario.FirstSeed + scenario.Seeds - 1}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
@@ -240,7 +245,7 @@ internal static class GovernorLearningBenchmark
             await PrintWhatItDecidedAsync(postgres, database);
         }
 
-        return Score(policy, seed, inWindow);
+        return Score(policy, seed, inWindow, scenario.Weight);
     }
 
     /// <summary>
@@ -353,6 +358,7 @@ internal static class GovernorLearningBenchmark
             .. Optional("NIMMERVERSE_WORLD__MAXLEVEL", scenario.MaxLevel),
             .. Optional("NIMMERVERSE_GOVERNOR__LEARNINGRATE", scenario.LearningRate),
             .. Optional("NIMMERVERSE_GOVERNOR__DISCOUNT", scenario.Discount),
+            .. Optional("NIMMERVERSE_GOVERNOR__LIFEFORCEWEIGHT", scenario.LifeforceWeight),
         ];
         var environment = SupervisorEnvironment.Local(nats.Url, ConnectionTo(postgres, database), [.. cortex, .. knobs,
             ("NIMMERVERSE_LOGGING__TARGET", "console"),
@@ -450,14 +456,14 @@ internal static class GovernorLearningBenchmark
 
     /// <summary>
     /// Sums, per NPC, what each state added to the one before it (in the order they arrived): progress
-    /// and CPU by the objective's own measure. A pair across a new brain process (its tick or CPU counter
-    /// went back: a restart, a newcomer) measures nothing.
+    /// and CPU by the objective's own measure (a point of lifeforce worth <paramref name="lifeforceWeight"/>).
+    /// A pair across a new brain process (its tick or CPU counter went back: a restart, a newcomer) measures nothing.
     /// </summary>
-    private static Run Score(string policy, int seed, IReadOnlyList<NpcStateBody> inWindow)
+    private static Run Score(string policy, int seed, IReadOnlyList<NpcStateBody> inWindow, double lifeforceWeight)
     {
         double progress = 0, cpuSeconds = 0;
         var levels = 0;
-        var (byKind, byQuiz) = (KindAccounts.ByActivity(), KindAccounts.ByQuiz());
+        var (byKind, byQuiz) = (KindAccounts.ByActivity(lifeforceWeight), KindAccounts.ByQuiz(lifeforceWeight));
         foreach (var npc in inWindow.GroupBy(s => s.NpcId))
         {
             var ordered = npc.ToList();
@@ -468,7 +474,7 @@ internal static class GovernorLearningBenchmark
                     continue;
                 }
 
-                var epoch = GovernorObjective.Of(ordered[i - 1], ordered[i], 0);
+                var epoch = GovernorObjective.Of(ordered[i - 1], ordered[i], 0, lifeforceWeight);
                 (progress, cpuSeconds) = (progress + epoch.Progress, cpuSeconds + epoch.Cost);
                 byKind.Add(ordered[i - 1], ordered[i]);
                 byQuiz.Add(ordered[i - 1], ordered[i]);

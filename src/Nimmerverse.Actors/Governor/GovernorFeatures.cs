@@ -39,9 +39,10 @@ public static class GovernorFeatures
     /// <summary>
     /// Builds the features of the NPCs in <paramref name="present"/> (their last allocations in
     /// <paramref name="previous"/>, if any) and the yield of the epoch that ended now. Afterwards
-    /// each observation's state is remembered as the epoch's, for the next differences.
+    /// each observation's state is remembered as the epoch's, for the next differences. A point of
+    /// lifeforce counts <paramref name="lifeforceWeight"/> of a level in the yield.
     /// </summary>
-    public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now, int cortexQueueDepth = 0)
+    public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now, int cortexQueueDepth = 0, double lifeforceWeight = GovernorObjective.DefaultLifeforceWeight)
     {
         var features = new float[present.Count][];
         var yields = new Dictionary<int, NpcYield>();
@@ -91,7 +92,7 @@ public static class GovernorFeatures
 
             if (before is not null)
             {
-                yields[npcId] = GovernorObjective.Of(before, s, o.Cortex.QueueMs + o.Cortex.LatencyMs);
+                yields[npcId] = GovernorObjective.Of(before, s, o.Cortex.QueueMs + o.Cortex.LatencyMs, lifeforceWeight);
             }
 
             (o.AtLastEpoch, o.LastEpochAt, o.Cortex) = (s, now, default);

@@ -8,14 +8,14 @@ namespace Nimmerverse.Actors.Governor;
 /// while it has few errands behind it), so a
 /// level gained counts as much as going from never to always reaching its goals; its progress over
 /// an epoch is the skill it gained and, a little, the lifeforce it gained net (its goals against its
-/// moves and the cortex's answers it paid for). What it spent is its CPU-seconds and, priced in
+/// moves and the cortex's answers it paid for; how little is <c>Governor:LifeforceWeight</c>). What it spent is its CPU-seconds and, priced in
 /// CPU-seconds, the time it waited for the cortex. Why, and how the learner uses it, is in
 /// docs/learning.md.
 /// </summary>
 public static class GovernorObjective
 {
-    /// <summary>Progress per point of lifeforce gained net: a goal (1 point) is worth a thousandth of a level.</summary>
-    public const double LifeforceWeight = 0.001;
+    /// <summary>Progress per point of lifeforce gained net, unless <c>Governor:LifeforceWeight</c> says otherwise: a goal (1 point) is worth a thousandth of a level.</summary>
+    public const double DefaultLifeforceWeight = 0.001;
 
     /// <summary>CPU-seconds charged per second an NPC waited for the cortex (in its queue and in the call).</summary>
     public const double CortexWaitCost = 0.01;
@@ -40,9 +40,9 @@ public static class GovernorObjective
         return state.Level + (((state.SuccessRate * errands) + (PriorSuccess * PriorErrands)) / (errands + PriorErrands));
     }
 
-    /// <summary>One NPC's epoch, between two states of the same brain process.</summary>
-    public static NpcYield Of(NpcStateBody before, NpcStateBody now, double cortexWaitMs) => new(
-        Skill(now) - Skill(before) + (LifeforceWeight * (now.Lifeforce - before.Lifeforce)),
+    /// <summary>One NPC's epoch, between two states of the same brain process, a point of lifeforce worth <paramref name="lifeforceWeight"/> of a level.</summary>
+    public static NpcYield Of(NpcStateBody before, NpcStateBody now, double cortexWaitMs, double lifeforceWeight) => new(
+        Skill(now) - Skill(before) + (lifeforceWeight * (now.Lifeforce - before.Lifeforce)),
         (Math.Max(now.CpuMs - before.CpuMs, 0) / 1000) + (CortexWaitCost * Math.Max(cortexWaitMs, 0) / 1000));
 }
 

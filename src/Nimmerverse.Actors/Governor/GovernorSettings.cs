@@ -49,6 +49,13 @@ public sealed record GovernorSettings : IOptionsSection
     /// </summary>
     public double Discount { get; init; } = LearnedPolicy.DefaultDiscount;
 
+    /// <summary>
+    /// What a point of lifeforce gained net is worth in the objective, in levels (<see cref="GovernorObjective"/>).
+    /// Default <see cref="GovernorObjective.DefaultLifeforceWeight"/>: a goal is worth a thousandth of a level, so a
+    /// brain that has learnt all it can is still worth its CPU for the lifeforce it earns. 0 values learning alone.
+    /// </summary>
+    public double LifeforceWeight { get; init; } = GovernorObjective.DefaultLifeforceWeight;
+
     /// <summary>Seeds the network and its exploration. Default 1.</summary>
     public int Seed { get; init; } = 1;
 
@@ -109,6 +116,11 @@ public sealed record GovernorSettings : IOptionsSection
         if (!double.IsFinite(Discount) || Discount is < 0 or >= 1)
         {
             problems.Add("Discount", $"{Discount} is outside [0, 1)");
+        }
+
+        if (!double.IsFinite(LifeforceWeight) || LifeforceWeight < 0)
+        {
+            problems.Add("LifeforceWeight", $"{LifeforceWeight} must not be negative");
         }
 
         if (CheckpointEvery < 1)

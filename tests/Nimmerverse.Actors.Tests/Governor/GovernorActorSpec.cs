@@ -58,11 +58,12 @@ public sealed class GovernorActorSpec : AkkaSpec
         _trails = new Trails();
     }
 
-    private IActorRef Governor(IGovernorPolicy policy, double budget = 100) => Governor(() => policy, budget);
+    private IActorRef Governor(IGovernorPolicy policy, double budget = 100, double lifeforceWeight = GovernorObjective.DefaultLifeforceWeight) =>
+        Governor(() => policy, budget, lifeforceWeight: lifeforceWeight);
 
-    private IActorRef Governor(Func<IGovernorPolicy> newPolicy, double budget = 100, Func<string, ICanTell?>? npcHostOf = null) =>
+    private IActorRef Governor(Func<IGovernorPolicy> newPolicy, double budget = 100, Func<string, ICanTell?>? npcHostOf = null, double lifeforceWeight = GovernorObjective.DefaultLifeforceWeight) =>
         Sys.ActorOf(GovernorActor.Props(
-            AllocationPlannerTests.Settings(budget) with { Epoch = TimeSpan.FromHours(1) }, // epochs run when the test says
+            AllocationPlannerTests.Settings(budget) with { Epoch = TimeSpan.FromHours(1), LifeforceWeight = lifeforceWeight }, // epochs run when the test says
             AllocationPlannerTests.Village, _bridge.Ref, Dev, newPolicy, _trails, npcHostOf ?? (host => host == "theia" ? _npcHost.Ref : null), "theia", _clock));
 
     private static Inbound<NpcStateBody> State(int npcId, double cpuMs = 0, double rewardRate = 0.1, double tickRate = 5, double measured = 5, int level = 0, double success = 0.5, double lifeforce = 50) =>
@@ -238,12 +239,13 @@ public sealed class GovernorActorSpec : AkkaSpec
     /// <summary>
     /// NPC 1 over two epochs a second apart: 1 s of CPU so far, then 0.25 CPU-s more, its success
     /// rate from 0.5 to <paramref name="successThen"/>, its lifeforce from 50 to 60, at
-    /// <paramref name="levelThen"/>. Returns the policy that learnt.
+    /// <paramref name="levelThen"/>, under <c>Governor:LifeforceWeight</c> <paramref name="lifeforceWeight"/>.
+    /// Returns the policy that learnt.
     /// </summary>
-    private WantingPolicy TwoEpochsOfNpc1(int levelThen = 0, double successThen = 0.6)
+    private WantingPolicy TwoEpochsOfNpc1(int levelThen = 0, double successThen = 0.6, double lifeforceWeight = GovernorObjective.DefaultLifeforceWeight)
     {
         var policy = new WantingPolicy(id => new NpcAllocation(id, 5, 25, false, 5));
-        var governor = Governor(policy);
+        var governor = Governor(policy, lifeforceWeight: lifeforceWeight);
         governor.Tell(State(1, cpuMs: 1000), TestActor);
         governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
         StatusOf(governor); // the epoch has run before the clock moves
@@ -263,7 +265,7 @@ public sealed class GovernorActorSpec : AkkaSpec
         // The first epoch had no decision before it to learn about; the second teaches the first's.
         var outcome = policy.Outcomes.Single();
         // Success 0.5 -> 0.6 over its 3 errands (shrunk toward a random walk's), lifeforce 50 -> 60.
-        var progress = (0.1 * 3 / (3 + GovernorObjective.PriorErrands)) + (10 * GovernorObjective.LifeforceWeight);
+        var progress = (0.1 * 3 / (3 + GovernorObjective.PriorErrands)) + (10 * GovernorObjective.DefaultLifeforceWeight);
         Assert.That(outcome.Npcs[1], Is.EqualTo(new NpcYield(progress, 0.25)).Using<NpcYield>((a, b) => Math.Abs(a.Progress - b.Progress) < 1e-9 && Math.Abs(a.Cost - b.Cost) < 1e-9), "the NPC's own");
         Assert.That(outcome.Ratio, Is.EqualTo(progress / 0.25).Within(1e-9), "and the village's, the only NPC");
         Assert.That(policy.Learnt.Single().Allocations, Is.EqualTo(new[] { new NpcAllocation(1, 5, 25, false, 5) }), "the lesson is about the first epoch's decision");
@@ -274,7 +276,19 @@ public sealed class GovernorActorSpec : AkkaSpec
     {
         var policy = TwoEpochsOfNpc1(levelThen: 1, successThen: 0.1); // the village levelled up; the new level is harder
 
-        Assert.That(policy.Outcomes.Single().Npcs[1].Progress, Is.EqualTo(1 + ((0.1 - 0.5) * 3 / (3 + GovernorObjective.PriorErrands)) + (10 * GovernorObjective.LifeforceWeight)).Within(1e-9));
+        Assert.That(policy.Outcomes.Single().Npcs[1].Progress, Is.EqualTo(1 + ((0.1 - 0.5) * 3 / (3 + GovernorObjective.PriorErrands)) + (10 * GovernorObjective.DefaultLifeforceWeight)).Within(1e-9));
+    }
+
+    [Test]
+    public void The_lifeforce_an_npc_gained_counts_as_much_as_the_configured_weight_says()
+    {
+        var skill = 0.1 * 3 / (3 + GovernorObjective.PriorErrands);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(TwoEpochsOfNpc1(lifeforceWeight: 0).Outcomes.Single().Npcs[1].Progress, Is.EqualTo(skill).Within(1e-9), "at 0, learning alone");
+            Assert.That(TwoEpochsOfNpc1(lifeforceWeight: 0.01).Outcomes.Single().Npcs[1].Progress, Is.EqualTo(skill + (10 * 0.01)).Within(1e-9), "10 LF gained at a hundredth of a level each");
+        });
     }
 
     [Test]

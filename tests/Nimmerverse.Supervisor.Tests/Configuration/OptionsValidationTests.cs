@@ -63,6 +63,7 @@ public sealed class OptionsValidationTests
         yield return Case("NIMMERVERSE_NERVES__EXPLORATION__MOVECOST", "-1", "Nimmerverse:Nerves:Exploration:MoveCost");
         yield return Case("NIMMERVERSE_GOVERNOR__DISCOUNT", "1", "Nimmerverse:Governor:Discount");
         yield return Case("NIMMERVERSE_GOVERNOR__LEARNINGRATE", "0", "Nimmerverse:Governor:LearningRate");
+        yield return Case("NIMMERVERSE_GOVERNOR__LIFEFORCEWEIGHT", "-0.001", "Nimmerverse:Governor:LifeforceWeight");
         yield return Case("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:01", "Nimmerverse:Npc:LeaseTimeout");
         yield return Case("NIMMERVERSE_NPC__LEASETIMEOUT", "00:00:30", "Nimmerverse:Npc:LeaseTimeout"); // longer than Akka:StableAfter
         yield return Case("NIMMERVERSE_NATS__STREAMREPLICAS", "7", "Nimmerverse:Nats:StreamReplicas");
