@@ -61,7 +61,7 @@ internal static class GovernorLearningBenchmark
     /// <param name="HostBudgetPercent">A tight CPU budget: <c>Governor:HostCpuBudgetPercent</c> (null: the default).</param>
     /// <param name="Bursts">Bursts of waves this far apart (zero: none): each opens five new gates at once, whose assessments the boundary asks of the same cortex.</param>
     /// <param name="Matured">How long each seed's village learns under the learned governor (newcomers and bursts off) before its policies start from copies of it (zero: every run starts a fresh village).</param>
-    /// <param name="Trained">How long the training village of <c>learned-trained</c> learns (the same scenario, seed <see cref="TrainingSeed"/>, the configured 5 Hz start).</param>
+    /// <param name="Trained">How long the training village of <c>learned-trained</c> learns (the same scenario, seed <see cref="TrainingSeed"/>; matured first when the scenario is).</param>
     /// <param name="MaxLevel">A capped curriculum: <c>World:MaxLevel</c> (null: the default), so that brains which have learnt its last level stop gaining.</param>
     /// <param name="LearningRate">The learned governor's step size: <c>Governor:LearningRate</c> (null: the default), in every village it runs.</param>
     /// <param name="Discount">The learned governor's γ: <c>Governor:Discount</c> (null: the default), in every village it runs.</param>
@@ -291,9 +291,11 @@ internal static class GovernorLearningBenchmark
     }
 
     /// <summary>
-    /// The training village of <c>learned-trained</c>: a fresh village of <see cref="TrainingSeed"/> under
-    /// the learned governor, untrained and started at the configured 5 Hz, for the scenario's training time
-    /// (its newcomers, bursts and cortex as measured): the governor's last checkpoint, and how its rate went.
+    /// The training village of <c>learned-trained</c>: a village of <see cref="TrainingSeed"/> under the learned
+    /// governor for the scenario's training time (its newcomers, bursts and cortex as measured): the governor's
+    /// last checkpoint, and how its rate went. With a matured scenario the village first matures as the measured
+    /// ones do, so that the governor learns beside brains of every age, and it starts untrained at the maturing
+    /// rate (or goes on from the maturing governor); else it is fresh and starts untrained at the configured 5 Hz.
     /// </summary>
     private static async Task<(long Epoch, byte[] Weights)> TrainAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario)
     {
@@ -302,8 +304,9 @@ internal static class GovernorLearningBenchmark
             throw new ArgumentException($"{LearnedTrained} needs the knob trained=SECONDS");
         }
 
-        var database = await CreateDatabaseAsync(postgres, null);
-        await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = scenario.TrainingLifetime ?? scenario.Lifetime }, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained);
+        var matured = scenario.Matured > TimeSpan.Zero;
+        var database = await CreateDatabaseAsync(postgres, matured ? await MatureAsync(nats, postgres, nyx, scenario, TrainingSeed) : null);
+        await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = scenario.TrainingLifetime ?? scenario.Lifetime }, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained, matured ? MaturingRateHz : 5);
         await using var source = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
         await using var command = source.CreateCommand($"""
             select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60) as minute, avg(tick_rate_hz),
