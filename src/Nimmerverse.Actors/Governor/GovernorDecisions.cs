@@ -64,7 +64,7 @@ public sealed class GovernorDecisions(GovernorSettings settings, int citizens, I
             _allocations.Remove(absent);
         }
 
-        var view = GovernorFeatures.Build(present, _allocations, settings.HostCpuBudgetPercent, now, Observations.CortexQueueDepth, settings.LifeforceWeight);
+        var view = GovernorFeatures.Build(present, _allocations, settings.HostCpuBudgetPercent, now, settings.LifeforceWeight, Observations.CortexQueueDepth);
         if (_awaitingReward is { } rewarded)
         {
             _lesson?.Decision.Dispose(); // never learnt from: Learn was not called after the last epoch

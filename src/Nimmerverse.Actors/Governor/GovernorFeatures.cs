@@ -42,7 +42,7 @@ public static class GovernorFeatures
     /// each observation's state is remembered as the epoch's, for the next differences. A point of
     /// lifeforce counts <paramref name="lifeforceWeight"/> of a level in the yield.
     /// </summary>
-    public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now, int cortexQueueDepth = 0, double lifeforceWeight = GovernorObjective.DefaultLifeforceWeight)
+    public static Epoch Build(IReadOnlyList<(int NpcId, NpcObservations.Observation Observation)> present, IReadOnlyDictionary<int, NpcAllocation> previous, double hostBudgetPercent, DateTimeOffset now, double lifeforceWeight, int cortexQueueDepth = 0)
     {
         var features = new float[present.Count][];
         var yields = new Dictionary<int, NpcYield>();

@@ -120,7 +120,7 @@ public sealed record GovernorSettings : IOptionsSection
 
         if (!double.IsFinite(LifeforceWeight) || LifeforceWeight < 0)
         {
-            problems.Add("LifeforceWeight", $"{LifeforceWeight} must not be negative");
+            problems.Add("LifeforceWeight", $"{LifeforceWeight} must be a finite number, 0 or more");
         }
 
         if (CheckpointEvery < 1)

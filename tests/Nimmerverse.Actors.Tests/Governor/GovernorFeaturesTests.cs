@@ -27,7 +27,7 @@ public sealed class GovernorFeaturesTests
         observations.CortexCall(7, 500, 100, 1); // an NPC not seen: nothing to add it to
 
         var present = observations.Present(Start, TimeSpan.FromSeconds(5));
-        var epoch = GovernorFeatures.Build(present, new Dictionary<int, NpcAllocation>(), 150, Start, cortexQueueDepth: 8);
+        var epoch = GovernorFeatures.Build(present, new Dictionary<int, NpcAllocation>(), 150, Start, GovernorObjective.DefaultLifeforceWeight, cortexQueueDepth: 8);
         Assert.Multiple(() =>
         {
             Assert.That(epoch.Features[0][CortexQueue], Is.EqualTo((float)Math.Tanh(2000 / GovernorFeatures.CortexWaitScaleMs)).Within(1e-6), "the mean queue wait of its two calls");
@@ -37,7 +37,7 @@ public sealed class GovernorFeaturesTests
             Assert.That(epoch.Features.Select(f => f.Length), Is.All.EqualTo(GovernorFeatures.Count));
         });
 
-        var next = GovernorFeatures.Build(observations.Present(Start.AddSeconds(1), TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start.AddSeconds(1));
+        var next = GovernorFeatures.Build(observations.Present(Start.AddSeconds(1), TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start.AddSeconds(1), GovernorObjective.DefaultLifeforceWeight);
         Assert.That(next.Features[0][CortexQueue], Is.Zero, "counted once, for the epoch it happened in");
     }
 
@@ -50,7 +50,7 @@ public sealed class GovernorFeaturesTests
         observations.Accept(State(3), Start); // a brain older than the field
         observations.Accept(State(4) with { Role = "colossal" }, Start);
 
-        var epoch = GovernorFeatures.Build(observations.Present(Start, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start);
+        var epoch = GovernorFeatures.Build(observations.Present(Start, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start, GovernorObjective.DefaultLifeforceWeight);
 
         Assert.That(epoch.Features.Select(f => f[GovernorFeatures.RoleAt..GovernorFeatures.QuizAt]), Is.EqualTo(new[]
         {
@@ -67,7 +67,7 @@ public sealed class GovernorFeaturesTests
         observations.Accept(State(3), Start); // no round yet at this level, or a brain older than the field
         observations.Accept(State(4) with { QuizPassed = true }, Start);
 
-        var epoch = GovernorFeatures.Build(observations.Present(Start, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start);
+        var epoch = GovernorFeatures.Build(observations.Present(Start, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start, GovernorObjective.DefaultLifeforceWeight);
 
         Assert.That(epoch.Features.Select(f => f[GovernorFeatures.QuizAt..]), Is.EqualTo(new[]
         {
