@@ -31,7 +31,8 @@ namespace Nimmerverse.Bench;
 /// seed's <c>progress-share</c> run, which must come before it: <c>trails export</c>, then
 /// <c>trails warm-start</c>), <c>learned-trained</c> (the learned governor's checkpoint alone, from a
 /// village of seed <see cref="TrainingSeed"/> that learnt under it for the <c>trained</c> knob's time, started at the daemon's
-/// default rate: trained on one village, tested on others), <c>progress-share</c>, <c>quiz-first</c>, <c>open-gates</c>
+/// default rate: trained on one village, tested on others), <c>class-bandit</c> (the bandit per class of NPC, learning
+/// online; it goes on from a matured village's bandit when the village matured under it), <c>progress-share</c>, <c>quiz-first</c>, <c>open-gates</c>
 /// and <c>fixed:HZ</c> (equal-share at that rate: the grid searched in hindsight); a baseline given as <c>POLICY:HZ</c> steers around that
 /// rate (else 5 Hz, the daemon's default). Printed: every run, then per policy the mean over
 /// seeds, and every other policy's ratio to the best baseline and its difference from it, each with a
@@ -66,7 +67,7 @@ internal static class GovernorLearningBenchmark
     /// <param name="LearningRate">The learned governor's step size: <c>Governor:LearningRate</c> (null: the default), in every village it runs.</param>
     /// <param name="Discount">The learned governor's γ: <c>Governor:Discount</c> (null: the default), in every village it runs.</param>
     /// <param name="TrainingLifetime">Newcomers in the training village of <c>learned-trained</c> alone (null: as measured, <paramref name="Lifetime"/>): brains of every age side by side, where a homogeneous village shows the governor one age at a time.</param>
-    /// <param name="MaturedUnder">The policy a matured village learns under (a policy as measured: <c>learned</c>, its governor then trained in it and handed on, or a baseline such as <c>fixed:20</c>, which hands on no governor).</param>
+    /// <param name="MaturedUnder">The policy a matured village learns under (a policy as measured: <c>learned</c> or <c>class-bandit</c>, trained in it and handed on to the same policy, or a baseline such as <c>fixed:20</c>, which hands on nothing).</param>
     /// <param name="FirstSeed">The first seed (a run of more seeds can be continued where it stopped).</param>
     /// <param name="LifeforceWeight">What a point of lifeforce is worth in the objective: <c>Governor:LifeforceWeight</c> (null: the default), in every village and in the score.</param>
     public sealed record Scenario(int Population, string Roles, TimeSpan WarmUp, TimeSpan Window, int Seeds, IReadOnlyList<string> Policies, bool FiniteCortex = false, TimeSpan Lifetime = default, double? HostBudgetPercent = null, TimeSpan Bursts = default, TimeSpan Matured = default, TimeSpan Trained = default, int? MaxLevel = null, double? LearningRate = null, double? Discount = null, TimeSpan? TrainingLifetime = null, string MaturedUnder = GovernorSettings.Learned, int FirstSeed = 1, double? LifeforceWeight = null)
@@ -148,7 +149,7 @@ internal static class GovernorLearningBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{policy,-14} | {mean,34:F4} | ±{half:F4}"));
         }
 
-        var baselines = policies.Where(p => !p.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal)).ToList();
+        var baselines = policies.Where(p => !Learns(p)).ToList();
         if (baselines.Count == 0)
         {
             return;
@@ -240,10 +241,12 @@ internal static class GovernorLearningBenchmark
             Console.WriteLine($"  the NPCs and the cortex over the window: {await CortexAccount.ReadAsync(trails, inWindow, from, to)}");
         }
 
-        if (policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal))
+        if (Learns(policy))
         {
-            await PrintWhatItDecidedAsync(postgres, database);
+            await PrintWhatItDecidedAsync(postgres, database, GovernorPolicyOf(policy));
         }
+
+        await PrintEpochsAsync(postgres, database, from, to);
 
         return Score(policy, seed, inWindow, scenario.Weight);
     }
@@ -262,9 +265,9 @@ internal static class GovernorLearningBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  seed {seed}: matured for {scenario.Matured.TotalSeconds:F0} s: level {(last.Count == 0 ? 0 : last.Max(s => s.Level))}, success by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.SuccessRate:P0}"))}, epsilon by NPC {string.Join(" ", last.OrderBy(s => s.NpcId).Select(s => $"{s.Epsilon:F2}"))}"));
         Console.WriteLine($"  seed {seed}: the quiz after maturing: {await QuizStandingsAsync(postgres, database)}");
-        if (scenario.MaturedUnder == GovernorSettings.Learned)
+        if (Learns(scenario.MaturedUnder))
         {
-            await PrintWhatItDecidedAsync(postgres, database);
+            await PrintWhatItDecidedAsync(postgres, database, GovernorPolicyOf(scenario.MaturedUnder));
         }
         return database;
     }
@@ -324,7 +327,7 @@ internal static class GovernorLearningBenchmark
         }
 
         Console.WriteLine($"  trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}: by minute, its mean tick rate in Hz (the world's level, the mean success): {string.Join(" ", minutes)}");
-        await PrintWhatItDecidedAsync(postgres, database);
+        await PrintWhatItDecidedAsync(postgres, database, GovernorSettings.Learned);
         return await new PostgresGovernorCheckpoints(source).LatestAsync(GovernorSettings.Learned, CancellationToken.None)
             ?? throw new InvalidOperationException("the training village left no governor checkpoint");
     }
@@ -374,7 +377,7 @@ internal static class GovernorLearningBenchmark
             ("NIMMERVERSE_NPC__BRAINPATH", RepositoryPaths.BrainExecutable),
             ("NIMMERVERSE_NPC__BACKEND", "none"),
             ("NIMMERVERSE_NPC__TICKRATEHZ", rate ?? startRateHz.ToString(CultureInfo.InvariantCulture)),
-            ("NIMMERVERSE_GOVERNOR__POLICY", name == "fixed" ? GovernorSettings.EqualShare : name.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : name),
+            ("NIMMERVERSE_GOVERNOR__POLICY", name == "fixed" ? GovernorSettings.EqualShare : GovernorPolicyOf(name)),
             ("NIMMERVERSE_GOVERNOR__SEED", seed.ToString(CultureInfo.InvariantCulture)),
             // Its weights every 10 epochs rather than 60: a matured village hands on all but the last few.
             ("NIMMERVERSE_GOVERNOR__CHECKPOINTEVERY", "10"),
@@ -428,33 +431,69 @@ internal static class GovernorLearningBenchmark
         }
     }
 
+    /// <summary>Whether a measured policy learns (the learned governor in any of its starts, the bandit): it is no baseline.</summary>
+    private static bool Learns(string policy) => policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) || policy == GovernorSettings.ClassBandit;
+
+    /// <summary>The daemon's policy a measured one runs (<c>learned-warm</c> and <c>learned-trained</c> are the learned one, started otherwise).</summary>
+    private static string GovernorPolicyOf(string policy) => policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : policy;
+
     /// <summary>
-    /// What the learned governor did differently per kind of NPC over its last 60 seconds (by time: a
-    /// matured village's copy holds the maturing governor's epochs too, counted from 0), from its own
-    /// decision trails: by role (the features' one-hot), and by whether the NPC still mostly explores
-    /// (epsilon above 0.5: a newcomer) or else how often it reached its goal.
+    /// What a learning governor (<paramref name="policy"/>, as its trails name it) did differently per kind of NPC
+    /// over its last 60 seconds (by time: a matured village's copy holds the maturing governor's epochs too,
+    /// counted from 0), from its own decision trails: by role (the features' one-hot), by whether the NPC still
+    /// mostly explores (epsilon above 0.5: a newcomer) or else how often it reached its goal, and by its quiz.
     /// </summary>
-    private static async Task PrintWhatItDecidedAsync(PrivatePostgres postgres, string database)
+    private static async Task PrintWhatItDecidedAsync(PrivatePostgres postgres, string database, string policy)
     {
         await using var dataSource = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
         var role = GovernorFeatures.RoleAt + 1; // PostgreSQL arrays count from 1
         await using var command = dataSource.CreateCommand($"""
             select case when inputs[{role}] = 1 then 'small' when inputs[{role + 1}] = 1 then 'medium' when inputs[{role + 2}] = 1 then 'large' else '?' end,
                    case when inputs[9] > 0.5 then 'exploring' when inputs[6] < 0.5 then 'success < 50 %' else 'success >= 50 %' end,
+                   case when inputs[{GovernorFeatures.QuizAt + 1}] > 0.5 then 'passed' when inputs[{GovernorFeatures.QuizAt + 1}] < -0.5 then 'failed' else 'no round' end,
                    avg(tick_rate_hz), avg(case when gate_open then 1.0 else 0.0 end), count(*)
             from decision_trails
-            where policy = '{GovernorSettings.Learned}'
-              and decided_at > (select max(decided_at) - interval '60 seconds' from decision_trails where policy = '{GovernorSettings.Learned}')
-            group by 1, 2 order by 1, 2
+            where policy = '{policy}'
+              and decided_at > (select max(decided_at) - interval '60 seconds' from decision_trails where policy = '{policy}')
+            group by 1, 2, 3 order by 1, 2, 3
             """);
         await using var reader = await command.ExecuteReaderAsync();
         var lines = new List<string>();
         while (await reader.ReadAsync())
         {
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetString(0)}, {reader.GetString(1)}: {reader.GetDouble(2):F1} Hz, gate open {reader.GetDecimal(3):P0} ({reader.GetInt64(4)} decisions)"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetString(0)}, {reader.GetString(1)}, {reader.GetString(2)}: {reader.GetDouble(3):F1} Hz, gate open {reader.GetDecimal(4):P0} ({reader.GetInt64(5)} decisions)"));
         }
 
         Console.WriteLine($"  its trails, last 60 s: {string.Join("; ", lines)}");
+    }
+
+    /// <summary>
+    /// What one NPC's epoch yielded over the window, as the governor measured it and a learner is rewarded with
+    /// (its trails: each decision with what its NPC's epoch before yielded), per quiz standing: the mean progress,
+    /// its spread from epoch to epoch, and the mean CPU-seconds. What a learner must tell from noise is the
+    /// difference an allocation makes to the mean, against that spread.
+    /// </summary>
+    private static async Task PrintEpochsAsync(PrivatePostgres postgres, string database, DateTimeOffset from, DateTimeOffset to)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+        var quiz = GovernorFeatures.QuizAt + 1; // PostgreSQL arrays count from 1
+        await using var command = dataSource.CreateCommand($"""
+            select case when inputs[{quiz}] > 0.5 then 'passed' when inputs[{quiz}] < -0.5 then 'failed' else 'no round' end,
+                   avg(progress), coalesce(stddev(progress), 0), avg(cost), count(*)
+            from decision_trails
+            where decided_at >= $1 and decided_at < $2 and progress is not null
+            group by 1 order by 1
+            """);
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(to);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetString(0)}: progress {reader.GetDouble(1):F5} ± {reader.GetDouble(2):F5}, {reader.GetDouble(3):F4} CPU-s ({reader.GetInt64(4)} epochs)"));
+        }
+
+        Console.WriteLine($"  an NPC's epoch by its quiz, over the window (mean progress ± its spread, mean CPU): {string.Join("; ", lines)}");
     }
 
     /// <summary>

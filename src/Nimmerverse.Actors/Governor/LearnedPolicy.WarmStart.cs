@@ -26,7 +26,7 @@ public sealed partial class LearnedPolicy
             return 0;
         }
 
-        _village = (all.Average(s => s.Outcome.Progress), cost / all.Count);
+        _price.Start(all.Average(s => s.Outcome.Progress), cost / all.Count);
         var price = Price;
         _rewardScale = Math.Max(all.Average(s => Math.Abs(s.Outcome.Progress - (price * s.Outcome.Cost))), 1e-9);
         var credited = new List<DelayedCredit.Credited>();

@@ -13,8 +13,7 @@ namespace Nimmerverse.Actors.Governor;
 /// coin of its probability). The critic estimates what following the actor is worth from an
 /// NPC's features.
 /// Each NPC's reward for an epoch is its progress less its cost at the village's price
-/// (<see cref="Price"/>: the village's progress per CPU-second, so that what beats the village's
-/// own average is worth doing, Dinkelbach's way to a ratio), and a decision is credited with the
+/// (<see cref="VillagePrice"/>), and a decision is credited with the
 /// rewards of the <see cref="DelayedCredit.Horizon"/> epochs after it (<see cref="DelayedCredit"/>).
 /// The reasons are in docs/learning.md.
 /// </summary>
@@ -36,8 +35,8 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// <summary>Credited decisions a learning step looks at, at most.</summary>
     private const int LearningSample = 256;
 
-    /// <summary>How fast the price and the rewards' scale follow the village (about 50 epochs).</summary>
-    private const double Smoothing = 0.02;
+    /// <summary>How fast the rewards' scale follows the village (about 50 epochs, as the price).</summary>
+    private const double Smoothing = VillagePrice.Smoothing;
 
     /// <summary>How fast the advantages' spread follows the learning steps (about 100 steps).</summary>
     private const double SpreadSmoothing = 0.01;
@@ -64,7 +63,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     private readonly Random _random;
     private readonly List<DelayedCredit.Credited> _credited = [];
     private readonly HeldDraws _held;
-    private (double Progress, double Cost)? _village;
+    private readonly VillagePrice _price = new();
     private double _rewardScale;
     private double _advantageSpread;
 
@@ -90,13 +89,13 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// </param>
     public LearnedPolicy(double exploration, double learningRate, int seed, int horizon = DefaultHorizon, double discount = DefaultDiscount, double lambda = DefaultLambda, int holdEpochs = DefaultHoldEpochs, double? startRateHz = null)
     {
+        _random = new Random(seed);
         // The Gaussian parts (tick rate, quota, priority); the gate's coin is tossed every epoch.
-        _held = new HeldDraws(holdEpochs, () => [(float)(4 * _sigma * Gaussian()), (float)(4 * _sigma * Gaussian()), 0, (float)(4 * _sigma * Gaussian())]);
+        _held = new HeldDraws(holdEpochs, () => [(float)(4 * _sigma * _random.NextGaussian()), (float)(4 * _sigma * _random.NextGaussian()), 0, (float)(4 * _sigma * _random.NextGaussian())]);
         torch.random.manual_seed(seed);
         // Matrices of at most 2,500 x 32: one thread does them faster than a pool that must wake up
         // (measured: the pool's hand-offs were the p99), and the supervisor's actors keep the other core.
         torch.set_num_threads(1);
-        _random = new Random(seed);
         _sigma = exploration;
         _credit = new DelayedCredit(horizon, discount, lambda);
         _creditShape = (horizon, discount, lambda);
@@ -135,12 +134,8 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// <summary>Updates made so far.</summary>
     public long Updates { get; private set; }
 
-    /// <summary>
-    /// What a CPU-second must buy: the village's own progress per CPU-second, smoothed; 0 until an epoch
-    /// has cost something, and never below 0 (a village losing skill, as a fresh or churning one can for a
-    /// while, must not make spending CPU look like a gain).
-    /// </summary>
-    public double Price => _village is { Cost: > 0 } v ? Math.Max(v.Progress / v.Cost, 0) : 0;
+    /// <summary>What a CPU-second must buy (<see cref="VillagePrice"/>).</summary>
+    public double Price => _price.Value;
 
     /// <summary>What a decision leaves for learning: who, what they saw, what was done.</summary>
     private sealed record Memory(int[] Ids, float[][] Inputs, float[][] Actions) : IDisposable
@@ -198,13 +193,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
             return;
         }
 
-        if (outcome.Cost > 0)
-        {
-            _village = _village is { } v
-                ? (v.Progress + (Smoothing * (outcome.Progress - v.Progress)), v.Cost + (Smoothing * (outcome.Cost - v.Cost)))
-                : (outcome.Progress, outcome.Cost);
-        }
-
+        _price.Follow(outcome.Progress, outcome.Cost);
         var price = Price;
         var present = memory.Ids.ToHashSet();
         _credit.Retain(present);
@@ -374,7 +363,4 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
         using var over = (_advantageSpread + 1e-6).ToScalar();
         return (advantage - centre) / over;
     }
-
-    /// <summary>A standard normal draw (Box-Muller).</summary>
-    private double Gaussian() => Math.Sqrt(-2 * Math.Log(1 - _random.NextDouble())) * Math.Cos(2 * Math.PI * _random.NextDouble());
 }

@@ -6,18 +6,15 @@ namespace Nimmerverse.Supervisor.Persistence;
 
 /// <summary>
 /// The governor's weights in <c>governor_checkpoints</c>, each save once by its message id, the last
-/// <see cref="Keep"/> kept. Waits for the schema (<paramref name="startup"/>) before touching it: the
+/// <see cref="Keep"/> kept. Each is stored with the format its policy's weights fit
+/// (<see cref="GovernorSettings.WeightsFormatOf"/>: for the learned one, networks of one shape and input
+/// width); a checkpoint of another format (the one-epoch learner's "torchsharp-governor/in17", say) is left
+/// alone, and the governor learns afresh. Waits for the schema (<paramref name="startup"/>) before touching it: the
 /// governor asks for its weights the moment it starts.
 /// </summary>
 public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource, DatabaseStartup? startup = null) : IGovernorCheckpoints
 {
     public const int Keep = 5;
-    /// <summary>
-    /// Weights fit networks of one shape and input width: a checkpoint of another (the one-epoch
-    /// learner's "torchsharp-governor/in17", or "torchsharp-governor/1" with 15 inputs) is another
-    /// format, left alone, and the governor learns afresh.
-    /// </summary>
-    private static readonly string Format = LearnedPolicy.WeightsFormat;
 
     public async Task SaveAsync(Guid messageId, long epoch, string policy, byte[] weights, CancellationToken cancellationToken)
     {
@@ -27,7 +24,7 @@ public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource, Dat
         insert.Parameters.AddWithValue(messageId);
         insert.Parameters.AddWithValue(epoch);
         insert.Parameters.AddWithValue(policy);
-        insert.Parameters.AddWithValue(Format);
+        insert.Parameters.AddWithValue(GovernorSettings.WeightsFormatOf(policy));
         insert.Parameters.AddWithValue(NpgsqlDbType.Bytea, weights);
         var prune = new NpgsqlBatchCommand("delete from governor_checkpoints where policy = $1 and id < (select min(id) from (select id from governor_checkpoints where policy = $1 order by id desc limit $2) kept)");
         prune.Parameters.AddWithValue(policy);
@@ -42,7 +39,7 @@ public sealed class PostgresGovernorCheckpoints(NpgsqlDataSource dataSource, Dat
         await startup.SchemaReadyAsync(cancellationToken).ConfigureAwait(false);
         await using var command = dataSource.CreateCommand("select epoch, weights from governor_checkpoints where policy = $1 and format = $2 order by id desc limit 1");
         command.Parameters.AddWithValue(policy);
-        command.Parameters.AddWithValue(Format);
+        command.Parameters.AddWithValue(GovernorSettings.WeightsFormatOf(policy));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : null;
     }

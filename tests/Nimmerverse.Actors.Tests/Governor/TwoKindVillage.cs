@@ -30,9 +30,12 @@ public static class TwoKindVillage
     public static float[][] Features(int[] ids) =>
         [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.RoleAt + (Learns(id) ? 0 : 2) ? 1f : f >= GovernorFeatures.RoleAt ? 0f : 0.5f).ToArray())];
 
-    /// <summary>What an NPC yields over an epoch at <paramref name="rateHz"/>, its gain bought by <paramref name="boughtHz"/> some epochs before.</summary>
-    public static NpcYield Yield(int npcId, double rateHz, double boughtHz) =>
-        new(Learns(npcId) ? 0.1 * boughtHz / 20 : 0, 0.05 + (0.1 * rateHz / 20));
+    /// <summary>
+    /// What an NPC yields over an epoch at <paramref name="rateHz"/>, its gain bought by <paramref name="boughtHz"/> some epochs
+    /// before; a converged NPC's ticks cost <paramref name="convergedTickCost"/> of a learning one's.
+    /// </summary>
+    public static NpcYield Yield(int npcId, double rateHz, double boughtHz, double convergedTickCost = 1) =>
+        new(Learns(npcId) ? 0.1 * boughtHz / 20 : 0, 0.05 + ((Learns(npcId) ? 1 : convergedTickCost) * 0.1 * rateHz / 20));
 
     /// <summary>Remembers an NPC's rate this epoch and returns the rate of <paramref name="delay"/> epochs ago, whose gain shows now (0 before that).</summary>
     public static double Bought(Queue<double> past, double rateHz, int delay)
@@ -44,9 +47,12 @@ public static class TwoKindVillage
     /// <summary>
     /// Runs the village of <paramref name="ids"/> under <paramref name="policy"/> for <paramref name="epochs"/>, each
     /// gain <paramref name="delay"/> epochs after the ticks that bought it. Returns the kinds' mean rates over the last 50 epochs.
+    /// A <paramref name="convergedTickCost"/> below 1 makes the converged kind's lesson quieter than the learning kind's
+    /// (<see cref="Yield"/>), as a brain past its round is beside newcomers in a real village.
     /// </summary>
-    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay)
+    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0)
     {
+        var noise = new Random(noiseSeed);
         var features = Features(ids);
         var past = ids.ToDictionary(id => id, _ => new Queue<double>());
         var last = new List<(double Learning, double Converged)>();
@@ -56,7 +62,8 @@ public static class TwoKindVillage
             var yields = new Dictionary<int, NpcYield>();
             foreach (var d in decision.Allocations)
             {
-                yields[d.NpcId] = Yield(d.NpcId, d.TickRateHz, Bought(past[d.NpcId], d.TickRateHz, delay));
+                var y = Yield(d.NpcId, d.TickRateHz, Bought(past[d.NpcId], d.TickRateHz, delay), convergedTickCost);
+                yields[d.NpcId] = y with { Progress = y.Progress + (progressNoise * noise.NextGaussian()) };
             }
 
             policy.Learn(decision, EpochYield.Sum(yields));

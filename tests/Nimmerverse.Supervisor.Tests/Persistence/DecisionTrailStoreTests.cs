@@ -98,4 +98,22 @@ public sealed class DecisionTrailStoreTests : FreshDatabaseTest
         Assert.That(await checkpoints.LatestAsync("equal-share", default), Is.Null);
         Assert.That(await CountAsync("select count(*) from governor_checkpoints"), Is.EqualTo(PostgresGovernorCheckpoints.Keep));
     }
+
+    [Test]
+    public async Task Each_policy_s_weights_are_stored_in_its_own_format_and_another_format_is_left_alone()
+    {
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        var checkpoints = new PostgresGovernorCheckpoints(DataSource);
+        await checkpoints.SaveAsync(Guid.NewGuid(), 60, GovernorSettings.ClassBandit, [4, 5], default);
+        await using (var stale = DataSource.CreateCommand("insert into governor_checkpoints (message_id, epoch, policy, format, weights) values (gen_random_uuid(), 120, $1, 'class-bandit/an-older-shape', '\\x09')"))
+        {
+            stale.Parameters.AddWithValue(GovernorSettings.ClassBandit);
+            await stale.ExecuteNonQueryAsync();
+        }
+
+        await using var format = DataSource.CreateCommand("select format from governor_checkpoints where epoch = 60");
+        Assert.That(await format.ExecuteScalarAsync(), Is.EqualTo(ClassBanditPolicy.WeightsFormat));
+        Assert.That((await checkpoints.LatestAsync(GovernorSettings.ClassBandit, default))?.Weights, Is.EqualTo(new byte[] { 4, 5 }), "the newer row is of a shape this bandit cannot read");
+        Assert.That(await checkpoints.LatestAsync(GovernorSettings.Learned, default), Is.Null, "another policy's weights are not the learned governor's");
+    }
 }
