@@ -1,9 +1,12 @@
 using Nimmerverse.Actors.Governor;
 using Nimmerverse.Protocol;
+using Nimmerverse.Testing;
 
 namespace Nimmerverse.Actors.Tests.Governor;
 
-public class ClassBanditPolicyTests
+/// <summary>The bandit per class of NPC: its classes, its arms' statistics, its holds, its checkpoints, and the noisy lesson the actor-critic fails.</summary>
+[Category(TestTier.Unit)]
+public sealed class ClassBanditPolicyTests
 {
     private static readonly int[] Seeds = [1, 2, 3];
 

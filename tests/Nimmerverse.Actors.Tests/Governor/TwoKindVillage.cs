@@ -48,7 +48,9 @@ public static class TwoKindVillage
     /// Runs the village of <paramref name="ids"/> under <paramref name="policy"/> for <paramref name="epochs"/>, each
     /// gain <paramref name="delay"/> epochs after the ticks that bought it. Returns the kinds' mean rates over the last 50 epochs.
     /// A <paramref name="convergedTickCost"/> below 1 makes the converged kind's lesson quieter than the learning kind's
-    /// (<see cref="Yield"/>), as a brain past its round is beside newcomers in a real village.
+    /// (<see cref="Yield"/>), as a brain past its round is beside newcomers in a real village; a <paramref name="progressNoise"/>
+    /// above 0 adds to each NPC's progress every epoch a normal draw of that spread (from <paramref name="noiseSeed"/>), as a
+    /// real brain's success rate wanders from epoch to epoch.
     /// </summary>
     public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0)
     {
