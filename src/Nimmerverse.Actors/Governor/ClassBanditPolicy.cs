@@ -51,7 +51,7 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
     /// <summary>What a CPU-second must buy (<see cref="VillagePrice"/>).</summary>
     public double Price => _price.Value;
 
-    /// <summary>A class's rate arms, for its trails and tests.</summary>
+    /// <summary>A class's rate arms: what it has learnt of that class.</summary>
     public ArmPayoffs RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
 
     /// <summary>A class's gate arms (0 closed, 1 open).</summary>

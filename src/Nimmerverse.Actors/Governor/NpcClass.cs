@@ -30,8 +30,6 @@ public readonly record struct NpcClass(int Role, int Quiz)
         return new NpcClass(role, quiz < -0.5f ? 0 : quiz > 0.5f ? 2 : 1);
     }
 
-    public static NpcClass FromIndex(int index) => new(index / 3, index % 3);
-
     public override string ToString() =>
         $"{(Role < BrainCommandLine.Roles.Count ? BrainCommandLine.Roles[Role] : "unknown role")}, {Quiz switch { 0 => "failed its round", 2 => "passed its round", _ => "no round yet" }}";
 }

@@ -21,7 +21,8 @@ public sealed class ClassBanditPolicyTests
             Assert.That(NpcClass.Of(Row(0, -1)).ToString(), Is.EqualTo("small, failed its round"));
             Assert.That(NpcClass.Of(Row(2, 0)).ToString(), Is.EqualTo("large, no round yet"));
             Assert.That(NpcClass.Of(Row(-1, 1)).ToString(), Is.EqualTo("unknown role, passed its round"));
-            Assert.That(Enumerable.Range(0, NpcClass.Count).Select(i => NpcClass.FromIndex(i).Index), Is.EqualTo(Enumerable.Range(0, NpcClass.Count)), "every class has its own index");
+            var every = from role in Enumerable.Range(-1, 4) from quiz in new[] { -1f, 0f, 1f } select NpcClass.Of(Row(role, quiz)).Index;
+            Assert.That(every.Order(), Is.EqualTo(Enumerable.Range(0, NpcClass.Count)), "every class has its own index");
         });
     }
 
