@@ -14,16 +14,21 @@ namespace Nimmerverse.Bench;
 /// </summary>
 internal static class GovernorKindsBenchmark
 {
-    private static readonly (string Lesson, int Delay, double StepSize, int Epochs, double Gap, double ConvergedTickCost, double Noise)[] Lessons =
+    private static readonly (string Lesson, int Delay, double StepSize, int Epochs, double Gap, double ConvergedTickCost, double Noise, TwoKindVillage.Newcomers? Newcomers)[] Lessons =
     [
-        ("immediate gain, step 0.003, 1,000 epochs", 0, 0.003, 1000, TwoKindVillage.ImmediateGap, 1, 0),
-        ("gain 10 epochs late, step 0.001, 2,000 epochs", 10, 0.001, 2000, TwoKindVillage.DelayedGap, 1, 0),
-        ("gain 10 epochs late, step 0.003, 1,000 epochs", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 1, 0),
-        ("as above, converged ticks cost a tenth", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 0.1, 0),
-        ("and progress noise 0.02", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 0.1, 0.02),
-        ("and progress noise 0.05", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 0.1, 0.05),
-        ("noise 0.05, converged ticks full cost", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 1, 0.05),
+        ("immediate gain, step 0.003, 1,000 epochs", 0, 0.003, 1000, TwoKindVillage.ImmediateGap, 1, 0, null),
+        ("gain 10 epochs late, step 0.001, 2,000 epochs", 10, 0.001, 2000, TwoKindVillage.DelayedGap, 1, 0, null),
+        ("gain 10 epochs late, step 0.003, 1,000 epochs", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 1, 0, null),
+        ("as above, converged ticks cost a tenth", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 0.1, 0, null),
+        ("and progress noise 0.02", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 0.1, 0.02, null),
+        ("and progress noise 0.05", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 0.1, 0.05, null),
+        ("noise 0.05, converged ticks full cost", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 1, 0.05, null),
+        ("newcomers explore 600 ticks, 2,000 epochs", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 1, 0, Newcomers),
+        ("and noise 0.02, converged ticks a tenth", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 0.1, 0.02, Newcomers),
     ];
+
+    /// <summary>A learning NPC leaves after 300 epochs; its newcomer's first 600 ticks (30 epochs at 20 Hz, 600 at 1 Hz) buy nothing.</summary>
+    private static TwoKindVillage.Newcomers Newcomers => new(Lifetime: 300, ExploreSteps: 600);
 
     public static void Run(int seeds, IReadOnlyList<double> discounts, double lambda = LearnedPolicy.DefaultLambda)
     {
@@ -32,18 +37,19 @@ internal static class GovernorKindsBenchmark
         var learners = discounts
             .Select(discount => (Name: string.Create(CultureInfo.InvariantCulture, $"actor-critic γ {discount}"), New: (Func<int, double, IGovernorPolicy>)((seed, stepSize) =>
                 new LearnedPolicy(exploration: 0.1, learningRate: stepSize, seed: seed, discount: discount, lambda: lambda))))
-            .Append((Name: "class-bandit", New: (seed, _) => new ClassBanditPolicy(seed)));
+            .Append((Name: "class-bandit", New: (seed, _) => new ClassBanditPolicy(seed)))
+            .Append((Name: "bandit, hold only", New: (seed, _) => new ClassBanditPolicy(seed, discount: 1e-9))); // what the class a hold leads to adds
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Learned governors, two kinds of NPC (16 NPCs), seeds 1..{seeds}, λ {lambda}; a seed passes when the learning kind runs faster than the converged one by the unit tests' gap (last 50 epochs)"));
         Console.WriteLine("learner            | lesson                                         | seeds passed | learning / converged kind (Hz), by seed");
         foreach (var (name, newPolicy) in learners)
         {
             var passed = 0;
-            foreach (var (lesson, delay, stepSize, epochs, gap, convergedTickCost, noise) in Lessons)
+            foreach (var (lesson, delay, stepSize, epochs, gap, convergedTickCost, noise, newcomers) in Lessons)
             {
                 var runs = Enumerable.Range(1, seeds).Select(seed =>
                 {
                     using var policy = newPolicy(seed, stepSize);
-                    return TwoKindVillage.Steer(policy, ids, epochs, delay, convergedTickCost, noise, seed);
+                    return TwoKindVillage.Steer(policy, ids, epochs, delay, convergedTickCost, noise, seed, newcomers);
                 }).ToList();
                 var met = runs.Count(r => r.Learning - r.Converged > gap);
                 passed += met;

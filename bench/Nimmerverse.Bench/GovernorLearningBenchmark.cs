@@ -449,7 +449,7 @@ internal static class GovernorLearningBenchmark
         var role = GovernorFeatures.RoleAt + 1; // PostgreSQL arrays count from 1
         await using var command = dataSource.CreateCommand($"""
             select case when inputs[{role}] = 1 then 'small' when inputs[{role + 1}] = 1 then 'medium' when inputs[{role + 2}] = 1 then 'large' else '?' end,
-                   case when inputs[9] > 0.5 then 'exploring' when inputs[6] < 0.5 then 'success < 50 %' else 'success >= 50 %' end,
+                   case when inputs[{GovernorFeatures.EpsilonAt + 1}] > {NpcClass.ExploringAbove.ToString(CultureInfo.InvariantCulture)} then 'exploring' when inputs[{GovernorFeatures.SuccessAt + 1}] < {NpcClass.LearningBelow.ToString(CultureInfo.InvariantCulture)} then 'success < 50 %' else 'success >= 50 %' end,
                    case when inputs[{GovernorFeatures.QuizAt + 1}] > 0.5 then 'passed' when inputs[{GovernorFeatures.QuizAt + 1}] < -0.5 then 'failed' else 'no round' end,
                    avg(tick_rate_hz), avg(case when gate_open then 1.0 else 0.0 end), count(*)
             from decision_trails

@@ -18,7 +18,7 @@ internal sealed class KindAccounts(Func<NpcStateBody, string> kindOf, double lif
 
     /// <summary>A role and what the brain was doing: exploring (epsilon above 0.5, a newcomer), or reaching its goal below or at least half the time.</summary>
     public static KindAccounts ByActivity(double lifeforceWeight) =>
-        new(state => $"{state.Role ?? "?"} {(state.Epsilon > 0.5 ? "exploring" : state.SuccessRate < 0.5 ? "success < 50 %" : "success >= 50 %")}", lifeforceWeight);
+        new(state => $"{state.Role ?? "?"} {(state.Epsilon > NpcClass.ExploringAbove ? "exploring" : state.SuccessRate < NpcClass.LearningBelow ? "success < 50 %" : "success >= 50 %")}", lifeforceWeight);
 
     /// <summary>Its latest quiz round at the world's level: passed, failed, or none yet.</summary>
     public static KindAccounts ByQuiz(double lifeforceWeight) =>

@@ -1,9 +1,9 @@
 namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
-/// What each of a few arms has bought and cost per epoch, discounted: every booking first multiplies all
-/// the counts and sums by a forgetting factor, so the statistics follow a village that changes (its brains,
-/// its price) over about 1 / (1 − forgetting) bookings. An arm's payoff is read at the price asked for:
+/// What each of a few arms has bought and cost per epoch, discounted: <see cref="Fade"/> multiplies all the
+/// counts and sums by a forgetting factor, so the statistics follow a village that changes (its brains, its
+/// price) over about 1 / (1 − forgetting) fades. An arm's payoff is read at the price asked for:
 /// progress less price × cost. Kept as progress and cost rather than as payoffs, an arm tried while CPU was
 /// cheap is not favoured once it is dear (the price moves with the allocation itself). An arm is drawn by
 /// Thompson sampling: each arm's mean payoff is drawn from a normal around its mean, as wide as the payoffs'
@@ -25,14 +25,30 @@ public sealed class ArmPayoffs(int arms)
     /// <summary>Its mean payoff at <paramref name="price"/>; 0 before any.</summary>
     public double Mean(int arm, double price) => Count(arm) > 0 ? Sum(arm, price) / Count(arm) : 0;
 
-    /// <summary>Books one pull of <paramref name="arm"/>: its mean progress and cost per epoch.</summary>
-    public void Book(int arm, double progress, double cost, double forgetting)
+    /// <summary>What every arm pulled so far bought and cost per epoch, weighed by its count: what a pull of these arms is worth as they have been drawn; null before any.</summary>
+    public (double Progress, double Cost)? Expected()
+    {
+        double count = 0, progress = 0, cost = 0;
+        for (var at = 0; at < _sums.Length; at += Sums)
+        {
+            (count, progress, cost) = (count + _sums[at], progress + _sums[at + 1], cost + _sums[at + 2]);
+        }
+
+        return count > 0 ? (progress / count, cost / count) : null;
+    }
+
+    /// <summary>Leaves <paramref name="forgetting"/> of every count and sum: older pulls weigh less.</summary>
+    public void Fade(double forgetting)
     {
         for (var i = 0; i < _sums.Length; i++)
         {
             _sums[i] *= forgetting;
         }
+    }
 
+    /// <summary>Books one pull of <paramref name="arm"/>: its mean progress and cost per epoch.</summary>
+    public void Book(int arm, double progress, double cost)
+    {
         var at = arm * Sums;
         _sums[at] += 1;
         _sums[at + 1] += progress;

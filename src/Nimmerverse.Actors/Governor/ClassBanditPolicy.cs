@@ -3,14 +3,16 @@ using Nimmerverse.Protocol;
 namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
-/// The delayed-reward bandit per class of NPC (<see cref="NpcClass"/>: role and quiz standing). Each NPC
-/// holds one arm, a tick rate and an LLM gate, for <see cref="DefaultHoldEpochs"/> epochs; the pull is booked
-/// with the NPC's mean progress and CPU per epoch over the hold's epochs after the first
-/// <see cref="DefaultSettleEpochs"/> (the rate's ramp and what the ticks buy a few epochs late fall inside the
-/// hold, so the arm is credited with its own effect and not with the next arm's). Arms are judged at the
-/// village's price (<see cref="VillagePrice"/>), as the actor-critic's rewards are: progress less price × CPU.
+/// The delayed-reward bandit per class of NPC (<see cref="NpcClass"/>: role, stage and quiz standing). Each NPC
+/// holds one arm, a tick rate and an LLM gate, for <see cref="DefaultHoldEpochs"/> epochs; the pull is paid the
+/// NPC's mean progress and CPU per epoch over the hold's epochs after the first <see cref="DefaultSettleEpochs"/>
+/// (the rate's ramp and what the ticks buy a few epochs late fall inside the hold, so the arm is credited with its
+/// own effect and not with the next arm's), and then what the class the NPC has come to is worth, discounted by
+/// the hold's length (<see cref="ArmPayoffs.Expected"/>): a newcomer's ticks buy nothing while it explores but
+/// bring it to the learning stage, whose ticks buy skill. Arms are judged at the village's price
+/// (<see cref="VillagePrice"/>), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate and the gate each as its own bandit (<see cref="ArmPayoffs"/>:
-/// discounted, drawn by Thompson sampling).
+/// faded every epoch, drawn by Thompson sampling).
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
 /// judged by the mean of every pull it was given, so per-epoch noise that is many times a brain's
 /// progress costs pulls, not direction (docs/learning.md, "The bandit per class").
@@ -19,16 +21,20 @@ namespace Nimmerverse.Actors.Governor;
 /// <param name="seed">Seeds the arms' draws.</param>
 /// <param name="holdEpochs">Epochs an NPC keeps an arm.</param>
 /// <param name="settleEpochs">Epochs at the start of a hold whose rewards are not paid to it.</param>
-/// <param name="forgetting">What each booking leaves of a class's older payoffs (<see cref="ArmPayoffs"/>).</param>
-public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPolicy.DefaultHoldEpochs, int settleEpochs = ClassBanditPolicy.DefaultSettleEpochs, double forgetting = ClassBanditPolicy.DefaultForgetting) : IGovernorPolicy
+/// <param name="forgetting">What each epoch leaves of every class's older payoffs (<see cref="ArmPayoffs.Fade"/>).</param>
+/// <param name="discount">What a later epoch's payoff is worth, per epoch: the class an NPC comes to counts this to the power of the hold's epochs.</param>
+public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPolicy.DefaultHoldEpochs, int settleEpochs = ClassBanditPolicy.DefaultSettleEpochs, double forgetting = ClassBanditPolicy.DefaultForgetting, double discount = ClassBanditPolicy.DefaultDiscount) : IGovernorPolicy
 {
     /// <summary>Half a minute at the default epoch: the rate's ramp (2 Hz an epoch) takes up to ten.</summary>
     public const int DefaultHoldEpochs = 30;
 
     public const int DefaultSettleEpochs = 10;
 
-    /// <summary>About the last hundred pulls of a class count.</summary>
-    public const double DefaultForgetting = 0.99;
+    /// <summary>About the last 500 epochs count: longer than a newcomer's youth, shorter than a village's maturing.</summary>
+    public const double DefaultForgetting = 0.998;
+
+    /// <summary>The actor-critic's: about a hundred epochs ahead count, three to four holds.</summary>
+    public const double DefaultDiscount = 0.99;
 
     private const int MiddlePriority = 5;
 
@@ -40,7 +46,9 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
     private readonly Random _random = new(seed);
     private readonly ArmPayoffs[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(RateArmsHz.Count))];
     private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
+    private readonly double _continuing = discount is > 0 and < 1 ? Math.Pow(discount, holdEpochs) : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
     private readonly Dictionary<int, Pull> _pulls = [];
+    private readonly Dictionary<int, Pull> _ended = []; // held to the end, booked once the class the NPC came to is seen
     private readonly VillagePrice _price = new();
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
@@ -65,6 +73,11 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
             if (!_pulls.TryGetValue(npcIds[i], out var pull))
             {
                 var npcClass = NpcClass.Of(features[i]);
+                if (_ended.Remove(npcIds[i], out var ended))
+                {
+                    Book(ended, npcClass);
+                }
+
                 _pulls[npcIds[i]] = pull = new Pull(npcClass, _rates[npcClass.Index].Draw(_random, Price), _gates[npcClass.Index].Draw(_random, Price));
             }
 
@@ -82,10 +95,15 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
         }
 
         _price.Follow(outcome.Progress, outcome.Cost);
-        var present = decision.Allocations.Select(a => a.NpcId).ToHashSet();
-        foreach (var gone in _pulls.Keys.Where(id => !present.Contains(id)).ToList())
+        foreach (var arms in _rates.Concat(_gates))
         {
-            _pulls.Remove(gone);
+            arms.Fade(forgetting);
+        }
+
+        var present = decision.Allocations.Select(a => a.NpcId).ToHashSet();
+        foreach (var gone in _pulls.Keys.Concat(_ended.Keys).Where(id => !present.Contains(id)).ToList())
+        {
+            Forget(gone);
         }
 
         foreach (var allocation in decision.Allocations)
@@ -108,16 +126,18 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
 
             if (pull.Epochs >= _holdEpochs)
             {
-                var (progress, cost) = (pull.Progress / (_holdEpochs - _settleEpochs), pull.Cost / (_holdEpochs - _settleEpochs));
-                _rates[pull.Class.Index].Book(pull.Rate, progress, cost, forgetting);
-                _gates[pull.Class.Index].Book(pull.Gate, progress, cost, forgetting);
                 _pulls.Remove(allocation.NpcId);
+                _ended[allocation.NpcId] = pull;
             }
         }
     }
 
-    /// <summary>A new brain process: the hold's epochs so far were another brain's.</summary>
-    public void Forget(int npcId) => _pulls.Remove(npcId);
+    /// <summary>A new brain process: the hold's epochs so far, and the class a hold that ended led to, were another brain's.</summary>
+    public void Forget(int npcId)
+    {
+        _pulls.Remove(npcId);
+        _ended.Remove(npcId);
+    }
 
     public byte[]? SaveWeights()
     {
@@ -157,6 +177,20 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
         {
             arms.Load([.. Enumerable.Range(0, ArmPayoffs.SavedLength(arms.Arms)).Select(_ => reader.ReadDouble())]);
         }
+    }
+
+    /// <summary>Books a hold that ended: its own mean epoch, then what a pull in the class the NPC came to is worth, discounted.</summary>
+    private void Book(Pull pull, NpcClass cameTo)
+    {
+        var paid = _holdEpochs - _settleEpochs;
+        var (progress, cost) = (pull.Progress / paid, pull.Cost / paid);
+        if (_rates[cameTo.Index].Expected() is var (laterProgress, laterCost))
+        {
+            (progress, cost) = (progress + (_continuing * laterProgress), cost + (_continuing * laterCost));
+        }
+
+        _rates[pull.Class.Index].Book(pull.Rate, progress, cost);
+        _gates[pull.Class.Index].Book(pull.Gate, progress, cost);
     }
 
     /// <summary>One NPC's hold: its class when the arm was drawn, the arm, and what it has bought and cost so far.</summary>

@@ -22,6 +22,12 @@ public static class GovernorFeatures
     /// <summary>The cortex's queue depth as a feature: tanh of the depth over this.</summary>
     public const double CortexQueueScale = 16;
 
+    /// <summary>Where the NPC's success rate is: the share of its recent episodes that reached their goal, 0 to 1.</summary>
+    public const int SuccessAt = 5;
+
+    /// <summary>Where its brain's epsilon is: the share of its moves still made at random, 1 for a newcomer, falling with its steps.</summary>
+    public const int EpsilonAt = 8;
+
     /// <summary>Where the role's one-hot starts: small, medium, large (an unknown or unreported role is all zero).</summary>
     public const int RoleAt = 17;
 

@@ -3,17 +3,25 @@ using Nimmerverse.Protocol;
 namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
-/// What kind of NPC a row of <see cref="GovernorFeatures"/> describes: its role and where it stands in the
-/// quiz (its latest round at the world's level failed, none yet, or passed). Brains of one class answer an
-/// allocation alike: a newcomer of any role gains from its ticks, one past its round gains nothing.
+/// What kind of NPC a row of <see cref="GovernorFeatures"/> describes: its role, its stage (still exploring, learning,
+/// or skilled) and where it stands in the quiz (its latest round at the world's level failed, none yet, or passed).
+/// Brains of one class answer an allocation alike: a newcomer's ticks buy the end of its exploration, a learning brain's
+/// buy skill, and a skilled one past its round gains nothing. The stage parts what the quiz alone does not: a newcomer
+/// failing its first rounds and a skilled brain one home short of its round.
 /// </summary>
-public readonly record struct NpcClass(int Role, int Quiz)
+public readonly record struct NpcClass(int Role, int Stage, int Quiz)
 {
-    /// <summary>Roles (<see cref="BrainCommandLine.Roles"/>, then an unknown one) times the three quiz standings.</summary>
-    public static int Count => (BrainCommandLine.Roles.Count + 1) * 3;
+    /// <summary>Its brain still moves at random more often than not (epsilon above this): a newcomer.</summary>
+    public const double ExploringAbove = 0.5;
+
+    /// <summary>Past exploring, it reaches its goal less often than this: still learning.</summary>
+    public const double LearningBelow = 0.5;
+
+    /// <summary>Roles (<see cref="BrainCommandLine.Roles"/>, then an unknown one) times three stages times three quiz standings.</summary>
+    public static int Count => (BrainCommandLine.Roles.Count + 1) * 3 * 3;
 
     /// <summary>0 .. <see cref="Count"/> − 1, for tables indexed by class.</summary>
-    public int Index => (Role * 3) + Quiz;
+    public int Index => (((Role * 3) + Stage) * 3) + Quiz;
 
     public static NpcClass Of(float[] features)
     {
@@ -26,10 +34,11 @@ public readonly record struct NpcClass(int Role, int Quiz)
             }
         }
 
+        var stage = features[GovernorFeatures.EpsilonAt] > ExploringAbove ? 0 : features[GovernorFeatures.SuccessAt] < LearningBelow ? 1 : 2;
         var quiz = features[GovernorFeatures.QuizAt];
-        return new NpcClass(role, quiz < -0.5f ? 0 : quiz > 0.5f ? 2 : 1);
+        return new NpcClass(role, stage, quiz < -0.5f ? 0 : quiz > 0.5f ? 2 : 1);
     }
 
     public override string ToString() =>
-        $"{(Role < BrainCommandLine.Roles.Count ? BrainCommandLine.Roles[Role] : "unknown role")}, {Quiz switch { 0 => "failed its round", 2 => "passed its round", _ => "no round yet" }}";
+        $"{(Role < BrainCommandLine.Roles.Count ? BrainCommandLine.Roles[Role] : "unknown role")}, {Stage switch { 0 => "exploring", 1 => "learning", _ => "skilled" }}, {Quiz switch { 0 => "failed its round", 2 => "passed its round", _ => "no round yet" }}";
 }

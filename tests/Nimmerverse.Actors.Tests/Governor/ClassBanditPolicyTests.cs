@@ -11,17 +11,26 @@ public sealed class ClassBanditPolicyTests
     private static readonly int[] Seeds = [1, 2, 3];
 
     [Test]
-    public void An_npc_s_class_is_its_role_and_its_quiz_standing()
+    public void An_npc_s_class_is_its_role_its_stage_and_its_quiz_standing()
     {
-        float[] Row(int roleAt, float quiz) => [.. Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.QuizAt ? quiz : roleAt >= 0 && f == GovernorFeatures.RoleAt + roleAt ? 1f : 0f)];
+        float[] Row(int roleAt, float epsilon, float success, float quiz) => [.. Enumerable.Range(0, GovernorFeatures.Count).Select(f => f switch
+        {
+            GovernorFeatures.QuizAt => quiz,
+            GovernorFeatures.EpsilonAt => epsilon,
+            GovernorFeatures.SuccessAt => success,
+            _ => roleAt >= 0 && f == GovernorFeatures.RoleAt + roleAt ? 1f : 0f,
+        })];
 
         Assert.Multiple(() =>
         {
-            Assert.That(NpcClass.Of(Row(1, 1)).ToString(), Is.EqualTo("medium, passed its round"));
-            Assert.That(NpcClass.Of(Row(0, -1)).ToString(), Is.EqualTo("small, failed its round"));
-            Assert.That(NpcClass.Of(Row(2, 0)).ToString(), Is.EqualTo("large, no round yet"));
-            Assert.That(NpcClass.Of(Row(-1, 1)).ToString(), Is.EqualTo("unknown role, passed its round"));
-            var every = from role in Enumerable.Range(-1, 4) from quiz in new[] { -1f, 0f, 1f } select NpcClass.Of(Row(role, quiz)).Index;
+            Assert.That(NpcClass.Of(Row(1, 0.05f, 0.9f, 1)).ToString(), Is.EqualTo("medium, skilled, passed its round"));
+            Assert.That(NpcClass.Of(Row(0, 0.05f, 0.3f, -1)).ToString(), Is.EqualTo("small, learning, failed its round"));
+            Assert.That(NpcClass.Of(Row(2, 0.9f, 0.9f, 0)).ToString(), Is.EqualTo("large, exploring, no round yet"), "exploring whatever its success");
+            Assert.That(NpcClass.Of(Row(-1, 0.5f, 0.5f, 1)).ToString(), Is.EqualTo("unknown role, skilled, passed its round"), "at the bounds: explored, and skilled");
+            var every = from role in Enumerable.Range(-1, 4)
+                        from stage in new (float Epsilon, float Success)[] { (1f, 0f), (0.05f, 0.2f), (0.05f, 0.8f) }
+                        from quiz in new[] { -1f, 0f, 1f }
+                        select NpcClass.Of(Row(role, stage.Epsilon, stage.Success, quiz)).Index;
             Assert.That(every.Order(), Is.EqualTo(Enumerable.Range(0, NpcClass.Count)), "every class has its own index");
         });
     }
@@ -30,8 +39,8 @@ public sealed class ClassBanditPolicyTests
     public void Arms_are_judged_at_the_price_asked_for_not_the_one_they_were_paid_at()
     {
         var arms = new ArmPayoffs(2);
-        arms.Book(0, progress: 0.10, cost: 0.20, forgetting: 1); // buys much, costs much
-        arms.Book(1, progress: 0.02, cost: 0.01, forgetting: 1); // buys little, costs little
+        arms.Book(0, progress: 0.10, cost: 0.20); // buys much, costs much
+        arms.Book(1, progress: 0.02, cost: 0.01); // buys little, costs little
 
         Assert.Multiple(() =>
         {
@@ -49,13 +58,13 @@ public sealed class ClassBanditPolicyTests
         var first = Enumerable.Range(0, 3).Select(_ =>
         {
             var arm = arms.Draw(random, price: 0);
-            arms.Book(arm, arm == 2 ? 1.0 : 0.0, 0, forgetting: 1);
+            arms.Book(arm, arm == 2 ? 1.0 : 0.0, 0);
             return arm;
         }).ToList();
         for (var pull = 0; pull < 60; pull++)
         {
             var arm = arms.Draw(random, price: 0);
-            arms.Book(arm, (arm == 2 ? 1.0 : 0.0) + (0.3 * random.NextGaussian()), 0, forgetting: 1);
+            arms.Book(arm, (arm == 2 ? 1.0 : 0.0) + (0.3 * random.NextGaussian()), 0);
         }
 
         var later = Enumerable.Range(0, 200).Select(_ => arms.Draw(random, price: 0)).ToList();
@@ -67,16 +76,20 @@ public sealed class ClassBanditPolicyTests
     public void Forgetting_lets_old_payoffs_fade_and_their_statistics_survive_a_checkpoint()
     {
         var arms = new ArmPayoffs(2);
-        arms.Book(0, progress: 1, cost: 0, forgetting: 0.5);
-        arms.Book(1, progress: 0, cost: 0, forgetting: 0.5);
-        arms.Book(1, progress: 0, cost: 0, forgetting: 0.5);
+        arms.Book(0, progress: 1, cost: 0);
+        arms.Fade(0.5);
+        arms.Book(1, progress: 0, cost: 0);
+        arms.Fade(0.5);
+        arms.Book(1, progress: 0, cost: 0);
         var copy = new ArmPayoffs(2);
         copy.Load(arms.Save());
 
         Assert.Multiple(() =>
         {
-            Assert.That(arms.Count(0), Is.EqualTo(0.25), "halved at each of the two bookings after it");
+            Assert.That(arms.Count(0), Is.EqualTo(0.25), "halved at each of the two fades after it");
             Assert.That(arms.Count(1), Is.EqualTo(1.5));
+            Assert.That(arms.Expected(), Is.EqualTo((0.25 / 1.75, 0.0)), "what a pull is worth as they were drawn: weighed by count");
+            Assert.That(new ArmPayoffs(2).Expected(), Is.Null);
             Assert.That(arms.Mean(0, 0), Is.EqualTo(1), "a faded arm keeps its mean; it is only less sure");
             Assert.That(Enumerable.Range(0, 2).Select(a => (copy.Count(a), copy.Mean(a, 0.3))), Is.EqualTo(Enumerable.Range(0, 2).Select(a => (arms.Count(a), arms.Mean(a, 0.3)))));
             Assert.That(() => copy.Load(new double[5]), Throws.ArgumentException);
@@ -86,7 +99,7 @@ public sealed class ClassBanditPolicyTests
     [Test]
     public void Each_npc_holds_its_arm_and_a_pull_is_booked_with_the_epochs_after_it_settled()
     {
-        using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 4, settleEpochs: 1, forgetting: 1);
+        using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 4, settleEpochs: 1);
         var features = TwoKindVillage.Features([0]);
         var npcClass = NpcClass.Of(features[0]);
         var rates = new List<double>();
@@ -98,19 +111,46 @@ public sealed class ClassBanditPolicyTests
             policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [0] = new(epoch == 0 ? 9 : 0.3, 0.1) }));
         }
 
+        policy.Decide([0], features, TwoKindVillage.Shares(1)).Dispose(); // sees the class the hold led to, and books it
         var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[0]);
         Assert.Multiple(() =>
         {
             Assert.That(rates.Distinct().Count(), Is.EqualTo(1), "one arm for the whole hold");
-            Assert.That(policy.RatesOf(npcClass).Count(arm), Is.EqualTo(1), "booked once, when the hold ended");
-            Assert.That(policy.RatesOf(npcClass).Mean(arm, price: 0), Is.EqualTo(0.3).Within(1e-12), "the mean of the three epochs after the first");
+            Assert.That(policy.RatesOf(npcClass).Count(arm), Is.EqualTo(1), "booked once, after the hold ended");
+            Assert.That(policy.RatesOf(npcClass).Mean(arm, price: 0), Is.EqualTo(0.3).Within(1e-12), "the mean of the three epochs after the first; its class had no worth yet to add");
+        });
+    }
+
+    [Test]
+    public void A_hold_is_paid_what_the_class_it_led_to_is_worth_discounted_by_its_length()
+    {
+        using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
+        var exploring = TwoKindVillage.Features([0]);
+        exploring[0][GovernorFeatures.EpsilonAt] = 1;
+        var explored = TwoKindVillage.Features([0]);
+        policy.RatesOf(NpcClass.Of(explored[0])).Book(arm: 4, progress: 0.5, cost: 0.2); // what the next stage is worth
+        double rate = 0;
+        for (var epoch = 0; epoch < 2; epoch++)
+        {
+            using var decision = policy.Decide([0], exploring, TwoKindVillage.Shares(1));
+            rate = decision.Allocations[0].TickRateHz;
+            policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [0] = new(0, 0.1) })); // exploring buys nothing
+        }
+
+        policy.Decide([0], explored, TwoKindVillage.Shares(1)).Dispose();
+        var rates = policy.RatesOf(NpcClass.Of(exploring[0]));
+        var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rate);
+        Assert.Multiple(() =>
+        {
+            Assert.That(rates.Mean(arm, price: 0), Is.EqualTo(0.81 * 0.5).Within(1e-12), "0.9 to the power of the hold's two epochs, times what the next stage's pulls bought");
+            Assert.That(rates.Mean(arm, price: 1), Is.EqualTo(0.81 * 0.5 - (0.1 + (0.81 * 0.2))).Within(1e-12), "less its own CPU and the next stage's, discounted alike");
         });
     }
 
     [Test]
     public void A_hold_cut_short_by_a_new_brain_process_is_never_booked()
     {
-        using var policy = new ClassBanditPolicy(seed: 2, holdEpochs: 3, settleEpochs: 0, forgetting: 1);
+        using var policy = new ClassBanditPolicy(seed: 2, holdEpochs: 3, settleEpochs: 0);
         var features = TwoKindVillage.Features([0]);
         for (var epoch = 0; epoch < 5; epoch++)
         {
@@ -121,6 +161,8 @@ public sealed class ClassBanditPolicyTests
                 policy.Forget(0);
             }
         }
+
+        policy.Decide([0], features, TwoKindVillage.Shares(1)).Dispose();
 
         var rates = policy.RatesOf(NpcClass.Of(features[0]));
         Assert.That(Enumerable.Range(0, rates.Arms).Sum(rates.Count), Is.EqualTo(1), "epochs 0-1 were the old brain's; epochs 2-4 made one whole hold");
@@ -141,6 +183,30 @@ public sealed class ClassBanditPolicyTests
         TestContext.Out.WriteLine($"last 50 of 1,000 epochs, learning / converged kind: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
 
         Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "the learning kind ticks faster, with every seed");
+    }
+
+    [Test]
+    public void A_newcomer_s_exploring_ticks_are_credited_with_the_learning_they_lead_to()
+    {
+        // A newcomer's first 600 ticks buy nothing; it leaves after 300 epochs, so at 1 Hz it never learns. Judged by its
+        // hold alone, exploring is all cost and is slowed; judged with the stage it leads to, it is hurried through.
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        var newcomers = new TwoKindVillage.Newcomers(Lifetime: 300, ExploreSteps: 600);
+        (double Learning, double Converged) Run(int seed, double discount)
+        {
+            using var policy = new ClassBanditPolicy(seed, discount: discount);
+            return TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: newcomers);
+        }
+
+        var credited = Seeds.Select(seed => Run(seed, ClassBanditPolicy.DefaultDiscount)).ToList();
+        var holdOnly = Seeds.Select(seed => Run(seed, discount: 1e-9)).ToList();
+        TestContext.Out.WriteLine($"last 50 of 2,000 epochs, learning / converged kind: credited {string.Join("; ", credited.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}; hold only {string.Join("; ", holdOnly.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(credited.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "newcomers run fast, with every seed");
+            Assert.That(holdOnly.Select(r => r.Learning - r.Converged), Is.All.LessThan(TwoKindVillage.DelayedGap), "the lesson needs the credit: without it, no seed passes");
+        });
     }
 
     [Test]

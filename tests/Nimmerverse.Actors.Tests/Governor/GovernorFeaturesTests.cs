@@ -59,6 +59,18 @@ public sealed class GovernorFeaturesTests
     }
 
     [Test]
+    public void An_npcs_success_rate_and_its_brain_s_epsilon_are_where_the_constants_say()
+    {
+        var observations = new NpcObservations(10, "theia");
+        observations.Accept(State(1) with { SuccessRate = 0.25, Epsilon = 0.75 }, Start);
+        observations.Accept(State(2) with { SuccessRate = 0.9, Epsilon = 0.05 }, Start);
+
+        var epoch = GovernorFeatures.Build(observations.Present(Start, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, Start, GovernorObjective.DefaultLifeforceWeight);
+
+        Assert.That(epoch.Features.Select(f => (f[GovernorFeatures.SuccessAt], f[GovernorFeatures.EpsilonAt])), Is.EqualTo(new[] { (0.25f, 0.75f), (0.9f, 0.05f) }));
+    }
+
+    [Test]
     public void An_npcs_latest_quiz_round_and_the_share_of_the_village_past_its_own_are_features()
     {
         var observations = new NpcObservations(10, "theia");

@@ -37,6 +37,12 @@ public static class TwoKindVillage
     public static NpcYield Yield(int npcId, double rateHz, double boughtHz, double convergedTickCost = 1) =>
         new(Learns(npcId) ? 0.1 * boughtHz / 20 : 0, 0.05 + ((Learns(npcId) ? 1 : convergedTickCost) * 0.1 * rateHz / 20));
 
+    /// <summary>
+    /// Learning NPCs that leave after <paramref name="Lifetime"/> epochs (staggered), each replaced by a newcomer that explores
+    /// for its first <paramref name="ExploreSteps"/> ticks: its epsilon falls from 1 to 0.05 with them, and what they buy is nothing.
+    /// </summary>
+    public sealed record Newcomers(int Lifetime, int ExploreSteps);
+
     /// <summary>Remembers an NPC's rate this epoch and returns the rate of <paramref name="delay"/> epochs ago, whose gain shows now (0 before that).</summary>
     public static double Bought(Queue<double> past, double rateHz, int delay)
     {
@@ -50,22 +56,45 @@ public static class TwoKindVillage
     /// A <paramref name="convergedTickCost"/> below 1 makes the converged kind's lesson quieter than the learning kind's
     /// (<see cref="Yield"/>), as a brain past its round is beside newcomers in a real village; a <paramref name="progressNoise"/>
     /// above 0 adds to each NPC's progress every epoch a normal draw of that spread (from <paramref name="noiseSeed"/>), as a
-    /// real brain's success rate wanders from epoch to epoch.
+    /// real brain's success rate wanders from epoch to epoch. With <paramref name="newcomers"/>, the learning kind's NPCs are
+    /// newcomers that must explore before their ticks buy anything, and are replaced as they leave.
     /// </summary>
-    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0)
+    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0, Newcomers? newcomers = null)
     {
         var noise = new Random(noiseSeed);
-        var features = Features(ids);
+        var present = ids.ToArray();
+        var nextId = ids.Max() + 1;
         var past = ids.ToDictionary(id => id, _ => new Queue<double>());
+        var ticked = ids.ToDictionary(id => id, _ => 0.0);
         var last = new List<(double Learning, double Converged)>();
         for (var epoch = 0; epoch < epochs; epoch++)
         {
-            using var decision = policy.Decide(ids, features, Shares(ids.Length));
+            for (var i = 0; newcomers is not null && epoch > 0 && i < present.Length; i++)
+            {
+                if (Learns(present[i]) && (epoch + (i * newcomers.Lifetime / present.Length)) % newcomers.Lifetime == 0)
+                {
+                    present[i] = nextId + (nextId % 2); // even: of the learning kind
+                    (nextId, past[present[i]], ticked[present[i]]) = (present[i] + 1, new Queue<double>(), 0);
+                }
+            }
+
+            var features = Features(present);
+            bool Explores(int id) => newcomers is not null && Learns(id) && ticked[id] < newcomers.ExploreSteps;
+            for (var i = 0; newcomers is not null && i < present.Length; i++)
+            {
+                if (Learns(present[i]))
+                {
+                    features[i][GovernorFeatures.EpsilonAt] = (float)(1 - (0.95 * Math.Min(ticked[present[i]] / newcomers.ExploreSteps, 1)));
+                }
+            }
+
+            using var decision = policy.Decide(present, features, Shares(present.Length));
             var yields = new Dictionary<int, NpcYield>();
             foreach (var d in decision.Allocations)
             {
-                var y = Yield(d.NpcId, d.TickRateHz, Bought(past[d.NpcId], d.TickRateHz, delay), convergedTickCost);
+                var y = Yield(d.NpcId, d.TickRateHz, Bought(past[d.NpcId], Explores(d.NpcId) ? 0 : d.TickRateHz, delay), convergedTickCost);
                 yields[d.NpcId] = y with { Progress = y.Progress + (progressNoise * noise.NextGaussian()) };
+                ticked[d.NpcId] += d.TickRateHz;
             }
 
             policy.Learn(decision, EpochYield.Sum(yields));
