@@ -75,35 +75,44 @@ internal static class GovernorLearningBenchmark
         /// <summary>The objective's weight of lifeforce as the villages run and are scored.</summary>
         public double Weight => LifeforceWeight ?? GovernorObjective.DefaultLifeforceWeight;
 
-        /// <summary>The knobs as the command line gives them: <c>finite-cortex</c>, <c>lifetime=SECONDS</c>, <c>budget=PERCENT</c>, <c>bursts=SECONDS</c>, <c>matured=SECONDS</c>, <c>matured-under=POLICY</c>, <c>trained=SECONDS</c>, <c>max-level=N</c>, <c>learning-rate=R</c>, <c>discount=G</c>, <c>train-lifetime=SECONDS</c>, <c>first-seed=N</c>, <c>lifeforce-weight=W</c>, comma-separated.</summary>
+        /// <summary>The knobs as the command line gives them, each with how it is written: <c>name=VALUE</c>, or a name alone.</summary>
+        private static readonly (string Name, string Usage, Func<Scenario, string, Scenario> Set)[] Knobs =
+        [
+            ("none", "none", (s, _) => s),
+            ("finite-cortex", "finite-cortex", (s, _) => s with { FiniteCortex = true }),
+            ("lifetime", "lifetime=SECONDS", (s, v) => s with { Lifetime = Seconds(v) }),
+            ("budget", "budget=PERCENT", (s, v) => s with { HostBudgetPercent = Number(v) }),
+            ("bursts", "bursts=SECONDS", (s, v) => s with { Bursts = Seconds(v) }),
+            ("matured", "matured=SECONDS", (s, v) => s with { Matured = Seconds(v) }),
+            ("matured-under", "matured-under=POLICY", (s, v) => s with { MaturedUnder = v }),
+            ("trained", "trained=SECONDS", (s, v) => s with { Trained = Seconds(v) }),
+            ("max-level", "max-level=N", (s, v) => s with { MaxLevel = int.Parse(v, CultureInfo.InvariantCulture) }),
+            ("learning-rate", "learning-rate=R", (s, v) => s with { LearningRate = Number(v) }),
+            ("discount", "discount=G", (s, v) => s with { Discount = Number(v) }),
+            ("train-lifetime", "train-lifetime=SECONDS", (s, v) => s with { TrainingLifetime = Seconds(v) }),
+            ("first-seed", "first-seed=N", (s, v) => s with { FirstSeed = int.Parse(v, CultureInfo.InvariantCulture) }),
+            ("lifeforce-weight", "lifeforce-weight=W", (s, v) => s with { LifeforceWeight = Number(v) }),
+        ];
+
+        /// <summary>This scenario with <paramref name="knobs"/> (<see cref="Knobs"/>, comma-separated) turned.</summary>
         public Scenario With(string knobs)
         {
             var scenario = this;
             foreach (var knob in knobs.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var (name, value) = knob.Split('=') is [var n, var v] ? (n, v) : (knob, "");
-                scenario = name switch
-                {
-                    "none" => scenario,
-                    "finite-cortex" => scenario with { FiniteCortex = true },
-                    "lifetime" => scenario with { Lifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    "budget" => scenario with { HostBudgetPercent = double.Parse(value, CultureInfo.InvariantCulture) },
-                    "bursts" => scenario with { Bursts = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    "matured" => scenario with { Matured = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    "matured-under" => scenario with { MaturedUnder = value },
-                    "trained" => scenario with { Trained = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    "max-level" => scenario with { MaxLevel = int.Parse(value, CultureInfo.InvariantCulture) },
-                    "learning-rate" => scenario with { LearningRate = double.Parse(value, CultureInfo.InvariantCulture) },
-                    "discount" => scenario with { Discount = double.Parse(value, CultureInfo.InvariantCulture) },
-                    "train-lifetime" => scenario with { TrainingLifetime = TimeSpan.FromSeconds(double.Parse(value, CultureInfo.InvariantCulture)) },
-                    "first-seed" => scenario with { FirstSeed = int.Parse(value, CultureInfo.InvariantCulture) },
-                    "lifeforce-weight" => scenario with { LifeforceWeight = double.Parse(value, CultureInfo.InvariantCulture) },
-                    _ => throw new ArgumentException($"unknown scenario knob '{knob}' (finite-cortex, lifetime=SECONDS, budget=PERCENT, bursts=SECONDS, matured=SECONDS, matured-under=POLICY, trained=SECONDS, max-level=N, learning-rate=R, discount=G, train-lifetime=SECONDS, first-seed=N, lifeforce-weight=W)"),
-                };
+                var known = Knobs.FirstOrDefault(k => k.Name == name);
+                scenario = known.Set is { } set
+                    ? set(scenario, value)
+                    : throw new ArgumentException($"unknown scenario knob '{knob}' ({string.Join(", ", Knobs.Skip(1).Select(k => k.Usage))})");
             }
 
             return scenario;
         }
+
+        private static double Number(string value) => double.Parse(value, CultureInfo.InvariantCulture);
+
+        private static TimeSpan Seconds(string value) => TimeSpan.FromSeconds(Number(value));
     }
 
     /// <summary>One run's outcome: progress per CPU-second over the window, what the brains ran at by role, and what each kind made of its CPU.</summary>

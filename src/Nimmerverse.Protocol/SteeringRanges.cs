@@ -10,6 +10,9 @@ public static class TickRates
     public const double DefaultHz = 5;
 
     public static bool IsValid(double hz) => double.IsFinite(hz) && hz is >= MinHz and <= MaxHz;
+
+    /// <summary>The nearest rate in range; the least for a number that is none.</summary>
+    public static double Clamp(double hz) => double.IsFinite(hz) ? Math.Clamp(hz, MinHz, MaxHz) : MinHz;
 }
 
 /// <summary>The range of a brain's CPU quota, in percent of one core, as allocations carry it.</summary>
@@ -19,6 +22,9 @@ public static class CpuQuotas
     public const double MaxPercent = 100;
 
     public static bool IsValid(double percent) => double.IsFinite(percent) && percent is >= MinPercent and <= MaxPercent;
+
+    /// <summary>The nearest quota in range; the least for a number that is none.</summary>
+    public static double Clamp(double percent) => double.IsFinite(percent) ? Math.Clamp(percent, MinPercent, MaxPercent) : MinPercent;
 }
 
 /// <summary>The range of an NPC's LLM queue priority: 10 is the most urgent.</summary>

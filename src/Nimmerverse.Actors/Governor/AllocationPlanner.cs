@@ -14,8 +14,8 @@ public sealed class AllocationPlanner(GovernorSettings settings)
     /// <summary>One NPC: clamp, then limit the change from <paramref name="previous"/>.</summary>
     public NpcAllocation Limit(NpcAllocation wanted, NpcAllocation? previous)
     {
-        var tick = Clamp(wanted.TickRateHz, TickRates.MinHz, TickRates.MaxHz);
-        var quota = Clamp(wanted.CpuQuotaPercent, CpuQuotas.MinPercent, CpuQuotas.MaxPercent);
+        var tick = TickRates.Clamp(wanted.TickRateHz);
+        var quota = CpuQuotas.Clamp(wanted.CpuQuotaPercent);
         var priority = Math.Clamp(wanted.LlmPriority, LlmPriorities.Min, LlmPriorities.Max);
         var gate = wanted.GateOpen;
         if (previous is { } p)
@@ -71,6 +71,4 @@ public sealed class AllocationPlanner(GovernorSettings settings)
         var fitted = host.Select((a, i) => a with { CpuQuotaPercent = Math.Max(CpuQuotas.MinPercent, Math.Floor(quotas[i] * 10) / 10) }).ToList();
         return (fitted, fitted.Sum(a => a.CpuQuotaPercent) > budgetPercent + 1e-9);
     }
-
-    private static double Clamp(double value, double min, double max) => double.IsFinite(value) ? Math.Clamp(value, min, max) : min;
 }

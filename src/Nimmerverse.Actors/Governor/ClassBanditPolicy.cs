@@ -81,7 +81,7 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
                 _pulls[npcIds[i]] = pull = new Pull(npcClass, _rates[npcClass.Index].Draw(_random, Price), _gates[npcClass.Index].Draw(_random, Price));
             }
 
-            decided[i] = new NpcAllocation(npcIds[i], RateArmsHz[pull.Rate], Math.Clamp(fairSharePercent[i], CpuQuotas.MinPercent, CpuQuotas.MaxPercent), pull.Gate == 1, MiddlePriority);
+            decided[i] = new NpcAllocation(npcIds[i], RateArmsHz[pull.Rate], CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, MiddlePriority);
         }
 
         return new PolicyDecision(decided);

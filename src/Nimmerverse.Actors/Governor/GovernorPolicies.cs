@@ -5,16 +5,16 @@ namespace Nimmerverse.Actors.Governor;
 /// <summary>
 /// What a policy decided, and what it needs to learn from that decision once its reward is known
 /// (a learning policy's inputs and sampled actions; nothing for a fixed one). Disposed once learnt
-/// from, or when it never will be.
+/// from, or when it never will be: a record that holds native memory is disposed with it.
 /// </summary>
-public sealed class PolicyDecision(IReadOnlyList<NpcAllocation> allocations, IDisposable? memory = null) : IDisposable
+public sealed class PolicyDecision(IReadOnlyList<NpcAllocation> allocations, object? memory = null) : IDisposable
 {
     public IReadOnlyList<NpcAllocation> Allocations { get; } = allocations;
 
     /// <summary>The policy's own record of the decision, for its <see cref="IGovernorPolicy.Learn"/>.</summary>
-    public IDisposable? Memory { get; } = memory;
+    public object? Memory { get; } = memory;
 
-    public void Dispose() => Memory?.Dispose();
+    public void Dispose() => (Memory as IDisposable)?.Dispose();
 }
 
 /// <summary>
@@ -67,5 +67,5 @@ public sealed class EqualSharePolicy(double tickRateHz, bool gatesOpen = false) 
     public string Name => gatesOpen ? GovernorSettings.OpenGates : GovernorSettings.EqualShare;
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
-        new([.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, Math.Min(CpuQuotas.MaxPercent, fairSharePercent[i]), gatesOpen, 5))]);
+        new([.. npcIds.Select((id, i) => new NpcAllocation(id, tickRateHz, CpuQuotas.Clamp(fairSharePercent[i]), gatesOpen, 5))]);
 }

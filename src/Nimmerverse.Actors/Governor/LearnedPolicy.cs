@@ -138,12 +138,7 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     public double Price => _price.Value;
 
     /// <summary>What a decision leaves for learning: who, what they saw, what was done.</summary>
-    private sealed record Memory(int[] Ids, float[][] Inputs, float[][] Actions) : IDisposable
-    {
-        public void Dispose()
-        {
-        }
-    }
+    private sealed record Memory(int[] Ids, float[][] Inputs, float[][] Actions);
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
     {

@@ -33,8 +33,8 @@ public sealed class ProgressSharePolicy(double meanTickRateHz) : IGovernorPolicy
             var share = mean > 0 && efficiency[i] is { } own ? own / mean : 1;
             decided[i] = new NpcAllocation(
                 npcIds[i],
-                Math.Clamp(meanTickRateHz * share, TickRates.MinHz, TickRates.MaxHz),
-                Math.Clamp(fairSharePercent[i] * share, CpuQuotas.MinPercent, CpuQuotas.MaxPercent),
+                TickRates.Clamp(meanTickRateHz * share),
+                CpuQuotas.Clamp(fairSharePercent[i] * share),
                 true,
                 5);
         }

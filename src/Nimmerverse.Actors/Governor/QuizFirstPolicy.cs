@@ -19,7 +19,7 @@ public sealed class QuizFirstPolicy(double tickRateHz) : IGovernorPolicy
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
         new([.. npcIds.Select((id, i) => HasPassed(features[i])
             ? new NpcAllocation(id, TickRates.MinHz, CpuQuotas.MinPercent, false, 5)
-            : new NpcAllocation(id, tickRateHz, Math.Clamp(fairSharePercent[i], CpuQuotas.MinPercent, CpuQuotas.MaxPercent), true, 5))]);
+            : new NpcAllocation(id, tickRateHz, CpuQuotas.Clamp(fairSharePercent[i]), true, 5))]);
 
     /// <summary>Its latest round at the world's level found every home (<see cref="GovernorFeatures.QuizAt"/>: 1 passed, −1 failed, 0 none).</summary>
     private static bool HasPassed(float[] features) => features[GovernorFeatures.QuizAt] > 0;
