@@ -15,7 +15,7 @@ namespace Nimmerverse.Actors.Governor;
 /// faded every epoch, drawn by Thompson sampling).
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
 /// judged by the mean of every pull it was given, so per-epoch noise that is many times a brain's
-/// progress costs pulls, not direction (docs/learning.md, "The bandit per class").
+/// progress costs pulls, not direction (docs/learning.md, "Noise").
 /// Its CPU quota is the NPC's fair share and its LLM priority the middle one: measured, neither binds.
 /// </summary>
 /// <param name="seed">Seeds the arms' draws.</param>
