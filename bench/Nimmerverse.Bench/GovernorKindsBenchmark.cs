@@ -23,12 +23,9 @@ internal static class GovernorKindsBenchmark
         ("and progress noise 0.02", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 0.1, 0.02, null),
         ("and progress noise 0.05", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 0.1, 0.05, null),
         ("noise 0.05, converged ticks full cost", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 1, 0.05, null),
-        ("newcomers explore 600 ticks, 2,000 epochs", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 1, 0, Newcomers),
-        ("and noise 0.02, converged ticks a tenth", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 0.1, 0.02, Newcomers),
+        ("newcomers explore 600 ticks, 2,000 epochs", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 1, 0, TwoKindVillage.Newcomers.Lesson),
+        ("and noise 0.02, converged ticks a tenth", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 0.1, 0.02, TwoKindVillage.Newcomers.Lesson),
     ];
-
-    /// <summary>A learning NPC leaves after 300 epochs; its newcomer's first 600 ticks (30 epochs at 20 Hz, 600 at 1 Hz) buy nothing.</summary>
-    private static TwoKindVillage.Newcomers Newcomers => new(Lifetime: 300, ExploreSteps: 600);
 
     public static void Run(int seeds, IReadOnlyList<double> discounts, double lambda = LearnedPolicy.DefaultLambda)
     {

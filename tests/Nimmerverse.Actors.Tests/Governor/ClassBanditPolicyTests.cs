@@ -191,11 +191,10 @@ public sealed class ClassBanditPolicyTests
         // A newcomer's first 600 ticks buy nothing; it leaves after 300 epochs, so at 1 Hz it never learns. Judged by its
         // hold alone, exploring is all cost and is slowed; judged with the stage it leads to, it is hurried through.
         int[] ids = [.. Enumerable.Range(0, 16)];
-        var newcomers = new TwoKindVillage.Newcomers(Lifetime: 300, ExploreSteps: 600);
         (double Learning, double Converged) Run(int seed, double discount)
         {
             using var policy = new ClassBanditPolicy(seed, discount: discount);
-            return TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: newcomers);
+            return TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: TwoKindVillage.Newcomers.Lesson);
         }
 
         var credited = Seeds.Select(seed => Run(seed, ClassBanditPolicy.DefaultDiscount)).ToList();
