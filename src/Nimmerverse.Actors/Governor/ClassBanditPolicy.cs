@@ -7,12 +7,14 @@ namespace Nimmerverse.Actors.Governor;
 /// holds one arm, a tick rate and an LLM gate, for <see cref="DefaultHoldEpochs"/> epochs; the pull is paid the
 /// NPC's mean progress and CPU per epoch over the hold's epochs after the first <see cref="DefaultSettleEpochs"/>
 /// (the rate's ramp and what the ticks buy a few epochs late fall inside the hold, so the arm is credited with its
-/// own effect and not with the next arm's), and then what the class the NPC has come to is worth, discounted by
-/// the hold's length (<see cref="ArmPayoffs.Expected"/>): a newcomer's ticks buy nothing while it explores but
-/// bring it to the learning stage, whose ticks buy skill. Arms are judged at the village's price
+/// own effect and not with the next arm's), and then how much more the class the NPC has come to is worth than the
+/// one it held the arm in, discounted by the hold's length (<see cref="ValueOf"/>): a newcomer's ticks buy nothing
+/// while it explores but bring it to the learning stage, whose ticks buy skill. Only the difference is paid: a hold
+/// that leaves its NPC in its class is paid its own epochs alone, so the class's worth, which drifts as the village
+/// learns, adds no spread to the arms it does not tell apart. Arms are judged at the village's price
 /// (<see cref="VillagePrice"/>), as the actor-critic's rewards are: progress less price × CPU.
-/// Pulls are booked per class, the rate and the gate each as its own bandit (<see cref="ArmPayoffs"/>:
-/// faded every epoch, drawn by Thompson sampling).
+/// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
+/// and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
 /// judged by the mean of every pull it was given, so per-epoch noise that is many times a brain's
 /// progress costs pulls, not direction (docs/learning.md, "Noise").
@@ -44,26 +46,37 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
     private readonly int _holdEpochs = holdEpochs >= 1 ? holdEpochs : throw new ArgumentOutOfRangeException(nameof(holdEpochs), holdEpochs, "at least one epoch");
     private readonly int _settleEpochs = settleEpochs >= 0 && settleEpochs < holdEpochs ? settleEpochs : throw new ArgumentOutOfRangeException(nameof(settleEpochs), settleEpochs, "from 0 to fewer than the hold's epochs");
     private readonly Random _random = new(seed);
-    private readonly ArmPayoffs[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(RateArmsHz.Count))];
+    private readonly RateCurve[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))];
     private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
+    private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(1))];
     private readonly double _continuing = discount is > 0 and < 1 ? Math.Pow(discount, holdEpochs) : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
     private readonly Dictionary<int, Pull> _pulls = [];
     private readonly Dictionary<int, Pull> _ended = []; // held to the end, booked once the class the NPC came to is seen
+    private readonly List<(Pull Pull, NpcClass CameTo, int Waited)> _unvalued = []; // came to a class of no known worth yet
+    private readonly int _patience = forgetting is > 0 and <= 1 // epochs after which a pull's evidence has faded to 1/e
+        ? forgetting < 1 ? (int)Math.Round(1 / (1 - forgetting)) : int.MaxValue
+        : throw new ArgumentOutOfRangeException(nameof(forgetting), forgetting, "above 0, at most 1");
     private readonly VillagePrice _price = new();
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rates{string.Join('-', RateArmsHz)}/gates2";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{string.Join('-', RateArmsHz)}/gates2/values";
 
     public string Name => GovernorSettings.ClassBandit;
 
     /// <summary>What a CPU-second must buy (<see cref="VillagePrice"/>).</summary>
     public double Price => _price.Value;
 
-    /// <summary>A class's rate arms: what it has learnt of that class.</summary>
-    public ArmPayoffs RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
+    /// <summary>A class's rate curve: what it has learnt of that class.</summary>
+    public RateCurve RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
 
     /// <summary>A class's gate arms (0 closed, 1 open).</summary>
     public ArmPayoffs GatesOf(NpcClass npcClass) => _gates[npcClass.Index];
+
+    /// <summary>
+    /// What a hold in the class is worth, as one arm: its own epochs and then, discounted, the worth of the class it led to
+    /// (progress and CPU per epoch, whatever arm was drawn): the value of the class under the bandit's own draws.
+    /// </summary>
+    public ArmPayoffs ValueOf(NpcClass npcClass) => _values[npcClass.Index];
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
     {
@@ -75,7 +88,14 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
                 var npcClass = NpcClass.Of(features[i]);
                 if (_ended.Remove(npcIds[i], out var ended))
                 {
-                    Book(ended, npcClass);
+                    if (ended.Class == npcClass || ValueOf(npcClass).Count(0) > 0)
+                    {
+                        Book(ended, npcClass);
+                    }
+                    else
+                    {
+                        _unvalued.Add((ended, npcClass, 0));
+                    }
                 }
 
                 _pulls[npcIds[i]] = pull = new Pull(npcClass, _rates[npcClass.Index].Draw(_random, Price), _gates[npcClass.Index].Draw(_random, Price));
@@ -95,10 +115,17 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
         }
 
         _price.Follow(outcome.Progress, outcome.Cost);
-        foreach (var arms in _rates.Concat(_gates))
+        foreach (var curve in _rates)
+        {
+            curve.Fade(forgetting);
+        }
+
+        foreach (var arms in _gates.Concat(_values))
         {
             arms.Fade(forgetting);
         }
+
+        BookUnvalued();
 
         var present = decision.Allocations.Select(a => a.NpcId).ToHashSet();
         foreach (var gone in _pulls.Keys.Concat(_ended.Keys).Where(id => !present.Contains(id)).ToList())
@@ -146,12 +173,9 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
         var (progress, cost) = _price.Village ?? (0, 0);
         writer.Write(progress);
         writer.Write(cost);
-        foreach (var arms in _rates.Concat(_gates))
+        foreach (var number in _rates.SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())))
         {
-            foreach (var number in arms.Save())
-            {
-                writer.Write(number);
-            }
+            writer.Write(number);
         }
 
         writer.Flush();
@@ -160,7 +184,7 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
 
     public void LoadWeights(byte[] weights)
     {
-        var expected = sizeof(double) * (2 + _rates.Concat(_gates).Sum(a => ArmPayoffs.SavedLength(a.Arms)));
+        var expected = sizeof(double) * (2 + _rates.Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)));
         if (weights.Length != expected)
         {
             throw new ArgumentException($"{weights.Length} bytes, not the {expected} of {WeightsFormat}", nameof(weights));
@@ -173,24 +197,58 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
             _price.Start(progress, cost);
         }
 
-        foreach (var arms in _rates.Concat(_gates))
+        foreach (var curve in _rates)
+        {
+            curve.Load([.. Enumerable.Range(0, RateCurve.SavedLength(curve.Arms)).Select(_ => reader.ReadDouble())]);
+        }
+
+        foreach (var arms in _gates.Concat(_values))
         {
             arms.Load([.. Enumerable.Range(0, ArmPayoffs.SavedLength(arms.Arms)).Select(_ => reader.ReadDouble())]);
         }
     }
 
-    /// <summary>Books a hold that ended: its own mean epoch, then what a pull in the class the NPC came to is worth, discounted.</summary>
+    /// <summary>
+    /// Books a hold that ended. Its arms are paid its own mean epoch and, discounted, what the class the NPC came to is
+    /// worth beyond the class it held them in (nothing while either is unknown); its class's worth, its own mean epoch
+    /// and, discounted, the whole worth of the class it came to.
+    /// </summary>
     private void Book(Pull pull, NpcClass cameTo)
     {
         var paid = _holdEpochs - _settleEpochs;
         var (progress, cost) = (pull.Progress / paid, pull.Cost / paid);
-        if (_rates[cameTo.Index].Expected() is var (laterProgress, laterCost))
-        {
-            (progress, cost) = (progress + (_continuing * laterProgress), cost + (_continuing * laterCost));
-        }
+        var was = _values[pull.Class.Index].Expected() ?? (0, 0);
+        var (laterProgress, laterCost) = _values[cameTo.Index].Expected() ?? was;
+        var (gainedProgress, gainedCost) = (_continuing * (laterProgress - was.Progress), _continuing * (laterCost - was.Cost));
+        _rates[pull.Class.Index].Book(pull.Rate, progress + gainedProgress, cost + gainedCost);
+        _gates[pull.Class.Index].Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
+        _values[pull.Class.Index].Book(0, progress + (_continuing * laterProgress), cost + (_continuing * laterCost));
+    }
 
-        _rates[pull.Class.Index].Book(pull.Rate, progress, cost);
-        _gates[pull.Class.Index].Book(pull.Gate, progress, cost);
+    /// <summary>
+    /// Books the holds whose next class has come to have a worth, and drops those that waited past the forgetting horizon.
+    /// Booked at once, a newcomer's first holds to reach the learning stage would be paid nothing for it, before any
+    /// hold there had ended, and the rate that got it there would look the worst.
+    /// </summary>
+    private void BookUnvalued()
+    {
+        for (var i = _unvalued.Count - 1; i >= 0; i--)
+        {
+            var (pull, cameTo, waited) = _unvalued[i];
+            if (ValueOf(cameTo).Count(0) > 0)
+            {
+                Book(pull, cameTo);
+            }
+
+            if (ValueOf(cameTo).Count(0) > 0 || waited + 1 >= _patience)
+            {
+                _unvalued.RemoveAt(i);
+            }
+            else
+            {
+                _unvalued[i] = (pull, cameTo, waited + 1);
+            }
+        }
     }
 
     /// <summary>One NPC's hold: its class when the arm was drawn, the arm, and what it has bought and cost so far.</summary>

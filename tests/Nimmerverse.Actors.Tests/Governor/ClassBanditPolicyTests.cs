@@ -122,28 +122,66 @@ public sealed class ClassBanditPolicyTests
     }
 
     [Test]
-    public void A_hold_is_paid_what_the_class_it_led_to_is_worth_discounted_by_its_length()
+    public void A_hold_is_paid_what_the_class_it_led_to_is_worth_beyond_its_own_discounted_by_its_length()
     {
         using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
         var exploring = TwoKindVillage.Features([0]);
         exploring[0][GovernorFeatures.EpsilonAt] = 1;
         var explored = TwoKindVillage.Features([0]);
-        policy.RatesOf(NpcClass.Of(explored[0])).Book(arm: 4, progress: 0.5, cost: 0.2); // what the next stage is worth
-        double rate = 0;
-        for (var epoch = 0; epoch < 2; epoch++)
+        var (from, to) = (NpcClass.Of(exploring[0]), NpcClass.Of(explored[0]));
+        policy.ValueOf(to).Book(0, progress: 0.5, cost: 0.2); // what the next stage is worth
+        var rates = new List<double>();
+        void Hold(float[][] features, float[][] cameTo)
         {
-            using var decision = policy.Decide([0], exploring, TwoKindVillage.Shares(1));
-            rate = decision.Allocations[0].TickRateHz;
-            policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [0] = new(0, 0.1) })); // exploring buys nothing
+            for (var epoch = 0; epoch < 2; epoch++)
+            {
+                using var decision = policy.Decide([0], features, TwoKindVillage.Shares(1));
+                rates.Add(decision.Allocations[0].TickRateHz);
+                policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [0] = new(0, 0.1) })); // exploring buys nothing
+            }
+
+            policy.Decide([0], cameTo, TwoKindVillage.Shares(1)).Dispose(); // books the hold, then draws the next
+            policy.Forget(0);
         }
 
-        policy.Decide([0], explored, TwoKindVillage.Shares(1)).Dispose();
-        var rates = policy.RatesOf(NpcClass.Of(exploring[0]));
-        var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rate);
+        Hold(exploring, explored);
+        var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[0]);
+        var (firstAt0, firstAt1) = (policy.RatesOf(from).Mean(arm, price: 0), policy.RatesOf(from).Mean(arm, price: 1));
+        var worth = policy.ValueOf(from).Expected();
+        policy.RatesOf(from).Fade(0); // the curve's pulls forgotten, the class's worth kept
+        Hold(exploring, exploring);
+        var second = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[2]);
         Assert.Multiple(() =>
         {
-            Assert.That(rates.Mean(arm, price: 0), Is.EqualTo(0.81 * 0.5).Within(1e-12), "0.9 to the power of the hold's two epochs, times what the next stage's pulls bought");
-            Assert.That(rates.Mean(arm, price: 1), Is.EqualTo(0.81 * 0.5 - (0.1 + (0.81 * 0.2))).Within(1e-12), "less its own CPU and the next stage's, discounted alike");
+            Assert.That(firstAt0, Is.EqualTo(0.81 * 0.5).Within(1e-12), "0.9 to the power of the hold's two epochs, times what the next stage bought; its own class had no worth yet");
+            Assert.That(firstAt1, Is.EqualTo(0.81 * 0.5 - (0.1 + (0.81 * 0.2))).Within(1e-12), "less its own CPU and the next stage's, discounted alike");
+            Assert.That(worth!.Value.Progress, Is.EqualTo(0.81 * 0.5).Within(1e-12));
+            Assert.That(worth.Value.Cost, Is.EqualTo(0.1 + (0.81 * 0.2)).Within(1e-12), "the class's worth: its own epochs, then the next class's, discounted");
+            Assert.That(policy.RatesOf(from).Mean(second, price: 1), Is.EqualTo(-0.1).Within(1e-12), "a hold that stays in its class is paid its own epochs alone");
+        });
+    }
+
+    [Test]
+    public void A_hold_that_led_to_a_class_of_no_known_worth_waits_until_that_class_has_one()
+    {
+        using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
+        var exploring = TwoKindVillage.Features([0]);
+        exploring[0][GovernorFeatures.EpsilonAt] = 1;
+        var explored = TwoKindVillage.Features([0]);
+        var (from, to) = (NpcClass.Of(exploring[0]), NpcClass.Of(explored[0]));
+        double Booked(NpcClass c) => Enumerable.Range(0, ClassBanditPolicy.RateArmsHz.Count).Sum(policy.RatesOf(c).Count);
+        var booked = new List<double>();
+        foreach (var features in new[] { exploring, exploring, explored, explored, explored })
+        {
+            using var decision = policy.Decide([0], features, TwoKindVillage.Shares(1));
+            policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [0] = new(features == explored ? 0.4 : 0, 0.1) }));
+            booked.Add(Booked(from));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(booked, Is.EqualTo(new[] { 0, 0, 0, 0, 1 }), "the exploring hold ended at the third decision, and waited for the first hold in the class it led to");
+            Assert.That(policy.ValueOf(from).Expected()!.Value.Progress, Is.EqualTo(0.81 * 0.4).Within(1e-12), "then paid what that class's hold bought, discounted");
         });
     }
 

@@ -1,0 +1,113 @@
+using Nimmerverse.Actors.Governor;
+using Nimmerverse.Testing;
+
+namespace Nimmerverse.Actors.Tests.Governor;
+
+/// <summary>The bandit's payoff curve in the tick rate: its fit, its draws against separate arms, its memory.</summary>
+[Category(TestTier.Unit)]
+public sealed class RateCurveTests
+{
+    private static readonly double[] RatesHz = [1, 2, 5, 10, 20];
+
+    [Test]
+    public void One_pull_makes_a_flat_curve_at_its_payoff_at_the_price_asked_for()
+    {
+        var curve = new RateCurve(RatesHz);
+        curve.Book(arm: 3, progress: 0.10, cost: 0.20);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Enumerable.Range(0, 5).Select(a => curve.Mean(a, price: 0.1)), Is.All.EqualTo(0.08).Within(1e-12), "no slope before pulls at other rates");
+            Assert.That(curve.Mean(0, price: 1), Is.EqualTo(-0.1).Within(1e-12));
+            Assert.That(new RateCurve(RatesHz).Mean(0, price: 1), Is.Zero, "nothing known");
+        });
+    }
+
+    [Test]
+    public void Pulls_at_three_rates_give_the_quadratic_through_them()
+    {
+        // payoff 0.3 + 0.4 s − 0.5 s², s the rate's share of 20 Hz: highest near 8 Hz.
+        static double True(double hz) => 0.3 + (0.4 * hz / 20) - (0.5 * (hz / 20) * (hz / 20));
+        var curve = new RateCurve(RatesHz);
+        foreach (var arm in new[] { 0, 2, 4 })
+        {
+            for (var pull = 0; pull < 20_000; pull++) // many: the prior on the bend pulls it toward a line until the pulls outweigh it
+            {
+                curve.Book(arm, True(RatesHz[arm]), cost: 0);
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Enumerable.Range(0, 5).Select(a => curve.Mean(a, 0)), Is.EqualTo(RatesHz.Select(True)).Within(1e-3), "the two rates never pulled too");
+            Assert.That(Enumerable.Range(0, 50).Select(_ => curve.Draw(new Random(_), 0)), Is.All.EqualTo(3), "10 Hz: the best of the five on a curve with no spread");
+        });
+    }
+
+    [Test]
+    public void Untried_rates_come_first_until_three_have_pulls()
+    {
+        var random = new Random(7);
+        var curve = new RateCurve(RatesHz);
+        var first = Enumerable.Range(0, 3).Select(_ =>
+        {
+            var arm = curve.Draw(random, price: 0);
+            curve.Book(arm, progress: arm, cost: 0);
+            return arm;
+        }).ToList();
+
+        Assert.That(first.Distinct().Count(), Is.EqualTo(3), "no curve judged before three rates were pulled");
+    }
+
+    [Test]
+    public void A_curve_tells_1_hz_from_5_hz_with_pulls_that_leave_separate_arms_unsure()
+    {
+        // What a converged brain's ticks cost: its payoff falls by 0.01 a hertz, under a fifth of its epoch's noise of 0.2.
+        // Eight pulls a rate, the arms' count in a class of a few brains; then how often each picks 1 Hz.
+        var (byCurve, byArms) = (0, 0);
+        for (var seed = 0; seed < 40; seed++)
+        {
+            var random = new Random(seed);
+            var curve = new RateCurve(RatesHz);
+            var arms = new ArmPayoffs(RatesHz.Length);
+            for (var pull = 0; pull < 8; pull++)
+            {
+                for (var arm = 0; arm < RatesHz.Length; arm++)
+                {
+                    var payoff = (-0.01 * RatesHz[arm]) + (0.2 * random.NextGaussian());
+                    curve.Book(arm, payoff, cost: 0);
+                    arms.Book(arm, payoff, cost: 0);
+                }
+            }
+
+            byCurve += Enumerable.Range(0, 25).Count(_ => curve.Draw(random, 0) == 0);
+            byArms += Enumerable.Range(0, 25).Count(_ => arms.Draw(random, 0) == 0);
+        }
+
+        TestContext.Out.WriteLine($"1 Hz drawn: by the curve {byCurve} of 1,000, by separate arms {byArms} of 1,000");
+        Assert.Multiple(() =>
+        {
+            Assert.That(byCurve, Is.GreaterThan(700), "the curve draws the cheapest rate most of the time");
+            Assert.That(byCurve, Is.GreaterThan(byArms + 200), "and far more often than separate arms do");
+        });
+    }
+
+    [Test]
+    public void Forgetting_fades_its_pulls_and_its_statistics_survive_a_checkpoint()
+    {
+        var curve = new RateCurve(RatesHz);
+        curve.Book(0, progress: 1, cost: 0.1);
+        curve.Fade(0.5);
+        curve.Book(4, progress: 0, cost: 0.3);
+        var copy = new RateCurve(RatesHz);
+        copy.Load(curve.Save());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((curve.Count(0), curve.Count(4)), Is.EqualTo((0.5, 1.0)));
+            Assert.That(Enumerable.Range(0, 5).Select(a => (copy.Count(a), copy.Mean(a, 0.3))), Is.EqualTo(Enumerable.Range(0, 5).Select(a => (curve.Count(a), curve.Mean(a, 0.3)))));
+            Assert.That(() => copy.Load(new double[5]), Throws.ArgumentException);
+            Assert.That(() => new RateCurve([1, 2]), Throws.ArgumentException, "a quadratic needs three rates");
+        });
+    }
+}
