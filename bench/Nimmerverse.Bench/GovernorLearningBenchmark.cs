@@ -32,7 +32,8 @@ namespace Nimmerverse.Bench;
 /// <c>trails warm-start</c>), <c>learned-trained</c> (the learned governor's checkpoint alone, from a
 /// village of seed <see cref="TrainingSeed"/> that learnt under it for the <c>trained</c> knob's time, started at the daemon's
 /// default rate: trained on one village, tested on others), <c>class-bandit</c> (the bandit per class of NPC, learning
-/// online; it goes on from a matured village's bandit when the village matured under it), <c>progress-share</c>, <c>quiz-first</c>, <c>open-gates</c>
+/// online; it goes on from a matured village's bandit when the village matured under it), <c>class-bandit-warm</c> (the
+/// bandit warm-started as <c>learned-warm</c> is), <c>progress-share</c>, <c>quiz-first</c>, <c>open-gates</c>
 /// and <c>fixed:HZ</c> (equal-share at that rate: the grid searched in hindsight); a baseline given as <c>POLICY:HZ</c> steers around that
 /// rate (else 5 Hz, the daemon's default). Printed: every run, then per policy the mean over
 /// seeds, and every other policy's ratio to the best baseline and its difference from it, each with a
@@ -41,6 +42,9 @@ namespace Nimmerverse.Bench;
 internal static class GovernorLearningBenchmark
 {
     private const string LearnedWarm = "learned-warm";
+
+    /// <summary>The bandit per class, warm-started as <c>learned-warm</c> is.</summary>
+    private const string BanditWarm = "class-bandit-warm";
 
     /// <summary>The learned governor carried, by its checkpoint alone, from a training village of another seed into a fresh village.</summary>
     private const string LearnedTrained = "learned-trained";
@@ -203,7 +207,7 @@ internal static class GovernorLearningBenchmark
         postgres.ConnectionString.Replace("Database=postgres", $"Database={database}", StringComparison.Ordinal);
 
     /// <summary>The learned governor of <paramref name="database"/> warm-started from the trails in <paramref name="source"/>, by the CLI's own commands.</summary>
-    private static async Task WarmStartAsync(PrivatePostgres postgres, string source, string database, int seed)
+    private static async Task WarmStartAsync(PrivatePostgres postgres, string source, string database, int seed, string policy)
     {
         var file = Path.Combine(Path.GetTempPath(), $"{database}.governor.jsonl");
         await using (var target = NpgsqlDataSource.Create(ConnectionTo(postgres, database)))
@@ -216,9 +220,9 @@ internal static class GovernorLearningBenchmark
             throw new InvalidOperationException("the export of the trails failed (above)");
         }
 
-        if (await new TrailsCommand(Console.Out, Console.Error).RunAsync(["warm-start", "--from", file], ConnectionTo(postgres, database), TimeProvider.System, CancellationToken.None, GovernorSettings.Default with { Seed = seed }) != 0)
+        if (await new TrailsCommand(Console.Out, Console.Error).RunAsync(["warm-start", "--from", file], ConnectionTo(postgres, database), TimeProvider.System, CancellationToken.None, GovernorSettings.Default with { Seed = seed, Policy = GovernorPolicyOf(policy) }) != 0)
         {
-            Console.WriteLine("  (the warm start found nothing to learn from: this learned-warm run starts untrained)");
+            Console.WriteLine($"  (the warm start found nothing to learn from: this {policy} run starts untrained)");
         }
 
         File.Delete(file);
@@ -227,10 +231,10 @@ internal static class GovernorLearningBenchmark
     private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, Dictionary<(string Policy, int Seed), string> databases, string? matured, (long Epoch, byte[] Weights)? trained)
     {
         var database = databases[(policy, seed)] = await CreateDatabaseAsync(postgres, matured);
-        if (policy == LearnedWarm)
+        if (policy is LearnedWarm or BanditWarm)
         {
-            var source = matured ?? (databases.TryGetValue((GovernorSettings.ProgressShare, seed), out var run) ? run : throw new ArgumentException($"{LearnedWarm} needs a matured village or a {GovernorSettings.ProgressShare} run of the same seed before it"));
-            await WarmStartAsync(postgres, source, database, seed);
+            var source = matured ?? (databases.TryGetValue((GovernorSettings.ProgressShare, seed), out var run) ? run : throw new ArgumentException($"{policy} needs a matured village or a {GovernorSettings.ProgressShare} run of the same seed before it"));
+            await WarmStartAsync(postgres, source, database, seed, policy);
         }
 
         if (policy == LearnedTrained)
@@ -441,10 +445,11 @@ internal static class GovernorLearningBenchmark
     }
 
     /// <summary>Whether a measured policy learns (the learned governor in any of its starts, the bandit): it is no baseline.</summary>
-    private static bool Learns(string policy) => policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) || policy == GovernorSettings.ClassBandit;
+    private static bool Learns(string policy) => GovernorPolicyOf(policy) is GovernorSettings.Learned or GovernorSettings.ClassBandit;
 
-    /// <summary>The daemon's policy a measured one runs (<c>learned-warm</c> and <c>learned-trained</c> are the learned one, started otherwise).</summary>
-    private static string GovernorPolicyOf(string policy) => policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : policy;
+    /// <summary>The daemon's policy a measured one runs (<c>learned-warm</c> and <c>learned-trained</c> are the learned one, <c>class-bandit-warm</c> the bandit, started otherwise).</summary>
+    private static string GovernorPolicyOf(string policy) =>
+        policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : policy == BanditWarm ? GovernorSettings.ClassBandit : policy;
 
     /// <summary>
     /// What a learning governor (<paramref name="policy"/>, as its trails name it) did differently per kind of NPC

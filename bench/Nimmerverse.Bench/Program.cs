@@ -6,7 +6,7 @@ using Nimmerverse.Bench;
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- learner [CALLS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor [EPOCHS]
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-kinds [SEEDS] [DISCOUNTS: 0.97,0.99] [LAMBDA: 0.95]
-// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [SEEDS] [ROLES] [POLICIES] [KNOBS: finite-cortex,lifetime=S,budget=P,bursts=S,matured=S,matured-under=POLICY,trained=S,max-level=N,learning-rate=R,discount=G,train-lifetime=S,first-seed=N,lifeforce-weight=W]   (as root: a private PostgreSQL)
+// dotnet run -c Release --project bench/Nimmerverse.Bench -- governor-learning [POPULATION] [WARMUP_S] [WINDOW_S] [SEEDS] [ROLES] [POLICIES] [KNOBS, comma-separated: the table in GovernorLearningBenchmark.Scenario; an unknown one prints them all]   (as root: a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- trails [ROWS]   (as root: starts a private PostgreSQL)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- scopes [BRAINS] [CHANGES]   (as root: boots the systemd sandbox)
 // dotnet run -c Release --project bench/Nimmerverse.Bench -- spawn [ROUNDS]   (as root, with the nyx-nervous user)

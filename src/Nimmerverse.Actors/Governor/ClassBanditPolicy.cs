@@ -11,7 +11,9 @@ namespace Nimmerverse.Actors.Governor;
 /// one it held the arm in, discounted by the hold's length (<see cref="ValueOf"/>): a newcomer's ticks buy nothing
 /// while it explores but bring it to the learning stage, whose ticks buy skill. Only the difference is paid: a hold
 /// that leaves its NPC in its class is paid its own epochs alone, so the class's worth, which drifts as the village
-/// learns, adds no spread to the arms it does not tell apart. Arms are judged at the village's price
+/// learns, adds no spread to the arms it does not tell apart. The worth is kept by role and stage, not by quiz
+/// standing: a skilled brain that fails a round it passed before is no learner, and the worth of the brains that
+/// fail their rounds because they are still learning is not its to be paid. Arms are judged at the village's price
 /// (<see cref="VillagePrice"/>), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
 /// and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
@@ -25,7 +27,7 @@ namespace Nimmerverse.Actors.Governor;
 /// <param name="settleEpochs">Epochs at the start of a hold whose rewards are not paid to it.</param>
 /// <param name="forgetting">What each epoch leaves of every class's older payoffs (<see cref="ArmPayoffs.Fade"/>).</param>
 /// <param name="discount">What a later epoch's payoff is worth, per epoch: the class an NPC comes to counts this to the power of the hold's epochs.</param>
-public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPolicy.DefaultHoldEpochs, int settleEpochs = ClassBanditPolicy.DefaultSettleEpochs, double forgetting = ClassBanditPolicy.DefaultForgetting, double discount = ClassBanditPolicy.DefaultDiscount) : IGovernorPolicy
+public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPolicy.DefaultHoldEpochs, int settleEpochs = ClassBanditPolicy.DefaultSettleEpochs, double forgetting = ClassBanditPolicy.DefaultForgetting, double discount = ClassBanditPolicy.DefaultDiscount) : IGovernorPolicy
 {
     /// <summary>Half a minute at the default epoch: the rate's ramp (2 Hz an epoch) takes up to ten.</summary>
     public const int DefaultHoldEpochs = 30;
@@ -48,7 +50,7 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
     private readonly Random _random = new(seed);
     private readonly RateCurve[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))];
     private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
-    private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(1))];
+    private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.StagedCount).Select(_ => new ArmPayoffs(1))];
     private readonly double _continuing = discount is > 0 and < 1 ? Math.Pow(discount, holdEpochs) : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
     private readonly Dictionary<int, Pull> _pulls = [];
     private readonly Dictionary<int, Pull> _ended = []; // held to the end, booked once the class the NPC came to is seen
@@ -59,7 +61,7 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
     private readonly VillagePrice _price = new();
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{string.Join('-', RateArmsHz)}/gates2/values";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{string.Join('-', RateArmsHz)}/gates2/staged-values";
 
     public string Name => GovernorSettings.ClassBandit;
 
@@ -73,10 +75,11 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
     public ArmPayoffs GatesOf(NpcClass npcClass) => _gates[npcClass.Index];
 
     /// <summary>
-    /// What a hold in the class is worth, as one arm: its own epochs and then, discounted, the worth of the class it led to
-    /// (progress and CPU per epoch, whatever arm was drawn): the value of the class under the bandit's own draws.
+    /// What a hold in the class's role and stage is worth (<see cref="NpcClass.StagedIndex"/>), as one arm: its own epochs and
+    /// then, discounted, the worth of the role and stage it led to (progress and CPU per epoch, whatever arm was drawn): their
+    /// value under the bandit's own draws.
     /// </summary>
-    public ArmPayoffs ValueOf(NpcClass npcClass) => _values[npcClass.Index];
+    public ArmPayoffs ValueOf(NpcClass npcClass) => _values[npcClass.StagedIndex];
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
     {
@@ -88,7 +91,7 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
                 var npcClass = NpcClass.Of(features[i]);
                 if (_ended.Remove(npcIds[i], out var ended))
                 {
-                    if (ended.Class == npcClass || ValueOf(npcClass).Count(0) > 0)
+                    if (ended.Class.StagedIndex == npcClass.StagedIndex || ValueOf(npcClass).Count(0) > 0)
                     {
                         Book(ended, npcClass);
                     }
@@ -217,12 +220,12 @@ public sealed class ClassBanditPolicy(int seed, int holdEpochs = ClassBanditPoli
     {
         var paid = _holdEpochs - _settleEpochs;
         var (progress, cost) = (pull.Progress / paid, pull.Cost / paid);
-        var was = _values[pull.Class.Index].Expected() ?? (0, 0);
-        var (laterProgress, laterCost) = _values[cameTo.Index].Expected() ?? was;
+        var was = ValueOf(pull.Class).Expected() ?? (0, 0);
+        var (laterProgress, laterCost) = ValueOf(cameTo).Expected() ?? was;
         var (gainedProgress, gainedCost) = (_continuing * (laterProgress - was.Progress), _continuing * (laterCost - was.Cost));
         _rates[pull.Class.Index].Book(pull.Rate, progress + gainedProgress, cost + gainedCost);
         _gates[pull.Class.Index].Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
-        _values[pull.Class.Index].Book(0, progress + (_continuing * laterProgress), cost + (_continuing * laterCost));
+        ValueOf(pull.Class).Book(0, progress + (_continuing * laterProgress), cost + (_continuing * laterCost));
     }
 
     /// <summary>

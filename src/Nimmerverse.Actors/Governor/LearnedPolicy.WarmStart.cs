@@ -5,9 +5,6 @@ namespace Nimmerverse.Actors.Governor;
 /// <summary>The learned governor's offline start: learning from recorded decision trails before its first online epoch.</summary>
 public sealed partial class LearnedPolicy
 {
-    /// <summary>One decision of a trail as the offline start reads it: what the NPC's features were, what was decided, and what followed over the next epoch.</summary>
-    public readonly record struct TrailStep(float[] Inputs, NpcAllocation Allocation, NpcYield Outcome);
-
     /// <summary>
     /// The offline start: learns from recorded decisions (each trajectory one NPC's consecutive epochs,
     /// under whatever policy decided them) before any online epoch. The price is the recorded village's

@@ -17,11 +17,22 @@ public readonly record struct NpcClass(int Role, int Stage, int Quiz)
     /// <summary>Past exploring, it reaches its goal less often than this: still learning.</summary>
     public const double LearningBelow = 0.5;
 
+    /// <summary>Failed its latest round (0), none yet (1), passed it (2).</summary>
+    public const int QuizStandings = 3;
+
+    private const int Stages = 3;
+
     /// <summary>Roles (<see cref="BrainCommandLine.Roles"/>, then an unknown one) times three stages times three quiz standings.</summary>
-    public static int Count => (BrainCommandLine.Roles.Count + 1) * 3 * 3;
+    public static int Count => (BrainCommandLine.Roles.Count + 1) * Stages * QuizStandings;
 
     /// <summary>0 .. <see cref="Count"/> − 1, for tables indexed by class.</summary>
-    public int Index => (((Role * 3) + Stage) * 3) + Quiz;
+    public int Index => (((Role * Stages) + Stage) * QuizStandings) + Quiz;
+
+    /// <summary>Roles times stages: the classes without their quiz standing.</summary>
+    public static int StagedCount => (BrainCommandLine.Roles.Count + 1) * Stages;
+
+    /// <summary>0 .. <see cref="StagedCount"/> − 1: its role and stage, whatever its quiz standing.</summary>
+    public int StagedIndex => (Role * Stages) + Stage;
 
     public static NpcClass Of(float[] features)
     {

@@ -25,6 +25,7 @@ public sealed class RateCurve
     /// <summary>After the arms' counts: XᵀX (<see cref="Terms"/>²), Xᵀprogress, Xᵀcost, then Σ progress², Σ cost², Σ progress × cost.</summary>
     private const int Fitted = (Terms * Terms) + Terms + Terms + 3;
 
+    private readonly double _fastestHz;
     private readonly double[][] _terms; // per arm: 1, share, share²
     private readonly double[] _sums;
 
@@ -35,8 +36,8 @@ public sealed class RateCurve
             throw new ArgumentException($"at least {Terms} rates above 0 Hz", nameof(ratesHz));
         }
 
-        var fastest = ratesHz.Max();
-        _terms = [.. ratesHz.Select(r => new[] { 1, r / fastest, r / fastest * (r / fastest) })];
+        _fastestHz = ratesHz.Max();
+        _terms = [.. ratesHz.Select(r => new[] { 1, r / _fastestHz, r / _fastestHz * (r / _fastestHz) })];
         _sums = new double[ratesHz.Count + Fitted];
     }
 
@@ -58,9 +59,21 @@ public sealed class RateCurve
     }
 
     /// <summary>Books one pull at <paramref name="arm"/>: its mean progress and cost per epoch.</summary>
-    public void Book(int arm, double progress, double cost)
+    public void Book(int arm, double progress, double cost) => Book(_terms[arm], arm, progress, cost);
+
+    /// <summary>
+    /// Books a pull at any rate, such as a recorded village's (an offline start): the curve takes it where it was,
+    /// and it counts as a pull of the nearest arm.
+    /// </summary>
+    public void BookAt(double rateHz, double progress, double cost)
     {
-        var x = _terms[arm];
+        var share = rateHz / _fastestHz;
+        var nearest = Enumerable.Range(0, Arms).MinBy(a => Math.Abs(_terms[a][1] - share));
+        Book([1, share, share * share], nearest, progress, cost);
+    }
+
+    private void Book(double[] x, int arm, double progress, double cost)
+    {
         _sums[arm] += 1;
         var at = Arms;
         for (var i = 0; i < Terms; i++)

@@ -2,6 +2,9 @@ using Nimmerverse.Protocol;
 
 namespace Nimmerverse.Actors.Governor;
 
+/// <summary>One decision of a trail as an offline start reads it: what the NPC's features were, what was decided, and what followed over the next epoch.</summary>
+public readonly record struct TrailStep(float[] Inputs, NpcAllocation Allocation, NpcYield Outcome);
+
 /// <summary>
 /// Recorded governor decisions as the offline start learns from them: each NPC's decisions in the
 /// order they were made, each with what followed it, which is the outcome recorded with that NPC's
@@ -15,20 +18,20 @@ public static class TrailTrajectories
     public sealed record Recorded(DateTimeOffset At, long Epoch, int NpcId, float[] Features, NpcAllocation Allocation, NpcYield? Outcome);
 
     /// <summary>The trajectories, and how many decisions could not be used (no outcome known after them, or another width).</summary>
-    public static (IReadOnlyList<IReadOnlyList<LearnedPolicy.TrailStep>> Trajectories, int Unused) Of(IEnumerable<Recorded> trails)
+    public static (IReadOnlyList<IReadOnlyList<TrailStep>> Trajectories, int Unused) Of(IEnumerable<Recorded> trails)
     {
-        var trajectories = new List<IReadOnlyList<LearnedPolicy.TrailStep>>();
+        var trajectories = new List<IReadOnlyList<TrailStep>>();
         var unused = 0;
         foreach (var npc in trails.GroupBy(t => t.NpcId))
         {
             var ordered = npc.OrderBy(t => t.At).ThenBy(t => t.Epoch).ToList();
-            var current = new List<LearnedPolicy.TrailStep>();
+            var current = new List<TrailStep>();
             for (var i = 0; i < ordered.Count; i++)
             {
                 var (decision, next) = (ordered[i], i + 1 < ordered.Count ? ordered[i + 1] : null);
                 if (decision.Features.Length == GovernorFeatures.Count && next is { Outcome: { } outcome } && next.Epoch == decision.Epoch + 1)
                 {
-                    current.Add(new LearnedPolicy.TrailStep(decision.Features, decision.Allocation, outcome));
+                    current.Add(new TrailStep(decision.Features, decision.Allocation, outcome));
                     continue;
                 }
 

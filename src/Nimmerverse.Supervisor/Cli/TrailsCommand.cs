@@ -23,7 +23,8 @@ public sealed class TrailsCommand(TextWriter output, TextWriter error)
                        default: all of it
           --out        the file to write (replaced whole); default: standard output
         Each line: {"trail_id", "what", "at", "model", "messages": [system, user, assistant], ...}.
-        warm-start trains the learned governor on a governor export and stores it as its newest checkpoint.
+        warm-start trains the learned governor (the bandit per class where Governor:Policy is class-bandit)
+        on a governor export and stores it as its newest checkpoint.
         PostgreSQL: Nimmerverse:Postgres from the configuration.
         """;
 

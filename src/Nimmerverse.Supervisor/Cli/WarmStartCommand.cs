@@ -8,9 +8,10 @@ using Npgsql;
 namespace Nimmerverse.Supervisor.Cli;
 
 /// <summary>
-/// <c>nimmerverse trails warm-start --from FILE</c>: trains the learned governor on an export of its
-/// decision trails (<c>trails export --what governor</c>) and stores the weights as its newest
-/// checkpoint, which the governor loads when it next starts and goes on learning from online.
+/// <c>nimmerverse trails warm-start --from FILE</c>: trains the governor's learning policy on an export of its
+/// decision trails (<c>trails export --what governor</c>) and stores what it learnt as its newest
+/// checkpoint, which the governor loads when it next starts and goes on learning from online: the
+/// bandit per class where <c>Governor:Policy</c> is <c>class-bandit</c>, else the learned governor.
 /// </summary>
 public sealed class WarmStartCommand(TextWriter output, TextWriter error)
 {
@@ -18,9 +19,10 @@ public sealed class WarmStartCommand(TextWriter output, TextWriter error)
         usage: nimmerverse trails warm-start --from FILE.jsonl [--passes N]
 
           --from       an export of the governor's trails (nimmerverse trails export --what governor)
-          --passes     passes over the decisions (1-1000); default 20
-        The learned governor's weights are stored as its newest checkpoint (PostgreSQL, governor_checkpoints):
-        restart the supervisor that runs the governor to start from them.
+          --passes     passes over the decisions (1-1000), for the learned governor; default 20
+        Trains the bandit per class where Governor:Policy is class-bandit (each recorded hold booked once),
+        else the learned governor. Stored as its newest checkpoint (PostgreSQL, governor_checkpoints):
+        restart the supervisor that runs the governor to start from it.
         """;
 
     /// <summary>sysexits(3): the file holds no decision to learn from.</summary>
@@ -78,11 +80,26 @@ public sealed class WarmStartCommand(TextWriter output, TextWriter error)
         }
 
         var (trajectories, unused) = TrailTrajectories.Of(recorded);
-        using var policy = new LearnedPolicy(settings.Exploration, settings.LearningRate, settings.Seed);
-        var credited = policy.WarmStart(trajectories, passes);
-        if (credited == 0)
+        using IGovernorPolicy policy = settings.Policy == GovernorSettings.ClassBandit
+            ? new ClassBanditPolicy(settings.Seed)
+            : new LearnedPolicy(settings.Exploration, settings.LearningRate, settings.Seed);
+        (int Learnt, double Price, string Done, string Needs) result;
+        if (policy is ClassBanditPolicy bandit)
         {
-            await error.WriteLineAsync($"nimmerverse trails: {path}: none of its {recorded.Count} decisions can be credited: a decision needs {LearnedPolicy.DefaultHorizon} epochs of the same NPC after it, with their outcomes ({unused} had none after them)").ConfigureAwait(false);
+            var holds = bandit.WarmStart(trajectories);
+            result = (holds, bandit.Price, $"warm-started the bandit per class: {holds} holds of {ClassBanditPolicy.DefaultHoldEpochs} epochs booked from {trajectories.Count} trajectories", $"a hold needs {ClassBanditPolicy.DefaultHoldEpochs + 1} epochs of the same NPC");
+        }
+        else
+        {
+            var learned = (LearnedPolicy)policy;
+            var credited = learned.WarmStart(trajectories, passes);
+            result = (credited, learned.Price, $"warm-started the learned governor: {credited} decisions of {trajectories.Count} trajectories credited per pass, {passes} passes", $"a decision needs {LearnedPolicy.DefaultHorizon} epochs of the same NPC after it");
+        }
+
+        var (learnt, price, done, needs) = result;
+        if (learnt == 0)
+        {
+            await error.WriteLineAsync($"nimmerverse trails: {path}: none of its {recorded.Count} decisions can be learnt from: {needs}, with their outcomes ({unused} had none after them)").ConfigureAwait(false);
             return ExitDataError;
         }
 
@@ -98,7 +115,7 @@ public sealed class WarmStartCommand(TextWriter output, TextWriter error)
         }
 
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"warm-started the learned governor: {credited} decisions of {trajectories.Count} trajectories credited per pass, {passes} passes; {unused} of {recorded.Count} without an outcome after them; a CPU-second priced at {policy.Price:G3} of skill (the recorded village's own progress per CPU-second, never below 0). Stored as its newest checkpoint: restart the supervisor that runs the governor to start from it.")).ConfigureAwait(false);
+            $"{done}; {unused} of {recorded.Count} without an outcome after them; a CPU-second priced at {price:G3} of skill (the recorded village's own progress per CPU-second, never below 0). Stored as its newest checkpoint: restart the supervisor that runs the governor to start from it.")).ConfigureAwait(false);
         return 0;
     }
 

@@ -162,6 +162,28 @@ public sealed class ClassBanditPolicyTests
     }
 
     [Test]
+    public void A_hold_after_which_only_the_quiz_standing_changed_is_paid_its_own_epochs_alone()
+    {
+        using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
+        var (passed, failed) = (TwoKindVillage.Features([1]), TwoKindVillage.Features([1]));
+        (passed[0][GovernorFeatures.QuizAt], failed[0][GovernorFeatures.QuizAt]) = (1, -1);
+        policy.ValueOf(NpcClass.Of(passed[0])).Book(0, progress: 0, cost: 0.1);
+        foreach (var features in new[] { passed, passed, failed })
+        {
+            using var decision = policy.Decide([1], features, TwoKindVillage.Shares(1));
+            policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [1] = new(0, 0.1) }));
+        }
+
+        var rates = policy.RatesOf(NpcClass.Of(passed[0]));
+        var arm = Enumerable.Range(0, rates.Arms).Single(a => rates.Count(a) > 0);
+        Assert.Multiple(() =>
+        {
+            Assert.That(NpcClass.Of(failed[0]).StagedIndex, Is.EqualTo(NpcClass.Of(passed[0]).StagedIndex), "one role and stage");
+            Assert.That(rates.Mean(arm, price: 1), Is.EqualTo(-0.1).Within(1e-12), "a skilled brain that failed a round it had passed gains nothing of the failed brains' worth");
+        });
+    }
+
+    [Test]
     public void A_hold_that_led_to_a_class_of_no_known_worth_waits_until_that_class_has_one()
     {
         using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
@@ -244,6 +266,47 @@ public sealed class ClassBanditPolicyTests
             Assert.That(credited.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "newcomers run fast, with every seed");
             Assert.That(holdOnly.Select(r => r.Learning - r.Converged), Is.All.LessThan(TwoKindVillage.DelayedGap), "the lesson needs the credit: without it, no seed passes");
         });
+    }
+
+    [Test]
+    public void Warm_started_from_a_record_of_random_rates_it_runs_the_learning_kind_fast_and_the_converged_one_slow()
+    {
+        // 16 NPCs over 600 recorded epochs, each at a rate of the grid drawn every 30, the gain 10 epochs late.
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        var random = new Random(11);
+        var trajectories = ids.Select(id =>
+        {
+            var (past, steps, features) = (new Queue<double>(), new List<TrailStep>(), TwoKindVillage.Features([id])[0]);
+            var rate = 0.0;
+            for (var epoch = 0; epoch < 600; epoch++)
+            {
+                rate = epoch % 30 == 0 ? ClassBanditPolicy.RateArmsHz[random.Next(ClassBanditPolicy.RateArmsHz.Count)] : rate;
+                var outcome = TwoKindVillage.Yield(id, rate, TwoKindVillage.Bought(past, rate, delay: 10));
+                steps.Add(new TrailStep(features, new NpcAllocation(id, rate, 10, GateOpen: false, 5), outcome));
+            }
+
+            return (IReadOnlyList<TrailStep>)steps;
+        }).ToList();
+        using var untrained = new ClassBanditPolicy(seed: 1);
+        using var warm = new ClassBanditPolicy(seed: 1);
+
+        var booked = warm.WarmStart(trajectories);
+
+        var (before, after) = (Decided(untrained), Decided(warm));
+        TestContext.Out.WriteLine($"first decision, learning / converged kind: untrained {before.Learning:F1} / {before.Converged:F1} Hz, warm-started {after.Learning:F1} / {after.Converged:F1} Hz");
+        Assert.Multiple(() =>
+        {
+            Assert.That(booked, Is.EqualTo(16 * 19), "each NPC's 600 epochs make 19 holds with an epoch after them");
+            Assert.That(after.Learning - after.Converged, Is.GreaterThan(TwoKindVillage.DelayedGap), "from its first decision");
+            Assert.That(warm.Price, Is.GreaterThan(0), "priced at the record's own progress per CPU-second");
+            Assert.That(Math.Abs(before.Learning - before.Converged), Is.LessThan(TwoKindVillage.DelayedGap), "which the untrained bandit did not know");
+        });
+
+        (double Learning, double Converged) Decided(ClassBanditPolicy policy)
+        {
+            using var decision = policy.Decide(ids, TwoKindVillage.Features(ids), TwoKindVillage.Shares(ids.Length));
+            return TwoKindVillage.Rates(decision.Allocations);
+        }
     }
 
     [Test]

@@ -24,11 +24,13 @@ public sealed class WarmStartTests : FreshDatabaseTest
     [TearDown]
     public void Remove() => File.Delete(_file);
 
-    private async Task<(int Exit, string Output, string Error)> TrailsAsync(params string[] args)
+    private Task<(int Exit, string Output, string Error)> TrailsAsync(params string[] args) => TrailsAsync(GovernorSettings.Default, args);
+
+    private async Task<(int Exit, string Output, string Error)> TrailsAsync(GovernorSettings governor, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await new TrailsCommand(output, error).RunAsync(args, Database.ConnectionString, _clock, CancellationToken.None, GovernorSettings.Default);
+        var exit = await new TrailsCommand(output, error).RunAsync(args, Database.ConnectionString, _clock, CancellationToken.None, governor);
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -62,6 +64,25 @@ public sealed class WarmStartTests : FreshDatabaseTest
     }
 
     [Test]
+    public async Task Where_the_governor_is_the_bandit_per_class_the_export_warm_starts_the_bandit()
+    {
+        await SchemaMigrations.ApplyAsync(DataSource, default);
+        await new PostgresDecisionTrailStore(DataSource, new PostgresDeadLetters(DataSource)).WriteAsync(Recorded(), default);
+        Assert.That((await TrailsAsync("export", "--what", "governor", "--out", _file)).Exit, Is.Zero);
+
+        var (exit, output, error) = await TrailsAsync(GovernorSettings.Default with { Policy = GovernorSettings.ClassBandit }, "warm-start", "--from", _file);
+
+        Assert.That(exit, Is.Zero, error);
+        // Each NPC's 59 decisions with an outcome after them make one whole hold with an epoch after it.
+        Assert.That(output, Does.Contain($"4 holds of {ClassBanditPolicy.DefaultHoldEpochs} epochs booked from 4 trajectories"));
+        var checkpoint = await new PostgresGovernorCheckpoints(DataSource).LatestAsync(GovernorSettings.ClassBandit, default);
+        Assert.That(checkpoint, Is.Not.Null, "stored where the bandit looks for its statistics");
+        Assert.That(await new PostgresGovernorCheckpoints(DataSource).LatestAsync(GovernorSettings.Learned, default), Is.Null, "and not as the learned governor's");
+        using var policy = new ClassBanditPolicy(seed: 9);
+        Assert.DoesNotThrow(() => policy.LoadWeights(checkpoint!.Value.Weights), "statistics of the bandit's own format");
+    }
+
+    [Test]
     public async Task A_file_with_nothing_to_learn_from_or_none_at_all_is_refused_and_stores_nothing()
     {
         await SchemaMigrations.ApplyAsync(DataSource, default);
@@ -70,7 +91,7 @@ public sealed class WarmStartTests : FreshDatabaseTest
 
         var tooShort = await TrailsAsync("warm-start", "--from", _file);
         Assert.That(tooShort.Exit, Is.EqualTo(WarmStartCommand.ExitDataError));
-        Assert.That(tooShort.Error, Does.Contain($"none of its 80 decisions can be credited: a decision needs {LearnedPolicy.DefaultHorizon} epochs"));
+        Assert.That(tooShort.Error, Does.Contain($"none of its 80 decisions can be learnt from: a decision needs {LearnedPolicy.DefaultHorizon} epochs"));
 
         await File.WriteAllTextAsync(_file, """{"what": "cortex", "messages": []}""" + "\n");
         Assert.That((await TrailsAsync("warm-start", "--from", _file)).Error, Does.Contain("line 1 is not a governor example"));
