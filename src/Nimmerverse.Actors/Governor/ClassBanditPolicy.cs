@@ -10,7 +10,7 @@ namespace Nimmerverse.Actors.Governor;
 /// own effect and not with the next arm's), and then how much more the class the NPC has come to is worth than the
 /// one it held the arm in, discounted by the hold's length (<see cref="ValueOf"/>): a newcomer's ticks buy nothing
 /// while it explores but bring it to the learning stage, whose ticks buy skill. Only the difference is paid: a hold
-/// that leaves its NPC in its class is paid its own epochs alone, so the class's worth, which drifts as the village
+/// that leaves its NPC in its role and stage is paid its own epochs alone, so the worth, which drifts as the village
 /// learns, adds no spread to the arms it does not tell apart. The worth is kept by role and stage, not by quiz
 /// standing: a skilled brain that fails a round it passed before is no learner, and the worth of the brains that
 /// fail their rounds because they are still learning is not its to be paid. Arms are judged at the village's price

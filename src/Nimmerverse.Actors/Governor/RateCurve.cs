@@ -7,9 +7,10 @@ namespace Nimmerverse.Actors.Governor;
 /// slope between the slowest and the fastest: a class of a few brains, a few dozen pulls in its memory, can tell 1 Hz
 /// from 5 Hz by a curve where five separate means cannot (docs/learning.md, "Noise").
 /// Kept as progress and cost, so it is judged at the price asked for, like the arms. The slope and the bend have a
-/// ridge prior at zero (<see cref="SlopeRidge"/>, <see cref="BendRidge"/>): one pull makes a flat curve at its payoff, and the curve bends as
-/// pulls at other rates come. An arm is drawn by Thompson sampling on the coefficients (their normal posterior, as wide
-/// as the pulls' spread about the curve), until pulls at <see cref="Terms"/> rates exist, an untried one at random.
+/// ridge prior at zero (<see cref="SlopeRidge"/>, <see cref="BendRidge"/>): one pull makes a flat curve at its payoff,
+/// and the curve bends as pulls at other rates come. An arm is drawn by Thompson sampling on the coefficients (their
+/// normal posterior, as wide as the pulls' spread about the curve); until pulls at <see cref="Terms"/> rates exist, an
+/// untried one at random.
 /// </summary>
 public sealed class RateCurve
 {
