@@ -11,9 +11,9 @@ public sealed partial class ClassBanditPolicy
     /// policy decided them) are cut into holds of <see cref="DefaultHoldEpochs"/>, and each hold that has an epoch after
     /// it, where the class it led to shows, is booked as a pull: at its mean recorded rate (the curve takes any rate,
     /// <see cref="RateCurve.BookAt"/>), paid its outcomes after the settling epochs and what the class it led to is
-    /// worth beyond its own. The worth of each role and stage is what the recorded holds make it: their own epochs and, discounted,
-    /// the worth of the classes they led to, iterated until it holds still. A hold whose gate changed books no gate
-    /// arm. The price starts at the recorded village's own. Returns the holds booked.
+    /// worth beyond its own. The worth of each role and stage is what the recorded holds make it: their own epochs
+    /// and, discounted, the worth of the roles and stages they led to, iterated until it holds still. A hold whose
+    /// gate changed books no gate arm. The price starts at the recorded village's own. Returns the holds booked.
     /// </summary>
     public int WarmStart(IReadOnlyList<IReadOnlyList<TrailStep>> trajectories)
     {
