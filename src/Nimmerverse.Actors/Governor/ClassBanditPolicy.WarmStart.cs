@@ -17,7 +17,7 @@ public sealed partial class ClassBanditPolicy
     /// </summary>
     public int WarmStart(IReadOnlyList<IReadOnlyList<TrailStep>> trajectories)
     {
-        var steps = trajectories.SelectMany(t => t).ToList();
+        var steps = trajectories.SelectMany(t => t).Where(s => double.IsFinite(s.Outcome.Progress) && double.IsFinite(s.Outcome.Cost)).ToList();
         var holds = trajectories.SelectMany(RecordedHolds).ToList();
         if (holds.Count == 0)
         {
