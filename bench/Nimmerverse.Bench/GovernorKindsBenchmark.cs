@@ -25,6 +25,8 @@ internal static class GovernorKindsBenchmark
         ("noise 0.05, converged ticks full cost", 10, 0.003, 1000, TwoKindVillage.DelayedGap, 1, 0.05, null),
         ("newcomers explore 600 ticks, 2,000 epochs", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 1, 0, TwoKindVillage.Newcomers.Lesson),
         ("and noise 0.02, converged ticks a tenth", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 0.1, 0.02, TwoKindVillage.Newcomers.Lesson),
+        ("and learners done after 60 epochs at 20 Hz", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 1, 0, TwoKindVillage.Newcomers.Finishing),
+        ("done, noise 0.02, converged ticks a tenth", 10, 0.003, 2000, TwoKindVillage.DelayedGap, 0.1, 0.02, TwoKindVillage.Newcomers.Finishing),
     ];
 
     public static void Run(int seeds, IReadOnlyList<double> discounts, double lambda = LearnedPolicy.DefaultLambda)

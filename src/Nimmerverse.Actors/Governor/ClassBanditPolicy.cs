@@ -14,7 +14,7 @@ namespace Nimmerverse.Actors.Governor;
 /// learns, adds no spread to the arms it does not tell apart. The worth is kept by role and stage, not by quiz
 /// standing: a skilled brain that fails a round it passed before is no learner, and the worth of the brains that
 /// fail their rounds because they are still learning is not its to be paid. Arms are judged at the village's price
-/// (<see cref="VillagePrice"/>), as the actor-critic's rewards are: progress less price × CPU.
+/// (<see cref="VillagePrice"/>, never below its long run's), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
 /// and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
@@ -58,10 +58,10 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly int _patience = forgetting is > 0 and <= 1 // epochs after which a pull's evidence has faded to 1/e
         ? forgetting < 1 ? (int)Math.Round(1 / (1 - forgetting)) : int.MaxValue
         : throw new ArgumentOutOfRangeException(nameof(forgetting), forgetting, "above 0, at most 1");
-    private readonly VillagePrice _price = new();
+    private readonly VillagePrice _price = new(floorAtLongRun: true);
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{string.Join('-', RateArmsHz)}/gates2/staged-values";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price";
 
     public string Name => GovernorSettings.ClassBandit;
 
@@ -174,8 +174,11 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         using var stream = new MemoryStream();
         using var writer = new BinaryWriter(stream);
         var (progress, cost) = _price.Village ?? (0, 0);
-        writer.Write(progress);
-        writer.Write(cost);
+        foreach (var number in new[] { progress, cost, _price.LongRun.Progress, _price.LongRun.Cost })
+        {
+            writer.Write(number);
+        }
+
         foreach (var number in _rates.SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())))
         {
             writer.Write(number);
@@ -187,17 +190,17 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
     public void LoadWeights(byte[] weights)
     {
-        var expected = sizeof(double) * (2 + _rates.Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)));
+        var expected = sizeof(double) * (4 + _rates.Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)));
         if (weights.Length != expected)
         {
             throw new ArgumentException($"{weights.Length} bytes, not the {expected} of {WeightsFormat}", nameof(weights));
         }
 
         using var reader = new BinaryReader(new MemoryStream(weights));
-        var (progress, cost) = (reader.ReadDouble(), reader.ReadDouble());
+        var (progress, cost, longRunProgress, longRunCost) = (reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble());
         if (cost > 0)
         {
-            _price.Start(progress, cost);
+            _price.Start(progress, cost, (longRunProgress, longRunCost));
         }
 
         foreach (var curve in _rates)

@@ -1,23 +1,32 @@
 namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
-/// What a CPU-second must buy: the village's own progress per CPU-second, smoothed over about
-/// 1 / <see cref="Smoothing"/> epochs. A learner rewards an NPC's epoch with its progress less its
-/// CPU at this price, so that what beats the village's own average is worth doing (Dinkelbach's way
-/// to a ratio: maximising progress − price × cost at the best ratio's price maximises the ratio).
+/// What a CPU-second must buy: the village's own progress per CPU-second lately (smoothed over about
+/// 1 / <see cref="Smoothing"/> epochs) and, with <paramref name="floorAtLongRun"/>, never less than over the long run
+/// (about 1 / (1 − <see cref="LongRunForgetting"/>) epochs). A learner rewards an NPC's epoch with its progress less its
+/// CPU at this price, so that what beats the village's own average is worth doing (Dinkelbach's way to a ratio:
+/// maximising progress − price × cost at the best ratio's price maximises the ratio). The long run is a floor for the
+/// bandit: a village that has learnt all it can buys nothing lately, and at a price of nothing every rate looks alike,
+/// so its CPU would follow the noise in its brains' progress. What a CPU-second has bought is what it must go on buying
+/// to be spent. The actor-critic's step sizes were found at the recent price alone, and it keeps that.
 /// </summary>
-public sealed class VillagePrice
+/// <param name="floorAtLongRun">Whether the price never falls below the long run's.</param>
+public sealed class VillagePrice(bool floorAtLongRun = false)
 {
     /// <summary>How fast the price follows the village (about 50 epochs).</summary>
     public const double Smoothing = 0.02;
 
+    /// <summary>What each epoch leaves of the long run's older epochs: about the last 10,000 count (hours at the default epoch).</summary>
+    public const double LongRunForgetting = 0.9999;
+
     private (double Progress, double Cost)? _village;
+    private (double Progress, double Cost) _longRun;
 
     /// <summary>
     /// The price; 0 until an epoch has cost something, and never below 0 (a village losing skill, as a fresh
     /// or churning one can for a while, must not make spending CPU look like a gain).
     /// </summary>
-    public double Value => _village is { Cost: > 0 } v ? Math.Max(v.Progress / v.Cost, 0) : 0;
+    public double Value => Math.Max(Math.Max(_village is { } v ? Ratio(v) : 0, floorAtLongRun ? Ratio(_longRun) : 0), 0);
 
     /// <summary>Follows one epoch of the village; an epoch that cost nothing says nothing of the price.</summary>
     public void Follow(double progress, double cost)
@@ -27,12 +36,22 @@ public sealed class VillagePrice
             _village = _village is { } v
                 ? (v.Progress + (Smoothing * (progress - v.Progress)), v.Cost + (Smoothing * (cost - v.Cost)))
                 : (progress, cost);
+            _longRun = ((LongRunForgetting * _longRun.Progress) + progress, (LongRunForgetting * _longRun.Cost) + cost);
         }
     }
 
-    /// <summary>Starts the price at a village's mean epoch (a warm start from recorded ones, or a checkpoint).</summary>
-    public void Start(double progress, double cost) => _village = (progress, cost);
+    /// <summary>
+    /// Starts the price at a village's mean epoch (a warm start from recorded ones, or a checkpoint), and the long run at
+    /// <paramref name="longRun"/> (a checkpoint's <see cref="LongRun"/>), else at that one epoch.
+    /// </summary>
+    public void Start(double progress, double cost, (double Progress, double Cost)? longRun = null) =>
+        (_village, _longRun) = ((progress, cost), longRun ?? (progress, cost));
 
-    /// <summary>The smoothed epoch behind the price, for a checkpoint; null before the first.</summary>
+    /// <summary>The smoothed epoch behind the recent price, for a checkpoint; null before the first.</summary>
     public (double Progress, double Cost)? Village => _village;
+
+    /// <summary>The long run's progress and CPU-seconds, each epoch counted <see cref="LongRunForgetting"/> less per epoch since, for a checkpoint.</summary>
+    public (double Progress, double Cost) LongRun => _longRun;
+
+    private static double Ratio((double Progress, double Cost) epochs) => epochs.Cost > 0 ? epochs.Progress / epochs.Cost : 0;
 }

@@ -269,6 +269,43 @@ public sealed class ClassBanditPolicyTests
     }
 
     [Test]
+    public void A_learner_is_hurried_to_the_end_of_its_learning_though_a_brain_that_is_done_is_worth_less()
+    {
+        // Newcomers explore, learn for 60 epochs at 20 Hz, and are then done: skilled, gaining nothing. The hold that ends
+        // a learner's learning leads to a stage worth less than learning; that is no reason to learn slowly.
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        var runs = Seeds.Select(seed =>
+        {
+            using var policy = new ClassBanditPolicy(seed);
+            return TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: TwoKindVillage.Newcomers.Finishing);
+        }).ToList();
+        TestContext.Out.WriteLine($"last 50 of 2,000 epochs, exploring or learning / done or converged: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
+
+        Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "learners run fast, with every seed");
+    }
+
+    [Test]
+    public void A_village_that_has_learnt_all_it_can_is_run_slowly_not_at_whatever_rate_its_noise_favours()
+    {
+        // Learners are done within a hundred epochs; for the rest of 2,000, no brain gains anything but noise. Priced at
+        // what the village buys lately, nothing, every rate looks alike; the long run keeps a CPU-second worth saving.
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        var runs = Seeds.Select(seed =>
+        {
+            using var policy = new ClassBanditPolicy(seed);
+            var rates = TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, progressNoise: 0.005, noiseSeed: seed, newcomers: TwoKindVillage.Newcomers.DoneLearning);
+            return (Rate: rates.Converged, policy.Price);
+        }).ToList();
+        TestContext.Out.WriteLine($"last 50 of 2,000 epochs: {string.Join("; ", runs.Select(r => $"{r.Rate:F1} Hz at a price of {r.Price:F4}"))}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(runs.Select(r => r.Rate), Is.All.LessThan(3), "every brain near 1 Hz, with every seed");
+            Assert.That(runs.Select(r => r.Price), Is.All.GreaterThan(0.01), "a CPU-second still has a price");
+        });
+    }
+
+    [Test]
     public void Warm_started_from_a_record_of_random_rates_it_runs_the_learning_kind_fast_and_the_converged_one_slow()
     {
         // 16 NPCs over 600 recorded epochs, each at a rate of the grid drawn every 30, the gain 10 epochs late.
@@ -312,9 +349,10 @@ public sealed class ClassBanditPolicyTests
     [Test]
     public void Its_statistics_and_its_price_survive_a_checkpoint()
     {
+        // A village done learning: its price is then the long run's (what it bought lately is nothing).
         using var policy = new ClassBanditPolicy(seed: 3);
         int[] ids = [.. Enumerable.Range(0, 8)];
-        TwoKindVillage.Steer(policy, ids, epochs: 200, delay: 0);
+        TwoKindVillage.Steer(policy, ids, epochs: 500, delay: 0, newcomers: TwoKindVillage.Newcomers.DoneLearning);
         using var restored = new ClassBanditPolicy(seed: 4);
         restored.LoadWeights(policy.SaveWeights()!);
         var classes = TwoKindVillage.Features(ids).Select(NpcClass.Of).Distinct().ToList();

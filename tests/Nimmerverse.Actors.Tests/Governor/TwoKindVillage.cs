@@ -38,14 +38,35 @@ public static class TwoKindVillage
         new(Learns(npcId) ? 0.1 * boughtHz / 20 : 0, 0.05 + ((Learns(npcId) ? 1 : convergedTickCost) * 0.1 * rateHz / 20));
 
     /// <summary>
-    /// Learning NPCs that leave after <paramref name="Lifetime"/> epochs (staggered), each replaced by a newcomer that explores
-    /// for its first <paramref name="ExploreSteps"/> ticks: its epsilon falls from 1 to 0.05 with them, and what they buy is nothing.
+    /// Learning NPCs that leave after <paramref name="Lifetime"/> epochs (staggered; never at 0), each replaced by a newcomer that
+    /// explores for its first <paramref name="ExploreSteps"/> ticks: its epsilon falls from 1 to 0.05 with them, and what they buy is nothing.
+    /// With a finite <paramref name="Work"/>, a learner is done once it has gained that much: its success reads from 0.2 to
+    /// 0.5 as it learns (the learning stage) and 0.9 when done (skilled), and from then on it gains nothing, as a brain
+    /// that has learnt its capped curriculum.
     /// </summary>
-    public sealed record Newcomers(int Lifetime, int ExploreSteps)
+    public sealed record Newcomers(int Lifetime, int ExploreSteps, double Work = double.PositiveInfinity)
     {
         /// <summary>The lesson the tests and the benchmark give: 600 ticks are 30 epochs at 20 Hz, and more than a lifetime of 300 at 1 Hz.</summary>
         public static Newcomers Lesson { get; } = new(Lifetime: 300, ExploreSteps: 600);
+
+        /// <summary>
+        /// And a learner is done after 60 epochs of learning at 20 Hz (1,200 ticks): 90 epochs from its arrival at 20 Hz,
+        /// never within its lifetime at 5 Hz.
+        /// </summary>
+        public static Newcomers Finishing { get; } = Lesson with { Work = 6 };
+
+        /// <summary>None: the learning kind learns its work from the first epoch, and then the village has nothing left to learn.</summary>
+        public static Newcomers DoneLearning { get; } = new(Lifetime: 0, ExploreSteps: 0, Work: 6);
+
+        /// <summary>The success a learner's features show, having gained <paramref name="gained"/>.</summary>
+        public float Success(double gained) => gained >= Work ? 0.9f : (float)(0.2 + (0.3 * gained / Work));
     }
+
+    /// <summary>The mean rate of <paramref name="allocations"/>, NaN for none.</summary>
+    private static double MeanRate(List<NpcAllocation> allocations) => allocations.Count > 0 ? allocations.Average(a => a.TickRateHz) : double.NaN;
+
+    /// <summary>The mean of the epochs that had NPCs of the kind (NaN where none had).</summary>
+    private static double MeanOf(IEnumerable<double> rates) => rates.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
 
     /// <summary>Remembers an NPC's rate this epoch and returns the rate of <paramref name="delay"/> epochs ago, whose gain shows now (0 before that).</summary>
     public static double Bought(Queue<double> past, double rateHz, int delay)
@@ -61,7 +82,9 @@ public static class TwoKindVillage
     /// (<see cref="Yield"/>), as a brain past its round is beside newcomers in a real village; a <paramref name="progressNoise"/>
     /// above 0 adds to each NPC's progress every epoch a normal draw of that spread (from <paramref name="noiseSeed"/>), as a
     /// real brain's success rate wanders from epoch to epoch. With <paramref name="newcomers"/>, the learning kind's NPCs are
-    /// newcomers that must explore before their ticks buy anything, and are replaced as they leave.
+    /// newcomers that must explore before their ticks buy anything, and are replaced as they leave; the learning kind's
+    /// rate is then that of the NPCs whose ticks still buy something (exploring or learning), the converged kind's that of
+    /// the rest (the odd ids, and learners that are done).
     /// </summary>
     public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0, Newcomers? newcomers = null)
     {
@@ -70,44 +93,53 @@ public static class TwoKindVillage
         var nextId = ids.Max() + 1;
         var past = ids.ToDictionary(id => id, _ => new Queue<double>());
         var ticked = ids.ToDictionary(id => id, _ => 0.0);
+        var gained = ids.ToDictionary(id => id, _ => 0.0);
         var last = new List<(double Learning, double Converged)>();
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             for (var i = 0; newcomers is not null && epoch > 0 && i < present.Length; i++)
             {
-                if (Learns(present[i]) && (epoch + (i * newcomers.Lifetime / present.Length)) % newcomers.Lifetime == 0)
+                if (Learns(present[i]) && newcomers.Lifetime > 0 && (epoch + (i * newcomers.Lifetime / present.Length)) % newcomers.Lifetime == 0)
                 {
                     present[i] = nextId + (nextId % 2); // even: of the learning kind
-                    (nextId, past[present[i]], ticked[present[i]]) = (present[i] + 1, new Queue<double>(), 0);
+                    (nextId, past[present[i]], ticked[present[i]], gained[present[i]]) = (present[i] + 1, new Queue<double>(), 0, 0);
                 }
             }
 
             var features = Features(present);
             bool Explores(int id) => newcomers is not null && Learns(id) && ticked[id] < newcomers.ExploreSteps;
+            bool Done(int id) => newcomers is not null && Learns(id) && gained[id] >= newcomers.Work;
             for (var i = 0; newcomers is not null && i < present.Length; i++)
             {
                 if (Learns(present[i]))
                 {
-                    features[i][GovernorFeatures.EpsilonAt] = (float)(1 - (0.95 * Math.Min(ticked[present[i]] / newcomers.ExploreSteps, 1)));
+                    features[i][GovernorFeatures.EpsilonAt] = (float)(1 - (0.95 * (newcomers.ExploreSteps > 0 ? Math.Min(ticked[present[i]] / newcomers.ExploreSteps, 1) : 1)));
+                    if (double.IsFinite(newcomers.Work))
+                    {
+                        features[i][GovernorFeatures.SuccessAt] = newcomers.Success(gained[present[i]]);
+                    }
                 }
             }
 
             using var decision = policy.Decide(present, features, Shares(present.Length));
+            var buying = decision.Allocations.Where(d => Learns(d.NpcId) && !Done(d.NpcId)).ToList();
+            var idle = decision.Allocations.Except(buying).ToList();
             var yields = new Dictionary<int, NpcYield>();
             foreach (var d in decision.Allocations)
             {
-                var y = Yield(d.NpcId, d.TickRateHz, Bought(past[d.NpcId], Explores(d.NpcId) ? 0 : d.TickRateHz, delay), convergedTickCost);
+                var bought = Bought(past[d.NpcId], Explores(d.NpcId) ? 0 : d.TickRateHz, delay);
+                var y = Yield(d.NpcId, d.TickRateHz, Done(d.NpcId) ? 0 : bought, convergedTickCost); // done, it gains no more
                 yields[d.NpcId] = y with { Progress = y.Progress + (progressNoise * noise.NextGaussian()) };
-                ticked[d.NpcId] += d.TickRateHz;
+                (ticked[d.NpcId], gained[d.NpcId]) = (ticked[d.NpcId] + d.TickRateHz, gained[d.NpcId] + y.Progress);
             }
 
             policy.Learn(decision, EpochYield.Sum(yields));
             if (epoch >= epochs - 50)
             {
-                last.Add(Rates(decision.Allocations));
+                last.Add((MeanRate(buying), MeanRate(idle)));
             }
         }
 
-        return (last.Average(l => l.Learning), last.Average(l => l.Converged));
+        return (MeanOf(last.Select(l => l.Learning)), MeanOf(last.Select(l => l.Converged)));
     }
 }
