@@ -17,14 +17,13 @@ public sealed partial class ClassBanditPolicy
     /// </summary>
     public int WarmStart(IReadOnlyList<IReadOnlyList<TrailStep>> trajectories)
     {
-        var steps = trajectories.SelectMany(t => t).Where(s => double.IsFinite(s.Outcome.Progress) && double.IsFinite(s.Outcome.Cost)).ToList();
         var holds = trajectories.SelectMany(RecordedHolds).ToList();
         if (holds.Count == 0)
         {
             return 0;
         }
 
-        _price.Start(steps.Average(s => s.Outcome.Progress), steps.Average(s => s.Outcome.Cost));
+        _price.StartFrom(trajectories);
         var worth = RecordedWorth(holds);
         foreach (var hold in holds)
         {

@@ -16,14 +16,12 @@ public sealed partial class LearnedPolicy
     /// </summary>
     public int WarmStart(IReadOnlyList<IReadOnlyList<TrailStep>> trajectories, int passes)
     {
-        var all = trajectories.SelectMany(t => t).Where(s => double.IsFinite(s.Outcome.Progress) && double.IsFinite(s.Outcome.Cost)).ToList();
-        var cost = all.Sum(s => s.Outcome.Cost);
-        if (all.Count == 0 || cost <= 0)
+        if (!_price.StartFrom(trajectories))
         {
             return 0;
         }
 
-        _price.Start(all.Average(s => s.Outcome.Progress), cost / all.Count);
+        var all = trajectories.SelectMany(t => t).Where(s => double.IsFinite(s.Outcome.Progress) && double.IsFinite(s.Outcome.Cost)).ToList();
         var price = Price;
         _rewardScale = Math.Max(all.Average(s => Math.Abs(s.Outcome.Progress - (price * s.Outcome.Cost))), 1e-9);
         var credited = new List<DelayedCredit.Credited>();

@@ -47,6 +47,22 @@ public sealed class VillagePrice(bool floorAtLongRun = false)
     public void Start(double progress, double cost, (double Progress, double Cost)? longRun = null) =>
         (_village, _longRun) = ((progress, cost), longRun ?? (progress, cost));
 
+    /// <summary>
+    /// Starts the price at a recorded village's mean epoch (an offline start), over the outcomes it could know: an export
+    /// cannot hold a non-finite one, a caller of the API could. False, and nothing started, where they cost nothing.
+    /// </summary>
+    public bool StartFrom(IEnumerable<IReadOnlyList<TrailStep>> trajectories)
+    {
+        var outcomes = trajectories.SelectMany(t => t).Select(s => s.Outcome).Where(o => double.IsFinite(o.Progress) && double.IsFinite(o.Cost)).ToList();
+        if (outcomes.Count == 0 || outcomes.Sum(o => o.Cost) <= 0)
+        {
+            return false;
+        }
+
+        Start(outcomes.Average(o => o.Progress), outcomes.Average(o => o.Cost));
+        return true;
+    }
+
     /// <summary>The smoothed epoch behind the recent price, for a checkpoint; null before the first.</summary>
     public (double Progress, double Cost)? Village => _village;
 
