@@ -58,15 +58,35 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly int _patience = forgetting is > 0 and <= 1 // epochs after which a pull's evidence has faded to 1/e
         ? forgetting < 1 ? (int)Math.Round(1 / (1 - forgetting)) : int.MaxValue
         : throw new ArgumentOutOfRangeException(nameof(forgetting), forgetting, "above 0, at most 1");
-    private readonly VillagePrice _price = new(floorAtLongRun: true);
+    private readonly VillagePrice _price = new();
+    private double? _bestRatio;
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
     public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price";
 
     public string Name => GovernorSettings.ClassBandit;
 
-    /// <summary>What a CPU-second must buy (<see cref="VillagePrice"/>).</summary>
-    public double Price => _price.Value;
+    /// <summary>
+    /// Below this share of the long run's ratio, the best the present NPCs could make is treated as nothing left to buy.
+    /// A village that has learnt all it can is indifferent, by its ratio, to every rate, and its brains' noise would pick
+    /// them; a CPU-second it has nothing to spend on keeps the worth it has had here, so the village runs slowly.
+    /// </summary>
+    public const double IdleShare = 0.1;
+
+    /// <summary>
+    /// What a CPU-second must buy: the best ratio the NPCs of its last decision could make at the rates their classes'
+    /// curves favour (<see cref="BestRatio"/>). That is the ratio the village can still reach: the recent ratio falls to
+    /// nothing as a village's brains finish learning, though the rest could still learn; the long run's stays at an easy
+    /// start's, above what brains short of their round can make. Where the best is under <see cref="IdleShare"/> of the
+    /// long run's, the price rises toward the long run's as the best falls to nothing: price = max(best, long run × (1 −
+    /// x²)), x the best over <see cref="IdleShare"/> of the long run; continuous, so no village flips between the two,
+    /// and flat near nothing, so a best that is its brains' noise does not lower it much. Until a class it holds has a
+    /// curve, the recent ratio (<see cref="VillagePrice"/>).
+    /// </summary>
+    public double Price => _bestRatio is { } best ? Math.Max(best, IdleFloor(best, _price.LongRunValue)) : _price.Value;
+
+    private static double IdleFloor(double best, double longRun) =>
+        longRun > 0 && best < IdleShare * longRun ? longRun * (1 - Math.Pow(best / (IdleShare * longRun), 2)) : 0;
 
     /// <summary>A class's rate curve: what it has learnt of that class.</summary>
     public RateCurve RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
@@ -83,12 +103,14 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
     {
+        var classes = features.Select(NpcClass.Of).ToArray();
+        _bestRatio = BestRatio.Of(classes.CountBy(c => c.Index).Select(c => (_rates[c.Key], c.Value)));
         var decided = new NpcAllocation[npcIds.Count];
         for (var i = 0; i < npcIds.Count; i++)
         {
             if (!_pulls.TryGetValue(npcIds[i], out var pull))
             {
-                var npcClass = NpcClass.Of(features[i]);
+                var npcClass = classes[i];
                 if (_ended.Remove(npcIds[i], out var ended))
                 {
                     if (ended.Class.StagedIndex == npcClass.StagedIndex || ValueOf(npcClass).Count(0) > 0)

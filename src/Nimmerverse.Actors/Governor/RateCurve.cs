@@ -50,6 +50,19 @@ public sealed class RateCurve
     /// <summary>The curve's payoff at <paramref name="arm"/> and <paramref name="price"/> (its posterior mean); 0 before any pull.</summary>
     public double Mean(int arm, double price) => Fit(price) is { } fit ? Dot(_terms[arm], fit.Coefficients) : 0;
 
+    /// <summary>What the curve says a pull at <paramref name="arm"/> buys and costs per epoch (its posterior means); null before any pull.</summary>
+    public (double Progress, double Cost)? Expected(int arm)
+    {
+        if (Gram(0, 0) <= 0)
+        {
+            return null;
+        }
+
+        var cholesky = Cholesky(Precision());
+        double At(Func<int, double> sums) => Dot(_terms[arm], BackSubstitute(cholesky, ForwardSubstitute(cholesky, [.. Enumerable.Range(0, Terms).Select(sums)])));
+        return (At(Progress), At(Cost));
+    }
+
     /// <summary>Leaves <paramref name="forgetting"/> of every count and sum: older pulls weigh less.</summary>
     public void Fade(double forgetting)
     {
@@ -156,6 +169,18 @@ public sealed class RateCurve
         var at = Arms + (Terms * Terms) + (2 * Terms);
         var squares = _sums[at] - (2 * price * _sums[at + 2]) + (price * price * _sums[at + 1]);
         var xy = Enumerable.Range(0, Terms).Select(i => Progress(i) - (price * Cost(i))).ToArray();
+        var cholesky = Cholesky(Precision());
+        var coefficients = BackSubstitute(cholesky, ForwardSubstitute(cholesky, xy));
+        var residual = squares - Dot(coefficients, xy); // Σ(y − x·β)² plus the prior's penalty: a little wider, never narrower
+        var spread = count - Terms >= 2
+            ? Math.Sqrt(Math.Max(residual / (count - Terms), 0))
+            : Math.Sqrt(Math.Max((squares / count) - (xy[0] / count * (xy[0] / count)), 0));
+        return (coefficients, cholesky, spread);
+    }
+
+    /// <summary>XᵀX plus the prior's precisions on the slope and the bend.</summary>
+    private double[,] Precision()
+    {
         var a = new double[Terms, Terms];
         for (var i = 0; i < Terms; i++)
         {
@@ -165,13 +190,7 @@ public sealed class RateCurve
             }
         }
 
-        var cholesky = Cholesky(a);
-        var coefficients = BackSubstitute(cholesky, ForwardSubstitute(cholesky, xy));
-        var residual = squares - Dot(coefficients, xy); // Σ(y − x·β)² plus the prior's penalty: a little wider, never narrower
-        var spread = count - Terms >= 2
-            ? Math.Sqrt(Math.Max(residual / (count - Terms), 0))
-            : Math.Sqrt(Math.Max((squares / count) - (xy[0] / count * (xy[0] / count)), 0));
-        return (coefficients, cholesky, spread);
+        return a;
     }
 
     private static double Dot(double[] x, double[] y) => x.Zip(y, (a, b) => a * b).Sum();

@@ -1,17 +1,14 @@
 namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
-/// What a CPU-second must buy: the village's own progress per CPU-second lately (smoothed over about
-/// 1 / <see cref="Smoothing"/> epochs) and, with <paramref name="floorAtLongRun"/>, never less than over the long run
-/// (about 1 / (1 − <see cref="LongRunForgetting"/>) epochs). A learner rewards an NPC's epoch with its progress less its
-/// CPU at this price, so that what beats the village's own average is worth doing (Dinkelbach's way to a ratio:
-/// maximising progress − price × cost at the best ratio's price maximises the ratio). The long run is a floor for the
-/// bandit: a village that has learnt all it can buys nothing lately, and at a price of nothing every rate looks alike,
-/// so its CPU would follow the noise in its brains' progress. What a CPU-second has bought is what it must go on buying
-/// to be spent. The actor-critic's step sizes were found at the recent price alone, and it keeps that.
+/// What a CPU-second has bought the village: its progress per CPU-second lately (smoothed over about
+/// 1 / <see cref="Smoothing"/> epochs) and over the long run (about 1 / (1 − <see cref="LongRunForgetting"/>) epochs).
+/// A learner rewards an NPC's epoch with its progress less its CPU at a price, so that what beats the price is worth
+/// doing (Dinkelbach's way to a ratio: maximising progress − price × cost at the best ratio's price maximises the ratio).
+/// The actor-critic's price is the recent ratio; the bandit's is the best its present NPCs could make
+/// (<see cref="BestRatio"/>), and the long run tells it when that is next to nothing (<see cref="ClassBanditPolicy.Price"/>).
 /// </summary>
-/// <param name="floorAtLongRun">Whether the price never falls below the long run's.</param>
-public sealed class VillagePrice(bool floorAtLongRun = false)
+public sealed class VillagePrice
 {
     /// <summary>How fast the price follows the village (about 50 epochs).</summary>
     public const double Smoothing = 0.02;
@@ -23,10 +20,13 @@ public sealed class VillagePrice(bool floorAtLongRun = false)
     private (double Progress, double Cost) _longRun;
 
     /// <summary>
-    /// The price; 0 until an epoch has cost something, and never below 0 (a village losing skill, as a fresh
+    /// The recent ratio; 0 until an epoch has cost something, and never below 0 (a village losing skill, as a fresh
     /// or churning one can for a while, must not make spending CPU look like a gain).
     /// </summary>
-    public double Value => Math.Max(Math.Max(_village is { } v ? Ratio(v) : 0, floorAtLongRun ? Ratio(_longRun) : 0), 0);
+    public double Value => Math.Max(_village is { } v ? Ratio(v) : 0, 0);
+
+    /// <summary>The long run's ratio, never below 0.</summary>
+    public double LongRunValue => Math.Max(Ratio(_longRun), 0);
 
     /// <summary>Follows one epoch of the village; an epoch that cost nothing says nothing of the price.</summary>
     public void Follow(double progress, double cost)

@@ -288,7 +288,8 @@ public sealed class ClassBanditPolicyTests
     public void A_village_that_has_learnt_all_it_can_is_run_slowly_not_at_whatever_rate_its_noise_favours()
     {
         // Learners are done within a hundred epochs; for the rest of 2,000, no brain gains anything but noise. Priced at
-        // what the village buys lately, nothing, every rate looks alike; the long run keeps a CPU-second worth saving.
+        // what the village buys lately, or the best it could still make, nothing, every rate looks alike; a village with
+        // nothing left to buy keeps the worth a CPU-second had over its long run.
         int[] ids = [.. Enumerable.Range(0, 16)];
         var runs = Seeds.Select(seed =>
         {
@@ -349,13 +350,17 @@ public sealed class ClassBanditPolicyTests
     [Test]
     public void Its_statistics_and_its_price_survive_a_checkpoint()
     {
-        // A village done learning: its price is then the long run's (what it bought lately is nothing).
+        // A village done learning: its price then comes of its long run (what it bought lately is nothing).
         using var policy = new ClassBanditPolicy(seed: 3);
         int[] ids = [.. Enumerable.Range(0, 8)];
         TwoKindVillage.Steer(policy, ids, epochs: 500, delay: 0, newcomers: TwoKindVillage.Newcomers.DoneLearning);
         using var restored = new ClassBanditPolicy(seed: 4);
         restored.LoadWeights(policy.SaveWeights()!);
         var classes = TwoKindVillage.Features(ids).Select(NpcClass.Of).Distinct().ToList();
+        foreach (var decider in new[] { policy, restored })
+        {
+            using var decision = decider.Decide(ids, TwoKindVillage.Features(ids), TwoKindVillage.Shares(ids.Length)); // prices the NPCs present
+        }
 
         Assert.Multiple(() =>
         {

@@ -45,6 +45,26 @@ public sealed class RateCurveTests
     }
 
     [Test]
+    public void What_it_expects_a_rate_to_buy_and_cost_is_its_payoff_at_every_price()
+    {
+        var random = new Random(5);
+        var curve = new RateCurve(RatesHz);
+        Assert.That(curve.Expected(0), Is.Null, "nothing known");
+        for (var pull = 0; pull < 200; pull++)
+        {
+            var arm = random.Next(RatesHz.Length);
+            curve.Book(arm, progress: (0.01 * RatesHz[arm]) + (0.01 * random.NextGaussian()), cost: 0.05 + (0.005 * RatesHz[arm]));
+        }
+
+        var expected = Enumerable.Range(0, 5).Select(a => curve.Expected(a)!.Value).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(Enumerable.Range(0, 5).Select(a => expected[a].Progress - (0.7 * expected[a].Cost)), Is.EqualTo(Enumerable.Range(0, 5).Select(a => curve.Mean(a, 0.7))).Within(1e-12));
+            Assert.That(expected.Select(e => e.Cost), Is.EqualTo(RatesHz.Select(r => 0.05 + (0.005 * r))).Within(2e-3), "the cost, a line in the rate, nearly");
+        });
+    }
+
+    [Test]
     public void Untried_rates_come_first_until_three_have_pulls()
     {
         var random = new Random(7);

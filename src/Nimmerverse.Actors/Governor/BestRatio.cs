@@ -1,0 +1,55 @@
+namespace Nimmerverse.Actors.Governor;
+
+/// <summary>
+/// The best progress per CPU-second the NPCs present could make, each class at the rate its curve says suits it best:
+/// the price the ratio wants from here on. The village's own past ratio is not: it falls to nothing once its brains have
+/// learnt what they can though its newer brains still could buy skill, and over a long run it stays inflated by an easy
+/// start. Found by Dinkelbach's iteration: at price λ each class takes the rate that maximises progress − λ × CPU; the
+/// ratio that allocation makes is the next λ, and λ rises until the allocation repeats (a few steps).
+/// </summary>
+public static class BestRatio
+{
+    private const int MostSteps = 32;
+
+    /// <summary>
+    /// The best ratio over <paramref name="classes"/> (each class's curve and how many NPCs it holds), never below 0;
+    /// null if no class has a curve yet or the allocation it finds costs nothing.
+    /// </summary>
+    public static double? Of(IEnumerable<(RateCurve Curve, int Npcs)> classes)
+    {
+        var known = classes
+            .Where(c => c.Npcs > 0 && c.Curve.Expected(0) is not null)
+            .Select(c => (Arms: Enumerable.Range(0, c.Curve.Arms).Select(a => c.Curve.Expected(a)!.Value).ToArray(), c.Npcs))
+            .ToList();
+        if (known.Count == 0)
+        {
+            return null;
+        }
+
+        var price = 0.0;
+        for (var step = 0; step < MostSteps; step++)
+        {
+            double progress = 0, cost = 0;
+            foreach (var (arms, npcs) in known)
+            {
+                var best = arms.MaxBy(a => a.Progress - (price * a.Cost));
+                (progress, cost) = (progress + (npcs * best.Progress), cost + (npcs * best.Cost));
+            }
+
+            if (!(cost > 0))
+            {
+                return null;
+            }
+
+            var ratio = progress / cost;
+            if (ratio <= price)
+            {
+                break; // no allocation beats this price: it is the best ratio (or, at 0, none makes progress)
+            }
+
+            price = ratio;
+        }
+
+        return price;
+    }
+}
