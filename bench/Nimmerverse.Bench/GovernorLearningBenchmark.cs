@@ -55,6 +55,9 @@ internal static class GovernorLearningBenchmark
     /// <summary>Where the untrained governor of a maturing village starts its NPCs.</summary>
     private const double MaturingRateHz = 20;
 
+    /// <summary>The stretches a maturing village's trails are summed over for the log: two and a half minutes at the default epoch.</summary>
+    private const int MaturingStretchEpochs = 150;
+
     /// <param name="Population">Brains in the village.</param>
     /// <param name="Roles">Their roles (<c>Npc:Role</c>: one, or a mix handed out in turn).</param>
     /// <param name="WarmUp">Time before the window.</param>
@@ -280,6 +283,7 @@ internal static class GovernorLearningBenchmark
         Console.WriteLine($"  seed {seed}: the quiz after maturing: {await QuizStandingsAsync(postgres, database)}");
         if (Learns(scenario.MaturedUnder))
         {
+            await PrintMaturingAsync(postgres, database);
             await PrintWhatItDecidedAsync(postgres, database, GovernorPolicyOf(scenario.MaturedUnder));
         }
         return database;
@@ -479,6 +483,33 @@ internal static class GovernorLearningBenchmark
         }
 
         Console.WriteLine($"  its trails, last 60 s: {string.Join("; ", lines)}");
+    }
+
+    /// <summary>
+    /// How a maturing village went, from its trails, by <see cref="MaturingStretchEpochs"/> epochs: its progress per
+    /// CPU-second (what a learner's price follows) and the rate its governor gave the NPCs by quiz standing (failed /
+    /// no round / passed). The last minute alone hides a price that fell, or a class starved, early on.
+    /// </summary>
+    private static async Task PrintMaturingAsync(PrivatePostgres postgres, string database)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+        var quiz = GovernorFeatures.QuizAt + 1; // PostgreSQL arrays count from 1
+        await using var command = dataSource.CreateCommand($"""
+            select epoch / {MaturingStretchEpochs}, coalesce(sum(progress)::float8 / nullif(sum(cost)::float8, 0), 0),
+                   avg(tick_rate_hz) filter (where inputs[{quiz}] < -0.5),
+                   avg(tick_rate_hz) filter (where inputs[{quiz}] between -0.5 and 0.5),
+                   avg(tick_rate_hz) filter (where inputs[{quiz}] > 0.5)
+            from decision_trails group by 1 order by 1
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            var hz = string.Join(" / ", Enumerable.Range(2, 3).Select(c => reader.IsDBNull(c) ? "-" : reader.GetDouble(c).ToString("F1", CultureInfo.InvariantCulture)));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetInt64(0) * MaturingStretchEpochs}: {reader.GetDouble(1):F4}, {hz} Hz"));
+        }
+
+        Console.WriteLine($"  maturing by {MaturingStretchEpochs} epochs (from epoch: progress per CPU-s, Hz failed / no round / passed): {string.Join("; ", lines)}");
     }
 
     /// <summary>

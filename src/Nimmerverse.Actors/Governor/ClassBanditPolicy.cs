@@ -13,8 +13,8 @@ namespace Nimmerverse.Actors.Governor;
 /// that leaves its NPC in its role and stage is paid its own epochs alone, so the worth, which drifts as the village
 /// learns, adds no spread to the arms it does not tell apart. The worth is kept by role and stage, not by quiz
 /// standing: a skilled brain that fails a round it passed before is no learner, and the worth of the brains that
-/// fail their rounds because they are still learning is not its to be paid. Arms are judged at the village's price
-/// (<see cref="VillagePrice"/>, never below its long run's), as the actor-critic's rewards are: progress less price × CPU.
+/// fail their rounds because they are still learning is not its to be paid. Arms are judged at a price (<see cref="Price"/>,
+/// the best ratio the NPCs present could make), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
 /// and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
