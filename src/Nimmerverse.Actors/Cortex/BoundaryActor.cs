@@ -43,6 +43,7 @@ public sealed class BoundaryActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RateLimitedLog _problems;
     private readonly Dictionary<Guid, WaveBody> _waves = [];
+    private bool _listeningForGates;
     private readonly Queue<Guid> _waveOrder = new();
     private readonly Dictionary<string, long> _lastTakenUp = new(StringComparer.Ordinal);
     private readonly Queue<GateTransitionBody> _waiting = new();
@@ -78,7 +79,15 @@ public sealed class BoundaryActor : ReceiveActor
             _counters.Count("cortex_unanswered");
             _problems.Warning("cortex-unanswered", "The cortex did not answer a cognitive request: {Reason}", failed.Reason);
         });
-        Receive<Subscribed>(subscribed => _log.Debug("Boundary listening on {Subject}", subscribed.Pattern));
+        Receive<Subscribed>(subscribed =>
+        {
+            _log.Debug("Boundary listening on {Subject}", subscribed.Pattern);
+            if (subscribed.Pattern == _subjects.Waves && !_listeningForGates)
+            {
+                _listeningForGates = true;
+                _bridge.Tell(new Subscribe<GateTransitionBody>(SubjectPattern.Parse(_subjects.GateTransition(open: true).Value), Self));
+            }
+        });
     }
 
     public static Props Props(BoundarySettings settings, IActorRef bridge, Subjects subjects, ICortexEndpoint functionGemma, string hostName, BoundaryCounters? counters = null, TimeProvider? clock = null) =>
@@ -86,8 +95,8 @@ public sealed class BoundaryActor : ReceiveActor
 
     protected override void PreStart()
     {
+        // Gates once the waves are live (Subscribed): a gate taken up before would be assessed without the waves that opened it.
         _bridge.Tell(new Subscribe<WaveBody>(_subjects.Waves, Self));
-        _bridge.Tell(new Subscribe<GateTransitionBody>(SubjectPattern.Parse(_subjects.GateTransition(open: true).Value), Self));
         _log.Info("Boundary up: gates opening toward tier {Tier} are assessed by {Model}, at most {Retries} retries", Tiers.Boundary, _settings.Model, _settings.Retries);
     }
 
