@@ -18,8 +18,9 @@ public static class BestRatio
     public static double? Of(IEnumerable<(RateCurve Curve, int Npcs)> classes)
     {
         var known = classes
-            .Where(c => c.Npcs > 0 && c.Curve.Expected(0) is not null)
-            .Select(c => (Arms: Enumerable.Range(0, c.Curve.Arms).Select(a => c.Curve.Expected(a)!.Value).ToArray(), c.Npcs))
+            .Where(c => c.Npcs > 0)
+            .Select(c => (Arms: c.Curve.ExpectedAtEachRate(), c.Npcs))
+            .Where(c => c.Arms is not null)
             .ToList();
         if (known.Count == 0)
         {
@@ -32,7 +33,7 @@ public static class BestRatio
             double progress = 0, cost = 0;
             foreach (var (arms, npcs) in known)
             {
-                var best = arms.MaxBy(a => a.Progress - (price * a.Cost));
+                var best = arms!.MaxBy(a => a.Progress - (price * a.Cost));
                 (progress, cost) = (progress + (npcs * best.Progress), cost + (npcs * best.Cost));
             }
 

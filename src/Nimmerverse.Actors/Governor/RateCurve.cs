@@ -50,8 +50,8 @@ public sealed class RateCurve
     /// <summary>The curve's payoff at <paramref name="arm"/> and <paramref name="price"/> (its posterior mean); 0 before any pull.</summary>
     public double Mean(int arm, double price) => Fit(price) is { } fit ? Dot(_terms[arm], fit.Coefficients) : 0;
 
-    /// <summary>What the curve says a pull at <paramref name="arm"/> buys and costs per epoch (its posterior means); null before any pull.</summary>
-    public (double Progress, double Cost)? Expected(int arm)
+    /// <summary>What the curve says a pull at each arm buys and costs per epoch (its posterior means); null before any pull.</summary>
+    public (double Progress, double Cost)[]? ExpectedAtEachRate()
     {
         if (Gram(0, 0) <= 0)
         {
@@ -59,8 +59,9 @@ public sealed class RateCurve
         }
 
         var cholesky = Cholesky(Precision());
-        double At(Func<int, double> sums) => Dot(_terms[arm], BackSubstitute(cholesky, ForwardSubstitute(cholesky, [.. Enumerable.Range(0, Terms).Select(sums)])));
-        return (At(Progress), At(Cost));
+        double[] Solve(Func<int, double> sums) => BackSubstitute(cholesky, ForwardSubstitute(cholesky, [.. Enumerable.Range(0, Terms).Select(sums)]));
+        var (progress, cost) = (Solve(Progress), Solve(Cost));
+        return [.. _terms.Select(x => (Dot(x, progress), Dot(x, cost)))];
     }
 
     /// <summary>Leaves <paramref name="forgetting"/> of every count and sum: older pulls weigh less.</summary>

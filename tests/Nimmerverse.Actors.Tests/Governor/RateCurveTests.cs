@@ -49,14 +49,14 @@ public sealed class RateCurveTests
     {
         var random = new Random(5);
         var curve = new RateCurve(RatesHz);
-        Assert.That(curve.Expected(0), Is.Null, "nothing known");
+        Assert.That(curve.ExpectedAtEachRate(), Is.Null, "nothing known");
         for (var pull = 0; pull < 200; pull++)
         {
             var arm = random.Next(RatesHz.Length);
             curve.Book(arm, progress: (0.01 * RatesHz[arm]) + (0.01 * random.NextGaussian()), cost: 0.05 + (0.005 * RatesHz[arm]));
         }
 
-        var expected = Enumerable.Range(0, 5).Select(a => curve.Expected(a)!.Value).ToList();
+        var expected = curve.ExpectedAtEachRate()!;
         Assert.Multiple(() =>
         {
             Assert.That(Enumerable.Range(0, 5).Select(a => expected[a].Progress - (0.7 * expected[a].Cost)), Is.EqualTo(Enumerable.Range(0, 5).Select(a => curve.Mean(a, 0.7))).Within(1e-12));
