@@ -16,12 +16,11 @@ public sealed partial class LearnedPolicy
     /// </summary>
     public int WarmStart(IReadOnlyList<IReadOnlyList<TrailStep>> trajectories, int passes)
     {
-        if (!_price.StartFrom(trajectories))
+        if (_price.StartFrom(trajectories) is not { } all)
         {
             return 0;
         }
 
-        var all = trajectories.SelectMany(t => t).Where(s => double.IsFinite(s.Outcome.Progress) && double.IsFinite(s.Outcome.Cost)).ToList();
         var price = Price;
         _rewardScale = Math.Max(all.Average(s => Math.Abs(s.Outcome.Progress - (price * s.Outcome.Cost))), 1e-9);
         var credited = new List<DelayedCredit.Credited>();

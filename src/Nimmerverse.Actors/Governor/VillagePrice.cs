@@ -49,18 +49,19 @@ public sealed class VillagePrice
 
     /// <summary>
     /// Starts the price at a recorded village's mean epoch (an offline start), over the outcomes it could know: an export
-    /// cannot hold a non-finite one, a caller of the API could. False, and nothing started, where they cost nothing.
+    /// cannot hold a non-finite one, a caller of the API could. Returns the steps it priced, those with a finite outcome;
+    /// null, and nothing started, where they cost nothing.
     /// </summary>
-    public bool StartFrom(IEnumerable<IReadOnlyList<TrailStep>> trajectories)
+    public IReadOnlyList<TrailStep>? StartFrom(IEnumerable<IReadOnlyList<TrailStep>> trajectories)
     {
-        var outcomes = trajectories.SelectMany(t => t).Select(s => s.Outcome).Where(o => double.IsFinite(o.Progress) && double.IsFinite(o.Cost)).ToList();
-        if (outcomes.Count == 0 || outcomes.Sum(o => o.Cost) <= 0)
+        var steps = trajectories.SelectMany(t => t).Where(s => double.IsFinite(s.Outcome.Progress) && double.IsFinite(s.Outcome.Cost)).ToList();
+        if (steps.Count == 0 || steps.Sum(s => s.Outcome.Cost) <= 0)
         {
-            return false;
+            return null;
         }
 
-        Start(outcomes.Average(o => o.Progress), outcomes.Average(o => o.Cost));
-        return true;
+        Start(steps.Average(s => s.Outcome.Progress), steps.Average(s => s.Outcome.Cost));
+        return steps;
     }
 
     /// <summary>The smoothed epoch behind the recent price, for a checkpoint; null before the first.</summary>
