@@ -1,30 +1,33 @@
 namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
-/// What a class of NPC buys and costs per epoch as a curve in its tick rate: a quadratic in the rate (as a share of the
-/// fastest arm), fitted by least squares to every pull booked, each faded as <see cref="ArmPayoffs"/> fades its pulls.
-/// Where separate arms learn each rate from its own pulls only, every pull here informs every rate, and most of all the
-/// slope between the slowest and the fastest: a class of a few brains, a few dozen pulls in its memory, can tell 1 Hz
-/// from 5 Hz by a curve where five separate means cannot (docs/learning.md, "Noise").
-/// Kept as progress and cost, so it is judged at the price asked for, like the arms. The slope and the bend have a
-/// ridge prior at zero (<see cref="SlopeRidge"/>, <see cref="BendRidge"/>): one pull makes a flat curve at its payoff,
-/// and the curve bends as pulls at other rates come. An arm is drawn by Thompson sampling on the coefficients (their
-/// normal posterior, as wide as the pulls' spread about the curve); until pulls at <see cref="Terms"/> rates exist, an
-/// untried one at random.
+/// What a class of NPC buys and costs per epoch as curves in its tick rate (as a share of the fastest arm), fitted by least
+/// squares to every pull booked, each faded as <see cref="ArmPayoffs"/> fades its pulls. Progress is a line through the
+/// origin: a brain that does not tick learns nothing, and within a class (a role at a stage) each tick buys about the
+/// same, so one number, the progress of an epoch at the fastest rate, says whether its ticks buy anything, and every
+/// pull at every rate informs it. CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate,
+/// and that fixed part is why, where ticks buy skill, the fastest rate makes the best ratio, and where they buy none,
+/// the slowest. A free constant or a bend in the progress would let an epoch's noise, many times its mean, make a slow
+/// rate's ratio or a middle rate look best (docs/learning.md, "Noise").
+/// Kept as progress and cost, so it is judged at the price asked for, like the arms. The slope, and the CPU's slope and
+/// bend, have a ridge prior at zero (<see cref="SlopeRidge"/>, <see cref="BendRidge"/>): one pull makes progress in
+/// proportion to the rate and a flat CPU, and the CPU curve bends as pulls at other rates come. An arm is drawn by
+/// Thompson sampling on the progress slope (its normal posterior, as wide as the pulls' spread about the line) at the
+/// CPU curve's mean, which is measured, not guessed; until pulls at <see cref="Terms"/> rates exist, an untried one at random.
 /// </summary>
 public sealed class RateCurve
 {
-    /// <summary>The curve's terms: 1, the rate's share of the fastest, and its square.</summary>
+    /// <summary>The CPU curve's terms: 1, the rate's share of the fastest, and its square; the progress line's is the share.</summary>
     public const int Terms = 3;
 
     /// <summary>
-    /// The prior precisions at zero on the slope and on the bend, in pulls at share 1. The slope's is next to nothing; the
-    /// bend's asks for evidence before the curve leaves a line: a straight line needs fewer pulls to tell 1 Hz from 5 Hz.
+    /// The prior precisions at zero on the slopes and on the CPU's bend, in pulls at share 1. The slopes' are next to
+    /// nothing; the bend's asks for evidence before the CPU curve leaves a line.
     /// </summary>
     public const double SlopeRidge = 0.01, BendRidge = 1;
 
-    /// <summary>After the arms' counts: XᵀX (<see cref="Terms"/>²), Xᵀprogress, Xᵀcost, then Σ progress², Σ cost², Σ progress × cost.</summary>
-    private const int Fitted = (Terms * Terms) + Terms + Terms + 3;
+    /// <summary>After the arms' counts: XᵀX (<see cref="Terms"/>²), Xᵀcost, Σ share × progress, Σ progress².</summary>
+    private const int Fitted = (Terms * Terms) + Terms + 2;
 
     private readonly double _fastestHz;
     private readonly double[][] _terms; // per arm: 1, share, share²
@@ -47,22 +50,12 @@ public sealed class RateCurve
     /// <summary>The discounted number of pulls booked at <paramref name="arm"/>.</summary>
     public double Count(int arm) => _sums[arm];
 
-    /// <summary>The curve's payoff at <paramref name="arm"/> and <paramref name="price"/> (its posterior mean); 0 before any pull.</summary>
-    public double Mean(int arm, double price) => Fit(price) is { } fit ? Dot(_terms[arm], fit.Coefficients) : 0;
+    /// <summary>The curves' payoff at <paramref name="arm"/> and <paramref name="price"/> (their posterior means); 0 before any pull.</summary>
+    public double Mean(int arm, double price) => Fit() is { } fit ? Payoff(arm, fit.Slope, fit.Cost, price) : 0;
 
-    /// <summary>What the curve says a pull at each arm buys and costs per epoch (its posterior means); null before any pull.</summary>
-    public (double Progress, double Cost)[]? ExpectedAtEachRate()
-    {
-        if (Gram(0, 0) <= 0)
-        {
-            return null;
-        }
-
-        var cholesky = Cholesky(Precision());
-        double[] Solve(Func<int, double> sums) => BackSubstitute(cholesky, ForwardSubstitute(cholesky, [.. Enumerable.Range(0, Terms).Select(sums)]));
-        var (progress, cost) = (Solve(Progress), Solve(Cost));
-        return [.. _terms.Select(x => (Dot(x, progress), Dot(x, cost)))];
-    }
+    /// <summary>What the curves say a pull at each arm buys and costs per epoch (their posterior means); null before any pull.</summary>
+    public (double Progress, double Cost)[]? ExpectedAtEachRate() =>
+        Fit() is { } fit ? [.. _terms.Select(x => (x[1] * fit.Slope, Dot(x, fit.Cost)))] : null;
 
     /// <summary>Leaves <paramref name="forgetting"/> of every count and sum: older pulls weigh less.</summary>
     public void Fade(double forgetting)
@@ -101,17 +94,14 @@ public sealed class RateCurve
 
         for (var i = 0; i < Terms; i++)
         {
-            _sums[at + i] += x[i] * progress;
-            _sums[at + Terms + i] += x[i] * cost;
+            _sums[at++] += x[i] * cost;
         }
 
-        at += 2 * Terms;
-        _sums[at] += progress * progress;
-        _sums[at + 1] += cost * cost;
-        _sums[at + 2] += progress * cost;
+        _sums[at] += x[1] * progress;
+        _sums[at + 1] += progress * progress;
     }
 
-    /// <summary>An untried arm at random until <see cref="Terms"/> have pulls; then the best arm on a curve drawn from the posterior at <paramref name="price"/>.</summary>
+    /// <summary>An untried arm at random until <see cref="Terms"/> have pulls; then the best arm at <paramref name="price"/> on a progress slope drawn from its posterior.</summary>
     public int Draw(Random random, double price)
     {
         var untried = Enumerable.Range(0, Arms).Where(a => Count(a) == 0).ToList();
@@ -120,15 +110,9 @@ public sealed class RateCurve
             return untried[random.Next(untried.Count)];
         }
 
-        var fit = Fit(price)!.Value;
-        var noise = new double[Terms];
-        for (var i = 0; i < Terms; i++)
-        {
-            noise[i] = random.NextGaussian();
-        }
-
-        var drawn = fit.Coefficients.Zip(BackSubstitute(fit.Cholesky, noise), (mean, spread) => mean + (fit.Spread * spread)).ToArray();
-        return Enumerable.Range(0, Arms).MaxBy(a => Dot(_terms[a], drawn));
+        var fit = Fit()!.Value;
+        var slope = fit.Slope + (fit.SlopeSpread * random.NextGaussian());
+        return Enumerable.Range(0, Arms).MaxBy(a => Payoff(a, slope, fit.Cost, price));
     }
 
     /// <summary>Its statistics, for a checkpoint.</summary>
@@ -150,16 +134,16 @@ public sealed class RateCurve
 
     private double Gram(int i, int j) => _sums[Arms + (i * Terms) + j];
 
-    private double Progress(int i) => _sums[Arms + (Terms * Terms) + i];
+    private double Cost(int i) => _sums[Arms + (Terms * Terms) + i];
 
-    private double Cost(int i) => _sums[Arms + (Terms * Terms) + Terms + i];
+    private double Payoff(int arm, double slope, double[] cost, double price) => (_terms[arm][1] * slope) - (price * Dot(_terms[arm], cost));
 
     /// <summary>
-    /// The ridge fit at <paramref name="price"/>: coefficients (XᵀX + prior)⁻¹ Xᵀpayoff, the Cholesky factor of that
-    /// matrix, and the pulls' spread about the curve (over the counts less the terms; until there are two beyond them,
-    /// the spread of all pulls about their mean, which is wider: it explores more, never less). Null before any pull.
+    /// The ridge fits: the progress line's slope and its posterior's standard deviation (the pulls' spread about the line
+    /// over the counts less one; until there are two beyond it, their root mean square, which is wider: it explores more,
+    /// never less), and the CPU curve's coefficients. Null before any pull.
     /// </summary>
-    private (double[] Coefficients, double[,] Cholesky, double Spread)? Fit(double price)
+    private (double Slope, double SlopeSpread, double[] Cost)? Fit()
     {
         var count = Gram(0, 0);
         if (count <= 0)
@@ -167,20 +151,20 @@ public sealed class RateCurve
             return null;
         }
 
-        var at = Arms + (Terms * Terms) + (2 * Terms);
-        var squares = _sums[at] - (2 * price * _sums[at + 2]) + (price * price * _sums[at + 1]);
-        var xy = Enumerable.Range(0, Terms).Select(i => Progress(i) - (price * Cost(i))).ToArray();
-        var cholesky = Cholesky(Precision());
-        var coefficients = BackSubstitute(cholesky, ForwardSubstitute(cholesky, xy));
-        var residual = squares - Dot(coefficients, xy); // Σ(y − x·β)² plus the prior's penalty: a little wider, never narrower
-        var spread = count - Terms >= 2
-            ? Math.Sqrt(Math.Max(residual / (count - Terms), 0))
-            : Math.Sqrt(Math.Max((squares / count) - (xy[0] / count * (xy[0] / count)), 0));
-        return (coefficients, cholesky, spread);
+        var at = Arms + (Terms * Terms) + Terms;
+        var (shareTimesProgress, squares) = (_sums[at], _sums[at + 1]);
+        var precision = Gram(1, 1) + SlopeRidge;
+        var slope = shareTimesProgress / precision;
+        var residual = squares - (slope * shareTimesProgress); // Σ(y − s·β)² plus the prior's penalty: a little wider, never narrower
+        var spread = Math.Sqrt(Math.Max(count - 1 >= 2 ? residual / (count - 1) : squares / count, 0));
+
+        var cholesky = Cholesky(CostPrecision());
+        var cost = BackSubstitute(cholesky, ForwardSubstitute(cholesky, [.. Enumerable.Range(0, Terms).Select(Cost)]));
+        return (slope, spread / Math.Sqrt(precision), cost);
     }
 
-    /// <summary>XᵀX plus the prior's precisions on the slope and the bend.</summary>
-    private double[,] Precision()
+    /// <summary>XᵀX plus the prior's precisions on the CPU curve's slope and bend.</summary>
+    private double[,] CostPrecision()
     {
         var a = new double[Terms, Terms];
         for (var i = 0; i < Terms; i++)

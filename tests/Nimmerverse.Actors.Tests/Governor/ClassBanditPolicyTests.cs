@@ -113,11 +113,13 @@ public sealed class ClassBanditPolicyTests
 
         policy.Decide([0], features, TwoKindVillage.Shares(1)).Dispose(); // sees the class the hold led to, and books it
         var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[0]);
+        var (booked, paid) = (policy.RatesOf(npcClass).ExpectedAtEachRate()![arm], OnePullAt(arm, 0.3, 0.1));
         Assert.Multiple(() =>
         {
             Assert.That(rates.Distinct().Count(), Is.EqualTo(1), "one arm for the whole hold");
             Assert.That(policy.RatesOf(npcClass).Count(arm), Is.EqualTo(1), "booked once, after the hold ended");
-            Assert.That(policy.RatesOf(npcClass).Mean(arm, price: 0), Is.EqualTo(0.3).Within(1e-12), "the mean of the three epochs after the first; its class had no worth yet to add");
+            Assert.That(booked.Progress, Is.EqualTo(paid.Progress).Within(1e-12), "the mean of the three epochs after the first; its class had no worth yet to add");
+            Assert.That(booked.Cost, Is.EqualTo(paid.Cost).Within(1e-12));
         });
     }
 
@@ -146,19 +148,27 @@ public sealed class ClassBanditPolicyTests
 
         Hold(exploring, explored);
         var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[0]);
-        var (firstAt0, firstAt1) = (policy.RatesOf(from).Mean(arm, price: 0), policy.RatesOf(from).Mean(arm, price: 1));
+        var (first, paid) = (policy.RatesOf(from).ExpectedAtEachRate()![arm], OnePullAt(arm, 0.81 * 0.5, 0.1 + (0.81 * 0.2)));
         var worth = policy.ValueOf(from).Expected();
         policy.RatesOf(from).Fade(0); // the curve's pulls forgotten, the class's worth kept
         Hold(exploring, exploring);
         var second = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[2]);
         Assert.Multiple(() =>
         {
-            Assert.That(firstAt0, Is.EqualTo(0.81 * 0.5).Within(1e-12), "0.9 to the power of the hold's two epochs, times what the next stage bought; its own class had no worth yet");
-            Assert.That(firstAt1, Is.EqualTo(0.81 * 0.5 - (0.1 + (0.81 * 0.2))).Within(1e-12), "less its own CPU and the next stage's, discounted alike");
+            Assert.That(first.Progress, Is.EqualTo(paid.Progress).Within(1e-12), "0.9 to the power of the hold's two epochs, times what the next stage bought; its own class had no worth yet");
+            Assert.That(first.Cost, Is.EqualTo(paid.Cost).Within(1e-12), "its own CPU and the next stage's, discounted alike");
             Assert.That(worth!.Value.Progress, Is.EqualTo(0.81 * 0.5).Within(1e-12));
             Assert.That(worth.Value.Cost, Is.EqualTo(0.1 + (0.81 * 0.2)).Within(1e-12), "the class's worth: its own epochs, then the next class's, discounted");
             Assert.That(policy.RatesOf(from).Mean(second, price: 1), Is.EqualTo(-0.1).Within(1e-12), "a hold that stays in its class is paid its own epochs alone");
         });
+    }
+
+    /// <summary>What a rate curve holding one pull of <paramref name="progress"/> and <paramref name="cost"/> at <paramref name="arm"/> expects there: a booked pull is read back by it.</summary>
+    private static (double Progress, double Cost) OnePullAt(int arm, double progress, double cost)
+    {
+        var curve = new RateCurve(ClassBanditPolicy.RateArmsHz);
+        curve.Book(arm, progress, cost);
+        return curve.ExpectedAtEachRate()![arm];
     }
 
     [Test]
