@@ -17,11 +17,15 @@ public static class BestRatio
     /// </summary>
     public static double? Of(IEnumerable<(RateCurve Curve, int Npcs)> classes)
     {
-        var known = classes
-            .Where(c => c.Npcs > 0)
-            .Select(c => (Arms: c.Curve.ExpectedAtEachRate(), c.Npcs))
-            .Where(c => c.Arms is not null)
-            .ToList();
+        var known = new List<((double Progress, double Cost)[] Arms, int Npcs)>();
+        foreach (var (curve, npcs) in classes)
+        {
+            if (npcs > 0 && curve.ExpectedAtEachRate() is { } arms)
+            {
+                known.Add((arms, npcs));
+            }
+        }
+
         if (known.Count == 0)
         {
             return null;
@@ -33,7 +37,7 @@ public static class BestRatio
             double progress = 0, cost = 0;
             foreach (var (arms, npcs) in known)
             {
-                var best = arms!.MaxBy(a => a.Progress - (price * a.Cost));
+                var best = arms.MaxBy(a => a.Progress - (price * a.Cost));
                 (progress, cost) = (progress + (npcs * best.Progress), cost + (npcs * best.Cost));
             }
 
