@@ -3,9 +3,9 @@ namespace Nimmerverse.Actors.Governor;
 /// <summary>
 /// What a class of NPC buys and costs per epoch as curves in its tick rate (as a share of the fastest arm), fitted by least
 /// squares to every pull booked, each faded as <see cref="ArmPayoffs"/> fades its pulls. Progress is a line through the
-/// origin: a brain that does not tick learns nothing, and within a class (a role at a stage) each tick buys about the
-/// same, so one number, the progress of an epoch at the fastest rate, says whether its ticks buy anything, and every
-/// pull at every rate informs it. CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate,
+/// origin: a brain that does not tick learns nothing, and where within a class (a role at a stage) each tick buys about
+/// the same, one number, the progress of an epoch at the fastest rate, says whether its ticks buy anything, and every
+/// pull at every rate informs it (where ticks buy less as they come faster, the line cannot say so: docs/learning.md). CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate,
 /// and that fixed part is why, where ticks buy skill, the fastest rate makes the best ratio, and where they buy none,
 /// the slowest. A free constant or a bend in the progress would let an epoch's noise, many times its mean, make a slow
 /// rate's ratio or a middle rate look best (docs/learning.md, "Noise").
