@@ -5,10 +5,10 @@ namespace Nimmerverse.Actors.Governor;
 /// squares to every pull booked, each faded as <see cref="ArmPayoffs"/> fades its pulls. Progress is a line through the
 /// origin: a brain that does not tick learns nothing, and where within a class (a role at a stage) each tick buys about
 /// the same, one number, the progress of an epoch at the fastest rate, says whether its ticks buy anything, and every
-/// pull at every rate informs it (where ticks buy less as they come faster, the line cannot say so: docs/learning.md). CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate,
+/// pull at every rate informs it. CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate,
 /// and that fixed part is why, where ticks buy skill, the fastest rate makes the best ratio, and where they buy none,
-/// the slowest. A free constant or a bend in the progress would let an epoch's noise, many times its mean, make a slow
-/// rate's ratio or a middle rate look best (docs/learning.md, "Noise").
+/// the slowest. A free constant in the progress let an epoch's noise, many times its mean, make the slowest rate's
+/// ratio look best. Where ticks buy less as they come faster, the line cannot say so (docs/learning.md).
 /// Kept as progress and cost, so it is judged at the price asked for, like the arms. The slope, and the CPU's slope and
 /// bend, have a ridge prior at zero (<see cref="SlopeRidge"/>, <see cref="BendRidge"/>): one pull makes progress in
 /// proportion to the rate and a flat CPU, and the CPU curve bends as pulls at other rates come. An arm is drawn by
