@@ -196,7 +196,20 @@ public sealed class JetStreamRecorder<TBody>(
         var records = new List<Envelope<TBody>>();
         var malformed = new List<NotValid>();
         var delivered = new List<INatsJSMsg<byte[]>>();
-        await foreach (var message in consumer.FetchAsync<byte[]>(new NatsJSFetchOpts { MaxMsgs = settings.BatchSize, Expires = FetchWait }, cancellationToken: stoppingToken).ConfigureAwait(false))
+        // A consumer deleted between two fetches never answers the next (nats-server 2.9; later ones send 503, no
+        // responders), and NATS.Net ends that fetch as quietly as an empty one: only its notification tells them apart.
+        var unanswered = false;
+        var options = new NatsJSFetchOpts
+        {
+            MaxMsgs = settings.BatchSize,
+            Expires = FetchWait,
+            NotificationHandler = (notification, _) =>
+            {
+                unanswered |= notification is NatsJSTimeoutNotification or NatsJSNoRespondersNotification;
+                return Task.CompletedTask;
+            },
+        };
+        await foreach (var message in consumer.FetchAsync<byte[]>(options, cancellationToken: stoppingToken).ConfigureAwait(false))
         {
             delivered.Add(message);
             var decoded = WireCodec.Default.Decode<TBody>(message.Data);
@@ -208,6 +221,12 @@ public sealed class JetStreamRecorder<TBody>(
             {
                 malformed.Add(new NotValid(message.Data ?? [], message.Subject, decoded.Rejection));
             }
+        }
+
+        // The fetch has ended, and with it the notifications it sent.
+        if (unanswered && delivered.Count == 0)
+        {
+            throw new NatsJSException($"durable consumer {settings.ConsumerName} did not answer a fetch; deleted?");
         }
 
         return (records, malformed, delivered);

@@ -51,14 +51,14 @@ public sealed class GateTransitionRecorderTests
     private async Task PublishAsync(Envelope<GateTransitionBody> transition) =>
         (await _jetStream.PublishAsync($"dev.thalamus.gate.{(transition.Body.ToState == GateState.Open ? "open" : "close")}", WireCodec.Default.Encode(transition))).EnsureSuccess();
 
-    private static async Task<JetStreamRecorder<GateTransitionBody>> StartRecorderAsync(INatsConnection nats, NpgsqlDataSource dataSource)
+    private static async Task<JetStreamRecorder<GateTransitionBody>> StartRecorderAsync(INatsConnection nats, NpgsqlDataSource dataSource, IEnvelopeStore<GateTransitionBody>? store = null)
     {
         var startup = new DatabaseStartup(dataSource, NullLogger<DatabaseStartup>.Instance);
         await startup.StartAsync(CancellationToken.None);
         await startup.WhenReady;
         var deadLetters = new PostgresDeadLetters(dataSource);
         var recorder = new JetStreamRecorder<GateTransitionBody>(
-            nats, new PostgresGateTransitionStore(dataSource, deadLetters), deadLetters, startup,
+            nats, store ?? new PostgresGateTransitionStore(dataSource, deadLetters), deadLetters, startup,
             JetStreamRecorderSettings.Gates(Stream, retryInterval: TimeSpan.FromMilliseconds(500)), NullLogger<JetStreamRecorder<GateTransitionBody>>.Instance);
         await recorder.StartAsync(CancellationToken.None);
         return recorder;
@@ -242,6 +242,54 @@ public sealed class GateTransitionRecorderTests
         var stored = await StoredAsync(dataSource);
         Assert.That(stored.Keys, Is.EquivalentTo(sent.Select(t => t.Header.MessageId)));
         Assert.That(stored.Values, Is.All.EqualTo(1), "the new consumer read the stream from the start; what was stored was skipped");
+        await recorder.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>The real store, whose next write can be held until the test lets it go.</summary>
+    private sealed class HoldableStore(IEnvelopeStore<GateTransitionBody> inner) : IEnvelopeStore<GateTransitionBody>
+    {
+        private TaskCompletionSource? _held;
+
+        public TaskCompletionSource Writing { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Path => inner.Path;
+
+        public TaskCompletionSource HoldNextWrite() => _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<int> WriteAsync(IReadOnlyList<Envelope<GateTransitionBody>> batch, CancellationToken cancellationToken)
+        {
+            if (Interlocked.Exchange(ref _held, null) is { } held)
+            {
+                Writing.TrySetResult();
+                await held.Task.WaitAsync(cancellationToken);
+            }
+
+            return await inner.WriteAsync(batch, cancellationToken);
+        }
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_consumer_deleted_while_no_fetch_waits_on_it_is_made_again()
+    {
+        await using var database = await PostgresTestDatabase.CreateAsync();
+        await using var dataSource = database.DataSource();
+        var deadLetters = new PostgresDeadLetters(dataSource);
+        var store = new HoldableStore(new PostgresGateTransitionStore(dataSource, deadLetters));
+        var release = store.HoldNextWrite();
+        var recorder = await StartRecorderAsync(_client, dataSource, store);
+        var sent = Enumerable.Range(0, 2).Select(Transition).ToList();
+        await PublishAsync(sent[0]);
+        await store.Writing.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // Deleted while the recorder stores its batch: its next fetch asks a consumer that is not there and is never
+        // answered, which ends the fetch as quietly as an empty one.
+        await _jetStream.DeleteConsumerAsync(Stream, "gate-transitions-recorder");
+        release.SetResult();
+        await PublishAsync(sent[1]);
+
+        Assert.That(await Eventually.TrueAsync(async () => (await StoredAsync(dataSource)).Count == 2, TimeSpan.FromSeconds(20)), Is.True, recorder.Describe());
+        Assert.That((await StoredAsync(dataSource)).Values, Is.All.EqualTo(1));
         await recorder.StopAsync(CancellationToken.None);
     }
 
