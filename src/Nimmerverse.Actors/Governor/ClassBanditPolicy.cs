@@ -62,7 +62,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private double? _bestRatio;
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-from-0-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price";
 
     public string Name => GovernorSettings.ClassBandit;
 

@@ -2,32 +2,37 @@ namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
 /// What a class of NPC buys and costs per epoch as curves in its tick rate (as a share of the fastest arm), fitted by least
-/// squares to every pull booked, each faded as <see cref="ArmPayoffs"/> fades its pulls. Progress is a line through the
-/// origin: a brain that does not tick learns nothing, and where within a class (a role at a stage) each tick buys about
-/// the same, one number, the progress of an epoch at the fastest rate, says whether its ticks buy anything, and every
-/// pull at every rate informs it. CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate,
-/// and that fixed part is why, where ticks buy skill, the fastest rate makes the best ratio, and where they buy none,
-/// the slowest. A free constant in the progress let an epoch's noise, many times its mean, make the slowest rate's
-/// ratio look best. Where ticks buy less as they come faster, the line cannot say so (docs/learning.md).
-/// Kept as progress and cost, so it is judged at the price asked for, like the arms. The slope, and the CPU's slope and
-/// bend, have a ridge prior at zero (<see cref="SlopeRidge"/>, <see cref="BendRidge"/>): one pull makes progress in
-/// proportion to the rate and a flat CPU, and the CPU curve bends as pulls at other rates come. An arm is drawn by
-/// Thompson sampling on the progress slope (its normal posterior, as wide as the pulls' spread about the line) at the
-/// CPU curve's mean, which is measured, not guessed; until pulls at <see cref="Terms"/> rates exist, an untried one at random.
+/// squares to every pull booked, each faded as <see cref="ArmPayoffs"/> fades its pulls. Progress goes through the origin:
+/// a brain that does not tick learns nothing. It is a line, one number (the progress of an epoch at the fastest rate)
+/// that every pull at every rate informs, or a line with a bend, for ticks that buy less as they come faster; each is
+/// weighed by how well it explains the pulls against what its extra freedom costs (their Bayes factor), so the bend is
+/// believed only where the pulls show it, not where an epoch's noise, many times its mean, would draw one (docs/learning.md).
+/// CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate, and that fixed part is why, where
+/// ticks buy skill in proportion, the fastest rate makes the best ratio, and where they buy none, the slowest.
+/// Kept as progress and cost, so it is judged at the price asked for, like the arms. Slopes and bends have a ridge prior
+/// at zero (<see cref="SlopeRidge"/>, <see cref="CostBendRidge"/>, <see cref="ProgressBendRidge"/>): one pull makes progress in proportion to the rate and a
+/// flat CPU, and the curves bend as pulls at other rates come. An arm is drawn by Thompson sampling on the progress (a
+/// shape drawn by its weight, then its coefficients from their normal posterior, as wide as the pulls' spread about the
+/// curve) at the CPU curve's mean, which is measured, not guessed; until pulls at <see cref="Terms"/> rates exist, an
+/// untried one at random.
 /// </summary>
 public sealed class RateCurve
 {
-    /// <summary>The CPU curve's terms: 1, the rate's share of the fastest, and its square; the progress line's is the share.</summary>
+    /// <summary>The CPU curve's terms: 1, the rate's share of the fastest, and its square; the progress curve's are the last two.</summary>
     public const int Terms = 3;
 
-    /// <summary>
-    /// The prior precisions at zero on the slopes and on the CPU's bend, in pulls at share 1. The slopes' are next to
-    /// nothing; the bend's asks for evidence before the CPU curve leaves a line.
-    /// </summary>
-    public const double SlopeRidge = 0.01, BendRidge = 1;
+    /// <summary>The progress curve's shapes, as the checkpoint's format names them.</summary>
+    public const string ProgressShapes = "line-or-bend-from-0";
 
-    /// <summary>After the arms' counts: XᵀX (<see cref="Terms"/>²), Xᵀcost, Σ share × progress, Σ progress².</summary>
-    private const int Fitted = (Terms * Terms) + Terms + 2;
+    /// <summary>
+    /// The prior precisions at zero on the slopes and on the bends, in pulls at share 1 (the progress's scaled by its
+    /// noise). The slopes' are next to nothing. The CPU's bend asks for evidence before its curve leaves a line; the
+    /// progress's keeps a bend within a few times the noise of a pull over ten, the size of what a class's epoch buys.
+    /// </summary>
+    public const double SlopeRidge = 0.01, CostBendRidge = 1, ProgressBendRidge = 10;
+
+    /// <summary>After the arms' counts: XᵀX (<see cref="Terms"/>²), Xᵀcost, Σ share × progress, Σ share² × progress, Σ progress².</summary>
+    private const int Fitted = (Terms * Terms) + Terms + 3;
 
     private readonly double _fastestHz;
     private readonly double[][] _terms; // per arm: 1, share, share²
@@ -51,11 +56,17 @@ public sealed class RateCurve
     public double Count(int arm) => _sums[arm];
 
     /// <summary>The curves' payoff at <paramref name="arm"/> and <paramref name="price"/> (their posterior means); 0 before any pull.</summary>
-    public double Mean(int arm, double price) => Fit() is { } fit ? Payoff(arm, fit.Slope, fit.Cost, price) : 0;
+    public double Mean(int arm, double price) => ExpectedAtEachRate() is { } expected ? expected[arm].Progress - (price * expected[arm].Cost) : 0;
 
-    /// <summary>What the curves say a pull at each arm buys and costs per epoch (their posterior means); null before any pull.</summary>
+    /// <summary>
+    /// What the curves say a pull at each arm buys and costs per epoch: their posterior means, progress by the likelier
+    /// shape (the two averaged by weight bend where neither does, and in noise priced slow rates best); null before any pull.
+    /// </summary>
     public (double Progress, double Cost)[]? ExpectedAtEachRate() =>
-        Fit() is { } fit ? [.. _terms.Select(x => (x[1] * fit.Slope, Dot(x, fit.Cost)))] : null;
+        Fit() is { } fit ? [.. _terms.Select(x => (Progress(x, (fit.BendWeight > 0.5 ? fit.Bend : fit.Line).Mean), Dot(x, fit.Cost)))] : null;
+
+    /// <summary>How much the pulls believe the progress bends (the bend's posterior weight against the line); null before any pull.</summary>
+    public double? BendWeight => Fit()?.BendWeight;
 
     /// <summary>Leaves <paramref name="forgetting"/> of every count and sum: older pulls weigh less.</summary>
     public void Fade(double forgetting)
@@ -98,10 +109,11 @@ public sealed class RateCurve
         }
 
         _sums[at] += x[1] * progress;
-        _sums[at + 1] += progress * progress;
+        _sums[at + 1] += x[2] * progress;
+        _sums[at + 2] += progress * progress;
     }
 
-    /// <summary>An untried arm at random until <see cref="Terms"/> have pulls; then the best arm at <paramref name="price"/> on a progress slope drawn from its posterior.</summary>
+    /// <summary>An untried arm at random until <see cref="Terms"/> have pulls; then the best arm at <paramref name="price"/> on a progress curve drawn from its posterior.</summary>
     public int Draw(Random random, double price)
     {
         var untried = Enumerable.Range(0, Arms).Where(a => Count(a) == 0).ToList();
@@ -111,8 +123,10 @@ public sealed class RateCurve
         }
 
         var fit = Fit()!.Value;
-        var slope = fit.Slope + (fit.SlopeSpread * random.NextGaussian());
-        return Enumerable.Range(0, Arms).MaxBy(a => Payoff(a, slope, fit.Cost, price));
+        var shape = random.NextDouble() < fit.BendWeight ? fit.Bend : fit.Line;
+        var noise = BackSubstitute(shape.Cholesky, [.. shape.Mean.Select(_ => random.NextGaussian())]);
+        var progress = shape.Mean.Zip(noise, (mean, z) => mean + (fit.Spread * z)).ToArray();
+        return Enumerable.Range(0, Arms).MaxBy(a => Progress(_terms[a], progress) - (price * Dot(_terms[a], fit.Cost)));
     }
 
     /// <summary>Its statistics, for a checkpoint.</summary>
@@ -136,14 +150,18 @@ public sealed class RateCurve
 
     private double Cost(int i) => _sums[Arms + (Terms * Terms) + i];
 
-    private double Payoff(int arm, double slope, double[] cost, double price) => (_terms[arm][1] * slope) - (price * Dot(_terms[arm], cost));
+    /// <summary>Progress at a rate's terms (1, share, share²) for a line's slope, or a slope and a bend.</summary>
+    private static double Progress(double[] x, double[] coefficients) => (x[1] * coefficients[0]) + (coefficients.Length > 1 ? x[2] * coefficients[1] : 0);
+
+    /// <summary>A progress shape's posterior: its mean coefficients and the Cholesky factor of their precision in units of the noise.</summary>
+    private readonly record struct Shape(double[] Mean, double[,] Cholesky, double Explained, double LogDeterminant);
 
     /// <summary>
-    /// The ridge fits: the progress line's slope and its posterior's standard deviation (the pulls' spread about the line
-    /// over the counts less one; until there are two beyond it, their root mean square, which is wider: it explores more,
-    /// never less), and the CPU curve's coefficients. Null before any pull.
+    /// The ridge fits: the progress line and the line with a bend, the bend's weight, the noise (the pulls' spread about
+    /// the bent curve over the counts less two; until there are two beyond it, their root mean square, which is wider: it
+    /// explores more, never less), and the CPU curve's coefficients. Null before any pull.
     /// </summary>
-    private (double Slope, double SlopeSpread, double[] Cost)? Fit()
+    private (Shape Line, Shape Bend, double BendWeight, double Spread, double[] Cost)? Fit()
     {
         var count = Gram(0, 0);
         if (count <= 0)
@@ -152,15 +170,28 @@ public sealed class RateCurve
         }
 
         var at = Arms + (Terms * Terms) + Terms;
-        var (shareTimesProgress, squares) = (_sums[at], _sums[at + 1]);
-        var precision = Gram(1, 1) + SlopeRidge;
-        var slope = shareTimesProgress / precision;
-        var residual = squares - (slope * shareTimesProgress); // Σ(y − s·β)² plus the prior's penalty: a little wider, never narrower
-        var spread = Math.Sqrt(Math.Max(count - 1 >= 2 ? residual / (count - 1) : squares / count, 0));
+        var (byShare, byShareSquared, squares) = (_sums[at], _sums[at + 1], _sums[at + 2]);
+        var line = Solve(new[,] { { Gram(1, 1) + SlopeRidge } }, [byShare]);
+        var bend = Solve(new[,] { { Gram(1, 1) + SlopeRidge, Gram(1, 2) }, { Gram(2, 1), Gram(2, 2) + ProgressBendRidge } }, [byShare, byShareSquared]);
+        var residual = squares - bend.Explained; // Σ(y − Xβ)² plus the prior's penalty: a little wider, never narrower
+        var variance = Math.Max(count - 2 >= 2 ? residual / (count - 2) : squares / count, 1e-12 * squares / count);
+
+        // The log Bayes factor of bend against line with the noise known: the fit each gains, less the bend's Occam factor.
+        var logBayesFactor = ((bend.Explained - line.Explained) / (2 * variance)) - ((bend.LogDeterminant - line.LogDeterminant - Math.Log(ProgressBendRidge)) / 2);
+        var bendWeight = variance > 0 ? 1 / (1 + Math.Exp(-logBayesFactor)) : 0;
 
         var cholesky = Cholesky(CostPrecision());
         var cost = BackSubstitute(cholesky, ForwardSubstitute(cholesky, [.. Enumerable.Range(0, Terms).Select(Cost)]));
-        return (slope, spread / Math.Sqrt(precision), cost);
+        return (line, bend, bendWeight, Math.Sqrt(variance), cost);
+    }
+
+    /// <summary>The ridge solution of <paramref name="precision"/> β = <paramref name="xy"/>, and what it explains (βᵀ Xᵀy).</summary>
+    private static Shape Solve(double[,] precision, double[] xy)
+    {
+        var cholesky = Cholesky(precision);
+        var mean = BackSubstitute(cholesky, ForwardSubstitute(cholesky, xy));
+        var logDeterminant = 2 * Enumerable.Range(0, xy.Length).Sum(i => Math.Log(cholesky[i, i]));
+        return new Shape(mean, cholesky, Dot(mean, xy), logDeterminant);
     }
 
     /// <summary>XᵀX plus the prior's precisions on the CPU curve's slope and bend.</summary>
@@ -171,7 +202,7 @@ public sealed class RateCurve
         {
             for (var j = 0; j < Terms; j++)
             {
-                a[i, j] = Gram(i, j) + (i != j ? 0 : i == 1 ? SlopeRidge : i == 2 ? BendRidge : 0);
+                a[i, j] = Gram(i, j) + (i != j ? 0 : i == 1 ? SlopeRidge : i == 2 ? CostBendRidge : 0);
             }
         }
 
@@ -183,8 +214,9 @@ public sealed class RateCurve
     /// <summary>L with L Lᵀ = <paramref name="a"/>, symmetric and positive definite (the prior makes it so once a pull is booked).</summary>
     private static double[,] Cholesky(double[,] a)
     {
-        var l = new double[Terms, Terms];
-        for (var i = 0; i < Terms; i++)
+        var n = a.GetLength(0);
+        var l = new double[n, n];
+        for (var i = 0; i < n; i++)
         {
             for (var j = 0; j <= i; j++)
             {
@@ -204,8 +236,8 @@ public sealed class RateCurve
     /// <summary>Solves L z = <paramref name="b"/>.</summary>
     private static double[] ForwardSubstitute(double[,] l, double[] b)
     {
-        var z = new double[Terms];
-        for (var i = 0; i < Terms; i++)
+        var z = new double[b.Length];
+        for (var i = 0; i < b.Length; i++)
         {
             z[i] = b[i];
             for (var k = 0; k < i; k++)
@@ -222,11 +254,11 @@ public sealed class RateCurve
     /// <summary>Solves Lᵀ x = <paramref name="z"/>: with z standard normal, x is normal with covariance (L Lᵀ)⁻¹.</summary>
     private static double[] BackSubstitute(double[,] l, double[] z)
     {
-        var x = new double[Terms];
-        for (var i = Terms - 1; i >= 0; i--)
+        var x = new double[z.Length];
+        for (var i = z.Length - 1; i >= 0; i--)
         {
             x[i] = z[i];
-            for (var k = i + 1; k < Terms; k++)
+            for (var k = i + 1; k < z.Length; k++)
             {
                 x[i] -= l[k, i] * x[k];
             }

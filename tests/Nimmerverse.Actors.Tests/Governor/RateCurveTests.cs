@@ -26,16 +26,16 @@ public sealed class RateCurveTests
     }
 
     [Test]
-    public void Pulls_at_three_rates_give_the_progress_line_and_the_cpu_quadratic_through_them()
+    public void Pulls_at_three_rates_give_the_bent_progress_and_the_cpu_quadratic_through_them()
     {
-        // progress 0.6 s and CPU 0.1 + 0.2 s + 0.5 s², s the rate's share of 20 Hz (CPU dearer per tick as ticks crowd):
-        // at price 6/7 the payoff is highest at 10 Hz.
-        static double Progress(double hz) => 0.6 * hz / 20;
+        // progress 0.9 s - 0.3 s² (each tick buys less as they come faster) and CPU 0.1 + 0.2 s + 0.5 s², s the rate's share
+        // of 20 Hz (CPU dearer per tick as ticks crowd): at price 6/7 the payoff is highest at 10 Hz.
+        static double Progress(double hz) => (0.9 * hz / 20) - (0.3 * (hz / 20) * (hz / 20));
         static double Cost(double hz) => 0.1 + (0.2 * hz / 20) + (0.5 * (hz / 20) * (hz / 20));
         var curve = new RateCurve(RatesHz);
         foreach (var arm in new[] { 0, 2, 4 })
         {
-            for (var pull = 0; pull < 20_000; pull++) // many: the prior on the bend pulls it toward a line until the pulls outweigh it
+            for (var pull = 0; pull < 100_000; pull++) // many: the priors on the bends pull them toward a line until the pulls outweigh them
             {
                 curve.Book(arm, Progress(RatesHz[arm]), Cost(RatesHz[arm]));
             }
@@ -44,6 +44,7 @@ public sealed class RateCurveTests
         Assert.Multiple(() =>
         {
             Assert.That(Enumerable.Range(0, 5).Select(a => curve.Mean(a, 6.0 / 7)), Is.EqualTo(RatesHz.Select(hz => Progress(hz) - (6.0 / 7 * Cost(hz)))).Within(1e-3), "the two rates never pulled too");
+            Assert.That(curve.BendWeight, Is.GreaterThan(0.999), "pulls with no noise about a bend leave no doubt of it");
             Assert.That(Enumerable.Range(0, 50).Select(_ => curve.Draw(new Random(_), 6.0 / 7)), Is.All.EqualTo(3), "10 Hz: the best of the five on a curve with no spread");
         });
     }
@@ -76,6 +77,7 @@ public sealed class RateCurveTests
         // 1 Hz 0.04; thirty pulls a rate. At the best ratio the curve's means find, which rate do they price best?
         var fastest = 0;
         var ratios = new List<double>();
+        var bendWeights = new List<double>();
         for (var seed = 0; seed < 40; seed++)
         {
             var random = new Random(seed);
@@ -92,10 +94,43 @@ public sealed class RateCurveTests
             var expected = curve.ExpectedAtEachRate()!;
             fastest += Enumerable.Range(0, RatesHz.Length).MaxBy(a => expected[a].Progress - (price * expected[a].Cost)) == RatesHz.Length - 1 ? 1 : 0;
             ratios.Add(price);
+            bendWeights.Add(curve.BendWeight!.Value);
         }
 
-        TestContext.Out.WriteLine($"20 Hz best in {fastest} of 40 seeds; best ratios {ratios.Min():F3}-{ratios.Max():F3}, median {ratios.Order().ElementAt(20):F3}");
+        TestContext.Out.WriteLine($"20 Hz best in {fastest} of 40 seeds; best ratios {ratios.Min():F3}-{ratios.Max():F3}, median {ratios.Order().ElementAt(20):F3}; the bend's weight: mean {bendWeights.Average():F2}, above a half in {bendWeights.Count(w => w > 0.5)}");
         Assert.That(fastest, Is.GreaterThanOrEqualTo(32), "a slow rate's ratio is not inflated by noise: it buys little at a little cost");
+    }
+
+    [Test]
+    public void Ticks_that_buy_no_more_past_10_hz_make_a_middle_rate_the_best_ratio()
+    {
+        // A brain whose epoch buys 0.0015 at 10 Hz and no more at 20 (in proportion below 10 Hz), each epoch's progress
+        // spread 0.005 about that, with the CPU above; three hundred pulls a rate. In truth 10 Hz makes the best ratio
+        // (5 Hz 0.87 of it, 20 Hz 0.55). A line through the origin prices 20 Hz best whatever its slope (its CPU has a
+        // fixed part); the curve must see the bend, and a quadratic puts its knee near 5 Hz or 10 Hz.
+        var middle = 0;
+        var bendWeights = new List<double>();
+        for (var seed = 0; seed < 40; seed++)
+        {
+            var random = new Random(seed);
+            var curve = new RateCurve(RatesHz);
+            for (var pull = 0; pull < 300; pull++)
+            {
+                for (var arm = 0; arm < RatesHz.Length; arm++)
+                {
+                    curve.Book(arm, progress: (0.0015 * Math.Min(1, RatesHz[arm] / 10)) + (0.005 * random.NextGaussian()), cost: 0.0017 + (0.0009 * RatesHz[arm]));
+                }
+            }
+
+            var price = BestRatio.Of([(curve, 1)])!.Value;
+            var expected = curve.ExpectedAtEachRate()!;
+            var best = Enumerable.Range(0, RatesHz.Length).MaxBy(a => expected[a].Progress - (price * expected[a].Cost));
+            middle += RatesHz[best] is 5 or 10 ? 1 : 0;
+            bendWeights.Add(curve.BendWeight!.Value);
+        }
+
+        TestContext.Out.WriteLine($"5 or 10 Hz best in {middle} of 40 seeds; the bend's weight: mean {bendWeights.Average():F2}, above a half in {bendWeights.Count(w => w > 0.5)}");
+        Assert.That(middle, Is.GreaterThanOrEqualTo(30), "where the pulls show the bend, the curve keeps it");
     }
 
     [Test]
