@@ -284,6 +284,7 @@ internal static class GovernorLearningBenchmark
         if (Learns(scenario.MaturedUnder))
         {
             await PrintMaturingAsync(postgres, database);
+            await PrintProgressByRateAsync(postgres, database);
             await PrintWhatItDecidedAsync(postgres, database, GovernorPolicyOf(scenario.MaturedUnder));
         }
         return database;
@@ -510,6 +511,37 @@ internal static class GovernorLearningBenchmark
         }
 
         Console.WriteLine($"  maturing by {MaturingStretchEpochs} epochs (from epoch: progress per CPU-s, Hz failed / no round / passed): {string.Join("; ", lines)}");
+    }
+
+    /// <summary>
+    /// What an epoch of each kind of NPC bought at each rate over a maturing, from its trails: a trail's progress is
+    /// what its NPC's previous decision yielded, so each is paired with that decision's rate and with the kind the NPC
+    /// was when it was made. The mean progress an epoch, its standard error and the epochs, by rate: whether a kind's
+    /// progress is in proportion to its ticks, or bends, is read here.
+    /// </summary>
+    private static async Task PrintProgressByRateAsync(PrivatePostgres postgres, string database)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+        var (epsilon, success, quiz) = (GovernorFeatures.EpsilonAt + 1, GovernorFeatures.SuccessAt + 1, GovernorFeatures.QuizAt + 1); // PostgreSQL arrays count from 1
+        await using var command = dataSource.CreateCommand($"""
+            with paired as (
+                select progress, lag(tick_rate_hz) over npc as hz, lag(inputs) over npc as seen
+                from decision_trails window npc as (partition by policy, npc_id order by decided_at))
+            select case when seen[{epsilon}] > {NpcClass.ExploringAbove.ToString(CultureInfo.InvariantCulture)} then 'exploring' when seen[{success}] < {NpcClass.LearningBelow.ToString(CultureInfo.InvariantCulture)} then 'success < 50 %' else 'success >= 50 %' end,
+                   case when seen[{quiz}] > 0.5 then 'passed' when seen[{quiz}] < -0.5 then 'failed' else 'no round' end,
+                   case when hz < 1.5 then 1 when hz < 3 then 2 when hz < 7 then 5 when hz < 15 then 10 else 20 end,
+                   avg(progress), coalesce(stddev(progress) / sqrt(count(*)), 0), count(*)
+            from paired where progress is not null and hz is not null
+            group by 1, 2, 3 order by 1, 2, 3
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        var kinds = new List<(string Kind, string Rate)>();
+        while (await reader.ReadAsync())
+        {
+            kinds.Add(($"{reader.GetString(0)}, {reader.GetString(1)}", string.Create(CultureInfo.InvariantCulture, $"{reader.GetInt32(2)} Hz {reader.GetDouble(3):F5} ± {reader.GetDouble(4):F5} ({reader.GetInt64(5)})")));
+        }
+
+        Console.WriteLine($"  maturing's progress an epoch by kind and rate (mean ± its standard error, epochs): {string.Join("; ", kinds.GroupBy(k => k.Kind).Select(g => $"{g.Key}: {string.Join(", ", g.Select(k => k.Rate))}"))}");
     }
 
     /// <summary>
