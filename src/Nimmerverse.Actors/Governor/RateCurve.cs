@@ -10,8 +10,8 @@ namespace Nimmerverse.Actors.Governor;
 /// CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate, and that fixed part is why, where
 /// ticks buy skill in proportion, the fastest rate makes the best ratio, and where they buy none, the slowest.
 /// Kept as progress and cost, so it is judged at the price asked for, like the arms. Slopes and bends have a ridge prior
-/// at zero (<see cref="SlopeRidge"/>, <see cref="CostBendRidge"/>, <see cref="ProgressBendRidge"/>): one pull makes progress in proportion to the rate and a
-/// flat CPU, and the curves bend as pulls at other rates come. An arm is drawn by Thompson sampling on the progress (a
+/// at zero (<see cref="SlopeRidge"/>, <see cref="CostBendRidge"/>, <see cref="ProgressBendRidge"/>): one pull makes
+/// progress in proportion to the rate and a flat CPU, and the curves bend as pulls at other rates come. An arm is drawn by Thompson sampling on the progress (a
 /// shape drawn by its weight, then its coefficients from their normal posterior, as wide as the pulls' spread about the
 /// curve) at the CPU curve's mean, which is measured, not guessed; until pulls at <see cref="Terms"/> rates exist, an
 /// untried one at random.
@@ -26,8 +26,9 @@ public sealed class RateCurve
 
     /// <summary>
     /// The prior precisions at zero on the slopes and on the bends, in pulls at share 1 (the progress's scaled by its
-    /// noise). The slopes' are next to nothing. The CPU's bend asks for evidence before its curve leaves a line; the
-    /// progress's keeps a bend within a few times the noise of a pull over ten, the size of what a class's epoch buys.
+    /// noise). The slopes' are next to nothing. The CPU's bend asks for evidence before its curve leaves a line. The
+    /// progress's, ten pulls, keeps a bend to about a third of a pull's noise, the size of what a class's epoch buys: a
+    /// weaker one made the bend's Occam factor so large that a bend the pulls showed was not believed (RateCurveTests).
     /// </summary>
     public const double SlopeRidge = 0.01, CostBendRidge = 1, ProgressBendRidge = 10;
 
