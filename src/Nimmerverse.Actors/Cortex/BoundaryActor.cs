@@ -18,10 +18,13 @@ namespace Nimmerverse.Actors.Cortex;
 /// cortex's <c>downstream_commands</c> are routed down to NPCs and nerves (<see cref="DownstreamRouter"/>).
 /// One transition is assessed at a time; every assessment, valid or NACKed, is a <c>cortex_trail</c>.
 /// </summary>
-public sealed class BoundaryActor : ReceiveActor
+public sealed class BoundaryActor : ReceiveActor, IWithTimers
 {
     public const string Requester = "boundary";
     private const int WavesKept = 4096;
+
+    /// <summary>How long a transition that overtook its trigger waves waits for them.</summary>
+    private static readonly TimeSpan WaveGrace = TimeSpan.FromMilliseconds(250);
 
     private const string AssessmentPrompt =
         "You are the boundary of an artificial organism. A gate of its thalamus opened: the signal and the waves that pushed it follow, as JSON. " +
@@ -71,7 +74,8 @@ public sealed class BoundaryActor : ReceiveActor
         _problems = new RateLimitedLog(_log, TimeSpan.FromMinutes(1), _clock);
 
         Receive<Inbound<WaveBody>>(Keep);
-        Receive<Inbound<GateTransitionBody>>(OnTransition);
+        Receive<Inbound<GateTransitionBody>>(inbound => OnTransition(inbound.Envelope.Body, overtook: false));
+        Receive<Overtaken>(overtaken => OnTransition(overtaken.Transition, overtook: true));
         Receive<Assessed>(OnAssessed);
         Receive<Response<CortexResponseBody>>(OnCortexAnswer);
         Receive<RequestFailed>(failed =>
@@ -89,6 +93,11 @@ public sealed class BoundaryActor : ReceiveActor
             }
         });
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>A transition that came before its trigger waves, back after <see cref="WaveGrace"/>.</summary>
+    private sealed record Overtaken(GateTransitionBody Transition);
 
     public static Props Props(BoundarySettings settings, IActorRef bridge, Subjects subjects, ICortexEndpoint functionGemma, string hostName, BoundaryCounters? counters = null, TimeProvider? clock = null) =>
         Akka.Actor.Props.Create(() => new BoundaryActor(settings, bridge, subjects, functionGemma, hostName, counters, clock));
@@ -113,11 +122,18 @@ public sealed class BoundaryActor : ReceiveActor
         }
     }
 
-    private void OnTransition(Inbound<GateTransitionBody> inbound)
+    private void OnTransition(GateTransitionBody transition, bool overtook)
     {
-        var transition = inbound.Envelope.Body;
         if (transition.ToState != GateState.Open || transition.RoutedToTier < Tiers.Boundary || transition.Domain == "llm")
         {
+            return;
+        }
+
+        // Waves and transitions come on separate subscriptions, so a transition can overtake the waves that opened its
+        // gate: it waits for them once, briefly, and then goes on with what is known.
+        if (!overtook && !transition.TriggerWaves.All(_waves.ContainsKey))
+        {
+            Timers.StartSingleTimer(Guid.NewGuid(), new Overtaken(transition), WaveGrace);
             return;
         }
 
