@@ -40,12 +40,23 @@ public sealed class BoundarySpec : CortexSpec
     private void Boundary(Uri functionGemma, BoundarySettings? settings = null) =>
         Sys.ActorOf(BoundaryActor.Props((settings ?? BoundarySettings.Default) with { Timeout = TimeSpan.FromSeconds(20) }, Bridge, Dev, new OpenAiCortexEndpoint(functionGemma, "function-gemma", null), "spec", _counters));
 
-    /// <summary>A wave, then a gate opening on it toward <paramref name="tier"/>, published as the thalamus does.</summary>
-    private async Task<Guid> OpenGateAsync(NatsConnection client, string gateId = "gate-vision", string domain = "vision", int tier = Tiers.Boundary, GateState to = GateState.Open)
+    /// <summary>
+    /// A wave, then a gate opening on it toward <paramref name="tier"/>, published as the thalamus does; or, with
+    /// <paramref name="waveLate"/>, the gate first and the wave that late, as two subscriptions may deliver them.
+    /// </summary>
+    private async Task<Guid> OpenGateAsync(NatsConnection client, string gateId = "gate-vision", string domain = "vision", int tier = Tiers.Boundary, GateState to = GateState.Open, string seen = "red house", TimeSpan? waveLate = null)
     {
-        var wave = Envelopes.Of(new MessageSource("vision@spec", "cell", 2), new WaveBody(domain, 0.9, JsonDocument.Parse("""{"object": "red house", "distance": 2}""").RootElement, 0.1));
-        await client.PublishAsync(Dev.CellWave("vision").Value, WireCodec.Default.Encode(wave));
+        var wave = Envelopes.Of(new MessageSource("vision@spec", "cell", 2), new WaveBody(domain, 0.9, JsonDocument.Parse($$"""{"object": "{{seen}}", "distance": 2}""").RootElement, 0.1));
         var transition = Envelopes.Of(new MessageSource("thalamus@spec", "thalamus", 2), new GateTransitionBody(gateId, domain, GateState.Stable, to, 0.8, 0.7, [wave.Header.MessageId], tier));
+        if (waveLate is { } late)
+        {
+            await client.PublishAsync(Dev.GateTransition(to == GateState.Open).Value, WireCodec.Default.Encode(transition));
+            await Task.Delay(late);
+            await client.PublishAsync(Dev.CellWave("vision").Value, WireCodec.Default.Encode(wave));
+            return wave.Header.MessageId;
+        }
+
+        await client.PublishAsync(Dev.CellWave("vision").Value, WireCodec.Default.Encode(wave));
         await client.PublishAsync(Dev.GateTransition(to == GateState.Open).Value, WireCodec.Default.Encode(transition));
         return wave.Header.MessageId;
     }
@@ -134,6 +145,22 @@ public sealed class BoundarySpec : CortexSpec
             Assert.That(cortexModel.Requests, Is.Empty, "nothing reached the cortex");
         });
         Assert.That(await Eventually.TrueAsync(() => Task.FromResult(Trails.Any(t => t.Event == CortexTrailEvents.Failed && t.Reason == CortexReasons.InvalidOutput)), TimeSpan.FromSeconds(5)), Is.True, "the NACK is a trail");
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task A_gate_that_overtook_the_wave_that_opened_it_is_assessed_with_that_wave()
+    {
+        // The gate is delivered 100 ms before its wave, as the transitions' subscription can overtake the waves'.
+        using var gemma = ScriptedChatServer.Answering(_ => """{"event_type": "object_discovered", "confidence": 0.5, "structured_input": {}, "suggested_actions": []}""");
+        Boundary(gemma.ApiBase);
+        var client = await ClientAsync(null);
+        await SubscribedAsync(client, () => !gemma.Requests.IsEmpty);
+
+        await OpenGateAsync(client, gateId: "gate-late", seen: "late lantern", waveLate: TimeSpan.FromMilliseconds(100));
+        string? Told() => gemma.Requests.Select(r => r.GetProperty("messages")[1].GetProperty("content").GetString()!).FirstOrDefault(m => m.Contains("gate-late", StringComparison.Ordinal));
+        Assert.That(await Eventually.TrueAsync(() => Task.FromResult(Told() is not null), TimeSpan.FromSeconds(10)), Is.True, "the late gate was assessed");
+        Assert.That(Told(), Does.Contain("late lantern"), "the wave that came after its gate was told");
     }
 
     [Test]
