@@ -456,6 +456,14 @@ internal static class GovernorLearningBenchmark
     private static string GovernorPolicyOf(string policy) =>
         policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : policy == BanditWarm ? GovernorSettings.ClassBandit : policy;
 
+    /// <summary>SQL naming the stage of the NPC whose features are the array <paramref name="inputs"/>, as <see cref="NpcClass"/> tells it (PostgreSQL arrays count from 1).</summary>
+    private static string StageOf(string inputs) =>
+        string.Create(CultureInfo.InvariantCulture, $"case when {inputs}[{GovernorFeatures.EpsilonAt + 1}] > {NpcClass.ExploringAbove} then 'exploring' when {inputs}[{GovernorFeatures.SuccessAt + 1}] < {NpcClass.LearningBelow} then 'success < 50 %' else 'success >= 50 %' end");
+
+    /// <summary>SQL naming the quiz standing of the NPC whose features are the array <paramref name="inputs"/>.</summary>
+    private static string QuizOf(string inputs) =>
+        $"case when {inputs}[{GovernorFeatures.QuizAt + 1}] > 0.5 then 'passed' when {inputs}[{GovernorFeatures.QuizAt + 1}] < -0.5 then 'failed' else 'no round' end";
+
     /// <summary>
     /// What a learning governor (<paramref name="policy"/>, as its trails name it) did differently per kind of NPC
     /// over its last 60 seconds (by time: a matured village's copy holds the maturing governor's epochs too,
@@ -468,8 +476,8 @@ internal static class GovernorLearningBenchmark
         var role = GovernorFeatures.RoleAt + 1; // PostgreSQL arrays count from 1
         await using var command = dataSource.CreateCommand($"""
             select case when inputs[{role}] = 1 then 'small' when inputs[{role + 1}] = 1 then 'medium' when inputs[{role + 2}] = 1 then 'large' else '?' end,
-                   case when inputs[{GovernorFeatures.EpsilonAt + 1}] > {NpcClass.ExploringAbove.ToString(CultureInfo.InvariantCulture)} then 'exploring' when inputs[{GovernorFeatures.SuccessAt + 1}] < {NpcClass.LearningBelow.ToString(CultureInfo.InvariantCulture)} then 'success < 50 %' else 'success >= 50 %' end,
-                   case when inputs[{GovernorFeatures.QuizAt + 1}] > 0.5 then 'passed' when inputs[{GovernorFeatures.QuizAt + 1}] < -0.5 then 'failed' else 'no round' end,
+                   {StageOf("inputs")},
+                   {QuizOf("inputs")},
                    avg(tick_rate_hz), avg(case when gate_open then 1.0 else 0.0 end), count(*)
             from decision_trails
             where policy = '{policy}'
@@ -522,13 +530,12 @@ internal static class GovernorLearningBenchmark
     private static async Task PrintProgressByRateAsync(PrivatePostgres postgres, string database)
     {
         await using var dataSource = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
-        var (epsilon, success, quiz) = (GovernorFeatures.EpsilonAt + 1, GovernorFeatures.SuccessAt + 1, GovernorFeatures.QuizAt + 1); // PostgreSQL arrays count from 1
         await using var command = dataSource.CreateCommand($"""
             with paired as (
                 select progress, lag(tick_rate_hz) over npc as hz, lag(inputs) over npc as seen
                 from decision_trails window npc as (partition by policy, npc_id order by decided_at))
-            select case when seen[{epsilon}] > {NpcClass.ExploringAbove.ToString(CultureInfo.InvariantCulture)} then 'exploring' when seen[{success}] < {NpcClass.LearningBelow.ToString(CultureInfo.InvariantCulture)} then 'success < 50 %' else 'success >= 50 %' end,
-                   case when seen[{quiz}] > 0.5 then 'passed' when seen[{quiz}] < -0.5 then 'failed' else 'no round' end,
+            select {StageOf("seen")},
+                   {QuizOf("seen")},
                    case when hz < 1.5 then 1 when hz < 3 then 2 when hz < 7 then 5 when hz < 15 then 10 else 20 end,
                    avg(progress), coalesce(stddev(progress) / sqrt(count(*)), 0), count(*)
             from paired where progress is not null and hz is not null
@@ -553,9 +560,8 @@ internal static class GovernorLearningBenchmark
     private static async Task PrintEpochsAsync(PrivatePostgres postgres, string database, DateTimeOffset from, DateTimeOffset to)
     {
         await using var dataSource = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
-        var quiz = GovernorFeatures.QuizAt + 1; // PostgreSQL arrays count from 1
         await using var command = dataSource.CreateCommand($"""
-            select case when inputs[{quiz}] > 0.5 then 'passed' when inputs[{quiz}] < -0.5 then 'failed' else 'no round' end,
+            select {QuizOf("inputs")},
                    avg(progress), coalesce(stddev(progress), 0), avg(cost), count(*)
             from decision_trails
             where decided_at >= $1 and decided_at < $2 and progress is not null
