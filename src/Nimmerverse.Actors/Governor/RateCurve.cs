@@ -11,10 +11,10 @@ namespace Nimmerverse.Actors.Governor;
 /// ticks buy skill in proportion, the fastest rate makes the best ratio, and where they buy none, the slowest.
 /// Kept as progress and cost, so it is judged at the price asked for, like the arms. Slopes and bends have a ridge prior
 /// at zero (<see cref="SlopeRidge"/>, <see cref="CostBendRidge"/>, <see cref="ProgressBendRidge"/>): one pull makes
-/// progress in proportion to the rate and a flat CPU, and the curves bend as pulls at other rates come. An arm is drawn by Thompson sampling on the progress (a
-/// shape drawn by its weight, then its coefficients from their normal posterior, as wide as the pulls' spread about the
-/// curve) at the CPU curve's mean, which is measured, not guessed; until pulls at <see cref="Terms"/> rates exist, an
-/// untried one at random.
+/// progress in proportion to the rate and a flat CPU, and the curves bend as pulls at other rates come. An arm is drawn
+/// by Thompson sampling on the progress (a shape drawn by its weight, then its coefficients from their normal posterior,
+/// as wide as the pulls' spread about the curve) at the CPU curve's mean, which is measured, not guessed; until pulls at
+/// <see cref="Terms"/> rates exist, an untried one at random.
 /// </summary>
 public sealed class RateCurve
 {
