@@ -58,6 +58,9 @@ internal static class GovernorLearningBenchmark
     /// <summary>The stretches a maturing village's trails are summed over for the log: two and a half minutes at the default epoch.</summary>
     private const int MaturingStretchEpochs = 150;
 
+    /// <summary>The window's stretches in <see cref="PrintWindowByTimeAsync"/>: a bandit's hold at the default epoch.</summary>
+    private const int WindowBinSeconds = 30;
+
     /// <param name="Population">Brains in the village.</param>
     /// <param name="Roles">Their roles (<c>Npc:Role</c>: one, or a mix handed out in turn).</param>
     /// <param name="WarmUp">Time before the window.</param>
@@ -260,6 +263,7 @@ internal static class GovernorLearningBenchmark
         if (Learns(policy))
         {
             await PrintWhatItDecidedAsync(postgres, database, GovernorPolicyOf(policy));
+            await PrintWindowByTimeAsync(postgres, database, from, to);
         }
 
         await PrintEpochsAsync(postgres, database, from, to);
@@ -507,7 +511,8 @@ internal static class GovernorLearningBenchmark
             select epoch / {MaturingStretchEpochs}, coalesce(sum(progress)::float8 / nullif(sum(cost)::float8, 0), 0),
                    avg(tick_rate_hz) filter (where inputs[{quiz}] < -0.5),
                    avg(tick_rate_hz) filter (where inputs[{quiz}] between -0.5 and 0.5),
-                   avg(tick_rate_hz) filter (where inputs[{quiz}] > 0.5)
+                   avg(tick_rate_hz) filter (where inputs[{quiz}] > 0.5),
+                   min(price), max(price)
             from decision_trails group by 1 order by 1
             """);
         await using var reader = await command.ExecuteReaderAsync();
@@ -515,10 +520,45 @@ internal static class GovernorLearningBenchmark
         while (await reader.ReadAsync())
         {
             var hz = string.Join(" / ", Enumerable.Range(2, 3).Select(c => reader.IsDBNull(c) ? "-" : reader.GetDouble(c).ToString("F1", CultureInfo.InvariantCulture)));
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetInt64(0) * MaturingStretchEpochs}: {reader.GetDouble(1):F4}, {hz} Hz"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetInt64(0) * MaturingStretchEpochs}: {reader.GetDouble(1):F4}, {hz} Hz, price {PriceRange(reader, 5)}"));
         }
 
-        Console.WriteLine($"  maturing by {MaturingStretchEpochs} epochs (from epoch: progress per CPU-s, Hz failed / no round / passed): {string.Join("; ", lines)}");
+        Console.WriteLine($"  maturing by {MaturingStretchEpochs} epochs (from epoch: progress per CPU-s, Hz failed / no round / passed, the governor's price): {string.Join("; ", lines)}");
+    }
+
+    /// <summary>The lowest and highest price in columns <paramref name="at"/> and the next ("-" for none: a policy that prices nothing).</summary>
+    private static string PriceRange(NpgsqlDataReader reader, int at) =>
+        reader.IsDBNull(at) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{reader.GetDouble(at):F4}-{reader.GetDouble(at + 1):F4}");
+
+    /// <summary>
+    /// How a learning governor ran the window, by <see cref="WindowBinSeconds"/> seconds: the price it decided at (lowest
+    /// and highest) and the rate it gave each kind of NPC (its stage and quiz standing). A price that jumps turns every
+    /// kind at once; this shows when, and what the kinds were doing then.
+    /// </summary>
+    private static async Task PrintWindowByTimeAsync(PrivatePostgres postgres, string database, DateTimeOffset from, DateTimeOffset to)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
+        await using var command = dataSource.CreateCommand($"""
+            select floor(extract(epoch from decided_at - $1) / {WindowBinSeconds})::int, price, {StageOf("inputs")} || '/' || {QuizOf("inputs")}, tick_rate_hz
+            from decision_trails where decided_at >= $1 and decided_at < $2
+            """);
+        command.Parameters.AddWithValue(from);
+        command.Parameters.AddWithValue(to);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(int Bin, double? Price, string Kind, double Hz)>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetInt32(0), reader.IsDBNull(1) ? null : reader.GetDouble(1), reader.GetString(2), reader.GetDouble(3)));
+        }
+
+        var bins = rows.GroupBy(r => r.Bin).OrderBy(b => b.Key).Select(b =>
+        {
+            var prices = b.Select(r => r.Price).OfType<double>().ToList();
+            var price = prices.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{prices.Min():F4}-{prices.Max():F4}");
+            var kinds = b.GroupBy(r => r.Kind).OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => string.Create(CultureInfo.InvariantCulture, $"{k.Key} {k.Average(r => r.Hz):F1} Hz"));
+            return $"{b.Key * WindowBinSeconds} s: price {price}, {string.Join(", ", kinds)}";
+        });
+        Console.WriteLine($"  the window by {WindowBinSeconds} s (the governor's price; Hz by kind): {string.Join("; ", bins)}");
     }
 
     /// <summary>

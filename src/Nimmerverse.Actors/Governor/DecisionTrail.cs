@@ -18,6 +18,7 @@ namespace Nimmerverse.Actors.Governor;
 /// <param name="Reward">The village's learning progress per CPU-second over the epoch that ended with this decision (the outcome of the one before; <see cref="EpochYield.Ratio"/>).</param>
 /// <param name="LatencyMs">Time from the epoch's start to this decision (features, forward pass, planning).</param>
 /// <param name="Outcome">What this NPC's previous decision yielded over the epoch that ended (<see cref="GovernorObjective"/>); null at its first epoch, or that of a new brain process.</param>
+/// <param name="Price">What a CPU-second had to buy when the policy decided (<see cref="IGovernorPolicy.Price"/>); null for a policy that prices nothing.</param>
 public sealed record DecisionTrail(
     Guid MessageId,
     long Epoch,
@@ -29,7 +30,8 @@ public sealed record DecisionTrail(
     NpcAllocation Output,
     double Reward,
     double LatencyMs,
-    NpcYield? Outcome = null)
+    NpcYield? Outcome = null,
+    double? Price = null)
 {
     /// <summary>Equal by value, the inputs included (records compare arrays by reference).</summary>
     public bool SameAs(DecisionTrail other) =>

@@ -40,6 +40,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RateLimitedLog _problems;
     private long _limitFailures;
+    private double? _loggedPrice;
 
     /// <summary>The governor; <c>newPolicy</c> makes each incarnation's own policy, since a restarted actor must not reuse the one its predecessor disposed.</summary>
     public GovernorActor(GovernorSettings settings, GovernedNpcs npcs, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, ICanTell?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
@@ -150,7 +151,9 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     {
         var now = _clock.GetUtcNow();
         var outcome = _decisions.RunEpoch(now);
-        OrganismMetrics.GovernorEpoch(outcome.Reward, outcome.LatencyMs);
+        var price = Policy.Price;
+        OrganismMetrics.GovernorEpoch(outcome.Reward, outcome.LatencyMs, price);
+        LogPriceMove(price, outcome.Epoch);
         foreach (var host in outcome.OvercommittedHosts)
         {
             _log.Warning("Host {Host}'s NPCs exceed its budget of {Budget}% even at {Min}% each", host, _settings.HostCpuBudgetPercent, CpuQuotas.MinPercent);
@@ -172,7 +175,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
             }
 
             Actuate(decision.After, decision.Before, decision.Host, npcHost);
-            _trails.Record(new DecisionTrail(Guid.NewGuid(), outcome.Epoch, decision.NpcId, decision.Host, Policy.Name, now, decision.Inputs, decision.After, outcome.Reward, outcome.LatencyMs, decision.Outcome));
+            _trails.Record(new DecisionTrail(Guid.NewGuid(), outcome.Epoch, decision.NpcId, decision.Host, Policy.Name, now, decision.Inputs, decision.After, outcome.Reward, outcome.LatencyMs, decision.Outcome, price));
         }
 
         _bridge.Tell(new Publish<AllocationBody>(_subjects.Allocation, Envelopes.Of(_source, new AllocationBody(outcome.Epoch, [.. outcome.Decisions.Select(d => d.After)], Policy.Name, outcome.Reward))));
@@ -184,6 +187,21 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 
         // After the actuation: the lesson shapes the next epoch's decision, not this one's.
         _decisions.Learn();
+    }
+
+    /// <summary>
+    /// Logs the price when it has doubled or halved since it was last logged: a price that jumps turns every kind of NPC
+    /// at once, and the journal should say when. Its every value is in the trails and the gauge.
+    /// </summary>
+    private void LogPriceMove(double? price, long epoch)
+    {
+        if (price is not { } now || (_loggedPrice is { } was && now <= 2 * was && now >= was / 2))
+        {
+            return;
+        }
+
+        _log.Info("Governor price at epoch {Epoch}: {Price:G3} progress per CPU-second, was {Was}", epoch, now, _loggedPrice is { } before ? before.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "none");
+        _loggedPrice = now;
     }
 
     private sealed record Restored(long Epoch, byte[] Weights);

@@ -40,6 +40,12 @@ public interface IGovernorPolicy : IDisposable
     {
     }
 
+    /// <summary>
+    /// What a CPU-second had to buy at its latest decision, in progress per CPU-second: what a learning policy judges
+    /// CPU at (its rewards are progress less price × CPU). Null for a policy that prices nothing.
+    /// </summary>
+    double? Price => null;
+
     /// <summary>A new brain process runs the NPC (spawned, restarted, adopted): what followed its old one's decisions says nothing of it.</summary>
     void Forget(int npcId)
     {

@@ -137,6 +137,8 @@ public sealed partial class LearnedPolicy : IGovernorPolicy
     /// <summary>What a CPU-second must buy (<see cref="VillagePrice"/>).</summary>
     public double Price => _price.Value;
 
+    double? IGovernorPolicy.Price => Price;
+
     /// <summary>What a decision leaves for learning: who, what they saw, what was done.</summary>
     private sealed record Memory(int[] Ids, float[][] Inputs, float[][] Actions);
 

@@ -19,6 +19,7 @@ public static class OrganismMetrics
     private static readonly ConcurrentDictionary<int, NpcGauge> Npcs = new();
     private static readonly ConcurrentDictionary<string, (GateState State, double Value)> Gates = new(StringComparer.Ordinal);
     private static double? _reward;
+    private static double? _price;
 
     private static readonly Counter<long> NpcRestarts = Meter.CreateCounter<long>("nimmerverse.npc.restarts", description: "Brain restarts after an exit or a lost heartbeat, by NPC");
     private static readonly Counter<long> GateTransitions = Meter.CreateCounter<long>("nimmerverse.gate.transitions", description: "Gate threshold crossings, by domain and the state reached");
@@ -36,6 +37,8 @@ public static class OrganismMetrics
         Meter.CreateObservableGauge("nimmerverse.gate.value", () => Gates.Select(g => new Measurement<double>(g.Value.Value, Tag("domain", g.Key))), description: "A gate's value in [-1, 1]");
         Meter.CreateObservableGauge("nimmerverse.governor.reward", () => _reward is { } reward ? [new Measurement<double>(reward)] : Array.Empty<Measurement<double>>(),
             description: "The village's learning progress per CPU-second over the last epoch (the governor's objective)");
+        Meter.CreateObservableGauge("nimmerverse.governor.price", () => _price is { } price ? [new Measurement<double>(price)] : Array.Empty<Measurement<double>>(),
+            description: "What a CPU-second had to buy at the governor's latest decision, in progress per CPU-second (a learning policy's; none for a fixed one)");
     }
 
     /// <summary>An NPC's state, as its host's NPC process actor heard it.</summary>
@@ -55,9 +58,9 @@ public static class OrganismMetrics
 
     public static void GateCrossed(string domain, GateState to) => GateTransitions.Add(1, Tag("domain", domain), Tag("state", to.ToString().ToLowerInvariant()));
 
-    public static void GovernorEpoch(double reward, double durationMs)
+    public static void GovernorEpoch(double reward, double durationMs, double? price)
     {
-        _reward = reward;
+        (_reward, _price) = (reward, price);
         EpochDuration.Record(durationMs);
     }
 

@@ -142,7 +142,7 @@ public sealed class TrailsCommand(TextWriter output, TextWriter error)
     {
         var sql = what == "governor"
             ? """
-              select message_id, decided_at, policy, epoch, npc_id, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, progress, cost
+              select message_id, decided_at, policy, epoch, npc_id, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, progress, cost, price
               from decision_trails where decided_at >= $1 order by decided_at, npc_id
               """
             : $"""
@@ -216,13 +216,14 @@ public sealed class TrailsCommand(TextWriter output, TextWriter error)
 
     /// <summary>
     /// A governor decision: the features as the user's message, the allocation as the assistant's, the
-    /// village's reward, and what the NPC's previous decision yielded (its progress and cost; null when unknown).
+    /// village's reward, what the NPC's previous decision yielded (its progress and cost; null when unknown), and the
+    /// price the policy decided at (null for one that prices nothing).
     /// </summary>
     private static void WriteGovernorExample(Utf8JsonWriter json, NpgsqlDataReader reader)
     {
         json.WriteString("model", reader.GetString(2));
         json.WriteNumber("reward", reader.GetDouble(10));
-        foreach (var (name, column) in new[] { ("progress", 11), ("cost", 12) })
+        foreach (var (name, column) in new[] { ("progress", 11), ("cost", 12), ("price", 13) })
         {
             if (reader.IsDBNull(column))
             {

@@ -18,7 +18,7 @@ namespace Nimmerverse.Supervisor.Persistence;
 public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, PostgresDeadLetters deadLetters, DatabaseStartup? startup = null) : IDecisionTrailStore
 {
     private const string Columns =
-        "message_id, epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms, progress, cost";
+        "message_id, epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms, progress, cost, price";
 
     public Task<int> WriteAsync(IReadOnlyList<DecisionTrail> batch, CancellationToken cancellationToken)
     {
@@ -93,6 +93,7 @@ public sealed class PostgresDecisionTrailStore(NpgsqlDataSource dataSource, Post
             await importer.WriteAsync(trail.LatencyMs, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
             await importer.WriteAsync(trail.Outcome?.Progress, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
             await importer.WriteAsync(trail.Outcome?.Cost, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
+            await importer.WriteAsync(trail.Price, NpgsqlDbType.Double, cancellationToken).ConfigureAwait(false);
         }
 
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);

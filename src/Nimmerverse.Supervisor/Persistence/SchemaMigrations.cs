@@ -188,6 +188,9 @@ public static class SchemaMigrations
         new(10, "A checkpoint's recent errands and the level they were at, so that a restored brain reports the success it had", """
             alter table npc_checkpoints add column level integer check (level >= 0), add column recent_errands boolean[];
             """),
+        new(11, "The price each governor decision was made at (progress a CPU-second had to buy); null for a policy that prices nothing", """
+            alter table decision_trails add column price double precision;
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

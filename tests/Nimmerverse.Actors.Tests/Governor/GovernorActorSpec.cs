@@ -35,6 +35,8 @@ public sealed class GovernorActorSpec : AkkaSpec
 
         public string Name => "wanting";
 
+        public double? Price { get; set; }
+
         public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) => new([.. npcIds.Select(want)]);
 
         public List<PolicyDecision> Learnt { get; } = [];
@@ -95,6 +97,7 @@ public sealed class GovernorActorSpec : AkkaSpec
         Assert.That(limits.Select(l => (l.NpcId, l.Limits.CpuQuotaPercent)), Is.EquivalentTo(Enumerable.Range(0, 4).Select(id => (id, 25.0))));
         Assert.That(_trails.Recorded.Select(t => (t.Epoch, t.NpcId, t.Policy, t.Output.CpuQuotaPercent)), Is.EqualTo(Enumerable.Range(0, 4).Select(id => (1L, id, "equal-share", 25.0))));
         Assert.That(_trails.Recorded.Select(t => t.Inputs.Length), Is.All.EqualTo(GovernorFeatures.Count));
+        Assert.That(_trails.Recorded.Select(t => t.Price), Is.All.Null, "a fixed policy prices nothing");
 
         // The same decision again changes nothing: no new quota, no new command.
         governor.Tell(State(0), TestActor);
@@ -105,6 +108,37 @@ public sealed class GovernorActorSpec : AkkaSpec
     private static Inbound<CortexTrailBody> CortexTrail(string source, string requester, string trailEvent, double queueMs, double latencyMs, int queueDepth) =>
         new("dev.cortex.nyx.trail", Envelopes.Of(new MessageSource($"{source}@theia", source, 4),
             new CortexTrailBody(Guid.NewGuid(), requester, trailEvent, 5, QueueMs: queueMs, LatencyMs: latencyMs, QueueDepth: queueDepth)), null);
+
+    [Test]
+    public void Each_trail_carries_the_price_its_decision_was_made_at_and_a_jump_is_logged()
+    {
+        var policy = new WantingPolicy(id => new NpcAllocation(id, 5, 25, false, 5)) { Price = 0.5 };
+        var governor = Governor(policy);
+        governor.Tell(State(0), TestActor);
+        governor.Tell(State(1), TestActor);
+        EventFilter.Info(contains: "Governor price at epoch 1: 0.5 progress per CPU-second, was none").ExpectOne(() =>
+        {
+            governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+            StatusOf(governor);
+        });
+
+        policy.Price = 0.9;
+        EventFilter.Info(contains: "Governor price").Expect(0, () =>
+        {
+            governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+            StatusOf(governor);
+        });
+
+        policy.Price = 2;
+        EventFilter.Info(contains: "Governor price at epoch 3: 2 progress per CPU-second, was 0.5").ExpectOne(() =>
+        {
+            governor.Tell(GovernorProtocol.RunEpoch.Instance, TestActor);
+            StatusOf(governor);
+        });
+
+        Assert.That(_trails.Recorded.Select(t => (t.Epoch, t.Price)), Is.EquivalentTo(new (long, double?)[] { (1, 0.5), (1, 0.5), (2, 0.9), (2, 0.9), (3, 2), (3, 2) }),
+            "every NPC's trail has its epoch's price; less than a doubling since the last one logged is not logged");
+    }
 
     [Test]
     public void The_gateways_trails_are_what_an_npc_waited_for_the_cortex_and_how_deep_its_queue_is()

@@ -41,6 +41,7 @@ public sealed class MetricsAndHealthTests
         Assert.That(metrics.Family("nimmerverse_npc_cpu").Where(c => c.Value > 0).Select(c => c.Labels["npc"]).Distinct().Count(), Is.EqualTo(LiveOrganism.Npcs));
         Assert.That(metrics.Family("nimmerverse_npc_cpu_quota").Select(q => q.Value), Has.All.InRange(5, 100), "the governor's quotas");
         Assert.That(metrics.Family("nimmerverse_governor_reward"), Has.Count.EqualTo(1));
+        Assert.That(metrics.Family("nimmerverse_governor_price").Select(p => p.Value).ToList(), Has.Count.EqualTo(1).And.All.GreaterThanOrEqualTo(0), "the learned governor's price");
         Assert.That(metrics.Family("nimmerverse_governor_epoch_duration").Any(s => s.Name.EndsWith("_count", StringComparison.Ordinal) && s.Value > 0), Is.True, "epochs are timed");
         Assert.That(metrics.Family("nimmerverse_trails_stored").Single().Value, Is.GreaterThan(0), "decision trails reach PostgreSQL");
         Assert.That(metrics.Family("nimmerverse_organ_in_hand").Select(o => o.Labels["organ"]), Is.EquivalentTo(new[] { "vision", "speech-to-text", "text-to-speech" }));

@@ -77,10 +77,13 @@ public sealed class TrailsExportTests : FreshDatabaseTest
             Assert.That(allocation.GetProperty("llm_priority").GetInt32(), Is.EqualTo(first.Output.LlmPriority));
             Assert.That(decision.GetProperty("reward").GetDouble(), Is.EqualTo(first.Reward).Within(1e-9));
             Assert.That(decision.GetProperty("progress").ValueKind, Is.EqualTo(JsonValueKind.Null), "its NPC's first epoch: no outcome before it");
+            Assert.That(decision.GetProperty("price").ValueKind, Is.EqualTo(JsonValueKind.Null), "NPC 0's policy priced nothing");
         });
         var withOutcome = governor.First(t => t.Outcome is not null);
         var line = decisions.Select(l => JsonDocument.Parse(l).RootElement).Single(l => l.GetProperty("trail_id").GetGuid() == withOutcome.MessageId);
         Assert.That((line.GetProperty("progress").GetDouble(), line.GetProperty("cost").GetDouble()), Is.EqualTo((withOutcome.Outcome!.Value.Progress, withOutcome.Outcome.Value.Cost)));
+        var priced = governor.First(t => t.Price is not null);
+        Assert.That(decisions.Select(l => JsonDocument.Parse(l).RootElement).Single(l => l.GetProperty("trail_id").GetGuid() == priced.MessageId).GetProperty("price").GetDouble(), Is.EqualTo(priced.Price));
     }
 
     [TestCase("--what", "dreams")]

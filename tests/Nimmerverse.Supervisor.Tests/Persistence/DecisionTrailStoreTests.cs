@@ -48,7 +48,7 @@ public sealed class DecisionTrailStoreTests : FreshDatabaseTest
         Assert.That(await CountAsync(), Is.EqualTo(1000));
         var sample = batch[777];
         await using var read = DataSource.CreateCommand(
-            "select epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms, progress, cost from decision_trails where message_id = $1");
+            "select epoch, npc_id, host, policy, decided_at, inputs, tick_rate_hz, cpu_quota_percent, gate_open, llm_priority, reward, latency_ms, progress, cost, price from decision_trails where message_id = $1");
         read.Parameters.AddWithValue(sample.MessageId);
         await using var row = await read.ExecuteReaderAsync();
         Assert.That(await row.ReadAsync(), Is.True);
@@ -56,8 +56,9 @@ public sealed class DecisionTrailStoreTests : FreshDatabaseTest
             sample.MessageId, row.GetInt64(0), row.GetInt32(1), row.GetString(2), row.GetString(3),
             new DateTimeOffset(row.GetFieldValue<DateTime>(4), TimeSpan.Zero), row.GetFieldValue<float[]>(5),
             new NpcAllocation(row.GetInt32(1), row.GetDouble(6), row.GetDouble(7), row.GetBoolean(8), row.GetInt16(9)),
-            row.GetDouble(10), row.GetDouble(11), row.IsDBNull(12) ? null : new NpcYield(row.GetDouble(12), row.GetDouble(13)));
+            row.GetDouble(10), row.GetDouble(11), row.IsDBNull(12) ? null : new NpcYield(row.GetDouble(12), row.GetDouble(13)), row.IsDBNull(14) ? null : row.GetDouble(14));
         Assert.That(sample.Outcome, Is.Not.Null, "a sample with an outcome");
+        Assert.That(sample.Price, Is.Not.Null, "and a price");
         Assert.That(stored.SameAs(sample), Is.True, $"{stored}\n{sample}");
     }
 
