@@ -30,6 +30,7 @@ public sealed partial class ClassBanditPolicy
             var (was, later) = (worth[hold.From.StagedIndex] ?? (0, 0), worth[hold.CameTo.StagedIndex] ?? worth[hold.From.StagedIndex] ?? (0, 0));
             var (progress, cost) = (hold.Progress + (_continuing * (later.Progress - was.Progress)), hold.Cost + (_continuing * (later.Cost - was.Cost)));
             _rates[hold.From.Index].BookAt(hold.RateHz, progress, cost);
+            _own[hold.From.Index].BookAt(hold.RateHz, hold.Progress, hold.Cost);
             if (hold.Gate is { } gate)
             {
                 _gates[hold.From.Index].Book(gate ? 1 : 0, progress, cost);

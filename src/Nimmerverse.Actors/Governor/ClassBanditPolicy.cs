@@ -14,7 +14,7 @@ namespace Nimmerverse.Actors.Governor;
 /// learns, adds no spread to the arms it does not tell apart. The worth is kept by role and stage, not by quiz
 /// standing: a skilled brain that fails a round it passed before is no learner, and the worth of the brains that
 /// fail their rounds because they are still learning is not its to be paid. Arms are judged at a price (<see cref="Price"/>,
-/// the best ratio the NPCs present could make), as the actor-critic's rewards are: progress less price × CPU.
+/// the best ratio the NPCs present could make by their own epochs), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
 /// and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
@@ -49,6 +49,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly int _settleEpochs = settleEpochs >= 0 && settleEpochs < holdEpochs ? settleEpochs : throw new ArgumentOutOfRangeException(nameof(settleEpochs), settleEpochs, "from 0 to fewer than the hold's epochs");
     private readonly Random _random = new(seed);
     private readonly RateCurve[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))];
+    private readonly RateCurve[] _own = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))]; // the holds' own epochs, uncredited: the price's
     private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
     private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.StagedCount).Select(_ => new ArmPayoffs(1))];
     private readonly double _continuing = discount is > 0 and < 1 ? Math.Pow(discount, holdEpochs) : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
@@ -62,7 +63,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private double? _bestRatio;
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves";
 
     public string Name => GovernorSettings.ClassBandit;
 
@@ -75,15 +76,19 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
     /// <summary>
     /// What a CPU-second must buy: the best ratio the NPCs of its last decision could make at the rates their classes'
-    /// curves favour (<see cref="BestRatio"/>). That is the ratio the village can still reach: the recent ratio falls to
-    /// nothing as a village's brains finish learning, though the rest could still learn; the long run's stays at an easy
-    /// start's, above what brains short of their round can make. Where the best is under <see cref="IdleShare"/> of the
+    /// curves favour (<see cref="BestRatio"/>), curves of the holds' own epochs, not of what they were paid: the worth a
+    /// hold is credited with is made by the stage it leads to and counted there again, so credited curves would raise the
+    /// price with exploring newcomers and lower it with learners near their end. That is the ratio the village can still
+    /// reach: the recent ratio falls to nothing as a village's brains finish learning, though the rest could still learn;
+    /// the long run's stays at an easy start's, above what brains short of their round can make. Where the best is under <see cref="IdleShare"/> of the
     /// long run's, the price rises toward the long run's as the best falls to nothing: price = max(best, long run × (1 −
     /// x²)), x the best over <see cref="IdleShare"/> of the long run; continuous, so no village flips between the two,
     /// and flat near nothing, so a best that is its brains' noise does not lower it much. Until a class it holds has a
     /// curve, the recent ratio (<see cref="VillagePrice"/>).
     /// </summary>
     public double Price => _bestRatio is { } best ? Math.Max(best, IdleFloor(best, _price.LongRunValue)) : _price.Value;
+
+    double? IGovernorPolicy.Price => Price;
 
     private static double IdleFloor(double best, double longRun) =>
         longRun > 0 && best < IdleShare * longRun ? longRun * (1 - Math.Pow(best / (IdleShare * longRun), 2)) : 0;
@@ -104,7 +109,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
     {
         var classes = features.Select(NpcClass.Of).ToArray();
-        _bestRatio = BestRatio.Of(classes.CountBy(c => c.Index).Select(c => (_rates[c.Key], c.Value)));
+        _bestRatio = BestRatio.Of(classes.CountBy(c => c.Index).Select(c => (_own[c.Key], c.Value)));
         var decided = new NpcAllocation[npcIds.Count];
         for (var i = 0; i < npcIds.Count; i++)
         {
@@ -140,7 +145,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         }
 
         _price.Follow(outcome.Progress, outcome.Cost);
-        foreach (var curve in _rates)
+        foreach (var curve in _rates.Concat(_own))
         {
             curve.Fade(forgetting);
         }
@@ -178,6 +183,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
             if (pull.Epochs >= _holdEpochs)
             {
+                _own[pull.Class.Index].Book(pull.Rate, pull.Progress / (_holdEpochs - _settleEpochs), pull.Cost / (_holdEpochs - _settleEpochs));
                 _pulls.Remove(allocation.NpcId);
                 _ended[allocation.NpcId] = pull;
             }
@@ -201,7 +207,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
             writer.Write(number);
         }
 
-        foreach (var number in _rates.SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())))
+        foreach (var number in _rates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())))
         {
             writer.Write(number);
         }
@@ -212,7 +218,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
     public void LoadWeights(byte[] weights)
     {
-        var expected = sizeof(double) * (4 + _rates.Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)));
+        var expected = sizeof(double) * (4 + _rates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)));
         if (weights.Length != expected)
         {
             throw new ArgumentException($"{weights.Length} bytes, not the {expected} of {WeightsFormat}", nameof(weights));
@@ -225,7 +231,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
             _price.Start(progress, cost, (longRunProgress, longRunCost));
         }
 
-        foreach (var curve in _rates)
+        foreach (var curve in _rates.Concat(_own))
         {
             curve.Load([.. Enumerable.Range(0, RateCurve.SavedLength(curve.Arms)).Select(_ => reader.ReadDouble())]);
         }

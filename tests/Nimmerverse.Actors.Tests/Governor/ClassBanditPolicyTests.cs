@@ -163,6 +163,36 @@ public sealed class ClassBanditPolicyTests
         });
     }
 
+    [Test]
+    public void The_price_is_what_the_classes_own_epochs_make_not_what_their_holds_were_credited_with()
+    {
+        using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
+        var exploring = TwoKindVillage.Features([0]);
+        exploring[0][GovernorFeatures.EpsilonAt] = 1;
+        var explored = TwoKindVillage.Features([0]);
+        policy.ValueOf(NpcClass.Of(explored[0])).Book(0, progress: 0.5, cost: 0.2); // what the next stage is worth
+        var rates = new List<double>();
+        for (var epoch = 0; epoch < 2; epoch++)
+        {
+            using var decision = policy.Decide([0], exploring, TwoKindVillage.Shares(1));
+            rates.Add(decision.Allocations[0].TickRateHz);
+            policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [0] = new(0.01, 0.1) }));
+        }
+
+        policy.Decide([0], explored, TwoKindVillage.Shares(1)).Dispose(); // books the hold, credited with the stage it led to
+        policy.Forget(0);
+        policy.Decide([0], exploring, TwoKindVillage.Shares(1)).Dispose(); // an exploring NPC present: its class prices
+        var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[0]);
+        var own = new RateCurve(ClassBanditPolicy.RateArmsHz);
+        own.Book(arm, 0.01, 0.1);
+        var credited = BestRatio.Of([(policy.RatesOf(NpcClass.Of(exploring[0])), 1)]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(policy.Price, Is.EqualTo(BestRatio.Of([(own, 1)])).Within(1e-12), "the best ratio of its own epochs: 0.01 for 0.1 CPU-s at its arm");
+            Assert.That(credited, Is.GreaterThan(2 * policy.Price), "its arms were paid the next stage's worth, which its own epochs did not make");
+        });
+    }
+
     /// <summary>What a rate curve holding one pull of <paramref name="progress"/> and <paramref name="cost"/> at <paramref name="arm"/> expects there: a booked pull is read back by it.</summary>
     private static (double Progress, double Cost) OnePullAt(int arm, double progress, double cost)
     {
@@ -276,6 +306,51 @@ public sealed class ClassBanditPolicyTests
             Assert.That(credited.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "newcomers run fast, with every seed");
             Assert.That(holdOnly.Select(r => r.Learning - r.Converged), Is.All.LessThan(TwoKindVillage.DelayedGap), "the lesson needs the credit: without it, no seed passes");
         });
+    }
+
+    [Test]
+    public void Newcomers_that_arrive_in_a_village_with_nothing_left_to_learn_are_hurried()
+    {
+        // The first learners are done within a hundred epochs; for 900 more nobody learns, and the price is the long
+        // run's. Then newcomers arrive, one every 19 epochs: a price left over from the idle village, or curves gone
+        // stale since the first newcomers explored, must not keep them slow.
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        var lesson = TwoKindVillage.Newcomers.Finishing with { Arriving = 1000 };
+        var runs = Seeds.Select(seed =>
+        {
+            using var policy = new ClassBanditPolicy(seed);
+            return TwoKindVillage.Steer(policy, ids, epochs: 1300, delay: 10, newcomers: lesson);
+        }).ToList();
+        TestContext.Out.WriteLine($"epochs 1,250-1,300, exploring or learning / done or converged: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
+
+        Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "newcomers run fast, with every seed");
+    }
+
+    [Test]
+    public void Its_price_is_near_what_its_village_makes_not_raised_or_lowered_by_what_its_holds_were_credited_with()
+    {
+        // Where newcomers explore, learn and are done, a hold that ends a learner's learning is paid less than its own
+        // epochs (the stage it leads to is worth less) and an exploring one more: a price of the credited curves would be
+        // moved by both. Of their own epochs, it is the best its NPCs could make: a little above what the village makes,
+        // which pays for its newcomers' exploring.
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        var runs = new[] { TwoKindVillage.Newcomers.Lesson, TwoKindVillage.Newcomers.Finishing }.SelectMany(lesson => Seeds.Select(seed =>
+        {
+            using var policy = new ClassBanditPolicy(seed);
+            var (made, priced) = ((Progress: 0.0, Cost: 0.0), new List<double>());
+            TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: lesson, watch: (epoch, outcome) =>
+            {
+                if (epoch >= 1000)
+                {
+                    made = (made.Progress + outcome.Progress, made.Cost + outcome.Cost);
+                    priced.Add(policy.Price);
+                }
+            });
+            return priced.Average() / (made.Progress / made.Cost);
+        })).ToList();
+        TestContext.Out.WriteLine($"mean price over what the village made, epochs 1,000-2,000, exploring and learning forever / done after learning: {string.Join("; ", runs.Select(r => $"{r:F2}"))}");
+
+        Assert.That(runs, Is.All.InRange(1.0, 1.25), "with every seed and both villages");
     }
 
     [Test]

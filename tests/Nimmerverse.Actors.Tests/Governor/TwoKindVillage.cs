@@ -44,7 +44,7 @@ public static class TwoKindVillage
     /// 0.5 as it learns (the learning stage) and 0.9 when done (skilled), and from then on it gains nothing, as a brain
     /// that has learnt its capped curriculum.
     /// </summary>
-    public sealed record Newcomers(int Lifetime, int ExploreSteps, double Work = double.PositiveInfinity)
+    public sealed record Newcomers(int Lifetime, int ExploreSteps, double Work = double.PositiveInfinity, int Arriving = 1)
     {
         /// <summary>The lesson the tests and the benchmark give: 600 ticks are 30 epochs at 20 Hz, and more than a lifetime of 300 at 1 Hz.</summary>
         public static Newcomers Lesson { get; } = new(Lifetime: 300, ExploreSteps: 600);
@@ -81,12 +81,12 @@ public static class TwoKindVillage
     /// A <paramref name="convergedTickCost"/> below 1 makes the converged kind's lesson quieter than the learning kind's
     /// (<see cref="Yield"/>), as a brain past its round is beside newcomers in a real village; a <paramref name="progressNoise"/>
     /// above 0 adds to each NPC's progress every epoch a normal draw of that spread (from <paramref name="noiseSeed"/>), as a
-    /// real brain's success rate wanders from epoch to epoch. With <paramref name="newcomers"/>, the learning kind's NPCs are
+    /// real brain's success rate wanders from epoch to epoch. <paramref name="watch"/> is told each epoch's yield. With <paramref name="newcomers"/>, the learning kind's NPCs are
     /// newcomers that must explore before their ticks buy anything, and are replaced as they leave; the learning kind's
     /// rate is then that of the NPCs whose ticks still buy something (exploring or learning), the converged kind's that of
     /// the rest (the odd ids, and learners that are done).
     /// </summary>
-    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0, Newcomers? newcomers = null)
+    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0, Newcomers? newcomers = null, Action<int, EpochYield>? watch = null)
     {
         var noise = new Random(noiseSeed);
         var present = ids.ToArray();
@@ -99,7 +99,7 @@ public static class TwoKindVillage
         {
             for (var i = 0; newcomers is not null && epoch > 0 && i < present.Length; i++)
             {
-                if (Learns(present[i]) && newcomers.Lifetime > 0 && (epoch + (i * newcomers.Lifetime / present.Length)) % newcomers.Lifetime == 0)
+                if (Learns(present[i]) && newcomers.Lifetime > 0 && epoch >= newcomers.Arriving && (epoch + (i * newcomers.Lifetime / present.Length)) % newcomers.Lifetime == 0)
                 {
                     present[i] = nextId + (nextId % 2); // even: of the learning kind
                     (nextId, past[present[i]], ticked[present[i]], gained[present[i]]) = (present[i] + 1, new Queue<double>(), 0, 0);
@@ -133,7 +133,9 @@ public static class TwoKindVillage
                 (ticked[d.NpcId], gained[d.NpcId]) = (ticked[d.NpcId] + d.TickRateHz, gained[d.NpcId] + y.Progress);
             }
 
-            policy.Learn(decision, EpochYield.Sum(yields));
+            var outcome = EpochYield.Sum(yields);
+            watch?.Invoke(epoch, outcome);
+            policy.Learn(decision, outcome);
             if (epoch >= epochs - 50)
             {
                 last.Add((MeanRate(buying), MeanRate(idle)));
