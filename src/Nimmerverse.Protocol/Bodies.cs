@@ -109,7 +109,8 @@ public sealed record CellResponseBody(double? Result = null, string? Error = nul
 /// does not say), <see cref="RewardRate"/> the reward per second over the recent ticks,
 /// <see cref="CpuMs"/> the process's CPU time so far; <see cref="CheckpointSequence"/> is the last
 /// checkpoint the supervisor acknowledged (0: none yet). <see cref="QuizPassed"/>: whether the latest quiz
-/// round this process took at the current level found every home (null: none yet, or a brain that does not say).
+/// round this brain took at the current level found every home, in this process or before the checkpoint it restored
+/// (null: none yet, or a brain that does not say).
 /// </summary>
 public sealed record NpcStateBody(
     int NpcId,

@@ -6,8 +6,10 @@ namespace Nimmerverse.Protocol;
 /// <see cref="Weights"/> is the policy network in TorchSharp's state format (base64 on the wire).
 /// <see cref="RecentErrands"/> are the outcomes of its last errands (reached or not, oldest first) at
 /// <see cref="Level"/>: a restored brain reports the success it had, instead of a rate that climbs
-/// back from nothing as its window refills (which would read as learning it never did). Both absent
-/// in checkpoints from before they were kept.
+/// back from nothing as its window refills (which would read as learning it never did). <see cref="QuizPassed"/>
+/// is its latest quiz round at <see cref="Level"/> (null: none yet): a restored brain reports the standing it had,
+/// instead of none until its next round, up to a success window of training episodes later (which would read as a
+/// brain the quiz has not seen). All three absent in checkpoints from before they were kept.
 /// The supervisor keeps the last <see cref="KeptPerNpc"/> of each NPC; a brain that finds the newest
 /// unusable tries the ones before it, no more than that many.
 /// </summary>
@@ -21,7 +23,8 @@ public sealed record NpcCheckpointBody(
     long Episodes,
     double Epsilon,
     int? Level = null,
-    bool[]? RecentErrands = null) : IMessageBody, INpcMessage
+    bool[]? RecentErrands = null,
+    bool? QuizPassed = null) : IMessageBody, INpcMessage
 {
     /// <summary>Checkpoints kept per NPC, the newest first.</summary>
     public const int KeptPerNpc = 5;
@@ -41,7 +44,8 @@ public sealed record NpcCheckpointBody(
         Checks.InRange("epsilon", Epsilon, 0, 1),
         Level < 0 ? $"level {Level} is negative" : null,
         RecentErrands is { Length: > NpcStateBody.SuccessWindow } ? $"recent_errands holds {RecentErrands.Length} outcomes, more than the success window's {NpcStateBody.SuccessWindow}" : null,
-        RecentErrands is not null && Level is null ? "recent_errands without the level they were at" : null);
+        RecentErrands is not null && Level is null ? "recent_errands without the level they were at" : null,
+        QuizPassed is not null && Level is null ? "quiz_passed without the level it was at" : null);
 }
 
 /// <summary>The supervisor's answer to a save (<c>checkpoint_saved</c>): stored, or why not.</summary>

@@ -71,13 +71,14 @@ public sealed class WireCodecTests
     public void A_checkpoint_carries_its_success_window_and_refuses_one_larger_or_without_its_level()
     {
         var decoded = Codec.Decode<NpcCheckpointBody>(Codec.Encode(WireSamples.Envelope(WireSamples.Checkpoint))).Envelope!.Body;
-        Assert.That((decoded.Level, decoded.RecentErrands), Is.EqualTo(((int?)1, new[] { true, false, true })));
+        Assert.That((decoded.Level, decoded.RecentErrands, decoded.QuizPassed), Is.EqualTo(((int?)1, new[] { true, false, true }, (bool?)false)));
 
         string? ProblemOf(NpcCheckpointBody body) => Codec.Decode<NpcCheckpointBody>(Codec.Encode(WireSamples.Envelope(body))).Rejection?.Detail;
         Assert.That(ProblemOf(WireSamples.Checkpoint with { RecentErrands = new bool[NpcStateBody.SuccessWindow + 1] }), Does.Contain("recent_errands holds 51 outcomes"));
         Assert.That(ProblemOf(WireSamples.Checkpoint with { Level = null }), Does.Contain("without the level"));
+        Assert.That(ProblemOf(WireSamples.Checkpoint with { Level = null, RecentErrands = null }), Does.Contain("quiz_passed without the level it was at"));
         Assert.That(ProblemOf(WireSamples.Checkpoint with { Level = -1 }), Does.Contain("level -1 is negative"));
-        Assert.That(ProblemOf(WireSamples.Checkpoint with { Level = null, RecentErrands = null }), Is.Null, "a checkpoint from before windows were kept");
+        Assert.That(ProblemOf(WireSamples.Checkpoint with { Level = null, RecentErrands = null, QuizPassed = null }), Is.Null, "a checkpoint from before windows were kept");
     }
 
     [Test]

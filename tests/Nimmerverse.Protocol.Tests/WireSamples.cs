@@ -21,7 +21,7 @@ internal static class WireSamples
 
     public static readonly WorldObservation Observation = new(7, 0, 5, 5, 12, [0, 1], "red house, with a garden", ["N", "S", "E", "W"], ["E"], -0.01, false, false, false, 40, false, 9, 12.5);
 
-    public static readonly NpcCheckpointBody Checkpoint = new(7, 3, "medium", "torchsharp-dqn/60x128x128x4", [1, 2, 3, 4], 900, 120, 0.05, 1, [true, false, true]);
+    public static readonly NpcCheckpointBody Checkpoint = new(7, 3, "medium", "torchsharp-dqn/60x128x128x4", [1, 2, 3, 4], 900, 120, 0.05, 1, [true, false, true], QuizPassed: false);
 
     public static readonly AllocationBody Allocation = new(17, [new NpcAllocation(7, 10, 25, true, 3)], "learned", 0.42);
 

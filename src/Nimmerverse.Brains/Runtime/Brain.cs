@@ -327,7 +327,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
                 else
                 {
                     _learner.LoadWeights(checkpoint.Weights, checkpoint.Steps);
-                    _stats.Restore(checkpoint.Episodes, checkpoint.Level, checkpoint.RecentErrands);
+                    _stats.Restore(checkpoint.Episodes, checkpoint.Level, checkpoint.RecentErrands, checkpoint.QuizPassed);
                     _sequence = checkpoint.Sequence;
                     Interlocked.Exchange(ref _acknowledgedSequence, checkpoint.Sequence);
                     _stepsAtLastCheckpoint = checkpoint.Steps;
@@ -378,7 +378,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
 
     private async Task CheckpointAsync(string why, TimeSpan? timeout = null)
     {
-        var checkpoint = new NpcCheckpointBody(arguments.Id, ++_sequence, arguments.Role, _learner.Format, _learner.SaveWeights(), _learner.Steps, _stats.Episodes, _learner.Epsilon, _stats.WindowLevel, _stats.RecentErrands);
+        var checkpoint = new NpcCheckpointBody(arguments.Id, ++_sequence, arguments.Role, _learner.Format, _learner.SaveWeights(), _learner.Steps, _stats.Episodes, _learner.Epsilon, _stats.WindowLevel, _stats.RecentErrands, _stats.Quiz.LatestPassed);
         (_lastCheckpoint, _stepsAtLastCheckpoint) = (DateTimeOffset.UtcNow, _learner.Steps);
         try
         {

@@ -76,22 +76,27 @@ public sealed class EpisodeStats
     }
 
     /// <summary>
-    /// Carries the episode count over from a checkpoint, and its success window when it kept one: the weights
-    /// restored are the ones that earned it. Started empty, the rate would climb back from nothing as the window
-    /// refilled, and read as learning the brain never did. Should the world be at another level by now, the
-    /// first step's <see cref="AtLevel"/> empties it.
+    /// Carries the episode count over from a checkpoint, and its success window and latest quiz round at its level
+    /// when it kept them: the weights restored are the ones that earned them. Started empty, the rate would climb back
+    /// from nothing as the window refilled, and read as learning the brain never did; the quiz would read as none until
+    /// the next round. Should the world be at another level by now, the first step's <see cref="AtLevel"/> empties both.
     /// </summary>
-    public void Restore(long episodes, int? level = null, IReadOnlyList<bool>? recentErrands = null)
+    public void Restore(long episodes, int? level = null, IReadOnlyList<bool>? recentErrands = null, bool? quizPassed = null)
     {
         Episodes = episodes;
-        if (level is null || recentErrands is null)
+        if (level is null)
         {
             return;
         }
 
-        // A new queue, swapped in whole: the restore runs beside the ticks that publish the rate.
         _windowLevel = level;
-        _outcomes = new Queue<bool>(recentErrands.Skip(Math.Max(recentErrands.Count - Window, 0)));
+        if (recentErrands is not null)
+        {
+            // A new queue, swapped in whole: the restore runs beside the ticks that publish the rate.
+            _outcomes = new Queue<bool>(recentErrands.Skip(Math.Max(recentErrands.Count - Window, 0)));
+        }
+
+        Quiz.Restore(quizPassed);
     }
 
     public void Learned(double loss) => Loss = Loss == 0 ? loss : (0.95 * Loss) + (0.05 * loss);

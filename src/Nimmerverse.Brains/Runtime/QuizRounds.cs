@@ -11,7 +11,7 @@ public sealed class QuizRounds
     private int _found;
     private int _asked;
 
-    /// <summary>Whether the latest round this process saw at the current level found every home; null: none yet.</summary>
+    /// <summary>Whether the latest round this brain took at the current level found every home (this process's, or its checkpoint's); null: none yet.</summary>
     public bool? LatestPassed { get; private set; }
 
     /// <param name="endedQuiz">Whether the episode that ended was a quiz episode.</param>
@@ -31,6 +31,9 @@ public sealed class QuizRounds
             (_found, _asked) = (0, 0);
         }
     }
+
+    /// <summary>A checkpoint's latest round at the level it was at (<see cref="EpisodeStats.Restore"/>): the standing the restored weights earned.</summary>
+    public void Restore(bool? latestPassed) => (_found, _asked, LatestPassed) = (0, 0, latestPassed);
 
     /// <summary>A new level: the standings start over, as the world's do (<see cref="EpisodeStats.AtLevel"/> knows when).</summary>
     public void StartOver() => (_found, _asked, LatestPassed) = (0, 0, null);

@@ -49,8 +49,8 @@ public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, Postgre
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var insert = new NpgsqlCommand(
             """
-            insert into npc_checkpoints (message_id, npc_id, sequence, role, format, weights, steps, episodes, epsilon, level, recent_errands)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            insert into npc_checkpoints (message_id, npc_id, sequence, role, format, weights, steps, episodes, epsilon, level, recent_errands, quiz_passed)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             on conflict (message_id) do nothing
             """,
             connection,
@@ -67,6 +67,7 @@ public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, Postgre
             insert.Parameters.AddWithValue(checkpoint.Epsilon);
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)checkpoint.Level ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)checkpoint.RecentErrands ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Boolean });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)checkpoint.QuizPassed ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -88,9 +89,9 @@ public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, Postgre
         EnsureSchema();
         // "Older" by when it was stored, not by its sequence: a brain that had to start afresh counts from 1 again.
         await using var command = dataSource.CreateCommand(olderThanSequence is null
-            ? "select sequence, role, format, weights, steps, episodes, epsilon, level, recent_errands from npc_checkpoints where npc_id = $1 order by id desc limit 1"
+            ? "select sequence, role, format, weights, steps, episodes, epsilon, level, recent_errands, quiz_passed from npc_checkpoints where npc_id = $1 order by id desc limit 1"
             : """
-              select sequence, role, format, weights, steps, episodes, epsilon, level, recent_errands from npc_checkpoints
+              select sequence, role, format, weights, steps, episodes, epsilon, level, recent_errands, quiz_passed from npc_checkpoints
               where npc_id = $1 and id < (select max(id) from npc_checkpoints where npc_id = $1 and sequence = $2)
               order by id desc limit 1
               """);
@@ -109,6 +110,6 @@ public sealed class PostgresCheckpointStore(NpgsqlDataSource dataSource, Postgre
         return new NpcCheckpointBody(
             npcId, reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<byte[]>(3),
             reader.GetInt64(4), reader.GetInt64(5), reader.GetDouble(6),
-            reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<bool[]>(8));
+            reader.IsDBNull(7) ? null : reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<bool[]>(8), reader.IsDBNull(9) ? null : reader.GetBoolean(9));
     }
 }

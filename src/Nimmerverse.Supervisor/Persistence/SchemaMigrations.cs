@@ -191,6 +191,9 @@ public static class SchemaMigrations
         new(11, "The price each governor decision was made at (progress a CPU-second had to buy); null for a policy that prices nothing", """
             alter table decision_trails add column price double precision;
             """),
+        new(12, "A checkpoint's latest quiz round at its level, so that a restored brain reports the standing it had", """
+            alter table npc_checkpoints add column quiz_passed boolean;
+            """),
     ];
 
     public static int LatestVersion => All[^1].Version;

@@ -77,6 +77,25 @@ public sealed class EpisodeStatsTests
     }
 
     [Test]
+    public void A_restored_brain_reports_the_quiz_round_it_had_until_the_world_is_at_another_level()
+    {
+        var before = new EpisodeStats();
+        before.AtLevel(1);
+        before.Quiz.EpisodeEnded(endedQuiz: true, success: false, nextIsQuiz: false);
+
+        var restored = new EpisodeStats();
+        restored.Restore(80, before.WindowLevel, before.RecentErrands, before.Quiz.LatestPassed);
+        Assert.That(restored.Quiz.LatestPassed, Is.False, "the round the restored weights failed");
+        Assert.That(restored.AtLevel(1), Is.False);
+        Assert.That(restored.Quiz.LatestPassed, Is.False, "the world is where the checkpoint was: the standing stays");
+
+        var elsewhere = new EpisodeStats();
+        elsewhere.Restore(80, 1, [], quizPassed: true);
+        Assert.That(elsewhere.AtLevel(2), Is.True);
+        Assert.That(elsewhere.Quiz.LatestPassed, Is.Null, "a round at another level says nothing of this one");
+    }
+
+    [Test]
     public void A_new_level_starts_the_quiz_standing_over_with_the_window()
     {
         var stats = new EpisodeStats();

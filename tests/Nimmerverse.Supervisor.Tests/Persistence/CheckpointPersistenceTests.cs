@@ -81,13 +81,13 @@ public sealed class CheckpointPersistenceTests : FreshDatabaseTest
         var store = new PostgresCheckpointStore(DataSource, new PostgresDeadLetters(DataSource));
         bool[] recent = [.. Enumerable.Range(0, NpcStateBody.SuccessWindow).Select(i => i % 3 != 0)];
 
-        await store.SaveAsync(Checkpoint(8, 1) with { Level = 2, RecentErrands = recent }, Guid.NewGuid(), default);
+        await store.SaveAsync(Checkpoint(8, 1) with { Level = 2, RecentErrands = recent, QuizPassed = true }, Guid.NewGuid(), default);
         await store.SaveAsync(Checkpoint(9, 1), Guid.NewGuid(), default);
 
         var kept = await store.LatestAsync(8, null, default);
-        Assert.That((kept?.Level, kept?.RecentErrands), Is.EqualTo(((int?)2, recent)));
+        Assert.That((kept?.Level, kept?.RecentErrands, kept?.QuizPassed), Is.EqualTo(((int?)2, recent, (bool?)true)));
         var without = await store.LatestAsync(9, null, default);
-        Assert.That((without?.Level, without?.RecentErrands), Is.EqualTo(((int?)null, (bool[]?)null)));
+        Assert.That((without?.Level, without?.RecentErrands, without?.QuizPassed), Is.EqualTo(((int?)null, (bool[]?)null, (bool?)null)));
     }
 
     [Test]
