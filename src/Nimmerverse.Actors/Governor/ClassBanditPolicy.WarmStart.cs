@@ -24,11 +24,12 @@ public sealed partial class ClassBanditPolicy
         }
 
         _price.StartFrom(trajectories);
-        var worth = RecordedWorth(holds);
+        var continuing = ContinuingAfter(_holdEpochs);
+        var worth = RecordedWorth(holds, continuing);
         foreach (var hold in holds)
         {
             var (was, later) = (worth[hold.From.StagedIndex] ?? (0, 0), worth[hold.CameTo.StagedIndex] ?? worth[hold.From.StagedIndex] ?? (0, 0));
-            var (progress, cost) = (hold.Progress + (_continuing * (later.Progress - was.Progress)), hold.Cost + (_continuing * (later.Cost - was.Cost)));
+            var (progress, cost) = (hold.Progress + (continuing * (later.Progress - was.Progress)), hold.Cost + (continuing * (later.Cost - was.Cost)));
             _rates[hold.From.Index].BookAt(hold.RateHz, progress, cost);
             _own[hold.From.Index].BookAt(hold.RateHz, hold.Progress, hold.Cost);
             if (hold.Gate is { } gate)
@@ -36,7 +37,7 @@ public sealed partial class ClassBanditPolicy
                 _gates[hold.From.Index].Book(gate ? 1 : 0, progress, cost);
             }
 
-            ValueOf(hold.From).Book(0, hold.Progress + (_continuing * later.Progress), hold.Cost + (_continuing * later.Cost));
+            ValueOf(hold.From).Book(0, hold.Progress + (continuing * later.Progress), hold.Cost + (continuing * later.Cost));
         }
 
         return holds.Count;
@@ -62,7 +63,7 @@ public sealed partial class ClassBanditPolicy
     }
 
     /// <summary>Each role and stage's worth per epoch under the recorded holds (progress, CPU; <see cref="ValueOf"/>); null where no hold started.</summary>
-    private (double Progress, double Cost)?[] RecordedWorth(List<RecordedHold> holds)
+    private static (double Progress, double Cost)?[] RecordedWorth(List<RecordedHold> holds, double continuing)
     {
         var worth = new (double Progress, double Cost)?[NpcClass.StagedCount];
         for (var pass = 0; pass < WorthPasses; pass++)
@@ -72,8 +73,8 @@ public sealed partial class ClassBanditPolicy
             {
                 var own = worth[inStage.Key] ?? (0, 0);
                 next[inStage.Key] = (
-                    inStage.Average(h => h.Progress + (_continuing * (worth[h.CameTo.StagedIndex] ?? own).Progress)),
-                    inStage.Average(h => h.Cost + (_continuing * (worth[h.CameTo.StagedIndex] ?? own).Cost)));
+                    inStage.Average(h => h.Progress + (continuing * (worth[h.CameTo.StagedIndex] ?? own).Progress)),
+                    inStage.Average(h => h.Cost + (continuing * (worth[h.CameTo.StagedIndex] ?? own).Cost)));
             }
 
             worth = next;

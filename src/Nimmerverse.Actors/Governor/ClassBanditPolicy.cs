@@ -6,6 +6,8 @@ namespace Nimmerverse.Actors.Governor;
 /// The delayed-reward bandit per class of NPC (<see cref="NpcClass"/>: role, stage and quiz standing). Each NPC
 /// holds one arm, a tick rate and an LLM gate, for <see cref="DefaultHoldEpochs"/> epochs; the pull is paid the
 /// NPC's mean progress and CPU per epoch over the hold's epochs after the first <see cref="DefaultSettleEpochs"/>
+/// (a hold also ends, once settled, when its NPC's quiz standing changes: a brain that has just passed its round is done,
+/// and the rest of a learner's hold would be spent on it; a change of stage does not, as exploring is held to reach learning)
 /// (the rate's ramp and what the ticks buy a few epochs late fall inside the hold, so the arm is credited with its
 /// own effect and not with the next arm's), and then how much more the class the NPC has come to is worth than the
 /// one it held the arm in, discounted by the hold's length (<see cref="ValueOf"/>): a newcomer's ticks buy nothing
@@ -52,7 +54,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly RateCurve[] _own = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))]; // the holds' own epochs, uncredited: the price's
     private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
     private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.StagedCount).Select(_ => new ArmPayoffs(1))];
-    private readonly double _continuing = discount is > 0 and < 1 ? Math.Pow(discount, holdEpochs) : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
+    private readonly double _discount = discount is > 0 and < 1 ? discount : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
     private readonly Dictionary<int, Pull> _pulls = [];
     private readonly Dictionary<int, Pull> _ended = []; // held to the end, booked once the class the NPC came to is seen
     private readonly List<(Pull Pull, NpcClass CameTo, int Waited)> _unvalued = []; // came to a class of no known worth yet
@@ -113,6 +115,11 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         var decided = new NpcAllocation[npcIds.Count];
         for (var i = 0; i < npcIds.Count; i++)
         {
+            if (_pulls.TryGetValue(npcIds[i], out var held) && held.Epochs > _settleEpochs && held.Class.StagedIndex == classes[i].StagedIndex && held.Class.Quiz != classes[i].Quiz)
+            {
+                End(npcIds[i], held); // its quiz standing changed: what the rest of the hold would be paid is another class's
+            }
+
             if (!_pulls.TryGetValue(npcIds[i], out var pull))
             {
                 var npcClass = classes[i];
@@ -183,9 +190,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
             if (pull.Epochs >= _holdEpochs)
             {
-                _own[pull.Class.Index].Book(pull.Rate, pull.Progress / (_holdEpochs - _settleEpochs), pull.Cost / (_holdEpochs - _settleEpochs));
-                _pulls.Remove(allocation.NpcId);
-                _ended[allocation.NpcId] = pull;
+                End(allocation.NpcId, pull);
             }
         }
     }
@@ -249,15 +254,31 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// </summary>
     private void Book(Pull pull, NpcClass cameTo)
     {
-        var paid = _holdEpochs - _settleEpochs;
+        var paid = pull.Epochs - _settleEpochs;
         var (progress, cost) = (pull.Progress / paid, pull.Cost / paid);
+        var continuing = ContinuingAfter(pull.Epochs);
         var was = ValueOf(pull.Class).Expected() ?? (0, 0);
         var (laterProgress, laterCost) = ValueOf(cameTo).Expected() ?? was;
-        var (gainedProgress, gainedCost) = (_continuing * (laterProgress - was.Progress), _continuing * (laterCost - was.Cost));
+        var (gainedProgress, gainedCost) = (continuing * (laterProgress - was.Progress), continuing * (laterCost - was.Cost));
         _rates[pull.Class.Index].Book(pull.Rate, progress + gainedProgress, cost + gainedCost);
         _gates[pull.Class.Index].Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
-        ValueOf(pull.Class).Book(0, progress + (_continuing * laterProgress), cost + (_continuing * laterCost));
+        ValueOf(pull.Class).Book(0, progress + (continuing * laterProgress), cost + (continuing * laterCost));
     }
+
+    /// <summary>
+    /// Ends a hold: its own epochs are booked to its class's price curve at once, and it waits for the class its NPC comes
+    /// to (seen at the next decision) to be booked to its arms.
+    /// </summary>
+    private void End(int npcId, Pull pull)
+    {
+        var paid = pull.Epochs - _settleEpochs;
+        _own[pull.Class.Index].Book(pull.Rate, pull.Progress / paid, pull.Cost / paid);
+        _pulls.Remove(npcId);
+        _ended[npcId] = pull;
+    }
+
+    /// <summary>What a payoff <paramref name="epochs"/> later is worth: the discount to that power.</summary>
+    private double ContinuingAfter(int epochs) => Math.Pow(_discount, epochs);
 
     /// <summary>
     /// Books the holds whose next class has come to have a worth, and drops those that waited past the forgetting horizon.

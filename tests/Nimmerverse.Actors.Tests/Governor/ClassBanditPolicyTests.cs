@@ -124,6 +124,56 @@ public sealed class ClassBanditPolicyTests
     }
 
     [Test]
+    public void A_settled_hold_ends_when_its_npc_s_quiz_standing_changes_and_is_paid_the_epochs_it_had()
+    {
+        using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 6, settleEpochs: 1, forgetting: 1, discount: 0.9);
+        var (failed, passed) = (TwoKindVillage.Features([1]), TwoKindVillage.Features([1]));
+        (failed[0][GovernorFeatures.QuizAt], passed[0][GovernorFeatures.QuizAt]) = (-1, 1);
+        var (from, to) = (NpcClass.Of(failed[0]), NpcClass.Of(passed[0]));
+        var rates = new List<double>();
+        foreach (var (features, progress) in new[] { (failed, 9.0), (failed, 0.3), (failed, 0.5), (passed, 0.0) })
+        {
+            using var decision = policy.Decide([1], features, TwoKindVillage.Shares(1));
+            rates.Add(decision.Allocations[0].TickRateHz);
+            policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [1] = new(progress, 0.1) }));
+        }
+
+        var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[0]);
+        var (booked, paid) = (policy.RatesOf(from).ExpectedAtEachRate()?[arm], OnePullAt(arm, 0.4, 0.1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(policy.RatesOf(from).Count(arm), Is.EqualTo(1), "ended at the fourth decision, three epochs into a hold of six");
+            Assert.That(booked?.Progress, Is.EqualTo(paid.Progress).Within(1e-12), "the mean of its two epochs after the settling one");
+            Assert.That(Pulls(policy.RatesOf(to)), Is.Zero, "the new class's hold has only begun");
+        });
+
+        using var early = new ClassBanditPolicy(seed: 1, holdEpochs: 6, settleEpochs: 2);
+        var exploring = TwoKindVillage.Features([0]);
+        exploring[0][GovernorFeatures.EpsilonAt] = 1;
+        var (unsettled, staged) = (new List<double>(), new List<double>());
+        foreach (var features in new[] { failed, passed, failed, failed })
+        {
+            using var decision = early.Decide([1], features, TwoKindVillage.Shares(1));
+            unsettled.Add(decision.Allocations[0].TickRateHz);
+            early.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [1] = new(0.1, 0.1) }));
+        }
+
+        using var learner = new ClassBanditPolicy(seed: 1, holdEpochs: 6, settleEpochs: 1);
+        foreach (var features in new[] { exploring, exploring, exploring, TwoKindVillage.Features([0]), TwoKindVillage.Features([0]) })
+        {
+            using var decision = learner.Decide([0], features, TwoKindVillage.Shares(1));
+            staged.Add(decision.Allocations[0].TickRateHz);
+            learner.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [0] = new(0.1, 0.1) }));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((Pulls(early.RatesOf(from)), unsettled.Distinct().Count()), Is.EqualTo((0.0, 1)), "a change within the settling epochs ends nothing");
+            Assert.That(staged.Distinct().Count(), Is.EqualTo(1), "a newcomer that comes to learn keeps the arm that got it there");
+        });
+    }
+
+    [Test]
     public void A_hold_is_paid_what_the_class_it_led_to_is_worth_beyond_its_own_discounted_by_its_length()
     {
         using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
@@ -192,6 +242,8 @@ public sealed class ClassBanditPolicyTests
             Assert.That(credited, Is.GreaterThan(2 * policy.Price), "its arms were paid the next stage's worth, which its own epochs did not make");
         });
     }
+
+    private static double Pulls(RateCurve curve) => Enumerable.Range(0, curve.Arms).Sum(curve.Count);
 
     /// <summary>What a rate curve holding one pull of <paramref name="progress"/> and <paramref name="cost"/> at <paramref name="arm"/> expects there: a booked pull is read back by it.</summary>
     private static (double Progress, double Cost) OnePullAt(int arm, double progress, double cost)
