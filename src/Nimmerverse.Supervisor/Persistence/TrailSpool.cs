@@ -17,8 +17,11 @@ namespace Nimmerverse.Supervisor.Persistence;
 public sealed class TrailSpool : IDisposable
 {
     private const int FrameHeader = 8; // length (4) + CRC-32 (4)
-    /// <summary>Frames are written in format 2 (1 and a decision's outcome); format 1 frames, spooled before the upgrade, are still read.</summary>
-    private const int FormatVersion = 2;
+    /// <summary>
+    /// Frames are written in format 3 (1, a decision's outcome since 2, and its price since 3); frames of the earlier
+    /// formats, spooled before an upgrade, are still read, without what they did not carry.
+    /// </summary>
+    private const int FormatVersion = 3;
 
     private readonly FileStream _file;
 
@@ -179,6 +182,8 @@ public sealed class TrailSpool : IDisposable
             writer.Write(trail.Outcome is not null);
             writer.Write(trail.Outcome?.Progress ?? 0);
             writer.Write(trail.Outcome?.Cost ?? 0);
+            writer.Write(trail.Price is not null);
+            writer.Write(trail.Price ?? 0);
         }
 
         var bytes = payload.ToArray();
@@ -193,7 +198,7 @@ public sealed class TrailSpool : IDisposable
     {
         using var reader = new BinaryReader(new MemoryStream(payload), Encoding.UTF8);
         var version = reader.ReadByte();
-        if (version is not (1 or FormatVersion))
+        if (version is < 1 or > FormatVersion)
         {
             throw new InvalidDataException($"spool frame of format {version}; this supervisor reads formats 1 to {FormatVersion}");
         }
@@ -213,6 +218,12 @@ public sealed class TrailSpool : IDisposable
         var output = new NpcAllocation(reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadInt32());
         var (reward, latencyMs) = (reader.ReadDouble(), reader.ReadDouble());
         var outcome = version >= 2 && reader.ReadBoolean() ? new NpcYield(reader.ReadDouble(), reader.ReadDouble()) : (NpcYield?)null;
-        return new DecisionTrail(messageId, epoch, npcId, host, policy, decidedAt, inputs, output, reward, latencyMs, outcome);
+        if (version >= 2 && outcome is null)
+        {
+            reader.ReadBytes(2 * sizeof(double)); // the zeros written in an absent outcome's place
+        }
+
+        var price = version >= 3 && reader.ReadBoolean() ? reader.ReadDouble() : (double?)null;
+        return new DecisionTrail(messageId, epoch, npcId, host, policy, decidedAt, inputs, output, reward, latencyMs, outcome, price);
     }
 }
