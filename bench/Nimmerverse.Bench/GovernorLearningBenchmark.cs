@@ -520,15 +520,15 @@ internal static class GovernorLearningBenchmark
         while (await reader.ReadAsync())
         {
             var hz = string.Join(" / ", Enumerable.Range(2, 3).Select(c => reader.IsDBNull(c) ? "-" : reader.GetDouble(c).ToString("F1", CultureInfo.InvariantCulture)));
-            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetInt64(0) * MaturingStretchEpochs}: {reader.GetDouble(1):F4}, {hz} Hz, price {PriceRange(reader, 5)}"));
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"{reader.GetInt64(0) * MaturingStretchEpochs}: {reader.GetDouble(1):F4}, {hz} Hz, price {PriceRange(reader.IsDBNull(5) ? null : reader.GetDouble(5), reader.IsDBNull(6) ? null : reader.GetDouble(6))}"));
         }
 
         Console.WriteLine($"  maturing by {MaturingStretchEpochs} epochs (from epoch: progress per CPU-s, Hz failed / no round / passed, the governor's price): {string.Join("; ", lines)}");
     }
 
-    /// <summary>The lowest and highest price in columns <paramref name="at"/> and the next ("-" for none: a policy that prices nothing).</summary>
-    private static string PriceRange(NpgsqlDataReader reader, int at) =>
-        reader.IsDBNull(at) ? "-" : string.Create(CultureInfo.InvariantCulture, $"{reader.GetDouble(at):F4}-{reader.GetDouble(at + 1):F4}");
+    /// <summary>A stretch's lowest and highest price ("-" for none: a policy that prices nothing).</summary>
+    private static string PriceRange(double? lowest, double? highest) =>
+        lowest is { } low && highest is { } high ? string.Create(CultureInfo.InvariantCulture, $"{low:F4}-{high:F4}") : "-";
 
     /// <summary>
     /// How a learning governor ran the window, by <see cref="WindowBinSeconds"/> seconds: the price it decided at (lowest
@@ -553,8 +553,7 @@ internal static class GovernorLearningBenchmark
 
         var bins = rows.GroupBy(r => r.Bin).OrderBy(b => b.Key).Select(b =>
         {
-            var prices = b.Select(r => r.Price).OfType<double>().ToList();
-            var price = prices.Count == 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{prices.Min():F4}-{prices.Max():F4}");
+            var price = PriceRange(b.Min(r => r.Price), b.Max(r => r.Price));
             var kinds = b.GroupBy(r => r.Kind).OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => string.Create(CultureInfo.InvariantCulture, $"{k.Key} {k.Average(r => r.Hz):F1} Hz"));
             return $"{b.Key * WindowBinSeconds} s: price {price}, {string.Join(", ", kinds)}";
         });
