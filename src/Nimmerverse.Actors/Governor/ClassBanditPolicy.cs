@@ -254,8 +254,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// </summary>
     private void Book(Pull pull, NpcClass cameTo)
     {
-        var paid = pull.Epochs - _settleEpochs;
-        var (progress, cost) = (pull.Progress / paid, pull.Cost / paid);
+        var (progress, cost) = PaidMean(pull);
         var continuing = ContinuingAfter(pull.Epochs);
         var was = ValueOf(pull.Class).Expected() ?? (0, 0);
         var (laterProgress, laterCost) = ValueOf(cameTo).Expected() ?? was;
@@ -271,11 +270,14 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// </summary>
     private void End(int npcId, Pull pull)
     {
-        var paid = pull.Epochs - _settleEpochs;
-        _own[pull.Class.Index].Book(pull.Rate, pull.Progress / paid, pull.Cost / paid);
+        var (progress, cost) = PaidMean(pull);
+        _own[pull.Class.Index].Book(pull.Rate, progress, cost);
         _pulls.Remove(npcId);
         _ended[npcId] = pull;
     }
+
+    /// <summary>A hold's mean progress and CPU per epoch over its epochs after the settling ones.</summary>
+    private (double Progress, double Cost) PaidMean(Pull pull) => (pull.Progress / (pull.Epochs - _settleEpochs), pull.Cost / (pull.Epochs - _settleEpochs));
 
     /// <summary>What a payoff <paramref name="epochs"/> later is worth: the discount to that power.</summary>
     private double ContinuingAfter(int epochs) => Math.Pow(_discount, epochs);
