@@ -1,10 +1,10 @@
 namespace Nimmerverse.Actors.Governor;
 
 /// <summary>
-/// The best progress per CPU-second the NPCs present could make, each class at the rate its curve says suits it best:
-/// the price the ratio wants from here on. The village's own past ratio is not: it falls to nothing once its brains have
-/// learnt what they can though its newer brains still could buy skill, and over a long run it stays inflated by an easy
-/// start. Found by Dinkelbach's iteration: at price λ each class takes the rate that maximises progress − λ × CPU; the
+/// The best progress per CPU-second a village's NPCs could make (those present, or a stretch of epochs' NPC-epochs), each
+/// class at the rate its curve says suits it best: the price the ratio wants. The village's own past ratio is not: it
+/// falls to nothing once its brains have learnt what they can though its newer brains still could buy skill, and over a
+/// long run it stays inflated by an easy start. Found by Dinkelbach's iteration: at price λ each class takes the rate that maximises progress − λ × CPU; the
 /// ratio that allocation makes is the next λ, and λ rises until the allocation repeats (a few steps).
 /// </summary>
 public static class BestRatio
@@ -12,12 +12,12 @@ public static class BestRatio
     private const int MostSteps = 32;
 
     /// <summary>
-    /// The best ratio over <paramref name="classes"/> (each class's curve and how many NPCs it holds), never below 0;
-    /// null if no class has a curve yet or the allocation it finds costs nothing.
+    /// The best ratio over <paramref name="classes"/> (each class's curve and how many NPCs it holds, or NPC-epochs: only
+    /// their proportions count), never below 0; null if no class has a curve yet or the allocation it finds costs nothing.
     /// </summary>
-    public static double? Of(IEnumerable<(RateCurve Curve, int Npcs)> classes)
+    public static double? Of(IEnumerable<(RateCurve Curve, double Npcs)> classes)
     {
-        var known = new List<((double Progress, double Cost)[] Arms, int Npcs)>();
+        var known = new List<((double Progress, double Cost)[] Arms, double Npcs)>();
         foreach (var (curve, npcs) in classes)
         {
             if (npcs > 0 && curve.ExpectedAtEachRate() is { } arms)

@@ -13,7 +13,8 @@ public sealed partial class ClassBanditPolicy
     /// <see cref="RateCurve.BookAt"/>), paid its outcomes after the settling epochs and what the class it led to is
     /// worth beyond its own. The worth of each role and stage is what the recorded holds make it: their own epochs
     /// and, discounted, the worth of the roles and stages they led to, iterated until it holds still. A hold whose
-    /// gate changed books no gate arm. The price starts at the recorded village's own. Returns the holds booked.
+    /// gate changed books no gate arm. The price starts at the recorded village's own, and its horizon holds the recorded
+    /// NPC-epochs, each as one, fading from the first online epoch as the booked holds do. Returns the holds booked.
     /// </summary>
     public int WarmStart(IReadOnlyList<IReadOnlyList<TrailStep>> trajectories)
     {
@@ -24,6 +25,10 @@ public sealed partial class ClassBanditPolicy
         }
 
         _price.StartFrom(trajectories);
+        foreach (var step in trajectories.SelectMany(t => t))
+        {
+            _occupancy[NpcClass.Of(step.Inputs).Index]++;
+        }
         var continuing = ContinuingAfter(_holdEpochs);
         var worth = RecordedWorth(holds, continuing);
         foreach (var hold in holds)

@@ -16,7 +16,7 @@ namespace Nimmerverse.Actors.Governor;
 /// learns, adds no spread to the arms it does not tell apart. The worth is kept by role and stage, not by quiz
 /// standing: a skilled brain that fails a round it passed before is no learner, and the worth of the brains that
 /// fail their rounds because they are still learning is not its to be paid. Arms are judged at a price (<see cref="Price"/>,
-/// the best ratio the NPCs present could make by their own epochs), as the actor-critic's rewards are: progress less price × CPU.
+/// the best ratio the village's recent NPC-epochs could have made by their own epochs), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
 /// and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
@@ -61,11 +61,12 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly int _patience = forgetting is > 0 and <= 1 // epochs after which a pull's evidence has faded to 1/e
         ? forgetting < 1 ? (int)Math.Round(1 / (1 - forgetting)) : int.MaxValue
         : throw new ArgumentOutOfRangeException(nameof(forgetting), forgetting, "above 0, at most 1");
+    private readonly double[] _occupancy = new double[NpcClass.Count]; // NPC-epochs per class, faded as the curves are: the price's horizon
     private readonly VillagePrice _price = new();
-    private double? _bestRatio;
+    private double? _bestRatio, _presentBestRatio;
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy";
 
     public string Name => GovernorSettings.ClassBandit;
 
@@ -77,18 +78,22 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     public const double IdleShare = 0.1;
 
     /// <summary>
-    /// What a CPU-second must buy: the best ratio the NPCs of its last decision could make at the rates their classes'
-    /// curves favour (<see cref="BestRatio"/>), curves of the holds' own epochs, not of what they were paid: the worth a
+    /// What a CPU-second must buy: the best ratio the village's NPC-epochs over the curves' horizon (each class's count faded
+    /// as the curves fade their pulls) could make at the rates their classes' curves favour (<see cref="BestRatio"/>). Of a
+    /// horizon, not of the NPCs of the last decision: the ratio is the village's over a stretch of epochs, and newcomers that
+    /// learn fast for a minute raise the best ratio of that minute far above the stretch's, which would slow every other
+    /// brain whose epochs still beat the stretch's ratio. Curves of the holds' own epochs, not of what they were paid: the worth a
     /// hold is credited with is made by the stage it leads to and counted there again, so credited curves would raise the
     /// price with exploring newcomers and lower it with learners near their end. That is the ratio the village can still
     /// reach: the recent ratio falls to nothing as a village's brains finish learning, though the rest could still learn;
-    /// the long run's stays at an easy start's, above what brains short of their round can make. Where the best is under <see cref="IdleShare"/> of the
-    /// long run's, the price rises toward the long run's as the best falls to nothing: price = max(best, long run × (1 −
-    /// x²)), x the best over <see cref="IdleShare"/> of the long run; continuous, so no village flips between the two,
-    /// and flat near nothing, so a best that is its brains' noise does not lower it much. Until a class it holds has a
-    /// curve, the recent ratio (<see cref="VillagePrice"/>).
+    /// the long run's stays at an easy start's, above what brains short of their round can make. Where the best the NPCs
+    /// present could make is under <see cref="IdleShare"/> of the long run's, they have nothing left to buy whatever the
+    /// horizon made, and the price rises toward the long run's as that best falls to nothing: price = max(horizon's best,
+    /// long run × (1 − x²)), x the present's best over <see cref="IdleShare"/> of the long run; continuous, so no village flips
+    /// between the two, and flat near nothing, so a best that is its brains' noise does not lower it much. Until a class of
+    /// its horizon has a curve, the recent ratio (<see cref="VillagePrice"/>).
     /// </summary>
-    public double Price => _bestRatio is { } best ? Math.Max(best, IdleFloor(best, _price.LongRunValue)) : _price.Value;
+    public double Price => _bestRatio is { } best ? Math.Max(best, IdleFloor(_presentBestRatio ?? best, _price.LongRunValue)) : _price.Value;
 
     double? IGovernorPolicy.Price => Price;
 
@@ -111,7 +116,13 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent)
     {
         var classes = features.Select(NpcClass.Of).ToArray();
-        _bestRatio = BestRatio.Of(classes.CountBy(c => c.Index).Select(c => (_own[c.Key], c.Value)));
+        foreach (var npcClass in classes)
+        {
+            _occupancy[npcClass.Index]++;
+        }
+
+        _bestRatio = BestRatio.Of(_own.Zip(_occupancy));
+        _presentBestRatio = BestRatio.Of(classes.CountBy(c => c.Index).Select(c => (_own[c.Key], (double)c.Value)));
         var decided = new NpcAllocation[npcIds.Count];
         for (var i = 0; i < npcIds.Count; i++)
         {
@@ -155,6 +166,11 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         foreach (var curve in _rates.Concat(_own))
         {
             curve.Fade(forgetting);
+        }
+
+        for (var i = 0; i < _occupancy.Length; i++)
+        {
+            _occupancy[i] *= forgetting;
         }
 
         foreach (var arms in _gates.Concat(_values))
@@ -212,7 +228,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
             writer.Write(number);
         }
 
-        foreach (var number in _rates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())))
+        foreach (var number in _rates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())).Concat(_occupancy))
         {
             writer.Write(number);
         }
@@ -223,7 +239,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
     public void LoadWeights(byte[] weights)
     {
-        var expected = sizeof(double) * (4 + _rates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)));
+        var expected = sizeof(double) * (4 + _rates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)) + _occupancy.Length);
         if (weights.Length != expected)
         {
             throw new ArgumentException($"{weights.Length} bytes, not the {expected} of {WeightsFormat}", nameof(weights));
@@ -244,6 +260,11 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         foreach (var arms in _gates.Concat(_values))
         {
             arms.Load([.. Enumerable.Range(0, ArmPayoffs.SavedLength(arms.Arms)).Select(_ => reader.ReadDouble())]);
+        }
+
+        for (var i = 0; i < _occupancy.Length; i++)
+        {
+            _occupancy[i] = reader.ReadDouble();
         }
     }
 

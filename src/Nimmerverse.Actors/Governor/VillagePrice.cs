@@ -5,8 +5,8 @@ namespace Nimmerverse.Actors.Governor;
 /// 1 / <see cref="Smoothing"/> epochs) and over the long run (about 1 / (1 − <see cref="LongRunForgetting"/>) epochs).
 /// A learner rewards an NPC's epoch with its progress less its CPU at a price, so that what beats the price is worth
 /// doing (Dinkelbach's way to a ratio: maximising progress − price × cost at the best ratio's price maximises the ratio).
-/// The actor-critic's price is the recent ratio; the bandit's is the best its present NPCs could make
-/// (<see cref="BestRatio"/>), and the long run tells it when that is next to nothing (<see cref="ClassBanditPolicy.Price"/>).
+/// The actor-critic's price is the recent ratio; the bandit's is the best its recent stretch of epochs could have made
+/// (<see cref="BestRatio"/>), and the long run tells it when the NPCs present have next to nothing left to buy (<see cref="ClassBanditPolicy.Price"/>).
 /// </summary>
 public sealed class VillagePrice
 {

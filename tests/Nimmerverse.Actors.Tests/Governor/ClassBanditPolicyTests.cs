@@ -379,22 +379,49 @@ public sealed class ClassBanditPolicyTests
     }
 
     [Test]
+    public void Brains_that_learn_slowly_keep_their_rate_while_a_wave_of_fast_learners_passes()
+    {
+        // The converged kind learns slowly for ever: 0.03 of a level an epoch at 20 Hz, so from 1 to 20 Hz its ticks buy 0.3
+        // per CPU-second. Every 300 epochs all learners leave together and newcomers come, explore, learn at 0.67 per CPU-second
+        // for 60 epochs and are done. The village makes about 0.2 over its stretch, so the slow learners' ticks are worth
+        // buying all along; priced at the best ratio of the NPCs present, 0.5 while a wave learns, they were slowed to 1 Hz.
+        int[] ids = [.. Enumerable.Range(0, 16)];
+        var wave = TwoKindVillage.Newcomers.Finishing with { Together = true };
+        var runs = Seeds.Select(seed =>
+        {
+            using var policy = new ClassBanditPolicy(seed);
+            var slowLearners = new List<double>();
+            TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: wave, convergedGain: 0.03, watch: epoch =>
+            {
+                if (epoch.Number >= 1000 && epoch.Learning.Count > 0)
+                {
+                    slowLearners.Add(epoch.Allocations.Where(a => !TwoKindVillage.Learns(a.NpcId)).Average(a => a.TickRateHz));
+                }
+            });
+            return slowLearners.Average();
+        }).ToList();
+        TestContext.Out.WriteLine($"the slow learners' rate while a wave learns, epochs 1,000-2,000: {string.Join("; ", runs.Select(r => $"{r:F1} Hz"))}");
+
+        Assert.That(runs, Is.All.GreaterThan(15), "near 20 Hz, with every seed");
+    }
+
+    [Test]
     public void Its_price_is_near_what_its_village_makes_not_raised_or_lowered_by_what_its_holds_were_credited_with()
     {
         // Where newcomers explore, learn and are done, a hold that ends a learner's learning is paid less than its own
         // epochs (the stage it leads to is worth less) and an exploring one more: a price of the credited curves would be
-        // moved by both. Of their own epochs, it is the best its NPCs could make: a little above what the village makes,
-        // which pays for its newcomers' exploring.
+        // moved by both. Of their own epochs, it is the best its NPCs could have made: about what the village makes, or a
+        // little above, as the village pays for its arms' exploring.
         int[] ids = [.. Enumerable.Range(0, 16)];
         var runs = new[] { TwoKindVillage.Newcomers.Lesson, TwoKindVillage.Newcomers.Finishing }.SelectMany(lesson => Seeds.Select(seed =>
         {
             using var policy = new ClassBanditPolicy(seed);
             var (made, priced) = ((Progress: 0.0, Cost: 0.0), new List<double>());
-            TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: lesson, watch: (epoch, outcome) =>
+            TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: lesson, watch: epoch =>
             {
-                if (epoch >= 1000)
+                if (epoch.Number >= 1000)
                 {
-                    made = (made.Progress + outcome.Progress, made.Cost + outcome.Cost);
+                    made = (made.Progress + epoch.Outcome.Progress, made.Cost + epoch.Outcome.Cost);
                     priced.Add(policy.Price);
                 }
             });
@@ -402,7 +429,7 @@ public sealed class ClassBanditPolicyTests
         })).ToList();
         TestContext.Out.WriteLine($"mean price over what the village made, epochs 1,000-2,000, exploring and learning forever / done after learning: {string.Join("; ", runs.Select(r => $"{r:F2}"))}");
 
-        Assert.That(runs, Is.All.InRange(1.0, 1.25), "with every seed and both villages");
+        Assert.That(runs, Is.All.InRange(0.95, 1.25), "with every seed and both villages");
     }
 
     [Test]

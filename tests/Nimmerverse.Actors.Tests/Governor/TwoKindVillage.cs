@@ -32,19 +32,21 @@ public static class TwoKindVillage
 
     /// <summary>
     /// What an NPC yields over an epoch at <paramref name="rateHz"/>, its gain bought by <paramref name="boughtHz"/> some epochs
-    /// before; a converged NPC's ticks cost <paramref name="convergedTickCost"/> of a learning one's.
+    /// before; a converged NPC's ticks cost <paramref name="convergedTickCost"/> of a learning one's, and buy
+    /// <paramref name="convergedGain"/> per epoch at 20 Hz (nothing unless asked: it has converged).
     /// </summary>
-    public static NpcYield Yield(int npcId, double rateHz, double boughtHz, double convergedTickCost = 1) =>
-        new(Learns(npcId) ? 0.1 * boughtHz / 20 : 0, 0.05 + ((Learns(npcId) ? 1 : convergedTickCost) * 0.1 * rateHz / 20));
+    public static NpcYield Yield(int npcId, double rateHz, double boughtHz, double convergedTickCost = 1, double convergedGain = 0) =>
+        new((Learns(npcId) ? 0.1 : convergedGain) * boughtHz / 20, 0.05 + ((Learns(npcId) ? 1 : convergedTickCost) * 0.1 * rateHz / 20));
 
     /// <summary>
     /// Learning NPCs that leave after <paramref name="Lifetime"/> epochs (staggered; never at 0), each replaced by a newcomer that
     /// explores for its first <paramref name="ExploreSteps"/> ticks: its epsilon falls from 1 to 0.05 with them, and what they buy is nothing.
     /// With a finite <paramref name="Work"/>, a learner is done once it has gained that much: its success reads from 0.2 to
     /// 0.5 as it learns (the learning stage) and 0.9 when done (skilled), and from then on it gains nothing, as a brain
-    /// that has learnt its capped curriculum.
+    /// that has learnt its capped curriculum. <paramref name="Together"/>, they all leave at once, every lifetime: a village
+    /// that has learners for a stretch and then none.
     /// </summary>
-    public sealed record Newcomers(int Lifetime, int ExploreSteps, double Work = double.PositiveInfinity, int Arriving = 1)
+    public sealed record Newcomers(int Lifetime, int ExploreSteps, double Work = double.PositiveInfinity, int Arriving = 1, bool Together = false)
     {
         /// <summary>The lesson the tests and the benchmark give: 600 ticks are 30 epochs at 20 Hz, and more than a lifetime of 300 at 1 Hz.</summary>
         public static Newcomers Lesson { get; } = new(Lifetime: 300, ExploreSteps: 600);
@@ -68,6 +70,9 @@ public static class TwoKindVillage
     /// <summary>The mean of the epochs that had NPCs of the kind (NaN where none had).</summary>
     private static double MeanOf(IEnumerable<double> rates) => rates.Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average();
 
+    /// <summary>One epoch of a village, as <see cref="Steer"/> tells it: what was decided, which NPCs' ticks bought skill (learning, past exploring and not done), and the yield.</summary>
+    public sealed record Epoch(int Number, IReadOnlyList<NpcAllocation> Allocations, IReadOnlySet<int> Learning, EpochYield Outcome);
+
     /// <summary>Remembers an NPC's rate this epoch and returns the rate of <paramref name="delay"/> epochs ago, whose gain shows now (0 before that).</summary>
     public static double Bought(Queue<double> past, double rateHz, int delay)
     {
@@ -81,12 +86,13 @@ public static class TwoKindVillage
     /// A <paramref name="convergedTickCost"/> below 1 makes the converged kind's lesson quieter than the learning kind's
     /// (<see cref="Yield"/>), as a brain past its round is beside newcomers in a real village; a <paramref name="progressNoise"/>
     /// above 0 adds to each NPC's progress every epoch a normal draw of that spread (from <paramref name="noiseSeed"/>), as a
-    /// real brain's success rate wanders from epoch to epoch. <paramref name="watch"/> is told each epoch's yield. With <paramref name="newcomers"/>, the learning kind's NPCs are
+    /// real brain's success rate wanders from epoch to epoch; a <paramref name="convergedGain"/> above 0 makes the converged
+    /// kind learn slowly for ever (<see cref="Yield"/>). <paramref name="watch"/> is told each epoch. With <paramref name="newcomers"/>, the learning kind's NPCs are
     /// newcomers that must explore before their ticks buy anything, and are replaced as they leave; the learning kind's
     /// rate is then that of the NPCs whose ticks still buy something (exploring or learning), the converged kind's that of
     /// the rest (the odd ids, and learners that are done).
     /// </summary>
-    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0, Newcomers? newcomers = null, Action<int, EpochYield>? watch = null)
+    public static (double Learning, double Converged) Steer(IGovernorPolicy policy, int[] ids, int epochs, int delay, double convergedTickCost = 1, double progressNoise = 0, int noiseSeed = 0, Newcomers? newcomers = null, Action<Epoch>? watch = null, double convergedGain = 0)
     {
         var noise = new Random(noiseSeed);
         var present = ids.ToArray();
@@ -99,7 +105,7 @@ public static class TwoKindVillage
         {
             for (var i = 0; newcomers is not null && epoch > 0 && i < present.Length; i++)
             {
-                if (Learns(present[i]) && newcomers.Lifetime > 0 && epoch >= newcomers.Arriving && (epoch + (i * newcomers.Lifetime / present.Length)) % newcomers.Lifetime == 0)
+                if (Learns(present[i]) && newcomers.Lifetime > 0 && epoch >= newcomers.Arriving && (epoch + (newcomers.Together ? 0 : i * newcomers.Lifetime / present.Length)) % newcomers.Lifetime == 0)
                 {
                     present[i] = nextId + (nextId % 2); // even: of the learning kind
                     (nextId, past[present[i]], ticked[present[i]], gained[present[i]]) = (present[i] + 1, new Queue<double>(), 0, 0);
@@ -123,18 +129,19 @@ public static class TwoKindVillage
 
             using var decision = policy.Decide(present, features, Shares(present.Length));
             var buying = decision.Allocations.Where(d => Learns(d.NpcId) && !Done(d.NpcId)).ToList();
+            var learning = buying.Select(d => d.NpcId).Where(id => !Explores(id)).ToHashSet();
             var idle = decision.Allocations.Except(buying).ToList();
             var yields = new Dictionary<int, NpcYield>();
             foreach (var d in decision.Allocations)
             {
                 var bought = Bought(past[d.NpcId], Explores(d.NpcId) ? 0 : d.TickRateHz, delay);
-                var y = Yield(d.NpcId, d.TickRateHz, Done(d.NpcId) ? 0 : bought, convergedTickCost); // done, it gains no more
+                var y = Yield(d.NpcId, d.TickRateHz, Done(d.NpcId) ? 0 : bought, convergedTickCost, convergedGain); // done, it gains no more
                 yields[d.NpcId] = y with { Progress = y.Progress + (progressNoise * noise.NextGaussian()) };
                 (ticked[d.NpcId], gained[d.NpcId]) = (ticked[d.NpcId] + d.TickRateHz, gained[d.NpcId] + y.Progress);
             }
 
             var outcome = EpochYield.Sum(yields);
-            watch?.Invoke(epoch, outcome);
+            watch?.Invoke(new Epoch(epoch, decision.Allocations, learning, outcome));
             policy.Learn(decision, outcome);
             if (epoch >= epochs - 50)
             {
