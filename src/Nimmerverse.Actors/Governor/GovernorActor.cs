@@ -26,6 +26,9 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan ProblemLogInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>At most one price line a minute: a fresh village's price halves and doubles every few epochs.</summary>
+    private static readonly TimeSpan PriceLogInterval = TimeSpan.FromMinutes(1);
+
     private readonly GovernorSettings _settings;
     private readonly GovernedNpcs _npcs;
     private readonly IActorRef _bridge;
@@ -40,7 +43,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RateLimitedLog _problems;
     private long _limitFailures;
-    private double? _loggedPrice;
+    private (double Price, DateTimeOffset At)? _loggedPrice;
 
     /// <summary>The governor; <c>newPolicy</c> makes each incarnation's own policy, since a restarted actor must not reuse the one its predecessor disposed.</summary>
     public GovernorActor(GovernorSettings settings, GovernedNpcs npcs, IActorRef bridge, Subjects subjects, Func<IGovernorPolicy> newPolicy, IDecisionTrails trails, Func<string, ICanTell?> npcHostOf, string hostName, TimeProvider? clock = null, IGovernorCheckpoints? checkpoints = null)
@@ -153,7 +156,7 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
         var outcome = _decisions.RunEpoch(now);
         var price = Policy.Price;
         OrganismMetrics.GovernorEpoch(outcome.Reward, outcome.LatencyMs, price);
-        LogPriceMove(price, outcome.Epoch);
+        LogPriceMove(price, outcome.Epoch, now);
         foreach (var host in outcome.OvercommittedHosts)
         {
             _log.Warning("Host {Host}'s NPCs exceed its budget of {Budget}% even at {Min}% each", host, _settings.HostCpuBudgetPercent, CpuQuotas.MinPercent);
@@ -190,18 +193,19 @@ public sealed class GovernorActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// Logs the price when it has doubled or halved since it was last logged: a price that jumps turns every kind of NPC
-    /// at once, and the journal should say when. Its every value is in the trails and the gauge.
+    /// Logs the price when it has doubled or halved since it was last logged, at most once per <see cref="PriceLogInterval"/>
+    /// (a move within it is logged at the first epoch after, if the price is still that far off): a price that jumps
+    /// turns every kind of NPC at once, and the journal should say when. Its every value is in the trails and the gauge.
     /// </summary>
-    private void LogPriceMove(double? price, long epoch)
+    private void LogPriceMove(double? price, long epoch, DateTimeOffset at)
     {
-        if (price is not { } now || (_loggedPrice is { } was && now <= 2 * was && now >= was / 2))
+        if (price is not { } now || (_loggedPrice is { } was && ((now <= 2 * was.Price && now >= was.Price / 2) || at - was.At < PriceLogInterval)))
         {
             return;
         }
 
-        _log.Info("Governor price at epoch {Epoch}: {Price:G3} progress per CPU-second, was {Was}", epoch, now, _loggedPrice is { } before ? before.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "none");
-        _loggedPrice = now;
+        _log.Info("Governor price at epoch {Epoch}: {Price:G3} progress per CPU-second, was {Was}", epoch, now, _loggedPrice is { } before ? before.Price.ToString("G3", System.Globalization.CultureInfo.InvariantCulture) : "none");
+        _loggedPrice = (now, at);
     }
 
     private sealed record Restored(long Epoch, byte[] Weights);
