@@ -15,12 +15,16 @@ public static class BestRatio
     /// The best ratio over <paramref name="classes"/> (each class's curve and how many NPCs it holds, or NPC-epochs: only
     /// their proportions count), never below 0; null if no class has a curve yet or the allocation it finds costs nothing.
     /// </summary>
-    public static double? Of(IEnumerable<(RateCurve Curve, double Npcs)> classes)
+    public static double? Of(IEnumerable<(RateCurve Curve, double Npcs)> classes) =>
+        OfArms(classes.Select(c => (c.Npcs > 0 ? c.Curve.ExpectedAtEachRate() : null, c.Npcs)));
+
+    /// <summary>The same, of each class's progress and CPU at each rate (null: no curve yet), such as a curve drawn from its posterior.</summary>
+    public static double? OfArms(IEnumerable<((double Progress, double Cost)[]? Arms, double Npcs)> classes)
     {
         var known = new List<((double Progress, double Cost)[] Arms, double Npcs)>();
-        foreach (var (curve, npcs) in classes)
+        foreach (var (arms, npcs) in classes)
         {
-            if (npcs > 0 && curve.ExpectedAtEachRate() is { } arms)
+            if (npcs > 0 && arms is not null)
             {
                 known.Add((arms, npcs));
             }

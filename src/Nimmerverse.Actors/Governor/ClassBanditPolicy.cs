@@ -93,9 +93,12 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// between the two, and flat near nothing, so a best that is its brains' noise does not lower it much. Until a class of
     /// its horizon has a curve, the recent ratio (<see cref="VillagePrice"/>).
     /// </summary>
-    public double Price => _bestRatio is { } best ? Math.Max(best, IdleFloor(_presentBestRatio ?? best, _price.LongRunValue)) : _price.Value;
+    public double Price => PriceAt(_bestRatio);
 
     double? IGovernorPolicy.Price => Price;
+
+    /// <summary>The price where the horizon's best ratio is <paramref name="best"/> (<see cref="Price"/>).</summary>
+    private double PriceAt(double? best) => best is { } b ? Math.Max(b, IdleFloor(_presentBestRatio ?? b, _price.LongRunValue)) : _price.Value;
 
     private static double IdleFloor(double best, double longRun) =>
         longRun > 0 && best < IdleShare * longRun ? longRun * (1 - Math.Pow(best / (IdleShare * longRun), 2)) : 0;
@@ -121,8 +124,9 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
             _occupancy[npcClass.Index]++;
         }
 
-        _bestRatio = BestRatio.Of(_own.Zip(_occupancy));
-        _presentBestRatio = BestRatio.Of(classes.CountBy(c => c.Index).Select(c => (_own[c.Key], (double)c.Value)));
+        var expected = _own.Select(c => c.ExpectedAtEachRate()).ToArray();
+        _bestRatio = BestRatio.OfArms(expected.Zip(_occupancy));
+        _presentBestRatio = BestRatio.OfArms(classes.CountBy(c => c.Index).Select(c => (expected[c.Key], (double)c.Value)));
         var decided = new NpcAllocation[npcIds.Count];
         for (var i = 0; i < npcIds.Count; i++)
         {
@@ -146,7 +150,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                     }
                 }
 
-                _pulls[npcIds[i]] = pull = new Pull(npcClass, _rates[npcClass.Index].Draw(_random, Price), _gates[npcClass.Index].Draw(_random, Price));
+                _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), _gates[npcClass.Index].Draw(_random, Price));
             }
 
             decided[i] = new NpcAllocation(npcIds[i], RateArmsHz[pull.Rate], CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, MiddlePriority);
@@ -209,6 +213,27 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                 End(allocation.NpcId, pull);
             }
         }
+    }
+
+    /// <summary>
+    /// Thompson sampling of the whole question, not of the curve alone: the class's curves drawn from their posterior by one
+    /// draw (the credited one it is judged by and its own, over the same pulls), and the price that draw makes, every other
+    /// class at its mean. At a price of the means, a class most of the horizon is in is priced at about its own best ratio,
+    /// where its rates differ by little more than what a brain costs at any rate; a draw of its curve alone, high or low,
+    /// then turned it between its fastest and slowest rates by a coin's toss. Drawn with its curve, the price moves with it.
+    /// </summary>
+    private int DrawRate(NpcClass npcClass, (double Progress, double Cost)[]?[] expected)
+    {
+        var curve = _rates[npcClass.Index];
+        if (curve.Untried(_random) is { } untried)
+        {
+            return untried;
+        }
+
+        var draw = RateCurve.PosteriorDraw.Next(_random);
+        var world = ((double Progress, double Cost)[]?[])expected.Clone();
+        world[npcClass.Index] = _own[npcClass.Index].DrawnAtEachRate(draw) ?? world[npcClass.Index];
+        return RateCurve.Best(curve.DrawnAtEachRate(draw)!, PriceAt(BestRatio.OfArms(world.Zip(_occupancy))));
     }
 
     /// <summary>A new brain process: the hold's epochs so far, and the class a hold that ended led to, were another brain's.</summary>

@@ -115,19 +115,40 @@ public sealed class RateCurve
     }
 
     /// <summary>An untried arm at random until <see cref="Terms"/> have pulls; then the best arm at <paramref name="price"/> on a progress curve drawn from its posterior.</summary>
-    public int Draw(Random random, double price)
+    public int Draw(Random random, double price) => Untried(random) ?? Best(DrawnAtEachRate(PosteriorDraw.Next(random))!, price);
+
+    /// <summary>An untried arm at random while fewer than <see cref="Terms"/> have pulls (a curve needs them to tell rates apart); else null.</summary>
+    public int? Untried(Random random)
     {
         var untried = Enumerable.Range(0, Arms).Where(a => Count(a) == 0).ToList();
-        if (Arms - untried.Count < Terms)
+        return Arms - untried.Count < Terms ? untried[random.Next(untried.Count)] : null;
+    }
+
+    /// <summary>
+    /// What a progress curve drawn from its posterior by <paramref name="draw"/> buys at each rate, at the CPU curve's
+    /// mean (measured, not guessed); null before any pull. Two curves over the same pulls drawn with one draw move together.
+    /// </summary>
+    public (double Progress, double Cost)[]? DrawnAtEachRate(PosteriorDraw draw)
+    {
+        if (Fit() is not { } fit)
         {
-            return untried[random.Next(untried.Count)];
+            return null;
         }
 
-        var fit = Fit()!.Value;
-        var shape = random.NextDouble() < fit.BendWeight ? fit.Bend : fit.Line;
-        var noise = BackSubstitute(shape.Cholesky, [.. shape.Mean.Select(_ => random.NextGaussian())]);
+        var shape = draw.Shape < fit.BendWeight ? fit.Bend : fit.Line;
+        var noise = BackSubstitute(shape.Cholesky, [.. draw.Normals.Take(shape.Mean.Length)]);
         var progress = shape.Mean.Zip(noise, (mean, z) => mean + (fit.Spread * z)).ToArray();
-        return Enumerable.Range(0, Arms).MaxBy(a => Progress(_terms[a], progress) - (price * Dot(_terms[a], fit.Cost)));
+        return [.. _terms.Select(x => (Progress(x, progress), Dot(x, fit.Cost)))];
+    }
+
+    /// <summary>The arm whose progress less <paramref name="price"/> × CPU is the most.</summary>
+    public static int Best(IReadOnlyList<(double Progress, double Cost)> arms, double price) =>
+        Enumerable.Range(0, arms.Count).MaxBy(a => arms[a].Progress - (price * arms[a].Cost));
+
+    /// <summary>One draw from a curve's posterior: the uniform that picks its shape and the standard normals of its coefficients.</summary>
+    public readonly record struct PosteriorDraw(double Shape, double[] Normals)
+    {
+        public static PosteriorDraw Next(Random random) => new(random.NextDouble(), [random.NextGaussian(), random.NextGaussian()]);
     }
 
     /// <summary>Its statistics, for a checkpoint.</summary>
