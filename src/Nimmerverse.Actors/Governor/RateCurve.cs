@@ -7,6 +7,8 @@ namespace Nimmerverse.Actors.Governor;
 /// that every pull at every rate informs, or a line with a bend, for ticks that buy less as they come faster; each is
 /// weighed by how well it explains the pulls against what its extra freedom costs (their Bayes factor), so the bend is
 /// believed only where the pulls show it, not where an epoch's noise, many times its mean, would draw one (docs/learning.md).
+/// A pull's progress is weighed by the inverse of its rate's share: an epoch's progress is the sum of what its ticks
+/// bought, so its noise's variance grows with them, and a slow pull tells the slope as surely per tick as a fast one.
 /// CPU is a quadratic in the rate: a brain costs something per epoch whatever its rate, and that fixed part is why, where
 /// ticks buy skill in proportion, the fastest rate makes the best ratio, and where they buy none, the slowest.
 /// Kept as progress and cost, so it is judged at the price asked for, like the arms. Slopes and bends have a ridge prior
@@ -22,7 +24,7 @@ public sealed class RateCurve
     public const int Terms = 3;
 
     /// <summary>The progress curve's shapes, as the checkpoint's format names them.</summary>
-    public const string ProgressShapes = "line-or-bend-from-0";
+    public const string ProgressShapes = "line-or-bend-from-0-noise-by-rate";
 
     /// <summary>
     /// The prior precisions at zero on the slopes and on the bends, in pulls at share 1 (the progress's scaled by its
@@ -32,7 +34,7 @@ public sealed class RateCurve
     /// </summary>
     public const double SlopeRidge = 0.01, CostBendRidge = 1, ProgressBendRidge = 10;
 
-    /// <summary>After the arms' counts: XᵀX (<see cref="Terms"/>²), Xᵀcost, Σ share × progress, Σ share² × progress, Σ progress².</summary>
+    /// <summary>After the arms' counts: XᵀX (<see cref="Terms"/>²), Xᵀcost, Σ progress, Σ share × progress, Σ progress² / share.</summary>
     private const int Fitted = (Terms * Terms) + Terms + 3;
 
     private readonly double _fastestHz;
@@ -109,9 +111,10 @@ public sealed class RateCurve
             _sums[at++] += x[i] * cost;
         }
 
-        _sums[at] += x[1] * progress;
-        _sums[at + 1] += x[2] * progress;
-        _sums[at + 2] += progress * progress;
+        // Progress is weighed by 1 / share: an epoch's progress is its ticks' sum, so its noise's variance grows with them.
+        _sums[at] += progress;
+        _sums[at + 1] += x[1] * progress;
+        _sums[at + 2] += progress * progress / x[1];
     }
 
     /// <summary>An untried arm at random until <see cref="Terms"/> have pulls; then the best arm at <paramref name="price"/> on a progress curve drawn from its posterior.</summary>
@@ -193,8 +196,8 @@ public sealed class RateCurve
 
         var at = Arms + (Terms * Terms) + Terms;
         var (byShare, byShareSquared, squares) = (_sums[at], _sums[at + 1], _sums[at + 2]);
-        var line = Solve(new[,] { { Gram(1, 1) + SlopeRidge } }, [byShare]);
-        var bend = Solve(new[,] { { Gram(1, 1) + SlopeRidge, Gram(1, 2) }, { Gram(2, 1), Gram(2, 2) + ProgressBendRidge } }, [byShare, byShareSquared]);
+        var line = Solve(new[,] { { Gram(0, 1) + SlopeRidge } }, [byShare]); // weighed by 1 / share: Σ s²/s, Σ s³/s, Σ s⁴/s
+        var bend = Solve(new[,] { { Gram(0, 1) + SlopeRidge, Gram(1, 1) }, { Gram(1, 1), Gram(1, 2) + ProgressBendRidge } }, [byShare, byShareSquared]);
         var residual = squares - bend.Explained; // Σ(y − Xβ)² plus the prior's penalty: a little wider, never narrower
         var variance = Math.Max(count - 2 >= 2 ? residual / (count - 2) : squares / count, 1e-12 * squares / count);
 

@@ -73,7 +73,7 @@ public sealed class RateCurveTests
     public void Ticks_that_buy_a_little_in_much_noise_make_the_fastest_rate_the_best_ratio()
     {
         // A brain short of its quiz round, as the benchmark's trails measure it: 0.0001 progress per hertz-epoch, each
-        // epoch's progress spread 0.01 about that, and CPU 0.0017 + 0.0009 per hertz. 20 Hz makes 0.10 a CPU-second,
+        // epoch's progress spread 0.01 about that at 20 Hz, and CPU 0.0017 + 0.0009 per hertz. 20 Hz makes 0.10 a CPU-second,
         // 1 Hz 0.04; thirty pulls a rate. At the best ratio the curve's means find, which rate do they price best?
         var best = BestRatesAtTheirBestRatio(hz => 0.0001 * hz, noise: 0.01, pullsPerRate: 30);
         Assert.That(best.Count(hz => hz == 20), Is.GreaterThanOrEqualTo(32), "a slow rate's ratio is not inflated by noise: it buys little at a little cost");
@@ -92,7 +92,8 @@ public sealed class RateCurveTests
 
     /// <summary>
     /// Over 40 seeds, the rate a curve prices best at the best ratio its means find, after <paramref name="pullsPerRate"/>
-    /// pulls at each rate of <paramref name="progressAtHz"/> in a noise of <paramref name="noise"/>, with CPU 0.0017 +
+    /// pulls at each rate of <paramref name="progressAtHz"/> in a noise of <paramref name="noise"/> at 20 Hz and of the square
+    /// root of the rate's share of it below (an epoch's progress is its ticks' sum: its variance grows with them), with CPU 0.0017 +
     /// 0.0009 per hertz (a brain's, as the benchmark measured it).
     /// </summary>
     private static List<double> BestRatesAtTheirBestRatio(Func<double, double> progressAtHz, double noise, int pullsPerRate)
@@ -106,7 +107,7 @@ public sealed class RateCurveTests
             {
                 for (var arm = 0; arm < RatesHz.Length; arm++)
                 {
-                    curve.Book(arm, progress: progressAtHz(RatesHz[arm]) + (noise * random.NextGaussian()), cost: 0.0017 + (0.0009 * RatesHz[arm]));
+                    curve.Book(arm, progress: progressAtHz(RatesHz[arm]) + (noise * Math.Sqrt(RatesHz[arm] / RatesHz[^1]) * random.NextGaussian()), cost: 0.0017 + (0.0009 * RatesHz[arm]));
                 }
             }
 

@@ -85,8 +85,9 @@ public static class TwoKindVillage
     /// gain <paramref name="delay"/> epochs after the ticks that bought it. Returns the kinds' mean rates over the last 50 epochs.
     /// A <paramref name="convergedTickCost"/> below 1 makes the converged kind's lesson quieter than the learning kind's
     /// (<see cref="Yield"/>), as a brain past its round is beside newcomers in a real village; a <paramref name="progressNoise"/>
-    /// above 0 adds to each NPC's progress every epoch a normal draw of that spread (from <paramref name="noiseSeed"/>), as a
-    /// real brain's success rate wanders from epoch to epoch; a <paramref name="convergedGain"/> above 0 makes the converged
+    /// above 0 adds to each NPC's progress every epoch a normal draw of that spread at 20 Hz (from <paramref name="noiseSeed"/>),
+    /// and of the square root of the rate's share of it below, as a real brain's success rate wanders from epoch to epoch,
+    /// the more the more it ticks; a <paramref name="convergedGain"/> above 0 makes the converged
     /// kind learn slowly for ever (<see cref="Yield"/>). <paramref name="watch"/> is told each epoch. With <paramref name="newcomers"/>, the learning kind's NPCs are
     /// newcomers that must explore before their ticks buy anything, and are replaced as they leave; the learning kind's
     /// rate is then that of the NPCs whose ticks still buy something (exploring or learning), the converged kind's that of
@@ -136,7 +137,7 @@ public static class TwoKindVillage
             {
                 var bought = Bought(past[d.NpcId], Explores(d.NpcId) ? 0 : d.TickRateHz, delay);
                 var y = Yield(d.NpcId, d.TickRateHz, Done(d.NpcId) ? 0 : bought, convergedTickCost, convergedGain); // done, it gains no more
-                yields[d.NpcId] = y with { Progress = y.Progress + (progressNoise * noise.NextGaussian()) };
+                yields[d.NpcId] = y with { Progress = y.Progress + (progressNoise * Math.Sqrt(d.TickRateHz / 20) * noise.NextGaussian()) };
                 (ticked[d.NpcId], gained[d.NpcId]) = (ticked[d.NpcId] + d.TickRateHz, gained[d.NpcId] + y.Progress);
             }
 
