@@ -9,8 +9,8 @@ namespace Nimmerverse.Bench;
 /// NPCs, 25 per host: the decision (<see cref="GovernorDecisions.RunEpoch"/>: features from the
 /// NPCs' states, the policy's forward pass, rate limiting and fitting to the hosts' budgets), which
 /// the actor actuates at once, and apart from it the learning step it runs afterwards
-/// (<see cref="GovernorDecisions.Learn"/>). The equal-share policy, which does no arithmetic worth
-/// the name, is the baseline of the same run. A decision during which the runtime collected its
+/// (<see cref="GovernorDecisions.Learn"/>); and the bandit per class's decision and learning step. The equal-share
+/// policy, which does no arithmetic worth the name, is the baseline of the same run. A decision during which the runtime collected its
 /// oldest generation is counted apart: its time is mostly the collector's.
 /// </summary>
 internal static class GovernorBenchmark
@@ -18,13 +18,14 @@ internal static class GovernorBenchmark
     public static void Run(int epochs)
     {
         Console.WriteLine($"Governor epoch, {epochs} epochs after 20 of warm-up; ms per epoch (decision: features, forward pass, planning; learning runs after the actuation)");
-        Console.WriteLine("  NPCs | learned decision p50 / p99 | learning step p50 / p99 | equal-share decision p50 / p99 | learned / equal-share (p50) | learned decisions with a gen-2 collection: count, p99 without them");
+        Console.WriteLine("  NPCs | learned decision p50 / p99 | learning step p50 / p99 | equal-share decision p50 / p99 | learned / equal-share (p50) | learned decisions with a gen-2 collection: count, p99 without them | class-bandit decision p50 / p99 | its learning step p50 / p99 | class-bandit / equal-share (p50)");
         foreach (var npcs in new[] { 25, 250, 2500 })
         {
             var (decide, learn, collected, uncollected) = Measure(npcs, epochs, new LearnedPolicy(0.1, 0.001, 1));
             var (equal, _, _, _) = Measure(npcs, epochs, new EqualSharePolicy(5));
+            var (bandit, banditLearns, _, _) = Measure(npcs, epochs, new ClassBanditPolicy(seed: 1));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{npcs,6} | {P(decide, 0.5),15:F3} / {P(decide, 0.99),-8:F3} | {P(learn, 0.5),12:F3} / {P(learn, 0.99),-8:F3} | {P(equal, 0.5),19:F3} / {P(equal, 0.99),-9:F3} | {P(decide, 0.5) / P(equal, 0.5),6:F1}x | {collected}, {(uncollected.Length == 0 ? double.NaN : P(uncollected, 0.99)):F3}"));
+                $"{npcs,6} | {P(decide, 0.5),15:F3} / {P(decide, 0.99),-8:F3} | {P(learn, 0.5),12:F3} / {P(learn, 0.99),-8:F3} | {P(equal, 0.5),19:F3} / {P(equal, 0.99),-9:F3} | {P(decide, 0.5) / P(equal, 0.5),6:F1}x | {collected}, {(uncollected.Length == 0 ? double.NaN : P(uncollected, 0.99)):F3} | {P(bandit, 0.5):F3} / {P(bandit, 0.99):F3} | {P(banditLearns, 0.5):F3} / {P(banditLearns, 0.99):F3} | {P(bandit, 0.5) / P(equal, 0.5):F1}x"));
         }
     }
 

@@ -4,8 +4,9 @@ namespace Nimmerverse.Actors.Governor;
 /// The best progress per CPU-second a village's NPCs could make (those present, or a stretch of epochs' NPC-epochs), each
 /// class at the rate its curve says suits it best: the price the ratio wants. The village's own past ratio is not: it
 /// falls to nothing once its brains have learnt what they can though its newer brains still could buy skill, and over a
-/// long run it stays inflated by an easy start. Found by Dinkelbach's iteration: at price λ each class takes the rate that maximises progress − λ × CPU; the
-/// ratio that allocation makes is the next λ, and λ rises until the allocation repeats (a few steps).
+/// long run it stays inflated by an easy start. Found by Dinkelbach's iteration: at price λ each class takes the rate
+/// that maximises progress − λ × CPU; the ratio that allocation makes is the next λ, and λ rises until the allocation
+/// repeats (a few steps).
 /// </summary>
 public static class BestRatio
 {

@@ -29,6 +29,7 @@ public sealed partial class ClassBanditPolicy
         {
             _occupancy[NpcClass.Of(step.Inputs).Index]++;
         }
+
         var continuing = ContinuingAfter(_holdEpochs);
         var worth = RecordedWorth(holds, continuing);
         foreach (var hold in holds)

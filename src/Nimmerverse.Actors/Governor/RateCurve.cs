@@ -40,6 +40,8 @@ public sealed class RateCurve
     private readonly double _fastestHz;
     private readonly double[][] _terms; // per arm: 1, share, share²
     private readonly double[] _sums;
+    private (Shape Line, Shape Bend, double BendWeight, double Spread, double[] Cost)? _fit; // of the sums as they are, while _fitIsCurrent
+    private bool _fitIsCurrent;
 
     public RateCurve(IReadOnlyList<double> ratesHz)
     {
@@ -78,6 +80,8 @@ public sealed class RateCurve
         {
             _sums[i] *= forgetting;
         }
+
+        _fitIsCurrent = false;
     }
 
     /// <summary>Books one pull at <paramref name="arm"/>: its mean progress and cost per epoch.</summary>
@@ -96,6 +100,7 @@ public sealed class RateCurve
 
     private void Book(double[] x, int arm, double progress, double cost)
     {
+        _fitIsCurrent = false;
         _sums[arm] += 1;
         var at = Arms;
         for (var i = 0; i < Terms; i++)
@@ -166,6 +171,7 @@ public sealed class RateCurve
         }
 
         saved.CopyTo(_sums);
+        _fitIsCurrent = false;
     }
 
     /// <summary>How many numbers <see cref="Save"/> gives for <paramref name="arms"/> rates.</summary>
@@ -187,6 +193,18 @@ public sealed class RateCurve
     /// explores more, never less), and the CPU curve's coefficients. Null before any pull.
     /// </summary>
     private (Shape Line, Shape Bend, double BendWeight, double Spread, double[] Cost)? Fit()
+    {
+        // Kept until the sums change: every NPC that draws in an epoch reads its class's curves, and the decision all of them.
+        if (!_fitIsCurrent)
+        {
+            (_fit, _fitIsCurrent) = (FitNow(), true);
+        }
+
+        return _fit;
+    }
+
+    /// <summary><see cref="Fit"/> from the sums, anew.</summary>
+    private (Shape Line, Shape Bend, double BendWeight, double Spread, double[] Cost)? FitNow()
     {
         var count = Gram(0, 0);
         if (count <= 0)
