@@ -217,13 +217,17 @@ public sealed class TrailSpool : IDisposable
 
         var output = new NpcAllocation(reader.ReadInt32(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadBoolean(), reader.ReadInt32());
         var (reward, latencyMs) = (reader.ReadDouble(), reader.ReadDouble());
-        var outcome = version >= 2 && reader.ReadBoolean() ? new NpcYield(reader.ReadDouble(), reader.ReadDouble()) : (NpcYield?)null;
-        if (version >= 2 && outcome is null)
-        {
-            reader.ReadBytes(2 * sizeof(double)); // the zeros written in an absent outcome's place
-        }
-
-        var price = version >= 3 && reader.ReadBoolean() ? reader.ReadDouble() : (double?)null;
+        var outcome = version >= 2 ? Optional(reader, r => new NpcYield(r.ReadDouble(), r.ReadDouble())) : null;
+        var price = version >= 3 ? Optional(reader, r => r.ReadDouble()) : null;
         return new DecisionTrail(messageId, epoch, npcId, host, policy, decidedAt, inputs, output, reward, latencyMs, outcome, price);
+    }
+
+    /// <summary>A value written after its presence flag, zeros in its place when absent: read either way, so what follows stays aligned.</summary>
+    private static T? Optional<T>(BinaryReader reader, Func<BinaryReader, T> read)
+        where T : struct
+    {
+        var present = reader.ReadBoolean();
+        var value = read(reader);
+        return present ? value : null;
     }
 }
