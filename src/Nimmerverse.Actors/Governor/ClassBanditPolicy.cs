@@ -231,8 +231,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         }
 
         var draw = RateCurve.PosteriorDraw.Next(_random);
-        var world = ((double Progress, double Cost)[]?[])expected.Clone();
-        world[npcClass.Index] = _own[npcClass.Index].DrawnAtEachRate(draw) ?? world[npcClass.Index];
+        var drawnOwn = _own[npcClass.Index].DrawnAtEachRate(draw) ?? expected[npcClass.Index];
+        var world = expected.Select((arms, index) => index == npcClass.Index ? drawnOwn : arms);
         return RateCurve.Best(curve.DrawnAtEachRate(draw)!, PriceAt(BestRatio.OfArms(world.Zip(_occupancy))));
     }
 
