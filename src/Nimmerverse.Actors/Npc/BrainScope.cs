@@ -30,12 +30,9 @@ internal sealed class BrainScope(ISystemdScopes scopes, NpcScopeName unit, ILogg
         }
     }
 
-    private long _sliceOomKillsAtStart;
-
     /// <summary>Wraps a new brain in its scope with <paramref name="limits"/>, then watches the scope.</summary>
     public async Task<ScopeReady> StartAsync(BrainProcess brain, ScopeLimits limits, string description, Action<string> onActiveState)
     {
-        _sliceOomKillsAtStart = scopes.OomKillsInSlice();
         await scopes.StartScopeAsync(unit, [brain.Pid], limits, description, CancellationToken.None).ConfigureAwait(false);
         return await WatchAsync(brain, onActiveState).ConfigureAwait(false);
     }
@@ -56,21 +53,18 @@ internal sealed class BrainScope(ISystemdScopes scopes, NpcScopeName unit, ILogg
     public IDisposable WatchOomKills(ScopeStatus status, Action onOomKill) => scopes.WatchOomKills(status, onOomKill);
 
     /// <summary>
-    /// After the brain ended: whether systemd saw an OOM kill (cgroup v2), or, for a brain killed by
-    /// SIGKILL (<paramref name="signal"/>), whether the slice counted one while it ran (cgroup v1, when
-    /// the kill came before the scope's own watch); a failed scope is forgotten either way.
+    /// After the brain ended: whether systemd saw an OOM kill (cgroup v2; on v1 the scope's watch
+    /// tells); a failed scope is forgotten either way.
     /// </summary>
-    public async Task<bool> EndedByOomKillAsync(int? signal)
+    public async Task<bool> EndedByOomKillAsync()
     {
-        // Read now, on the actor's turn: the NPC's next start (after the restart delay) takes a new count.
-        var sliceCounted = signal == BrainProcess.SigKill && scopes.OomKillsInSlice() > _sliceOomKillsAtStart;
         var status = await scopes.GetStatusAsync(unit, CancellationToken.None).ConfigureAwait(false);
         if (status is { ActiveState: "failed" })
         {
             await scopes.ResetFailedAsync(unit, CancellationToken.None).ConfigureAwait(false);
         }
 
-        return status?.Result == "oom-kill" || sliceCounted;
+        return status?.Result == "oom-kill";
     }
 
     /// <summary>The scope's status, and a watch on its state: systemd's word that it ended tells at once that an adopted brain is gone.</summary>

@@ -50,13 +50,6 @@ public interface ISystemdScopes : IAsyncDisposable
     /// </summary>
     IDisposable WatchOomKills(ScopeStatus scope, Action onOomKill);
 
-    /// <summary>
-    /// The OOM kills so far anywhere in the NPC slice (cgroup v1 counts them hierarchically), 0 where
-    /// unknown: a brain killed before its scope's watch was in place, its scope gone with it, is told
-    /// by the slice's count having grown while it ran.
-    /// </summary>
-    long OomKillsInSlice();
-
     /// <summary>Sends <paramref name="signal"/> to every process of the scope.</summary>
     Task KillAsync(NpcScopeName unit, int signal, CancellationToken cancellationToken);
 

@@ -137,8 +137,7 @@ public sealed partial class NpcProcessActor
         if (_scope is { } scope)
         {
             var (self, log, unit) = (Self, _log, Unit);
-            // A SIGKILL this actor sent is its own doing, whatever the slice counted meanwhile.
-            scope.EndedByOomKillAsync(_killedBecause is null ? signal : null).ContinueWith(t =>
+            scope.EndedByOomKillAsync().ContinueWith(t =>
             {
                 if (t.IsFaulted)
                 {

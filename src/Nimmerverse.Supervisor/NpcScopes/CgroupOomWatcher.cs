@@ -96,9 +96,6 @@ public sealed partial class CgroupOomWatcher : IDisposable
         return watch;
     }
 
-    /// <summary>The OOM kills so far in <paramref name="controlGroup"/> and below (cgroup v1; 0 on v2, where systemd tells).</summary>
-    public long OomKillsIn(string controlGroup) => IsNeeded ? OomKillsSoFar(CgroupRoot + "/memory" + controlGroup) : 0;
-
     /// <summary>The <c>oom_kill</c> count of <c>memory.oom_control</c> (kernels since 4.13), 0 where it cannot be read.</summary>
     private static long OomKillsSoFar(string directory)
     {
@@ -195,16 +192,22 @@ public sealed partial class CgroupOomWatcher : IDisposable
 
         public int EventFd { get; } = eventFd;
 
-        /// <summary>On the poller's thread: an OOM while the cgroup exists, its removal once it is gone.</summary>
+        /// <summary>
+        /// On the poller's thread: an OOM while the cgroup exists, its removal once it is gone. The
+        /// cgroup is looked for before the count is read: a brain killed by the OOM killer can be gone,
+        /// its cgroup removed, before this thread runs; the count then holds both signals.
+        /// </summary>
         public void Signalled()
         {
-            _ = Read(EventFd, out _, sizeof(ulong));
-            if (File.Exists(Path.Combine(directory, "memory.oom_control")))
+            var existed = File.Exists(Path.Combine(directory, "memory.oom_control"));
+            _ = Read(EventFd, out var signals, sizeof(ulong));
+            if (existed || signals > 1)
             {
                 owner._logger.LogDebug("OOM in {ControlGroup}", directory);
                 ThreadPool.QueueUserWorkItem(_ => onOomKill());
             }
-            else
+
+            if (!existed)
             {
                 Dispose();
             }

@@ -15,9 +15,6 @@ public sealed partial class DBusSystemdScopes : ISystemdScopes
 {
     public const string Slice = "nimmerverse-npcs.slice";
 
-    /// <summary>Where systemd puts <see cref="Slice"/> (a dash in a slice's name is a level of the tree).</summary>
-    public const string SliceControlGroup = "/nimmerverse.slice/nimmerverse-npcs.slice";
-
     private const string Systemd = "org.freedesktop.systemd1";
     private const string ManagerPath = "/org/freedesktop/systemd1";
     private const string Manager = "org.freedesktop.systemd1.Manager";
@@ -222,8 +219,6 @@ public sealed partial class DBusSystemdScopes : ISystemdScopes
     }
 
     public IDisposable WatchOomKills(ScopeStatus scope, Action onOomKill) => _oomKills.Watch(scope.ControlGroup, onOomKill);
-
-    public long OomKillsInSlice() => _oomKills.OomKillsIn(SliceControlGroup);
 
     /// <summary>
     /// Whether systemd is restarting the unit this process runs in (<c>systemctl restart</c>, an

@@ -289,11 +289,6 @@ public sealed class NpcProcessActorSpec : AkkaSpec
             return new CancellationTokenSource();
         }
 
-        /// <summary>OOM kills the slice has counted (a spec raises it to stand for a kill before the scope's watch).</summary>
-        public long SliceOomKills { get; set; }
-
-        public long OomKillsInSlice() => SliceOomKills;
-
         public Task KillAsync(NpcScopeName unit, int signal, CancellationToken cancellationToken) => Record("kill", null);
 
         public Task StopAsync(NpcScopeName unit, CancellationToken cancellationToken)
@@ -381,27 +376,6 @@ public sealed class NpcProcessActorSpec : AkkaSpec
         Assert.That(oom.Detail, Does.Contain("OOM killer").And.Contain("MemoryMax=268435456"));
         var later = bridge.ReceiveWhile<object>(TimeSpan.FromSeconds(1), m => m);
         Assert.That(later.OfType<Publish<NpcLifecycleBody>>().Count(p => p.Envelope.Body.Event == "oom"), Is.Zero, "one report per brain process");
-    }
-
-    [Test]
-    public void A_brain_killed_by_SIGKILL_while_the_slice_counted_an_oom_kill_is_reported_as_oom_though_its_own_watch_saw_nothing()
-    {
-        var bridge = CreateTestProbe();
-        var scopes = new RecordingScopes();
-        // The brain kills itself with SIGKILL, as the kernel would before the scope's watch is in place, once
-        // the slice counts the kill (a signal file, not a fixed sleep: a loaded machine may take longer than any sleep).
-        var counted = Path.Combine(_directory, "oom-counted");
-        Sys.ActorOf(NpcProcessActor.Props(3, Settings(Script($"while [ ! -e {counted} ]; do sleep 0.02; done; kill -9 $$")), Nats, bridge.Ref, Dev, "theia", scopes, launcher: _launcher));
-        var spawned = ExpectEvent(bridge, "spawned");
-        AwaitCondition(() => scopes.Calls.Any(c => c.Call == "start"), TimeSpan.FromSeconds(5)); // the count at start is taken
-        scopes.SliceOomKills = 1;
-        File.WriteAllText(counted, "");
-
-        var exited = ExpectEvent(bridge, "exited");
-        var oom = ExpectEvent(bridge, "oom");
-
-        Assert.That((exited.Pid, exited.Signal), Is.EqualTo(((int?)spawned.Pid, (int?)9)));
-        Assert.That(oom.Pid, Is.EqualTo(spawned.Pid));
     }
 
     [Test]

@@ -103,7 +103,7 @@ public sealed class NpcSupervisionTests
         var ooms = events.Where(e => e.Event == "oom").ToArray();
         Assert.That(exits, Has.Length.EqualTo(3), Events(events));
         Assert.That(exits.Select(e => e.Signal), Is.All.EqualTo(9), "the OOM killer's SIGKILL");
-        Assert.That(ooms.Select(e => e.Pid), Is.EquivalentTo(exits.Select(e => e.Pid)), "every one of the kills was classified as OOM:\n" + Events(events));
+        Assert.That(ooms.Select(e => e.Pid), Is.EquivalentTo(exits.Select(e => e.Pid)), "every one of the kills was classified as OOM:\n" + Events(events) + "\n" + await JournalAsync());
         Assert.That(ooms.Select(e => e.Unit), Is.All.EqualTo("nimmerverse-npc-0.scope"));
         Assert.That(events.Count(e => e.Event == "restarted"), Is.EqualTo(2));
         Assert.That(events.Single(e => e.Event == "gave-up").Detail, Does.Contain("more than 2 restarts"));
