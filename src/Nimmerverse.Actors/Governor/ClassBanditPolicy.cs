@@ -18,7 +18,7 @@ namespace Nimmerverse.Actors.Governor;
 /// fail their rounds because they are still learning is not its to be paid. Arms are judged at a price (<see cref="Price"/>,
 /// the best ratio the village's recent NPC-epochs could have made by their own epochs), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
-/// and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
+/// but an exploring class's as an arm per rate (<see cref="ExploringRatesOf"/>), and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
 /// judged by the mean of every pull it was given, so per-epoch noise that is many times a brain's
 /// progress costs pulls, not direction (docs/learning.md, "Noise").
@@ -42,6 +42,13 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// <summary>The actor-critic's: about a hundred epochs ahead count, three to four holds.</summary>
     public const double DefaultDiscount = 0.99;
 
+    /// <summary>
+    /// A hold drawn while its NPC explores goes on until the NPC has left exploring, up to this many holds' epochs. A
+    /// newcomer's exploring can outlast a hold at the fastest rate (the benchmark's brains: about 31 epochs at 20 Hz,
+    /// the rate's ramp included), and a hold that ends short of learning is paid nothing for the exploring it did.
+    /// </summary>
+    public const int ExploringHolds = 4;
+
     private const int MiddlePriority = 5;
 
     /// <summary>The rates it chooses among: the grid the fixed baselines are searched on.</summary>
@@ -52,6 +59,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly Random _random = new(seed);
     private readonly RateCurve[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))];
     private readonly RateCurve[] _own = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))]; // the holds' own epochs, uncredited: the price's
+    private readonly ArmPayoffs[] _exploringRates = [.. Enumerable.Range(0, NpcClass.ExploringCount).Select(_ => new ArmPayoffs(RateArmsHz.Count))];
     private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
     private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.StagedCount).Select(_ => new ArmPayoffs(1))];
     private readonly double _discount = discount is > 0 and < 1 ? discount : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
@@ -66,7 +74,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private double? _bestRatio, _presentBestRatio;
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy/exploring-rate-arms";
 
     public string Name => GovernorSettings.ClassBandit;
 
@@ -103,8 +111,15 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private static double IdleFloor(double best, double longRun) =>
         longRun > 0 && best < IdleShare * longRun ? longRun * (1 - Math.Pow(best / (IdleShare * longRun), 2)) : 0;
 
-    /// <summary>A class's rate curve: what it has learnt of that class.</summary>
+    /// <summary>A class's rate curve: what it has learnt of that class (of an exploring class's rates, nothing: <see cref="ExploringRatesOf"/>).</summary>
     public RateCurve RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
+
+    /// <summary>
+    /// An exploring class's rates, an arm each, every arm judged by its own pulls. Exploring's ticks buy nothing but its
+    /// end, so what a rate is worth is whether its hold reaches learning: a step in the rate, where a curve through the
+    /// origin would take its slope from the slow rates' many pulls that reached nothing and read the fast ones as nothing too.
+    /// </summary>
+    public ArmPayoffs ExploringRatesOf(NpcClass npcClass) => _exploringRates[npcClass.ExploringIndex];
 
     /// <summary>A class's gate arms (0 closed, 1 open).</summary>
     public ArmPayoffs GatesOf(NpcClass npcClass) => _gates[npcClass.Index];
@@ -130,9 +145,10 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         var decided = new NpcAllocation[npcIds.Count];
         for (var i = 0; i < npcIds.Count; i++)
         {
-            if (_pulls.TryGetValue(npcIds[i], out var held) && held.Epochs > _settleEpochs && held.Class.StagedIndex == classes[i].StagedIndex && held.Class.Quiz != classes[i].Quiz)
+            if (_pulls.TryGetValue(npcIds[i], out var held) && held.Epochs > _settleEpochs
+                && ((held.Class.StagedIndex == classes[i].StagedIndex && held.Class.Quiz != classes[i].Quiz) || (held.Epochs >= _holdEpochs && !classes[i].Exploring)))
             {
-                End(npcIds[i], held); // its quiz standing changed: what the rest of the hold would be paid is another class's
+                End(npcIds[i], held); // its quiz standing changed (what the rest of the hold would be paid is another class's), or it has explored
             }
 
             if (!_pulls.TryGetValue(npcIds[i], out var pull))
@@ -153,6 +169,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                 _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), _gates[npcClass.Index].Draw(_random, Price));
             }
 
+            pull.Exploring = pull.Class.Exploring && classes[i].Exploring;
             decided[i] = new NpcAllocation(npcIds[i], RateArmsHz[pull.Rate], CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, MiddlePriority);
         }
 
@@ -177,7 +194,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
             _occupancy[i] *= forgetting;
         }
 
-        foreach (var arms in _gates.Concat(_values))
+        foreach (var arms in _gates.Concat(_values).Concat(_exploringRates))
         {
             arms.Fade(forgetting);
         }
@@ -208,7 +225,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                 (pull.Progress, pull.Cost) = (pull.Progress + own.Progress, pull.Cost + own.Cost);
             }
 
-            if (pull.Epochs >= _holdEpochs)
+            if (pull.Epochs >= (pull.Exploring ? _holdEpochs * ExploringHolds : _holdEpochs))
             {
                 End(allocation.NpcId, pull);
             }
@@ -224,6 +241,11 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// </summary>
     private int DrawRate(NpcClass npcClass, (double Progress, double Cost)[]?[] expected)
     {
+        if (npcClass.Exploring)
+        {
+            return ExploringRatesOf(npcClass).Draw(_random, Price);
+        }
+
         var curve = _rates[npcClass.Index];
         if (curve.Untried(_random) is { } untried)
         {
@@ -243,56 +265,6 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         _ended.Remove(npcId);
     }
 
-    public byte[]? SaveWeights()
-    {
-        using var stream = new MemoryStream();
-        using var writer = new BinaryWriter(stream);
-        var (progress, cost) = _price.Village ?? (0, 0);
-        foreach (var number in new[] { progress, cost, _price.LongRun.Progress, _price.LongRun.Cost })
-        {
-            writer.Write(number);
-        }
-
-        foreach (var number in _rates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())).Concat(_occupancy))
-        {
-            writer.Write(number);
-        }
-
-        writer.Flush();
-        return stream.ToArray();
-    }
-
-    public void LoadWeights(byte[] weights)
-    {
-        var expected = sizeof(double) * (4 + _rates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)) + _occupancy.Length);
-        if (weights.Length != expected)
-        {
-            throw new ArgumentException($"{weights.Length} bytes, not the {expected} of {WeightsFormat}", nameof(weights));
-        }
-
-        using var reader = new BinaryReader(new MemoryStream(weights));
-        var (progress, cost, longRunProgress, longRunCost) = (reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble(), reader.ReadDouble());
-        if (cost > 0)
-        {
-            _price.Start(progress, cost, (longRunProgress, longRunCost));
-        }
-
-        foreach (var curve in _rates.Concat(_own))
-        {
-            curve.Load([.. Enumerable.Range(0, RateCurve.SavedLength(curve.Arms)).Select(_ => reader.ReadDouble())]);
-        }
-
-        foreach (var arms in _gates.Concat(_values))
-        {
-            arms.Load([.. Enumerable.Range(0, ArmPayoffs.SavedLength(arms.Arms)).Select(_ => reader.ReadDouble())]);
-        }
-
-        for (var i = 0; i < _occupancy.Length; i++)
-        {
-            _occupancy[i] = reader.ReadDouble();
-        }
-    }
-
     /// <summary>
     /// Books a hold that ended. Its arms are paid its own mean epoch and, discounted, what the class the NPC came to is
     /// worth beyond the class it held them in (nothing while either is unknown); its class's worth, its own mean epoch
@@ -305,9 +277,22 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         var was = ValueOf(pull.Class).Expected() ?? (0, 0);
         var (laterProgress, laterCost) = ValueOf(cameTo).Expected() ?? was;
         var (gainedProgress, gainedCost) = (continuing * (laterProgress - was.Progress), continuing * (laterCost - was.Cost));
-        _rates[pull.Class.Index].Book(pull.Rate, progress + gainedProgress, cost + gainedCost);
+        BookRate(pull.Class, RateArmsHz[pull.Rate], progress + gainedProgress, cost + gainedCost);
         _gates[pull.Class.Index].Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
         ValueOf(pull.Class).Book(0, progress + (continuing * laterProgress), cost + (continuing * laterCost));
+    }
+
+    /// <summary>Books a pull at a rate: an exploring class's to the arm nearest it, any other class's to its curve.</summary>
+    private void BookRate(NpcClass npcClass, double rateHz, double progress, double cost)
+    {
+        if (npcClass.Exploring)
+        {
+            ExploringRatesOf(npcClass).Book(Enumerable.Range(0, RateArmsHz.Count).MinBy(a => Math.Abs(RateArmsHz[a] - rateHz)), progress, cost);
+        }
+        else
+        {
+            _rates[npcClass.Index].BookAt(rateHz, progress, cost);
+        }
     }
 
     /// <summary>
@@ -364,6 +349,9 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         public int Gate { get; } = gate;
 
         public int Epochs { get; set; }
+
+        /// <summary>Drawn while its NPC explored, and it explores still (at the latest decision): the hold goes on.</summary>
+        public bool Exploring { get; set; }
 
         /// <summary>Its progress and CPU-seconds over the epochs paid so far.</summary>
         public double Progress { get; set; }

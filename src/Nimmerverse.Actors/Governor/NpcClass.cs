@@ -25,8 +25,17 @@ public readonly record struct NpcClass(int Role, int Stage, int Quiz)
     /// <summary>Roles (<see cref="BrainCommandLine.Roles"/>, then an unknown one) times three stages times three quiz standings.</summary>
     public static int Count => (BrainCommandLine.Roles.Count + 1) * Stages * QuizStandings;
 
+    /// <summary>Whether it is a newcomer still moving at random more often than not.</summary>
+    public bool Exploring => Stage == 0;
+
     /// <summary>0 .. <see cref="Count"/> − 1, for tables indexed by class.</summary>
     public int Index => (((Role * Stages) + Stage) * QuizStandings) + Quiz;
+
+    /// <summary>Roles times quiz standings: the exploring classes.</summary>
+    public static int ExploringCount => (BrainCommandLine.Roles.Count + 1) * QuizStandings;
+
+    /// <summary>0 .. <see cref="ExploringCount"/> − 1 for an exploring class, for tables of those alone.</summary>
+    public int ExploringIndex => Exploring ? (Role * QuizStandings) + Quiz : throw new InvalidOperationException($"{this} is not exploring");
 
     /// <summary>Roles times stages: the classes without their quiz standing.</summary>
     public static int StagedCount => (BrainCommandLine.Roles.Count + 1) * Stages;
