@@ -604,6 +604,10 @@ public sealed class ClassBanditPolicyTests
         using var policy = new ClassBanditPolicy(seed: 3);
         int[] ids = [.. Enumerable.Range(0, 8)];
         TwoKindVillage.Steer(policy, ids, epochs: 500, delay: 0, newcomers: TwoKindVillage.Newcomers.DoneLearning);
+        var newcomer = TwoKindVillage.Features([0]);
+        newcomer[0][GovernorFeatures.EpsilonAt] = 1;
+        var exploring = NpcClass.Of(newcomer[0]);
+        policy.ExploringRatesOf(exploring).Book(4, progress: 0.3, cost: 0.1); // none explored in this village
         using var restored = new ClassBanditPolicy(seed: 4);
         restored.LoadWeights(policy.SaveWeights()!);
         var classes = TwoKindVillage.Features(ids).Select(NpcClass.Of).Distinct().ToList();
@@ -618,6 +622,7 @@ public sealed class ClassBanditPolicyTests
             Assert.That(classes.SelectMany(c => Enumerable.Range(0, ClassBanditPolicy.RateArmsHz.Count).Select(a => restored.RatesOf(c).Mean(a, 0.2))),
                 Is.EqualTo(classes.SelectMany(c => Enumerable.Range(0, ClassBanditPolicy.RateArmsHz.Count).Select(a => policy.RatesOf(c).Mean(a, 0.2)))));
             Assert.That(classes.Sum(c => restored.GatesOf(c).Count(0) + restored.GatesOf(c).Count(1)), Is.GreaterThan(0));
+            Assert.That((restored.ExploringRatesOf(exploring).Count(4), restored.ExploringRatesOf(exploring).Mean(4, 0.2)), Is.EqualTo((1.0, 0.3 - (0.2 * 0.1))), "an exploring class's arms");
             Assert.That(() => restored.LoadWeights([1, 2, 3]), Throws.ArgumentException.With.Message.Contains(ClassBanditPolicy.WeightsFormat));
         });
     }
