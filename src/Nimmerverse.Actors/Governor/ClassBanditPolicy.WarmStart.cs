@@ -11,8 +11,8 @@ public sealed partial class ClassBanditPolicy
     /// policy decided them) are cut into holds of <see cref="DefaultHoldEpochs"/>, and each hold that has an epoch after
     /// it, where the class it led to shows, is booked as a pull: at its mean recorded rate (a curve takes any rate,
     /// <see cref="RateCurve.BookAt"/>; an exploring class's arms, the nearest), paid its outcomes after the settling epochs and what the class it led to is
-    /// worth beyond its own (cut at the hold's length even while exploring: the online hold's extension follows
-    /// no recorded arm, and the recorded rate can change within it). The worth of each role and stage is what the recorded holds make it: their own epochs
+    /// worth beyond its own (cut at the hold's length even while exploring: the recorded
+    /// policy changed its rates when it would, and a longer cut would average more of them into one). The worth of each role and stage is what the recorded holds make it: their own epochs
     /// and, discounted, the worth of the roles and stages they led to, iterated until it holds still. A hold whose
     /// gate changed books no gate arm. The price starts at the recorded village's own, and its horizon holds the recorded
     /// NPC-epochs, each as one, fading from the first online epoch as the booked holds do. Returns the holds booked.

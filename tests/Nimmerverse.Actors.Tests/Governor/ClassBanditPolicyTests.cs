@@ -244,6 +244,14 @@ public sealed class ClassBanditPolicyTests
         });
     }
 
+    /// <summary>A village of 16 NPCs with <paramref name="newcomers"/> under a bandit of each seed: the two kinds' rates over its last 50 epochs.</summary>
+    private static List<(double Learning, double Converged)> NewcomersUnderEachSeed(TwoKindVillage.Newcomers newcomers, int epochs) =>
+        [.. Seeds.Select(seed =>
+        {
+            using var policy = new ClassBanditPolicy(seed);
+            return TwoKindVillage.Steer(policy, [.. Enumerable.Range(0, 16)], epochs, delay: 10, newcomers: newcomers);
+        })];
+
     private static double Pulls(RateCurve curve) => Enumerable.Range(0, curve.Arms).Sum(curve.Count);
 
     /// <summary>What a rate curve holding one pull of <paramref name="progress"/> and <paramref name="cost"/> at <paramref name="arm"/> expects there: a booked pull is read back by it.</summary>
@@ -340,13 +348,7 @@ public sealed class ClassBanditPolicyTests
         // holds reach nothing either, and a curve through the origin took its slope from their many pulls: with
         // 600 ticks (the lesson above) every seed of twelve ran them fast, with 1,000 six of twelve did (the
         // others at 1 Hz). Judged as an arm per rate, each held until its NPC has explored, twelve of twelve.
-        int[] ids = [.. Enumerable.Range(0, 16)];
-        var lesson = TwoKindVillage.Newcomers.Lesson with { ExploreSteps = 1000 };
-        var runs = Seeds.Select(seed =>
-        {
-            using var policy = new ClassBanditPolicy(seed);
-            return TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: lesson);
-        }).ToList();
+        var runs = NewcomersUnderEachSeed(TwoKindVillage.Newcomers.Lesson with { ExploreSteps = 1000 }, epochs: 2000);
         TestContext.Out.WriteLine($"last 50 of 2,000 epochs, exploring or learning / converged kind: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
 
         Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "newcomers run fast, with every seed");
@@ -419,13 +421,7 @@ public sealed class ClassBanditPolicyTests
         // The first learners are done within a hundred epochs; for 900 more nobody learns, and the price is the long
         // run's. Then newcomers arrive, one every 19 epochs: a price left over from the idle village, or curves gone
         // stale since the first newcomers explored, must not keep them slow.
-        int[] ids = [.. Enumerable.Range(0, 16)];
-        var lesson = TwoKindVillage.Newcomers.Finishing with { Arriving = 1000 };
-        var runs = Seeds.Select(seed =>
-        {
-            using var policy = new ClassBanditPolicy(seed);
-            return TwoKindVillage.Steer(policy, ids, epochs: 1300, delay: 10, newcomers: lesson);
-        }).ToList();
+        var runs = NewcomersUnderEachSeed(TwoKindVillage.Newcomers.Finishing with { Arriving = 1000 }, epochs: 1300);
         TestContext.Out.WriteLine($"epochs 1,250-1,300, exploring or learning / done or converged: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
 
         Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "newcomers run fast, with every seed");
@@ -523,12 +519,7 @@ public sealed class ClassBanditPolicyTests
     {
         // Newcomers explore, learn for 60 epochs at 20 Hz, and are then done: skilled, gaining nothing. The hold that ends
         // a learner's learning leads to a stage worth less than learning; that is no reason to learn slowly.
-        int[] ids = [.. Enumerable.Range(0, 16)];
-        var runs = Seeds.Select(seed =>
-        {
-            using var policy = new ClassBanditPolicy(seed);
-            return TwoKindVillage.Steer(policy, ids, epochs: 2000, delay: 10, newcomers: TwoKindVillage.Newcomers.Finishing);
-        }).ToList();
+        var runs = NewcomersUnderEachSeed(TwoKindVillage.Newcomers.Finishing, epochs: 2000);
         TestContext.Out.WriteLine($"last 50 of 2,000 epochs, exploring or learning / done or converged: {string.Join("; ", runs.Select(r => $"{r.Learning:F1} / {r.Converged:F1} Hz"))}");
 
         Assert.That(runs.Select(r => r.Learning - r.Converged), Is.All.GreaterThan(TwoKindVillage.DelayedGap), "learners run fast, with every seed");
