@@ -18,7 +18,7 @@ namespace Nimmerverse.Actors.Governor;
 /// fail their rounds because they are still learning is not its to be paid. Arms are judged at a price (<see cref="Price"/>,
 /// the best ratio the village's recent NPC-epochs could have made by their own epochs), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
-/// but an exploring class's as an arm per rate (<see cref="ExploringRatesOf"/>), and the gate as two arms (<see cref="ArmPayoffs"/>), both faded every epoch and drawn by Thompson sampling.
+/// but an exploring class's as an arm per rate (<see cref="ExploringRatesOf"/>), and the gate as two arms (<see cref="ArmPayoffs"/>), all faded every epoch and drawn by Thompson sampling.
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
 /// judged by the mean of every pull it was given, so per-epoch noise that is many times a brain's
 /// progress costs pulls, not direction (docs/learning.md, "Noise").
