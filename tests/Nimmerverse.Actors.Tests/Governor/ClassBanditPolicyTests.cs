@@ -148,8 +148,7 @@ public sealed class ClassBanditPolicyTests
         });
 
         using var early = new ClassBanditPolicy(seed: 1, holdEpochs: 6, settleEpochs: 2);
-        var exploring = TwoKindVillage.Features([0]);
-        exploring[0][GovernorFeatures.EpsilonAt] = 1;
+        var (exploring, _) = NewcomerFeatures();
         var (unsettled, staged) = (new List<double>(), new List<double>());
         foreach (var features in new[] { failed, passed, failed, failed })
         {
@@ -177,9 +176,7 @@ public sealed class ClassBanditPolicyTests
     public void A_hold_is_paid_what_the_class_it_led_to_is_worth_beyond_its_own_discounted_by_its_length()
     {
         using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
-        var exploring = TwoKindVillage.Features([0]);
-        exploring[0][GovernorFeatures.EpsilonAt] = 1;
-        var explored = TwoKindVillage.Features([0]);
+        var (exploring, explored) = NewcomerFeatures();
         var (from, to) = (NpcClass.Of(exploring[0]), NpcClass.Of(explored[0]));
         policy.ValueOf(to).Book(0, progress: 0.5, cost: 0.2); // what the next stage is worth
         var rates = new List<double>();
@@ -217,9 +214,7 @@ public sealed class ClassBanditPolicyTests
     public void The_price_is_what_the_classes_own_epochs_make_not_what_their_holds_were_credited_with()
     {
         using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
-        var exploring = TwoKindVillage.Features([0]);
-        exploring[0][GovernorFeatures.EpsilonAt] = 1;
-        var explored = TwoKindVillage.Features([0]);
+        var (exploring, explored) = NewcomerFeatures();
         policy.ValueOf(NpcClass.Of(explored[0])).Book(0, progress: 0.5, cost: 0.2); // what the next stage is worth
         var rates = new List<double>();
         for (var epoch = 0; epoch < 2; epoch++)
@@ -251,6 +246,14 @@ public sealed class ClassBanditPolicyTests
             using var policy = new ClassBanditPolicy(seed);
             return TwoKindVillage.Steer(policy, [.. Enumerable.Range(0, 16)], epochs, delay: 10, newcomers: newcomers);
         })];
+
+    /// <summary>NPC 0's features as a newcomer still exploring (its epsilon 1), and past exploring.</summary>
+    private static (float[][] Exploring, float[][] Explored) NewcomerFeatures()
+    {
+        var exploring = TwoKindVillage.Features([0]);
+        exploring[0][GovernorFeatures.EpsilonAt] = 1;
+        return (exploring, TwoKindVillage.Features([0]));
+    }
 
     private static double Pulls(RateCurve curve) => Enumerable.Range(0, curve.Arms).Sum(curve.Count);
 
@@ -288,9 +291,7 @@ public sealed class ClassBanditPolicyTests
     public void A_hold_that_led_to_a_class_of_no_known_worth_waits_until_that_class_has_one()
     {
         using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
-        var exploring = TwoKindVillage.Features([0]);
-        exploring[0][GovernorFeatures.EpsilonAt] = 1;
-        var explored = TwoKindVillage.Features([0]);
+        var (exploring, explored) = NewcomerFeatures();
         var (from, to) = (NpcClass.Of(exploring[0]), NpcClass.Of(explored[0]));
         double Booked(NpcClass c) => Enumerable.Range(0, ClassBanditPolicy.RateArmsHz.Count).Sum(policy.ExploringRatesOf(c).Count);
         var booked = new List<double>();
@@ -312,9 +313,7 @@ public sealed class ClassBanditPolicyTests
     public void A_hold_drawn_while_its_npc_explores_lasts_until_it_has_explored_up_to_its_cap()
     {
         using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
-        var exploring = TwoKindVillage.Features([0]);
-        exploring[0][GovernorFeatures.EpsilonAt] = 1;
-        var explored = TwoKindVillage.Features([0]);
+        var (exploring, explored) = NewcomerFeatures();
         var from = NpcClass.Of(exploring[0]);
         policy.ValueOf(NpcClass.Of(explored[0])).Book(0, progress: 0.5, cost: 0.2); // the next stage's worth is known
         List<double> Booked(IEnumerable<float[][]> epochs)
@@ -595,8 +594,7 @@ public sealed class ClassBanditPolicyTests
         using var policy = new ClassBanditPolicy(seed: 3);
         int[] ids = [.. Enumerable.Range(0, 8)];
         TwoKindVillage.Steer(policy, ids, epochs: 500, delay: 0, newcomers: TwoKindVillage.Newcomers.DoneLearning);
-        var newcomer = TwoKindVillage.Features([0]);
-        newcomer[0][GovernorFeatures.EpsilonAt] = 1;
+        var (newcomer, _) = NewcomerFeatures();
         var exploring = NpcClass.Of(newcomer[0]);
         policy.ExploringRatesOf(exploring).Book(4, progress: 0.3, cost: 0.1); // none explored in this village
         using var restored = new ClassBanditPolicy(seed: 4);
