@@ -169,7 +169,6 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                 _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), _gates[npcClass.Index].Draw(_random, Price));
             }
 
-            pull.Exploring = pull.Class.Exploring && classes[i].Exploring;
             decided[i] = new NpcAllocation(npcIds[i], RateArmsHz[pull.Rate], CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, MiddlePriority);
         }
 
@@ -225,7 +224,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                 (pull.Progress, pull.Cost) = (pull.Progress + own.Progress, pull.Cost + own.Cost);
             }
 
-            if (pull.Epochs >= (pull.Exploring ? _holdEpochs * ExploringHolds : _holdEpochs))
+            if (pull.Epochs >= (pull.Class.Exploring ? _holdEpochs * ExploringHolds : _holdEpochs)) // one drawn while exploring ends at a decision once its NPC has explored
             {
                 End(allocation.NpcId, pull);
             }
@@ -349,9 +348,6 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         public int Gate { get; } = gate;
 
         public int Epochs { get; set; }
-
-        /// <summary>Drawn while its NPC explored, and it explores still (at the latest decision): the hold goes on.</summary>
-        public bool Exploring { get; set; }
 
         /// <summary>Its progress and CPU-seconds over the epochs paid so far.</summary>
         public double Progress { get; set; }
