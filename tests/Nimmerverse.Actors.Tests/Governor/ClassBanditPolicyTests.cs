@@ -519,8 +519,7 @@ public sealed class ClassBanditPolicyTests
         // epochs (the stage it leads to is worth less) and an exploring one more: a price of the credited curves would be
         // moved by both (to 0.70-0.78 of what the village made where learners finish). Of their own epochs, it is the best
         // its NPCs could have made: about what the village makes, a little above as the village pays for its arms'
-        // exploring, or a little below where a seed's curves lag it or newcomers explore slower than they learn, since
-        // the price weighs them at one rate (0.94-0.96 where learners finish).
+        // exploring, or a little below where a seed's curves lag it (0.92 in one seed).
         int[] ids = [.. Enumerable.Range(0, 16)];
         var runs = new[] { TwoKindVillage.Newcomers.Lesson, TwoKindVillage.Newcomers.Finishing }.SelectMany(lesson => Seeds.Select(seed =>
         {
