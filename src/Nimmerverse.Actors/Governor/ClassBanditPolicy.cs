@@ -87,8 +87,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
     /// <summary>
     /// What a CPU-second must buy: the best ratio the village's NPC-epochs over the curves' horizon (each class's count faded
-    /// as the curves fade their pulls) could make at the rates their classes' curves favour (<see cref="BestRatio"/>), a role's
-    /// newcomers exploring and learning at one rate (<see cref="NewcomersAsOne"/>). Of a
+    /// as the curves fade their pulls) could make at the rates their classes' curves favour (<see cref="BestRatio"/>). Of a
     /// horizon, not of the NPCs of the last decision: the ratio is the village's over a stretch of epochs, and newcomers that
     /// learn fast for a minute raise the best ratio of that minute far above the stretch's, which would slow every other
     /// brain whose epochs still beat the stretch's ratio. Curves of the holds' own epochs, not of what they were paid: the worth a
@@ -141,14 +140,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         }
 
         var expected = _own.Select(c => c.ExpectedAtEachRate()).ToArray();
-        var present = new double[NpcClass.Count];
-        foreach (var npcClass in classes)
-        {
-            present[npcClass.Index]++;
-        }
-
-        _bestRatio = BestRatio.OfArms(NewcomersAsOne(expected, _occupancy));
-        _presentBestRatio = BestRatio.OfArms(NewcomersAsOne(expected, present));
+        _bestRatio = BestRatio.OfArms(expected.Zip(_occupancy));
+        _presentBestRatio = BestRatio.OfArms(classes.CountBy(c => c.Index).Select(c => (expected[c.Key], (double)c.Value)));
         var decided = new NpcAllocation[npcIds.Count];
         for (var i = 0; i < npcIds.Count; i++)
         {
@@ -260,8 +253,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
         var draw = RateCurve.PosteriorDraw.Next(_random);
         var drawnOwn = _own[npcClass.Index].DrawnAtEachRate(draw) ?? expected[npcClass.Index];
-        var world = expected.Select((arms, index) => index == npcClass.Index ? drawnOwn : arms).ToArray();
-        return RateCurve.Best(curve.DrawnAtEachRate(draw)!, PriceAt(BestRatio.OfArms(NewcomersAsOne(world, _occupancy))));
+        var world = expected.Select((arms, index) => index == npcClass.Index ? drawnOwn : arms);
+        return RateCurve.Best(curve.DrawnAtEachRate(draw)!, PriceAt(BestRatio.OfArms(world.Zip(_occupancy))));
     }
 
     /// <summary>A new brain process: the hold's epochs so far, and the class a hold that ended led to, were another brain's.</summary>
@@ -272,22 +265,17 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     }
 
     /// <summary>
-    /// Books a hold that ended, in units of a hold of the standard length (a semi-Markov step: holds drawn while exploring
-    /// run longer). Its arms are paid its own mean epoch, weighed by how many standard holds' discounted epochs it paid for,
-    /// and the worth of the class the NPC came to, discounted by the hold's length, less the worth of the class it held
-    /// them in, discounted by a standard hold's: one baseline for every arm, so a hold that ran longer is not spared the
-    /// time it took (nothing while either worth is unknown). Its class's worth: its own epochs so weighed and, discounted,
-    /// the whole worth of the class it came to.
+    /// Books a hold that ended. Its arms are paid its own mean epoch and, discounted, what the class the NPC came to is
+    /// worth beyond the class it held them in (nothing while either is unknown); its class's worth, its own mean epoch
+    /// and, discounted, the whole worth of the class it came to.
     /// </summary>
     private void Book(Pull pull, NpcClass cameTo)
     {
-        var (mean, meanCost) = PaidMean(pull);
-        var weight = DiscountedEpochs(pull.Epochs - _settleEpochs) / DiscountedEpochs(_holdEpochs - _settleEpochs);
-        var (progress, cost) = (weight * mean, weight * meanCost);
-        var (continuing, baseline) = (ContinuingAfter(pull.Epochs), ContinuingAfter(_holdEpochs));
+        var (progress, cost) = PaidMean(pull);
+        var continuing = ContinuingAfter(pull.Epochs);
         var was = ValueOf(pull.Class).Expected() ?? (0, 0);
         var (laterProgress, laterCost) = ValueOf(cameTo).Expected() ?? was;
-        var (gainedProgress, gainedCost) = ((continuing * laterProgress) - (baseline * was.Progress), (continuing * laterCost) - (baseline * was.Cost));
+        var (gainedProgress, gainedCost) = (continuing * (laterProgress - was.Progress), continuing * (laterCost - was.Cost));
         BookRate(pull.Class, RateArmsHz[pull.Rate], progress + gainedProgress, cost + gainedCost);
         _gates[pull.Class.Index].Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
         ValueOf(pull.Class).Book(0, progress + (continuing * laterProgress), cost + (continuing * laterCost));
@@ -320,9 +308,6 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
     /// <summary>A hold's mean progress and CPU per epoch over its epochs after the settling ones.</summary>
     private (double Progress, double Cost) PaidMean(Pull pull) => (pull.Progress / (pull.Epochs - _settleEpochs), pull.Cost / (pull.Epochs - _settleEpochs));
-
-    /// <summary>What <paramref name="epochs"/> epochs of a payoff are worth, discounted from the first: 1 + γ + … + γ^(n−1).</summary>
-    private double DiscountedEpochs(int epochs) => (1 - Math.Pow(_discount, epochs)) / (1 - _discount);
 
     /// <summary>What a payoff <paramref name="epochs"/> later is worth: the discount to that power.</summary>
     private double ContinuingAfter(int epochs) => Math.Pow(_discount, epochs);

@@ -20,9 +20,6 @@ public readonly record struct NpcClass(int Role, int Stage, int Quiz)
     /// <summary>Failed its latest round (0), none yet (1), passed it (2).</summary>
     public const int QuizStandings = 3;
 
-    /// <summary>The last stage: past exploring and learning.</summary>
-    public const int SkilledStage = 2;
-
     private const int Stages = 3;
 
     /// <summary>Roles (<see cref="BrainCommandLine.Roles"/>, then an unknown one) times three stages times three quiz standings.</summary>
@@ -45,10 +42,6 @@ public readonly record struct NpcClass(int Role, int Stage, int Quiz)
 
     /// <summary>0 .. <see cref="StagedCount"/> − 1: its role and stage, whatever its quiz standing.</summary>
     public int StagedIndex => (Role * Stages) + Stage;
-
-    /// <summary>Every class, in <see cref="Index"/> order.</summary>
-    public static IReadOnlyList<NpcClass> All { get; } =
-        [.. Enumerable.Range(0, BrainCommandLine.Roles.Count + 1).SelectMany(role => Enumerable.Range(0, Stages).SelectMany(stage => Enumerable.Range(0, QuizStandings).Select(quiz => new NpcClass(role, stage, quiz))))];
 
     public static NpcClass Of(float[] features)
     {
