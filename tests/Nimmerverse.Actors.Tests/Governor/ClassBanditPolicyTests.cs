@@ -148,7 +148,7 @@ public sealed class ClassBanditPolicyTests
         });
 
         using var early = new ClassBanditPolicy(seed: 1, holdEpochs: 6, settleEpochs: 2);
-        var (exploring, _) = NewcomerFeatures();
+        var (exploring, explored) = NewcomerFeatures();
         var (unsettled, staged) = (new List<double>(), new List<double>());
         foreach (var features in new[] { failed, passed, failed, failed })
         {
@@ -158,7 +158,7 @@ public sealed class ClassBanditPolicyTests
         }
 
         using var learner = new ClassBanditPolicy(seed: 1, holdEpochs: 6, settleEpochs: 1);
-        foreach (var features in new[] { exploring, exploring, exploring, TwoKindVillage.Features([0]), TwoKindVillage.Features([0]) })
+        foreach (var features in new[] { exploring, exploring, exploring, explored, explored })
         {
             using var decision = learner.Decide([0], features, TwoKindVillage.Shares(1));
             staged.Add(decision.Allocations[0].TickRateHz);
