@@ -7,7 +7,8 @@ namespace Nimmerverse.Actors.Governor;
 /// holds one arm, a tick rate and an LLM gate, for <see cref="DefaultHoldEpochs"/> epochs; the pull is paid the
 /// NPC's mean progress and CPU per epoch over the hold's epochs after the first <see cref="DefaultSettleEpochs"/>
 /// (a hold also ends, once settled, when its NPC's quiz standing changes: a brain that has just passed its round is done,
-/// and the rest of a learner's hold would be spent on it; a change of stage does not, as exploring is held to reach learning)
+/// and the rest of a learner's hold would be spent on it; a change of stage does not, as exploring is held to reach learning,
+/// nor does a round an exploring newcomer takes: it says nothing of what its rate buys, and ended there, the hold is paid no exploring)
 /// (the rate's ramp and what the ticks buy a few epochs late fall inside the hold, so the arm is credited with its
 /// own effect and not with the next arm's), and then how much more the class the NPC has come to is worth than the
 /// one it held the arm in, discounted by the hold's length (<see cref="ValueOf"/>): a newcomer's ticks buy nothing
@@ -44,8 +45,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
 
     /// <summary>
     /// A hold drawn while its NPC explores goes on until the NPC has left exploring, up to this many holds' epochs. A
-    /// newcomer's exploring can outlast a hold at the fastest rate (the benchmark's brains: about 31 epochs at 20 Hz,
-    /// the rate's ramp included), and a hold that ends short of learning is paid nothing for the exploring it did.
+    /// newcomer's exploring outlasts a hold at the fastest rate (the benchmark's brains: 55-60 epochs at 20 Hz to an
+    /// epsilon of 0.1, the rate's ramp included), and a hold that ends short of learning is paid nothing for the exploring it did.
     /// </summary>
     public const int ExploringHolds = 4;
 
@@ -146,9 +147,9 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         for (var i = 0; i < npcIds.Count; i++)
         {
             if (_pulls.TryGetValue(npcIds[i], out var held) && held.Epochs > _settleEpochs
-                && ((held.Class.StagedIndex == classes[i].StagedIndex && held.Class.Quiz != classes[i].Quiz) || (held.Epochs >= _holdEpochs && !classes[i].Exploring)))
+                && ((held.Class.StagedIndex == classes[i].StagedIndex && held.Class.Quiz != classes[i].Quiz && !held.Class.Exploring) || (held.Epochs >= _holdEpochs && !classes[i].Exploring)))
             {
-                End(npcIds[i], held); // its quiz standing changed (what the rest of the hold would be paid is another class's), or it has explored
+                End(npcIds[i], held); // its quiz standing changed past exploring (the rest of the hold would be paid another class's epochs), or it has explored
             }
 
             if (!_pulls.TryGetValue(npcIds[i], out var pull))

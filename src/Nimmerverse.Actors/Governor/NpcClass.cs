@@ -11,8 +11,12 @@ namespace Nimmerverse.Actors.Governor;
 /// </summary>
 public readonly record struct NpcClass(int Role, int Stage, int Quiz)
 {
-    /// <summary>Its brain still moves at random more often than not (epsilon above this): a newcomer.</summary>
-    public const double ExploringAbove = 0.5;
+    /// <summary>
+    /// Its brain's share of random moves (epsilon) is above this: a newcomer. Brains fall to a floor of 0.05, and their
+    /// ticks buy skill only near it, so the stage ends just above the floor, not halfway down: ended at half, an exploring
+    /// hold's arms could not see what fast ticks buy, and the learning stage's first hold paid for the rest.
+    /// </summary>
+    public const double ExploringAbove = 0.1;
 
     /// <summary>Past exploring, it reaches its goal less often than this: still learning.</summary>
     public const double LearningBelow = 0.5;
@@ -25,7 +29,7 @@ public readonly record struct NpcClass(int Role, int Stage, int Quiz)
     /// <summary>Roles (<see cref="BrainCommandLine.Roles"/>, then an unknown one) times three stages times three quiz standings.</summary>
     public static int Count => (BrainCommandLine.Roles.Count + 1) * Stages * QuizStandings;
 
-    /// <summary>Whether it is a newcomer still moving at random more often than not.</summary>
+    /// <summary>Whether it is a newcomer whose random share has not yet fallen to near its floor.</summary>
     public bool Exploring => Stage == 0;
 
     /// <summary>0 .. <see cref="Count"/> − 1, for tables indexed by class.</summary>

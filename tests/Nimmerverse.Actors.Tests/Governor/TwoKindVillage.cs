@@ -28,7 +28,7 @@ public static class TwoKindVillage
 
     /// <summary>The NPCs' features: all 0.5 but the role's one-hot.</summary>
     public static float[][] Features(int[] ids) =>
-        [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.RoleAt + (Learns(id) ? 0 : 2) ? 1f : f >= GovernorFeatures.RoleAt ? 0f : 0.5f).ToArray())];
+        [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.RoleAt + (Learns(id) ? 0 : 2) ? 1f : f >= GovernorFeatures.RoleAt ? 0f : f == GovernorFeatures.EpsilonAt ? 0.05f : 0.5f).ToArray())];
 
     /// <summary>
     /// What an NPC yields over an epoch at <paramref name="rateHz"/>, its gain bought by <paramref name="boughtHz"/> some epochs
