@@ -131,8 +131,10 @@ internal static class GovernorLearningBenchmark
         public double Ratio => CpuSeconds > 0 ? Progress / CpuSeconds : 0;
     }
 
-    public static async Task RunAsync(Scenario scenario)
+    /// <summary>Runs the scenario and prints its table; stopped by SIGTERM or SIGINT, prints the runs it finished and returns <see cref="StopSignals.ExitCode"/>.</summary>
+    public static async Task<int> RunAsync(Scenario scenario)
     {
+        using var signals = StopSignals.Listen();
         await using var nats = await NatsServer.StartAsync();
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
@@ -141,22 +143,36 @@ internal static class GovernorLearningBenchmark
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
-        (long Epoch, byte[] Weights)? trained = scenario.Policies.Contains(LearnedTrained) ? await TrainAsync(nats, postgres, nyx, scenario) : null;
-        for (var seed = scenario.FirstSeed; seed < scenario.FirstSeed + scenario.Seeds; seed++)
+        try
         {
-            var matured = scenario.Matured > TimeSpan.Zero ? await MatureAsync(nats, postgres, nyx, scenario, seed) : null;
-            foreach (var policy in scenario.Policies)
+            (long Epoch, byte[] Weights)? trained = scenario.Policies.Contains(LearnedTrained) ? await TrainAsync(nats, postgres, nyx, scenario) : null;
+            for (var seed = scenario.FirstSeed; seed < scenario.FirstSeed + scenario.Seeds; seed++)
             {
-                var run = await MeasureAsync(nats, postgres, nyx, scenario, policy, seed, databases, matured, trained);
-                runs.Add(run);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{policy,-14} | {seed,4} | {run.Progress,8:F3} | {run.CpuSeconds,5:F1} | {run.Ratio,18:F4} | {run.MeanSuccess,12:P0} | {run.Levels,6} | {string.Join(", ", run.RateByRole.Select(r => $"{r.Key} {r.Value:F1}"))}"));
-                Console.WriteLine($"  by kind, progress (skill + lifeforce) per CPU-s: {run.ByKind}");
-                Console.WriteLine($"  by quiz round: {run.ByQuiz}");
+                var matured = scenario.Matured > TimeSpan.Zero ? await MatureAsync(nats, postgres, nyx, scenario, seed) : null;
+                foreach (var policy in scenario.Policies)
+                {
+                    var run = await MeasureAsync(nats, postgres, nyx, scenario, policy, seed, databases, matured, trained);
+                    runs.Add(run);
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{policy,-14} | {seed,4} | {run.Progress,8:F3} | {run.CpuSeconds,5:F1} | {run.Ratio,18:F4} | {run.MeanSuccess,12:P0} | {run.Levels,6} | {string.Join(", ", run.RateByRole.Select(r => $"{r.Key} {r.Value:F1}"))}"));
+                    Console.WriteLine($"  by kind, progress (skill + lifeforce) per CPU-s: {run.ByKind}");
+                    Console.WriteLine($"  by quiz round: {run.ByQuiz}");
+                }
             }
+        }
+        catch (OperationCanceledException) when (StopSignals.Token.IsCancellationRequested)
+        {
+            Console.WriteLine($"stopped by a signal after {runs.Count} run(s); the supervisor, PostgreSQL and nats-server are stopped on the way out");
+            if (runs.Count > 0)
+            {
+                Summarise(runs, scenario.Policies);
+            }
+
+            return StopSignals.ExitCode;
         }
 
         Summarise(runs, scenario.Policies);
+        return 0;
     }
 
     private static void Summarise(List<Run> runs, IReadOnlyList<string> policies)
@@ -423,14 +439,22 @@ internal static class GovernorLearningBenchmark
         });
 
         var bursting = scenario.Bursts > TimeSpan.Zero ? BurstsAsync(client, scenario.Bursts, stop.Token) : Task.CompletedTask;
-        await Task.Delay(warmUp);
-        var from = DateTimeOffset.UtcNow;
-        await Task.Delay(window);
-        var to = DateTimeOffset.UtcNow;
-        await stop.CancelAsync();
-        await listening.ContinueWith(_ => { }, TaskScheduler.Default);
-        await bursting.ContinueWith(_ => { }, TaskScheduler.Default);
-        await app.StopAsync();
+        DateTimeOffset from, to;
+        try
+        {
+            await Task.Delay(warmUp, StopSignals.Token);
+            from = DateTimeOffset.UtcNow;
+            await Task.Delay(window, StopSignals.Token);
+            to = DateTimeOffset.UtcNow;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await listening.ContinueWith(_ => { }, TaskScheduler.Default);
+            await bursting.ContinueWith(_ => { }, TaskScheduler.Default);
+            await app.StopAsync(CancellationToken.None); // stopped by a signal too: its brains end with it
+        }
+
         return ([.. states], from, to);
     }
 

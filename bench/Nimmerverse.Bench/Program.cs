@@ -50,14 +50,13 @@ switch (what)
             args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : Nimmerverse.Actors.Governor.LearnedPolicy.DefaultLambda);
         return 0;
     case "governor-learning":
-        await GovernorLearningBenchmark.RunAsync(new GovernorLearningBenchmark.Scenario(
+        return await GovernorLearningBenchmark.RunAsync(new GovernorLearningBenchmark.Scenario(
             args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 9,
             args.Length > 5 ? args[5] : "small,medium,large",
             TimeSpan.FromSeconds(args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 20),
             TimeSpan.FromSeconds(args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : 120),
             args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3,
             (args.Length > 6 ? args[6] : "learned,progress-share,learned-warm,fixed:2,fixed:5,fixed:10,fixed:20").Split(',')).With(args.Length > 7 ? args[7] : "none"));
-        return 0;
     case "trails":
         await TrailBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 500_000);
         return 0;
