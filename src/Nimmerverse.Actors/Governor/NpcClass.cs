@@ -12,9 +12,10 @@ namespace Nimmerverse.Actors.Governor;
 public readonly record struct NpcClass(int Role, int Stage, int Quiz)
 {
     /// <summary>
-    /// Its brain's share of random moves (epsilon) is above this: a newcomer. Brains fall to a floor of 0.05, and their
-    /// ticks buy skill only near it, so the stage ends just above the floor, not halfway down: ended at half, an exploring
-    /// hold's arms could not see what fast ticks buy, and the learning stage's first hold paid for the rest.
+    /// Its brain's share of random moves (epsilon) is above this: a newcomer. Brains fall to a floor of 0.05 over their
+    /// first thousand steps and gain most of their skill on the way down from 0.5 (the benchmark's reach half success
+    /// before 0.1), so the stage ends just above the floor: ended at half, it left those ticks to classes whose arms
+    /// cannot see what fast ticks buy a newcomer.
     /// </summary>
     public const double ExploringAbove = 0.1;
 
