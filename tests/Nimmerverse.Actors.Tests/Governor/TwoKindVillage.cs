@@ -26,9 +26,18 @@ public static class TwoKindVillage
     /// <summary>Fair shares for the policy's signature; the learned policy decides its quotas from its features alone.</summary>
     public static double[] Shares(int npcs) => [.. Enumerable.Repeat(100.0 / npcs, npcs)];
 
-    /// <summary>The NPCs' features: all 0.5 but the role's one-hot.</summary>
+    /// <summary>A settled brain's share of random moves: the floor a newcomer's falls to as it explores.</summary>
+    public const double SettledEpsilon = 0.05;
+
+    /// <summary>The NPCs' features: the role's one-hot, epsilon at <see cref="SettledEpsilon"/>, and all else 0.5.</summary>
     public static float[][] Features(int[] ids) =>
-        [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f == GovernorFeatures.RoleAt + (Learns(id) ? 0 : 2) ? 1f : f >= GovernorFeatures.RoleAt ? 0f : f == GovernorFeatures.EpsilonAt ? 0.05f : 0.5f).ToArray())];
+        [.. ids.Select(id => Enumerable.Range(0, GovernorFeatures.Count).Select(f => f switch
+        {
+            _ when f == GovernorFeatures.RoleAt + (Learns(id) ? 0 : 2) => 1f,
+            >= GovernorFeatures.RoleAt => 0f,
+            GovernorFeatures.EpsilonAt => (float)SettledEpsilon,
+            _ => 0.5f,
+        }).ToArray())];
 
     /// <summary>
     /// What an NPC yields over an epoch at <paramref name="rateHz"/>, its gain bought by <paramref name="boughtHz"/> some epochs
@@ -40,7 +49,7 @@ public static class TwoKindVillage
 
     /// <summary>
     /// Learning NPCs that leave after <paramref name="Lifetime"/> epochs (staggered; never at 0), each replaced by a newcomer that
-    /// explores for its first <paramref name="ExploreSteps"/> ticks: its epsilon falls from 1 to 0.05 with them, and what they buy is nothing.
+    /// explores for its first <paramref name="ExploreSteps"/> ticks: its epsilon falls from 1 to <see cref="SettledEpsilon"/> with them, and what they buy is nothing.
     /// With a finite <paramref name="Work"/>, a learner is done once it has gained that much: its success reads from 0.2 to
     /// 0.5 as it learns (the learning stage) and 0.9 when done (skilled), and from then on it gains nothing, as a brain
     /// that has learnt its capped curriculum. <paramref name="Together"/>, they all leave at once, every lifetime: a village
@@ -120,7 +129,7 @@ public static class TwoKindVillage
             {
                 if (Learns(present[i]))
                 {
-                    features[i][GovernorFeatures.EpsilonAt] = (float)(1 - (0.95 * (newcomers.ExploreSteps > 0 ? Math.Min(ticked[present[i]] / newcomers.ExploreSteps, 1) : 1)));
+                    features[i][GovernorFeatures.EpsilonAt] = (float)(1 - ((1 - SettledEpsilon) * (newcomers.ExploreSteps > 0 ? Math.Min(ticked[present[i]] / newcomers.ExploreSteps, 1) : 1)));
                     if (double.IsFinite(newcomers.Work))
                     {
                         features[i][GovernorFeatures.SuccessAt] = newcomers.Success(gained[present[i]]);
