@@ -11,8 +11,8 @@ namespace Nimmerverse.Actors.Governor;
 /// nor does a round an exploring newcomer takes: it says nothing of what its rate buys, and ended there, the hold is paid no exploring)
 /// (the rate's ramp and what the ticks buy a few epochs late fall inside the hold, so the arm is credited with its
 /// own effect and not with the next arm's), and then how much more the class the NPC has come to is worth than the
-/// one it held the arm in, discounted by the hold's length (<see cref="ValueOf"/>): a newcomer's ticks buy nothing
-/// while it explores but bring it to the learning stage, whose ticks buy skill. Only the difference is paid: a hold
+/// one it held the arm in, discounted by the hold's length (<see cref="ValueOf"/>): a newcomer's ticks buy little
+/// while it explores (in the unit villages, nothing) but bring it to the stages past exploring, whose ticks buy skill or are done. Only the difference is paid: a hold
 /// that leaves its NPC in its role and stage is paid its own epochs alone, so the worth, which drifts as the village
 /// learns, adds no spread to the arms it does not tell apart. The worth is kept by role and stage, not by quiz
 /// standing: a skilled brain that fails a round it passed before is no learner, and the worth of the brains that
@@ -116,8 +116,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     public RateCurve RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
 
     /// <summary>
-    /// An exploring class's rates, an arm each, every arm judged by its own pulls. Exploring's ticks buy nothing but its
-    /// end, so what a rate is worth is whether its hold reaches learning: a step in the rate, where a curve through the
+    /// An exploring class's rates, an arm each, every arm judged by its own pulls. Exploring's ticks buy little but its
+    /// end (in the unit villages, nothing), so what a rate is worth is mostly whether its hold gets past exploring: a step in the rate, where a curve through the
     /// origin would take its slope from the slow rates' many pulls that reached nothing and read the fast ones as nothing too.
     /// </summary>
     public ArmPayoffs ExploringRatesOf(NpcClass npcClass) => _exploringRates[npcClass.ExploringIndex];
