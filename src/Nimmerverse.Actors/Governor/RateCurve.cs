@@ -60,9 +60,6 @@ public sealed class RateCurve
     /// <summary>The discounted number of pulls booked at <paramref name="arm"/>.</summary>
     public double Count(int arm) => _sums[arm];
 
-    /// <summary>The curves' payoff at <paramref name="arm"/> and <paramref name="price"/> (their posterior means); 0 before any pull.</summary>
-    public double Mean(int arm, double price) => ExpectedAtEachRate() is { } expected ? expected[arm].Progress - (price * expected[arm].Cost) : 0;
-
     /// <summary>
     /// What the curves say a pull at each arm buys and costs per epoch: their posterior means, progress by the likelier
     /// shape (the two averaged by weight bend where neither does, and in noise priced slow rates best); null before any pull.
@@ -121,9 +118,6 @@ public sealed class RateCurve
         _sums[at + 1] += x[1] * progress;
         _sums[at + 2] += progress * progress / x[1];
     }
-
-    /// <summary>An untried arm at random until <see cref="Terms"/> have pulls; then the best arm at <paramref name="price"/> on a progress curve drawn from its posterior.</summary>
-    public int Draw(Random random, double price) => Untried(random) ?? Best(DrawnAtEachRate(PosteriorDraw.Next(random))!, price);
 
     /// <summary>An untried arm at random while fewer than <see cref="Terms"/> have pulls (a curve needs them to tell rates apart); else null.</summary>
     public int? Untried(Random random)
