@@ -33,7 +33,8 @@ namespace Nimmerverse.Bench;
 /// village of seed <see cref="TrainingSeed"/> that learnt under it for the <c>trained</c> knob's time, started at the daemon's
 /// default rate: trained on one village, tested on others), <c>class-bandit</c> (the bandit per class of NPC, learning
 /// online; it goes on from a matured village's bandit when the village matured under it), <c>class-bandit-warm</c> (the
-/// bandit warm-started as <c>learned-warm</c> is), <c>progress-share</c>, <c>quiz-first</c>, <c>open-gates</c>
+/// bandit warm-started as <c>learned-warm</c> is), <c>class-bandit-trained</c> (the bandit trained as <c>learned-trained</c>
+/// is, in a training village of its own), <c>progress-share</c>, <c>quiz-first</c>, <c>open-gates</c>
 /// and <c>fixed:HZ</c> (equal-share at that rate: the grid searched in hindsight); a baseline given as <c>POLICY:HZ</c> steers around that
 /// rate (else 5 Hz, the daemon's default). Printed: every run, then per policy the mean over
 /// seeds, and every other policy's ratio to the best baseline and its difference from it, each with a
@@ -48,6 +49,9 @@ internal static class GovernorLearningBenchmark
 
     /// <summary>The learned governor carried, by its checkpoint alone, from a training village of another seed into a fresh village.</summary>
     private const string LearnedTrained = "learned-trained";
+
+    /// <summary>The bandit per class, trained as <c>learned-trained</c> is.</summary>
+    private const string BanditTrained = "class-bandit-trained";
 
     /// <summary>The seed of the training village: none of the seeds measured.</summary>
     private const int TrainingSeed = 101;
@@ -72,11 +76,11 @@ internal static class GovernorLearningBenchmark
     /// <param name="HostBudgetPercent">A tight CPU budget: <c>Governor:HostCpuBudgetPercent</c> (null: the default).</param>
     /// <param name="Bursts">Bursts of waves this far apart (zero: none): each opens five new gates at once, whose assessments the boundary asks of the same cortex.</param>
     /// <param name="Matured">How long each seed's village learns under the learned governor (newcomers and bursts off) before its policies start from copies of it (zero: every run starts a fresh village).</param>
-    /// <param name="Trained">How long the training village of <c>learned-trained</c> learns (the same scenario, seed <see cref="TrainingSeed"/>; matured first when the scenario is).</param>
+    /// <param name="Trained">How long the training village of <c>learned-trained</c> (and of <c>class-bandit-trained</c>) learns (the same scenario, seed <see cref="TrainingSeed"/>; matured first when the scenario is).</param>
     /// <param name="MaxLevel">A capped curriculum: <c>World:MaxLevel</c> (null: the default), so that brains which have learnt its last level stop gaining.</param>
     /// <param name="LearningRate">The learned governor's step size: <c>Governor:LearningRate</c> (null: the default), in every village it runs.</param>
     /// <param name="Discount">The learned governor's γ: <c>Governor:Discount</c> (null: the default), in every village it runs.</param>
-    /// <param name="TrainingLifetime">Newcomers in the training village of <c>learned-trained</c> alone (null: as measured, <paramref name="Lifetime"/>): brains of every age side by side, where a homogeneous village shows the governor one age at a time.</param>
+    /// <param name="TrainingLifetime">Newcomers in the training villages alone (null: as measured, <paramref name="Lifetime"/>): brains of every age side by side, where a homogeneous village shows the governor one age at a time.</param>
     /// <param name="MaturedUnder">The policy a matured village learns under (a policy as measured: <c>learned</c> or <c>class-bandit</c>, trained in it and handed on to the same policy, or a baseline such as <c>fixed:20</c>, which hands on nothing).</param>
     /// <param name="FirstSeed">The first seed (a run of more seeds can be continued where it stopped).</param>
     /// <param name="LifeforceWeight">What a point of lifeforce is worth in the objective: <c>Governor:LifeforceWeight</c> (null: the default), in every village and in the score.</param>
@@ -139,13 +143,18 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {LearnedTrained} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}{(scenario.LifeforceWeight is { } weight ? $", a point of lifeforce worth {weight} of a level" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds {scenario.FirstSeed}..{scenario.FirstSeed + scenario.Seeds - 1}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {string.Join(" and ", scenario.Policies.Where(IsTrained).DefaultIfEmpty(LearnedTrained))} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}{(scenario.LifeforceWeight is { } weight ? $", a point of lifeforce worth {weight} of a level" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds {scenario.FirstSeed}..{scenario.FirstSeed + scenario.Seeds - 1}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
         try
         {
-            (long Epoch, byte[] Weights)? trained = scenario.Policies.Contains(LearnedTrained) ? await TrainAsync(nats, postgres, nyx, scenario) : null;
+            var trained = new Dictionary<string, (long Epoch, byte[] Weights)>();
+            foreach (var policy in scenario.Policies.Where(IsTrained))
+            {
+                trained[policy] = await TrainAsync(nats, postgres, nyx, scenario, GovernorPolicyOf(policy));
+            }
+
             for (var seed = scenario.FirstSeed; seed < scenario.FirstSeed + scenario.Seeds; seed++)
             {
                 var matured = scenario.Matured > TimeSpan.Zero ? await MatureAsync(nats, postgres, nyx, scenario, seed) : null;
@@ -250,7 +259,7 @@ internal static class GovernorLearningBenchmark
         File.Delete(file);
     }
 
-    private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, Dictionary<(string Policy, int Seed), string> databases, string? matured, (long Epoch, byte[] Weights)? trained)
+    private static async Task<Run> MeasureAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string policy, int seed, Dictionary<(string Policy, int Seed), string> databases, string? matured, IReadOnlyDictionary<string, (long Epoch, byte[] Weights)> trained)
     {
         var database = databases[(policy, seed)] = await CreateDatabaseAsync(postgres, matured);
         if (policy is LearnedWarm or BanditWarm)
@@ -259,12 +268,12 @@ internal static class GovernorLearningBenchmark
             await WarmStartAsync(postgres, source, database, seed, policy);
         }
 
-        if (policy == LearnedTrained)
+        if (IsTrained(policy))
         {
             await using var target = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
             await SchemaMigrations.ApplyAsync(target, CancellationToken.None);
-            var (epoch, weights) = trained ?? throw new InvalidOperationException("no training village ran");
-            await new PostgresGovernorCheckpoints(target).SaveAsync(Guid.NewGuid(), epoch, GovernorSettings.Learned, weights, CancellationToken.None);
+            var (epoch, weights) = trained.TryGetValue(policy, out var checkpoint) ? checkpoint : throw new InvalidOperationException($"no training village ran for {policy}");
+            await new PostgresGovernorCheckpoints(target).SaveAsync(Guid.NewGuid(), epoch, GovernorPolicyOf(policy), weights, CancellationToken.None);
         }
 
         var (states, from, to) = await RunVillageAsync(nats, postgres, nyx, scenario, policy, seed, database, scenario.WarmUp, scenario.Window);
@@ -332,27 +341,28 @@ internal static class GovernorLearningBenchmark
     }
 
     /// <summary>
-    /// The training village of <c>learned-trained</c>: a village of <see cref="TrainingSeed"/> under the learned
-    /// governor for the scenario's training time (its newcomers, bursts and cortex as measured): the governor's
-    /// last checkpoint, and how its rate went. With a matured scenario the village first matures as the measured
-    /// ones do, so that the governor learns beside brains of every age, and it starts untrained at the maturing
-    /// rate (or goes on from the maturing governor); else it is fresh and starts untrained at the configured 5 Hz.
+    /// The training village of <c>learned-trained</c> or <c>class-bandit-trained</c>: a village of <see cref="TrainingSeed"/>
+    /// under <paramref name="governor"/> (the daemon's learned governor or its bandit) for the scenario's training time (its
+    /// newcomers, bursts and cortex as measured): the governor's last checkpoint, and how its rate went. With a matured
+    /// scenario the village first matures as the measured ones do, so that the governor learns beside brains of every age,
+    /// and it starts untrained at the maturing rate (or goes on from the maturing governor, where that was the same policy);
+    /// else it is fresh and starts untrained at the configured 5 Hz.
     /// </summary>
-    private static async Task<(long Epoch, byte[] Weights)> TrainAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario)
+    private static async Task<(long Epoch, byte[] Weights)> TrainAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string governor)
     {
         if (scenario.Trained <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"{LearnedTrained} needs the knob trained=SECONDS");
+            throw new ArgumentException($"{LearnedTrained} and {BanditTrained} need the knob trained=SECONDS");
         }
 
         var matured = scenario.Matured > TimeSpan.Zero;
         var database = await CreateDatabaseAsync(postgres, matured ? await MatureAsync(nats, postgres, nyx, scenario, TrainingSeed) : null);
-        await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = scenario.TrainingLifetime ?? scenario.Lifetime }, GovernorSettings.Learned, TrainingSeed, database, TimeSpan.Zero, scenario.Trained, matured ? MaturingRateHz : 5);
+        await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = scenario.TrainingLifetime ?? scenario.Lifetime }, governor, TrainingSeed, database, TimeSpan.Zero, scenario.Trained, matured ? MaturingRateHz : 5);
         await using var source = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
         await using var command = source.CreateCommand($"""
             select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60) as minute, avg(tick_rate_hz),
                    round(max(inputs[10]) * 3), avg(inputs[6])
-            from decision_trails where policy = '{GovernorSettings.Learned}' group by minute order by minute
+            from decision_trails where policy = '{governor}' group by minute order by minute
             """);
         var minutes = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync())
@@ -364,9 +374,9 @@ internal static class GovernorLearningBenchmark
             }
         }
 
-        Console.WriteLine($"  trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}: by minute, its mean tick rate in Hz (the world's level, the mean success): {string.Join(" ", minutes)}");
-        await PrintWhatItDecidedAsync(postgres, database, GovernorSettings.Learned);
-        return await new PostgresGovernorCheckpoints(source).LatestAsync(GovernorSettings.Learned, CancellationToken.None)
+        Console.WriteLine($"  {governor} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}: by minute, its mean tick rate in Hz (the world's level, the mean success): {string.Join(" ", minutes)}");
+        await PrintWhatItDecidedAsync(postgres, database, governor);
+        return await new PostgresGovernorCheckpoints(source).LatestAsync(governor, CancellationToken.None)
             ?? throw new InvalidOperationException("the training village left no governor checkpoint");
     }
 
@@ -480,9 +490,12 @@ internal static class GovernorLearningBenchmark
     /// <summary>Whether a measured policy learns (the learned governor in any of its starts, the bandit): it is no baseline.</summary>
     private static bool Learns(string policy) => GovernorPolicyOf(policy) is GovernorSettings.Learned or GovernorSettings.ClassBandit;
 
-    /// <summary>The daemon's policy a measured one runs (<c>learned-warm</c> and <c>learned-trained</c> are the learned one, <c>class-bandit-warm</c> the bandit, started otherwise).</summary>
+    /// <summary>The daemon's policy a measured one runs (<c>learned-warm</c> and <c>learned-trained</c> are the learned one, <c>class-bandit-warm</c> and <c>class-bandit-trained</c> the bandit, started otherwise).</summary>
     private static string GovernorPolicyOf(string policy) =>
-        policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : policy == BanditWarm ? GovernorSettings.ClassBandit : policy;
+        policy.StartsWith(GovernorSettings.Learned, StringComparison.Ordinal) ? GovernorSettings.Learned : policy is BanditWarm or BanditTrained ? GovernorSettings.ClassBandit : policy;
+
+    /// <summary>Whether a measured policy starts from a training village's checkpoint.</summary>
+    private static bool IsTrained(string policy) => policy is LearnedTrained or BanditTrained;
 
     /// <summary>SQL naming the stage of the NPC whose features are the array <paramref name="inputs"/>, as <see cref="NpcClass"/> tells it (PostgreSQL arrays count from 1).</summary>
     private static string StageOf(string inputs) =>
