@@ -143,16 +143,26 @@ internal static class GovernorLearningBenchmark
         await using var postgres = await PrivatePostgres.StartAsync();
         await using var nyx = scenario.FiniteCortex ? await NyxServer.StartAsync(("NIMMERVERSE_NYX__SCHEDULING", "priority")) : null;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero ? $", {string.Join(" and ", scenario.Policies.Where(IsTrained).DefaultIfEmpty(LearnedTrained))} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}{(scenario.LifeforceWeight is { } weight ? $", a point of lifeforce worth {weight} of a level" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds {scenario.FirstSeed}..{scenario.FirstSeed + scenario.Seeds - 1}; no systemd here: quotas are decided, not enforced"));
+            $"Village learning progress per CPU-second: {scenario.Population} brains ({scenario.Roles}), {(nyx is null ? "no cortex" : "a finite cortex (one call at a time; NPCs ask after 3 failed errands)")}, {(scenario.Bursts > TimeSpan.Zero ? $"five gates opened every {scenario.Bursts.TotalSeconds:F0} s" : "no bursts")}, {(scenario.Lifetime > TimeSpan.Zero ? $"newcomers (lifetime {scenario.Lifetime.TotalSeconds:F0} s)" : "no newcomers")}, {(scenario.Matured > TimeSpan.Zero ? $"a village matured for {scenario.Matured.TotalSeconds:F0} s under {scenario.MaturedUnder}" : "a fresh village")}{(scenario.Trained > TimeSpan.Zero && scenario.Policies.Any(IsTrained) ? $", {string.Join(" and ", scenario.Policies.Where(IsTrained))} trained for {scenario.Trained.TotalSeconds:F0} s on seed {TrainingSeed}{(scenario.TrainingLifetime is { } trainingLifetime ? $" with newcomers (lifetime {trainingLifetime.TotalSeconds:F0} s)" : "")}" : "")}{(scenario.MaxLevel is { } cap ? $", the curriculum capped at level {cap}" : "")}{(scenario.LearningRate is { } rate ? $", the learned governor's step size {rate}" : "")}{(scenario.Discount is { } discount ? $", its discount {discount}" : "")}{(scenario.LifeforceWeight is { } weight ? $", a point of lifeforce worth {weight} of a level" : "")}, host budget {(scenario.HostBudgetPercent is { } budget ? $"{budget:F0} %" : "default")}, warm-up {scenario.WarmUp.TotalSeconds:F0} s, window {scenario.Window.TotalSeconds:F0} s, seeds {scenario.FirstSeed}..{scenario.FirstSeed + scenario.Seeds - 1}; no systemd here: quotas are decided, not enforced"));
         Console.WriteLine("policy         | seed | progress | CPU s | progress per CPU-s | mean success | levels | tick rate by role (Hz)");
         var runs = new List<Run>();
         var databases = new Dictionary<(string Policy, int Seed), string>();
         try
         {
             var trained = new Dictionary<string, (long Epoch, byte[] Weights)>();
-            foreach (var policy in scenario.Policies.Where(IsTrained))
+            if (scenario.Policies.Any(IsTrained))
             {
-                trained[policy] = await TrainAsync(nats, postgres, nyx, scenario, GovernorPolicyOf(policy));
+                if (scenario.Trained <= TimeSpan.Zero)
+                {
+                    throw new ArgumentException($"{LearnedTrained} and {BanditTrained} need the knob trained=SECONDS");
+                }
+
+                // One matured training village, copied for each governor trained in it: maturing takes the scenario's whole maturing time.
+                var maturedTraining = scenario.Matured > TimeSpan.Zero ? await MatureAsync(nats, postgres, nyx, scenario, TrainingSeed) : null;
+                foreach (var policy in scenario.Policies.Where(IsTrained))
+                {
+                    trained[policy] = await TrainAsync(nats, postgres, nyx, scenario, GovernorPolicyOf(policy), maturedTraining);
+                }
             }
 
             for (var seed = scenario.FirstSeed; seed < scenario.FirstSeed + scenario.Seeds; seed++)
@@ -344,20 +354,14 @@ internal static class GovernorLearningBenchmark
     /// The training village of <c>learned-trained</c> or <c>class-bandit-trained</c>: a village of <see cref="TrainingSeed"/>
     /// under <paramref name="governor"/> (the daemon's learned governor or its bandit) for the scenario's training time (its
     /// newcomers, bursts and cortex as measured): the governor's last checkpoint, and how its rate went. With a matured
-    /// scenario the village first matures as the measured ones do, so that the governor learns beside brains of every age,
-    /// and it starts untrained at the maturing rate (or goes on from the maturing governor, where that was the same policy);
-    /// else it is fresh and starts untrained at the configured 5 Hz.
+    /// scenario the village is a copy of <paramref name="matured"/>, the training seed matured as the measured ones are, so
+    /// that the governor learns beside brains of every age, and it starts untrained at the maturing rate (or goes on from
+    /// the maturing governor, where that was the same policy); else it is fresh and starts untrained at the configured 5 Hz.
     /// </summary>
-    private static async Task<(long Epoch, byte[] Weights)> TrainAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string governor)
+    private static async Task<(long Epoch, byte[] Weights)> TrainAsync(NatsServer nats, PrivatePostgres postgres, NyxServer? nyx, Scenario scenario, string governor, string? matured)
     {
-        if (scenario.Trained <= TimeSpan.Zero)
-        {
-            throw new ArgumentException($"{LearnedTrained} and {BanditTrained} need the knob trained=SECONDS");
-        }
-
-        var matured = scenario.Matured > TimeSpan.Zero;
-        var database = await CreateDatabaseAsync(postgres, matured ? await MatureAsync(nats, postgres, nyx, scenario, TrainingSeed) : null);
-        await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = scenario.TrainingLifetime ?? scenario.Lifetime }, governor, TrainingSeed, database, TimeSpan.Zero, scenario.Trained, matured ? MaturingRateHz : 5);
+        var database = await CreateDatabaseAsync(postgres, matured);
+        await RunVillageAsync(nats, postgres, nyx, scenario with { Lifetime = scenario.TrainingLifetime ?? scenario.Lifetime }, governor, TrainingSeed, database, TimeSpan.Zero, scenario.Trained, matured is null ? 5 : MaturingRateHz);
         await using var source = NpgsqlDataSource.Create(ConnectionTo(postgres, database));
         await using var command = source.CreateCommand($"""
             select floor(extract(epoch from decided_at - (select min(decided_at) from decision_trails)) / 60) as minute, avg(tick_rate_hz),
