@@ -71,7 +71,19 @@ public static class DashboardEndpoints
         // Wait, not drop: a full buffer makes the feed's TryWrite fail, and the feed drops the watcher.
         var frames = Channel.CreateBounded<string>(new BoundedChannelOptions(options.Dashboard.WatcherBuffer) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         var cancellationToken = http.RequestAborted;
-        if (await feed.Ask<object>(new DashboardMessages.Watch(frames.Writer), AskTimeout, cancellationToken).ConfigureAwait(false) is DashboardMessages.Refused refused)
+        object answer;
+        try
+        {
+            answer = await feed.Ask<object>(new DashboardMessages.Watch(frames.Writer), AskTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            // It may yet take the watcher: told to let go, it drops it.
+            feed.Tell(new DashboardMessages.Unwatch(frames.Writer));
+            answer = new DashboardMessages.Refused($"the dashboard feed did not answer within {AskTimeout.TotalSeconds:0} s");
+        }
+
+        if (answer is DashboardMessages.Refused refused)
         {
             http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
             http.Response.Headers.RetryAfter = "10";

@@ -31,7 +31,7 @@ public sealed class DashboardInABrowserTests
     {
         _page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1500 } });
         await _page.GotoAsync(LiveOrganism.Dashboard.ToString());
-        await _page.WaitForSelectorAsync("html[data-connection='live']", new PageWaitForSelectorOptions { Timeout = (float)Patience.TotalMilliseconds });
+        await WaitUntilLiveAsync(_page);
     }
 
     [TearDown]
@@ -103,6 +103,52 @@ public sealed class DashboardInABrowserTests
         await Assertions.Expect(_page.Locator("#npc-facts")).ToContainTextAsync("running on");
         await _page.WaitForFunctionAsync("() => Number(document.getElementById('curve').dataset.points) >= 1", null, new PageWaitForFunctionOptions { Timeout = 20_000 });
         Assert.That(await _page.Locator("#organism-view").IsHiddenAsync(), Is.True);
+    }
+
+    [Test]
+    [CancelAfter(90_000)]
+    public async Task A_page_whose_stream_is_refused_tries_again_and_goes_live()
+    {
+        // The browser gives up on a stream answered with anything but a stream (here the 503 of a full or busy feed).
+        var page = await _browser.NewPageAsync();
+        var requests = 0;
+        await page.RouteAsync("**/api/stream", async route =>
+        {
+            if (Interlocked.Increment(ref requests) == 1)
+            {
+                await route.FulfillAsync(new RouteFulfillOptions { Status = 503, Body = "32 watchers already (Dashboard:MaxWatchers)\n" });
+            }
+            else
+            {
+                await route.ContinueAsync();
+            }
+        });
+        try
+        {
+            await page.GotoAsync(LiveOrganism.Dashboard.ToString());
+            await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("data-connection", "reconnecting");
+            await WaitUntilLiveAsync(page);
+            Assert.That(requests, Is.EqualTo(2), "one refused, one answered");
+            await Assertions.Expect(page.Locator("#npc-table tbody tr")).ToHaveCountAsync(LiveOrganism.Npcs, new LocatorAssertionsToHaveCountOptions { Timeout = (float)Patience.TotalMilliseconds });
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    /// <summary>Until the page's stream is open; if it never opens, what the page said and the supervisor logged.</summary>
+    private static async Task WaitUntilLiveAsync(IPage page)
+    {
+        try
+        {
+            await page.WaitForSelectorAsync("html[data-connection='live']", new PageWaitForSelectorOptions { Timeout = (float)Patience.TotalMilliseconds });
+        }
+        catch (TimeoutException e)
+        {
+            var state = await page.Locator("html").GetAttributeAsync("data-connection");
+            throw new TimeoutException($"the page's stream was not live within {Patience.TotalSeconds:0} s (data-connection={state}); the supervisor's last lines:\n{string.Join('\n', LiveOrganism.Supervisor.Log.TakeLast(40))}", e);
+        }
     }
 
     private async Task<bool> CanvasHasInkAsync(string id) =>

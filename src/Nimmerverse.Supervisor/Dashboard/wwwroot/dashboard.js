@@ -1,5 +1,5 @@
 // The dashboard page: one event stream from this supervisor (/api/stream), a snapshot then deltas,
-// rendered at most once per animation frame. Reconnects by itself (EventSource) and starts again from a snapshot.
+// rendered at most once per animation frame. Reconnects by itself and starts again from a snapshot.
 "use strict";
 
 const model = {
@@ -11,10 +11,17 @@ const ScopeWindowMs = 60_000;
 const $ = (id) => document.getElementById(id);
 let renderQueued = false;
 
+// A dropped stream the browser retries by itself; one refused (503 when the feed is full or busy, any answer
+// that is not a stream) it closes for good, so the page tries again itself, later.
+const RefusedRetryMs = 5_000;
+
 function connect() {
   const stream = new EventSource("/api/stream");
   stream.onopen = () => setConnection("live");
-  stream.onerror = () => setConnection("reconnecting");
+  stream.onerror = () => {
+    setConnection("reconnecting");
+    if (stream.readyState === EventSource.CLOSED) setTimeout(connect, RefusedRetryMs);
+  };
   stream.onmessage = (event) => {
     apply(JSON.parse(event.data));
     queueRender();
