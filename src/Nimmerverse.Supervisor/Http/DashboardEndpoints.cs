@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
@@ -14,12 +15,18 @@ namespace Nimmerverse.Supervisor.Http;
 /// The dashboard over HTTP: the page and its assets (embedded, no internet needed), the live stream
 /// (<c>/api/stream</c>, Server-Sent Events: a snapshot, then a delta per frame), and the read API the page
 /// and the CLI verbs share (<c>/api/npcs</c>, <c>/api/npcs/{id}</c>, <c>/api/npcs/{id}/history</c> from PostgreSQL, <c>/api/gates</c>).
+/// A feed that does not answer within <see cref="AskTimeout"/>, or one too full for another watcher, is a 503 that says
+/// so and when to try again, as the CLI's exit code 69 and the page's retry read it, not a 500.
 /// </summary>
 public static class DashboardEndpoints
 {
     public const int MaxPageSize = 500;
 
-    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long a request waits for the dashboard feed's answer.</summary>
+    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>What a 503's <c>Retry-After</c> says: the page's own retry of a refused stream waits as long.</summary>
+    public const int RetryAfterSeconds = 5;
 
     /// <summary>A comment line now and then: proxies keep the stream open, and a vanished browser is noticed.</summary>
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
@@ -28,8 +35,9 @@ public static class DashboardEndpoints
     {
         endpoints.MapGet("/", () => DashboardAssets.Result("index.html"));
         endpoints.MapGet("/dashboard/{name}", (string name) => DashboardAssets.Result(name));
-        endpoints.MapGet("/api/stream", StreamAsync);
-        endpoints.MapGet("/api/npcs", async (ActorRegistry registry, int? offset, int? limit) =>
+        var api = endpoints.MapGroup("/api").AddEndpointFilter(UnansweredFeedIsUnavailable);
+        api.MapGet("/stream", StreamAsync);
+        api.MapGet("/npcs", async (ActorRegistry registry, int? offset, int? limit) =>
         {
             if (offset is < 0 || limit is < 1 or > MaxPageSize)
             {
@@ -39,14 +47,14 @@ public static class DashboardEndpoints
             var page = await AskAsync<NpcPage>(registry, new DashboardMessages.GetNpcs(offset ?? 0, limit ?? 100)).ConfigureAwait(false);
             return Results.Json(page, DashboardJsonContext.Default.NpcPage);
         });
-        endpoints.MapGet("/api/npcs/{id:int}", async (ActorRegistry registry, int id) =>
+        api.MapGet("/npcs/{id:int}", async (ActorRegistry registry, int id) =>
             await AskAsync<object>(registry, new DashboardMessages.GetNpc(id)).ConfigureAwait(false) switch
             {
                 NpcDetail detail => Results.Json(detail, DashboardJsonContext.Default.NpcDetail),
                 DashboardMessages.NotFound missing => Results.Text(missing.Reason + "\n", statusCode: StatusCodes.Status404NotFound),
                 var other => throw new InvalidOperationException($"the dashboard feed answered {other}"),
             });
-        endpoints.MapGet("/api/npcs/{id:int}/history", async (int id, double? hours, Persistence.PostgresNpcSamples samples, CancellationToken cancellationToken) =>
+        api.MapGet("/npcs/{id:int}/history", async (int id, double? hours, Persistence.PostgresNpcSamples samples, CancellationToken cancellationToken) =>
         {
             if (hours is <= 0 or > 24 * 366)
             {
@@ -57,7 +65,7 @@ public static class DashboardEndpoints
             var curve = await samples.CurveAsync(id, until - TimeSpan.FromHours(hours ?? 24), until, cancellationToken).ConfigureAwait(false);
             return Results.Json(curve, DashboardJsonContext.Default.IReadOnlyListLearningPoint);
         });
-        endpoints.MapGet("/api/gates", async (ActorRegistry registry) =>
+        api.MapGet("/gates", async (ActorRegistry registry) =>
             Results.Json((await AskAsync<DashboardMessages.Gates>(registry, DashboardMessages.GetGates.Instance).ConfigureAwait(false)).All, DashboardJsonContext.Default.IReadOnlyListGateRow));
         return endpoints;
     }
@@ -65,7 +73,19 @@ public static class DashboardEndpoints
     private static Task<T> AskAsync<T>(ActorRegistry registry, DashboardMessages.IQuery query) =>
         registry.Get<DashboardFeedActor>().Ask<T>(query, AskTimeout);
 
-    private static async Task StreamAsync(HttpContext http, ActorRegistry registry, NimmerverseOptions options)
+    private static async ValueTask<object?> UnansweredFeedIsUnavailable(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return new Unavailable($"the dashboard feed did not answer within {AskTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    private static async Task<IResult> StreamAsync(HttpContext http, ActorRegistry registry, NimmerverseOptions options)
     {
         var feed = registry.Get<DashboardFeedActor>();
         // Wait, not drop: a full buffer makes the feed's TryWrite fail, and the feed drops the watcher.
@@ -80,15 +100,12 @@ public static class DashboardEndpoints
         {
             // It may yet take the watcher: told to let go, it drops it.
             feed.Tell(new DashboardMessages.Unwatch(frames.Writer));
-            answer = new DashboardMessages.Refused($"the dashboard feed did not answer within {AskTimeout.TotalSeconds:0} s");
+            throw;
         }
 
         if (answer is DashboardMessages.Refused refused)
         {
-            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            http.Response.Headers.RetryAfter = "10";
-            await http.Response.WriteAsync(refused.Reason + "\n", cancellationToken).ConfigureAwait(false);
-            return;
+            return new Unavailable(refused.Reason);
         }
 
         try
@@ -110,7 +127,7 @@ public static class DashboardEndpoints
 
                 if (!await waiting.ConfigureAwait(false))
                 {
-                    return; // dropped for falling behind: the browser reconnects and starts from a snapshot
+                    return Results.Empty; // dropped for falling behind: the browser reconnects and starts from a snapshot
                 }
 
                 while (frames.Reader.TryRead(out var frame))
@@ -124,11 +141,22 @@ public static class DashboardEndpoints
         }
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException or IOException)
         {
-            // The browser went away, or the feed dropped it.
+            return Results.Empty; // the browser went away, or the feed dropped it
         }
         finally
         {
             feed.Tell(new DashboardMessages.Unwatch(frames.Writer));
+        }
+    }
+
+    /// <summary>A 503 with its reason and <see cref="RetryAfterSeconds"/>.</summary>
+    private sealed class Unavailable(string reason) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return httpContext.Response.WriteAsync(reason + "\n", httpContext.RequestAborted);
         }
     }
 }

@@ -12,7 +12,8 @@ const $ = (id) => document.getElementById(id);
 let renderQueued = false;
 
 // A dropped stream the browser retries by itself; one refused (503 when the feed is full or busy, any answer
-// that is not a stream) it closes for good, so the page tries again itself, later.
+// that is not a stream) it closes for good, so the page tries again itself, as late as the 503's Retry-After
+// says (an EventSource cannot read it; DashboardEndpoints.RetryAfterSeconds).
 const RefusedRetryMs = 5_000;
 
 function connect() {
