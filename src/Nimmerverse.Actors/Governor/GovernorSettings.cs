@@ -11,16 +11,17 @@ public sealed record GovernorSettings : IOptionsSection
     public const string ProgressShare = "progress-share";
     public const string OpenGates = "open-gates";
     public const string QuizFirst = "quiz-first";
+    public const string LearnersFirst = "learners-first";
     public const string ClassBandit = "class-bandit";
 
-    public static readonly IReadOnlyList<string> Policies = [Learned, ClassBandit, EqualShare, OpenGates, ProgressShare, QuizFirst];
+    public static readonly IReadOnlyList<string> Policies = [Learned, ClassBandit, EqualShare, OpenGates, ProgressShare, QuizFirst, LearnersFirst];
 
     public static GovernorSettings Default { get; } = new();
 
     /// <summary>How often it decides. Default 1 s.</summary>
     public TimeSpan Epoch { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary><c>learned</c> (its networks, learning online), <c>class-bandit</c> (a bandit per class of NPC, learning online), <c>equal-share</c> or <c>open-gates</c> (the fixed baselines, LLM gates closed or open), <c>progress-share</c> or <c>quiz-first</c> (the hand-written ones). Default learned.</summary>
+    /// <summary><c>learned</c> (its networks, learning online), <c>class-bandit</c> (a bandit per class of NPC, learning online), <c>equal-share</c> or <c>open-gates</c> (the fixed baselines, LLM gates closed or open), <c>progress-share</c>, <c>quiz-first</c> or <c>learners-first</c> (the hand-written ones). Default learned.</summary>
     public string Policy { get; init; } = Learned;
 
     /// <summary>The sum of CPU quotas one host may hand out, in percent of a core. Default: 75 % of the host's cores.</summary>
@@ -70,6 +71,7 @@ public sealed record GovernorSettings : IOptionsSection
         OpenGates => new EqualSharePolicy(npcs.StartTickRateHz, gatesOpen: true),
         ProgressShare => new ProgressSharePolicy(npcs.StartTickRateHz),
         QuizFirst => new QuizFirstPolicy(npcs.StartTickRateHz),
+        LearnersFirst => new LearnersFirstPolicy(npcs.StartTickRateHz),
         ClassBandit => new ClassBanditPolicy(Seed),
         _ => new LearnedPolicy(Exploration, LearningRate, Seed, discount: Discount, startRateHz: npcs.StartTickRateHz),
     };

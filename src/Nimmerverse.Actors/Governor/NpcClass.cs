@@ -33,6 +33,9 @@ public readonly record struct NpcClass(int Role, int Stage, int Quiz)
     /// <summary>Whether it is a newcomer whose random share has not yet fallen to near its floor.</summary>
     public bool Exploring => Stage == 0;
 
+    /// <summary>Whether it is past exploring and reaches its goals at least half the time (<see cref="LearningBelow"/>).</summary>
+    public bool Skilled => Stage == Stages - 1;
+
     /// <summary>0 .. <see cref="Count"/> − 1, for tables indexed by class.</summary>
     public int Index => (((Role * Stages) + Stage) * QuizStandings) + Quiz;
 
