@@ -13,7 +13,7 @@ public sealed partial class ClassBanditPolicy
             writer.Write(number);
         }
 
-        foreach (var number in _rates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())).Concat(_occupancy).Concat(_exploringRates.SelectMany(a => a.Save())))
+        foreach (var number in _rates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())).Concat(_occupancy))
         {
             writer.Write(number);
         }
@@ -24,7 +24,7 @@ public sealed partial class ClassBanditPolicy
 
     public void LoadWeights(byte[] weights)
     {
-        var expected = sizeof(double) * (4 + _rates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Concat(_exploringRates).Sum(a => ArmPayoffs.SavedLength(a.Arms)) + _occupancy.Length);
+        var expected = sizeof(double) * (4 + _rates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)) + _occupancy.Length);
         if (weights.Length != expected)
         {
             throw new ArgumentException($"{weights.Length} bytes, not the {expected} of {WeightsFormat}", nameof(weights));
@@ -50,11 +50,6 @@ public sealed partial class ClassBanditPolicy
         for (var i = 0; i < _occupancy.Length; i++)
         {
             _occupancy[i] = reader.ReadDouble();
-        }
-
-        foreach (var arms in _exploringRates)
-        {
-            arms.Load([.. Enumerable.Range(0, ArmPayoffs.SavedLength(arms.Arms)).Select(_ => reader.ReadDouble())]);
         }
     }
 }

@@ -19,7 +19,8 @@ namespace Nimmerverse.Actors.Governor;
 /// fail their rounds because they are still learning is not its to be paid. Arms are judged at a price (<see cref="Price"/>,
 /// the best ratio the village's recent NPC-epochs could have made by their own epochs), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
-/// but an exploring class's as an arm per rate (<see cref="ExploringRatesOf"/>), and the gate as two arms (<see cref="ArmPayoffs"/>), all faded every epoch and drawn by Thompson sampling.
+/// and the gate as two arms (<see cref="ArmPayoffs"/>), all faded every epoch and drawn by Thompson sampling; an exploring
+/// newcomer is not drawn a rate but runs at the fastest (<see cref="ExploringRateHz"/>).
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
 /// judged by the mean of every pull it was given, so per-epoch noise that is many times a brain's
 /// progress costs pulls, not direction (docs/learning.md, "Noise").
@@ -55,12 +56,21 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// <summary>The rates it chooses among: the grid the fixed baselines are searched on.</summary>
     public static IReadOnlyList<double> RateArmsHz { get; } = [TickRates.MinHz, 2, 5, 10, TickRates.MaxHz];
 
+    /// <summary>
+    /// An exploring newcomer's rate, the fastest, not learnt. Its exploring ends after a count of ticks (its share of random
+    /// moves falls per step), so a slower rate only spreads the same ticks over more epochs, each paying the brain's fixed
+    /// cost, and puts off the learning they lead to; and the most a newcomer whose learning turns out worthless can cost is
+    /// those ticks, a minute at 20 Hz, after which its class's curve slows it. Learnt, as arms per rate, it cost more than
+    /// that: an arm that had no pull was drawn first, and a newcomer drawn a slow one explored slowly for up to
+    /// <see cref="ExploringHolds"/> holds (bench/README.md, runs 42-55).
+    /// </summary>
+    public static double ExploringRateHz => TickRates.MaxHz;
+
     private readonly int _holdEpochs = holdEpochs >= 1 ? holdEpochs : throw new ArgumentOutOfRangeException(nameof(holdEpochs), holdEpochs, "at least one epoch");
     private readonly int _settleEpochs = settleEpochs >= 0 && settleEpochs < holdEpochs ? settleEpochs : throw new ArgumentOutOfRangeException(nameof(settleEpochs), settleEpochs, "from 0 to fewer than the hold's epochs");
     private readonly Random _random = new(seed);
     private readonly RateCurve[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))];
     private readonly RateCurve[] _own = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))]; // the holds' own epochs, uncredited: the price's
-    private readonly ArmPayoffs[] _exploringRates = [.. Enumerable.Range(0, NpcClass.ExploringCount).Select(_ => new ArmPayoffs(RateArmsHz.Count))];
     private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
     private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.StagedCount).Select(_ => new ArmPayoffs(1))];
     private readonly double _discount = discount is > 0 and < 1 ? discount : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
@@ -75,7 +85,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private double? _bestRatio, _presentBestRatio;
 
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy/exploring-rate-arms";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy/exploring-at-fastest";
 
     public string Name => GovernorSettings.ClassBandit;
 
@@ -112,15 +122,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private static double IdleFloor(double best, double longRun) =>
         longRun > 0 && best < IdleShare * longRun ? longRun * (1 - Math.Pow(best / (IdleShare * longRun), 2)) : 0;
 
-    /// <summary>A class's rate curve: what it has learnt of that class (of an exploring class's rates, nothing: <see cref="ExploringRatesOf"/>).</summary>
+    /// <summary>A class's rate curve: what it has learnt of that class (of an exploring class, nothing: <see cref="ExploringRateHz"/>).</summary>
     public RateCurve RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
-
-    /// <summary>
-    /// An exploring class's rates, an arm each, every arm judged by its own pulls. Exploring's ticks buy little but its
-    /// end (in the unit villages, nothing), so what a rate is worth is mostly whether its hold gets past exploring: a step in the rate, where a curve through the
-    /// origin would take its slope from the slow rates' many pulls that reached nothing and read the fast ones as nothing too.
-    /// </summary>
-    public ArmPayoffs ExploringRatesOf(NpcClass npcClass) => _exploringRates[npcClass.ExploringIndex];
 
     /// <summary>A class's gate arms (0 closed, 1 open).</summary>
     public ArmPayoffs GatesOf(NpcClass npcClass) => _gates[npcClass.Index];
@@ -170,7 +173,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                 _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), _gates[npcClass.Index].Draw(_random, Price));
             }
 
-            decided[i] = new NpcAllocation(npcIds[i], RateArmsHz[pull.Rate], CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, MiddlePriority);
+            decided[i] = new NpcAllocation(npcIds[i], pull.RateHz, CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, MiddlePriority);
         }
 
         return new PolicyDecision(decided);
@@ -194,7 +197,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
             _occupancy[i] *= forgetting;
         }
 
-        foreach (var arms in _gates.Concat(_values).Concat(_exploringRates))
+        foreach (var arms in _gates.Concat(_values))
         {
             arms.Fade(forgetting);
         }
@@ -239,23 +242,23 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// where its rates differ by little more than what a brain costs at any rate; a draw of its curve alone, high or low,
     /// then turned it between its fastest and slowest rates by a coin's toss. Drawn with its curve, the price moves with it.
     /// </summary>
-    private int DrawRate(NpcClass npcClass, (double Progress, double Cost)[]?[] expected)
+    private double DrawRate(NpcClass npcClass, (double Progress, double Cost)[]?[] expected)
     {
         if (npcClass.Exploring)
         {
-            return ExploringRatesOf(npcClass).Draw(_random, Price);
+            return ExploringRateHz;
         }
 
         var curve = _rates[npcClass.Index];
         if (curve.Untried(_random) is { } untried)
         {
-            return untried;
+            return RateArmsHz[untried];
         }
 
         var draw = RateCurve.PosteriorDraw.Next(_random);
         var drawnOwn = _own[npcClass.Index].DrawnAtEachRate(draw) ?? expected[npcClass.Index];
         var world = expected.Select((arms, index) => index == npcClass.Index ? drawnOwn : arms);
-        return RateCurve.Best(curve.DrawnAtEachRate(draw)!, PriceAt(BestRatio.OfArms(world.Zip(_occupancy))));
+        return RateArmsHz[RateCurve.Best(curve.DrawnAtEachRate(draw)!, PriceAt(BestRatio.OfArms(world.Zip(_occupancy))))];
     }
 
     /// <summary>A new brain process: the hold's epochs so far, and the class a hold that ended led to, were another brain's.</summary>
@@ -277,19 +280,16 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         var was = ValueOf(pull.Class).Expected() ?? (0, 0);
         var (laterProgress, laterCost) = ValueOf(cameTo).Expected() ?? was;
         var (gainedProgress, gainedCost) = (continuing * (laterProgress - was.Progress), continuing * (laterCost - was.Cost));
-        BookRate(pull.Class, RateArmsHz[pull.Rate], progress + gainedProgress, cost + gainedCost);
+        BookRate(pull.Class, pull.RateHz, progress + gainedProgress, cost + gainedCost);
+
         _gates[pull.Class.Index].Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
         ValueOf(pull.Class).Book(0, progress + (continuing * laterProgress), cost + (continuing * laterCost));
     }
 
-    /// <summary>Books a pull at a rate: an exploring class's to the arm nearest it, any other class's to its curve.</summary>
+    /// <summary>Books a pull at a rate to its class's curve; an exploring class has none (<see cref="ExploringRateHz"/>).</summary>
     private void BookRate(NpcClass npcClass, double rateHz, double progress, double cost)
     {
-        if (npcClass.Exploring)
-        {
-            ExploringRatesOf(npcClass).Book(Enumerable.Range(0, RateArmsHz.Count).MinBy(a => Math.Abs(RateArmsHz[a] - rateHz)), progress, cost);
-        }
-        else
+        if (!npcClass.Exploring)
         {
             _rates[npcClass.Index].BookAt(rateHz, progress, cost);
         }
@@ -302,7 +302,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private void End(int npcId, Pull pull)
     {
         var (progress, cost) = PaidMean(pull);
-        _own[pull.Class.Index].Book(pull.Rate, progress, cost);
+        _own[pull.Class.Index].BookAt(pull.RateHz, progress, cost);
         _pulls.Remove(npcId);
         _ended[npcId] = pull;
     }
@@ -339,12 +339,12 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         }
     }
 
-    /// <summary>One NPC's hold: its class when the arm was drawn, the arm, and what it has bought and cost so far.</summary>
-    private sealed class Pull(NpcClass npcClass, int rate, int gate)
+    /// <summary>One NPC's hold: its class when the arm was drawn, the arm (a rate and a gate), and what it has bought and cost so far.</summary>
+    private sealed class Pull(NpcClass npcClass, double rateHz, int gate)
     {
         public NpcClass Class { get; } = npcClass;
 
-        public int Rate { get; } = rate;
+        public double RateHz { get; } = rateHz;
 
         public int Gate { get; } = gate;
 

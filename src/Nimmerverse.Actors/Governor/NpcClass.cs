@@ -39,12 +39,6 @@ public readonly record struct NpcClass(int Role, int Stage, int Quiz)
     /// <summary>0 .. <see cref="Count"/> − 1, for tables indexed by class.</summary>
     public int Index => (((Role * Stages) + Stage) * QuizStandings) + Quiz;
 
-    /// <summary>Roles times quiz standings: the exploring classes.</summary>
-    public static int ExploringCount => (BrainCommandLine.Roles.Count + 1) * QuizStandings;
-
-    /// <summary>0 .. <see cref="ExploringCount"/> − 1 for an exploring class, for tables of those alone.</summary>
-    public int ExploringIndex => Exploring ? (Role * QuizStandings) + Quiz : throw new InvalidOperationException($"{this} is not exploring");
-
     /// <summary>Roles times stages: the classes without their quiz standing.</summary>
     public static int StagedCount => (BrainCommandLine.Roles.Count + 1) * Stages;
 
