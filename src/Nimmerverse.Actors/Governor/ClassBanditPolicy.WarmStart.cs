@@ -38,7 +38,6 @@ public sealed partial class ClassBanditPolicy
             var (was, later) = (worth[hold.From.StagedIndex] ?? (0, 0), worth[hold.CameTo.StagedIndex] ?? worth[hold.From.StagedIndex] ?? (0, 0));
             var (progress, cost) = (hold.Progress + (continuing * (later.Progress - was.Progress)), hold.Cost + (continuing * (later.Cost - was.Cost)));
             BookRate(hold.From, hold.RateHz, progress, cost);
-
             _own[hold.From.Index].BookAt(hold.RateHz, hold.Progress, hold.Cost);
             if (hold.Gate is { } gate)
             {

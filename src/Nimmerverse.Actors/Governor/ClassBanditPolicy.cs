@@ -281,7 +281,6 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         var (laterProgress, laterCost) = ValueOf(cameTo).Expected() ?? was;
         var (gainedProgress, gainedCost) = (continuing * (laterProgress - was.Progress), continuing * (laterCost - was.Cost));
         BookRate(pull.Class, pull.RateHz, progress + gainedProgress, cost + gainedCost);
-
         _gates[pull.Class.Index].Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
         ValueOf(pull.Class).Book(0, progress + (continuing * laterProgress), cost + (continuing * laterCost));
     }
