@@ -32,4 +32,7 @@ public static class LlmPriorities
 {
     public const int Min = 0;
     public const int Max = 10;
+
+    /// <summary>The middle priority: what a policy that does not rank NPCs gives them all.</summary>
+    public const int Middle = (Min + Max) / 2;
 }

@@ -51,8 +51,6 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// </summary>
     public const int ExploringHolds = 4;
 
-    private const int MiddlePriority = 5;
-
     /// <summary>The rates it chooses among: the grid the fixed baselines are searched on.</summary>
     public static IReadOnlyList<double> RateArmsHz { get; } = [TickRates.MinHz, 2, 5, 10, TickRates.MaxHz];
 
@@ -173,7 +171,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                 _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), _gates[npcClass.Index].Draw(_random, Price));
             }
 
-            decided[i] = new NpcAllocation(npcIds[i], pull.RateHz, CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, MiddlePriority);
+            decided[i] = new NpcAllocation(npcIds[i], pull.RateHz, CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, LlmPriorities.Middle);
         }
 
         return new PolicyDecision(decided);

@@ -10,14 +10,12 @@ namespace Nimmerverse.Actors.Governor;
 /// </summary>
 public abstract class SlowingRulePolicy(double tickRateHz) : IGovernorPolicy
 {
-    private const int MiddlePriority = 5;
-
     public abstract string Name { get; }
 
     public PolicyDecision Decide(IReadOnlyList<int> npcIds, float[][] features, IReadOnlyList<double> fairSharePercent) =>
         new([.. npcIds.Select((id, i) => Slows(features[i])
-            ? new NpcAllocation(id, TickRates.MinHz, CpuQuotas.MinPercent, false, MiddlePriority)
-            : new NpcAllocation(id, tickRateHz, CpuQuotas.Clamp(fairSharePercent[i]), true, MiddlePriority))]);
+            ? new NpcAllocation(id, TickRates.MinHz, CpuQuotas.MinPercent, false, LlmPriorities.Middle)
+            : new NpcAllocation(id, tickRateHz, CpuQuotas.Clamp(fairSharePercent[i]), true, LlmPriorities.Middle))]);
 
     /// <summary>Whether the NPC whose features are <paramref name="features"/> is slowed.</summary>
     protected abstract bool Slows(float[] features);
