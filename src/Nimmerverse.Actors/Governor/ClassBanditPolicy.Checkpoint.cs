@@ -13,7 +13,7 @@ public sealed partial class ClassBanditPolicy
             writer.Write(number);
         }
 
-        foreach (var number in _rates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())).Concat(_occupancy))
+        foreach (var number in LearntRates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())).Concat(_occupancy))
         {
             writer.Write(number);
         }
@@ -24,7 +24,7 @@ public sealed partial class ClassBanditPolicy
 
     public void LoadWeights(byte[] weights)
     {
-        var expected = sizeof(double) * (4 + _rates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)) + _occupancy.Length);
+        var expected = sizeof(double) * (4 + LearntRates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)) + _occupancy.Length);
         if (weights.Length != expected)
         {
             throw new ArgumentException($"{weights.Length} bytes, not the {expected} of {WeightsFormat}", nameof(weights));
@@ -37,7 +37,7 @@ public sealed partial class ClassBanditPolicy
             _price.Start(progress, cost, (longRunProgress, longRunCost));
         }
 
-        foreach (var curve in _rates.Concat(_own))
+        foreach (var curve in LearntRates.Concat(_own))
         {
             curve.Load([.. Enumerable.Range(0, RateCurve.SavedLength(curve.Arms)).Select(_ => reader.ReadDouble())]);
         }

@@ -67,7 +67,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly int _holdEpochs = holdEpochs >= 1 ? holdEpochs : throw new ArgumentOutOfRangeException(nameof(holdEpochs), holdEpochs, "at least one epoch");
     private readonly int _settleEpochs = settleEpochs >= 0 && settleEpochs < holdEpochs ? settleEpochs : throw new ArgumentOutOfRangeException(nameof(settleEpochs), settleEpochs, "from 0 to fewer than the hold's epochs");
     private readonly Random _random = new(seed);
-    private readonly RateCurve[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))];
+    private readonly RateCurve?[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(i => NpcClass.AtIndex(i).Exploring ? null : new RateCurve(RateArmsHz))]; // an exploring class's rate is not learnt
     private readonly RateCurve[] _own = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))]; // the holds' own epochs, uncredited: the price's
     private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
     private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.StagedCount).Select(_ => new ArmPayoffs(1))];
@@ -82,8 +82,11 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly VillagePrice _price = new();
     private double? _bestRatio, _presentBestRatio;
 
+    /// <summary>The rate curves of the classes past exploring, in the order of their classes.</summary>
+    private IEnumerable<RateCurve> LearntRates => _rates.OfType<RateCurve>();
+
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy/exploring-at-fastest";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy/exploring-at-fastest/learnt-rates-only";
 
     public string Name => GovernorSettings.ClassBandit;
 
@@ -120,8 +123,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private static double IdleFloor(double best, double longRun) =>
         longRun > 0 && best < IdleShare * longRun ? longRun * (1 - Math.Pow(best / (IdleShare * longRun), 2)) : 0;
 
-    /// <summary>A class's rate curve: what it has learnt of that class (of an exploring class, nothing: <see cref="ExploringRateHz"/>).</summary>
-    public RateCurve RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
+    /// <summary>A class's rate curve: what it has learnt of that class; an exploring class has none (<see cref="ExploringRateHz"/>).</summary>
+    public RateCurve? RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
 
     /// <summary>A class's gate arms (0 closed, 1 open).</summary>
     public ArmPayoffs GatesOf(NpcClass npcClass) => _gates[npcClass.Index];
@@ -185,7 +188,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         }
 
         _price.Follow(outcome.Progress, outcome.Cost);
-        foreach (var curve in _rates.Concat(_own))
+        foreach (var curve in LearntRates.Concat(_own))
         {
             curve.Fade(forgetting);
         }
@@ -242,12 +245,11 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// </summary>
     private double DrawRate(NpcClass npcClass, (double Progress, double Cost)[]?[] expected)
     {
-        if (npcClass.Exploring)
+        if (_rates[npcClass.Index] is not { } curve)
         {
             return ExploringRateHz;
         }
 
-        var curve = _rates[npcClass.Index];
         if (curve.Untried(_random) is { } untried)
         {
             return RateArmsHz[untried];
@@ -283,14 +285,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         ValueOf(pull.Class).Book(0, progress + (continuing * laterProgress), cost + (continuing * laterCost));
     }
 
-    /// <summary>Books a pull at a rate to its class's curve; an exploring class has none (<see cref="ExploringRateHz"/>).</summary>
-    private void BookRate(NpcClass npcClass, double rateHz, double progress, double cost)
-    {
-        if (!npcClass.Exploring)
-        {
-            _rates[npcClass.Index].BookAt(rateHz, progress, cost);
-        }
-    }
+    /// <summary>Books a pull at a rate to its class's curve, where it has one (<see cref="ExploringRateHz"/>).</summary>
+    private void BookRate(NpcClass npcClass, double rateHz, double progress, double cost) => _rates[npcClass.Index]?.BookAt(rateHz, progress, cost);
 
     /// <summary>
     /// Ends a hold: its own epochs are booked to its class's price curve at once, and it waits for the class its NPC comes

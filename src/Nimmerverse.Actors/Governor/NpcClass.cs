@@ -39,6 +39,12 @@ public readonly record struct NpcClass(int Role, int Stage, int Quiz)
     /// <summary>0 .. <see cref="Count"/> − 1, for tables indexed by class.</summary>
     public int Index => (((Role * Stages) + Stage) * QuizStandings) + Quiz;
 
+    /// <summary>The class whose <see cref="Index"/> is <paramref name="index"/>.</summary>
+    public static NpcClass AtIndex(int index) =>
+        index >= 0 && index < Count
+            ? new NpcClass(index / (Stages * QuizStandings), index / QuizStandings % Stages, index % QuizStandings)
+            : throw new ArgumentOutOfRangeException(nameof(index), index, $"0 to {Count - 1}");
+
     /// <summary>Roles times stages: the classes without their quiz standing.</summary>
     public static int StagedCount => (BrainCommandLine.Roles.Count + 1) * Stages;
 

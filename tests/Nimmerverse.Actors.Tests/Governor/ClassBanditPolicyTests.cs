@@ -114,11 +114,11 @@ public sealed class ClassBanditPolicyTests
 
         policy.Decide([0], features, TwoKindVillage.Shares(1)).Dispose(); // sees the class the hold led to, and books it
         var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[0]);
-        var (booked, paid) = (policy.RatesOf(npcClass).ExpectedAtEachRate()![arm], OnePullAt(arm, 0.3, 0.1));
+        var (booked, paid) = (policy.RatesOf(npcClass)!.ExpectedAtEachRate()![arm], OnePullAt(arm, 0.3, 0.1));
         Assert.Multiple(() =>
         {
             Assert.That(rates.Distinct().Count(), Is.EqualTo(1), "one arm for the whole hold");
-            Assert.That(policy.RatesOf(npcClass).Count(arm), Is.EqualTo(1), "booked once, after the hold ended");
+            Assert.That(policy.RatesOf(npcClass)!.Count(arm), Is.EqualTo(1), "booked once, after the hold ended");
             Assert.That(booked.Progress, Is.EqualTo(paid.Progress).Within(1e-12), "the mean of the three epochs after the first; its class had no worth yet to add");
             Assert.That(booked.Cost, Is.EqualTo(paid.Cost).Within(1e-12));
         });
@@ -140,12 +140,12 @@ public sealed class ClassBanditPolicyTests
         }
 
         var arm = ClassBanditPolicy.RateArmsHz.ToList().IndexOf(rates[0]);
-        var (booked, paid) = (policy.RatesOf(from).ExpectedAtEachRate()?[arm], OnePullAt(arm, 0.4, 0.1));
+        var (booked, paid) = (policy.RatesOf(from)!.ExpectedAtEachRate()?[arm], OnePullAt(arm, 0.4, 0.1));
         Assert.Multiple(() =>
         {
-            Assert.That(policy.RatesOf(from).Count(arm), Is.EqualTo(1), "ended at the fourth decision, three epochs into a hold of six");
+            Assert.That(policy.RatesOf(from)!.Count(arm), Is.EqualTo(1), "ended at the fourth decision, three epochs into a hold of six");
             Assert.That(booked?.Progress, Is.EqualTo(paid.Progress).Within(1e-12), "the mean of its two epochs after the settling one");
-            Assert.That(Pulls(policy.RatesOf(to)), Is.Zero, "the new class's hold has only begun");
+            Assert.That(Pulls(policy.RatesOf(to)!), Is.Zero, "the new class's hold has only begun");
         });
 
         using var early = new ClassBanditPolicy(seed: 1, holdEpochs: 6, settleEpochs: 2);
@@ -179,7 +179,7 @@ public sealed class ClassBanditPolicyTests
 
         Assert.Multiple(() =>
         {
-            Assert.That((Pulls(early.RatesOf(from)), unsettled.Distinct().Count()), Is.EqualTo((0.0, 1)), "a change within the settling epochs ends nothing");
+            Assert.That((Pulls(early.RatesOf(from)!), unsettled.Distinct().Count()), Is.EqualTo((0.0, 1)), "a change within the settling epochs ends nothing");
             Assert.That(staged.Distinct().Count(), Is.EqualTo(1), "a newcomer that comes to learn keeps the arm that got it there");
             Assert.That((Pulls(newcomer.GatesOf(NpcClass.Of(exploring[0]))), exploringRates.Distinct().Count()), Is.EqualTo((0.0, 1)), "a newcomer's first round, failed while it explores, ends nothing");
         });
@@ -219,6 +219,8 @@ public sealed class ClassBanditPolicyTests
             Assert.That(worth.Value.Cost, Is.EqualTo(0.1 + (0.81 * 0.2)).Within(1e-12), "the class's worth: its own epochs, then the next class's, discounted");
             Assert.That(policy.GatesOf(from).Expected()!.Value.Progress - policy.GatesOf(from).Expected()!.Value.Cost, Is.EqualTo(-0.1).Within(1e-12), "a hold that stays in its class is paid its own epochs alone");
             Assert.That(rates, Is.All.EqualTo(ClassBanditPolicy.ExploringRateHz), "an exploring newcomer runs at the fastest rate");
+            Assert.That(policy.RatesOf(from), Is.Null, "and its class has no rate curve to learn");
+            Assert.That(policy.RatesOf(NpcClass.Of(explored[0])), Is.Not.Null);
         });
     }
 
@@ -312,7 +314,7 @@ public sealed class ClassBanditPolicyTests
             policy.Learn(decision, EpochYield.Sum(new Dictionary<int, NpcYield> { [1] = new(0, 0.1) }));
         }
 
-        var rates = policy.RatesOf(NpcClass.Of(passed[0]));
+        var rates = policy.RatesOf(NpcClass.Of(passed[0]))!;
         var arm = Enumerable.Range(0, rates.Arms).Single(a => rates.Count(a) > 0);
         Assert.Multiple(() =>
         {
@@ -403,7 +405,7 @@ public sealed class ClassBanditPolicyTests
 
         policy.Decide([0], features, TwoKindVillage.Shares(1)).Dispose();
 
-        var rates = policy.RatesOf(NpcClass.Of(features[0]));
+        var rates = policy.RatesOf(NpcClass.Of(features[0]))!;
         Assert.That(Enumerable.Range(0, rates.Arms).Sum(rates.Count), Is.EqualTo(1), "epochs 0-1 were the old brain's; epochs 2-4 made one whole hold");
     }
 
@@ -632,8 +634,8 @@ public sealed class ClassBanditPolicyTests
         Assert.Multiple(() =>
         {
             Assert.That(restored.Price, Is.EqualTo(policy.Price).And.GreaterThan(0));
-            Assert.That(classes.SelectMany(c => Enumerable.Range(0, ClassBanditPolicy.RateArmsHz.Count).Select(a => restored.RatesOf(c).Mean(a, 0.2))),
-                Is.EqualTo(classes.SelectMany(c => Enumerable.Range(0, ClassBanditPolicy.RateArmsHz.Count).Select(a => policy.RatesOf(c).Mean(a, 0.2)))));
+            Assert.That(classes.SelectMany(c => Enumerable.Range(0, ClassBanditPolicy.RateArmsHz.Count).Select(a => restored.RatesOf(c)!.Mean(a, 0.2))),
+                Is.EqualTo(classes.SelectMany(c => Enumerable.Range(0, ClassBanditPolicy.RateArmsHz.Count).Select(a => policy.RatesOf(c)!.Mean(a, 0.2)))));
             Assert.That(classes.Sum(c => restored.GatesOf(c).Count(0) + restored.GatesOf(c).Count(1)), Is.GreaterThan(0));
             Assert.That(() => restored.LoadWeights([1, 2, 3]), Throws.ArgumentException.With.Message.Contains(ClassBanditPolicy.WeightsFormat));
         });
