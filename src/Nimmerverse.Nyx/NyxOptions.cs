@@ -44,6 +44,13 @@ public sealed record NyxOptions
     /// <summary>Tokens generated when a request gives no <c>max_tokens</c>. Default 256.</summary>
     public int DefaultMaxTokens { get; init; } = 256;
 
+    /// <summary>
+    /// The least time one generated token takes, in milliseconds. Default 0: as fast as the model runs here. A stand-in for
+    /// the pace of a large model on the lab's GPU, whose answers take seconds: the tiny model still writes every token, and
+    /// they come no faster than this, so a cortex that serves one call at a time is as scarce here as there.
+    /// </summary>
+    public double MinTokenMilliseconds { get; init; }
+
     /// <summary>The models served; empty: the shipped tiny model as <c>nyx</c> and as <c>function-gemma</c>.</summary>
     public List<NyxModel> Models { get; init; } = [];
 
@@ -74,6 +81,11 @@ public sealed record NyxOptions
         if (DefaultMaxTokens < 1)
         {
             problems.Add(($"{SectionName}:DefaultMaxTokens", $"{DefaultMaxTokens} is not positive"));
+        }
+
+        if (!double.IsFinite(MinTokenMilliseconds) || MinTokenMilliseconds is < 0 or > 60_000)
+        {
+            problems.Add(($"{SectionName}:MinTokenMilliseconds", $"{MinTokenMilliseconds} is outside 0..60000"));
         }
 
         var models = EffectiveModels;

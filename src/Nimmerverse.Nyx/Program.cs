@@ -47,7 +47,7 @@ var models = new Dictionary<string, ModelWorker>(StringComparer.Ordinal);
 foreach (var model in options.EffectiveModels)
 {
     var started = System.Diagnostics.Stopwatch.GetTimestamp();
-    models[model.Name] = new ModelWorker(model, options.PriorityScheduling, options.MaxQueue, log);
+    models[model.Name] = new ModelWorker(model, options.PriorityScheduling, options.MaxQueue, TimeSpan.FromMilliseconds(options.MinTokenMilliseconds), log);
     log.LogInformation("Loaded model {Model} from {Path} in {Ms:F0} ms (context {Context} tokens, {Threads} threads)",
         model.Name, model.FullPath, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, model.ContextSize, model.Threads);
 }

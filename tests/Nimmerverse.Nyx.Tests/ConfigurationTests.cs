@@ -16,6 +16,7 @@ public sealed class ConfigurationTests
     [TestCase("NIMMERVERSE_NYX__LISTEN", "127.0.0.1:31000", "Nyx:Listen")]
     [TestCase("NIMMERVERSE_NYX__MODELS__0__NAME", "nyx", "Nyx:Models:0:Path")]
     [TestCase("NIMMERVERSE_NYX__MAXQUEUE", "0", "Nyx:MaxQueue")]
+    [TestCase("NIMMERVERSE_NYX__MINTOKENMILLISECONDS", "-1", "Nyx:MinTokenMilliseconds")]
     [TestCase("NIMMERVERSE_NYX__TEMPERATURE", "2", "Temperature")]
     [TestCase("NIMMERVERSE_ENV", "qa", "NIMMERVERSE_ENV")]
     public async Task A_bad_value_exits_78_naming_its_key(string variable, string value, string key)

@@ -93,4 +93,30 @@ public sealed class SchedulingTests
 
         Assert.That(order, Is.EqualTo(new long[] { 2, 3, 4, 5 }), server.Log);
     }
+
+    [Test]
+    [CancelAfter(120_000)]
+    public async Task A_paced_model_gives_no_token_sooner_than_its_pace_so_one_call_holds_the_next_that_long()
+    {
+        await using var server = await NyxServer.StartAsync([("NIMMERVERSE_NYX__MINTOKENMILLISECONDS", "100"), .. LongContext]);
+        var url = new Uri(server.Url, "/v1/chat/completions");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // Ten tokens each that cannot end early, two at once on one model: at 100 ms a token, two seconds at the least.
+        var answers = await Task.WhenAll(server.Http.PostAsync(url, Body(10, ignoreEos: true)), server.Http.PostAsync(url, Body(10, ignoreEos: true)));
+        var elapsed = clock.Elapsed;
+
+        var tokens = new List<int>();
+        foreach (var answer in answers)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+            tokens.Add(json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(tokens, Is.EqualTo(new[] { 10, 10 }), server.Log);
+            Assert.That(elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(2)), "the second waited for the first's ten paced tokens, then made its own");
+        });
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using LLama;
 using LLama.Common;
 using LLama.Sampling;
@@ -8,7 +9,8 @@ namespace Nimmerverse.Nyx.Serving;
 /// One model and the one worker that generates with it, a request at a time (a llama.cpp context
 /// is one sequence here), taking the next from its queue: by arrival, or by (priority, arrival)
 /// with lower values first, as vLLM schedules. A full queue refuses at once; a request whose client
-/// left is skipped while queued and stopped while running.
+/// left is skipped while queued and stopped while running. Tokens come no faster than the configured
+/// least time per token (<see cref="NyxOptions.MinTokenMilliseconds"/>).
 /// </summary>
 public sealed class ModelWorker : IAsyncDisposable
 {
@@ -16,6 +18,7 @@ public sealed class ModelWorker : IAsyncDisposable
     private readonly StatelessExecutor _executor;
     private readonly bool _byPriority;
     private readonly int _maxQueue;
+    private readonly TimeSpan _minTokenTime;
     private readonly ILogger _log;
     private readonly PriorityQueue<GenerationJob, (int Priority, long Arrival)> _queue = new();
     private readonly SemaphoreSlim _waiting = new(0);
@@ -24,10 +27,10 @@ public sealed class ModelWorker : IAsyncDisposable
     private long _arrivals;
     private long _served;
 
-    public ModelWorker(NyxModel model, bool byPriority, int maxQueue, ILogger log)
+    public ModelWorker(NyxModel model, bool byPriority, int maxQueue, TimeSpan minTokenTime, ILogger log)
     {
         (Name, ContextSize) = (model.Name, model.ContextSize);
-        (_byPriority, _maxQueue, _log) = (byPriority, maxQueue, log);
+        (_byPriority, _maxQueue, _minTokenTime, _log) = (byPriority, maxQueue, minTokenTime, log);
         var parameters = new ModelParams(model.FullPath) { ContextSize = (uint)model.ContextSize, Threads = model.Threads, GpuLayerCount = 0 };
         _weights = LLamaWeights.LoadFromFile(parameters);
         // One executor for the worker's life: each inference makes its own context, and making the
@@ -124,10 +127,16 @@ public sealed class ModelWorker : IAsyncDisposable
         // Admission made sure prompt and answer fit the context: an overflow would be a bug, and throws.
         var inference = new InferenceParams { MaxTokens = job.MaxTokens, SamplingPipeline = sampling };
         var generated = 0;
+        var started = Stopwatch.GetTimestamp();
         using var both = CancellationTokenSource.CreateLinkedTokenSource(job.Cancellation, _stopping.Token);
         await foreach (var piece in _executor.InferAsync(job.Prompt, inference, both.Token).ConfigureAwait(false))
         {
             generated++;
+            if ((_minTokenTime * generated) - Stopwatch.GetElapsedTime(started) is { } early && early > TimeSpan.Zero)
+            {
+                await Task.Delay(early, both.Token).ConfigureAwait(false); // the token is out when a model of that pace would have it
+            }
+
             if (piece.Length > 0)
             {
                 await job.Pieces.Writer.WriteAsync(piece, both.Token).ConfigureAwait(false);
