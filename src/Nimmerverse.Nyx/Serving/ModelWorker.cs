@@ -132,7 +132,8 @@ public sealed class ModelWorker : IAsyncDisposable
         await foreach (var piece in _executor.InferAsync(job.Prompt, inference, both.Token).ConfigureAwait(false))
         {
             generated++;
-            if ((_minTokenTime * generated) - Stopwatch.GetElapsedTime(started) is { } early && early > TimeSpan.Zero)
+            var early = (_minTokenTime * generated) - Stopwatch.GetElapsedTime(started);
+            if (early > TimeSpan.Zero)
             {
                 await Task.Delay(early, both.Token).ConfigureAwait(false); // the token is out when a model of that pace would have it
             }
