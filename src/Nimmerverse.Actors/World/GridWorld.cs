@@ -120,6 +120,31 @@ public sealed partial class GridWorld
         return (Observe(citizen, reward, done, success, collision), null);
     }
 
+    /// <summary>
+    /// A newcomer's brain takes the citizen's place (<c>Npc:Lifetime</c>): the citizen starts over as the world's newcomer.
+    /// Its training episodes count from nothing, so its first quiz comes after as many as any brain's; a round the brain
+    /// before it was in the middle of is dropped, and so is that brain's standing: a round examines a brain, and this one
+    /// has taken none. Its lifeforce is the citizen's and stays. Returns an error for an id that is no citizen.
+    /// </summary>
+    public string? StartOver(int npcId)
+    {
+        if (npcId < 0 || npcId >= _citizens.Length)
+        {
+            return $"npc {npcId} is not a citizen of this world (0..{_citizens.Length - 1})";
+        }
+
+        var citizen = _citizens[npcId];
+        citizen.TrainingEpisodes = 0;
+        citizen.QuizGoals.Clear();
+        (citizen.QuizFound, citizen.QuizAsked, citizen.Rounds, citizen.Latest) = (0, 0, 0, null);
+        if (citizen.EpisodeLevel >= 0)
+        {
+            StartEpisode(citizen); // not the quiz episode the brain before it was in
+        }
+
+        return null;
+    }
+
     /// <summary>The quiz standings of every citizen at the current level.</summary>
     public QuizReportBody Report() => new(
         Level,

@@ -56,6 +56,7 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         Receive<Subscribed>(subscribed => _log.Info("Grid world listening on {Subject}", subscribed.Pattern));
         Receive<Inbound<WorldStepBody>>(Step);
         Receive<Inbound<QuizQueryBody>>(Quiz);
+        Receive<Inbound<NpcLifecycleBody>>(OnLifecycle);
         Receive<BookLifeforce>(_ => Book());
         Receive<CheckExaminations>(_ => WarnOfUnexamined());
         Receive<SaveNow>(_ => _changed, _ => Save());
@@ -116,6 +117,7 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
         // hand-over) from answering the same step twice.
         _bridge.Tell(new Subscribe<WorldStepBody>(_subjects.WorldStep, Self, "nimmerverse-world"));
         _bridge.Tell(new Subscribe<QuizQueryBody>(_subjects.WorldQuiz, Self, "nimmerverse-world"));
+        _bridge.Tell(new Subscribe<NpcLifecycleBody>(_subjects.NpcLifecycles, Self));
         Timers.StartPeriodicTimer("ledger", BookLifeforce.Instance, LedgerInterval);
         Timers.StartPeriodicTimer("examinations", CheckExaminations.Instance, ExaminationCheckInterval);
         _log.Info(
@@ -139,6 +141,24 @@ public sealed class GridWorldActor : ReceiveActor, IWithTimers
                 "Every citizen found every home of its village: the world reached level {Level} of {MaxLevel}, {Rows}x{Columns} nodes and {TraitKinds} trait kinds",
                 _world.Level, _curriculum.MaxLevel, _world.Map.Rows, _world.Map.Columns, _curriculum.TraitKindsAt(_world.Level));
         }
+    }
+
+    /// <summary>A brain retired (<c>Npc:Lifetime</c>): its citizen starts over for the newcomer (<see cref="GridWorld.StartOver"/>).</summary>
+    private void OnLifecycle(Inbound<NpcLifecycleBody> inbound)
+    {
+        if (inbound.Envelope.Body is not { Event: "retired", NpcId: var npcId })
+        {
+            return;
+        }
+
+        if (_world.StartOver(npcId) is { } error)
+        {
+            _log.Warning("A brain retired, but its citizen cannot start over: {Error}", error);
+            return;
+        }
+
+        _changed = true;
+        _log.Info("NPC {NpcId}'s brain retired: its citizen starts over for a newcomer, its training episodes and quiz round at nothing", npcId);
     }
 
     private void Quiz(Inbound<QuizQueryBody> request)

@@ -22,6 +22,7 @@ public sealed class GridWorldActorSpec : AkkaSpec
         var quiz = bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
         Assert.That((step.Pattern.Value, step.QueueGroup), Is.EqualTo(("dev.world.grid.step", "nimmerverse-world")));
         Assert.That(quiz.Pattern.Value, Is.EqualTo("dev.world.grid.quiz"));
+        Assert.That(bridge.ExpectMsg<Subscribe<NpcLifecycleBody>>().Pattern.Value, Is.EqualTo("dev.supervisor.*.npc"));
         return (bridge, ledger, world);
     }
 
@@ -111,6 +112,7 @@ public sealed class GridWorldActorSpec : AkkaSpec
         var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: new KeptWorld(kept)));
         bridge.ExpectMsg<Subscribe<WorldStepBody>>();
         bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+        bridge.ExpectMsg<Subscribe<NpcLifecycleBody>>();
 
         world.Tell(Request("dev.world.grid.step", new WorldStepBody(0)), TestActor);
 
@@ -139,6 +141,7 @@ public sealed class GridWorldActorSpec : AkkaSpec
         var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: new KeptWorld(kept)));
         bridge.ExpectMsg<Subscribe<WorldStepBody>>();
         bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
+        bridge.ExpectMsg<Subscribe<NpcLifecycleBody>>();
         return (bridge, world);
     }
 
@@ -160,6 +163,29 @@ public sealed class GridWorldActorSpec : AkkaSpec
         var (bridge, world) = StartKeptWorld(settings, kept);
 
         NoWarningAtTheNextCheck(bridge, world);
+    }
+
+    [Test]
+    public void A_retired_brain_s_citizen_starts_over_for_the_newcomer_and_no_other_event_touches_its_standing()
+    {
+        var settings = GridWorldSettings.Default with { Citizens = 2, OwnHomeShare = 1, Seed = 5 };
+        var kept = new GridWorld(settings).Snapshot();
+        kept = kept with { Citizens = [.. kept.Citizens.Select(c => c with { Rounds = 2, Latest = new QuizStanding(c.Id, 2, 2, 2, true) })] };
+        var (bridge, world) = StartKeptWorld(settings, kept);
+        IReadOnlyList<QuizStanding> Standings()
+        {
+            world.Tell(Request("dev.world.grid.quiz", new QuizQueryBody()), TestActor);
+            return bridge.FishForMessage<Reply<QuizReportBody>>(_ => true).Envelope.Body.Citizens;
+        }
+
+        foreach (var other in NpcLifecycleBody.Events.Where(e => e != "retired"))
+        {
+            world.Tell(new Inbound<NpcLifecycleBody>("dev.supervisor.theia.npc", Envelopes.Of(Npc, new NpcLifecycleBody(0, other)), null), TestActor);
+        }
+
+        Assert.That(Standings().Select(c => (c.Rounds, c.Passed)), Is.EqualTo(new[] { (2, true), (2, true) }), "a restart or a re-adoption is the same brain");
+        world.Tell(new Inbound<NpcLifecycleBody>("dev.supervisor.theia.npc", Envelopes.Of(Npc, new NpcLifecycleBody(0, "retired")), null), TestActor);
+        Assert.That(Standings().Select(c => (c.Rounds, c.Passed)), Is.EqualTo(new[] { (0, false), (2, true) }), "the newcomer has taken no round");
     }
 
     [Test]

@@ -160,6 +160,46 @@ public sealed class GridWorldTests
     }
 
     [Test]
+    public void A_citizen_started_over_drops_the_round_it_was_in_and_counts_its_training_episodes_from_nothing()
+    {
+        var world = new GridWorld(Small);
+        var perfect = GridQuiz.ShortestPath(world.Villages[0]);
+        var seen = world.Step(0, null).Observation!;
+        WorldObservation Next()
+        {
+            var goal = world.Villages[0].Homes.Single(h => h.Traits.SequenceEqual(seen.GoalTraits));
+            return seen = world.Step(0, perfect(seen.Node, goal, [])).Observation!;
+        }
+
+        // One whole round, passed, then into the next one.
+        while (world.Report().Citizens[0].Rounds == 0 || !seen.Quiz)
+        {
+            Next();
+        }
+
+        Assert.That(world.Report().Citizens[0].Passed, "the brain before passed its round");
+        Assert.That(world.StartOver(0), Is.Null);
+        seen = world.Step(0, null).Observation!;
+
+        Assert.That(seen.Quiz, Is.False, "the round the brain before was in is dropped");
+        Assert.That((world.Report().Citizens[0].Rounds, world.Report().Citizens[0].Passed), Is.EqualTo((0, false)), "the newcomer has taken no round");
+        while (!Next().Done)
+        {
+        }
+
+        world.StartOver(0); // one training episode in: counted on, the next quiz would come one sooner
+        seen = world.Step(0, null).Observation!;
+        var training = 0;
+        while (!seen.Quiz)
+        {
+            training += Next().Done ? 1 : 0; // an episode ended; the observation is of the next one
+        }
+
+        Assert.That(training, Is.EqualTo(Small.QuizEvery), "its first quiz comes after as many training episodes as any brain's");
+        Assert.That(world.StartOver(3), Does.Contain("npc 3 is not a citizen"));
+    }
+
+    [Test]
     public void The_quiz_oracle_passes_the_shortest_path_policy_and_fails_a_policy_that_stands_still()
     {
         var village = Village.Build(new Curriculum(5, 5, 3), 0, 0, 25, new Random(2));
