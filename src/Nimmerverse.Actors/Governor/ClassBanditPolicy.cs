@@ -20,7 +20,7 @@ namespace Nimmerverse.Actors.Governor;
 /// the best ratio the village's recent NPC-epochs could have made by their own epochs), as the actor-critic's rewards are: progress less price × CPU.
 /// Pulls are booked per class, the rate as a curve in the rate (<see cref="RateCurve"/>: every pull informs every rate)
 /// and the gate as two arms (<see cref="ArmPayoffs"/>), all faded every epoch and drawn by Thompson sampling; an exploring
-/// newcomer is not drawn a rate but runs at the fastest (<see cref="ExploringRateHz"/>).
+/// newcomer is not drawn an arm but runs at the fastest rate with its gate open (<see cref="ExploringRateHz"/>, <see cref="ExploringGate"/>).
 /// Where the actor-critic takes a noisy gradient step every epoch, this averages: a class's arm is
 /// judged by the mean of every pull it was given, so per-epoch noise that is many times a brain's
 /// progress costs pulls, not direction (docs/learning.md, "Noise").
@@ -63,6 +63,14 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// <see cref="ExploringHolds"/> holds (bench/README.md, runs 42-55).
     /// </summary>
     public static double ExploringRateHz => TickRates.MaxHz;
+
+    /// <summary>
+    /// An exploring newcomer's LLM gate, open, not learnt, as its rate is not (<see cref="ExploringRateHz"/>): the cortex's
+    /// suggestion takes the place of one of the random moves the brain would make anyway, and costs it no CPU. Learnt, the
+    /// arm never pulled was drawn first, as the rates' were: after a start from trails of a village whose newcomers all
+    /// had their gates open, every newcomer explored with its gate closed for as long as its exploring lasted (bench/README.md, run 58).
+    /// </summary>
+    public const int ExploringGate = 1;
 
     private readonly int _holdEpochs = holdEpochs >= 1 ? holdEpochs : throw new ArgumentOutOfRangeException(nameof(holdEpochs), holdEpochs, "at least one epoch");
     private readonly int _settleEpochs = settleEpochs >= 0 && settleEpochs < holdEpochs ? settleEpochs : throw new ArgumentOutOfRangeException(nameof(settleEpochs), settleEpochs, "from 0 to fewer than the hold's epochs");
@@ -171,7 +179,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                     }
                 }
 
-                _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), _gates[npcClass.Index].Draw(_random, Price));
+                _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), npcClass.Exploring ? ExploringGate : _gates[npcClass.Index].Draw(_random, Price));
             }
 
             decided[i] = new NpcAllocation(npcIds[i], pull.RateHz, CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, LlmPriorities.Middle);

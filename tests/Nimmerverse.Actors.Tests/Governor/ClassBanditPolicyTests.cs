@@ -225,6 +225,26 @@ public sealed class ClassBanditPolicyTests
     }
 
     [Test]
+    public void An_exploring_newcomer_s_gate_is_open_though_its_closed_arm_was_never_tried_where_a_learnt_gate_tries_it_first()
+    {
+        using var policy = new ClassBanditPolicy(seed: 1);
+        var (exploring, explored) = NewcomerFeatures();
+        foreach (var npcClass in new[] { NpcClass.Of(exploring[0]), NpcClass.Of(explored[0]) })
+        {
+            policy.GatesOf(npcClass).Book(1, progress: 0.5, cost: 0.2); // as if from trails whose brains all had their gates open
+        }
+
+        int[] ids = [0, 1, 2, 3, 4, 5, 6, 7];
+        using var newcomers = policy.Decide(ids, [.. ids.Select(_ => exploring[0])], TwoKindVillage.Shares(ids.Length));
+        using var learners = policy.Decide([.. ids.Select(id => id + 10)], [.. ids.Select(_ => explored[0])], TwoKindVillage.Shares(ids.Length));
+        Assert.Multiple(() =>
+        {
+            Assert.That(newcomers.Allocations.Select(a => a.GateOpen), Is.All.True, "an exploring newcomer's gate is not drawn");
+            Assert.That(learners.Allocations.Select(a => a.GateOpen), Is.All.False, "past exploring, the arm never pulled is drawn first");
+        });
+    }
+
+    [Test]
     public void The_price_is_what_the_classes_own_epochs_make_not_what_their_holds_were_credited_with()
     {
         using var policy = new ClassBanditPolicy(seed: 1, holdEpochs: 2, settleEpochs: 0, discount: 0.9);
