@@ -13,7 +13,7 @@ public sealed partial class ClassBanditPolicy
             writer.Write(number);
         }
 
-        foreach (var number in LearntRates.Concat(_own).SelectMany(c => c.Save()).Concat(_gates.Concat(_values).SelectMany(a => a.Save())).Concat(_occupancy))
+        foreach (var number in LearntRates.Concat(_own).SelectMany(c => c.Save()).Concat(LearntGates.Concat(_values).SelectMany(a => a.Save())).Concat(_occupancy))
         {
             writer.Write(number);
         }
@@ -24,7 +24,7 @@ public sealed partial class ClassBanditPolicy
 
     public void LoadWeights(byte[] weights)
     {
-        var expected = sizeof(double) * (4 + LearntRates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + _gates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)) + _occupancy.Length);
+        var expected = sizeof(double) * (4 + LearntRates.Concat(_own).Sum(c => RateCurve.SavedLength(c.Arms)) + LearntGates.Concat(_values).Sum(a => ArmPayoffs.SavedLength(a.Arms)) + _occupancy.Length);
         if (weights.Length != expected)
         {
             throw new ArgumentException($"{weights.Length} bytes, not the {expected} of {WeightsFormat}", nameof(weights));
@@ -42,7 +42,7 @@ public sealed partial class ClassBanditPolicy
             curve.Load([.. Enumerable.Range(0, RateCurve.SavedLength(curve.Arms)).Select(_ => reader.ReadDouble())]);
         }
 
-        foreach (var arms in _gates.Concat(_values))
+        foreach (var arms in LearntGates.Concat(_values))
         {
             arms.Load([.. Enumerable.Range(0, ArmPayoffs.SavedLength(arms.Arms)).Select(_ => reader.ReadDouble())]);
         }

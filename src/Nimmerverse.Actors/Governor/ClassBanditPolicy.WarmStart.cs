@@ -10,7 +10,7 @@ public sealed partial class ClassBanditPolicy
     /// The offline start: each NPC's recorded epochs (each trajectory one NPC's consecutive epochs, under whatever
     /// policy decided them) are cut into holds of <see cref="DefaultHoldEpochs"/>, and each hold that has an epoch after
     /// it, where the class it led to shows, is booked as a pull: at its mean recorded rate (a curve takes any rate,
-    /// <see cref="RateCurve.BookAt"/>; an exploring class's, to no curve: it is not learnt), paid its outcomes after the settling epochs and what the class it led to is
+    /// <see cref="RateCurve.BookAt"/>; an exploring class's, to no curve and no gate: neither is learnt), paid its outcomes after the settling epochs and what the class it led to is
     /// worth beyond its own (cut at the hold's length even while exploring: the recorded
     /// policy changed its rates when it would, and a longer cut would average more of them into one). The worth of each role and stage is what the recorded holds make it: their own epochs
     /// and, discounted, the worth of the roles and stages they led to, iterated until it holds still. A hold whose
@@ -41,7 +41,7 @@ public sealed partial class ClassBanditPolicy
             _own[hold.From.Index].BookAt(hold.RateHz, hold.Progress, hold.Cost);
             if (hold.Gate is { } gate)
             {
-                _gates[hold.From.Index].Book(gate ? 1 : 0, progress, cost);
+                _gates[hold.From.Index]?.Book(gate ? 1 : 0, progress, cost);
             }
 
             ValueOf(hold.From).Book(0, hold.Progress + (continuing * later.Progress), hold.Cost + (continuing * later.Cost));

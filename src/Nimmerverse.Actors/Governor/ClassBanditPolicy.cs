@@ -77,7 +77,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly Random _random = new(seed);
     private readonly RateCurve?[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(i => NpcClass.AtIndex(i).Exploring ? null : new RateCurve(RateArmsHz))]; // an exploring class's rate is not learnt
     private readonly RateCurve[] _own = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))]; // the holds' own epochs, uncredited: the price's
-    private readonly ArmPayoffs[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new ArmPayoffs(2))];
+    private readonly ArmPayoffs?[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(i => NpcClass.AtIndex(i).Exploring ? null : new ArmPayoffs(2))]; // nor its gate
     private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.StagedCount).Select(_ => new ArmPayoffs(1))];
     private readonly double _discount = discount is > 0 and < 1 ? discount : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
     private readonly Dictionary<int, Pull> _pulls = [];
@@ -93,8 +93,11 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// <summary>The rate curves of the classes past exploring, in the order of their classes.</summary>
     private IEnumerable<RateCurve> LearntRates => _rates.OfType<RateCurve>();
 
+    /// <summary>The gate arms of the classes past exploring, in the order of their classes.</summary>
+    private IEnumerable<ArmPayoffs> LearntGates => _gates.OfType<ArmPayoffs>();
+
     /// <summary>What its checkpoints hold: the payoffs of these classes and arms, and the price.</summary>
-    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy/exploring-at-fastest/learnt-rates-only";
+    public static string WeightsFormat => $"class-bandit/classes{NpcClass.Count}/rate-curve{RateCurve.Terms}-{RateCurve.ProgressShapes}-{string.Join('-', RateArmsHz)}/gates2/staged-values/long-run-price/own-curves/occupancy/exploring-at-fastest/learnt-rates-only/learnt-gates-only";
 
     public string Name => GovernorSettings.ClassBandit;
 
@@ -134,8 +137,8 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     /// <summary>A class's rate curve: what it has learnt of that class; an exploring class has none (<see cref="ExploringRateHz"/>).</summary>
     public RateCurve? RatesOf(NpcClass npcClass) => _rates[npcClass.Index];
 
-    /// <summary>A class's gate arms (0 closed, 1 open).</summary>
-    public ArmPayoffs GatesOf(NpcClass npcClass) => _gates[npcClass.Index];
+    /// <summary>A class's gate arms (0 closed, 1 open); an exploring class has none (<see cref="ExploringGate"/>).</summary>
+    public ArmPayoffs? GatesOf(NpcClass npcClass) => _gates[npcClass.Index];
 
     /// <summary>
     /// What a hold in the class's role and stage is worth (<see cref="NpcClass.StagedIndex"/>), as one arm: its own epochs and
@@ -179,7 +182,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
                     }
                 }
 
-                _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), npcClass.Exploring ? ExploringGate : _gates[npcClass.Index].Draw(_random, Price));
+                _pulls[npcIds[i]] = pull = new Pull(npcClass, DrawRate(npcClass, expected), _gates[npcClass.Index]?.Draw(_random, Price) ?? ExploringGate);
             }
 
             decided[i] = new NpcAllocation(npcIds[i], pull.RateHz, CpuQuotas.Clamp(fairSharePercent[i]), pull.Gate == 1, LlmPriorities.Middle);
@@ -206,7 +209,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
             _occupancy[i] *= forgetting;
         }
 
-        foreach (var arms in _gates.Concat(_values))
+        foreach (var arms in LearntGates.Concat(_values))
         {
             arms.Fade(forgetting);
         }
@@ -289,7 +292,7 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
         var (laterProgress, laterCost) = ValueOf(cameTo).Expected() ?? was;
         var (gainedProgress, gainedCost) = (continuing * (laterProgress - was.Progress), continuing * (laterCost - was.Cost));
         BookRate(pull.Class, pull.RateHz, progress + gainedProgress, cost + gainedCost);
-        _gates[pull.Class.Index].Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
+        _gates[pull.Class.Index]?.Book(pull.Gate, progress + gainedProgress, cost + gainedCost);
         ValueOf(pull.Class).Book(0, progress + (continuing * laterProgress), cost + (continuing * laterCost));
     }
 
