@@ -64,7 +64,7 @@ internal static class FailoverBenchmark
                 Console.WriteLine($"TWINS: NPCs {string.Join(",", twins)} run twice");
             }
 
-            Console.WriteLine($"run {run}: lost {victim} with NPCs {string.Join(",", lost)}; all ticking again elsewhere after {worst:0.0} s ({worst - floor.TotalSeconds:+0.0;-0.0} s over the floor)");
+            Console.WriteLine($"run {run}: lost {victim} with NPCs {string.Join(",", lost)}; all ticking again elsewhere after {worst:0.0} s ({worst - floor.TotalSeconds:+0.0;-0.0;0.0} s over the floor)");
             await cluster.StartAsync(victim);
         }
 

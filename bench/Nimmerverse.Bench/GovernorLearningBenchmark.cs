@@ -224,7 +224,7 @@ internal static class GovernorLearningBenchmark
             // A ratio means little where the baseline's own score is near zero or below, as a churning village's can be.
             var (difference, spread) = MeanInterval([.. runs.Where(r => r.Policy == policy).Select(l => l.Ratio - runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio)]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{policy} - best baseline ({best}): {difference:+0.0000;-0.0000} ± {spread:F4} progress per CPU-s (95 % CI, paired by seed)"));
+                $"{policy} - best baseline ({best}): {difference:+0.0000;-0.0000;0.0000} ± {spread:F4} progress per CPU-s (95 % CI, paired by seed)"));
         }
     }
 
