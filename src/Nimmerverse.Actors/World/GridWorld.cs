@@ -61,9 +61,9 @@ public sealed partial class GridWorld
     /// </summary>
     public (WorldObservation? Observation, string? Error) Step(int npcId, int? move)
     {
-        if (npcId < 0 || npcId >= _citizens.Length)
+        if (NotACitizen(npcId) is { } error)
         {
-            return (null, $"npc {npcId} is not a citizen of this world (0..{_citizens.Length - 1})");
+            return (null, error);
         }
 
         var citizen = _citizens[npcId];
@@ -128,15 +128,14 @@ public sealed partial class GridWorld
     /// </summary>
     public string? StartOver(int npcId)
     {
-        if (npcId < 0 || npcId >= _citizens.Length)
+        if (NotACitizen(npcId) is { } error)
         {
-            return $"npc {npcId} is not a citizen of this world (0..{_citizens.Length - 1})";
+            return error;
         }
 
         var citizen = _citizens[npcId];
         citizen.TrainingEpisodes = 0;
-        citizen.QuizGoals.Clear();
-        (citizen.QuizFound, citizen.QuizAsked, citizen.Rounds, citizen.Latest) = (0, 0, 0, null);
+        citizen.DropRounds();
         if (citizen.EpisodeLevel >= 0)
         {
             StartEpisode(citizen); // not the quiz episode the brain before it was in
@@ -218,11 +217,13 @@ public sealed partial class GridWorld
         LevelUps++;
         foreach (var citizen in _citizens)
         {
-            citizen.Latest = null;
-            citizen.Rounds = 0;
-            citizen.QuizGoals.Clear();
+            citizen.DropRounds();
         }
     }
+
+    /// <summary>Why <paramref name="npcId"/> names no citizen; null if it names one.</summary>
+    private string? NotACitizen(int npcId) =>
+        npcId < 0 || npcId >= _citizens.Length ? $"npc {npcId} is not a citizen of this world (0..{_citizens.Length - 1})" : null;
 
     /// <summary>Another citizen of <paramref name="citizen"/>'s village, uniformly.</summary>
     private int OtherNeighbour(Citizen citizen)
@@ -319,5 +320,12 @@ public sealed partial class GridWorld
         public int Rounds { get; set; }
 
         public QuizStanding? Latest { get; set; }
+
+        /// <summary>No round taken, none in progress (a round's counts start over when its next round begins).</summary>
+        public void DropRounds()
+        {
+            (Latest, Rounds) = (null, 0);
+            QuizGoals.Clear();
+        }
     }
 }
