@@ -75,9 +75,9 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly int _holdEpochs = holdEpochs >= 1 ? holdEpochs : throw new ArgumentOutOfRangeException(nameof(holdEpochs), holdEpochs, "at least one epoch");
     private readonly int _settleEpochs = settleEpochs >= 0 && settleEpochs < holdEpochs ? settleEpochs : throw new ArgumentOutOfRangeException(nameof(settleEpochs), settleEpochs, "from 0 to fewer than the hold's epochs");
     private readonly Random _random = new(seed);
-    private readonly RateCurve?[] _rates = [.. Enumerable.Range(0, NpcClass.Count).Select(i => NpcClass.AtIndex(i).Exploring ? null : new RateCurve(RateArmsHz))]; // an exploring class's rate is not learnt
+    private readonly RateCurve?[] _rates = PastExploring(() => new RateCurve(RateArmsHz));
     private readonly RateCurve[] _own = [.. Enumerable.Range(0, NpcClass.Count).Select(_ => new RateCurve(RateArmsHz))]; // the holds' own epochs, uncredited: the price's
-    private readonly ArmPayoffs?[] _gates = [.. Enumerable.Range(0, NpcClass.Count).Select(i => NpcClass.AtIndex(i).Exploring ? null : new ArmPayoffs(2))]; // nor its gate
+    private readonly ArmPayoffs?[] _gates = PastExploring(() => new ArmPayoffs(2));
     private readonly ArmPayoffs[] _values = [.. Enumerable.Range(0, NpcClass.StagedCount).Select(_ => new ArmPayoffs(1))];
     private readonly double _discount = discount is > 0 and < 1 ? discount : throw new ArgumentOutOfRangeException(nameof(discount), discount, "between 0 and 1");
     private readonly Dictionary<int, Pull> _pulls = [];
@@ -89,6 +89,10 @@ public sealed partial class ClassBanditPolicy(int seed, int holdEpochs = ClassBa
     private readonly double[] _occupancy = new double[NpcClass.Count]; // NPC-epochs per class, faded as the curves are: the price's horizon
     private readonly VillagePrice _price = new();
     private double? _bestRatio, _presentBestRatio;
+
+    /// <summary>One learner per class, null for an exploring class: neither its rate nor its gate is learnt (<see cref="ExploringRateHz"/>, <see cref="ExploringGate"/>).</summary>
+    private static T?[] PastExploring<T>(Func<T> learner)
+        where T : class => [.. Enumerable.Range(0, NpcClass.Count).Select(i => NpcClass.AtIndex(i).Exploring ? null : learner())];
 
     /// <summary>The rate curves of the classes past exploring, in the order of their classes.</summary>
     private IEnumerable<RateCurve> LearntRates => _rates.OfType<RateCurve>();
