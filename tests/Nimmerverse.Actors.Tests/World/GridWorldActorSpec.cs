@@ -108,11 +108,7 @@ public sealed class GridWorldActorSpec : AkkaSpec
         var settings = GridWorldSettings.Default with { Citizens = 2, OwnHomeShare = 1, Seed = 5 };
         var kept = new GridWorld(settings).Snapshot();
         kept = kept with { Citizens = [.. kept.Citizens.Select(c => c with { Episode = 41, Rounds = 1 })] };
-        var bridge = CreateTestProbe();
-        var world = Sys.ActorOf(GridWorldActor.Props(bridge.Ref, CreateTestProbe().Ref, Dev, settings, "theia", store: new KeptWorld(kept)));
-        bridge.ExpectMsg<Subscribe<WorldStepBody>>();
-        bridge.ExpectMsg<Subscribe<QuizQueryBody>>();
-        bridge.ExpectMsg<Subscribe<NpcLifecycleBody>>();
+        var (bridge, world) = StartKeptWorld(settings, kept);
 
         world.Tell(Request("dev.world.grid.step", new WorldStepBody(0)), TestActor);
 
