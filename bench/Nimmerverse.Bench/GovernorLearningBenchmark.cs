@@ -196,8 +196,10 @@ internal static class GovernorLearningBenchmark
         return 0;
     }
 
-    private static void Summarise(List<Run> runs, IReadOnlyList<string> policies)
+    private static void Summarise(List<Run> runs, IReadOnlyList<string> asked)
     {
+        // A run stopped part-way has some policies on fewer seeds, or on none: each is paired only where both ran.
+        var policies = asked.Where(p => runs.Any(r => r.Policy == p)).ToList();
         Console.WriteLine("policy         | mean progress per CPU-s over seeds | 95 % CI");
         foreach (var policy in policies)
         {
@@ -216,13 +218,18 @@ internal static class GovernorLearningBenchmark
         var best = baselines.MaxBy(p => runs.Where(r => r.Policy == p).Average(r => r.Ratio))!;
         foreach (var policy in policies.Where(p => p != best))
         {
-            var paired = runs.Where(r => r.Policy == policy)
-                .Select(l => l.Ratio / runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio).ToList();
+            var beside = runs.Where(r => r.Policy == policy && runs.Any(b => b.Policy == best && b.Seed == r.Seed)).ToList();
+            if (beside.Count == 0)
+            {
+                continue;
+            }
+
+            var paired = beside.Select(l => l.Ratio / runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio).ToList();
             var (ratio, interval) = MeanInterval(paired);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{policy} / best baseline ({best}): {ratio:F2} ± {interval:F2} (95 % CI over {paired.Count} seeds; per seed {string.Join(", ", paired.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))})"));
             // A ratio means little where the baseline's own score is near zero or below, as a churning village's can be.
-            var (difference, spread) = MeanInterval([.. runs.Where(r => r.Policy == policy).Select(l => l.Ratio - runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio)]);
+            var (difference, spread) = MeanInterval([.. beside.Select(l => l.Ratio - runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio)]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{policy} - best baseline ({best}): {difference:+0.0000;-0.0000;0.0000} ± {spread:F4} progress per CPU-s (95 % CI, paired by seed)"));
         }
@@ -664,7 +671,8 @@ internal static class GovernorLearningBenchmark
     /// <summary>
     /// Sums, per NPC, what each state added to the one before it (in the order they arrived): progress
     /// and CPU by the objective's own measure (a point of lifeforce worth <paramref name="lifeforceWeight"/>).
-    /// A pair across a new brain process (its tick or CPU counter went back: a restart, a newcomer) measures nothing.
+    /// A pair the objective does not measure (<see cref="GovernorObjective.Measures"/>: across a new brain process, or
+    /// from a brain that has not yet seen the world) counts nothing.
     /// </summary>
     private static Run Score(string policy, int seed, IReadOnlyList<NpcStateBody> inWindow, double lifeforceWeight)
     {
@@ -676,7 +684,7 @@ internal static class GovernorLearningBenchmark
             var ordered = npc.ToList();
             for (var i = 1; i < ordered.Count; i++)
             {
-                if (ordered[i].Tick < ordered[i - 1].Tick || ordered[i].CpuMs < ordered[i - 1].CpuMs)
+                if (!GovernorObjective.Measures(ordered[i - 1], ordered[i]))
                 {
                     continue;
                 }

@@ -110,7 +110,9 @@ public sealed record CellResponseBody(double? Result = null, string? Error = nul
 /// <see cref="CpuMs"/> the process's CPU time so far; <see cref="CheckpointSequence"/> is the last
 /// checkpoint the supervisor acknowledged (0: none yet). <see cref="QuizPassed"/>: whether the latest quiz
 /// round this brain took at the current level found every home, in this process or before the checkpoint it restored
-/// (null: none yet, or a brain that does not say).
+/// (null: none yet, or a brain that does not say). <see cref="InWorld"/>: whether the brain has had its first observation
+/// of the world; until it has, <see cref="Node"/>, <see cref="Level"/> and <see cref="Lifeforce"/> are not known and read 0
+/// (null: a brain that does not say).
 /// </summary>
 public sealed record NpcStateBody(
     int NpcId,
@@ -135,7 +137,8 @@ public sealed record NpcStateBody(
     long CortexFollowed = 0,
     string? Role = null,
     int? SuccessErrands = null,
-    bool? QuizPassed = null) : IMessageBody, INpcMessage
+    bool? QuizPassed = null,
+    bool? InWorld = null) : IMessageBody, INpcMessage
 {
     /// <summary>The most episodes <see cref="SuccessRate"/> is over: a brain's last this many at its level.</summary>
     public const int SuccessWindow = 50;

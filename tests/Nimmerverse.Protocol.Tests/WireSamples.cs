@@ -17,7 +17,7 @@ internal static class WireSamples
 
     public static readonly CellRequestBody CellRequest = new("add", [2, 3.5]);
 
-    public static readonly NpcStateBody NpcState = new(7, 1200, 5, 4.98, 1.2, 12, 40, 0.92, 0.4, 0.013, 88.5, 5321, SuccessErrands: 40, QuizPassed: true);
+    public static readonly NpcStateBody NpcState = new(7, 1200, 5, 4.98, 1.2, 12, 40, 0.92, 0.4, 0.013, 88.5, 5321, SuccessErrands: 40, QuizPassed: true, InWorld: true);
 
     public static readonly WorldObservation Observation = new(7, 0, 5, 5, 12, [0, 1], "red house, with a garden", ["N", "S", "E", "W"], ["E"], -0.01, false, false, false, 40, false, 9, 12.5);
 

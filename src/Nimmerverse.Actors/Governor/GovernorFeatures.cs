@@ -96,7 +96,7 @@ public static class GovernorFeatures
                 (float)sharePassed,
             ];
 
-            if (before is not null)
+            if (before is not null && GovernorObjective.Measures(before, s))
             {
                 yields[npcId] = GovernorObjective.Of(before, s, o.Cortex.QueueMs + o.Cortex.LatencyMs, lifeforceWeight);
             }

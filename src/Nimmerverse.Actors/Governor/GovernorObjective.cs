@@ -40,7 +40,16 @@ public static class GovernorObjective
         return state.Level + (((state.SuccessRate * errands) + (PriorSuccess * PriorErrands)) / (errands + PriorErrands));
     }
 
-    /// <summary>One NPC's epoch, between two states of the same brain process, a point of lifeforce worth <paramref name="lifeforceWeight"/> of a level.</summary>
+    /// <summary>
+    /// Whether an epoch between these two states of an NPC measures anything: they are of one brain process (neither its
+    /// tick nor its CPU counter went back, as they do for a newcomer or a restart), and both came after the brain's first
+    /// look at the world. Before that its level and lifeforce read 0, and the jump to its citizen's would count as the
+    /// whole lifeforce the citizen ever earned, gained in one epoch.
+    /// </summary>
+    public static bool Measures(NpcStateBody before, NpcStateBody now) =>
+        now.Tick >= before.Tick && now.CpuMs >= before.CpuMs && before.InWorld != false && now.InWorld != false;
+
+    /// <summary>One NPC's epoch, between two states of the same brain process (<see cref="Measures"/>), a point of lifeforce worth <paramref name="lifeforceWeight"/> of a level.</summary>
     public static NpcYield Of(NpcStateBody before, NpcStateBody now, double cortexWaitMs, double lifeforceWeight) => new(
         Skill(now) - Skill(before) + (lifeforceWeight * (now.Lifeforce - before.Lifeforce)),
         (Math.Max(now.CpuMs - before.CpuMs, 0) / 1000) + (CortexWaitCost * Math.Max(cortexWaitMs, 0) / 1000));

@@ -191,7 +191,7 @@ public sealed class Brain(BrainCommandLine arguments, BrainLink link, BrainLog l
         var state = new NpcStateBody(
             arguments.Id, _tick, _clock.RateHz, _rate.RateHz(_clock.RateHz), lagMs, _current?.Node ?? 0, _stats.Episodes,
             _stats.SuccessRate, _stats.RewardRate(), _stats.Loss, (_current?.Lifeforce ?? 0) - _advice.Spent, Environment.CpuUsage.TotalTime.TotalMilliseconds,
-            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence), link.PermissionViolations, _advice.Asked, _advice.Followed, arguments.Role, _stats.WindowCount, _stats.Quiz.LatestPassed);
+            _paused, _current?.Level ?? 0, _learner.Steps, _learner.Epsilon, Interlocked.Read(ref _acknowledgedSequence), link.PermissionViolations, _advice.Asked, _advice.Followed, arguments.Role, _stats.WindowCount, _stats.Quiz.LatestPassed, _current is not null);
         try
         {
             await link.PublishStateAsync(state, period, stopping).ConfigureAwait(false);

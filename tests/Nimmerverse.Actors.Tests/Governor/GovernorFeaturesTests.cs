@@ -86,4 +86,39 @@ public sealed class GovernorFeaturesTests
             new[] { 1f, 0.5f }, [-1, 0.5f], [0, 0.5f], [1, 0.5f],
         }));
     }
+
+    [Test]
+    public void A_newcomer_is_credited_neither_with_its_citizens_lifeforce_nor_with_the_brain_before_it()
+    {
+        var observations = new NpcObservations(10, "theia");
+        var at = Start;
+        EpochYield Epoch(NpcStateBody? state)
+        {
+            if (state is not null)
+            {
+                observations.Accept(state, at);
+            }
+
+            var epoch = GovernorFeatures.Build(observations.Present(at, TimeSpan.FromSeconds(5)), new Dictionary<int, NpcAllocation>(), 150, at, GovernorObjective.DefaultLifeforceWeight);
+            at = at.AddSeconds(1);
+            return epoch.Yield;
+        }
+
+        var old = State(1, lifeforce: 812) with { Tick = 5000, CpuMs = 90_000, InWorld = true };
+        Epoch(old);
+        Assert.That(Epoch(old with { Tick = 5020, CpuMs = 90_040, Lifeforce = 813 }).Npcs[1].Progress, Is.EqualTo(0.001).Within(1e-9), "the old brain: a goal");
+
+        observations.Restarted(1); // a newcomer is spawned; an epoch ends before its first state
+        Epoch(null);
+        var first = Epoch(State(1, lifeforce: 0) with { Tick = 1, CpuMs = 300, InWorld = false });
+        var sees = Epoch(State(1, lifeforce: 813) with { Tick = 20, CpuMs = 340, InWorld = true });
+        var next = Epoch(State(1, lifeforce: 814) with { Tick = 40, CpuMs = 380, InWorld = true });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(first.Npcs, Does.Not.ContainKey(1), "from the old brain's last state to the newcomer's first");
+            Assert.That(sees.Npcs, Does.Not.ContainKey(1), "from before its first look at the world: 813 LF it did not earn");
+            Assert.That(next.Npcs[1].Progress, Is.EqualTo(0.001).Within(1e-9), "from then on, what it gains");
+        });
+    }
 }

@@ -42,4 +42,33 @@ public sealed class GovernorObjectiveTests
         var after = State(401, 0, level: 3, onLevel: 0);
         Assert.That(GovernorObjective.Skill(after) - GovernorObjective.Skill(before), Is.EqualTo(1 + 0.23 - (((0.9 * 50) + 2.3) / 60)).Within(1e-12));
     }
+
+    [Test]
+    public void An_epoch_from_a_brain_that_has_not_yet_seen_the_world_measures_nothing()
+    {
+        // A newcomer's first states carry no observation: level and lifeforce read 0 until its citizen's arrive.
+        var blind = State(0, 0) with { Tick = 1, CpuMs = 40, InWorld = false };
+        var sees = State(0, 0) with { Tick = 3, CpuMs = 90, Lifeforce = 812, InWorld = true };
+        var later = sees with { Tick = 9, CpuMs = 130, Lifeforce = 813 };
+        Assert.Multiple(() =>
+        {
+            Assert.That(GovernorObjective.Measures(blind, sees), Is.False, "the citizen's 812 LF were not gained in this epoch");
+            Assert.That(GovernorObjective.Measures(blind, blind with { Tick = 2 }), Is.False);
+            Assert.That(GovernorObjective.Measures(sees, later), Is.True);
+            Assert.That(GovernorObjective.Measures(sees with { InWorld = null }, later with { InWorld = null }), Is.True, "a brain older than the field is measured as before");
+        });
+    }
+
+    [Test]
+    public void An_epoch_across_a_new_brain_process_measures_nothing()
+    {
+        var old = State(400, 0.9) with { Tick = 5000, CpuMs = 90_000, Lifeforce = 812, InWorld = true };
+        var newcomer = State(3, 0.3) with { Tick = 40, CpuMs = 1_500, Lifeforce = 809, InWorld = true };
+        Assert.Multiple(() =>
+        {
+            Assert.That(GovernorObjective.Measures(old, newcomer), Is.False, "its tick and CPU counters started again");
+            Assert.That(GovernorObjective.Measures(old, newcomer with { Tick = 6000 }), Is.False, "its CPU counter alone went back");
+            Assert.That(GovernorObjective.Measures(old, newcomer with { CpuMs = 95_000 }), Is.False, "its tick alone went back");
+        });
+    }
 }

@@ -80,6 +80,13 @@ public sealed class BrainLearningTests
         Assert.That(restored.SuccessErrands, Is.EqualTo(NpcStateBody.SuccessWindow), "the checkpointed window, full");
         Assert.That(restored.SuccessRate, Is.GreaterThanOrEqualTo(0.8), "what the trained brain had reached");
 
+        // Each state says whether the brain has seen the world yet: until it has, its lifeforce reads 0 and means
+        // nothing (the governor measures no epoch from such a state); once it has, it is its citizen's, earned before.
+        var states = restartedWatcher.States.Select(s => s.State).ToList();
+        Assert.That(states.Select(s => s.InWorld), Has.None.Null);
+        Assert.That(states.Where(s => s.InWorld == false).Select(s => s.Lifeforce), Has.All.Zero);
+        Assert.That(states.Where(s => s.InWorld == true).Select(s => s.Lifeforce), Is.Not.Empty.And.All.GreaterThan(0));
+
         // And then 30 episodes of what the restored weights do now.
         var after = await restartedWatcher.WaitForAsync(s => s.Episode >= acknowledged!.Episode + 30, TimeSpan.FromSeconds(90));
         Assert.That(after, Is.Not.Null, $"the restarted brain did not live 30 episodes; {restarted}");
