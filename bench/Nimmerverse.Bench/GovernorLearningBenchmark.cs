@@ -216,20 +216,21 @@ internal static class GovernorLearningBenchmark
         // The best baseline in hindsight: the one with the highest mean over the seeds. Every other policy is paired with it,
         // the learned ones for the target, the other baselines to say how far each is from it.
         var best = baselines.MaxBy(p => runs.Where(r => r.Policy == p).Average(r => r.Ratio))!;
+        var bestBySeed = runs.Where(r => r.Policy == best).ToDictionary(r => r.Seed, r => r.Ratio);
         foreach (var policy in policies.Where(p => p != best))
         {
-            var beside = runs.Where(r => r.Policy == policy && runs.Any(b => b.Policy == best && b.Seed == r.Seed)).ToList();
+            var beside = runs.Where(r => r.Policy == policy && bestBySeed.ContainsKey(r.Seed)).ToList();
             if (beside.Count == 0)
             {
                 continue;
             }
 
-            var paired = beside.Select(l => l.Ratio / runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio).ToList();
+            var paired = beside.Select(l => l.Ratio / bestBySeed[l.Seed]).ToList();
             var (ratio, interval) = MeanInterval(paired);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{policy} / best baseline ({best}): {ratio:F2} ± {interval:F2} (95 % CI over {paired.Count} seeds; per seed {string.Join(", ", paired.Select(p => p.ToString("F2", CultureInfo.InvariantCulture)))})"));
             // A ratio means little where the baseline's own score is near zero or below, as a churning village's can be.
-            var (difference, spread) = MeanInterval([.. beside.Select(l => l.Ratio - runs.Single(r => r.Policy == best && r.Seed == l.Seed).Ratio)]);
+            var (difference, spread) = MeanInterval([.. beside.Select(l => l.Ratio - bestBySeed[l.Seed])]);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{policy} - best baseline ({best}): {difference:+0.0000;-0.0000;0.0000} ± {spread:F4} progress per CPU-s (95 % CI, paired by seed)"));
         }
